@@ -1,0 +1,13 @@
+//! segment-aws-setup: the pure core (integrations, external IDs, policies, templates, validation,
+//! plans). Nothing in this crate's core does I/O, talks to a terminal or calls AWS.
+
+pub mod catalog;
+pub mod external_id;
+pub mod plan;
+pub mod policy;
+pub mod template;
+pub mod validate;
+
+pub use catalog::{Catalog, Integration};
+pub use plan::{Plan, PlanRequest};
+pub use validate::InputError;
