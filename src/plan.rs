@@ -433,7 +433,7 @@ impl Plan {
         for setting in self.settings(None) {
             let value = setting
                 .value
-                .unwrap_or_else(|| format!("(known once role {} exists)", self.role_name));
+                .unwrap_or_else(|| "(known once the role exists)".to_string());
             out.push_str(&format!("  {:<width$}  {value}\n", setting.label));
         }
         out.push_str("\nThe same with the AWS CLI (for an administrator)\n");

@@ -1,0 +1,366 @@
+//! The real binary: `plan` output, exit codes and help.
+
+use serde_json::Value;
+use std::process::{Command, Output};
+
+const LAMBDA: &str = "arn:aws:lambda:us-west-2:123456789012:function:my-function";
+
+/// Runs the binary with no AWS configuration at all: `plan` needs no credentials.
+fn run(args: &[&str]) -> Output {
+    let home = std::env::temp_dir().join("segment-aws-setup-test-home");
+    Command::new(env!("CARGO_BIN_EXE_segment-aws-setup"))
+        .args(args)
+        .env_clear()
+        .env("HOME", &home)
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        // Anything that tried the network would fail against this closed port.
+        .env("AWS_ENDPOINT_URL", "http://127.0.0.1:9")
+        .output()
+        .expect("the binary runs")
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8(output.stdout.clone()).expect("UTF-8")
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8(output.stderr.clone()).expect("UTF-8")
+}
+
+#[test]
+fn plan_json_has_exactly_the_documented_keys() {
+    let output = run(&[
+        "plan",
+        "--integration",
+        "destination-function",
+        "--bucket",
+        "my-bucket",
+        "--bucket-region",
+        "us-west-2",
+        "--format",
+        "json",
+    ]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let plan: Value = serde_json::from_str(&stdout(&output)).expect("one JSON object");
+    let keys: Vec<&str> = plan
+        .as_object()
+        .expect("object")
+        .keys()
+        .map(String::as_str)
+        .collect();
+    assert_eq!(
+        keys,
+        [
+            "integration",
+            "principal",
+            "externalId",
+            "trustPolicy",
+            "permissionPolicy",
+            "template",
+            "parameters",
+            "settings",
+            "cliCommands"
+        ]
+    );
+    assert_eq!(plan["integration"], "destination-function");
+    assert_eq!(plan["principal"], "arn:aws:iam::458175278816:root");
+    let id = plan["externalId"].as_str().expect("one ID");
+    assert_eq!(id.len(), 40);
+    assert_eq!(
+        plan["trustPolicy"]["Statement"][0]["Condition"]["StringEquals"]["sts:ExternalId"],
+        id
+    );
+    assert_eq!(plan["parameters"]["ExternalId"], id);
+    assert_eq!(plan["settings"]["iamRoleExternalId"], id);
+    assert_eq!(plan["settings"]["iamRoleArn"], Value::Null);
+    assert_eq!(plan["settings"]["s3Bucket"], "my-bucket");
+    assert_eq!(
+        plan["permissionPolicy"]["Statement"][0]["Resource"],
+        "arn:aws:s3:::my-bucket/*"
+    );
+    assert!(
+        plan["cliCommands"][0]
+            .as_str()
+            .expect("command")
+            .starts_with("aws iam create-role")
+    );
+}
+
+#[test]
+fn two_plans_generate_different_external_ids() {
+    let args = [
+        "plan",
+        "--integration",
+        "source-function",
+        "--bucket",
+        "b-123",
+        "--bucket-region",
+        "us-east-1",
+        "--format",
+        "json",
+    ];
+    let id = |output: Output| -> String {
+        let plan: Value = serde_json::from_str(&stdout(&output)).expect("JSON");
+        plan["externalId"].as_str().expect("ID").to_string()
+    };
+    assert_ne!(id(run(&args)), id(run(&args)));
+}
+
+#[test]
+fn plan_text_for_the_lambda_destination() {
+    let output = run(&[
+        "plan",
+        "--integration",
+        "lambda-destination",
+        "--workspace-id",
+        "wXZ2sd8N3mJ",
+        "--lambda-arn",
+        LAMBDA,
+    ]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let text = stdout(&output);
+    for expected in [
+        "arn:aws:iam::595280932656:role/customer-lambda-prod-destination-access",
+        "wXZ2sd8N3mJ",
+        "Role Address",
+        "lambda:InvokeFunction",
+        "LambdaArns = arn:aws:lambda:us-west-2:123456789012:function:my-function",
+        "aws iam put-role-policy",
+    ] {
+        assert!(text.contains(expected), "missing {expected:?} in\n{text}");
+    }
+    assert!(stderr(&output).is_empty());
+}
+
+#[test]
+fn a_custom_policy_file_is_read_and_checked() {
+    let dir = std::env::temp_dir().join(format!("segment-aws-setup-policy-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let good = dir.join("good.json");
+    std::fs::write(&good, r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"sqs:SendMessage","Resource":"*"}]}"#)
+        .expect("write");
+    let output = run(&[
+        "plan",
+        "--integration",
+        "destination-function",
+        "--policy-file",
+        good.to_str().expect("utf-8"),
+        "--format",
+        "json",
+    ]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let plan: Value = serde_json::from_str(&stdout(&output)).expect("JSON");
+    assert_eq!(
+        plan["permissionPolicy"]["Statement"][0]["Action"],
+        "sqs:SendMessage"
+    );
+
+    let bad = dir.join("bad.json");
+    std::fs::write(
+        &bad,
+        r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"*"}]}"#,
+    )
+    .expect("write");
+    let output = run(&[
+        "plan",
+        "--integration",
+        "destination-function",
+        "--policy-file",
+        bad.to_str().expect("utf-8"),
+    ]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stderr(&output).contains("--policy-file"),
+        "{}",
+        stderr(&output)
+    );
+    assert!(stderr(&output).contains("Principal"), "{}", stderr(&output));
+    assert!(output.stdout.is_empty());
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn bad_input_exits_2_naming_the_flag_with_nothing_on_stdout() {
+    let base = ["plan", "--integration"];
+    let cases: &[(&[&str], &str)] = &[
+        (
+            &["nope", "--bucket", "b-1", "--bucket-region", "us-east-1"],
+            "--integration",
+        ),
+        (&["destination-function"], "--bucket"),
+        (
+            &[
+                "destination-function",
+                "--bucket",
+                "Bad_Bucket",
+                "--bucket-region",
+                "us-east-1",
+            ],
+            "--bucket",
+        ),
+        (
+            &[
+                "destination-function",
+                "--bucket",
+                "good-bucket",
+                "--bucket-region",
+                "mars-1",
+            ],
+            "--bucket-region",
+        ),
+        (
+            &["destination-function", "--bucket", "good-bucket"],
+            "--bucket-region",
+        ),
+        (
+            &[
+                "destination-function",
+                "--bucket",
+                "good-bucket",
+                "--bucket-region",
+                "us-east-1",
+                "--external-id",
+                "too-short",
+            ],
+            "--external-id",
+        ),
+        (
+            &["destination-function", "--lambda-arn", "my-function"],
+            "--lambda-arn",
+        ),
+        (
+            &["lambda-destination", "--lambda-arn", LAMBDA],
+            "--workspace-id",
+        ),
+        (
+            &[
+                "lambda-destination",
+                "--workspace-id",
+                "ws 1",
+                "--lambda-arn",
+                LAMBDA,
+            ],
+            "--workspace-id",
+        ),
+        (
+            &[
+                "lambda-destination",
+                "--workspace-id",
+                "ws1abc",
+                "--bucket",
+                "good-bucket",
+            ],
+            "--bucket",
+        ),
+        (
+            &[
+                "destination-function",
+                "--policy-file",
+                "/nonexistent/policy.json",
+            ],
+            "--policy-file",
+        ),
+        (
+            &[
+                "destination-function",
+                "--bucket",
+                "good-bucket",
+                "--bucket-region",
+                "us-east-1",
+                "--role-name",
+                "a b",
+            ],
+            "--role-name",
+        ),
+        (
+            &[
+                "destination-function",
+                "--bucket",
+                "good-bucket",
+                "--bucket-region",
+                "us-east-1",
+                "--stack-name",
+                "1x",
+            ],
+            "--stack-name",
+        ),
+        (
+            &[
+                "destination-function",
+                "--bucket",
+                "good-bucket",
+                "--bucket-region",
+                "us-east-1",
+                "--format",
+                "yaml",
+            ],
+            "--format",
+        ),
+    ];
+    for (args, flag) in cases {
+        let mut all = base.to_vec();
+        all.extend_from_slice(args);
+        let output = run(&all);
+        assert_eq!(
+            output.status.code(),
+            Some(2),
+            "{all:?}: {}",
+            stderr(&output)
+        );
+        assert!(
+            output.stdout.is_empty(),
+            "{all:?} printed {}",
+            stdout(&output)
+        );
+        assert!(
+            stderr(&output).contains(flag),
+            "{all:?}: stderr doesn't name {flag}: {}",
+            stderr(&output)
+        );
+    }
+}
+
+#[test]
+fn the_external_id_is_not_echoed_in_an_error() {
+    let secret = "NotLongEnoughSecret";
+    let output = run(&[
+        "plan",
+        "--integration",
+        "source-function",
+        "--bucket",
+        "b-123",
+        "--bucket-region",
+        "us-east-1",
+        "--external-id",
+        secret,
+    ]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(!stderr(&output).contains(secret), "{}", stderr(&output));
+}
+
+#[test]
+fn every_command_has_help_with_an_example() {
+    for args in [vec!["--help"], vec!["plan", "--help"], vec!["help", "plan"]] {
+        let output = run(&args);
+        assert!(output.status.success(), "{args:?}");
+        let text = stdout(&output);
+        assert!(text.contains("Examples:"), "{args:?}: {text}");
+        assert!(
+            text.contains("segment-aws-setup plan --integration"),
+            "{args:?}: {text}"
+        );
+    }
+    let text = stdout(&run(&["plan", "--help"]));
+    for flag in [
+        "--integration",
+        "--external-id",
+        "--workspace-id",
+        "--bucket",
+        "--bucket-region",
+        "--lambda-arn",
+        "--policy-file",
+        "--format",
+    ] {
+        assert!(text.contains(flag), "plan --help lacks {flag}");
+    }
+}

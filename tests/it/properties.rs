@@ -1,0 +1,220 @@
+//! Property tests for the policy builders, the plan and the validators.
+
+use proptest::prelude::*;
+use segment_aws_setup::plan::PlanRequest;
+use segment_aws_setup::{Catalog, Plan, external_id, policy, validate};
+use serde_json::{Value, json};
+
+fn integration_ids() -> impl Strategy<Value = String> {
+    prop::sample::select(Catalog::builtin().ids()).prop_map(str::to_string)
+}
+
+/// Valid external IDs per AWS's character set, 32 to 200 characters.
+fn valid_external_id() -> impl Strategy<Value = String> {
+    "[A-Za-z0-9_+=,.@:/-]{32,200}"
+}
+
+fn valid_bucket() -> impl Strategy<Value = String> {
+    "[a-z][a-z0-9-]{1,40}[a-z0-9]"
+}
+
+fn valid_lambda_arn() -> impl Strategy<Value = String> {
+    (
+        "[a-z]{2}-(east|west|central)-[1-3]",
+        "[0-9]{12}",
+        "[A-Za-z0-9_-]{1,64}",
+        prop::option::of("[A-Za-z0-9_-]{1,20}"),
+    )
+        .prop_map(|(region, account, name, qualifier)| {
+            let qualifier = qualifier.map(|q| format!(":{q}")).unwrap_or_default();
+            format!("arn:aws:lambda:{region}:{account}:function:{name}{qualifier}")
+        })
+}
+
+/// A request valid for the integration, with a random mix of valid inputs.
+fn valid_request() -> impl Strategy<Value = PlanRequest> {
+    (
+        integration_ids(),
+        valid_external_id(),
+        "[A-Za-z0-9]{8,30}",
+        valid_bucket(),
+        prop::collection::vec(valid_lambda_arn(), 1..4),
+        any::<bool>(),
+    )
+        .prop_map(
+            |(integration, external_id, workspace_id, bucket, lambda_arns, use_lambda)| {
+                let lambda = integration == "lambda-destination";
+                PlanRequest {
+                    external_ids: if lambda { vec![] } else { vec![external_id] },
+                    workspace_ids: if lambda { vec![workspace_id] } else { vec![] },
+                    bucket: (!lambda && !use_lambda).then_some(bucket),
+                    bucket_region: (!lambda && !use_lambda).then(|| "us-west-2".to_string()),
+                    lambda_arns: if lambda || use_lambda {
+                        lambda_arns
+                    } else {
+                        vec![]
+                    },
+                    integration,
+                    ..PlanRequest::default()
+                }
+            },
+        )
+}
+
+/// The trust policy holds exactly one statement: the principal, `sts:AssumeRole`, and a
+/// `StringEquals` `sts:ExternalId` condition on the IDs.
+fn assert_trust_shape(trust: &Value, principal: &str, ids: &[String]) {
+    let expected_ids = match ids {
+        [one] => json!(one),
+        many => json!(many),
+    };
+    assert_eq!(
+        trust,
+        &json!({
+            "Version": "2012-10-17",
+            "Statement": [{
+                "Effect": "Allow",
+                "Principal": { "AWS": principal },
+                "Action": "sts:AssumeRole",
+                "Condition": { "StringEquals": { "sts:ExternalId": expected_ids } }
+            }]
+        })
+    );
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(200))]
+
+    #[test]
+    fn trust_policy_holds_exactly_the_principal_assume_role_and_the_condition(request in valid_request()) {
+        let plan = Plan::build(Catalog::builtin(), &request).expect("valid request");
+        let integration = Catalog::builtin().integration(&request.integration).expect("known");
+        assert_trust_shape(&plan.trust_policy, &integration.principal, &plan.external_ids);
+        // What goes over the wire parses back to the same document.
+        let reparsed: Value = serde_json::from_str(&plan.trust_policy.to_string()).expect("JSON");
+        prop_assert_eq!(&reparsed, &plan.trust_policy);
+    }
+
+    #[test]
+    fn permission_policy_grants_only_the_chosen_resources(request in valid_request()) {
+        let plan = Plan::build(Catalog::builtin(), &request).expect("valid request");
+        let statements = plan.permission_policy["Statement"].as_array().expect("list");
+        prop_assert_eq!(statements.len(), 1);
+        let statement = &statements[0];
+        prop_assert_eq!(&statement["Effect"], "Allow");
+        let resources: Vec<String> = match &statement["Resource"] {
+            Value::String(one) => vec![one.clone()],
+            Value::Array(many) => many.iter().map(|v| v.as_str().expect("string").to_string()).collect(),
+            other => panic!("unexpected resource {other}"),
+        };
+        if let Some(bucket) = &request.bucket {
+            prop_assert_eq!(resources, vec![format!("arn:aws:s3:::{bucket}/*")]);
+            prop_assert_eq!(&statement["Action"], "s3:PutObject");
+        } else {
+            prop_assert_eq!(resources, request.lambda_arns.clone());
+            prop_assert_eq!(&statement["Action"], &json!(["lambda:InvokeFunction"]));
+        }
+        prop_assert!(statement.get("Principal").is_none());
+    }
+
+    /// Any string at all, quotes, braces and control characters included, stays a JSON string
+    /// inside the documents: the structure never changes.
+    #[test]
+    fn no_input_can_inject_json(principal in ".*", ids in prop::collection::vec(".*", 1..4), value in ".*") {
+        let trust = policy::trust_policy(&principal, &ids);
+        let reparsed: Value = serde_json::from_str(&trust.to_string()).expect("JSON");
+        assert_trust_shape(&reparsed, &principal, &ids);
+
+        let statement = serde_json::from_value(json!({
+            "action": "s3:PutObject", "resource": "arn:aws:s3:::{}/*", "resourceInput": "bucket"
+        })).expect("statement");
+        let permission = policy::permission_policy(&statement, std::slice::from_ref(&value), false);
+        let reparsed: Value = serde_json::from_str(&permission.to_string()).expect("JSON");
+        prop_assert_eq!(reparsed["Statement"].as_array().map(Vec::len), Some(1));
+        prop_assert_eq!(reparsed["Statement"][0].as_object().map(|o| o.len()), Some(3));
+        prop_assert_eq!(&reparsed["Statement"][0]["Resource"], &json!(format!("arn:aws:s3:::{value}/*")));
+    }
+
+    /// Hostile values typed into any flag are refused before any document is built, or end up
+    /// as plain strings in an unchanged structure.
+    #[test]
+    fn hostile_inputs_are_refused_or_harmless(
+        integration in integration_ids(),
+        bucket in ".{0,80}",
+        region in ".{0,20}",
+        id in ".{0,80}",
+    ) {
+        let request = PlanRequest {
+            integration: integration.clone(),
+            bucket: Some(bucket.clone()),
+            bucket_region: Some(region),
+            external_ids: vec![id.clone()],
+            ..PlanRequest::default()
+        };
+        if let Ok(plan) = Plan::build(Catalog::builtin(), &request) {
+            prop_assert!(validate::bucket_name(&bucket).is_ok());
+            prop_assert!(validate::external_id(&id, 32).is_ok());
+            let principal = &Catalog::builtin().integration(&integration).expect("known").principal;
+            assert_trust_shape(&plan.trust_policy, principal, &[id]);
+        }
+    }
+
+    #[test]
+    fn every_generated_id_validates(length in 0usize..300) {
+        let id = external_id::generate(length);
+        prop_assert_eq!(id.len(), length.max(32));
+        prop_assert!(validate::external_id(&id, 32).is_ok());
+        for integration in Catalog::builtin().integrations() {
+            prop_assert!(external_id::check(&id, &integration.external_id).is_ok());
+        }
+    }
+
+    #[test]
+    fn valid_names_pass_their_validators(
+        role in "[A-Za-z0-9_+=,.@-]{1,64}",
+        stack in "[A-Za-z][A-Za-z0-9-]{0,127}",
+        bucket in valid_bucket(),
+        account in "[0-9]{12}",
+        arn in valid_lambda_arn(),
+    ) {
+        prop_assert!(validate::role_name(&role).is_ok());
+        prop_assert!(validate::stack_name(&stack).is_ok());
+        prop_assert!(validate::bucket_name(&bucket).is_ok());
+        prop_assert!(validate::account_id(&account).is_ok());
+        prop_assert!(validate::lambda_arn(&arn).is_ok());
+        prop_assert!(validate::lambda_function_reference(&arn).is_ok());
+        let role_arn = format!("arn:aws:iam::{account}:role/{role}");
+        prop_assert!(validate::role_arn(&role_arn).is_ok());
+    }
+
+    #[test]
+    fn a_forbidden_character_is_refused(
+        prefix in "[a-z]{3,20}",
+        bad in prop::sample::select(vec![' ', '"', '{', '}', '\n', '\\', '#', '*', 'é']),
+    ) {
+        let value = format!("{prefix}{bad}{prefix}");
+        prop_assert!(validate::role_name(&value).is_err());
+        prop_assert!(validate::stack_name(&value).is_err());
+        prop_assert!(validate::bucket_name(&value).is_err());
+        let long_enough = value.clone() + &"a".repeat(40);
+        prop_assert!(validate::external_id(&long_enough, 32).is_err());
+        prop_assert!(validate::workspace_id(&value).is_err());
+        prop_assert!(validate::lambda_function_reference(&value).is_err());
+    }
+
+    #[test]
+    fn lengths_beyond_the_limits_are_refused(extra in 1usize..50) {
+        prop_assert!(validate::role_name(&"r".repeat(64 + extra)).is_err());
+        prop_assert!(validate::stack_name(&"s".repeat(128 + extra)).is_err());
+        prop_assert!(validate::bucket_name(&"b".repeat(63 + extra)).is_err());
+        prop_assert!(validate::external_id(&"e".repeat(1224 + extra), 2).is_err());
+        prop_assert!(validate::external_id(&"e".repeat(32usize.saturating_sub(extra).max(2)), 32).is_err());
+    }
+}
+
+#[test]
+fn two_generated_ids_differ() {
+    let ids: std::collections::BTreeSet<String> =
+        (0..1000).map(|_| external_id::generate(40)).collect();
+    assert_eq!(ids.len(), 1000);
+}

@@ -1,0 +1,189 @@
+//! Each template from `assets/`, deployed through the SDK's CreateStack against moto, reaches
+//! CREATE_COMPLETE, and its `RoleArn` output names a role whose trust and inline policies equal
+//! the plan's.
+
+use crate::moto::moto;
+use aws_sdk_cloudformation::types::{Capability, Parameter, StackStatus, Tag};
+use segment_aws_setup::catalog::{ExternalIdSource, Input, Integration};
+use segment_aws_setup::plan::{PlanRequest, PolicyFile};
+use segment_aws_setup::{Catalog, Plan};
+use serde_json::Value;
+use std::time::{Duration, Instant};
+
+const LAMBDA_A: &str = "arn:aws:lambda:us-west-2:123456789012:function:first";
+const LAMBDA_B: &str = "arn:aws:lambda:us-west-2:123456789012:function:second:live";
+
+fn decode(document: &str) -> Value {
+    // IAM returns policy documents URL-encoded.
+    let text = percent_encoding::percent_decode_str(document)
+        .decode_utf8()
+        .expect("UTF-8 policy");
+    serde_json::from_str(&text).expect("policy is JSON")
+}
+
+/// Deploys the plan's template with its parameters and checks the role it made.
+async fn deploy_and_check(plan: Plan) {
+    let config = moto().sdk_config().await;
+    let cloudformation = aws_sdk_cloudformation::Client::new(&config);
+    let iam = aws_sdk_iam::Client::new(&config);
+    let parameters: Vec<Parameter> = plan
+        .parameters
+        .iter()
+        .map(|(key, value)| {
+            Parameter::builder()
+                .parameter_key(key)
+                .parameter_value(value.as_str().expect("string"))
+                .build()
+        })
+        .collect();
+    cloudformation
+        .create_stack()
+        .stack_name(&plan.stack_name)
+        .template_body(plan.template.to_string())
+        .set_parameters(Some(parameters))
+        .capabilities(Capability::CapabilityIam)
+        .tags(
+            Tag::builder()
+                .key("created-by")
+                .value("segment-aws-setup")
+                .build(),
+        )
+        .send()
+        .await
+        .expect("CreateStack");
+
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let stack = loop {
+        let stacks = cloudformation
+            .describe_stacks()
+            .stack_name(&plan.stack_name)
+            .send()
+            .await
+            .expect("DescribeStacks");
+        let stack = stacks.stacks().first().cloned().expect("the stack exists");
+        if stack.stack_status() != Some(&StackStatus::CreateInProgress) {
+            break stack;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "stack {} still in progress",
+            plan.stack_name
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    assert_eq!(
+        stack.stack_status(),
+        Some(&StackStatus::CreateComplete),
+        "{:?}",
+        stack.stack_status_reason()
+    );
+
+    let role_arn = stack
+        .outputs()
+        .iter()
+        .find(|output| output.output_key() == Some("RoleArn"))
+        .and_then(|output| output.output_value())
+        .expect("a RoleArn output")
+        .to_string();
+    segment_aws_setup::validate::role_arn(&role_arn).expect("RoleArn is a role ARN");
+    let role_name = role_arn.rsplit('/').next().expect("a name").to_string();
+
+    let role = iam
+        .get_role()
+        .role_name(&role_name)
+        .send()
+        .await
+        .expect("GetRole");
+    let role = role.role().expect("role");
+    assert_eq!(role.arn(), role_arn);
+    assert_eq!(
+        decode(role.assume_role_policy_document().expect("trust policy")),
+        plan.trust_policy
+    );
+
+    let names = iam
+        .list_role_policies()
+        .role_name(&role_name)
+        .send()
+        .await
+        .expect("ListRolePolicies");
+    assert_eq!(
+        names.policy_names(),
+        std::slice::from_ref(&plan.policy_name)
+    );
+    let inline = iam
+        .get_role_policy()
+        .role_name(&role_name)
+        .policy_name(&plan.policy_name)
+        .send()
+        .await
+        .expect("GetRolePolicy");
+    assert_eq!(decode(inline.policy_document()), plan.permission_policy);
+}
+
+fn plan(request: PlanRequest) -> Plan {
+    Plan::build(Catalog::builtin(), &request).expect("a valid request")
+}
+
+const CUSTOM_POLICY: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["sqs:SendMessage"],"Resource":"arn:aws:sqs:us-east-1:123456789012:events"}]}"#;
+
+/// A valid request for an integration and one of its presets, with sample values for the inputs
+/// the preset needs: a new integration or preset in `assets/` is deployed here without new code.
+fn sample_request(integration: &Integration, preset: &str) -> PlanRequest {
+    let mut request = PlanRequest {
+        integration: integration.id.clone(),
+        ..PlanRequest::default()
+    };
+    if integration.external_id.source == ExternalIdSource::WorkspaceId {
+        request.workspace_ids = vec!["wXZ2sd8N3mJ".into()];
+    }
+    for input in &Catalog::builtin().preset(preset).expect("defined").inputs {
+        match input {
+            Input::Bucket => request.bucket = Some("events-bucket".into()),
+            Input::BucketRegion => request.bucket_region = Some("us-west-2".into()),
+            Input::LambdaArns => request.lambda_arns = vec![LAMBDA_A.into(), LAMBDA_B.into()],
+            Input::PolicyFile => {
+                request.policy_file = Some(PolicyFile {
+                    path: "custom.json".into(),
+                    text: CUSTOM_POLICY.into(),
+                })
+            }
+        }
+    }
+    request
+}
+
+#[tokio::test]
+async fn every_integration_and_preset_deploys_with_the_plans_policies() {
+    let mut deployed = 0;
+    for integration in Catalog::builtin().integrations() {
+        for offer in &integration.presets {
+            deploy_and_check(plan(sample_request(integration, &offer.preset))).await;
+            deployed += 1;
+        }
+    }
+    assert!(deployed >= Catalog::builtin().integrations().len());
+}
+
+#[tokio::test]
+async fn a_brought_external_id_is_the_one_trusted() {
+    deploy_and_check(plan(PlanRequest {
+        integration: "source-function".into(),
+        bucket: Some("source-bucket".into()),
+        bucket_region: Some("eu-west-3".into()),
+        external_ids: vec!["a-brought-external-id-of-32-chars-or-more".into()],
+        ..PlanRequest::default()
+    }))
+    .await;
+}
+
+#[tokio::test]
+async fn lambda_destination_with_several_external_ids() {
+    deploy_and_check(plan(PlanRequest {
+        integration: "lambda-destination".into(),
+        workspace_ids: vec!["workspaceOne".into(), "workspaceTwo".into()],
+        lambda_arns: vec![LAMBDA_A.into()],
+        ..PlanRequest::default()
+    }))
+    .await;
+}
