@@ -1,12 +1,17 @@
 //! segment-aws-setup: the pure core (integrations, external IDs, policies, templates, validation,
 //! plans). Nothing in this crate's core does I/O, talks to a terminal or calls AWS.
 
+pub mod aws;
 pub mod catalog;
+pub mod cli;
+pub mod engine;
 pub mod external_id;
 pub mod plan;
 pub mod policy;
+pub mod state;
 pub mod template;
 pub mod validate;
+pub mod verify;
 
 pub use catalog::{Catalog, Integration};
 pub use plan::{Plan, PlanRequest};

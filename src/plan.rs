@@ -34,6 +34,9 @@ pub struct PlanRequest {
     pub policy_file: Option<PolicyFile>,
     pub role_name: Option<String>,
     pub stack_name: Option<String>,
+    /// Checking a role that already exists: its external ID is held to AWS's rule only, not to
+    /// the minimum length this tool generates.
+    pub existing_role: bool,
 }
 
 impl PlanRequest {
@@ -61,7 +64,7 @@ impl PlanRequest {
 }
 
 /// One Segment setting with its value (`None` for the role ARN until the role exists).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Setting {
     pub label: String,
     pub key: String,
@@ -561,8 +564,13 @@ fn external_ids(
             }
         }
     }
+    let min_length = if request.existing_role {
+        validate::EXTERNAL_ID_MIN_AWS
+    } else {
+        rule.min_length
+    };
     for id in &request.external_ids {
-        external_id::check(id, rule).map_err(InputError::at("--external-id"))?;
+        validate::external_id(id, min_length).map_err(InputError::at("--external-id"))?;
         ids.push(id.clone());
     }
     let mut seen = std::collections::BTreeSet::new();

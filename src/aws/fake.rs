@@ -1,0 +1,619 @@
+//! Scripted fakes of the AWS traits: stacks that take time, with resources appearing one by one;
+//! stacks that roll back with reasons or fail to roll back; a network that drops for a while; and
+//! an in-memory IAM that can be told to refuse a call. Used by the tests (moto creates stacks at
+//! once and never rolls back) and by the demo account. Time is tokio's, so tests can pause it.
+
+use super::{
+    AwsError, Caller, EventPage, Identity, RoleCreate, RoleInfo, Roles, StackCreate, StackEvent,
+    StackInfo, Stacks,
+};
+use serde_json::Value;
+use std::collections::BTreeMap;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+use tokio::time::Instant;
+
+/// The account the fakes pretend to be: plainly not a real one.
+pub const FAKE_ACCOUNT: &str = "000000000000";
+
+/// One thing that happens to a stack, some time after CreateStack.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Step {
+    pub after: Duration,
+    pub logical_id: String,
+    pub resource_type: String,
+    pub status: String,
+    pub reason: Option<String>,
+}
+
+/// What a new stack goes through; the resource logical IDs are the template's.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Script {
+    pub steps: Vec<Step>,
+}
+
+const STACK_TYPE: &str = "AWS::CloudFormation::Stack";
+/// Stand for the template's logical IDs in a script; CreateStack fills them in.
+const ROLE: &str = "{role}";
+const POLICY: &str = "{policy}";
+const ROLE_TYPE: &str = "AWS::IAM::Role";
+const POLICY_TYPE: &str = "AWS::IAM::Policy";
+
+fn step(
+    seconds: f64,
+    logical_id: &str,
+    resource_type: &str,
+    status: &str,
+    reason: Option<&str>,
+) -> Step {
+    Step {
+        after: Duration::from_secs_f64(seconds),
+        logical_id: logical_id.to_string(),
+        resource_type: resource_type.to_string(),
+        status: status.to_string(),
+        reason: reason.map(str::to_string),
+    }
+}
+
+impl Script {
+    /// A create that succeeds over `seconds`, the role then its policy, as CloudFormation does it.
+    pub fn success(seconds: f64) -> Script {
+        let (role, policy) = (ROLE, POLICY);
+        let at = |fraction: f64| seconds * fraction;
+        Script {
+            steps: vec![
+                step(
+                    0.0,
+                    "",
+                    STACK_TYPE,
+                    "CREATE_IN_PROGRESS",
+                    Some("User Initiated"),
+                ),
+                step(at(0.05), role, ROLE_TYPE, "CREATE_IN_PROGRESS", None),
+                step(
+                    at(0.1),
+                    role,
+                    ROLE_TYPE,
+                    "CREATE_IN_PROGRESS",
+                    Some("Resource creation Initiated"),
+                ),
+                step(at(0.6), role, ROLE_TYPE, "CREATE_COMPLETE", None),
+                step(at(0.65), policy, POLICY_TYPE, "CREATE_IN_PROGRESS", None),
+                step(
+                    at(0.7),
+                    policy,
+                    POLICY_TYPE,
+                    "CREATE_IN_PROGRESS",
+                    Some("Resource creation Initiated"),
+                ),
+                step(at(0.95), policy, POLICY_TYPE, "CREATE_COMPLETE", None),
+                step(seconds, "", STACK_TYPE, "CREATE_COMPLETE", None),
+            ],
+        }
+    }
+
+    /// A create whose permission policy is refused, then rolled back.
+    pub fn rollback(seconds: f64) -> Script {
+        let (role, policy) = (ROLE, POLICY);
+        let at = |fraction: f64| seconds * fraction;
+        let cause = "Resource handler returned message: \"Policy document should not specify a principal. (Service: Iam, Status Code: 400, Request ID: 0f4c3a2e-fake)\" (HandlerErrorCode: InvalidRequest)";
+        let summary = format!(
+            "The following resource(s) failed to create: [{policy}]. Rollback requested by user."
+        );
+        Script {
+            steps: vec![
+                step(
+                    0.0,
+                    "",
+                    STACK_TYPE,
+                    "CREATE_IN_PROGRESS",
+                    Some("User Initiated"),
+                ),
+                step(at(0.05), role, ROLE_TYPE, "CREATE_IN_PROGRESS", None),
+                step(at(0.35), role, ROLE_TYPE, "CREATE_COMPLETE", None),
+                step(at(0.4), policy, POLICY_TYPE, "CREATE_IN_PROGRESS", None),
+                step(at(0.5), policy, POLICY_TYPE, "CREATE_FAILED", Some(cause)),
+                step(
+                    at(0.55),
+                    "",
+                    STACK_TYPE,
+                    "ROLLBACK_IN_PROGRESS",
+                    Some(&summary),
+                ),
+                step(at(0.7), policy, POLICY_TYPE, "DELETE_COMPLETE", None),
+                step(at(0.8), role, ROLE_TYPE, "DELETE_IN_PROGRESS", None),
+                step(at(0.95), role, ROLE_TYPE, "DELETE_COMPLETE", None),
+                step(seconds, "", STACK_TYPE, "ROLLBACK_COMPLETE", None),
+            ],
+        }
+    }
+
+    /// A create that fails and whose rollback fails too, leaving the role behind.
+    pub fn rollback_failed(seconds: f64) -> Script {
+        let (role, policy) = (ROLE, POLICY);
+        let at = |fraction: f64| seconds * fraction;
+        let cause = "Resource handler returned message: \"User: arn:aws:sts::000000000000:assumed-role/deployer/session is not authorized to perform: iam:PutRolePolicy\" (HandlerErrorCode: AccessDenied)";
+        let delete = "Resource handler returned message: \"User: arn:aws:sts::000000000000:assumed-role/deployer/session is not authorized to perform: iam:DeleteRole\" (HandlerErrorCode: AccessDenied)";
+        let summary = format!(
+            "The following resource(s) failed to create: [{policy}]. Rollback requested by user."
+        );
+        let final_reason = format!("The following resource(s) failed to delete: [{role}].");
+        Script {
+            steps: vec![
+                step(
+                    0.0,
+                    "",
+                    STACK_TYPE,
+                    "CREATE_IN_PROGRESS",
+                    Some("User Initiated"),
+                ),
+                step(at(0.05), role, ROLE_TYPE, "CREATE_IN_PROGRESS", None),
+                step(at(0.3), role, ROLE_TYPE, "CREATE_COMPLETE", None),
+                step(at(0.35), policy, POLICY_TYPE, "CREATE_IN_PROGRESS", None),
+                step(at(0.45), policy, POLICY_TYPE, "CREATE_FAILED", Some(cause)),
+                step(
+                    at(0.5),
+                    "",
+                    STACK_TYPE,
+                    "ROLLBACK_IN_PROGRESS",
+                    Some(&summary),
+                ),
+                step(at(0.7), role, ROLE_TYPE, "DELETE_IN_PROGRESS", None),
+                step(at(0.9), role, ROLE_TYPE, "DELETE_FAILED", Some(delete)),
+                step(
+                    seconds,
+                    "",
+                    STACK_TYPE,
+                    "ROLLBACK_FAILED",
+                    Some(&final_reason),
+                ),
+            ],
+        }
+    }
+}
+
+struct FakeStack {
+    created: Instant,
+    script: Script,
+    parameters: Vec<(String, String)>,
+    role_logical_id: String,
+    deleted_at: Option<Instant>,
+}
+
+/// Stacks that follow a script in time. A window of lost network can be set.
+pub struct ScriptedStacks {
+    script_for_new: Mutex<Script>,
+    stacks: Mutex<BTreeMap<String, FakeStack>>,
+    outage: Mutex<Option<(Instant, Instant)>>,
+    calls: AtomicU64,
+    /// Events per DescribeStackEvents page: small, so paging is exercised.
+    page_size: usize,
+}
+
+const DELETE_TAKES: Duration = Duration::from_secs(3);
+
+impl ScriptedStacks {
+    pub fn new(script_for_new_stacks: Script) -> Self {
+        ScriptedStacks {
+            script_for_new: Mutex::new(script_for_new_stacks),
+            stacks: Mutex::new(BTreeMap::new()),
+            outage: Mutex::new(None),
+            calls: AtomicU64::new(0),
+            page_size: 4,
+        }
+    }
+
+    /// The script the next CreateStack follows.
+    pub fn set_script(&self, script: Script) {
+        *lock(&self.script_for_new) = script;
+    }
+
+    /// Every call fails as a lost connection from `from` for `lasting`.
+    pub fn lose_network(&self, from: Duration, lasting: Duration) {
+        let start = Instant::now() + from;
+        *lock(&self.outage) = Some((start, start + lasting));
+    }
+
+    /// How many API calls were made.
+    pub fn calls(&self) -> u64 {
+        self.calls.load(Ordering::Relaxed)
+    }
+
+    fn call(&self, action: &str) -> Result<Instant, AwsError> {
+        self.calls.fetch_add(1, Ordering::Relaxed);
+        let now = Instant::now();
+        if let Some((start, end)) = *lock(&self.outage)
+            && now >= start
+            && now < end
+        {
+            return Err(AwsError::Network {
+                action: action.to_string(),
+                message: "connection reset by peer (scripted outage)".into(),
+            });
+        }
+        Ok(now)
+    }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    // A panic while holding the lock leaves plain data behind; keep going.
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+fn role_name_for(stack: &str, logical_id: &str) -> String {
+    let name = format!("{stack}-{logical_id}-DEMO0F4C3A2E");
+    name.chars().take(64).collect()
+}
+
+impl FakeStack {
+    fn visible_steps(&self, now: Instant) -> Vec<&Step> {
+        self.script
+            .steps
+            .iter()
+            .filter(|s| self.created + s.after <= now)
+            .collect()
+    }
+
+    fn status(&self, name: &str, now: Instant) -> StackInfo {
+        let steps = self.visible_steps(now);
+        let last = steps.iter().rev().find(|s| s.resource_type == STACK_TYPE);
+        let mut status = last
+            .map(|s| s.status.clone())
+            .unwrap_or_else(|| "CREATE_IN_PROGRESS".into());
+        let mut reason = last.and_then(|s| s.reason.clone());
+        if let Some(deleted) = self.deleted_at {
+            status = "DELETE_IN_PROGRESS".into();
+            reason = Some("User Initiated".into());
+            if now >= deleted + DELETE_TAKES {
+                status = "DELETE_COMPLETE".into();
+            }
+        }
+        let outputs = if status == "CREATE_COMPLETE" {
+            let arn = format!(
+                "arn:aws:iam::{FAKE_ACCOUNT}:role/{}",
+                role_name_for(name, &self.role_logical_id)
+            );
+            vec![("RoleArn".to_string(), arn)]
+        } else {
+            Vec::new()
+        };
+        StackInfo {
+            name: name.to_string(),
+            status,
+            status_reason: reason,
+            parameters: self
+                .parameters
+                .iter()
+                .map(|(k, _)| (k.clone(), "****".into()))
+                .collect(),
+            outputs,
+        }
+    }
+
+    fn events(&self, name: &str, now: Instant) -> Vec<StackEvent> {
+        let mut events: Vec<StackEvent> = self
+            .visible_steps(now)
+            .into_iter()
+            .enumerate()
+            .map(|(index, step)| {
+                let stack = step.resource_type == STACK_TYPE;
+                let logical_id = if stack {
+                    name.to_string()
+                } else {
+                    step.logical_id.clone()
+                };
+                let physical_id = if stack {
+                    Some(format!(
+                        "arn:aws:cloudformation:us-east-1:{FAKE_ACCOUNT}:stack/{name}/demo"
+                    ))
+                } else if step.resource_type == ROLE_TYPE
+                    && !(step.status == "CREATE_IN_PROGRESS" && step.reason.is_none())
+                {
+                    Some(role_name_for(name, &step.logical_id))
+                } else {
+                    None
+                };
+                StackEvent {
+                    id: format!("{name}-{index}"),
+                    logical_id,
+                    physical_id,
+                    resource_type: step.resource_type.clone(),
+                    status: step.status.clone(),
+                    reason: step.reason.clone(),
+                }
+            })
+            .collect();
+        if let Some(deleted) = self.deleted_at {
+            let mut push = |suffix: &str, status: &str| {
+                events.push(StackEvent {
+                    id: format!("{name}-{suffix}"),
+                    logical_id: name.to_string(),
+                    physical_id: None,
+                    resource_type: STACK_TYPE.into(),
+                    status: status.into(),
+                    reason: None,
+                })
+            };
+            push("delete-start", "DELETE_IN_PROGRESS");
+            if now >= deleted + DELETE_TAKES {
+                push("delete-end", "DELETE_COMPLETE");
+            }
+        }
+        events.reverse();
+        events
+    }
+}
+
+impl Stacks for ScriptedStacks {
+    async fn create_stack(&self, request: &StackCreate) -> Result<String, AwsError> {
+        let now = self.call("cloudformation:CreateStack")?;
+        let mut stacks = lock(&self.stacks);
+        if let Some(existing) = stacks.get(&request.name)
+            && existing.deleted_at.is_none_or(|d| now < d + DELETE_TAKES)
+        {
+            return Err(AwsError::Service {
+                action: "cloudformation:CreateStack".into(),
+                code: "AlreadyExistsException".into(),
+                message: format!("Stack [{}] already exists", request.name),
+            });
+        }
+        let template: Value = serde_json::from_str(&request.template_body).unwrap_or(Value::Null);
+        let role_logical_id = crate::template::role_logical_id(&template)
+            .unwrap_or("Role")
+            .to_string();
+        let policy_logical_id = template
+            .get("Resources")
+            .and_then(Value::as_object)
+            .and_then(|r| {
+                r.iter()
+                    .find(|(_, v)| v["Type"] == POLICY_TYPE)
+                    .map(|(k, _)| k.clone())
+            })
+            .unwrap_or_else(|| "Policy".into());
+        // The script's resource names follow the template being deployed.
+        let mut script = lock(&self.script_for_new).clone();
+        let fill = |text: &str| {
+            text.replace(ROLE, &role_logical_id)
+                .replace(POLICY, &policy_logical_id)
+        };
+        for step in &mut script.steps {
+            step.logical_id = fill(&step.logical_id);
+            step.reason = step.reason.as_deref().map(fill);
+        }
+        stacks.insert(
+            request.name.clone(),
+            FakeStack {
+                created: now,
+                script,
+                parameters: request.parameters.clone(),
+                role_logical_id,
+                deleted_at: None,
+            },
+        );
+        Ok(format!(
+            "arn:aws:cloudformation:us-east-1:{FAKE_ACCOUNT}:stack/{}/demo",
+            request.name
+        ))
+    }
+
+    async fn describe_stack(&self, name: &str) -> Result<Option<StackInfo>, AwsError> {
+        let now = self.call("cloudformation:DescribeStacks")?;
+        let stacks = lock(&self.stacks);
+        Ok(stacks
+            .get(name)
+            .map(|stack| stack.status(name, now))
+            .filter(|info| info.status != "DELETE_COMPLETE"))
+    }
+
+    async fn stack_events(
+        &self,
+        name: &str,
+        next_token: Option<String>,
+    ) -> Result<EventPage, AwsError> {
+        let now = self.call("cloudformation:DescribeStackEvents")?;
+        let stacks = lock(&self.stacks);
+        let Some(stack) = stacks.get(name) else {
+            return Err(AwsError::Service {
+                action: "cloudformation:DescribeStackEvents".into(),
+                code: "ValidationError".into(),
+                message: format!("Stack [{name}] does not exist"),
+            });
+        };
+        let events = stack.events(name, now);
+        let start: usize = next_token.and_then(|t| t.parse().ok()).unwrap_or(0);
+        let end = (start + self.page_size).min(events.len());
+        let next_token = (end < events.len()).then(|| end.to_string());
+        Ok(EventPage {
+            events: events.get(start..end).unwrap_or_default().to_vec(),
+            next_token,
+        })
+    }
+
+    async fn delete_stack(&self, name: &str) -> Result<(), AwsError> {
+        let now = self.call("cloudformation:DeleteStack")?;
+        if let Some(stack) = lock(&self.stacks).get_mut(name) {
+            stack.deleted_at.get_or_insert(now);
+        }
+        Ok(())
+    }
+}
+
+/// A fixed, plainly fake identity.
+pub struct FakeIdentity;
+
+impl Identity for FakeIdentity {
+    async fn caller(&self) -> Result<Caller, AwsError> {
+        Ok(Caller {
+            account: FAKE_ACCOUNT.into(),
+            arn: format!("arn:aws:iam::{FAKE_ACCOUNT}:user/demo"),
+        })
+    }
+}
+
+#[derive(Default)]
+struct FakeRole {
+    info: Option<RoleInfo>,
+    policies: BTreeMap<String, Value>,
+}
+
+/// IAM in memory. `refuse` makes one action fail, to exercise clean-up.
+#[derive(Default)]
+pub struct MemoryRoles {
+    roles: Mutex<BTreeMap<String, FakeRole>>,
+    refused: Mutex<Vec<String>>,
+}
+
+impl MemoryRoles {
+    /// Every later call of `action` (such as `iam:PutRolePolicy`) is refused with AccessDenied.
+    pub fn refuse(&self, action: &str) {
+        lock(&self.refused).push(action.to_string());
+    }
+
+    pub fn role_names(&self) -> Vec<String> {
+        lock(&self.roles).keys().cloned().collect()
+    }
+
+    fn check(&self, action: &str) -> Result<(), AwsError> {
+        if lock(&self.refused).iter().any(|a| a == action) {
+            return Err(AwsError::AccessDenied {
+                action: action.to_string(),
+                message: format!(
+                    "User: arn:aws:iam::{FAKE_ACCOUNT}:user/demo is not authorized to perform: {action}"
+                ),
+            });
+        }
+        Ok(())
+    }
+}
+
+fn no_such_role(action: &str, role: &str) -> AwsError {
+    AwsError::Service {
+        action: action.into(),
+        code: "NoSuchEntity".into(),
+        message: format!("The role with name {role} cannot be found."),
+    }
+}
+
+impl Roles for MemoryRoles {
+    async fn get_role(&self, name: &str) -> Result<Option<RoleInfo>, AwsError> {
+        self.check("iam:GetRole")?;
+        let roles = lock(&self.roles);
+        Ok(roles
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .and_then(|(_, r)| r.info.clone()))
+    }
+
+    async fn create_role(&self, request: &RoleCreate) -> Result<String, AwsError> {
+        self.check("iam:CreateRole")?;
+        let mut roles = lock(&self.roles);
+        if roles.keys().any(|k| k.eq_ignore_ascii_case(&request.name)) {
+            return Err(AwsError::Service {
+                action: "iam:CreateRole".into(),
+                code: "EntityAlreadyExists".into(),
+                message: format!("Role with name {} already exists.", request.name),
+            });
+        }
+        let arn = format!(
+            "arn:aws:iam::{FAKE_ACCOUNT}:role{}{}",
+            request.path, request.name
+        );
+        let info = RoleInfo {
+            name: request.name.clone(),
+            arn: arn.clone(),
+            trust_policy: serde_json::from_str(&request.trust_policy).unwrap_or(Value::Null),
+            tags: request.tags.clone(),
+        };
+        roles.insert(
+            request.name.clone(),
+            FakeRole {
+                info: Some(info),
+                policies: BTreeMap::new(),
+            },
+        );
+        Ok(arn)
+    }
+
+    async fn put_role_policy(
+        &self,
+        role: &str,
+        policy_name: &str,
+        document: &str,
+    ) -> Result<(), AwsError> {
+        self.check("iam:PutRolePolicy")?;
+        let mut roles = lock(&self.roles);
+        let entry = roles
+            .get_mut(role)
+            .ok_or_else(|| no_such_role("iam:PutRolePolicy", role))?;
+        entry.policies.insert(
+            policy_name.into(),
+            serde_json::from_str(document).unwrap_or(Value::Null),
+        );
+        Ok(())
+    }
+
+    async fn role_policy_names(&self, role: &str) -> Result<Vec<String>, AwsError> {
+        self.check("iam:ListRolePolicies")?;
+        let roles = lock(&self.roles);
+        let entry = roles
+            .get(role)
+            .ok_or_else(|| no_such_role("iam:ListRolePolicies", role))?;
+        Ok(entry.policies.keys().cloned().collect())
+    }
+
+    async fn get_role_policy(&self, role: &str, policy_name: &str) -> Result<Value, AwsError> {
+        self.check("iam:GetRolePolicy")?;
+        let roles = lock(&self.roles);
+        roles
+            .get(role)
+            .and_then(|r| r.policies.get(policy_name).cloned())
+            .ok_or_else(|| no_such_role("iam:GetRolePolicy", role))
+    }
+
+    async fn update_trust_policy(&self, role: &str, document: &str) -> Result<(), AwsError> {
+        self.check("iam:UpdateAssumeRolePolicy")?;
+        let mut roles = lock(&self.roles);
+        let info = roles
+            .get_mut(role)
+            .and_then(|r| r.info.as_mut())
+            .ok_or_else(|| no_such_role("iam:UpdateAssumeRolePolicy", role))?;
+        info.trust_policy = serde_json::from_str(document).unwrap_or(Value::Null);
+        Ok(())
+    }
+
+    async fn delete_role_policy(&self, role: &str, policy_name: &str) -> Result<(), AwsError> {
+        self.check("iam:DeleteRolePolicy")?;
+        let mut roles = lock(&self.roles);
+        roles.get_mut(role).map(|r| r.policies.remove(policy_name));
+        Ok(())
+    }
+
+    async fn delete_role(&self, role: &str) -> Result<(), AwsError> {
+        self.check("iam:DeleteRole")?;
+        let mut roles = lock(&self.roles);
+        match roles.get(role) {
+            Some(r) if !r.policies.is_empty() => Err(AwsError::Service {
+                action: "iam:DeleteRole".into(),
+                code: "DeleteConflict".into(),
+                message: "Cannot delete entity, must delete policies first.".into(),
+            }),
+            Some(_) => {
+                roles.remove(role);
+                Ok(())
+            }
+            None => Err(no_such_role("iam:DeleteRole", role)),
+        }
+    }
+
+    async fn list_roles(&self) -> Result<Vec<(String, String)>, AwsError> {
+        self.check("iam:ListRoles")?;
+        Ok(lock(&self.roles)
+            .values()
+            .filter_map(|r| r.info.as_ref())
+            .map(|i| (i.name.clone(), i.arn.clone()))
+            .collect())
+    }
+}

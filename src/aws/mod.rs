@@ -1,0 +1,206 @@
+//! AWS behind three small traits (identity, stacks, roles), with one implementation on the SDK
+//! (`sdk`) and a scripted fake (`fake`) for what the emulator can't show: timing, rollbacks,
+//! lost connections. The engine is written against the traits only.
+
+pub mod fake;
+pub mod sdk;
+
+use serde_json::Value;
+use std::future::Future;
+
+/// Who the credentials belong to: the account every change lands in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Caller {
+    pub account: String,
+    pub arn: String,
+}
+
+/// Why an AWS call failed, sorted by what the user can do about it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum AwsError {
+    /// No credentials, or expired or invalid ones.
+    #[error("{0}")]
+    Credentials(String),
+    /// The identity lacks a permission.
+    #[error("AWS refused {action}: {message}")]
+    AccessDenied { action: String, message: String },
+    /// AWS answered with an error.
+    #[error("{action} failed: {code}: {message}")]
+    Service {
+        action: String,
+        code: String,
+        message: String,
+    },
+    /// No answer (connection refused or reset, time-out) after the SDK's retries.
+    #[error("{action}: no answer from AWS ({message})")]
+    Network { action: String, message: String },
+}
+
+impl AwsError {
+    pub fn code(&self) -> Option<&str> {
+        match self {
+            AwsError::Service { code, .. } => Some(code),
+            _ => None,
+        }
+    }
+
+    pub fn is_network(&self) -> bool {
+        matches!(self, AwsError::Network { .. })
+    }
+
+    pub fn is_not_found(&self) -> bool {
+        matches!(self.code(), Some("NoSuchEntity"))
+            || matches!(self, AwsError::Service { code, message, .. }
+                if code == "ValidationError" && message.contains("does not exist"))
+    }
+
+    pub fn is_already_exists(&self) -> bool {
+        matches!(
+            self.code(),
+            Some("EntityAlreadyExists" | "AlreadyExistsException")
+        )
+    }
+}
+
+/// How a stack is created.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StackCreate {
+    pub name: String,
+    pub template_body: String,
+    pub parameters: Vec<(String, String)>,
+    pub tags: Vec<(String, String)>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StackInfo {
+    pub name: String,
+    pub status: String,
+    pub status_reason: Option<String>,
+    /// NoEcho parameters come back as `****`.
+    pub parameters: Vec<(String, String)>,
+    pub outputs: Vec<(String, String)>,
+}
+
+impl StackInfo {
+    pub fn output(&self, key: &str) -> Option<&str> {
+        self.outputs
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StackEvent {
+    pub id: String,
+    pub logical_id: String,
+    pub physical_id: Option<String>,
+    pub resource_type: String,
+    pub status: String,
+    pub reason: Option<String>,
+}
+
+impl StackEvent {
+    pub fn is_stack_itself(&self) -> bool {
+        self.resource_type == "AWS::CloudFormation::Stack"
+    }
+}
+
+/// One page of a stack's events, newest first, and the token of the next (older) page.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct EventPage {
+    pub events: Vec<StackEvent>,
+    pub next_token: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RoleCreate {
+    pub name: String,
+    pub path: String,
+    pub description: String,
+    pub trust_policy: String,
+    pub tags: Vec<(String, String)>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct RoleInfo {
+    pub name: String,
+    pub arn: String,
+    /// Decoded from IAM's URL-encoded form.
+    pub trust_policy: Value,
+    pub tags: Vec<(String, String)>,
+}
+
+/// Terminal means no `_IN_PROGRESS` suffix: CloudFormation won't change it without a new request.
+pub fn is_terminal(status: &str) -> bool {
+    !status.ends_with("_IN_PROGRESS")
+}
+
+/// A failed create: `CREATE_FAILED`, `ROLLBACK_*` or a failed delete.
+pub fn is_failed(status: &str) -> bool {
+    status.ends_with("_FAILED") || status.starts_with("ROLLBACK_")
+}
+
+pub trait Identity: Send + Sync {
+    fn caller(&self) -> impl Future<Output = Result<Caller, AwsError>> + Send;
+}
+
+pub trait Stacks: Send + Sync {
+    /// Returns the stack ID.
+    fn create_stack(
+        &self,
+        request: &StackCreate,
+    ) -> impl Future<Output = Result<String, AwsError>> + Send;
+    /// `None` when no stack of that name exists (deleted stacks included).
+    fn describe_stack(
+        &self,
+        name: &str,
+    ) -> impl Future<Output = Result<Option<StackInfo>, AwsError>> + Send;
+    fn stack_events(
+        &self,
+        name: &str,
+        next_token: Option<String>,
+    ) -> impl Future<Output = Result<EventPage, AwsError>> + Send;
+    fn delete_stack(&self, name: &str) -> impl Future<Output = Result<(), AwsError>> + Send;
+}
+
+pub trait Roles: Send + Sync {
+    /// `None` when no role of that name exists.
+    fn get_role(
+        &self,
+        name: &str,
+    ) -> impl Future<Output = Result<Option<RoleInfo>, AwsError>> + Send;
+    /// Returns the role's ARN.
+    fn create_role(
+        &self,
+        request: &RoleCreate,
+    ) -> impl Future<Output = Result<String, AwsError>> + Send;
+    fn put_role_policy(
+        &self,
+        role: &str,
+        policy_name: &str,
+        document: &str,
+    ) -> impl Future<Output = Result<(), AwsError>> + Send;
+    fn role_policy_names(
+        &self,
+        role: &str,
+    ) -> impl Future<Output = Result<Vec<String>, AwsError>> + Send;
+    fn get_role_policy(
+        &self,
+        role: &str,
+        policy_name: &str,
+    ) -> impl Future<Output = Result<Value, AwsError>> + Send;
+    fn update_trust_policy(
+        &self,
+        role: &str,
+        document: &str,
+    ) -> impl Future<Output = Result<(), AwsError>> + Send;
+    fn delete_role_policy(
+        &self,
+        role: &str,
+        policy_name: &str,
+    ) -> impl Future<Output = Result<(), AwsError>> + Send;
+    fn delete_role(&self, role: &str) -> impl Future<Output = Result<(), AwsError>> + Send;
+    /// Every role's name and ARN (for picking an existing role).
+    fn list_roles(&self) -> impl Future<Output = Result<Vec<(String, String)>, AwsError>> + Send;
+}

@@ -1,0 +1,415 @@
+//! The traits on the AWS SDK for Rust. Credentials come from the standard chain (environment,
+//! profiles, SSO, container and instance roles); `AWS_PROFILE`, `AWS_REGION` and
+//! `AWS_ENDPOINT_URL` are honoured by the SDK's own configuration loader. Throttling, 5xx answers
+//! and dropped connections are retried by the SDK's standard retry strategy, bounded.
+
+use super::{
+    AwsError, Caller, EventPage, Identity, RoleCreate, RoleInfo, Roles, StackCreate, StackEvent,
+    StackInfo, Stacks,
+};
+use aws_config::retry::RetryConfig;
+use aws_config::timeout::TimeoutConfig;
+use aws_config::{BehaviorVersion, Region, SdkConfig};
+use aws_sdk_iam::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
+use serde_json::Value;
+use std::time::Duration;
+
+/// Attempts per call, the first included, before an error reaches the engine.
+pub const MAX_ATTEMPTS: u32 = 5;
+
+/// Loads the SDK configuration from the standard chain, with `--profile` and `--region` when given.
+pub async fn load_config(profile: Option<&str>, region: Option<&str>) -> SdkConfig {
+    let mut loader = aws_config::defaults(BehaviorVersion::latest())
+        .retry_config(RetryConfig::standard().with_max_attempts(MAX_ATTEMPTS))
+        .timeout_config(
+            TimeoutConfig::builder()
+                .connect_timeout(Duration::from_secs(5))
+                .operation_attempt_timeout(Duration::from_secs(20))
+                .build(),
+        );
+    if let Some(profile) = profile {
+        loader = loader.profile_name(profile);
+    }
+    if let Some(region) = region {
+        loader = loader.region(Region::new(region.to_string()));
+    }
+    loader.load().await
+}
+
+pub struct Sdk {
+    sts: aws_sdk_sts::Client,
+    cloudformation: aws_sdk_cloudformation::Client,
+    iam: aws_sdk_iam::Client,
+}
+
+impl Sdk {
+    pub fn new(config: &SdkConfig) -> Self {
+        Sdk {
+            sts: aws_sdk_sts::Client::new(config),
+            cloudformation: aws_sdk_cloudformation::Client::new(config),
+            iam: aws_sdk_iam::Client::new(config),
+        }
+    }
+}
+
+const CREDENTIAL_CODES: &[&str] = &[
+    "ExpiredToken",
+    "ExpiredTokenException",
+    "InvalidClientTokenId",
+    "UnrecognizedClientException",
+    "SignatureDoesNotMatch",
+    "InvalidAccessKeyId",
+    "AuthFailure",
+    "RequestExpired",
+    "TokenRefreshRequired",
+];
+
+fn classify<E, R>(action: &str, error: SdkError<E, R>) -> AwsError
+where
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+    R: std::fmt::Debug,
+{
+    let action = action.to_string();
+    match &error {
+        SdkError::ServiceError(context) => {
+            let code = context.err().code().unwrap_or("Unknown").to_string();
+            let message = context.err().message().unwrap_or_default().to_string();
+            if CREDENTIAL_CODES.contains(&code.as_str()) {
+                AwsError::Credentials(format!("{code}: {message}"))
+            } else if code.contains("AccessDenied") || code == "UnauthorizedOperation" {
+                AwsError::AccessDenied { action, message }
+            } else {
+                AwsError::Service {
+                    action,
+                    code,
+                    message,
+                }
+            }
+        }
+        _ => {
+            let detail = DisplayErrorContext(&error).to_string();
+            if detail.to_ascii_lowercase().contains("credentials") {
+                // The first clause says what happened; the rest is the SDK's debug dump.
+                let first = detail.split(" (").next().unwrap_or(&detail);
+                AwsError::Credentials(first.to_string())
+            } else {
+                AwsError::Network {
+                    action,
+                    message: detail,
+                }
+            }
+        }
+    }
+}
+
+fn pairs<T>(
+    items: &[T],
+    key: impl Fn(&T) -> Option<&str>,
+    value: impl Fn(&T) -> Option<&str>,
+) -> Vec<(String, String)> {
+    items
+        .iter()
+        .filter_map(|item| {
+            Some((
+                key(item)?.to_string(),
+                value(item).unwrap_or_default().to_string(),
+            ))
+        })
+        .collect()
+}
+
+/// IAM returns policy documents URL-encoded.
+fn decode_policy(document: &str) -> Value {
+    let text = percent_encoding::percent_decode_str(document).decode_utf8_lossy();
+    serde_json::from_str(&text).unwrap_or(Value::String(text.into_owned()))
+}
+
+impl Identity for Sdk {
+    async fn caller(&self) -> Result<Caller, AwsError> {
+        let output = self
+            .sts
+            .get_caller_identity()
+            .send()
+            .await
+            .map_err(|e| classify("sts:GetCallerIdentity", e))?;
+        Ok(Caller {
+            account: output.account().unwrap_or_default().to_string(),
+            arn: output.arn().unwrap_or_default().to_string(),
+        })
+    }
+}
+
+impl Stacks for Sdk {
+    async fn create_stack(&self, request: &StackCreate) -> Result<String, AwsError> {
+        use aws_sdk_cloudformation::types::{Capability, Parameter, Tag};
+        let parameters = request
+            .parameters
+            .iter()
+            .map(|(key, value)| {
+                Parameter::builder()
+                    .parameter_key(key)
+                    .parameter_value(value)
+                    .build()
+            })
+            .collect();
+        let tags = request
+            .tags
+            .iter()
+            .map(|(key, value)| Tag::builder().key(key).value(value).build())
+            .collect();
+        let output = self
+            .cloudformation
+            .create_stack()
+            .stack_name(&request.name)
+            .template_body(&request.template_body)
+            .set_parameters(Some(parameters))
+            .capabilities(Capability::CapabilityIam)
+            .set_tags(Some(tags))
+            .send()
+            .await
+            .map_err(|e| classify("cloudformation:CreateStack", e))?;
+        Ok(output.stack_id().unwrap_or(&request.name).to_string())
+    }
+
+    async fn describe_stack(&self, name: &str) -> Result<Option<StackInfo>, AwsError> {
+        let result = self
+            .cloudformation
+            .describe_stacks()
+            .stack_name(name)
+            .send()
+            .await;
+        let output = match result.map_err(|e| classify("cloudformation:DescribeStacks", e)) {
+            Ok(output) => output,
+            Err(error) if error.is_not_found() => return Ok(None),
+            Err(error) => return Err(error),
+        };
+        Ok(output.stacks().first().map(|stack| StackInfo {
+            name: stack.stack_name().unwrap_or(name).to_string(),
+            status: stack
+                .stack_status()
+                .map(|s| s.as_str().to_string())
+                .unwrap_or_default(),
+            status_reason: stack.stack_status_reason().map(str::to_string),
+            parameters: pairs(
+                stack.parameters(),
+                |p| p.parameter_key(),
+                |p| p.parameter_value(),
+            ),
+            outputs: pairs(stack.outputs(), |o| o.output_key(), |o| o.output_value()),
+        }))
+    }
+
+    async fn stack_events(
+        &self,
+        name: &str,
+        next_token: Option<String>,
+    ) -> Result<EventPage, AwsError> {
+        let output = self
+            .cloudformation
+            .describe_stack_events()
+            .stack_name(name)
+            .set_next_token(next_token)
+            .send()
+            .await
+            .map_err(|e| classify("cloudformation:DescribeStackEvents", e))?;
+        let events = output
+            .stack_events()
+            .iter()
+            .map(|event| StackEvent {
+                id: event.event_id().unwrap_or_default().to_string(),
+                logical_id: event.logical_resource_id().unwrap_or_default().to_string(),
+                physical_id: event
+                    .physical_resource_id()
+                    .filter(|id| !id.is_empty())
+                    .map(str::to_string),
+                resource_type: event.resource_type().unwrap_or_default().to_string(),
+                status: event
+                    .resource_status()
+                    .map(|s| s.as_str().to_string())
+                    .unwrap_or_default(),
+                reason: event
+                    .resource_status_reason()
+                    .filter(|r| !r.is_empty())
+                    .map(str::to_string),
+            })
+            .collect();
+        Ok(EventPage {
+            events,
+            next_token: output.next_token().map(str::to_string),
+        })
+    }
+
+    async fn delete_stack(&self, name: &str) -> Result<(), AwsError> {
+        self.cloudformation
+            .delete_stack()
+            .stack_name(name)
+            .send()
+            .await
+            .map_err(|e| classify("cloudformation:DeleteStack", e))?;
+        Ok(())
+    }
+}
+
+impl Roles for Sdk {
+    async fn get_role(&self, name: &str) -> Result<Option<RoleInfo>, AwsError> {
+        let result = self.iam.get_role().role_name(name).send().await;
+        let output = match result.map_err(|e| classify("iam:GetRole", e)) {
+            Ok(output) => output,
+            Err(error) if error.is_not_found() => return Ok(None),
+            Err(error) => return Err(error),
+        };
+        Ok(output.role().map(|role| RoleInfo {
+            name: role.role_name().to_string(),
+            arn: role.arn().to_string(),
+            trust_policy: role
+                .assume_role_policy_document()
+                .map(decode_policy)
+                .unwrap_or(Value::Null),
+            tags: pairs(role.tags(), |t| Some(t.key()), |t| Some(t.value())),
+        }))
+    }
+
+    async fn create_role(&self, request: &RoleCreate) -> Result<String, AwsError> {
+        use aws_sdk_iam::types::Tag;
+        let mut tags = Vec::new();
+        for (key, value) in &request.tags {
+            let tag =
+                Tag::builder()
+                    .key(key)
+                    .value(value)
+                    .build()
+                    .map_err(|e| AwsError::Service {
+                        action: "iam:CreateRole".into(),
+                        code: "InvalidTag".into(),
+                        message: e.to_string(),
+                    })?;
+            tags.push(tag);
+        }
+        let output = self
+            .iam
+            .create_role()
+            .role_name(&request.name)
+            .path(&request.path)
+            .description(&request.description)
+            .assume_role_policy_document(&request.trust_policy)
+            .set_tags(Some(tags))
+            .send()
+            .await
+            .map_err(|e| classify("iam:CreateRole", e))?;
+        Ok(output
+            .role()
+            .map(|role| role.arn().to_string())
+            .unwrap_or_default())
+    }
+
+    async fn put_role_policy(
+        &self,
+        role: &str,
+        policy_name: &str,
+        document: &str,
+    ) -> Result<(), AwsError> {
+        self.iam
+            .put_role_policy()
+            .role_name(role)
+            .policy_name(policy_name)
+            .policy_document(document)
+            .send()
+            .await
+            .map_err(|e| classify("iam:PutRolePolicy", e))?;
+        Ok(())
+    }
+
+    async fn role_policy_names(&self, role: &str) -> Result<Vec<String>, AwsError> {
+        let mut names = Vec::new();
+        let mut marker = None;
+        loop {
+            let output = self
+                .iam
+                .list_role_policies()
+                .role_name(role)
+                .set_marker(marker)
+                .send()
+                .await
+                .map_err(|e| classify("iam:ListRolePolicies", e))?;
+            names.extend(output.policy_names().iter().cloned());
+            marker = output
+                .marker()
+                .filter(|_| output.is_truncated())
+                .map(str::to_string);
+            if marker.is_none() {
+                return Ok(names);
+            }
+        }
+    }
+
+    async fn get_role_policy(&self, role: &str, policy_name: &str) -> Result<Value, AwsError> {
+        let output = self
+            .iam
+            .get_role_policy()
+            .role_name(role)
+            .policy_name(policy_name)
+            .send()
+            .await
+            .map_err(|e| classify("iam:GetRolePolicy", e))?;
+        Ok(decode_policy(output.policy_document()))
+    }
+
+    async fn update_trust_policy(&self, role: &str, document: &str) -> Result<(), AwsError> {
+        self.iam
+            .update_assume_role_policy()
+            .role_name(role)
+            .policy_document(document)
+            .send()
+            .await
+            .map_err(|e| classify("iam:UpdateAssumeRolePolicy", e))?;
+        Ok(())
+    }
+
+    async fn delete_role_policy(&self, role: &str, policy_name: &str) -> Result<(), AwsError> {
+        self.iam
+            .delete_role_policy()
+            .role_name(role)
+            .policy_name(policy_name)
+            .send()
+            .await
+            .map_err(|e| classify("iam:DeleteRolePolicy", e))?;
+        Ok(())
+    }
+
+    async fn delete_role(&self, role: &str) -> Result<(), AwsError> {
+        self.iam
+            .delete_role()
+            .role_name(role)
+            .send()
+            .await
+            .map_err(|e| classify("iam:DeleteRole", e))?;
+        Ok(())
+    }
+
+    async fn list_roles(&self) -> Result<Vec<(String, String)>, AwsError> {
+        let mut roles = Vec::new();
+        let mut marker = None;
+        loop {
+            let output = self
+                .iam
+                .list_roles()
+                .set_marker(marker)
+                .send()
+                .await
+                .map_err(|e| classify("iam:ListRoles", e))?;
+            roles.extend(
+                output
+                    .roles()
+                    .iter()
+                    .map(|r| (r.role_name().to_string(), r.arn().to_string())),
+            );
+            marker = output
+                .marker()
+                .filter(|_| output.is_truncated())
+                .map(str::to_string);
+            if marker.is_none() {
+                return Ok(roles);
+            }
+        }
+    }
+}

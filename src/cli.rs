@@ -1,0 +1,1030 @@
+//! The non-interactive face: `plan`, `create`, `watch`, `verify`, `delete`. Progress and
+//! questions go to stderr, results to stdout, so `... --output json | jq` works.
+
+use crate::aws::sdk::{self, Sdk};
+use crate::aws::{AwsError, Caller};
+use crate::engine::{self, EngineError, Progress, Question, Verification, WatchOptions};
+use crate::plan::{PlanRequest, PolicyFile, Setting};
+use crate::state::{Method, SavedSetup, StateStore};
+use crate::validate::{self, InputError};
+use crate::{Catalog, Plan};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::io::{BufRead, IsTerminal, Write};
+use std::time::Duration;
+
+/// Exit codes, as listed in the README.
+pub mod exit {
+    pub const DONE: u8 = 0;
+    /// You answered no; nothing was changed.
+    pub const DECLINED: u8 = 1;
+    pub const BAD_INPUT: u8 = 2;
+    pub const CREDENTIALS: u8 = 3;
+    pub const AWS_REFUSED: u8 = 4;
+    pub const INTERRUPTED: u8 = 130;
+}
+
+const EXAMPLES: &str = "Examples:
+  segment-aws-setup plan --integration destination-function --bucket my-bucket --bucket-region us-west-2
+  segment-aws-setup create --integration destination-function --bucket my-bucket --bucket-region us-west-2 --yes --output json
+  segment-aws-setup verify --integration lambda-destination --role segment-lambda-destination --workspace-id wXZ2sd8N3mJ";
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "segment-aws-setup",
+    version,
+    about = "Sets up the AWS IAM role Segment assumes, with an external ID, for Segment Functions and the Lambda destination",
+    arg_required_else_help = true,
+    after_help = EXAMPLES
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Print what a setup would create, with no credentials and no network call
+    #[command(after_help = "Examples:
+  # A destination function that writes events to S3 (the external ID is generated):
+  segment-aws-setup plan --integration destination-function --bucket my-bucket --bucket-region us-west-2
+
+  # The Lambda destination, as JSON for a script or an administrator:
+  segment-aws-setup plan --integration lambda-destination --workspace-id wXZ2sd8N3mJ \\
+      --lambda-arn arn:aws:lambda:us-west-2:123456789012:function:my-function --format json
+
+  # A source function with your own permission policy:
+  segment-aws-setup plan --integration source-function --policy-file policy.json")]
+    Plan(PlanArgs),
+    /// Create the role in your AWS account, through CloudFormation (default) or directly through IAM
+    #[command(after_help = "Examples:
+  # Through CloudFormation, asking before the change:
+  segment-aws-setup create --integration destination-function --bucket my-bucket --bucket-region us-west-2
+
+  # Directly through IAM, in a script (no questions), the settings as JSON on stdout:
+  segment-aws-setup create --integration lambda-destination --method iam --role-name segment-lambda \\
+      --workspace-id wXZ2sd8N3mJ --lambda-arn arn:aws:lambda:us-west-2:123456789012:function:f --yes --output json")]
+    Create(CreateArgs),
+    /// Watch a stack until it is done (re-attach after Ctrl-C or a closed session)
+    #[command(after_help = "Example:
+  segment-aws-setup watch --stack-name segment-destination-function-k3x9qa --region us-west-2")]
+    Watch(WatchArgs),
+    /// Check that an existing role lets Segment in with your external ID, and repair it with --fix
+    #[command(after_help = "Examples:
+  segment-aws-setup verify --integration destination-function --role my-role --external-id \"$EXTERNAL_ID\"
+  segment-aws-setup verify --integration lambda-destination --role arn:aws:iam::123456789012:role/my-role \\
+      --workspace-id wXZ2sd8N3mJ --lambda-arn arn:aws:lambda:us-west-2:123456789012:function:f --fix")]
+    Verify(VerifyArgs),
+    /// Delete a stack or a role this tool created
+    #[command(after_help = "Examples:
+  segment-aws-setup delete --stack-name segment-destination-function-k3x9qa
+  segment-aws-setup delete --role-name segment-lambda-destination --yes")]
+    Delete(DeleteArgs),
+}
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    Text,
+    Json,
+}
+
+/// What the role is for and what it may do: shared by every command that builds a plan.
+#[derive(Args, Debug, Clone)]
+pub struct SetupArgs {
+    /// Which Segment integration assumes the role: destination-function, source-function or lambda-destination
+    #[arg(long, env = "SEGMENT_AWS_SETUP_INTEGRATION", value_name = "ID")]
+    pub integration: String,
+
+    /// Bring your own external ID instead of generating one (functions: at least 32 characters).
+    /// Safer in the environment variable than on the command line
+    #[arg(
+        long = "external-id",
+        env = "SEGMENT_AWS_SETUP_EXTERNAL_ID",
+        value_name = "X",
+        hide_env_values = true
+    )]
+    pub external_ids: Vec<String>,
+
+    /// Lambda destination: your Segment workspace ID, which Segment presents as the external ID.
+    /// Repeat to trust several
+    #[arg(
+        long = "workspace-id",
+        env = "SEGMENT_AWS_SETUP_WORKSPACE_ID",
+        value_name = "W",
+        value_delimiter = ','
+    )]
+    pub workspace_ids: Vec<String>,
+
+    /// Permissions: let the role write objects to this S3 bucket (s3:PutObject on BUCKET/*)
+    #[arg(long, env = "SEGMENT_AWS_SETUP_BUCKET", value_name = "B")]
+    pub bucket: Option<String>,
+
+    /// The S3 bucket's region, for the function's S3 Bucket Region setting
+    #[arg(long, env = "SEGMENT_AWS_SETUP_BUCKET_REGION", value_name = "R")]
+    pub bucket_region: Option<String>,
+
+    /// Permissions: let the role invoke this Lambda function (full ARN). Repeat for several
+    #[arg(
+        long = "lambda-arn",
+        env = "SEGMENT_AWS_SETUP_LAMBDA_ARN",
+        value_name = "A",
+        value_delimiter = ','
+    )]
+    pub lambda_arns: Vec<String>,
+
+    /// Permissions: your own permission policy document (JSON)
+    #[arg(long, env = "SEGMENT_AWS_SETUP_POLICY_FILE", value_name = "F")]
+    pub policy_file: Option<std::path::PathBuf>,
+
+    /// Role name for the direct IAM method [default: segment-INTEGRATION]
+    #[arg(long, env = "SEGMENT_AWS_SETUP_ROLE_NAME", value_name = "R")]
+    pub role_name: Option<String>,
+
+    /// Stack name for the CloudFormation method [default: segment-INTEGRATION-<6 random>]
+    #[arg(long, env = "SEGMENT_AWS_SETUP_STACK_NAME", value_name = "S")]
+    pub stack_name: Option<String>,
+}
+
+#[derive(Args, Debug)]
+pub struct PlanArgs {
+    #[command(flatten)]
+    pub setup: SetupArgs,
+
+    /// Output: text for people, json for scripts
+    #[arg(long, value_enum, default_value_t = Format::Text, env = "SEGMENT_AWS_SETUP_FORMAT")]
+    pub format: Format,
+}
+
+/// Where in AWS: the standard credential chain, with these overrides.
+#[derive(Args, Debug, Clone)]
+pub struct AwsArgs {
+    /// AWS profile from ~/.aws/config (default: AWS_PROFILE, else the default chain)
+    #[arg(long, value_name = "NAME")]
+    pub profile: Option<String>,
+
+    /// AWS region (default: AWS_REGION, else the profile's region)
+    #[arg(long, value_name = "REGION")]
+    pub region: Option<String>,
+}
+
+#[derive(Args, Debug)]
+pub struct ChangeArgs {
+    /// Don't ask before changing anything (needed when not on a terminal)
+    #[arg(long, short = 'y', env = "SEGMENT_AWS_SETUP_YES")]
+    pub yes: bool,
+
+    /// Output on stdout: text for people, json (the Segment settings object) for scripts
+    #[arg(long, value_enum, default_value_t = Format::Text, env = "SEGMENT_AWS_SETUP_OUTPUT")]
+    pub output: Format,
+}
+
+#[derive(Args, Debug)]
+pub struct CreateArgs {
+    #[command(flatten)]
+    pub setup: SetupArgs,
+    #[command(flatten)]
+    pub aws: AwsArgs,
+    #[command(flatten)]
+    pub change: ChangeArgs,
+
+    /// How to create the role: a CloudFormation stack (recommended) or directly through IAM
+    #[arg(long, value_enum, default_value_t = Method::Cloudformation, env = "SEGMENT_AWS_SETUP_METHOD")]
+    pub method: Method,
+
+    /// IAM method: the role's path
+    #[arg(long, default_value = "/", value_name = "PATH")]
+    pub role_path: String,
+
+    /// CloudFormation method: stop watching after this long (the stack keeps going), e.g. 30m, 90s
+    #[arg(long, default_value = "30m", value_parser = humantime::parse_duration, value_name = "DURATION")]
+    pub timeout: Duration,
+}
+
+#[derive(Args, Debug)]
+pub struct WatchArgs {
+    /// The stack to watch
+    #[arg(long, env = "SEGMENT_AWS_SETUP_STACK_NAME", value_name = "S")]
+    pub stack_name: String,
+    #[command(flatten)]
+    pub aws: AwsArgs,
+
+    /// Stop watching after this long (the stack keeps going), e.g. 30m, 90s
+    #[arg(long, default_value = "30m", value_parser = humantime::parse_duration, value_name = "DURATION")]
+    pub timeout: Duration,
+
+    /// Output on stdout: text for people, json for scripts
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub output: Format,
+}
+
+#[derive(Args, Debug)]
+pub struct VerifyArgs {
+    /// Which Segment integration assumes the role
+    #[arg(long, env = "SEGMENT_AWS_SETUP_INTEGRATION", value_name = "ID")]
+    pub integration: String,
+
+    /// The role: its name or ARN
+    #[arg(long, value_name = "NAME_OR_ARN")]
+    pub role: String,
+
+    /// The external ID the role must require
+    #[arg(
+        long,
+        env = "SEGMENT_AWS_SETUP_EXTERNAL_ID",
+        value_name = "X",
+        hide_env_values = true,
+        conflicts_with = "workspace_id"
+    )]
+    pub external_id: Option<String>,
+
+    /// Lambda destination: the workspace ID the role must require as external ID
+    #[arg(long, env = "SEGMENT_AWS_SETUP_WORKSPACE_ID", value_name = "W")]
+    pub workspace_id: Option<String>,
+
+    /// Also check the permission preset: let the role write to this S3 bucket
+    #[arg(long, value_name = "B")]
+    pub bucket: Option<String>,
+    /// The S3 bucket's region
+    #[arg(long, value_name = "R")]
+    pub bucket_region: Option<String>,
+    /// Also check the permission preset: let the role invoke these Lambda functions
+    #[arg(long = "lambda-arn", value_name = "A", value_delimiter = ',')]
+    pub lambda_arns: Vec<String>,
+    /// Also check the permission preset: this policy document
+    #[arg(long, value_name = "F")]
+    pub policy_file: Option<std::path::PathBuf>,
+
+    /// Repair what is wrong (after showing the new documents and asking)
+    #[arg(long)]
+    pub fix: bool,
+
+    #[command(flatten)]
+    pub aws: AwsArgs,
+    #[command(flatten)]
+    pub change: ChangeArgs,
+}
+
+#[derive(Args, Debug)]
+#[group(id = "what", required = true, multiple = false, args = ["stack_name", "role_name"])]
+pub struct DeleteArgs {
+    /// Delete this CloudFormation stack (and the role it made)
+    #[arg(long, value_name = "S")]
+    pub stack_name: Option<String>,
+    /// Delete this role (its inline policies first); only roles this tool created
+    #[arg(long, value_name = "R")]
+    pub role_name: Option<String>,
+    #[command(flatten)]
+    pub aws: AwsArgs,
+    #[command(flatten)]
+    pub change: ChangeArgs,
+
+    /// Stop watching the deletion after this long
+    #[arg(long, default_value = "30m", value_parser = humantime::parse_duration, value_name = "DURATION")]
+    pub timeout: Duration,
+}
+
+/// A failure to report: a message on stderr and an exit code.
+#[derive(Debug)]
+pub struct Failure {
+    pub code: u8,
+    pub message: String,
+}
+
+impl From<InputError> for Failure {
+    fn from(error: InputError) -> Self {
+        Failure {
+            code: exit::BAD_INPUT,
+            message: format!("{error}\n(see segment-aws-setup --help)"),
+        }
+    }
+}
+
+fn read_policy_file(path: Option<&std::path::Path>) -> Result<Option<PolicyFile>, Failure> {
+    let Some(path) = path else { return Ok(None) };
+    let text = std::fs::read_to_string(path).map_err(|error| Failure {
+        code: exit::BAD_INPUT,
+        message: format!("--policy-file: can't read {}: {error}", path.display()),
+    })?;
+    Ok(Some(PolicyFile {
+        path: path.display().to_string(),
+        text,
+    }))
+}
+
+impl SetupArgs {
+    pub fn request(&self) -> Result<PlanRequest, Failure> {
+        Ok(PlanRequest {
+            integration: self.integration.clone(),
+            external_ids: self.external_ids.clone(),
+            workspace_ids: self.workspace_ids.clone(),
+            bucket: self.bucket.clone(),
+            bucket_region: self.bucket_region.clone(),
+            lambda_arns: self.lambda_arns.clone(),
+            policy_file: read_policy_file(self.policy_file.as_deref())?,
+            role_name: self.role_name.clone(),
+            stack_name: self.stack_name.clone(),
+            ..PlanRequest::default()
+        })
+    }
+}
+
+/// Runs a parsed command line; returns what to print on stdout, or the failure.
+pub async fn run(cli: Cli) -> Result<String, Failure> {
+    match cli.command {
+        Command::Plan(args) => plan(&args),
+        Command::Create(args) => create(&args).await,
+        Command::Watch(args) => watch(&args).await,
+        Command::Verify(args) => verify(&args).await,
+        Command::Delete(args) => delete(&args).await,
+    }
+}
+
+fn plan(args: &PlanArgs) -> Result<String, Failure> {
+    let plan = Plan::build(Catalog::builtin(), &args.setup.request()?)?;
+    Ok(match args.format {
+        Format::Text => plan.to_text(),
+        Format::Json => pretty_json(&plan.to_json()),
+    })
+}
+
+fn pretty_json(value: &serde_json::Value) -> String {
+    let mut text = serde_json::to_string_pretty(value).unwrap_or_default();
+    text.push('\n');
+    text
+}
+
+fn say(line: &str) {
+    let mut stderr = std::io::stderr().lock();
+    let _ = writeln!(stderr, "{line}");
+}
+
+/// Asks on the terminal, or answers yes for `--yes`.
+fn ask(yes: bool, question: &str) -> bool {
+    if yes {
+        say(&format!("{question} yes (--yes)"));
+        return true;
+    }
+    let mut stderr = std::io::stderr().lock();
+    let _ = write!(stderr, "{question} [y/N] ");
+    let _ = stderr.flush();
+    let mut answer = String::new();
+    if std::io::stdin().lock().read_line(&mut answer).is_err() {
+        return false;
+    }
+    matches!(answer.trim().to_ascii_lowercase().as_str(), "y" | "yes")
+}
+
+/// Without `--yes` a change needs a person at a terminal to say yes; a script gets exit 2 and
+/// no change.
+fn require_a_way_to_ask(yes: bool) -> Result<(), Failure> {
+    if yes || (std::io::stdin().is_terminal() && std::io::stderr().is_terminal()) {
+        Ok(())
+    } else {
+        Err(Failure {
+            code: exit::BAD_INPUT,
+            message: "nothing was changed: this changes your AWS account and I can't ask first (not on a terminal). Run it on a terminal, or add --yes".into(),
+        })
+    }
+}
+
+struct Session {
+    sdk: Sdk,
+    caller: Caller,
+    region: Option<String>,
+    profile: Option<String>,
+}
+
+/// Loads credentials and shows whose account will be changed.
+async fn connect(aws: &AwsArgs) -> Result<Session, Failure> {
+    if let Some(region) = &aws.region {
+        validate::region(region).map_err(InputError::at("--region"))?;
+    }
+    let config = sdk::load_config(aws.profile.as_deref(), aws.region.as_deref()).await;
+    let Some(region) = config.region().map(|r| r.to_string()) else {
+        return Err(Failure {
+            code: exit::BAD_INPUT,
+            message: "no AWS region: pass --region, set AWS_REGION, or set one in your profile (aws configure)".into(),
+        });
+    };
+    let sdk = Sdk::new(&config);
+    let caller = engine::identity(&sdk)
+        .await
+        .map_err(|e| engine_failure(e, None))?;
+    say(&format!(
+        "AWS account {} as {} (region {region})",
+        caller.account, caller.arn
+    ));
+    Ok(Session {
+        sdk,
+        caller,
+        region: Some(region),
+        profile: aws.profile.clone(),
+    })
+}
+
+fn engine_failure(error: EngineError, caller: Option<&Caller>) -> Failure {
+    let code = match &error {
+        EngineError::Aws(AwsError::Credentials(_) | AwsError::AccessDenied { .. }) => {
+            exit::CREDENTIALS
+        }
+        EngineError::Declined(_) => exit::DECLINED,
+        _ => exit::AWS_REFUSED,
+    };
+    let message = match &error {
+        EngineError::Aws(AwsError::Credentials(detail)) => format!(
+            "no usable AWS credentials ({detail}).\nFix: run `aws configure` (access keys) or `aws sso login --profile NAME` (SSO), or choose a profile with --profile or AWS_PROFILE"
+        ),
+        EngineError::Aws(AwsError::AccessDenied { action, message }) => {
+            let who = caller.map(|c| c.arn.as_str()).unwrap_or("your identity");
+            format!(
+                "AWS refused {action} for {who}: {message}\nAsk an administrator to allow {action}, or hand them the change: segment-aws-setup plan ..."
+            )
+        }
+        EngineError::StackFailed {
+            stack,
+            status,
+            reasons,
+        } => {
+            let mut text = format!("stack {stack} ended in {status}. Why, first cause first:");
+            for reason in reasons {
+                text.push_str(&format!("\n  - {reason}"));
+            }
+            if reasons.is_empty() {
+                text.push_str("\n  (CloudFormation gave no reason)");
+            }
+            text.push_str(&format!(
+                "\nDelete it and try again: segment-aws-setup delete --stack-name {stack}"
+            ));
+            text
+        }
+        EngineError::TimedOut { stack, .. } => format!(
+            "{error}; it keeps going. Watch it again: segment-aws-setup watch --stack-name {stack}"
+        ),
+        _ => error.to_string(),
+    };
+    Failure { code, message }
+}
+
+/// Prints progress lines on stderr, one per event.
+fn progress_printer() -> impl FnMut(Progress) + Send {
+    let mut last_stack_status = String::new();
+    move |progress| match progress {
+        Progress::Note(text) => say(&text),
+        Progress::Event { event, elapsed } => {
+            if event.is_stack_itself() {
+                last_stack_status = event.status.clone();
+            }
+            let stack_itself = event.is_stack_itself();
+            let physical = event
+                .physical_id
+                .filter(|_| !stack_itself)
+                .map(|p| format!(" {p}"))
+                .unwrap_or_default();
+            let reason = event.reason.map(|r| format!(": {r}")).unwrap_or_default();
+            say(&format!(
+                "[{:>4} s] {} ({}){physical} {}{reason}",
+                elapsed.as_secs(),
+                event.logical_id,
+                event.resource_type,
+                event.status
+            ));
+        }
+        Progress::Status { status, elapsed } => {
+            if status != last_stack_status {
+                say(&format!("[{:>4} s] stack {status}", elapsed.as_secs()));
+                last_stack_status = status;
+            }
+        }
+        Progress::Reconnecting { error } => say(&format!(
+            "lost the connection to AWS ({error}); reconnecting…"
+        )),
+        Progress::Reconnected => say("reconnected"),
+    }
+}
+
+/// The settings as the result: a table for people, an object for scripts.
+pub fn settings_output(settings: &[Setting], format: Format) -> String {
+    match format {
+        Format::Json => pretty_json(&serde_json::Value::Object(
+            settings
+                .iter()
+                .map(|s| {
+                    (
+                        s.key.clone(),
+                        s.value
+                            .clone()
+                            .map_or(serde_json::Value::Null, serde_json::Value::String),
+                    )
+                })
+                .collect(),
+        )),
+        Format::Text => {
+            let width = settings
+                .iter()
+                .map(|s| s.label.chars().count())
+                .max()
+                .unwrap_or(0);
+            let mut text = String::from("Settings to paste into Segment:\n");
+            for setting in settings {
+                let note = if setting.sensitive {
+                    "  (sensitive)"
+                } else {
+                    ""
+                };
+                text.push_str(&format!(
+                    "  {:<width$}  {}{note}\n",
+                    setting.label,
+                    setting.value.as_deref().unwrap_or("")
+                ));
+            }
+            text
+        }
+    }
+}
+
+fn state_store() -> Result<StateStore, Failure> {
+    StateStore::default_location().ok_or_else(|| Failure {
+        code: exit::BAD_INPUT,
+        message: "no state directory for saving the setup: set SEGMENT_AWS_SETUP_STATE_DIR or HOME"
+            .into(),
+    })
+}
+
+async fn interruptible<T>(
+    work: impl std::future::Future<Output = T>,
+    on_interrupt: impl FnOnce() -> String,
+) -> Result<T, Failure> {
+    tokio::select! {
+        result = work => Ok(result),
+        _ = tokio::signal::ctrl_c() => Err(Failure { code: exit::INTERRUPTED, message: on_interrupt() }),
+    }
+}
+
+fn reattach_hint(stack: &str, session: &Session) -> String {
+    let mut command = format!("segment-aws-setup watch --stack-name {stack}");
+    if let Some(profile) = &session.profile {
+        command.push_str(&format!(" --profile {profile}"));
+    }
+    if let Some(region) = &session.region {
+        command.push_str(&format!(" --region {region}"));
+    }
+    format!("stopped watching; the stack keeps going in AWS. Watch it again with:\n  {command}")
+}
+
+/// A re-run resumes: an unfinished setup saved for the same stack or role lends its external IDs
+/// when none are given, so the stack or role it started is recognised as this one.
+fn resume_saved(args: &CreateArgs, request: &mut PlanRequest, store: &StateStore) {
+    if !request.external_ids.is_empty() || !request.workspace_ids.is_empty() {
+        return;
+    }
+    let saved = match args.method {
+        Method::Cloudformation => request
+            .stack_name
+            .as_deref()
+            .and_then(|s| store.find_stack(s)),
+        Method::Iam => request
+            .role_name
+            .as_deref()
+            .and_then(|r| store.find_role(r)),
+    };
+    if let Some(saved) =
+        saved.filter(|s| s.integration == request.integration && s.method == args.method)
+    {
+        say("Resuming the unfinished setup saved earlier (same external ID)");
+        request.external_ids = saved.external_ids;
+    }
+}
+
+async fn create(args: &CreateArgs) -> Result<String, Failure> {
+    let store = state_store()?;
+    let mut request = args.setup.request()?;
+    resume_saved(args, &mut request, &store);
+    let plan = Plan::build(Catalog::builtin(), &request)?;
+    validate::role_path(&args.role_path).map_err(InputError::at("--role-path"))?;
+    require_a_way_to_ask(args.change.yes)?;
+    let session = connect(&args.aws).await?;
+
+    let what = match args.method {
+        Method::Cloudformation => format!(
+            "Create CloudFormation stack {} (an IAM role trusted by {} with your external ID, and its inline policy {}: {})",
+            plan.stack_name, plan.principal, plan.policy_name, plan.preset_title
+        ),
+        Method::Iam => format!(
+            "Create IAM role {} (trusted by {} with your external ID) with inline policy {}: {}",
+            plan.role_name, plan.principal, plan.policy_name, plan.preset_title
+        ),
+    };
+    if !ask(
+        args.change.yes,
+        &format!("{what} in account {}?", session.caller.account),
+    ) {
+        return Err(Failure {
+            code: exit::DECLINED,
+            message: "nothing was changed".into(),
+        });
+    }
+    let saved = SavedSetup::new(
+        &plan,
+        args.method,
+        &session.caller.account,
+        session.region.as_deref(),
+        session.profile.as_deref(),
+    );
+    let path = store.save(&saved).map_err(|e| Failure {
+        code: exit::BAD_INPUT,
+        message: format!(
+            "can't save the setup in {} before changing anything: {e}",
+            store.dir().display()
+        ),
+    })?;
+    say(&format!(
+        "Saved the setup to {} so a re-run can resume it",
+        path.display()
+    ));
+
+    let mut report = progress_printer();
+    let created = match args.method {
+        Method::Cloudformation => {
+            let options = WatchOptions {
+                timeout: args.timeout,
+                ..WatchOptions::default()
+            };
+            let yes = args.change.yes;
+            let mut confirm = move |question: &Question| ask(yes, &question.text());
+            let work = engine::create_with_cloudformation(
+                &session.sdk,
+                &session.sdk,
+                &plan,
+                &options,
+                &mut confirm,
+                &mut report,
+            );
+            interruptible(work, || reattach_hint(&plan.stack_name, &session)).await?
+        }
+        Method::Iam => {
+            // Ctrl-C must not cut the create between CreateRole and PutRolePolicy (or its clean-up):
+            // the direct path is two calls, so it runs to the end.
+            let guard = tokio::spawn(async {
+                while tokio::signal::ctrl_c().await.is_ok() {
+                    say("finishing the role first, so nothing is left half made…");
+                }
+            });
+            let result =
+                engine::create_with_iam(&session.sdk, &plan, &args.role_path, &mut report).await;
+            guard.abort();
+            result
+        }
+    };
+    let created = created.map_err(|e| {
+        let mut failure = engine_failure(e.clone(), Some(&session.caller));
+        if let EngineError::RoleExists { role } = &e {
+            failure.message.push_str(&format!(
+                "\nCheck it: segment-aws-setup verify --integration {} --role {role} {}",
+                plan.integration_id,
+                external_id_flag_hint(&plan)
+            ));
+        }
+        failure
+    })?;
+    let _ = store.remove(&saved);
+    finish(
+        &plan.integration_id,
+        &saved.settings_with(&created.role_arn),
+        &created.role_arn,
+        &plan,
+        args.change.output,
+    )
+}
+
+fn external_id_flag_hint(plan: &Plan) -> String {
+    if plan.external_id_generated || plan.integration_id != "lambda-destination" {
+        "--external-id \"$EXTERNAL_ID\"".into()
+    } else {
+        format!("--workspace-id {}", plan.external_id())
+    }
+}
+
+fn finish(
+    integration: &str,
+    settings: &[Setting],
+    role_arn: &str,
+    plan: &Plan,
+    output: Format,
+) -> Result<String, Failure> {
+    say("Done. Next: paste these settings into Segment (mark the external ID setting sensitive).");
+    say(&format!(
+        "Check the role any time: segment-aws-setup verify --integration {integration} --role {role_arn} {}",
+        external_id_flag_hint(plan)
+    ));
+    Ok(settings_output(settings, output))
+}
+
+async fn watch(args: &WatchArgs) -> Result<String, Failure> {
+    validate::stack_name(&args.stack_name).map_err(InputError::at("--stack-name"))?;
+    let session = connect(&args.aws).await?;
+    let options = WatchOptions {
+        timeout: args.timeout,
+        ..WatchOptions::default()
+    };
+    let mut report = progress_printer();
+    let work = engine::watch(
+        &session.sdk,
+        &args.stack_name,
+        engine::Goal::Create,
+        &options,
+        &mut report,
+    );
+    let outcome = interruptible(work, || reattach_hint(&args.stack_name, &session))
+        .await?
+        .map_err(|e| engine_failure(e, Some(&session.caller)))?;
+    let info = match outcome {
+        engine::WatchOutcome::Done(Some(info)) => info,
+        engine::WatchOutcome::Done(None) => {
+            return Err(engine_failure(
+                EngineError::StackNotFound {
+                    stack: args.stack_name.clone(),
+                },
+                None,
+            ));
+        }
+        engine::WatchOutcome::Failed { status, reasons } => {
+            return Err(engine_failure(
+                EngineError::StackFailed {
+                    stack: args.stack_name.clone(),
+                    status,
+                    reasons,
+                },
+                None,
+            ));
+        }
+        engine::WatchOutcome::TimedOut { status } => {
+            return Err(engine_failure(
+                EngineError::TimedOut {
+                    stack: args.stack_name.clone(),
+                    status,
+                },
+                None,
+            ));
+        }
+    };
+    let role_arn = info
+        .output(crate::template::ROLE_ARN_OUTPUT)
+        .unwrap_or_default()
+        .to_string();
+    let store = state_store()?;
+    match store.find_stack(&args.stack_name) {
+        Some(saved) => {
+            let _ = store.remove(&saved);
+            say(
+                "Done. Next: paste these settings into Segment (mark the external ID setting sensitive).",
+            );
+            Ok(settings_output(
+                &saved.settings_with(&role_arn),
+                args.output,
+            ))
+        }
+        None => Ok(match args.output {
+            Format::Json => pretty_json(&serde_json::json!({ "RoleArn": role_arn })),
+            Format::Text => format!("RoleArn  {role_arn}\n"),
+        }),
+    }
+}
+
+async fn verify(args: &VerifyArgs) -> Result<String, Failure> {
+    let catalog = Catalog::builtin();
+    let integration = catalog.integration(&args.integration).ok_or_else(|| {
+        Failure::from(InputError::new(
+            "--integration",
+            format!("choose one of: {}", catalog.ids().join(", ")),
+        ))
+    })?;
+    if args.role.starts_with("arn:") {
+        validate::role_arn(&args.role).map_err(InputError::at("--role"))?;
+    } else {
+        validate::role_name(&args.role).map_err(InputError::at("--role"))?;
+    }
+    let (flag, external_id) = match (&args.external_id, &args.workspace_id) {
+        (Some(id), _) => ("--external-id", id.clone()),
+        (None, Some(id)) => ("--workspace-id", id.clone()),
+        (None, None) => {
+            return Err(InputError::new("--external-id", "give the external ID the role must require (--workspace-id for the Lambda destination)").into());
+        }
+    };
+    // An existing role may hold a shorter ID than this tool would generate: only AWS's rule applies.
+    validate::external_id(&external_id, validate::EXTERNAL_ID_MIN_AWS)
+        .map_err(InputError::at(flag))?;
+    let preset_given =
+        args.bucket.is_some() || !args.lambda_arns.is_empty() || args.policy_file.is_some();
+    let plan = if preset_given {
+        let request = PlanRequest {
+            integration: integration.id.clone(),
+            external_ids: if flag == "--external-id" {
+                vec![external_id.clone()]
+            } else {
+                vec![]
+            },
+            workspace_ids: if flag == "--workspace-id" {
+                vec![external_id.clone()]
+            } else {
+                vec![]
+            },
+            bucket: args.bucket.clone(),
+            bucket_region: args.bucket_region.clone(),
+            lambda_arns: args.lambda_arns.clone(),
+            policy_file: read_policy_file(args.policy_file.as_deref())?,
+            existing_role: true,
+            ..PlanRequest::default()
+        };
+        Some(Plan::build(catalog, &request)?)
+    } else {
+        None
+    };
+    if args.fix {
+        require_a_way_to_ask(args.change.yes)?;
+    }
+    let session = connect(&args.aws).await?;
+    let permission = plan
+        .as_ref()
+        .map(|p| (p.policy_name.as_str(), &p.permission_policy));
+    let failure = |e| engine_failure(e, Some(&session.caller));
+    let mut verification = engine::verify_role(
+        &session.sdk,
+        &args.role,
+        &integration.principal,
+        &external_id,
+        permission,
+    )
+    .await
+    .map_err(failure)?;
+    if args.fix && !verification.is_right() {
+        for line in verification_lines(&verification) {
+            say(&line);
+        }
+        if let Some(trust) = &verification.repaired_trust_policy {
+            say(&format!(
+                "New trust policy for {}:\n{}",
+                verification.role.name,
+                serde_json::to_string_pretty(trust).unwrap_or_default()
+            ));
+        }
+        if let Some((name, document)) = permission
+            && !matches!(
+                verification.permission,
+                engine::PermissionState::Present | engine::PermissionState::NotChecked
+            )
+        {
+            say(&format!(
+                "Inline policy {name} to attach:\n{}",
+                serde_json::to_string_pretty(document).unwrap_or_default()
+            ));
+        }
+        if !ask(
+            args.change.yes,
+            &format!(
+                "Apply this to role {} in account {}?",
+                verification.role.name, session.caller.account
+            ),
+        ) {
+            return Err(Failure {
+                code: exit::DECLINED,
+                message: "nothing was changed".into(),
+            });
+        }
+        let mut report = progress_printer();
+        engine::repair_role(&session.sdk, &verification, permission, &mut report)
+            .await
+            .map_err(failure)?;
+        verification = engine::verify_role(
+            &session.sdk,
+            &args.role,
+            &integration.principal,
+            &external_id,
+            permission,
+        )
+        .await
+        .map_err(failure)?;
+    }
+    let output = match args.change.output {
+        Format::Text => {
+            let mut text = format!("Role {}\n", verification.role.arn);
+            for line in verification_lines(&verification) {
+                text.push_str(&format!("{line}\n"));
+            }
+            text.push_str(if verification.is_right() {
+                "OK: Segment can assume this role with this external ID.\n"
+            } else {
+                "NOT OK\n"
+            });
+            text
+        }
+        Format::Json => pretty_json(&serde_json::json!({
+            "role": verification.role.arn,
+            "right": verification.is_right(),
+            "confusedDeputyRisk": verification.report.has_confused_deputy_risk(),
+            "findings": verification.report.lines(),
+            "permission": permission_word(&verification.permission),
+        })),
+    };
+    if verification.is_right() {
+        Ok(output)
+    } else {
+        print!("{output}");
+        let hint = if args.fix {
+            ""
+        } else {
+            "; repair it with --fix"
+        };
+        Err(Failure {
+            code: exit::AWS_REFUSED,
+            message: format!("role {} is not right{hint}", verification.role.name),
+        })
+    }
+}
+
+fn permission_word(state: &engine::PermissionState) -> &'static str {
+    match state {
+        engine::PermissionState::NotChecked => "not checked",
+        engine::PermissionState::Present => "present",
+        engine::PermissionState::Missing => "missing",
+        engine::PermissionState::Different { .. } => "different",
+    }
+}
+
+fn verification_lines(verification: &Verification) -> Vec<String> {
+    let mut lines: Vec<String> = verification
+        .report
+        .findings
+        .iter()
+        .map(|f| {
+            format!(
+                "{} {}",
+                if f.is_problem() { "✗" } else { "✓" },
+                f.describe(&verification.report.principal)
+            )
+        })
+        .collect();
+    match &verification.permission {
+        engine::PermissionState::NotChecked => {}
+        engine::PermissionState::Present => {
+            lines.push("✓ the permission policy is attached".into())
+        }
+        engine::PermissionState::Missing => {
+            lines.push("✗ the permission policy is not attached".into())
+        }
+        engine::PermissionState::Different { .. } => {
+            lines.push("✗ the inline policy of that name grants something else".into())
+        }
+    }
+    lines
+}
+
+async fn delete(args: &DeleteArgs) -> Result<String, Failure> {
+    if let Some(stack) = &args.stack_name {
+        validate::stack_name(stack).map_err(InputError::at("--stack-name"))?;
+    }
+    if let Some(role) = &args.role_name {
+        validate::role_name(role).map_err(InputError::at("--role-name"))?;
+    }
+    require_a_way_to_ask(args.change.yes)?;
+    let session = connect(&args.aws).await?;
+    let what = match (&args.stack_name, &args.role_name) {
+        (Some(stack), _) => format!("Delete stack {stack} and the role it made"),
+        (None, Some(role)) => format!("Delete role {role} and its inline policies"),
+        (None, None) => {
+            return Err(InputError::new("--stack-name", "give --stack-name or --role-name").into());
+        }
+    };
+    if !ask(
+        args.change.yes,
+        &format!("{what} in account {}?", session.caller.account),
+    ) {
+        return Err(Failure {
+            code: exit::DECLINED,
+            message: "nothing was changed".into(),
+        });
+    }
+    let mut report = progress_printer();
+    let failure = |e| engine_failure(e, Some(&session.caller));
+    let store = state_store()?;
+    if let Some(stack) = &args.stack_name {
+        let options = WatchOptions {
+            timeout: args.timeout,
+            ..WatchOptions::default()
+        };
+        engine::delete_stack(&session.sdk, stack, &options, &mut report)
+            .await
+            .map_err(failure)?;
+        if let Some(saved) = store.find_stack(stack) {
+            let _ = store.remove(&saved);
+        }
+        Ok(format!("Deleted stack {stack}\n"))
+    } else {
+        let role = args.role_name.as_deref().unwrap_or_default();
+        engine::delete_role(&session.sdk, role, &mut report)
+            .await
+            .map_err(failure)?;
+        if let Some(saved) = store.find_role(role) {
+            let _ = store.remove(&saved);
+        }
+        Ok(format!("Deleted role {role}\n"))
+    }
+}

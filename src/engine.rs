@@ -1,0 +1,725 @@
+//! The engine: every change the tool makes in an AWS account, written against the `aws` traits so
+//! that the command line, the plain mode and the wizard drive the same code. It reports progress
+//! through a callback and asks the face through another; it never prints.
+
+use crate::aws::{
+    self, AwsError, Caller, Identity, RoleCreate, RoleInfo, Roles, StackCreate, StackEvent,
+    StackInfo, Stacks,
+};
+use crate::plan::Plan;
+use crate::template::ROLE_ARN_OUTPUT;
+use crate::verify::{self, Report};
+use serde_json::Value;
+use std::collections::HashSet;
+use std::time::Duration;
+use tokio::time::Instant;
+
+/// The tag every resource the tool creates carries; `delete` refuses roles without it.
+pub const CREATED_BY_TAG: (&str, &str) = ("created-by", "segment-aws-setup");
+
+/// What the engine tells the face while it works.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Progress {
+    /// A step begins or ends: one sentence.
+    Note(String),
+    /// A stack event, with the time since the watch began.
+    Event {
+        event: StackEvent,
+        elapsed: Duration,
+    },
+    /// The stack's status changed.
+    Status {
+        status: String,
+        elapsed: Duration,
+    },
+    /// A poll got no answer; the watch keeps polling.
+    Reconnecting {
+        error: String,
+    },
+    Reconnected,
+}
+
+/// A decision the engine needs from the person (or `--yes`) in the middle of its work.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Question {
+    /// A stack of that name rolled back earlier; it must go before the name can be used again.
+    DeleteRolledBackStack { stack: String },
+}
+
+impl Question {
+    pub fn text(&self) -> String {
+        match self {
+            Question::DeleteRolledBackStack { stack } => format!(
+                "Stack {stack} exists in ROLLBACK_COMPLETE (an earlier create failed) and must be deleted before it can be created again. Delete it?"
+            ),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum EngineError {
+    #[error(transparent)]
+    Aws(#[from] AwsError),
+    #[error("stack {stack} ended in {status}")]
+    StackFailed {
+        stack: String,
+        status: String,
+        reasons: Vec<String>,
+    },
+    #[error("stack {stack} is still {status} after the watch's time limit")]
+    TimedOut { stack: String, status: String },
+    #[error("a role named {role} already exists in this account (IAM role names ignore case)")]
+    RoleExists { role: String },
+    #[error("no role named {role} in this account")]
+    RoleNotFound { role: String },
+    #[error("stack {stack} already exists with different settings: {}", differences.join("; "))]
+    StackMismatch {
+        stack: String,
+        differences: Vec<String>,
+    },
+    #[error("stack {stack} does not exist")]
+    StackNotFound { stack: String },
+    #[error("role {role} was not created by segment-aws-setup (no {}={} tag); delete it yourself if you mean to", CREATED_BY_TAG.0, CREATED_BY_TAG.1)]
+    NotOurs { role: String },
+    #[error("{0}: nothing was changed")]
+    Declined(String),
+    #[error("{original}; deleting the half-made role {role} failed too ({cleanup})")]
+    CleanupFailed {
+        role: String,
+        original: Box<AwsError>,
+        cleanup: Box<AwsError>,
+    },
+}
+
+/// How often and how long to watch a stack. 1.5 s between polls notices a change within 2 s and
+/// makes at most 80 calls a minute (DescribeStackEvents and DescribeStacks each poll).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WatchOptions {
+    pub interval: Duration,
+    pub timeout: Duration,
+}
+
+impl Default for WatchOptions {
+    fn default() -> Self {
+        WatchOptions {
+            interval: Duration::from_millis(1500),
+            timeout: Duration::from_secs(30 * 60),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Goal {
+    Create,
+    Delete,
+}
+
+/// A role the setup produced (or found ready).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Created {
+    pub role_arn: String,
+    /// True when an existing stack with the same parameters was reused.
+    pub reused: bool,
+}
+
+pub async fn identity<I: Identity>(identity: &I) -> Result<Caller, EngineError> {
+    Ok(identity.caller().await?)
+}
+
+/// The stack's create request for a plan.
+pub fn stack_request(plan: &Plan) -> StackCreate {
+    let mut tags = vec![(CREATED_BY_TAG.0.to_string(), CREATED_BY_TAG.1.to_string())];
+    tags.push(("segment-integration".into(), plan.integration_id.clone()));
+    StackCreate {
+        name: plan.stack_name.clone(),
+        template_body: plan.template.to_string(),
+        parameters: plan
+            .parameters
+            .iter()
+            .map(|(key, value)| (key.clone(), value.as_str().unwrap_or_default().to_string()))
+            .collect(),
+        tags,
+    }
+}
+
+/// Creates the plan's stack and watches it to the end. An existing stack of that name is handled
+/// as a re-run: attached to while in progress, reused when complete with the same parameters,
+/// deleted (after asking) and created again when it had rolled back.
+pub async fn create_with_cloudformation<S: Stacks, R: Roles>(
+    stacks: &S,
+    roles: &R,
+    plan: &Plan,
+    options: &WatchOptions,
+    confirm: &mut (dyn FnMut(&Question) -> bool + Send),
+    report: &mut (dyn FnMut(Progress) + Send),
+) -> Result<Created, EngineError> {
+    let name = &plan.stack_name;
+    match stacks.describe_stack(name).await? {
+        None => {
+            report(Progress::Note(format!("Creating stack {name}")));
+            stacks.create_stack(&stack_request(plan)).await?;
+        }
+        Some(info) if !aws::is_terminal(&info.status) => {
+            report(Progress::Note(format!(
+                "Stack {name} is already {}: watching it",
+                info.status
+            )));
+        }
+        Some(info) if info.status == "CREATE_COMPLETE" || info.status == "UPDATE_COMPLETE" => {
+            return reuse_complete_stack(roles, plan, &info, report).await;
+        }
+        Some(info) if info.status == "ROLLBACK_COMPLETE" => {
+            let question = Question::DeleteRolledBackStack {
+                stack: name.clone(),
+            };
+            if !confirm(&question) {
+                return Err(EngineError::Declined(format!(
+                    "stack {name} was left as it is"
+                )));
+            }
+            report(Progress::Note(format!(
+                "Deleting the rolled-back stack {name}"
+            )));
+            stacks.delete_stack(name).await?;
+            match watch(stacks, name, Goal::Delete, options, report).await? {
+                WatchOutcome::Done(_) => {}
+                other => return Err(other.into_error(name)),
+            }
+            report(Progress::Note(format!("Creating stack {name} again")));
+            stacks.create_stack(&stack_request(plan)).await?;
+        }
+        Some(info) => {
+            let reasons = failure_reasons(&all_events(stacks, name).await.unwrap_or_default());
+            return Err(EngineError::StackFailed {
+                stack: name.clone(),
+                status: info.status,
+                reasons,
+            });
+        }
+    }
+    match watch(stacks, name, Goal::Create, options, report).await? {
+        WatchOutcome::Done(Some(info)) => Ok(Created {
+            role_arn: role_arn_output(&info, name)?,
+            reused: false,
+        }),
+        other => Err(other.into_error(name)),
+    }
+}
+
+fn role_arn_output(info: &StackInfo, stack: &str) -> Result<String, EngineError> {
+    info.output(ROLE_ARN_OUTPUT)
+        .map(str::to_string)
+        .ok_or_else(|| EngineError::StackMismatch {
+            stack: stack.to_string(),
+            differences: vec![format!(
+                "it has no {ROLE_ARN_OUTPUT} output, so it wasn't made from this tool's template"
+            )],
+        })
+}
+
+/// A complete stack of the same name: reused when its parameters match the plan's. NoEcho
+/// parameters come back masked, so the external ID is checked on the role itself.
+async fn reuse_complete_stack<R: Roles>(
+    roles: &R,
+    plan: &Plan,
+    info: &StackInfo,
+    report: &mut (dyn FnMut(Progress) + Send),
+) -> Result<Created, EngineError> {
+    let name = &plan.stack_name;
+    let mut differences = Vec::new();
+    for (key, wanted) in &plan.parameters {
+        let wanted = wanted.as_str().unwrap_or_default();
+        // A NoEcho parameter (the external ID) is a secret: never compared by value here (AWS
+        // masks it anyway) nor printed; the role's trust policy is checked below instead.
+        let secret =
+            plan.template.pointer(&format!("/Parameters/{key}/NoEcho")) == Some(&Value::Bool(true));
+        match info.parameters.iter().find(|(k, _)| k == key) {
+            Some(_) if secret => {}
+            Some((_, actual)) if actual == wanted => {}
+            Some((_, actual)) => differences.push(format!(
+                "parameter {key} is {actual:?}, the plan wants {wanted:?}"
+            )),
+            None => differences.push(format!("it has no parameter {key}")),
+        }
+    }
+    let role_arn = role_arn_output(info, name)?;
+    let role_name = role_name_of(&role_arn).to_string();
+    match roles.get_role(&role_name).await? {
+        Some(role) => {
+            let trust =
+                verify::check_trust_policy(&role.trust_policy, &plan.principal, plan.external_id());
+            if !trust.is_right() {
+                differences.extend(
+                    trust
+                        .lines()
+                        .into_iter()
+                        .filter(|l| !l.contains("assume the role with this")),
+                );
+            }
+        }
+        None => differences.push(format!("its role {role_name} no longer exists")),
+    }
+    if !differences.is_empty() {
+        return Err(EngineError::StackMismatch {
+            stack: name.clone(),
+            differences,
+        });
+    }
+    report(Progress::Note(format!(
+        "Stack {name} already exists with these settings: reusing its role"
+    )));
+    Ok(Created {
+        role_arn,
+        reused: true,
+    })
+}
+
+/// The role name in a role ARN (the part after the last `/`).
+pub fn role_name_of(name_or_arn: &str) -> &str {
+    if name_or_arn.starts_with("arn:") {
+        name_or_arn.rsplit('/').next().unwrap_or(name_or_arn)
+    } else {
+        name_or_arn
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum WatchOutcome {
+    /// The goal was reached: the stack (create), or `None` once it is gone (delete).
+    Done(Option<StackInfo>),
+    Failed {
+        status: String,
+        reasons: Vec<String>,
+    },
+    TimedOut {
+        status: String,
+    },
+}
+
+impl WatchOutcome {
+    fn into_error(self, stack: &str) -> EngineError {
+        let stack = stack.to_string();
+        match self {
+            WatchOutcome::Done(_) => EngineError::StackNotFound { stack },
+            WatchOutcome::Failed { status, reasons } => EngineError::StackFailed {
+                stack,
+                status,
+                reasons,
+            },
+            WatchOutcome::TimedOut { status } => EngineError::TimedOut { stack, status },
+        }
+    }
+}
+
+/// Watches a stack until a terminal state: polls its new events and its status every
+/// `options.interval`, reports each event once, polls once more after the end so no reason is
+/// missed, and keeps polling through lost connections until the deadline.
+pub async fn watch<S: Stacks>(
+    stacks: &S,
+    name: &str,
+    goal: Goal,
+    options: &WatchOptions,
+    report: &mut (dyn FnMut(Progress) + Send),
+) -> Result<WatchOutcome, EngineError> {
+    let start = Instant::now();
+    let deadline = start + options.timeout;
+    let mut seen = HashSet::new();
+    let mut events = Vec::new();
+    let mut last_status = String::new();
+    let mut reconnecting = false;
+    loop {
+        let polled = async {
+            new_events(stacks, name, &mut seen, &mut events, start, report).await?;
+            stacks.describe_stack(name).await
+        }
+        .await;
+        match polled {
+            Ok(info) => {
+                if reconnecting {
+                    reconnecting = false;
+                    report(Progress::Reconnected);
+                }
+                let status = info
+                    .as_ref()
+                    .map(|i| i.status.clone())
+                    .unwrap_or_else(|| "DELETE_COMPLETE".into());
+                if status != last_status {
+                    report(Progress::Status {
+                        status: status.clone(),
+                        elapsed: start.elapsed(),
+                    });
+                    last_status = status.clone();
+                }
+                if aws::is_terminal(&status) {
+                    // One more look, so the events that came with the end are not missed.
+                    if info.is_some() {
+                        let _ =
+                            new_events(stacks, name, &mut seen, &mut events, start, report).await;
+                    }
+                    return Ok(outcome(goal, &status, info, &events));
+                }
+                if info.is_none() {
+                    return Ok(outcome(goal, &status, None, &events));
+                }
+            }
+            Err(error) if error.is_network() => {
+                if !reconnecting {
+                    reconnecting = true;
+                    report(Progress::Reconnecting {
+                        error: error.to_string(),
+                    });
+                }
+            }
+            Err(error) if goal == Goal::Delete && error.is_not_found() => {
+                return Ok(WatchOutcome::Done(None));
+            }
+            Err(error) => return Err(error.into()),
+        }
+        let now = Instant::now();
+        if now >= deadline {
+            return Ok(WatchOutcome::TimedOut {
+                status: last_status,
+            });
+        }
+        tokio::time::sleep_until((now + options.interval).min(deadline)).await;
+    }
+}
+
+fn outcome(
+    goal: Goal,
+    status: &str,
+    info: Option<StackInfo>,
+    events: &[StackEvent],
+) -> WatchOutcome {
+    let done = match goal {
+        Goal::Create => status == "CREATE_COMPLETE",
+        Goal::Delete => status == "DELETE_COMPLETE",
+    };
+    if done {
+        WatchOutcome::Done(if goal == Goal::Create { info } else { None })
+    } else {
+        WatchOutcome::Failed {
+            status: status.to_string(),
+            reasons: failure_reasons(events),
+        }
+    }
+}
+
+/// Pages through the stack's events, newest first, until one already seen; reports the new ones
+/// oldest first.
+async fn new_events<S: Stacks>(
+    stacks: &S,
+    name: &str,
+    seen: &mut HashSet<String>,
+    events: &mut Vec<StackEvent>,
+    start: Instant,
+    report: &mut (dyn FnMut(Progress) + Send),
+) -> Result<(), AwsError> {
+    const MAX_PAGES: usize = 20;
+    let mut fresh = Vec::new();
+    let mut token = None;
+    for _ in 0..MAX_PAGES {
+        let page = stacks.stack_events(name, token).await?;
+        let mut reached_seen = false;
+        for event in page.events {
+            if seen.contains(&event.id) {
+                reached_seen = true;
+                break;
+            }
+            fresh.push(event);
+        }
+        token = page.next_token;
+        if reached_seen || token.is_none() {
+            break;
+        }
+    }
+    for event in fresh.into_iter().rev() {
+        seen.insert(event.id.clone());
+        report(Progress::Event {
+            event: event.clone(),
+            elapsed: start.elapsed(),
+        });
+        events.push(event);
+    }
+    Ok(())
+}
+
+async fn all_events<S: Stacks>(stacks: &S, name: &str) -> Result<Vec<StackEvent>, AwsError> {
+    let mut events = Vec::new();
+    new_events(
+        stacks,
+        name,
+        &mut HashSet::new(),
+        &mut events,
+        Instant::now(),
+        &mut |_| {},
+    )
+    .await?;
+    Ok(events)
+}
+
+/// Every failure reason, first cause first: resources' failures in the order they happened, then
+/// the consequences (cancelled resources), then what the stack itself said.
+pub fn failure_reasons(events: &[StackEvent]) -> Vec<String> {
+    let failed =
+        |e: &&StackEvent| e.status.ends_with("_FAILED") || e.status.starts_with("ROLLBACK_");
+    let with_reason = |e: &&StackEvent| e.reason.is_some();
+    let describe = |e: &StackEvent| {
+        let physical = e
+            .physical_id
+            .as_deref()
+            .map(|p| format!(" - {p}"))
+            .unwrap_or_default();
+        format!(
+            "{}{physical} ({} {}): {}",
+            e.logical_id,
+            e.resource_type,
+            e.status,
+            e.reason.as_deref().unwrap_or("")
+        )
+    };
+    let cancelled = |e: &StackEvent| e.reason.as_deref().is_some_and(|r| r.contains("cancelled"));
+    let resources: Vec<&StackEvent> = events
+        .iter()
+        .filter(failed)
+        .filter(with_reason)
+        .filter(|e| !e.is_stack_itself())
+        .collect();
+    let causes = resources
+        .iter()
+        .filter(|e| !cancelled(e))
+        .map(|e| describe(e));
+    let consequences = resources
+        .iter()
+        .filter(|e| cancelled(e))
+        .map(|e| describe(e));
+    let stack = events
+        .iter()
+        .filter(failed)
+        .filter(with_reason)
+        .filter(|e| e.is_stack_itself())
+        .map(describe);
+    causes.chain(consequences).chain(stack).collect()
+}
+
+/// The direct IAM path: CreateRole, then PutRolePolicy. If anything after CreateRole fails, the
+/// role is deleted again: a half-made role is never left behind.
+pub async fn create_with_iam<R: Roles>(
+    roles: &R,
+    plan: &Plan,
+    path: &str,
+    report: &mut (dyn FnMut(Progress) + Send),
+) -> Result<Created, EngineError> {
+    let name = &plan.role_name;
+    if roles.get_role(name).await?.is_some() {
+        return Err(EngineError::RoleExists { role: name.clone() });
+    }
+    let mut tags = vec![(CREATED_BY_TAG.0.to_string(), CREATED_BY_TAG.1.to_string())];
+    tags.extend(
+        plan.tags
+            .iter()
+            .filter(|(k, _)| k != CREATED_BY_TAG.0)
+            .cloned(),
+    );
+    let request = RoleCreate {
+        name: name.clone(),
+        path: path.to_string(),
+        description: plan.role_description.clone(),
+        trust_policy: plan.trust_policy.to_string(),
+        tags,
+    };
+    report(Progress::Note(format!("Creating role {name}")));
+    let role_arn = match roles.create_role(&request).await {
+        Ok(arn) => arn,
+        Err(error) if error.is_already_exists() => {
+            return Err(EngineError::RoleExists { role: name.clone() });
+        }
+        Err(error) => return Err(error.into()),
+    };
+    report(Progress::Note(format!(
+        "Attaching inline policy {} to {name}",
+        plan.policy_name
+    )));
+    if let Err(error) = roles
+        .put_role_policy(name, &plan.policy_name, &plan.permission_policy.to_string())
+        .await
+    {
+        report(Progress::Note(format!(
+            "Attaching the policy failed; deleting role {name} so nothing is left half made"
+        )));
+        return Err(match remove_role(roles, name).await {
+            Ok(()) => error.into(),
+            Err(cleanup) => EngineError::CleanupFailed {
+                role: name.clone(),
+                original: Box::new(error),
+                cleanup: Box::new(cleanup),
+            },
+        });
+    }
+    report(Progress::Note(format!("Role {name} is ready")));
+    Ok(Created {
+        role_arn,
+        reused: false,
+    })
+}
+
+/// Deletes a role's inline policies, then the role.
+async fn remove_role<R: Roles>(roles: &R, name: &str) -> Result<(), AwsError> {
+    for policy in roles.role_policy_names(name).await? {
+        roles.delete_role_policy(name, &policy).await?;
+    }
+    roles.delete_role(name).await
+}
+
+/// The state of the permission policy on a verified role.
+#[derive(Debug, Clone, PartialEq)]
+pub enum PermissionState {
+    NotChecked,
+    Present,
+    Missing,
+    Different { current: Value },
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Verification {
+    pub role: RoleInfo,
+    pub report: Report,
+    pub permission: PermissionState,
+    /// The trust policy that would make the role right; `None` when it is right already.
+    pub repaired_trust_policy: Option<Value>,
+}
+
+impl Verification {
+    pub fn is_right(&self) -> bool {
+        self.report.is_right()
+            && matches!(
+                self.permission,
+                PermissionState::NotChecked | PermissionState::Present
+            )
+    }
+}
+
+/// Reads a role and checks its trust policy (and, when asked, its inline permission policy).
+pub async fn verify_role<R: Roles>(
+    roles: &R,
+    role: &str,
+    principal: &str,
+    external_id: &str,
+    permission: Option<(&str, &Value)>,
+) -> Result<Verification, EngineError> {
+    let name = role_name_of(role);
+    let info = roles
+        .get_role(name)
+        .await?
+        .ok_or_else(|| EngineError::RoleNotFound {
+            role: name.to_string(),
+        })?;
+    let report = verify::check_trust_policy(&info.trust_policy, principal, external_id);
+    let repaired_trust_policy =
+        verify::repair_trust_policy(&info.trust_policy, principal, external_id);
+    let permission = match permission {
+        None => PermissionState::NotChecked,
+        Some((policy_name, wanted)) => {
+            if roles
+                .role_policy_names(name)
+                .await?
+                .iter()
+                .any(|p| p == policy_name)
+            {
+                let current = roles.get_role_policy(name, policy_name).await?;
+                if verify::same_policy(&current, wanted) {
+                    PermissionState::Present
+                } else {
+                    PermissionState::Different { current }
+                }
+            } else {
+                PermissionState::Missing
+            }
+        }
+    };
+    Ok(Verification {
+        role: info,
+        report,
+        permission,
+        repaired_trust_policy,
+    })
+}
+
+/// Applies a verification's repair: the new trust policy, and the permission policy when it is
+/// missing or different.
+pub async fn repair_role<R: Roles>(
+    roles: &R,
+    verification: &Verification,
+    permission: Option<(&str, &Value)>,
+    report: &mut (dyn FnMut(Progress) + Send),
+) -> Result<(), EngineError> {
+    let name = &verification.role.name;
+    if let Some(trust) = &verification.repaired_trust_policy {
+        report(Progress::Note(format!(
+            "Updating the trust policy of {name}"
+        )));
+        roles.update_trust_policy(name, &trust.to_string()).await?;
+    }
+    if let Some((policy_name, document)) = permission
+        && !matches!(
+            verification.permission,
+            PermissionState::Present | PermissionState::NotChecked
+        )
+    {
+        report(Progress::Note(format!(
+            "Attaching inline policy {policy_name} to {name}"
+        )));
+        roles
+            .put_role_policy(name, policy_name, &document.to_string())
+            .await?;
+    }
+    Ok(())
+}
+
+/// Deletes a stack and watches it go.
+pub async fn delete_stack<S: Stacks>(
+    stacks: &S,
+    name: &str,
+    options: &WatchOptions,
+    report: &mut (dyn FnMut(Progress) + Send),
+) -> Result<(), EngineError> {
+    if stacks.describe_stack(name).await?.is_none() {
+        return Err(EngineError::StackNotFound {
+            stack: name.to_string(),
+        });
+    }
+    report(Progress::Note(format!("Deleting stack {name}")));
+    stacks.delete_stack(name).await?;
+    match watch(stacks, name, Goal::Delete, options, report).await? {
+        WatchOutcome::Done(_) => Ok(()),
+        other => Err(other.into_error(name)),
+    }
+}
+
+/// Deletes a role the tool created: its inline policies first, then the role.
+pub async fn delete_role<R: Roles>(
+    roles: &R,
+    role: &str,
+    report: &mut (dyn FnMut(Progress) + Send),
+) -> Result<(), EngineError> {
+    let name = role_name_of(role);
+    let info = roles
+        .get_role(name)
+        .await?
+        .ok_or_else(|| EngineError::RoleNotFound {
+            role: name.to_string(),
+        })?;
+    if !info
+        .tags
+        .iter()
+        .any(|(k, v)| k == CREATED_BY_TAG.0 && v == CREATED_BY_TAG.1)
+    {
+        return Err(EngineError::NotOurs { role: info.name });
+    }
+    report(Progress::Note(format!(
+        "Deleting role {} and its inline policies",
+        info.name
+    )));
+    remove_role(roles, &info.name).await?;
+    Ok(())
+}
