@@ -327,18 +327,32 @@ pub async fn watch<S: Stacks>(
     let mut events = Vec::new();
     let mut last_status = String::new();
     let mut reconnecting = false;
+    let mut poll: u64 = 0;
     loop {
         let polled = async {
             new_events(stacks, name, &mut seen, &mut events, start, report).await?;
-            stacks.describe_stack(name).await
+            // The stack's own events carry its status, so DescribeStacks is asked only every few
+            // polls (for what events may not show) and as soon as the events show an end.
+            let events_show_an_end = events
+                .iter()
+                .rev()
+                .find(|e| e.is_stack_itself())
+                .is_some_and(|e| aws::is_terminal(&e.status));
+            if poll % STATUS_EVERY_N_POLLS == 0 || events_show_an_end {
+                stacks.describe_stack(name).await.map(Some)
+            } else {
+                Ok(None)
+            }
         }
         .await;
+        poll += 1;
+        if reconnecting && polled.is_ok() {
+            reconnecting = false;
+            report(Progress::Reconnected);
+        }
         match polled {
-            Ok(info) => {
-                if reconnecting {
-                    reconnecting = false;
-                    report(Progress::Reconnected);
-                }
+            Ok(None) => {}
+            Ok(Some(info)) => {
                 let status = info
                     .as_ref()
                     .map(|i| i.status.clone())
@@ -375,14 +389,20 @@ pub async fn watch<S: Stacks>(
             }
             Err(error) => return Err(error.into()),
         }
-        let now = Instant::now();
-        if now >= deadline {
+        if Instant::now() >= deadline {
             return Ok(WatchOutcome::TimedOut {
                 status: last_status,
             });
         }
-        tokio::time::sleep_until((now + options.interval).min(deadline)).await;
+        tick(deadline, options).await;
     }
+}
+
+/// How often DescribeStacks is asked besides DescribeStackEvents: every 4th poll (6 s), like CDK.
+const STATUS_EVERY_N_POLLS: u64 = 4;
+
+async fn tick(deadline: Instant, options: &WatchOptions) {
+    tokio::time::sleep_until((Instant::now() + options.interval).min(deadline)).await;
 }
 
 fn outcome(

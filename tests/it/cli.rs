@@ -1,30 +1,18 @@
 //! The real binary: `plan` output, exit codes and help.
 
+use crate::support::{binary, stderr, stdout};
 use serde_json::Value;
-use std::process::{Command, Output};
+use std::process::Output;
 
 const LAMBDA: &str = "arn:aws:lambda:us-west-2:123456789012:function:my-function";
 
-/// Runs the binary with no AWS configuration at all: `plan` needs no credentials.
+/// Runs the binary with no AWS configuration at all: `plan` needs no credentials. Anything that
+/// tried the network would fail against this closed port.
 fn run(args: &[&str]) -> Output {
-    let home = std::env::temp_dir().join("segment-aws-setup-test-home");
-    Command::new(env!("CARGO_BIN_EXE_segment-aws-setup"))
-        .args(args)
-        .env_clear()
-        .env("HOME", &home)
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        // Anything that tried the network would fail against this closed port.
-        .env("AWS_ENDPOINT_URL", "http://127.0.0.1:9")
-        .output()
-        .expect("the binary runs")
-}
-
-fn stdout(output: &Output) -> String {
-    String::from_utf8(output.stdout.clone()).expect("UTF-8")
-}
-
-fn stderr(output: &Output) -> String {
-    String::from_utf8(output.stderr.clone()).expect("UTF-8")
+    binary(
+        args,
+        &[("AWS_ENDPOINT_URL", "http://127.0.0.1:9".to_string())],
+    )
 }
 
 #[test]

@@ -1,6 +1,9 @@
 //! The one integration-test binary (each extra binary links the AWS SDK again).
 
+mod aws_cli;
 mod cli;
+mod engine_fake;
 mod moto;
 mod properties;
+mod support;
 mod templates;

@@ -1,0 +1,675 @@
+//! The real binary against moto, for every path of the engine: CloudFormation, IAM, verify,
+//! verify --fix, delete, an existing stack, an existing role. The resulting IAM state is read back
+//! through the SDK, not only from the command's output.
+
+use crate::moto::moto;
+use crate::support::{binary, stderr, stdout, temp_dir, unique};
+use serde_json::{Value, json};
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+const LAMBDA: &str = "arn:aws:lambda:us-west-2:123456789012:function:events";
+
+/// The binary pointed at moto, with its own state directory.
+struct Aws {
+    state: PathBuf,
+}
+
+impl Aws {
+    fn new() -> Self {
+        Aws {
+            state: temp_dir("state"),
+        }
+    }
+
+    fn env(&self) -> Vec<(&'static str, String)> {
+        vec![
+            ("AWS_ENDPOINT_URL", moto().endpoint.clone()),
+            ("AWS_ACCESS_KEY_ID", "testing".into()),
+            ("AWS_SECRET_ACCESS_KEY", "testing".into()),
+            ("AWS_REGION", "us-east-1".into()),
+            (
+                "SEGMENT_AWS_SETUP_STATE_DIR",
+                self.state.display().to_string(),
+            ),
+        ]
+    }
+
+    fn run(&self, args: &[&str]) -> Output {
+        binary(args, &self.env())
+    }
+
+    fn saved_files(&self) -> Vec<PathBuf> {
+        std::fs::read_dir(&self.state)
+            .map(|entries| entries.filter_map(Result::ok).map(|e| e.path()).collect())
+            .unwrap_or_default()
+    }
+}
+
+impl Drop for Aws {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.state);
+    }
+}
+
+async fn iam() -> aws_sdk_iam::Client {
+    aws_sdk_iam::Client::new(&moto().sdk_config().await)
+}
+
+async fn cloudformation() -> aws_sdk_cloudformation::Client {
+    aws_sdk_cloudformation::Client::new(&moto().sdk_config().await)
+}
+
+fn decode(document: &str) -> Value {
+    let text = percent_encoding::percent_decode_str(document)
+        .decode_utf8()
+        .expect("UTF-8");
+    serde_json::from_str(&text).expect("JSON")
+}
+
+async fn trust_policy(role: &str) -> Option<Value> {
+    let output = iam().await.get_role().role_name(role).send().await.ok()?;
+    output
+        .role()
+        .and_then(|r| r.assume_role_policy_document())
+        .map(decode)
+}
+
+async fn inline_policy(role: &str, name: &str) -> Option<Value> {
+    let output = iam()
+        .await
+        .get_role_policy()
+        .role_name(role)
+        .policy_name(name)
+        .send()
+        .await
+        .ok()?;
+    Some(decode(output.policy_document()))
+}
+
+fn json_out(output: &Output) -> Value {
+    assert!(
+        output.status.success(),
+        "exit {:?}: {}",
+        output.status.code(),
+        stderr(output)
+    );
+    serde_json::from_str(&stdout(output)).expect("JSON on stdout")
+}
+
+fn role_name(arn: &str) -> &str {
+    arn.rsplit('/').next().expect("name")
+}
+
+fn expected_trust(principal: &str, id: &str) -> Value {
+    json!({"Version": "2012-10-17", "Statement": [{
+        "Effect": "Allow", "Principal": {"AWS": principal}, "Action": "sts:AssumeRole",
+        "Condition": {"StringEquals": {"sts:ExternalId": id}}
+    }]})
+}
+
+#[tokio::test]
+async fn create_through_cloudformation_then_verify_watch_and_delete() {
+    let aws = Aws::new();
+    let stack = unique("cfn");
+    let args = [
+        "create",
+        "--integration",
+        "destination-function",
+        "--bucket",
+        "events-bucket",
+        "--bucket-region",
+        "us-west-2",
+        "--stack-name",
+        &stack,
+        "--yes",
+        "--output",
+        "json",
+    ];
+    let output = aws.run(&args);
+    let settings = json_out(&output);
+    let keys: Vec<&str> = settings
+        .as_object()
+        .expect("object")
+        .keys()
+        .map(String::as_str)
+        .collect();
+    assert_eq!(
+        keys,
+        [
+            "iamRoleArn",
+            "iamRoleExternalId",
+            "s3Bucket",
+            "s3BucketRegion"
+        ]
+    );
+    let role_arn = settings["iamRoleArn"].as_str().expect("ARN");
+    let id = settings["iamRoleExternalId"].as_str().expect("ID");
+    assert_eq!(id.len(), 40);
+    let log = stderr(&output);
+    assert!(
+        log.contains("AWS account 123456789012 as arn:aws:sts::123456789012:user/moto"),
+        "{log}"
+    );
+    assert!(log.contains("CREATE_COMPLETE"), "{log}");
+    assert!(
+        !log.contains(id),
+        "the external ID is never in the progress log"
+    );
+
+    let role = role_name(role_arn);
+    assert_eq!(
+        trust_policy(role).await,
+        Some(expected_trust("arn:aws:iam::458175278816:root", id))
+    );
+    assert_eq!(
+        inline_policy(role, "segment-permissions").await,
+        Some(json!({"Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Action": "s3:PutObject", "Resource": "arn:aws:s3:::events-bucket/*"}]}))
+    );
+    assert!(
+        aws.saved_files().is_empty(),
+        "a finished setup is forgotten: {:?}",
+        aws.saved_files()
+    );
+
+    let verified = aws.run(&[
+        "verify",
+        "--integration",
+        "destination-function",
+        "--role",
+        role_arn,
+        "--external-id",
+        id,
+    ]);
+    assert!(
+        verified.status.success(),
+        "{}{}",
+        stdout(&verified),
+        stderr(&verified)
+    );
+    assert!(stdout(&verified).contains("OK: Segment can assume this role"));
+
+    let watched = aws.run(&["watch", "--stack-name", &stack, "--output", "json"]);
+    assert_eq!(json_out(&watched)["RoleArn"], role_arn);
+
+    let deleted = aws.run(&["delete", "--stack-name", &stack, "--yes"]);
+    assert!(deleted.status.success(), "{}", stderr(&deleted));
+    assert_eq!(trust_policy(role).await, None, "the stack's role is gone");
+}
+
+#[tokio::test]
+async fn create_directly_through_iam_then_delete() {
+    let aws = Aws::new();
+    let role = unique("iam");
+    let output = aws.run(&[
+        "create",
+        "--integration",
+        "lambda-destination",
+        "--method",
+        "iam",
+        "--role-name",
+        &role,
+        "--workspace-id",
+        "wXZ2sd8N3mJ",
+        "--lambda-arn",
+        LAMBDA,
+        "--yes",
+        "--output",
+        "json",
+    ]);
+    let settings = json_out(&output);
+    assert_eq!(
+        settings,
+        json!({
+            "roleAddress": format!("arn:aws:iam::123456789012:role/{role}"),
+            "externalId": "wXZ2sd8N3mJ",
+            "function": LAMBDA,
+            "region": "us-west-2"
+        })
+    );
+    let principal = "arn:aws:iam::595280932656:role/customer-lambda-prod-destination-access";
+    assert_eq!(
+        trust_policy(&role).await,
+        Some(expected_trust(principal, "wXZ2sd8N3mJ"))
+    );
+    assert_eq!(
+        inline_policy(&role, "segment-permissions").await,
+        Some(json!({"Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Action": ["lambda:InvokeFunction"], "Resource": [LAMBDA]}]}))
+    );
+    let tags = iam()
+        .await
+        .list_role_tags()
+        .role_name(&role)
+        .send()
+        .await
+        .expect("tags");
+    assert!(
+        tags.tags()
+            .iter()
+            .any(|t| t.key() == "created-by" && t.value() == "segment-aws-setup")
+    );
+
+    // The same name again: nothing is touched, and the message points to verify.
+    let again = aws.run(&[
+        "create",
+        "--integration",
+        "lambda-destination",
+        "--method",
+        "iam",
+        "--role-name",
+        &role,
+        "--workspace-id",
+        "otherWorkspace",
+        "--lambda-arn",
+        LAMBDA,
+        "--yes",
+    ]);
+    assert_eq!(again.status.code(), Some(4), "{}", stderr(&again));
+    assert!(
+        stderr(&again).contains("already exists"),
+        "{}",
+        stderr(&again)
+    );
+    assert!(
+        stderr(&again).contains("segment-aws-setup verify --integration lambda-destination"),
+        "{}",
+        stderr(&again)
+    );
+    assert_eq!(
+        trust_policy(&role).await,
+        Some(expected_trust(principal, "wXZ2sd8N3mJ")),
+        "unchanged"
+    );
+
+    let deleted = aws.run(&["delete", "--role-name", &role, "--yes"]);
+    assert!(deleted.status.success(), "{}", stderr(&deleted));
+    assert_eq!(trust_policy(&role).await, None);
+}
+
+#[tokio::test]
+async fn the_setup_is_saved_privately_before_the_first_change() {
+    let aws = Aws::new();
+    let role = unique("saved");
+    // Make the role exist so that the create fails after the save, and the file stays to be seen.
+    iam()
+        .await
+        .create_role()
+        .role_name(&role)
+        .assume_role_policy_document("{}")
+        .send()
+        .await
+        .expect("created");
+    let output = aws.run(&[
+        "create",
+        "--integration",
+        "source-function",
+        "--method",
+        "iam",
+        "--role-name",
+        &role,
+        "--bucket",
+        "b-123",
+        "--bucket-region",
+        "us-east-1",
+        "--yes",
+    ]);
+    assert_eq!(output.status.code(), Some(4));
+    let files = aws.saved_files();
+    assert_eq!(files.len(), 1, "{files:?}");
+    let saved: Value =
+        serde_json::from_str(&std::fs::read_to_string(&files[0]).expect("read")).expect("JSON");
+    assert_eq!(saved["integration"], "source-function");
+    assert_eq!(saved["method"], "iam");
+    assert_eq!(saved["roleName"], role.as_str());
+    assert_eq!(saved["account"], "123456789012");
+    assert_eq!(saved["region"], "us-east-1");
+    assert_eq!(saved["externalIds"][0].as_str().map(str::len), Some(40));
+    assert_mode_600(&files[0]);
+}
+
+#[cfg(unix)]
+fn assert_mode_600(path: &Path) {
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(path)
+        .expect("metadata")
+        .permissions()
+        .mode()
+        & 0o777;
+    assert_eq!(mode, 0o600, "{}", path.display());
+}
+
+#[cfg(not(unix))]
+fn assert_mode_600(_: &Path) {}
+
+#[tokio::test]
+async fn an_existing_stack_is_reused_when_it_matches_and_refused_when_it_does_not() {
+    let aws = Aws::new();
+    let stack = unique("again");
+    let id = "an-external-id-brought-by-the-user-0123456789";
+    let args = |external_id: &'static str| {
+        vec![
+            "create".to_string(),
+            "--integration".into(),
+            "source-function".into(),
+            "--bucket".into(),
+            "b-456".into(),
+            "--bucket-region".into(),
+            "us-east-1".into(),
+            "--stack-name".into(),
+            stack.clone(),
+            "--external-id".into(),
+            external_id.into(),
+            "--yes".into(),
+            "--output".into(),
+            "json".into(),
+        ]
+    };
+    let first = args(id);
+    let first = json_out(&aws.run(&first.iter().map(String::as_str).collect::<Vec<_>>()));
+    let second_args = args(id);
+    let second = aws.run(&second_args.iter().map(String::as_str).collect::<Vec<_>>());
+    assert!(
+        stderr(&second).contains("reusing its role"),
+        "{}",
+        stderr(&second)
+    );
+    assert_eq!(json_out(&second), first);
+
+    let other = "a-different-external-id-brought-by-the-user-99";
+    let third_args = args(other);
+    let third = aws.run(&third_args.iter().map(String::as_str).collect::<Vec<_>>());
+    assert_eq!(third.status.code(), Some(4));
+    let log = stderr(&third);
+    assert!(
+        log.contains("already exists with different settings"),
+        "{log}"
+    );
+    assert!(
+        !log.contains(id) && !log.contains(other),
+        "no external ID in messages: {log}"
+    );
+}
+
+#[tokio::test]
+async fn a_rerun_resumes_the_saved_setup_with_its_external_id() {
+    let aws = Aws::new();
+    let stack = unique("resume");
+    // A first run that stopped after saving: a saved setup and a complete stack made with its ID.
+    let id = "the-saved-external-id-from-the-first-run-0001";
+    let first = aws.run(&[
+        "create",
+        "--integration",
+        "destination-function",
+        "--bucket",
+        "b-789",
+        "--bucket-region",
+        "us-east-1",
+        "--stack-name",
+        &stack,
+        "--external-id",
+        id,
+        "--yes",
+        "--output",
+        "json",
+    ]);
+    json_out(&first);
+    let saved = json!({
+        "integration": "destination-function", "method": "cloudformation", "stackName": stack, "roleName": null,
+        "region": "us-east-1", "profile": null, "account": "123456789012", "externalIds": [id], "settings": []
+    });
+    std::fs::write(
+        aws.state.join(format!("123456789012-{stack}.json")),
+        saved.to_string(),
+    )
+    .expect("saved");
+
+    let rerun = aws.run(&[
+        "create",
+        "--integration",
+        "destination-function",
+        "--bucket",
+        "b-789",
+        "--bucket-region",
+        "us-east-1",
+        "--stack-name",
+        &stack,
+        "--yes",
+        "--output",
+        "json",
+    ]);
+    assert!(
+        stderr(&rerun).contains("Resuming the unfinished setup"),
+        "{}",
+        stderr(&rerun)
+    );
+    assert!(
+        stderr(&rerun).contains("reusing its role"),
+        "{}",
+        stderr(&rerun)
+    );
+    assert!(rerun.status.success());
+}
+
+#[tokio::test]
+async fn verify_flags_a_confused_deputy_and_fix_repairs_it_keeping_other_statements() {
+    let aws = Aws::new();
+    let role = unique("handmade");
+    let service = json!({"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"});
+    let risky = json!({"Version": "2012-10-17", "Statement": [
+        service,
+        {"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::458175278816:root"}, "Action": "sts:AssumeRole"}
+    ]});
+    iam()
+        .await
+        .create_role()
+        .role_name(&role)
+        .assume_role_policy_document(risky.to_string())
+        .send()
+        .await
+        .expect("role");
+    let id = "an-external-id-for-the-handmade-role-00000001";
+
+    let checked = aws.run(&[
+        "verify",
+        "--integration",
+        "destination-function",
+        "--role",
+        &role,
+        "--external-id",
+        id,
+    ]);
+    assert_eq!(checked.status.code(), Some(4));
+    assert!(
+        stdout(&checked).contains("confused-deputy risk"),
+        "{}",
+        stdout(&checked)
+    );
+    assert!(stderr(&checked).contains("repair it with --fix"));
+
+    let without_yes = aws.run(&[
+        "verify",
+        "--integration",
+        "destination-function",
+        "--role",
+        &role,
+        "--external-id",
+        id,
+        "--fix",
+    ]);
+    assert_eq!(
+        without_yes.status.code(),
+        Some(2),
+        "not on a terminal and no --yes"
+    );
+    assert_eq!(
+        trust_policy(&role).await,
+        Some(risky.clone()),
+        "nothing changed"
+    );
+
+    let fixed = aws.run(&[
+        "verify",
+        "--integration",
+        "destination-function",
+        "--role",
+        &role,
+        "--external-id",
+        id,
+        "--bucket",
+        "b-fix",
+        "--bucket-region",
+        "us-east-1",
+        "--fix",
+        "--yes",
+        "--output",
+        "json",
+    ]);
+    let report = json_out(&fixed);
+    assert_eq!(report["right"], true);
+    assert_eq!(report["confusedDeputyRisk"], false);
+    assert_eq!(report["permission"], "present");
+    let trust = trust_policy(&role).await.expect("role");
+    assert_eq!(
+        trust["Statement"][0], service,
+        "the other statement is kept"
+    );
+    assert_eq!(
+        trust["Statement"][1],
+        expected_trust("arn:aws:iam::458175278816:root", id)["Statement"][0]
+    );
+    assert_eq!(
+        trust["Statement"].as_array().map(Vec::len),
+        Some(2),
+        "the risky statement is gone"
+    );
+    assert_eq!(
+        inline_policy(&role, "segment-permissions")
+            .await
+            .expect("attached")["Statement"][0]["Resource"],
+        "arn:aws:s3:::b-fix/*"
+    );
+}
+
+#[tokio::test]
+async fn delete_refuses_a_role_this_tool_did_not_make() {
+    let aws = Aws::new();
+    let role = unique("not-ours");
+    iam()
+        .await
+        .create_role()
+        .role_name(&role)
+        .assume_role_policy_document("{}")
+        .send()
+        .await
+        .expect("role");
+    let output = aws.run(&["delete", "--role-name", &role, "--yes"]);
+    assert_eq!(output.status.code(), Some(4));
+    assert!(
+        stderr(&output).contains("was not created by segment-aws-setup"),
+        "{}",
+        stderr(&output)
+    );
+    assert!(trust_policy(&role).await.is_some(), "still there");
+}
+
+#[tokio::test]
+async fn without_a_terminal_or_yes_nothing_changes() {
+    let aws = Aws::new();
+    let stack = unique("asked");
+    let output = aws.run(&[
+        "create",
+        "--integration",
+        "destination-function",
+        "--bucket",
+        "b-1x",
+        "--bucket-region",
+        "us-east-1",
+        "--stack-name",
+        &stack,
+    ]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(stderr(&output).contains("add --yes"), "{}", stderr(&output));
+    assert!(stdout(&output).is_empty());
+    let described = cloudformation()
+        .await
+        .describe_stacks()
+        .stack_name(&stack)
+        .send()
+        .await;
+    assert!(described.is_err(), "no stack was created");
+    assert!(aws.saved_files().is_empty());
+}
+
+#[tokio::test]
+async fn no_credentials_exit_3_with_how_to_fix_it() {
+    let aws = Aws::new();
+    let env: Vec<(&str, String)> = aws
+        .env()
+        .into_iter()
+        .filter(|(k, _)| !k.starts_with("AWS_ACCESS") && !k.starts_with("AWS_SECRET"))
+        .collect();
+    let output = binary(&["delete", "--stack-name", "anything", "--yes"], &env);
+    assert_eq!(output.status.code(), Some(3), "{}", stderr(&output));
+    let message = stderr(&output);
+    assert!(message.contains("no usable AWS credentials"), "{message}");
+    assert!(
+        message.contains("aws configure")
+            && message.contains("aws sso login")
+            && message.contains("AWS_PROFILE")
+    );
+    assert!(
+        !message.contains("panicked") && !message.contains("DispatchFailure"),
+        "{message}"
+    );
+}
+
+#[tokio::test]
+async fn a_missing_region_is_bad_input() {
+    let aws = Aws::new();
+    let env: Vec<(&str, String)> = aws
+        .env()
+        .into_iter()
+        .filter(|(k, _)| *k != "AWS_REGION")
+        .collect();
+    let output = binary(&["watch", "--stack-name", "anything"], &env);
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    assert!(stderr(&output).contains("--region"));
+}
+
+#[tokio::test]
+async fn a_template_moto_refuses_is_reported_with_exit_4() {
+    // moto returns a failing resource's error from CreateStack itself (it never rolls back).
+    let aws = Aws::new();
+    let dir = temp_dir("policy");
+    let file = dir.join("bad-action.json");
+    // Valid to our checks; moto's IAM refuses an Action that isn't service:action.
+    std::fs::write(&file, r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"not-an-action","Resource":"*"}]}"#)
+        .expect("write");
+    let role = unique("refused");
+    let output = aws.run(&[
+        "create",
+        "--integration",
+        "destination-function",
+        "--method",
+        "iam",
+        "--role-name",
+        &role,
+        "--policy-file",
+        file.to_str().expect("UTF-8"),
+        "--yes",
+    ]);
+    assert_eq!(output.status.code(), Some(4), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("iam:PutRolePolicy"),
+        "{}",
+        stderr(&output)
+    );
+    assert_eq!(
+        trust_policy(&role).await,
+        None,
+        "the half-made role was deleted"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -1,0 +1,617 @@
+//! The engine against the scripted fakes, for what moto can't show: stacks that take time,
+//! rollbacks with reasons, failed rollbacks, a network that drops, and IAM refusing a call
+//! half-way. Tokio's clock is paused, so a 20-second stack runs in no time.
+
+use segment_aws_setup::aws::fake::{
+    FAKE_ACCOUNT, FakeIdentity, MemoryRoles, Script, ScriptedStacks,
+};
+use segment_aws_setup::aws::{AwsError, Roles, Stacks};
+use segment_aws_setup::engine::{self, Created, EngineError, Progress, Question, WatchOptions};
+use segment_aws_setup::plan::PlanRequest;
+use segment_aws_setup::{Catalog, Plan, policy, verify};
+use serde_json::json;
+use std::time::Duration;
+use tokio::time::Instant;
+
+fn plan(integration: &str) -> Plan {
+    let request = if integration == "lambda-destination" {
+        PlanRequest {
+            integration: integration.into(),
+            workspace_ids: vec!["wXZ2sd8N3mJ".into()],
+            lambda_arns: vec!["arn:aws:lambda:us-west-2:123456789012:function:f".into()],
+            ..PlanRequest::default()
+        }
+    } else {
+        PlanRequest {
+            integration: integration.into(),
+            bucket: Some("events-bucket".into()),
+            bucket_region: Some("us-west-2".into()),
+            ..PlanRequest::default()
+        }
+    };
+    Plan::build(Catalog::builtin(), &request).expect("valid")
+}
+
+/// Progress as it arrived, with the (paused) clock's time since the start.
+#[derive(Default)]
+struct Recorded {
+    start: Option<Instant>,
+    items: Vec<(Duration, Progress)>,
+}
+
+impl Recorded {
+    fn new() -> Self {
+        Recorded {
+            start: Some(Instant::now()),
+            items: Vec::new(),
+        }
+    }
+
+    fn push(&mut self, progress: Progress) {
+        let at = self.start.map(|s| s.elapsed()).unwrap_or_default();
+        self.items.push((at, progress));
+    }
+
+    fn events(&self) -> Vec<(Duration, String, String)> {
+        self.items
+            .iter()
+            .filter_map(|(at, p)| match p {
+                Progress::Event { event, .. } => {
+                    Some((*at, event.logical_id.clone(), event.status.clone()))
+                }
+                _ => None,
+            })
+            .collect()
+    }
+}
+
+async fn create(
+    stacks: &ScriptedStacks,
+    roles: &MemoryRoles,
+    plan: &Plan,
+    options: WatchOptions,
+    answer: bool,
+    recorded: &mut Recorded,
+    questions: &mut Vec<Question>,
+) -> Result<Created, EngineError> {
+    let mut confirm = |q: &Question| {
+        questions.push(q.clone());
+        answer
+    };
+    let mut report = |p: Progress| recorded.push(p);
+    engine::create_with_cloudformation(stacks, roles, plan, &options, &mut confirm, &mut report)
+        .await
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_slow_stack_shows_resources_one_by_one_and_completion_within_2_s() {
+    let stacks = ScriptedStacks::new(Script::success(20.0));
+    let roles = MemoryRoles::default();
+    let plan = plan("lambda-destination");
+    let mut recorded = Recorded::new();
+    let created = create(
+        &stacks,
+        &roles,
+        &plan,
+        WatchOptions::default(),
+        true,
+        &mut recorded,
+        &mut Vec::new(),
+    )
+    .await
+    .expect("created");
+    assert!(created.role_arn.starts_with(&format!(
+        "arn:aws:iam::{FAKE_ACCOUNT}:role/{}-invokeLambdaRole",
+        plan.stack_name
+    )));
+    assert!(!created.reused);
+
+    let events = recorded.events();
+    let sequence: Vec<(&str, &str)> = events
+        .iter()
+        .map(|(_, l, s)| (l.as_str(), s.as_str()))
+        .collect();
+    let stack = plan.stack_name.as_str();
+    assert_eq!(
+        sequence,
+        [
+            (stack, "CREATE_IN_PROGRESS"),
+            ("invokeLambdaRole", "CREATE_IN_PROGRESS"),
+            ("invokeLambdaRole", "CREATE_IN_PROGRESS"),
+            ("invokeLambdaRole", "CREATE_COMPLETE"),
+            ("invokeLambdaPolicy", "CREATE_IN_PROGRESS"),
+            ("invokeLambdaPolicy", "CREATE_IN_PROGRESS"),
+            ("invokeLambdaPolicy", "CREATE_COMPLETE"),
+            (stack, "CREATE_COMPLETE"),
+        ],
+        "each event once, oldest first"
+    );
+    // They arrive over time, as the stack makes them, not all at the end.
+    let role_done = events
+        .iter()
+        .find(|(_, l, s)| l == "invokeLambdaRole" && s == "CREATE_COMPLETE")
+        .expect("seen")
+        .0;
+    assert!(
+        role_done >= Duration::from_secs(12) && role_done <= Duration::from_secs(14),
+        "{role_done:?}"
+    );
+    // Completion (at 20 s) is noticed within 2 s.
+    let done = events.last().expect("events").0;
+    assert!(
+        done >= Duration::from_secs(20) && done < Duration::from_secs(22),
+        "noticed at {done:?}"
+    );
+    // At most 90 calls a minute while watching.
+    let per_minute = stacks.calls() as f64 / (done.as_secs_f64() / 60.0);
+    assert!(
+        per_minute <= 90.0,
+        "{} calls in {done:?} = {per_minute:.0} a minute",
+        stacks.calls()
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_rollback_reports_every_reason_first_cause_first() {
+    let stacks = ScriptedStacks::new(Script::rollback(10.0));
+    let roles = MemoryRoles::default();
+    let plan = plan("destination-function");
+    let mut recorded = Recorded::new();
+    let error = create(
+        &stacks,
+        &roles,
+        &plan,
+        WatchOptions::default(),
+        true,
+        &mut recorded,
+        &mut Vec::new(),
+    )
+    .await
+    .expect_err("rolled back");
+    let EngineError::StackFailed {
+        status, reasons, ..
+    } = error
+    else {
+        panic!("{error:?}")
+    };
+    assert_eq!(status, "ROLLBACK_COMPLETE");
+    assert_eq!(reasons.len(), 2, "{reasons:#?}");
+    assert!(
+        reasons[0].starts_with("FunctionPolicy (AWS::IAM::Policy CREATE_FAILED)"),
+        "{reasons:#?}"
+    );
+    assert!(
+        reasons[0].contains("Policy document should not specify a principal"),
+        "{reasons:#?}"
+    );
+    assert!(
+        reasons[1].contains("The following resource(s) failed to create: [FunctionPolicy]"),
+        "{reasons:#?}"
+    );
+    // The rollback's own events were shown as they came.
+    assert!(
+        recorded
+            .events()
+            .iter()
+            .any(|(_, l, s)| l == "FunctionRole" && s == "DELETE_COMPLETE")
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_failed_rollback_reports_both_failures() {
+    let stacks = ScriptedStacks::new(Script::rollback_failed(10.0));
+    let roles = MemoryRoles::default();
+    let plan = plan("source-function");
+    let error = create(
+        &stacks,
+        &roles,
+        &plan,
+        WatchOptions::default(),
+        true,
+        &mut Recorded::new(),
+        &mut Vec::new(),
+    )
+    .await
+    .expect_err("failed");
+    let EngineError::StackFailed {
+        status, reasons, ..
+    } = error
+    else {
+        panic!("{error:?}")
+    };
+    assert_eq!(status, "ROLLBACK_FAILED");
+    assert!(reasons[0].contains("iam:PutRolePolicy"), "{reasons:#?}");
+    assert!(
+        reasons[1].contains("FunctionRole") && reasons[1].contains("iam:DeleteRole"),
+        "{reasons:#?}"
+    );
+    assert!(
+        reasons
+            .iter()
+            .any(|r| r.contains("failed to delete: [FunctionRole]")),
+        "{reasons:#?}"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_watch_that_loses_the_network_keeps_polling_and_says_so() {
+    let stacks = ScriptedStacks::new(Script::success(20.0));
+    stacks.lose_network(Duration::from_secs(4), Duration::from_secs(8));
+    let roles = MemoryRoles::default();
+    let plan = plan("destination-function");
+    let mut recorded = Recorded::new();
+    create(
+        &stacks,
+        &roles,
+        &plan,
+        WatchOptions::default(),
+        true,
+        &mut recorded,
+        &mut Vec::new(),
+    )
+    .await
+    .expect("created despite the outage");
+    let reconnecting: Vec<Duration> = recorded
+        .items
+        .iter()
+        .filter(|(_, p)| matches!(p, Progress::Reconnecting { .. }))
+        .map(|(at, _)| *at)
+        .collect();
+    let reconnected: Vec<Duration> = recorded
+        .items
+        .iter()
+        .filter(|(_, p)| matches!(p, Progress::Reconnected))
+        .map(|(at, _)| *at)
+        .collect();
+    assert_eq!(reconnecting.len(), 1, "said once, not at every failed poll");
+    assert_eq!(reconnected.len(), 1);
+    assert!(reconnecting[0] >= Duration::from_secs(4) && reconnected[0] >= Duration::from_secs(12));
+    let mut ids: Vec<String> = recorded
+        .items
+        .iter()
+        .filter_map(|(_, p)| {
+            if let Progress::Event { event, .. } = p {
+                Some(event.id.clone())
+            } else {
+                None
+            }
+        })
+        .collect();
+    let total = ids.len();
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len(), total, "no event shown twice");
+    assert_eq!(total, 8, "no event lost");
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_watch_stops_at_its_deadline_and_leaves_the_stack_running() {
+    let stacks = ScriptedStacks::new(Script::success(120.0));
+    let roles = MemoryRoles::default();
+    let plan = plan("destination-function");
+    let options = WatchOptions {
+        timeout: Duration::from_secs(30),
+        ..WatchOptions::default()
+    };
+    let started = Instant::now();
+    let error = create(
+        &stacks,
+        &roles,
+        &plan,
+        options,
+        true,
+        &mut Recorded::new(),
+        &mut Vec::new(),
+    )
+    .await
+    .expect_err("timed out");
+    assert!(
+        matches!(&error, EngineError::TimedOut { status, .. } if status == "CREATE_IN_PROGRESS"),
+        "{error:?}"
+    );
+    assert!(started.elapsed() <= Duration::from_secs(31));
+    let info = stacks
+        .describe_stack(&plan.stack_name)
+        .await
+        .expect("describe")
+        .expect("still there");
+    assert_eq!(info.status, "CREATE_IN_PROGRESS");
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_stack_in_progress_is_attached_to_not_created_again() {
+    let stacks = ScriptedStacks::new(Script::success(20.0));
+    let roles = MemoryRoles::default();
+    let plan = plan("destination-function");
+    stacks
+        .create_stack(&engine::stack_request(&plan))
+        .await
+        .expect("created by an earlier run");
+    tokio::time::sleep(Duration::from_secs(5)).await;
+    let mut recorded = Recorded::new();
+    create(
+        &stacks,
+        &roles,
+        &plan,
+        WatchOptions::default(),
+        true,
+        &mut recorded,
+        &mut Vec::new(),
+    )
+    .await
+    .expect("attached and finished");
+    assert!(
+        recorded.items.iter().any(
+            |(_, p)| matches!(p, Progress::Note(n) if n.contains("already CREATE_IN_PROGRESS"))
+        )
+    );
+    // Events from before the attach are shown too, once.
+    assert_eq!(recorded.events().len(), 8);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_rolled_back_stack_is_deleted_after_asking_and_created_again() {
+    let stacks = ScriptedStacks::new(Script::rollback(10.0));
+    let roles = MemoryRoles::default();
+    let plan = plan("destination-function");
+    create(
+        &stacks,
+        &roles,
+        &plan,
+        WatchOptions::default(),
+        true,
+        &mut Recorded::new(),
+        &mut Vec::new(),
+    )
+    .await
+    .expect_err("first run rolls back");
+
+    // Saying no changes nothing.
+    stacks.set_script(Script::success(10.0));
+    let mut questions = Vec::new();
+    let error = create(
+        &stacks,
+        &roles,
+        &plan,
+        WatchOptions::default(),
+        false,
+        &mut Recorded::new(),
+        &mut questions,
+    )
+    .await
+    .expect_err("declined");
+    assert!(matches!(error, EngineError::Declined(_)), "{error:?}");
+    assert_eq!(
+        questions,
+        [Question::DeleteRolledBackStack {
+            stack: plan.stack_name.clone()
+        }]
+    );
+    let info = stacks
+        .describe_stack(&plan.stack_name)
+        .await
+        .expect("describe")
+        .expect("kept");
+    assert_eq!(info.status, "ROLLBACK_COMPLETE");
+
+    // Saying yes deletes it, waits until it is gone, and creates it again.
+    let mut recorded = Recorded::new();
+    let created = create(
+        &stacks,
+        &roles,
+        &plan,
+        WatchOptions::default(),
+        true,
+        &mut recorded,
+        &mut Vec::new(),
+    )
+    .await
+    .expect("created the second time");
+    assert!(created.role_arn.contains("FunctionRole"));
+    let notes: Vec<&str> = recorded
+        .items
+        .iter()
+        .filter_map(|(_, p)| {
+            if let Progress::Note(n) = p {
+                Some(n.as_str())
+            } else {
+                None
+            }
+        })
+        .collect();
+    assert!(
+        notes
+            .iter()
+            .any(|n| n.starts_with("Deleting the rolled-back stack")),
+        "{notes:?}"
+    );
+    assert!(
+        notes
+            .iter()
+            .any(|n| n.starts_with("Creating stack") && n.ends_with("again")),
+        "{notes:?}"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn delete_stack_watches_until_it_is_gone() {
+    let stacks = ScriptedStacks::new(Script::success(5.0));
+    let plan = plan("destination-function");
+    stacks
+        .create_stack(&engine::stack_request(&plan))
+        .await
+        .expect("created");
+    tokio::time::sleep(Duration::from_secs(6)).await;
+    let mut recorded = Recorded::new();
+    engine::delete_stack(
+        &stacks,
+        &plan.stack_name,
+        &WatchOptions::default(),
+        &mut |p| recorded.push(p),
+    )
+    .await
+    .expect("deleted");
+    assert!(
+        stacks
+            .describe_stack(&plan.stack_name)
+            .await
+            .expect("describe")
+            .is_none()
+    );
+    let missing = engine::delete_stack(
+        &stacks,
+        "no-such-stack",
+        &WatchOptions::default(),
+        &mut |_| {},
+    )
+    .await;
+    assert!(matches!(missing, Err(EngineError::StackNotFound { .. })));
+}
+
+#[tokio::test]
+async fn a_refused_put_role_policy_leaves_no_half_made_role() {
+    let roles = MemoryRoles::default();
+    roles.refuse("iam:PutRolePolicy");
+    let plan = plan("destination-function");
+    let mut notes = Vec::new();
+    let error = engine::create_with_iam(&roles, &plan, "/", &mut |p| notes.push(p))
+        .await
+        .expect_err("refused");
+    assert!(
+        matches!(&error, EngineError::Aws(AwsError::AccessDenied { action, .. }) if action == "iam:PutRolePolicy"),
+        "{error:?}"
+    );
+    assert!(
+        roles.role_names().is_empty(),
+        "the half-made role was deleted"
+    );
+    assert!(
+        notes
+            .iter()
+            .any(|p| matches!(p, Progress::Note(n) if n.contains("so nothing is left half made")))
+    );
+}
+
+#[tokio::test]
+async fn a_clean_up_that_fails_says_so() {
+    let roles = MemoryRoles::default();
+    roles.refuse("iam:PutRolePolicy");
+    roles.refuse("iam:DeleteRole");
+    let plan = plan("source-function");
+    let error = engine::create_with_iam(&roles, &plan, "/", &mut |_| {})
+        .await
+        .expect_err("refused");
+    let EngineError::CleanupFailed { role, .. } = &error else {
+        panic!("{error:?}")
+    };
+    assert_eq!(role, &plan.role_name);
+    assert!(error.to_string().contains("deleting the half-made role"));
+}
+
+#[tokio::test]
+async fn an_existing_role_is_not_touched_whatever_its_case() {
+    let roles = MemoryRoles::default();
+    let plan = plan("lambda-destination");
+    engine::create_with_iam(&roles, &plan, "/", &mut |_| {})
+        .await
+        .expect("created");
+    let mut shouting = plan.clone();
+    shouting.role_name = plan.role_name.to_uppercase();
+    let error = engine::create_with_iam(&roles, &shouting, "/", &mut |_| {})
+        .await
+        .expect_err("exists");
+    assert!(matches!(error, EngineError::RoleExists { .. }), "{error:?}");
+    assert_eq!(roles.role_names(), [plan.role_name.clone()]);
+}
+
+#[tokio::test]
+async fn verify_flags_a_confused_deputy_and_repair_keeps_other_statements() {
+    let roles = MemoryRoles::default();
+    let plan = plan("destination-function");
+    let risky = json!({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"},
+        {"Effect": "Allow", "Principal": {"AWS": plan.principal}, "Action": "sts:AssumeRole"}
+    ]});
+    let request = segment_aws_setup::aws::RoleCreate {
+        name: "handmade".into(),
+        path: "/".into(),
+        description: String::new(),
+        trust_policy: risky.to_string(),
+        tags: vec![],
+    };
+    roles.create_role(&request).await.expect("created");
+    let permission = Some((plan.policy_name.as_str(), &plan.permission_policy));
+    let verification = engine::verify_role(
+        &roles,
+        "handmade",
+        &plan.principal,
+        plan.external_id(),
+        permission,
+    )
+    .await
+    .expect("read");
+    assert!(!verification.is_right());
+    assert!(verification.report.has_confused_deputy_risk());
+    assert_eq!(verification.permission, engine::PermissionState::Missing);
+
+    engine::repair_role(&roles, &verification, permission, &mut |_| {})
+        .await
+        .expect("repaired");
+    let after = engine::verify_role(
+        &roles,
+        &format!("arn:aws:iam::{FAKE_ACCOUNT}:role/handmade"),
+        &plan.principal,
+        plan.external_id(),
+        permission,
+    )
+    .await
+    .expect("read");
+    assert!(after.is_right(), "{:?}", after.report.lines());
+    let trust = roles
+        .get_role("handmade")
+        .await
+        .expect("get")
+        .expect("role")
+        .trust_policy;
+    assert_eq!(
+        verify::statements(&trust)[0],
+        &risky["Statement"][0],
+        "the service statement is kept"
+    );
+    assert_eq!(
+        verify::statements(&trust)[1],
+        &policy::trust_policy(&plan.principal, &plan.external_ids)["Statement"][0]
+    );
+}
+
+#[tokio::test]
+async fn delete_role_removes_only_roles_this_tool_made() {
+    let roles = MemoryRoles::default();
+    let plan = plan("destination-function");
+    engine::create_with_iam(&roles, &plan, "/", &mut |_| {})
+        .await
+        .expect("created");
+    let handmade = segment_aws_setup::aws::RoleCreate {
+        name: "handmade".into(),
+        path: "/".into(),
+        description: String::new(),
+        trust_policy: "{}".into(),
+        tags: vec![],
+    };
+    roles.create_role(&handmade).await.expect("created");
+    let refused = engine::delete_role(&roles, "handmade", &mut |_| {}).await;
+    assert!(
+        matches!(refused, Err(EngineError::NotOurs { .. })),
+        "{refused:?}"
+    );
+    engine::delete_role(&roles, &plan.role_name, &mut |_| {})
+        .await
+        .expect("deleted");
+    assert_eq!(roles.role_names(), ["handmade"]);
+}
+
+#[tokio::test]
+async fn the_fake_identity_is_plainly_fake() {
+    let caller = engine::identity(&FakeIdentity).await.expect("caller");
+    assert_eq!(caller.account, "000000000000");
+}
