@@ -338,7 +338,7 @@ pub async fn watch<S: Stacks>(
                 .rev()
                 .find(|e| e.is_stack_itself())
                 .is_some_and(|e| aws::is_terminal(&e.status));
-            if poll % STATUS_EVERY_N_POLLS == 0 || events_show_an_end {
+            if poll.is_multiple_of(STATUS_EVERY_N_POLLS) || events_show_an_end {
                 stacks.describe_stack(name).await.map(Some)
             } else {
                 Ok(None)
