@@ -521,7 +521,7 @@ async fn an_existing_role_is_not_touched_whatever_its_case() {
         .await
         .expect_err("exists");
     assert!(matches!(error, EngineError::RoleExists { .. }), "{error:?}");
-    assert_eq!(roles.role_names(), [plan.role_name.clone()]);
+    assert_eq!(roles.role_names(), std::slice::from_ref(&plan.role_name));
 }
 
 #[tokio::test]
