@@ -673,3 +673,139 @@ async fn a_template_moto_refuses_is_reported_with_exit_4() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A stack that stays CREATE_IN_PROGRESS: moto leaves it so when a resource fails.
+async fn stuck_stack() -> String {
+    let stack = unique("stuck");
+    let template = json!({
+        "Resources": {
+            "Role": {"Type": "AWS::IAM::Role", "Properties": {"AssumeRolePolicyDocument": {"Version": "2012-10-17", "Statement": []}}},
+            "Policy": {"Type": "AWS::IAM::Policy", "Properties": {
+                "PolicyName": "p", "Roles": [{"Ref": "Role"}],
+                "PolicyDocument": {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "not-an-action", "Resource": "*"}]}
+            }}
+        }
+    });
+    let client = cloudformation().await;
+    let _ = client
+        .create_stack()
+        .stack_name(&stack)
+        .template_body(template.to_string())
+        .send()
+        .await;
+    let status = client
+        .describe_stacks()
+        .stack_name(&stack)
+        .send()
+        .await
+        .expect("the stack exists");
+    let status = status.stacks()[0]
+        .stack_status()
+        .map(|s| s.as_str().to_string());
+    assert_eq!(
+        status.as_deref(),
+        Some("CREATE_IN_PROGRESS"),
+        "moto leaves a failed create in progress"
+    );
+    stack
+}
+
+#[tokio::test]
+async fn a_watch_stops_at_its_timeout_and_says_how_to_watch_again() {
+    let aws = Aws::new();
+    let stack = stuck_stack().await;
+    let output = aws.run(&["watch", "--stack-name", &stack, "--timeout", "3s"]);
+    assert_eq!(output.status.code(), Some(4), "{}", stderr(&output));
+    let message = stderr(&output);
+    assert!(message.contains("still CREATE_IN_PROGRESS"), "{message}");
+    assert!(
+        message.contains(&format!("segment-aws-setup watch --stack-name {stack}")),
+        "{message}"
+    );
+}
+
+#[test]
+fn ctrl_c_while_watching_leaves_the_stack_and_prints_how_to_reattach() {
+    use std::io::{BufRead, BufReader};
+    use std::process::{Command, Stdio};
+    use std::time::{Duration, Instant};
+
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    let stack = runtime.block_on(stuck_stack());
+    let aws = Aws::new();
+    let mut command = Command::new(env!("CARGO_BIN_EXE_segment-aws-setup"));
+    command
+        .args(["watch", "--stack-name", &stack])
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("HOME", &aws.state)
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    for (key, value) in aws.env() {
+        command.env(key, value);
+    }
+    let mut child = command.spawn().expect("started");
+    let stderr_pipe = child.stderr.take().expect("stderr");
+    let (lines, received) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr_pipe).lines().map_while(Result::ok) {
+            let _ = lines.send(line);
+        }
+    });
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let mut seen = Vec::new();
+    while !seen
+        .iter()
+        .any(|l: &String| l.contains("CREATE_IN_PROGRESS"))
+    {
+        let left = deadline.saturating_duration_since(Instant::now());
+        seen.push(
+            received
+                .recv_timeout(left)
+                .unwrap_or_else(|_| panic!("no progress line within 30 s: {seen:?}")),
+        );
+    }
+    let status = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .expect("kill");
+    assert!(status.success());
+    let exit = loop {
+        if let Some(exit) = child.try_wait().expect("wait") {
+            break exit;
+        }
+        assert!(Instant::now() < deadline, "still running after Ctrl-C");
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert_eq!(exit.code(), Some(130));
+    while let Ok(line) = received.recv_timeout(Duration::from_secs(5)) {
+        seen.push(line);
+    }
+    let log = seen.join("\n");
+    assert!(log.contains("the stack keeps going"), "{log}");
+    assert!(
+        log.contains(&format!(
+            "segment-aws-setup watch --stack-name {stack} --region us-east-1"
+        )),
+        "{log}"
+    );
+    let status = runtime.block_on(async {
+        let described = cloudformation()
+            .await
+            .describe_stacks()
+            .stack_name(&stack)
+            .send()
+            .await
+            .expect("still there");
+        described.stacks()[0]
+            .stack_status()
+            .map(|s| s.as_str().to_string())
+    });
+    assert_eq!(
+        status.as_deref(),
+        Some("CREATE_IN_PROGRESS"),
+        "the stack was left alone"
+    );
+}

@@ -3,6 +3,7 @@
 mod aws_cli;
 mod cli;
 mod engine_fake;
+mod faults;
 mod moto;
 mod properties;
 mod support;
