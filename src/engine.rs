@@ -79,8 +79,8 @@ pub enum EngineError {
     },
     #[error("stack {stack} does not exist")]
     StackNotFound { stack: String },
-    #[error("role {role} was not created by segment-aws-setup (no {}={} tag); delete it yourself if you mean to", CREATED_BY_TAG.0, CREATED_BY_TAG.1)]
-    NotOurs { role: String },
+    #[error("{what} was not created by segment-aws-setup (no {}={} tag); delete it yourself if you mean to", CREATED_BY_TAG.0, CREATED_BY_TAG.1)]
+    NotOurs { what: String },
     #[error("{0}: nothing was changed")]
     Declined(String),
     #[error("{original}; deleting the half-made role {role} failed too ({cleanup})")]
@@ -696,16 +696,27 @@ pub async fn repair_role<R: Roles>(
     Ok(())
 }
 
-/// Deletes a stack and watches it go.
+/// Whether the tool created it: it carries the `created-by` tag.
+fn is_ours(tags: &[(String, String)]) -> bool {
+    tags.iter()
+        .any(|(k, v)| k == CREATED_BY_TAG.0 && v == CREATED_BY_TAG.1)
+}
+
+/// Deletes a stack this tool created and watches it go.
 pub async fn delete_stack<S: Stacks>(
     stacks: &S,
     name: &str,
     options: &WatchOptions,
     report: &mut (dyn FnMut(Progress) + Send),
 ) -> Result<(), EngineError> {
-    if stacks.describe_stack(name).await?.is_none() {
+    let Some(info) = stacks.describe_stack(name).await? else {
         return Err(EngineError::StackNotFound {
             stack: name.to_string(),
+        });
+    };
+    if !is_ours(&info.tags) {
+        return Err(EngineError::NotOurs {
+            what: format!("stack {name}"),
         });
     }
     report(Progress::Note(format!("Deleting stack {name}")));
@@ -729,12 +740,10 @@ pub async fn delete_role<R: Roles>(
         .ok_or_else(|| EngineError::RoleNotFound {
             role: name.to_string(),
         })?;
-    if !info
-        .tags
-        .iter()
-        .any(|(k, v)| k == CREATED_BY_TAG.0 && v == CREATED_BY_TAG.1)
-    {
-        return Err(EngineError::NotOurs { role: info.name });
+    if !is_ours(&info.tags) {
+        return Err(EngineError::NotOurs {
+            what: format!("role {}", info.name),
+        });
     }
     report(Progress::Note(format!(
         "Deleting role {} and its inline policies",

@@ -177,6 +177,7 @@ struct FakeStack {
     created: Instant,
     script: Script,
     parameters: Vec<(String, String)>,
+    tags: Vec<(String, String)>,
     role_logical_id: String,
     deleted_at: Option<Instant>,
 }
@@ -290,6 +291,7 @@ impl FakeStack {
                 .map(|(k, _)| (k.clone(), "****".into()))
                 .collect(),
             outputs,
+            tags: self.tags.clone(),
         }
     }
 
@@ -389,6 +391,7 @@ impl Stacks for ScriptedStacks {
                 created: now,
                 script,
                 parameters: request.parameters.clone(),
+                tags: request.tags.clone(),
                 role_logical_id,
                 deleted_at: None,
             },

@@ -79,6 +79,7 @@ pub struct StackInfo {
     /// NoEcho parameters come back as `****`.
     pub parameters: Vec<(String, String)>,
     pub outputs: Vec<(String, String)>,
+    pub tags: Vec<(String, String)>,
 }
 
 impl StackInfo {

@@ -196,6 +196,7 @@ impl Stacks for Sdk {
                 |p| p.parameter_value(),
             ),
             outputs: pairs(stack.outputs(), |o| o.output_key(), |o| o.output_value()),
+            tags: pairs(stack.tags(), |t| t.key(), |t| t.value()),
         }))
     }
 

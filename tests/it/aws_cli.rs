@@ -575,6 +575,106 @@ async fn delete_refuses_a_role_this_tool_did_not_make() {
 }
 
 #[tokio::test]
+async fn delete_refuses_a_stack_this_tool_did_not_make() {
+    let aws = Aws::new();
+    let stack = unique("not-ours");
+    let template = json!({"Resources": {"Role": {"Type": "AWS::IAM::Role", "Properties": {
+        "AssumeRolePolicyDocument": {"Version": "2012-10-17", "Statement": []}}}}});
+    cloudformation()
+        .await
+        .create_stack()
+        .stack_name(&stack)
+        .template_body(template.to_string())
+        .send()
+        .await
+        .expect("stack");
+    let output = aws.run(&["delete", "--stack-name", &stack, "--yes"]);
+    assert_eq!(output.status.code(), Some(4));
+    assert!(
+        stderr(&output).contains(&format!(
+            "stack {stack} was not created by segment-aws-setup"
+        )),
+        "{}",
+        stderr(&output)
+    );
+    let described = cloudformation()
+        .await
+        .describe_stacks()
+        .stack_name(&stack)
+        .send()
+        .await
+        .expect("still there");
+    assert_eq!(
+        described.stacks()[0].stack_status().map(|s| s.as_str()),
+        Some("CREATE_COMPLETE")
+    );
+}
+
+#[tokio::test]
+async fn profile_and_region_come_from_the_aws_config_files() {
+    let aws = Aws::new();
+    let dir = temp_dir("aws-config");
+    std::fs::write(
+        dir.join("config"),
+        "[profile segment-test]\nregion = eu-west-3\n",
+    )
+    .expect("config");
+    std::fs::write(
+        dir.join("credentials"),
+        "[segment-test]\naws_access_key_id = testing\naws_secret_access_key = testing\n",
+    )
+    .expect("credentials");
+    let mut env: Vec<(&str, String)> = aws
+        .env()
+        .into_iter()
+        .filter(|(k, _)| {
+            !matches!(
+                *k,
+                "AWS_ACCESS_KEY_ID" | "AWS_SECRET_ACCESS_KEY" | "AWS_REGION"
+            )
+        })
+        .collect();
+    env.push(("AWS_CONFIG_FILE", dir.join("config").display().to_string()));
+    env.push((
+        "AWS_SHARED_CREDENTIALS_FILE",
+        dir.join("credentials").display().to_string(),
+    ));
+    let role = unique("profiled");
+    let output = binary(
+        &[
+            "create",
+            "--profile",
+            "segment-test",
+            "--integration",
+            "lambda-destination",
+            "--method",
+            "iam",
+            "--role-name",
+            &role,
+            "--workspace-id",
+            "wXZ2sd8N3mJ",
+            "--lambda-arn",
+            LAMBDA,
+            "--yes",
+        ],
+        &env,
+    );
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("(region eu-west-3)"),
+        "{}",
+        stderr(&output)
+    );
+    assert!(trust_policy(&role).await.is_some());
+    let missing = binary(
+        &["watch", "--profile", "no-such-profile", "--stack-name", "x"],
+        &env,
+    );
+    assert_ne!(missing.status.code(), Some(0));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[tokio::test]
 async fn without_a_terminal_or_yes_nothing_changes() {
     let aws = Aws::new();
     let stack = unique("asked");
