@@ -591,6 +591,15 @@ async fn remove_role<R: Roles>(roles: &R, name: &str) -> Result<(), AwsError> {
     roles.delete_role(name).await
 }
 
+async fn existing_role<R: Roles>(roles: &R, name: &str) -> Result<RoleInfo, EngineError> {
+    roles
+        .get_role(name)
+        .await?
+        .ok_or_else(|| EngineError::RoleNotFound {
+            role: name.to_string(),
+        })
+}
+
 /// The state of the permission policy on a verified role.
 #[derive(Debug, Clone, PartialEq)]
 pub enum PermissionState {
@@ -628,12 +637,7 @@ pub async fn verify_role<R: Roles>(
     permission: Option<(&str, &Value)>,
 ) -> Result<Verification, EngineError> {
     let name = role_name_of(role);
-    let info = roles
-        .get_role(name)
-        .await?
-        .ok_or_else(|| EngineError::RoleNotFound {
-            role: name.to_string(),
-        })?;
+    let info = existing_role(roles, name).await?;
     let report = verify::check_trust_policy(&info.trust_policy, principal, external_id);
     let repaired_trust_policy =
         verify::repair_trust_policy(&info.trust_policy, principal, external_id);
@@ -734,12 +738,7 @@ pub async fn delete_role<R: Roles>(
     report: &mut (dyn FnMut(Progress) + Send),
 ) -> Result<(), EngineError> {
     let name = role_name_of(role);
-    let info = roles
-        .get_role(name)
-        .await?
-        .ok_or_else(|| EngineError::RoleNotFound {
-            role: name.to_string(),
-        })?;
+    let info = existing_role(roles, name).await?;
     if !is_ours(&info.tags) {
         return Err(EngineError::NotOurs {
             what: format!("role {}", info.name),
