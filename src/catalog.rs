@@ -82,7 +82,7 @@ pub enum SettingValue {
     LambdaRegion,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct SettingSpec {
     /// As Segment labels it in the function's or destination's settings.

@@ -32,13 +32,39 @@ const EXAMPLES: &str = "Examples:
 #[command(
     name = "segment-aws-setup",
     version,
-    about = "Sets up the AWS IAM role Segment assumes, with an external ID, for Segment Functions and the Lambda destination",
-    arg_required_else_help = true,
+    about = "Sets up the AWS IAM role Segment assumes, with an external ID, for Segment Functions and the Lambda destination.\nWith no command, on a terminal, it opens the wizard.",
     after_help = EXAMPLES
 )]
 pub struct Cli {
     #[command(subcommand)]
-    pub command: Command,
+    pub command: Option<Command>,
+    #[command(flatten)]
+    pub wizard: WizardArgs,
+}
+
+/// The wizard's options (no command).
+#[derive(Args, Debug, Clone)]
+pub struct WizardArgs {
+    /// Presenter mode: the external ID is masked everywhere until F3 reveals it (F2 toggles)
+    #[arg(long, env = "SEGMENT_AWS_SETUP_PRESENTER")]
+    pub presenter: bool,
+
+    /// Clear a copied external ID from the clipboard after this many seconds, if it still holds it (0 = never)
+    #[arg(
+        long,
+        default_value_t = 30,
+        value_name = "SECONDS",
+        env = "SEGMENT_AWS_SETUP_CLIPBOARD_CLEAR"
+    )]
+    pub clipboard_clear: u64,
+
+    /// AWS profile to start with (switchable on the first screen)
+    #[arg(long, value_name = "NAME")]
+    pub profile: Option<String>,
+
+    /// AWS region to start with (switchable on the first screen)
+    #[arg(long, value_name = "REGION")]
+    pub region: Option<String>,
 }
 
 #[derive(Subcommand, Debug)]
@@ -330,12 +356,65 @@ impl SetupArgs {
 /// Runs a parsed command line; returns what to print on stdout, or the failure.
 pub async fn run(cli: Cli) -> Result<String, Failure> {
     match cli.command {
-        Command::Plan(args) => plan(&args),
-        Command::Create(args) => create(&args).await,
-        Command::Watch(args) => watch(&args).await,
-        Command::Verify(args) => verify(&args).await,
-        Command::Delete(args) => delete(&args).await,
+        None => wizard(&cli.wizard).await,
+        Some(Command::Plan(args)) => plan(&args),
+        Some(Command::Create(args)) => create(&args).await,
+        Some(Command::Watch(args)) => watch(&args).await,
+        Some(Command::Verify(args)) => verify(&args).await,
+        Some(Command::Delete(args)) => delete(&args).await,
     }
+}
+
+/// The wizard on the SDK, with the system clipboard.
+async fn wizard(args: &WizardArgs) -> Result<String, Failure> {
+    if !(std::io::stdin().is_terminal() && std::io::stdout().is_terminal()) {
+        return Err(Failure {
+            code: exit::BAD_INPUT,
+            message:
+                "the wizard needs a terminal; use a command instead (segment-aws-setup --help)"
+                    .into(),
+        });
+    }
+    if let Some(region) = &args.region {
+        validate::region(region).map_err(InputError::at("--region"))?;
+    }
+    let store = StateStore::default_location();
+    let resume = store.as_ref().and_then(|s| s.load_all().into_iter().next());
+    let connect: crate::tui::executor::Connect<Sdk, Sdk, Sdk> = std::sync::Arc::new(
+        |profile, region| {
+            Box::pin(async move {
+                let config = sdk::load_config(profile.as_deref(), region.as_deref()).await;
+                let region = config.region().map(|r| r.to_string()).ok_or_else(|| {
+                "no AWS region: type one in the Region field, set AWS_REGION, or set one in your profile".to_string()
+            })?;
+                let sdk = std::sync::Arc::new(Sdk::new(&config));
+                Ok(crate::tui::executor::Connection {
+                    identity: sdk.clone(),
+                    stacks: sdk.clone(),
+                    roles: sdk,
+                    region,
+                })
+            })
+        },
+    );
+    let executor = crate::tui::executor::Executor::new(connect, store);
+    let options = crate::tui::Options {
+        presenter: args.presenter,
+        clipboard_clear: (args.clipboard_clear > 0)
+            .then(|| Duration::from_secs(args.clipboard_clear)),
+        profile: args.profile.clone(),
+        region: args.region.clone(),
+        demo: false,
+        resume,
+    };
+    let clipboard = std::sync::Arc::new(crate::tui::clipboard::SystemClipboard::from_environment());
+    let farewell = crate::tui::run(executor, clipboard, options)
+        .await
+        .map_err(|error| Failure {
+            code: exit::AWS_REFUSED,
+            message: format!("the terminal failed: {error}"),
+        })?;
+    Ok(farewell.map(|line| format!("{line}\n")).unwrap_or_default())
 }
 
 fn plan(args: &PlanArgs) -> Result<String, Failure> {
@@ -430,15 +509,6 @@ fn engine_failure(error: EngineError, caller: Option<&Caller>) -> Failure {
         _ => exit::AWS_REFUSED,
     };
     let message = match &error {
-        EngineError::Aws(AwsError::Credentials(detail)) => format!(
-            "no usable AWS credentials ({detail}).\nFix: run `aws configure` (access keys) or `aws sso login --profile NAME` (SSO), or choose a profile with --profile or AWS_PROFILE"
-        ),
-        EngineError::Aws(AwsError::AccessDenied { action, message }) => {
-            let who = caller.map(|c| c.arn.as_str()).unwrap_or("your identity");
-            format!(
-                "AWS refused {action} for {who}: {message}\nAsk an administrator to allow {action}, or hand them the change: segment-aws-setup plan ..."
-            )
-        }
         EngineError::StackFailed {
             stack,
             status,
@@ -456,10 +526,7 @@ fn engine_failure(error: EngineError, caller: Option<&Caller>) -> Failure {
             ));
             text
         }
-        EngineError::TimedOut { stack, .. } => format!(
-            "{error}; it keeps going. Watch it again: segment-aws-setup watch --stack-name {stack}"
-        ),
-        _ => error.to_string(),
+        other => engine::explain(other, caller),
     };
     Failure { code, message }
 }

@@ -91,8 +91,29 @@ pub enum EngineError {
     },
 }
 
-/// How often and how long to watch a stack. 1.5 s between polls notices a change within 2 s and
-/// makes at most 80 calls a minute (DescribeStackEvents and DescribeStacks each poll).
+/// The error in words, with what to do about it: shared by every face.
+pub fn explain(error: &EngineError, caller: Option<&Caller>) -> String {
+    match error {
+        EngineError::Aws(AwsError::Credentials(detail)) => format!(
+            "no usable AWS credentials ({detail}).\nFix: run `aws configure` (access keys) or `aws sso login --profile NAME` (SSO), or choose a profile with --profile or AWS_PROFILE"
+        ),
+        EngineError::Aws(AwsError::AccessDenied { action, message }) => {
+            let who = caller.map(|c| c.arn.as_str()).unwrap_or("your identity");
+            format!(
+                "AWS refused {action} for {who}: {message}\nAsk an administrator to allow {action}, or hand them the change: segment-aws-setup plan ..."
+            )
+        }
+        EngineError::TimedOut { stack, .. } => {
+            format!(
+                "{error}; it keeps going. Watch it again: segment-aws-setup watch --stack-name {stack}"
+            )
+        }
+        other => other.to_string(),
+    }
+}
+
+/// How often and how long to watch a stack. DescribeStackEvents every 1.5 s notices a change
+/// within 2 s; with DescribeStacks every 4th poll that is about 50 calls a minute.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct WatchOptions {
     pub interval: Duration,

@@ -10,6 +10,7 @@ pub mod plan;
 pub mod policy;
 pub mod state;
 pub mod template;
+pub mod tui;
 pub mod validate;
 pub mod verify;
 

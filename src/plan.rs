@@ -72,7 +72,7 @@ pub struct Setting {
     pub sensitive: bool,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Plan {
     pub integration_id: String,
     pub integration_title: String,

@@ -28,6 +28,11 @@ pub struct SavedSetup {
     pub external_ids: Vec<String>,
     /// Segment's settings, the role ARN still empty.
     pub settings: Vec<Setting>,
+    /// The inline permission policy, so that a resumed direct-IAM setup can be finished.
+    #[serde(default)]
+    pub policy_name: Option<String>,
+    #[serde(default)]
+    pub permission_policy: Option<serde_json::Value>,
 }
 
 impl SavedSetup {
@@ -48,6 +53,8 @@ impl SavedSetup {
             account: account.to_string(),
             external_ids: plan.external_ids.clone(),
             settings: plan.settings(None),
+            policy_name: Some(plan.policy_name.clone()),
+            permission_policy: Some(plan.permission_policy.clone()),
         }
     }
 

@@ -1,0 +1,621 @@
+//! The wizard's state, the messages that change it and the commands it asks for: the Elm
+//! architecture. `update` changes state and returns commands; it does no I/O, draws nothing and
+//! draws no random numbers (generating an ID is a command too).
+
+use super::screens;
+use crate::aws::Caller;
+use crate::catalog::{Catalog, ExternalIdSource, Integration};
+use crate::engine::{Progress, Verification};
+use crate::plan::{Plan, PlanRequest, PolicyFile, Setting};
+use crate::state::{Method, SavedSetup};
+use crate::validate::InputError;
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use serde_json::Value;
+use std::time::Duration;
+use tui_input::Input;
+
+pub const MIN_WIDTH: u16 = 80;
+pub const MIN_HEIGHT: u16 = 24;
+
+/// The eight steps, in order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Step {
+    Welcome,
+    Integration,
+    ExternalId,
+    Permissions,
+    Method,
+    Review,
+    Progress,
+    Done,
+}
+
+impl Step {
+    pub const COUNT: usize = 8;
+
+    pub fn number(self) -> usize {
+        self as usize + 1
+    }
+
+    pub fn title(self) -> &'static str {
+        match self {
+            Step::Welcome => "Welcome",
+            Step::Integration => "Integration",
+            Step::ExternalId => "External ID",
+            Step::Permissions => "Permissions",
+            Step::Method => "Method",
+            Step::Review => "Review",
+            Step::Progress => "Progress",
+            Step::Done => "Done",
+        }
+    }
+
+    pub fn previous(self) -> Step {
+        match self {
+            Step::Welcome | Step::Integration => Step::Welcome,
+            Step::ExternalId => Step::Integration,
+            Step::Permissions => Step::ExternalId,
+            Step::Method => Step::Permissions,
+            Step::Review | Step::Progress => Step::Method,
+            Step::Done => Step::Done,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum IdentityState {
+    Loading,
+    Ready { caller: Caller, region: String },
+    Missing(String),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MethodChoice {
+    Cloudformation,
+    Iam,
+    Existing,
+}
+
+impl MethodChoice {
+    pub const ALL: [MethodChoice; 3] = [
+        MethodChoice::Cloudformation,
+        MethodChoice::Iam,
+        MethodChoice::Existing,
+    ];
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RolesState {
+    NotLoaded,
+    Loading,
+    Loaded(Vec<(String, String)>),
+    Failed(String),
+}
+
+/// A row of the progress table: one resource, its newest status.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResourceRow {
+    pub logical_id: String,
+    pub resource_type: String,
+    pub status: String,
+    pub reason: Option<String>,
+    pub elapsed: Duration,
+}
+
+/// Why the work failed, for the progress screen.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Failure {
+    pub message: String,
+    pub reasons: Vec<String>,
+    /// The stack exists in ROLLBACK_COMPLETE or failed: deleting it and retrying is offered.
+    pub stack_left: bool,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Work {
+    Idle,
+    Running,
+    Failed(Failure),
+    /// An existing role was read: the report, and the repair waiting for confirmation.
+    Verified(Box<Verification>),
+    Done,
+}
+
+/// Everything the wizard knows.
+pub struct App {
+    pub step: Step,
+    pub width: u16,
+    pub height: u16,
+    pub presenter: bool,
+    pub revealed: bool,
+    pub help_open: bool,
+    pub confirm_quit: bool,
+    pub quit: bool,
+    /// A line to print after the terminal is restored (never a secret).
+    pub farewell: Option<String>,
+    pub demo: bool,
+    pub spinner: usize,
+
+    pub identity: IdentityState,
+    pub profile: Input,
+    pub region: Input,
+    /// 0: continue, 1: profile, 2: region.
+    pub welcome_focus: usize,
+    pub plan_only: bool,
+    pub resume: Option<SavedSetup>,
+
+    pub integration: usize,
+
+    pub external_id: Input,
+    pub editing_external_id: bool,
+    pub generated_external_id: bool,
+
+    pub preset: usize,
+    /// 0: the preset list; 1 and more: the preset's inputs.
+    pub permission_focus: usize,
+    pub bucket: Input,
+    pub bucket_region: Input,
+    pub lambda_arns: Input,
+    pub policy_path: Input,
+    pub policy_file: Option<Result<PolicyFile, String>>,
+
+    pub method: MethodChoice,
+    /// 0: the method list; 1: the name field.
+    pub method_focus: usize,
+    pub stack_name: Input,
+    pub role_name: Input,
+    pub existing_role: Input,
+    pub roles: RolesState,
+    pub role_pick: usize,
+
+    pub scroll: u16,
+    pub work: Work,
+    pub resources: Vec<ResourceRow>,
+    pub notes: Vec<String>,
+    pub reconnecting: bool,
+    pub role_arn: Option<String>,
+    pub clipboard_note: Option<String>,
+    pub saved_to: Option<String>,
+}
+
+/// What happened: a key, a resize, the clock, or a command's answer.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Msg {
+    Key(KeyEvent),
+    Resize(u16, u16),
+    Tick,
+    /// SIGTERM, SIGHUP: leave now, restoring the terminal.
+    Terminate,
+    Identity(Result<(Caller, String), String>),
+    ExternalIdGenerated(String),
+    StackNameGenerated(String),
+    PolicyFileRead {
+        path: String,
+        result: Result<String, String>,
+    },
+    RolesListed(Result<Vec<(String, String)>, String>),
+    Saved(Result<String, String>),
+    Progress(Progress),
+    Created(Result<String, Failure>),
+    Verified(Result<Verification, String>),
+    Repaired(Result<(), String>),
+    StackDeleted(Result<(), String>),
+    Copied(Result<String, String>),
+    /// The clear-after delay of a copied secret ran out.
+    ClipboardTimer(String),
+    ClipboardCleared,
+}
+
+/// Work for the runtime: each runs as a task and answers with messages.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Cmd {
+    LoadIdentity {
+        profile: Option<String>,
+        region: Option<String>,
+    },
+    GenerateExternalId,
+    GenerateStackName {
+        integration: String,
+    },
+    ReadPolicyFile(String),
+    ListRoles,
+    /// Saves the setup, then creates: nothing changes in AWS before the save.
+    CreateStack {
+        plan: Box<Plan>,
+        saved: Box<SavedSetup>,
+    },
+    CreateRole {
+        plan: Box<Plan>,
+        saved: Box<SavedSetup>,
+    },
+    Watch(String),
+    DeleteStack(String),
+    VerifyRole {
+        role: String,
+        principal: String,
+        external_id: String,
+        permission: Option<(String, Value)>,
+    },
+    RepairRole {
+        verification: Box<Verification>,
+        permission: Option<(String, Value)>,
+    },
+    Copy {
+        text: String,
+        secret: bool,
+    },
+    /// Clears the clipboard if it still holds this text.
+    ClearClipboard {
+        text: String,
+    },
+    Quit,
+}
+
+impl App {
+    pub fn new(width: u16, height: u16) -> App {
+        App {
+            step: Step::Welcome,
+            width,
+            height,
+            presenter: false,
+            revealed: false,
+            help_open: false,
+            confirm_quit: false,
+            quit: false,
+            farewell: None,
+            demo: false,
+            spinner: 0,
+            identity: IdentityState::Loading,
+            profile: Input::default(),
+            region: Input::default(),
+            welcome_focus: 0,
+            plan_only: false,
+            resume: None,
+            integration: 0,
+            external_id: Input::default(),
+            editing_external_id: false,
+            generated_external_id: false,
+            preset: 0,
+            permission_focus: 0,
+            bucket: Input::default(),
+            bucket_region: Input::default(),
+            lambda_arns: Input::default(),
+            policy_path: Input::default(),
+            policy_file: None,
+            method: MethodChoice::Cloudformation,
+            method_focus: 0,
+            stack_name: Input::default(),
+            role_name: Input::default(),
+            existing_role: Input::default(),
+            roles: RolesState::NotLoaded,
+            role_pick: 0,
+            scroll: 0,
+            work: Work::Idle,
+            resources: Vec::new(),
+            notes: Vec::new(),
+            reconnecting: false,
+            role_arn: None,
+            clipboard_note: None,
+            saved_to: None,
+        }
+    }
+
+    /// The commands to run at start: who the credentials belong to, a fresh external ID.
+    pub fn start(&mut self) -> Vec<Cmd> {
+        vec![
+            Cmd::LoadIdentity {
+                profile: non_empty(&self.profile),
+                region: non_empty(&self.region),
+            },
+            Cmd::GenerateExternalId,
+        ]
+    }
+
+    pub fn too_small(&self) -> bool {
+        self.width < MIN_WIDTH || self.height < MIN_HEIGHT
+    }
+
+    /// AWS work is running: the clock ticks for the spinner, and quitting asks first.
+    pub fn is_working(&self) -> bool {
+        self.work == Work::Running || matches!(self.identity, IdentityState::Loading)
+    }
+
+    pub fn integration(&self) -> &'static Integration {
+        let all = Catalog::builtin().integrations();
+        &all[self.integration.min(all.len() - 1)]
+    }
+
+    pub fn uses_workspace_id(&self) -> bool {
+        self.integration().external_id.source == ExternalIdSource::WorkspaceId
+    }
+
+    pub fn preset_id(&self) -> &'static str {
+        let offers = &self.integration().presets;
+        offers[self.preset.min(offers.len() - 1)].preset.as_str()
+    }
+
+    /// The external ID as it may be shown: masked in presenter mode until revealed.
+    pub fn shown_secret(&self, value: &str) -> String {
+        if self.presenter && !self.revealed {
+            crate::external_id::masked(value)
+        } else {
+            value.to_string()
+        }
+    }
+
+    pub fn request(&self) -> PlanRequest {
+        let list = |input: &Input| -> Vec<String> {
+            input
+                .value()
+                .split(',')
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(str::to_string)
+                .collect()
+        };
+        let preset = Catalog::builtin().preset(self.preset_id());
+        let uses = |input: crate::catalog::Input| preset.is_some_and(|p| p.inputs.contains(&input));
+        let id = self.external_id.value().trim().to_string();
+        PlanRequest {
+            integration: self.integration().id.clone(),
+            external_ids: if self.uses_workspace_id() {
+                vec![]
+            } else {
+                vec![id]
+            },
+            workspace_ids: if self.uses_workspace_id() {
+                list(&self.external_id)
+            } else {
+                vec![]
+            },
+            bucket: uses(crate::catalog::Input::Bucket)
+                .then(|| self.bucket.value().trim().to_string()),
+            bucket_region: uses(crate::catalog::Input::BucketRegion)
+                .then(|| self.bucket_region.value().trim().to_string()),
+            lambda_arns: if uses(crate::catalog::Input::LambdaArns) {
+                list(&self.lambda_arns)
+            } else {
+                vec![]
+            },
+            policy_file: if uses(crate::catalog::Input::PolicyFile) {
+                match &self.policy_file {
+                    Some(Ok(file)) if file.path == self.policy_path.value().trim() => {
+                        Some(file.clone())
+                    }
+                    _ => Some(PolicyFile {
+                        path: self.policy_path.value().trim().to_string(),
+                        text: String::new(),
+                    }),
+                }
+            } else {
+                None
+            },
+            // Until the Method step fills them, stand-ins that are valid and not random.
+            role_name: Some(
+                non_empty(&self.role_name)
+                    .unwrap_or_else(|| crate::plan::default_role_name(&self.integration().id)),
+            ),
+            stack_name: Some(
+                non_empty(&self.stack_name)
+                    .unwrap_or_else(|| format!("segment-{}", self.integration().id)),
+            ),
+            existing_role: self.method == MethodChoice::Existing,
+        }
+    }
+
+    /// The plan the inputs describe, or the first thing wrong with them.
+    pub fn plan(&self) -> Result<Plan, InputError> {
+        if let (Some(Err(error)), "custom") = (&self.policy_file, self.preset_id()) {
+            return Err(InputError::new("policy file", error.clone()));
+        }
+        Plan::build(Catalog::builtin(), &self.request())
+    }
+
+    /// The method as the engine knows it, for what is saved.
+    pub fn saved_method(&self) -> Method {
+        if self.method == MethodChoice::Cloudformation {
+            Method::Cloudformation
+        } else {
+            Method::Iam
+        }
+    }
+
+    pub fn settings(&self, plan: &Plan) -> Vec<Setting> {
+        plan.settings(self.role_arn.as_deref())
+    }
+
+    pub fn caller(&self) -> Option<&Caller> {
+        match &self.identity {
+            IdentityState::Ready { caller, .. } => Some(caller),
+            _ => None,
+        }
+    }
+}
+
+pub fn non_empty(input: &Input) -> Option<String> {
+    let value = input.value().trim();
+    (!value.is_empty()).then(|| value.to_string())
+}
+
+pub fn ctrl(key: &KeyEvent, c: char) -> bool {
+    key.modifiers.contains(KeyModifiers::CONTROL) && key.code == KeyCode::Char(c)
+}
+
+/// Changes the state for one message; returns the commands it needs run.
+pub fn update(app: &mut App, msg: Msg) -> Vec<Cmd> {
+    match msg {
+        Msg::Resize(width, height) => {
+            app.width = width;
+            app.height = height;
+            Vec::new()
+        }
+        Msg::Tick => {
+            app.spinner = app.spinner.wrapping_add(1);
+            Vec::new()
+        }
+        Msg::Terminate => leave(app),
+        Msg::Key(key) => on_key(app, key),
+        Msg::Identity(result) => {
+            app.identity = match result {
+                Ok((caller, region)) => IdentityState::Ready { caller, region },
+                Err(message) => IdentityState::Missing(message),
+            };
+            Vec::new()
+        }
+        Msg::ExternalIdGenerated(id) => {
+            if !app.uses_workspace_id() {
+                app.external_id = Input::new(id);
+                app.generated_external_id = true;
+            }
+            Vec::new()
+        }
+        Msg::StackNameGenerated(name) => {
+            app.stack_name = Input::new(name);
+            Vec::new()
+        }
+        Msg::PolicyFileRead { path, result } => {
+            app.policy_file = Some(result.map(|text| PolicyFile { path, text }));
+            Vec::new()
+        }
+        Msg::RolesListed(result) => {
+            app.roles = match result {
+                Ok(roles) => RolesState::Loaded(roles),
+                Err(message) => RolesState::Failed(message),
+            };
+            Vec::new()
+        }
+        Msg::Saved(result) => {
+            app.saved_to = Some(match result {
+                Ok(path) => format!("Saved to {path} so a re-run can resume it"),
+                Err(error) => {
+                    format!("Could not save the setup ({error}); a re-run can't resume it")
+                }
+            });
+            Vec::new()
+        }
+        msg @ (Msg::Progress(_)
+        | Msg::Created(_)
+        | Msg::Verified(_)
+        | Msg::Repaired(_)
+        | Msg::StackDeleted(_)) => screens::progress::on_message(app, msg),
+        Msg::Copied(result) => {
+            app.clipboard_note = Some(match result {
+                Ok(note) => note,
+                Err(error) => format!("Copy failed ({error}); the value is on screen"),
+            });
+            Vec::new()
+        }
+        Msg::ClipboardTimer(text) => vec![Cmd::ClearClipboard { text }],
+        Msg::ClipboardCleared => {
+            app.clipboard_note = Some("The external ID was cleared from the clipboard".into());
+            Vec::new()
+        }
+    }
+}
+
+/// Quitting: while AWS work runs the stack keeps going, so say how to re-attach.
+fn leave(app: &mut App) -> Vec<Cmd> {
+    app.quit = true;
+    if app.work == Work::Running && app.method == MethodChoice::Cloudformation {
+        let stack = app.stack_name.value().trim();
+        app.farewell = Some(format!(
+            "Stopped watching; stack {stack} keeps going in AWS. Watch it again with:\n  segment-aws-setup watch --stack-name {stack}"
+        ));
+    }
+    vec![Cmd::Quit]
+}
+
+/// Whether the current screen is taking typed text (so letters are text, not commands).
+fn typing(app: &App) -> bool {
+    match app.step {
+        Step::Welcome => app.welcome_focus > 0,
+        Step::ExternalId => app.editing_external_id || app.uses_workspace_id(),
+        Step::Permissions => app.permission_focus > 0,
+        Step::Method => app.method_focus > 0,
+        _ => false,
+    }
+}
+
+fn on_key(app: &mut App, key: KeyEvent) -> Vec<Cmd> {
+    if ctrl(&key, 'c') {
+        if app.is_working() && !app.confirm_quit && app.step == Step::Progress {
+            app.confirm_quit = true;
+            return Vec::new();
+        }
+        return leave(app);
+    }
+    if app.confirm_quit {
+        return match key.code {
+            KeyCode::Char('y') | KeyCode::Char('q') => leave(app),
+            _ => {
+                app.confirm_quit = false;
+                Vec::new()
+            }
+        };
+    }
+    if app.too_small() {
+        return if key.code == KeyCode::Char('q') {
+            leave(app)
+        } else {
+            Vec::new()
+        };
+    }
+    if app.help_open {
+        if matches!(
+            key.code,
+            KeyCode::Esc | KeyCode::Char('?') | KeyCode::F(1) | KeyCode::Char('q') | KeyCode::Enter
+        ) {
+            app.help_open = false;
+        }
+        return Vec::new();
+    }
+    match key.code {
+        KeyCode::F(1) => {
+            app.help_open = true;
+            return Vec::new();
+        }
+        KeyCode::F(2) => {
+            app.presenter = !app.presenter;
+            app.revealed = false;
+            return Vec::new();
+        }
+        KeyCode::F(3) => {
+            app.revealed = !app.revealed;
+            return Vec::new();
+        }
+        KeyCode::Char('?') if !typing(app) => {
+            app.help_open = true;
+            return Vec::new();
+        }
+        KeyCode::Char('q') if !typing(app) => {
+            if app.is_working() && app.step == Step::Progress {
+                app.confirm_quit = true;
+                return Vec::new();
+            }
+            return leave(app);
+        }
+        _ => {}
+    }
+    match app.step {
+        Step::Welcome => screens::welcome::on_key(app, key),
+        Step::Integration => screens::integration::on_key(app, key),
+        Step::ExternalId => screens::external_id::on_key(app, key),
+        Step::Permissions => screens::permissions::on_key(app, key),
+        Step::Method => screens::method::on_key(app, key),
+        Step::Review => screens::review::on_key(app, key),
+        Step::Progress => screens::progress::on_key(app, key),
+        Step::Done => screens::done::on_key(app, key),
+    }
+}
+
+/// Moves to a step, resetting the scroll.
+pub fn go(app: &mut App, step: Step) {
+    app.step = step;
+    app.scroll = 0;
+}
+
+/// Esc on any step before the work starts.
+pub fn back(app: &mut App) -> Vec<Cmd> {
+    go(app, app.step.previous());
+    Vec::new()
+}

@@ -1,0 +1,320 @@
+//! Runs the wizard's commands as tokio tasks against the AWS traits; each answers with messages.
+//! The same executor runs on the SDK, on the scripted fakes in tests, and in the demo.
+
+use super::app::{Cmd, Failure, Msg};
+use crate::aws::{Identity, Roles, Stacks};
+use crate::engine::{self, EngineError, Progress, WatchOptions};
+use crate::state::{SavedSetup, StateStore};
+use crate::template::ROLE_ARN_OUTPUT;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex};
+use tokio::sync::mpsc::UnboundedSender;
+
+/// An AWS account to work in: the three traits, and the region in use.
+pub struct Connection<I, S, R> {
+    pub identity: Arc<I>,
+    pub stacks: Arc<S>,
+    pub roles: Arc<R>,
+    pub region: String,
+}
+
+impl<I, S, R> Clone for Connection<I, S, R> {
+    fn clone(&self) -> Self {
+        Connection {
+            identity: self.identity.clone(),
+            stacks: self.stacks.clone(),
+            roles: self.roles.clone(),
+            region: self.region.clone(),
+        }
+    }
+}
+
+pub type Connecting<I, S, R> =
+    Pin<Box<dyn Future<Output = Result<Connection<I, S, R>, String>> + Send>>;
+/// Makes a connection for a profile and region (the SDK's chain, or a fake account).
+pub type Connect<I, S, R> =
+    Arc<dyn Fn(Option<String>, Option<String>) -> Connecting<I, S, R> + Send + Sync>;
+
+pub struct Executor<I, S, R> {
+    connect: Connect<I, S, R>,
+    current: Arc<Mutex<Option<Connection<I, S, R>>>>,
+    store: Option<Arc<StateStore>>,
+    pub watch: WatchOptions,
+}
+
+impl<I, S, R> Clone for Executor<I, S, R> {
+    fn clone(&self) -> Self {
+        Executor {
+            connect: self.connect.clone(),
+            current: self.current.clone(),
+            store: self.store.clone(),
+            watch: self.watch,
+        }
+    }
+}
+
+fn failure(error: EngineError, caller: Option<&crate::aws::Caller>) -> Failure {
+    match error {
+        EngineError::StackFailed {
+            stack,
+            status,
+            reasons,
+        } => Failure {
+            message: format!("stack {stack} ended in {status}"),
+            reasons,
+            stack_left: true,
+        },
+        EngineError::Declined(_) => Failure {
+            message: "the stack exists in ROLLBACK_COMPLETE from an earlier failed create".into(),
+            reasons: Vec::new(),
+            stack_left: true,
+        },
+        other => Failure {
+            message: engine::explain(&other, caller),
+            reasons: Vec::new(),
+            stack_left: false,
+        },
+    }
+}
+
+impl<I: Identity + 'static, S: Stacks + 'static, R: Roles + 'static> Executor<I, S, R> {
+    pub fn new(connect: Connect<I, S, R>, store: Option<StateStore>) -> Self {
+        Executor {
+            connect,
+            current: Arc::new(Mutex::new(None)),
+            store: store.map(Arc::new),
+            watch: WatchOptions::default(),
+        }
+    }
+
+    fn connection(&self) -> Option<Connection<I, S, R>> {
+        self.current.lock().ok().and_then(|c| c.clone())
+    }
+
+    pub fn spawn(&self, cmd: Cmd, tx: UnboundedSender<Msg>) {
+        let executor = self.clone();
+        tokio::spawn(async move { executor.run(cmd, tx).await });
+    }
+
+    /// Runs one command to its end, sending its messages.
+    pub async fn run(&self, cmd: Cmd, tx: UnboundedSender<Msg>) {
+        let send = |msg: Msg| {
+            let _ = tx.send(msg);
+        };
+        let progress_tx = tx.clone();
+        let mut report = move |progress: Progress| {
+            let _ = progress_tx.send(Msg::Progress(progress));
+        };
+        match cmd {
+            Cmd::LoadIdentity { profile, region } => match (self.connect)(profile, region).await {
+                Ok(connection) => match engine::identity(connection.identity.as_ref()).await {
+                    Ok(caller) => {
+                        let region = connection.region.clone();
+                        if let Ok(mut current) = self.current.lock() {
+                            *current = Some(connection);
+                        }
+                        send(Msg::Identity(Ok((caller, region))));
+                    }
+                    Err(error) => send(Msg::Identity(Err(engine::explain(&error, None)))),
+                },
+                Err(message) => send(Msg::Identity(Err(message))),
+            },
+            Cmd::GenerateExternalId => {
+                send(Msg::ExternalIdGenerated(crate::external_id::generate(
+                    crate::external_id::DEFAULT_LENGTH,
+                )));
+            }
+            Cmd::GenerateStackName { integration } => {
+                send(Msg::StackNameGenerated(crate::plan::default_stack_name(
+                    &integration,
+                )));
+            }
+            Cmd::ReadPolicyFile(path) => {
+                let result = tokio::fs::read_to_string(&path)
+                    .await
+                    .map_err(|e| format!("can't read {path}: {e}"));
+                send(Msg::PolicyFileRead { path, result });
+            }
+            Cmd::ListRoles => match self.connection() {
+                Some(c) => send(Msg::RolesListed(
+                    c.roles.list_roles().await.map_err(|e| e.to_string()),
+                )),
+                None => send(Msg::RolesListed(Err("not connected to AWS".into()))),
+            },
+            Cmd::CreateStack { plan, saved } => {
+                let Some(c) = self.connection() else {
+                    return send(Msg::Created(Err(not_connected())));
+                };
+                if !self.save(&saved, &send) {
+                    return send(Msg::Created(Err(unsaved())));
+                }
+                let caller = c.identity.caller().await.ok();
+                // The wizard asks about a rolled-back stack on its own screen (d: delete & retry).
+                let mut confirm = |_: &engine::Question| false;
+                let result = engine::create_with_cloudformation(
+                    c.stacks.as_ref(),
+                    c.roles.as_ref(),
+                    &plan,
+                    &self.watch,
+                    &mut confirm,
+                    &mut report,
+                )
+                .await;
+                self.finish(
+                    &saved,
+                    result.map(|created| created.role_arn),
+                    caller.as_ref(),
+                    &send,
+                );
+            }
+            Cmd::CreateRole { plan, saved } => {
+                let Some(c) = self.connection() else {
+                    return send(Msg::Created(Err(not_connected())));
+                };
+                if !self.save(&saved, &send) {
+                    return send(Msg::Created(Err(unsaved())));
+                }
+                let caller = c.identity.caller().await.ok();
+                let result =
+                    engine::create_with_iam(c.roles.as_ref(), &plan, "/", &mut report).await;
+                self.finish(
+                    &saved,
+                    result.map(|created| created.role_arn),
+                    caller.as_ref(),
+                    &send,
+                );
+            }
+            Cmd::Watch(stack) => {
+                let Some(c) = self.connection() else {
+                    return send(Msg::Created(Err(not_connected())));
+                };
+                let result = engine::watch(
+                    c.stacks.as_ref(),
+                    &stack,
+                    engine::Goal::Create,
+                    &self.watch,
+                    &mut report,
+                )
+                .await;
+                let created = match result {
+                    Ok(engine::WatchOutcome::Done(Some(info))) => {
+                        Ok(info.output(ROLE_ARN_OUTPUT).unwrap_or_default().to_string())
+                    }
+                    Ok(engine::WatchOutcome::Done(None)) => Err(EngineError::StackNotFound {
+                        stack: stack.clone(),
+                    }),
+                    Ok(engine::WatchOutcome::Failed { status, reasons }) => {
+                        Err(EngineError::StackFailed {
+                            stack: stack.clone(),
+                            status,
+                            reasons,
+                        })
+                    }
+                    Ok(engine::WatchOutcome::TimedOut { status }) => Err(EngineError::TimedOut {
+                        stack: stack.clone(),
+                        status,
+                    }),
+                    Err(error) => Err(error),
+                };
+                if created.is_ok()
+                    && let Some(store) = &self.store
+                    && let Some(saved) = store.find_stack(&stack)
+                {
+                    let _ = store.remove(&saved);
+                }
+                send(Msg::Created(created.map_err(|e| failure(e, None))));
+            }
+            Cmd::DeleteStack(stack) => {
+                let Some(c) = self.connection() else {
+                    return send(Msg::StackDeleted(Err("not connected".into())));
+                };
+                let result =
+                    engine::delete_stack(c.stacks.as_ref(), &stack, &self.watch, &mut report).await;
+                send(Msg::StackDeleted(
+                    result.map_err(|e| engine::explain(&e, None)),
+                ));
+            }
+            Cmd::VerifyRole {
+                role,
+                principal,
+                external_id,
+                permission,
+            } => {
+                let Some(c) = self.connection() else {
+                    return send(Msg::Verified(Err("not connected to AWS".into())));
+                };
+                let permission = permission.as_ref().map(|(name, doc)| (name.as_str(), doc));
+                let result = engine::verify_role(
+                    c.roles.as_ref(),
+                    &role,
+                    &principal,
+                    &external_id,
+                    permission,
+                )
+                .await;
+                send(Msg::Verified(result.map_err(|e| engine::explain(&e, None))));
+            }
+            Cmd::RepairRole {
+                verification,
+                permission,
+            } => {
+                let Some(c) = self.connection() else {
+                    return send(Msg::Repaired(Err("not connected to AWS".into())));
+                };
+                let permission = permission.as_ref().map(|(name, doc)| (name.as_str(), doc));
+                let result =
+                    engine::repair_role(c.roles.as_ref(), &verification, permission, &mut report)
+                        .await;
+                send(Msg::Repaired(result.map_err(|e| engine::explain(&e, None))));
+            }
+            // Run by the event loop itself: they touch the terminal or end it.
+            Cmd::Copy { .. } | Cmd::ClearClipboard { .. } | Cmd::Quit => {}
+        }
+    }
+
+    /// Saves the setup before the first change; says where.
+    fn save(&self, saved: &SavedSetup, send: &impl Fn(Msg)) -> bool {
+        let Some(store) = &self.store else {
+            return true;
+        };
+        let result = store
+            .save(saved)
+            .map(|p| p.display().to_string())
+            .map_err(|e| e.to_string());
+        let ok = result.is_ok();
+        send(Msg::Saved(result));
+        ok
+    }
+
+    fn finish(
+        &self,
+        saved: &SavedSetup,
+        result: Result<String, EngineError>,
+        caller: Option<&crate::aws::Caller>,
+        send: &impl Fn(Msg),
+    ) {
+        if result.is_ok()
+            && let Some(store) = &self.store
+        {
+            let _ = store.remove(saved);
+        }
+        send(Msg::Created(result.map_err(|e| failure(e, caller))));
+    }
+}
+
+fn not_connected() -> Failure {
+    Failure {
+        message: "not connected to AWS".into(),
+        reasons: Vec::new(),
+        stack_left: false,
+    }
+}
+
+fn unsaved() -> Failure {
+    Failure {
+        message: "could not save the setup before changing anything, so nothing was changed".into(),
+        reasons: Vec::new(),
+        stack_left: false,
+    }
+}

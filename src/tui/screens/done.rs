@@ -1,0 +1,160 @@
+//! Step 8: the settings to paste into Segment, labelled as Segment labels them, keys to copy them,
+//! what to do next in Segment, and the command that checks the role later.
+
+use super::{bold, dim, mask, paragraph};
+use crate::tui::app::{App, Cmd};
+use crossterm::event::{KeyCode, KeyEvent};
+use ratatui::prelude::*;
+
+pub const KEYS: &[(&str, &str)] = &[
+    ("c", "copy role ARN"),
+    ("x", "copy external ID"),
+    ("a", "copy all (JSON)"),
+    ("F2", "presenter"),
+    ("q", "quit"),
+];
+pub const KEYS_PLAN_ONLY: &[(&str, &str)] = &[
+    ("a", "copy the commands"),
+    ("PgUp/PgDn", "scroll"),
+    ("q", "quit"),
+];
+
+/// The verify command for later; the external ID is left as a variable, never printed.
+pub fn verify_command(app: &App) -> String {
+    let role = app.role_arn.clone().unwrap_or_else(|| "ROLE".into());
+    let id_flag = if app.uses_workspace_id() {
+        format!("--workspace-id {}", app.external_id.value().trim())
+    } else {
+        "--external-id \"$EXTERNAL_ID\"".into()
+    };
+    format!(
+        "segment-aws-setup verify --integration {} --role {role} {id_flag}",
+        app.integration().id
+    )
+}
+
+fn next_steps(app: &App) -> Vec<&'static str> {
+    if app.uses_workspace_id() {
+        vec![
+            "Next, in Segment: open the Lambda destination's settings and set Lambda,",
+            "Region and Role Address as above; External ID is your workspace ID already.",
+        ]
+    } else {
+        vec![
+            "Next, in Segment: open your function's Settings, add these settings (make",
+            "IAM Role External ID a sensitive setting), and use them to assume the role.",
+        ]
+    }
+}
+
+pub fn view(app: &App, frame: &mut Frame, area: Rect) {
+    let mut lines = Vec::new();
+    let Ok(plan) = app.plan() else {
+        frame.render_widget(
+            paragraph(vec![Line::from(
+                "The plan is no longer valid: go back with Esc.",
+            )]),
+            area,
+        );
+        return;
+    };
+    if app.plan_only {
+        lines.push(Line::styled(
+            "Plan only: nothing was changed. Hand this to an administrator:",
+            bold(),
+        ));
+        lines.push(Line::from(
+            "they can run these AWS CLI commands (or deploy the CloudFormation template",
+        ));
+        lines.push(Line::from(format!(
+            "assets/templates/{}), then paste the settings below into Segment.",
+            plan.template_name
+        )));
+        for command in plan.cli_commands() {
+            lines.push(Line::from(mask(app, &command)));
+        }
+        lines.push(Line::from(""));
+    } else if app.role_arn.is_some() {
+        lines.push(Line::styled(
+            "✓ The role is ready. Paste these settings into Segment:",
+            bold(),
+        ));
+    }
+    // Label on one line, value under it: role ARNs are long, and each value stays whole.
+    for setting in app.settings(&plan) {
+        let value = setting
+            .value
+            .clone()
+            .unwrap_or_else(|| "(known once the role exists)".into());
+        let value = if setting.sensitive {
+            app.shown_secret(&value)
+        } else {
+            value
+        };
+        let note = if setting.sensitive { ", sensitive" } else { "" };
+        lines.push(Line::from(vec![
+            Span::styled(setting.label.clone(), bold()),
+            Span::styled(format!(" ({}{note})", setting.key), dim()),
+        ]));
+        lines.push(Line::from(format!("  {value}")));
+    }
+    if let Some(note) = &app.clipboard_note {
+        lines.push(Line::styled(note.clone(), bold()));
+    }
+    lines.push(Line::from(""));
+    for line in next_steps(app) {
+        lines.push(Line::from(line));
+    }
+    if !app.plan_only {
+        lines.push(Line::styled("Check the role any time:", dim()));
+        lines.push(Line::from(format!("  {}", verify_command(app))));
+    }
+    frame.render_widget(paragraph(lines).scroll((app.scroll, 0)), area);
+}
+
+pub fn on_key(app: &mut App, key: KeyEvent) -> Vec<Cmd> {
+    let Ok(plan) = app.plan() else {
+        return Vec::new();
+    };
+    match key.code {
+        KeyCode::Char('c') if !app.plan_only => app
+            .role_arn
+            .clone()
+            .map(|text| {
+                vec![Cmd::Copy {
+                    text,
+                    secret: false,
+                }]
+            })
+            .unwrap_or_default(),
+        KeyCode::Char('x') => vec![Cmd::Copy {
+            text: plan.external_id().to_string(),
+            secret: !app.uses_workspace_id(),
+        }],
+        KeyCode::Char('a') if app.plan_only => vec![Cmd::Copy {
+            text: plan.cli_commands().join("\n"),
+            secret: true,
+        }],
+        KeyCode::Char('a') => {
+            let json = serde_json::to_string_pretty(&plan.settings_json(app.role_arn.as_deref()))
+                .unwrap_or_default();
+            vec![Cmd::Copy {
+                text: json,
+                secret: true,
+            }]
+        }
+        KeyCode::PageDown | KeyCode::Down => {
+            app.scroll =
+                app.scroll
+                    .saturating_add(if key.code == KeyCode::PageDown { 10 } else { 1 });
+            Vec::new()
+        }
+        KeyCode::PageUp | KeyCode::Up => {
+            app.scroll =
+                app.scroll
+                    .saturating_sub(if key.code == KeyCode::PageUp { 10 } else { 1 });
+            Vec::new()
+        }
+        _ => Vec::new(),
+    }
+}

@@ -1,0 +1,148 @@
+//! Step 3: the external ID: generated (regenerate with one key) or typed, checked as it is typed.
+
+use super::{bold, dim, edit, field, paragraph, verdict};
+use crate::tui::app::{App, Cmd, Step, back, go};
+use crate::validate;
+use crossterm::event::{KeyCode, KeyEvent};
+use ratatui::prelude::*;
+
+pub const KEYS_GENERATED: &[(&str, &str)] = &[
+    ("Enter", "next"),
+    ("r", "regenerate"),
+    ("e", "type your own"),
+    ("Esc", "back"),
+    ("F2", "presenter"),
+    ("q", "quit"),
+];
+pub const KEYS_TYPING: &[(&str, &str)] = &[
+    ("Enter", "next"),
+    ("Esc", "back"),
+    ("F2", "presenter"),
+    ("F1", "help"),
+];
+
+/// What is wrong with the typed ID(s), if anything.
+pub fn problem(app: &App) -> Option<String> {
+    let value = app.external_id.value().trim();
+    if app.uses_workspace_id() {
+        if value.is_empty() {
+            return Some("type your Segment workspace ID (Settings > General in Segment)".into());
+        }
+        for id in value.split(',').map(str::trim) {
+            if let Err(invalid) = validate::workspace_id(id) {
+                return Some(invalid.0);
+            }
+        }
+        None
+    } else {
+        validate::external_id(value, app.integration().external_id.min_length)
+            .err()
+            .map(|invalid| invalid.0)
+    }
+}
+
+pub fn view(app: &App, frame: &mut Frame, area: Rect) {
+    let width = area.width as usize;
+    let integration = app.integration();
+    let mut lines = Vec::new();
+    if app.uses_workspace_id() {
+        lines.push(Line::from(
+            "The Lambda destination uses your Segment workspace ID as the external ID",
+        ));
+        lines.push(Line::from(
+            "(Segment sets it: the destination's External ID setting, #SEGMENT_WORKSPACE_ID).",
+        ));
+        lines.push(Line::from(
+            "Several IDs may be trusted: separate them with commas.",
+        ));
+        lines.push(Line::from(""));
+        let shown = app.shown_secret(app.external_id.value());
+        lines.push(field(
+            "Workspace ID",
+            &app.external_id,
+            true,
+            Some(shown),
+            width,
+        ));
+    } else {
+        lines.push(Line::from(format!(
+            "Segment presents this ID when it assumes the role; only your {} can.",
+            integration.title.to_lowercase()
+        )));
+        lines.push(Line::from(
+            "Treat it like a password: Segment stores it as a sensitive setting.",
+        ));
+        lines.push(Line::from(""));
+        let shown = app.shown_secret(app.external_id.value());
+        if app.editing_external_id {
+            lines.push(field(
+                "External ID",
+                &app.external_id,
+                true,
+                Some(shown),
+                width,
+            ));
+            lines.push(Line::styled(
+                format!(
+                    "At least {} characters: letters, digits and _ + = , . @ : / -",
+                    integration.external_id.min_length
+                ),
+                dim(),
+            ));
+        } else {
+            lines.push(Line::from(vec![
+                Span::raw("External ID  "),
+                Span::styled(shown, bold()),
+            ]));
+            if app.generated_external_id {
+                lines.push(Line::styled(
+                    format!(
+                        "Generated: {} random letters and digits from the OS's secure source.",
+                        app.external_id.value().len()
+                    ),
+                    dim(),
+                ));
+            }
+        }
+    }
+    lines.push(Line::from(""));
+    lines.push(match problem(app) {
+        None => verdict(true, "valid"),
+        Some(reason) => verdict(false, reason),
+    });
+    if app.presenter && !app.revealed {
+        lines.push(Line::styled(
+            "Presenter mode: the ID is masked (F3 reveals it).",
+            dim(),
+        ));
+    }
+    frame.render_widget(paragraph(lines), area);
+}
+
+pub fn on_key(app: &mut App, key: KeyEvent) -> Vec<Cmd> {
+    let typing = app.editing_external_id || app.uses_workspace_id();
+    match key.code {
+        KeyCode::Esc if app.editing_external_id && !app.uses_workspace_id() => {
+            app.editing_external_id = false;
+            if problem(app).is_some() {
+                return vec![Cmd::GenerateExternalId];
+            }
+        }
+        KeyCode::Esc => return back(app),
+        KeyCode::Enter if problem(app).is_none() => {
+            app.editing_external_id = false;
+            app.permission_focus = 0;
+            go(app, Step::Permissions);
+        }
+        KeyCode::Enter => {}
+        KeyCode::Char('r') if !typing => return vec![Cmd::GenerateExternalId],
+        KeyCode::Char('e') if !typing => {
+            app.editing_external_id = true;
+            app.generated_external_id = false;
+            app.external_id = tui_input::Input::default();
+        }
+        _ if typing => edit(&mut app.external_id, key),
+        _ => {}
+    }
+    Vec::new()
+}

@@ -1,0 +1,59 @@
+//! Step 2: which Segment integration the role is for.
+
+use super::{choice, dim, paragraph};
+use crate::Catalog;
+use crate::tui::app::{App, Cmd, Step, back, go};
+use crossterm::event::{KeyCode, KeyEvent};
+use ratatui::prelude::*;
+
+pub const KEYS: &[(&str, &str)] = &[
+    ("↑↓", "choose"),
+    ("Enter", "next"),
+    ("Esc", "back"),
+    ("?", "help"),
+    ("q", "quit"),
+];
+
+pub fn view(app: &App, frame: &mut Frame, area: Rect) {
+    let mut lines = vec![
+        Line::from("Which Segment integration will assume the role?"),
+        Line::from(""),
+    ];
+    for (index, integration) in Catalog::builtin().integrations().iter().enumerate() {
+        lines.push(choice(index == app.integration, integration.title.clone()));
+        lines.push(Line::styled(
+            format!("    Pick it when {}.", integration.pick_when),
+            dim(),
+        ));
+        lines.push(Line::styled(
+            format!("    Segment assumes it as {}", integration.principal),
+            dim(),
+        ));
+        lines.push(Line::from(""));
+    }
+    frame.render_widget(paragraph(lines), area);
+}
+
+pub fn on_key(app: &mut App, key: KeyEvent) -> Vec<Cmd> {
+    let count = Catalog::builtin().integrations().len();
+    match key.code {
+        KeyCode::Up | KeyCode::Char('k') => app.integration = (app.integration + count - 1) % count,
+        KeyCode::Down | KeyCode::Char('j') => app.integration = (app.integration + 1) % count,
+        KeyCode::Esc => return back(app),
+        KeyCode::Enter => {
+            app.preset = 0;
+            app.permission_focus = 0;
+            app.editing_external_id = false;
+            go(app, Step::ExternalId);
+            // A generated ID is kept when going back and forth; the workspace ID is typed.
+            if app.uses_workspace_id() && app.generated_external_id {
+                app.external_id = tui_input::Input::default();
+                app.generated_external_id = false;
+            } else if !app.uses_workspace_id() && app.external_id.value().is_empty() {
+                return vec![Cmd::GenerateExternalId];
+            }
+        }
+        _ => {}
+    }
+    Vec::new()
+}

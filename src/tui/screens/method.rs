@@ -1,0 +1,200 @@
+//! Step 5: how: a CloudFormation stack (recommended), directly through IAM, or an existing role
+//! (picked from the account's roles, filterable, or typed as a name or ARN).
+
+use super::{choice, dim, edit, field, paragraph, verdict};
+use crate::tui::app::{App, Cmd, MethodChoice, RolesState, Step, back, go};
+use crate::validate;
+use crossterm::event::{KeyCode, KeyEvent};
+use ratatui::prelude::*;
+
+pub const KEYS: &[(&str, &str)] = &[
+    ("↑↓", "choose"),
+    ("Tab", "edit name"),
+    ("Enter", "next"),
+    ("Esc", "back"),
+    ("q", "quit"),
+];
+pub const KEYS_TYPING: &[(&str, &str)] = &[
+    ("Tab", "methods"),
+    ("↑↓", "pick role"),
+    ("Enter", "next"),
+    ("Esc", "back"),
+];
+
+const LIST_ROWS: usize = 6;
+
+fn describe(method: MethodChoice) -> (&'static str, &'static str) {
+    match method {
+        MethodChoice::Cloudformation => (
+            "CloudFormation stack (recommended)",
+            "one stack holds the role and its policy, watched live, deleted in one go",
+        ),
+        MethodChoice::Iam => (
+            "Directly through IAM",
+            "CreateRole and PutRolePolicy; a failure half-way is cleaned up",
+        ),
+        MethodChoice::Existing => (
+            "An existing role",
+            "check its trust policy (and repair it, after showing you)",
+        ),
+    }
+}
+
+/// The account's roles matching what is typed.
+pub fn matching_roles(app: &App) -> Vec<(String, String)> {
+    let filter = app.existing_role.value().trim().to_ascii_lowercase();
+    match &app.roles {
+        RolesState::Loaded(roles) => roles
+            .iter()
+            .filter(|(name, arn)| {
+                filter.is_empty()
+                    || name.to_ascii_lowercase().contains(&filter)
+                    || arn.to_ascii_lowercase() == filter
+            })
+            .cloned()
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// What is wrong with the name typed for the chosen method, if anything.
+pub fn problem(app: &App) -> Option<String> {
+    let check = match app.method {
+        MethodChoice::Cloudformation => validate::stack_name(app.stack_name.value().trim()),
+        MethodChoice::Iam => validate::role_name(app.role_name.value().trim()),
+        MethodChoice::Existing => {
+            let value = app.existing_role.value().trim();
+            if value.starts_with("arn:") {
+                validate::role_arn(value)
+            } else {
+                validate::role_name(value)
+            }
+        }
+    };
+    check.err().map(|invalid| invalid.0)
+}
+
+pub fn view(app: &App, frame: &mut Frame, area: Rect) {
+    let width = area.width as usize;
+    let mut lines = vec![Line::from("How should the role be made?")];
+    for method in MethodChoice::ALL {
+        let (title, detail) = describe(method);
+        lines.push(choice(app.method == method, title));
+        lines.push(Line::styled(format!("    {detail}"), dim()));
+    }
+    if app.plan_only && app.method != MethodChoice::Cloudformation {
+        lines.push(Line::styled(
+            "Plan only: nothing will be created either way.",
+            dim(),
+        ));
+    }
+    lines.push(Line::from(""));
+    let focused = app.method_focus == 1;
+    match app.method {
+        MethodChoice::Cloudformation => {
+            lines.push(field("Stack name", &app.stack_name, focused, None, width))
+        }
+        MethodChoice::Iam => lines.push(field("Role name ", &app.role_name, focused, None, width)),
+        MethodChoice::Existing => {
+            lines.push(field(
+                "Role (name, ARN or filter)",
+                &app.existing_role,
+                focused,
+                None,
+                width,
+            ));
+            match &app.roles {
+                RolesState::NotLoaded => {}
+                RolesState::Loading => {
+                    lines.push(Line::styled("  reading the account's roles…", dim()))
+                }
+                RolesState::Failed(error) => lines.push(Line::styled(
+                    format!("  can't list roles ({error}); type the name"),
+                    dim(),
+                )),
+                RolesState::Loaded(_) => {
+                    let roles = matching_roles(app);
+                    let start = app.role_pick.saturating_sub(LIST_ROWS - 1);
+                    for (index, (name, _)) in roles.iter().enumerate().skip(start).take(LIST_ROWS) {
+                        lines.push(choice(
+                            focused && index == app.role_pick,
+                            format!("  {name}"),
+                        ));
+                    }
+                    if roles.is_empty() {
+                        lines.push(Line::styled("  no role matches", dim()));
+                    }
+                }
+            }
+        }
+    }
+    lines.push(match problem(app) {
+        None => verdict(true, "valid"),
+        Some(reason) => verdict(false, reason),
+    });
+    frame.render_widget(paragraph(lines), area);
+}
+
+pub fn on_key(app: &mut App, key: KeyEvent) -> Vec<Cmd> {
+    let mut commands = Vec::new();
+    match key.code {
+        KeyCode::Esc if app.method_focus == 1 => app.method_focus = 0,
+        KeyCode::Esc => return back(app),
+        KeyCode::Tab | KeyCode::BackTab => app.method_focus = 1 - app.method_focus.min(1),
+        KeyCode::Up | KeyCode::Down | KeyCode::Char('k') | KeyCode::Char('j')
+            if app.method_focus == 0 =>
+        {
+            let index = MethodChoice::ALL
+                .iter()
+                .position(|m| *m == app.method)
+                .unwrap_or(0);
+            let forward = matches!(key.code, KeyCode::Down | KeyCode::Char('j'));
+            let next = if forward {
+                (index + 1) % 3
+            } else {
+                (index + 2) % 3
+            };
+            app.method = MethodChoice::ALL[next];
+        }
+        KeyCode::Up if app.method == MethodChoice::Existing => {
+            app.role_pick = app.role_pick.saturating_sub(1)
+        }
+        KeyCode::Down if app.method == MethodChoice::Existing => {
+            app.role_pick = (app.role_pick + 1).min(matching_roles(app).len().saturating_sub(1));
+        }
+        KeyCode::Enter => {
+            if app.method == MethodChoice::Existing && app.method_focus == 1 {
+                let roles = matching_roles(app);
+                let typed_is_exact = roles.iter().any(|(name, arn)| {
+                    name == app.existing_role.value().trim()
+                        || arn == app.existing_role.value().trim()
+                });
+                if let Some((name, _)) = roles.get(app.role_pick).filter(|_| !typed_is_exact) {
+                    app.existing_role = tui_input::Input::new(name.clone());
+                }
+            }
+            if problem(app).is_none() && app.plan().is_ok() {
+                app.method_focus = 0;
+                go(app, Step::Review);
+            } else {
+                app.method_focus = 1;
+            }
+        }
+        _ if app.method_focus == 1 => {
+            let input = match app.method {
+                MethodChoice::Cloudformation => &mut app.stack_name,
+                MethodChoice::Iam => &mut app.role_name,
+                MethodChoice::Existing => &mut app.existing_role,
+            };
+            edit(input, key);
+            app.role_pick = 0;
+        }
+        _ => {}
+    }
+    if app.method == MethodChoice::Existing && app.roles == RolesState::NotLoaded && !app.plan_only
+    {
+        app.roles = RolesState::Loading;
+        commands.push(Cmd::ListRoles);
+    }
+    commands
+}

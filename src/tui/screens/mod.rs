@@ -1,0 +1,117 @@
+//! One file per screen: each draws itself and handles its keys. Shared pieces live here.
+
+pub mod done;
+pub mod external_id;
+pub mod integration;
+pub mod method;
+pub mod permissions;
+pub mod progress;
+pub mod review;
+pub mod welcome;
+
+use super::app::App;
+use crossterm::event::{Event, KeyEvent};
+use ratatui::prelude::*;
+use ratatui::widgets::{Paragraph, Wrap};
+use tui_input::Input;
+use tui_input::backend::crossterm::EventHandler;
+
+/// Selection is shown by a marker and reverse video, never by colour alone.
+pub fn selected_style() -> Style {
+    Style::default().add_modifier(Modifier::REVERSED | Modifier::BOLD)
+}
+
+pub fn bold() -> Style {
+    Style::default().add_modifier(Modifier::BOLD)
+}
+
+pub fn dim() -> Style {
+    Style::default().add_modifier(Modifier::DIM)
+}
+
+/// A list row: `▶ ` and reverse video when selected.
+pub fn choice<'a>(selected: bool, text: impl Into<String>) -> Line<'a> {
+    let text = text.into();
+    if selected {
+        Line::from(Span::styled(format!("▶ {text}"), selected_style()))
+    } else {
+        Line::from(format!("  {text}"))
+    }
+}
+
+/// A labelled text field on one line: `Label  [value▏]`, with ✓ or ✗ and a reason after it.
+pub fn field<'a>(
+    label: &str,
+    input: &Input,
+    focused: bool,
+    shown: Option<String>,
+    width: usize,
+) -> Line<'a> {
+    let value = shown.unwrap_or_else(|| input.value().to_string());
+    let inner = width.saturating_sub(label.chars().count() + 6).max(8);
+    let visible: String = if value.chars().count() > inner {
+        let skip = value.chars().count() - inner;
+        value.chars().skip(skip).collect()
+    } else {
+        value
+    };
+    let cursor = if focused { "▏" } else { " " };
+    let boxed = format!("[{visible:<inner$}{cursor}]");
+    let style = if focused { bold() } else { Style::default() };
+    Line::from(vec![
+        Span::styled(format!("{label}  "), style),
+        Span::styled(boxed, style),
+    ])
+}
+
+/// `✓ text` or `✗ text`: the symbol carries the meaning, not a colour.
+pub fn verdict<'a>(ok: bool, text: impl Into<String>) -> Line<'a> {
+    let text = text.into();
+    if ok {
+        Line::from(format!("✓ {text}"))
+    } else {
+        Line::from(Span::styled(format!("✗ {text}"), bold()))
+    }
+}
+
+/// Lets a text field take a key (typing, backspace, arrows within the field).
+pub fn edit(input: &mut Input, key: KeyEvent) {
+    input.handle_event(&Event::Key(key));
+}
+
+/// Pretty JSON with the external IDs masked when the presenter asked for it.
+pub fn json_lines<'a>(app: &App, value: &serde_json::Value) -> Vec<Line<'a>> {
+    let text = serde_json::to_string_pretty(value).unwrap_or_default();
+    mask(app, &text)
+        .lines()
+        .map(|l| Line::from(l.to_string()))
+        .collect()
+}
+
+/// Replaces every external ID in a text by its masked form in presenter mode.
+pub fn mask(app: &App, text: &str) -> String {
+    if !app.presenter || app.revealed {
+        return text.to_string();
+    }
+    let mut masked = text.to_string();
+    for id in app
+        .external_id
+        .value()
+        .split(',')
+        .map(str::trim)
+        .filter(|id| id.len() >= 2)
+    {
+        masked = masked.replace(id, &crate::external_id::masked(id));
+    }
+    masked
+}
+
+pub fn paragraph<'a>(lines: Vec<Line<'a>>) -> Paragraph<'a> {
+    Paragraph::new(lines).wrap(Wrap { trim: false })
+}
+
+/// A spinner frame: braille dots, or a plain `*` where the symbol would be lost.
+pub fn spinner(app: &App) -> &'static str {
+    const FRAMES: [&str; 10] = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"];
+    FRAMES[app.spinner % FRAMES.len()]
+}

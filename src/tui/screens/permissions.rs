@@ -1,0 +1,171 @@
+//! Step 4: what the role may do: the presets the integration offers, their inputs, and the
+//! resulting policy, visible as it will be created.
+
+use super::{bold, choice, dim, edit, field, json_lines, paragraph, verdict};
+use crate::Catalog;
+use crate::catalog::Input as PresetInput;
+use crate::tui::app::{App, Cmd, Step, back, go};
+use crossterm::event::{KeyCode, KeyEvent};
+use ratatui::prelude::*;
+use tui_input::Input;
+
+pub const KEYS: &[(&str, &str)] = &[
+    ("↑↓", "preset"),
+    ("Tab", "next field"),
+    ("Enter", "next"),
+    ("Esc", "back"),
+    ("q", "quit"),
+];
+pub const KEYS_TYPING: &[(&str, &str)] = &[
+    ("Tab", "next field"),
+    ("Enter", "next / read file"),
+    ("Esc", "back"),
+    ("F1", "help"),
+];
+
+fn inputs(app: &App) -> Vec<PresetInput> {
+    Catalog::builtin()
+        .preset(app.preset_id())
+        .map(|p| p.inputs.clone())
+        .unwrap_or_default()
+}
+
+fn input_mut(app: &mut App, which: PresetInput) -> &mut Input {
+    match which {
+        PresetInput::Bucket => &mut app.bucket,
+        PresetInput::BucketRegion => &mut app.bucket_region,
+        PresetInput::LambdaArns => &mut app.lambda_arns,
+        PresetInput::PolicyFile => &mut app.policy_path,
+    }
+}
+
+fn input_ref(app: &App, which: PresetInput) -> &Input {
+    match which {
+        PresetInput::Bucket => &app.bucket,
+        PresetInput::BucketRegion => &app.bucket_region,
+        PresetInput::LambdaArns => &app.lambda_arns,
+        PresetInput::PolicyFile => &app.policy_path,
+    }
+}
+
+fn label(which: PresetInput) -> &'static str {
+    match which {
+        PresetInput::Bucket => "S3 bucket        ",
+        PresetInput::BucketRegion => "Bucket region    ",
+        PresetInput::LambdaArns => "Lambda ARN(s)    ",
+        PresetInput::PolicyFile => "Policy file (JSON)",
+    }
+}
+
+pub fn view(app: &App, frame: &mut Frame, area: Rect) {
+    let width = area.width as usize;
+    let catalog = Catalog::builtin();
+    let mut lines = vec![Line::from(
+        "What may Segment do with the role? Least privilege: pick one.",
+    )];
+    for (index, offer) in app.integration().presets.iter().enumerate() {
+        let preset = catalog.preset(&offer.preset);
+        lines.push(choice(
+            index == app.preset,
+            preset.map(|p| p.title.clone()).unwrap_or_default(),
+        ));
+    }
+    if let Some(preset) = catalog.preset(app.preset_id()) {
+        lines.push(Line::styled(format!("  {}", preset.description), dim()));
+    }
+    lines.push(Line::from(""));
+    for (index, which) in inputs(app).into_iter().enumerate() {
+        lines.push(field(
+            label(which),
+            input_ref(app, which),
+            app.permission_focus == index + 1,
+            None,
+            width,
+        ));
+        if which == PresetInput::LambdaArns {
+            lines.push(Line::styled("  full ARNs, separated by commas", dim()));
+        }
+        if which == PresetInput::PolicyFile {
+            let note = match &app.policy_file {
+                None => "  press Enter in the field to read it".to_string(),
+                Some(Ok(file)) => format!(
+                    "  read {} ({} characters)",
+                    file.path,
+                    file.text.chars().count()
+                ),
+                Some(Err(error)) => format!("  ✗ {error}"),
+            };
+            lines.push(Line::styled(note, dim()));
+        }
+    }
+    lines.push(Line::from(""));
+    match app.plan() {
+        Ok(plan) => {
+            lines.push(Line::styled(
+                format!("Permission policy \"{}\":", plan.policy_name),
+                bold(),
+            ));
+            lines.extend(json_lines(app, &plan.permission_policy));
+        }
+        Err(error) => lines.push(verdict(false, error.reason.0)),
+    }
+    frame.render_widget(paragraph(lines), area);
+}
+
+pub fn on_key(app: &mut App, key: KeyEvent) -> Vec<Cmd> {
+    let fields = inputs(app);
+    let presets = app.integration().presets.len();
+    match key.code {
+        KeyCode::Esc if app.permission_focus > 0 => app.permission_focus = 0,
+        KeyCode::Esc => return back(app),
+        KeyCode::Tab => app.permission_focus = (app.permission_focus + 1) % (fields.len() + 1),
+        KeyCode::BackTab => {
+            app.permission_focus = (app.permission_focus + fields.len()) % (fields.len() + 1)
+        }
+        KeyCode::Up if app.permission_focus == 0 => {
+            app.preset = (app.preset + presets - 1) % presets
+        }
+        KeyCode::Down if app.permission_focus == 0 => app.preset = (app.preset + 1) % presets,
+        KeyCode::Char('k') if app.permission_focus == 0 => {
+            app.preset = (app.preset + presets - 1) % presets
+        }
+        KeyCode::Char('j') if app.permission_focus == 0 => app.preset = (app.preset + 1) % presets,
+        KeyCode::Enter => {
+            let focused = app
+                .permission_focus
+                .checked_sub(1)
+                .and_then(|i| fields.get(i))
+                .copied();
+            if focused == Some(PresetInput::PolicyFile) {
+                let path = app.policy_path.value().trim().to_string();
+                return if path.is_empty() {
+                    Vec::new()
+                } else {
+                    vec![Cmd::ReadPolicyFile(path)]
+                };
+            }
+            if app.permission_focus == 0 && !fields.is_empty() && app.plan().is_err() {
+                app.permission_focus = 1;
+            } else if app.plan().is_ok() {
+                app.permission_focus = 0;
+                go(app, Step::Method);
+                if app.role_name.value().is_empty() {
+                    app.role_name =
+                        Input::new(crate::plan::default_role_name(&app.integration().id));
+                }
+                if app.stack_name.value().is_empty() {
+                    return vec![Cmd::GenerateStackName {
+                        integration: app.integration().id.clone(),
+                    }];
+                }
+            }
+        }
+        _ if app.permission_focus > 0 => {
+            if let Some(which) = fields.get(app.permission_focus - 1).copied() {
+                edit(input_mut(app, which), key);
+            }
+        }
+        _ => {}
+    }
+    Vec::new()
+}

@@ -1,0 +1,164 @@
+//! Step 6: everything that will be created or changed, with the exact JSON and the account.
+//! Enter confirms; nothing in AWS changes before.
+
+use super::{bold, dim, json_lines, mask, paragraph, verdict};
+use crate::state::SavedSetup;
+use crate::tui::app::{App, Cmd, MethodChoice, Step, Work, back, go};
+use crossterm::event::{KeyCode, KeyEvent};
+use ratatui::prelude::*;
+
+pub const KEYS: &[(&str, &str)] = &[
+    ("Enter", "confirm"),
+    ("PgUp/PgDn", "scroll"),
+    ("Esc", "back"),
+    ("F2", "presenter"),
+    ("q", "quit"),
+];
+
+pub fn lines<'a>(app: &App) -> Vec<Line<'a>> {
+    let plan = match app.plan() {
+        Ok(plan) => plan,
+        Err(error) => return vec![verdict(false, error.reason.0)],
+    };
+    let mut lines = Vec::new();
+    match (app.plan_only, app.caller()) {
+        (true, _) | (false, None) => lines.push(Line::styled(
+            "Plan only: nothing will be changed in any account.",
+            bold(),
+        )),
+        (false, Some(caller)) => {
+            lines.push(Line::from(vec![
+                Span::raw("Account "),
+                Span::styled(caller.account.clone(), bold()),
+                Span::raw(format!(" as {}", caller.arn)),
+            ]));
+        }
+    }
+    let what = match app.method {
+        MethodChoice::Cloudformation => format!(
+            "Creates CloudFormation stack {} (CAPABILITY_IAM) holding an IAM role and its inline policy \"{}\".",
+            plan.stack_name, plan.policy_name
+        ),
+        MethodChoice::Iam => format!(
+            "Creates IAM role {} and puts its inline policy \"{}\" (a failure half-way is cleaned up).",
+            plan.role_name, plan.policy_name
+        ),
+        MethodChoice::Existing => format!(
+            "Reads role {} and checks it; any repair is shown and applied only when you confirm.",
+            app.existing_role.value().trim()
+        ),
+    };
+    lines.push(Line::from(what));
+    lines.push(Line::from(format!(
+        "Integration: {}. Segment assumes the role as {}",
+        plan.integration_title, plan.principal
+    )));
+    lines.push(Line::from(mask(
+        app,
+        &format!("External ID: {}", plan.external_ids.join(", ")),
+    )));
+    lines.push(Line::styled("Trust policy:", bold()));
+    lines.extend(json_lines(app, &plan.trust_policy));
+    lines.push(Line::styled(
+        format!(
+            "Permission policy \"{}\" ({}):",
+            plan.policy_name, plan.preset_title
+        ),
+        bold(),
+    ));
+    lines.extend(json_lines(app, &plan.permission_policy));
+    if app.method == MethodChoice::Cloudformation {
+        lines.push(Line::styled(
+            format!(
+                "Template assets/templates/{} with parameters:",
+                plan.template_name
+            ),
+            bold(),
+        ));
+        for (name, value) in &plan.parameters {
+            lines.push(Line::from(mask(
+                app,
+                &format!("  {name} = {}", value.as_str().unwrap_or_default()),
+            )));
+        }
+    }
+    lines.push(Line::styled(
+        if app.plan_only {
+            "Enter shows the commands to hand an administrator."
+        } else {
+            "Enter confirms and starts. Esc goes back."
+        },
+        dim(),
+    ));
+    lines
+}
+
+pub fn view(app: &App, frame: &mut Frame, area: Rect) {
+    frame.render_widget(paragraph(lines(app)).scroll((app.scroll, 0)), area);
+}
+
+pub fn on_key(app: &mut App, key: KeyEvent) -> Vec<Cmd> {
+    match key.code {
+        KeyCode::Esc => back(app),
+        KeyCode::PageDown | KeyCode::Down | KeyCode::Char('j') | KeyCode::Char(' ') => {
+            app.scroll =
+                app.scroll
+                    .saturating_add(if key.code == KeyCode::PageDown { 10 } else { 1 });
+            Vec::new()
+        }
+        KeyCode::PageUp | KeyCode::Up | KeyCode::Char('k') => {
+            app.scroll =
+                app.scroll
+                    .saturating_sub(if key.code == KeyCode::PageUp { 10 } else { 1 });
+            Vec::new()
+        }
+        KeyCode::Enter => confirm(app),
+        _ => Vec::new(),
+    }
+}
+
+/// The one place where the wizard starts changing the account: save first, then the work.
+fn confirm(app: &mut App) -> Vec<Cmd> {
+    let Ok(plan) = app.plan() else {
+        return Vec::new();
+    };
+    if app.plan_only || app.caller().is_none() {
+        app.plan_only = true;
+        go(app, Step::Done);
+        return Vec::new();
+    }
+    let account = app.caller().map(|c| c.account.clone()).unwrap_or_default();
+    let region = match &app.identity {
+        crate::tui::app::IdentityState::Ready { region, .. } => Some(region.clone()),
+        _ => None,
+    };
+    app.resources.clear();
+    app.notes.clear();
+    app.role_arn = None;
+    app.work = Work::Running;
+    go(app, Step::Progress);
+    let permission = Some((plan.policy_name.clone(), plan.permission_policy.clone()));
+    match app.method {
+        MethodChoice::Existing => vec![Cmd::VerifyRole {
+            role: app.existing_role.value().trim().to_string(),
+            principal: plan.principal.clone(),
+            external_id: plan.external_id().to_string(),
+            permission,
+        }],
+        method => {
+            let saved = SavedSetup::new(
+                &plan,
+                app.saved_method(),
+                &account,
+                region.as_deref(),
+                crate::tui::app::non_empty(&app.profile).as_deref(),
+            );
+            let (plan, saved) = (Box::new(plan), Box::new(saved));
+            if method == MethodChoice::Cloudformation {
+                vec![Cmd::CreateStack { plan, saved }]
+            } else {
+                vec![Cmd::CreateRole { plan, saved }]
+            }
+        }
+    }
+}

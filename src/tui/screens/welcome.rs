@@ -1,0 +1,185 @@
+//! Step 1: what the wizard does and changes, and whose account it will change.
+
+use super::{bold, choice, edit, field, paragraph};
+use crate::state::Method;
+use crate::tui::app::{App, Cmd, IdentityState, MethodChoice, Step, Work, go, non_empty};
+use crossterm::event::{KeyCode, KeyEvent};
+use ratatui::prelude::*;
+use tui_input::Input;
+
+pub const KEYS: &[(&str, &str)] = &[
+    ("Enter", "continue"),
+    ("Tab", "profile/region"),
+    ("r", "resume"),
+    ("?", "help"),
+    ("q", "quit"),
+];
+
+pub fn view(app: &App, frame: &mut Frame, area: Rect) {
+    let width = area.width as usize;
+    let mut lines = vec![
+        Line::from("This wizard sets up the IAM role Segment assumes in your AWS account, with an"),
+        Line::from("external ID, so your Segment Functions or Lambda destination can reach it."),
+        Line::from(""),
+        Line::styled("What it changes", bold()),
+        Line::from("Nothing until you confirm the Review step. Then it creates one IAM role that"),
+        Line::from("only Segment can assume (with your external ID) and its inline permission"),
+        Line::from("policy, through CloudFormation or IAM directly; or it checks a role you have."),
+        Line::from(""),
+    ];
+    match &app.identity {
+        IdentityState::Loading => lines.push(Line::from("AWS account  checking your credentials…")),
+        IdentityState::Ready { caller, region } => {
+            lines.push(Line::from(vec![
+                Span::raw("AWS account  "),
+                Span::styled(caller.account.clone(), bold()),
+            ]));
+            lines.push(Line::from(format!("Caller       {}", caller.arn)));
+            lines.push(Line::from(format!("Region       {region}")));
+        }
+        IdentityState::Missing(message) => {
+            lines.push(Line::styled("✗ No usable AWS credentials.", bold()));
+            lines.push(Line::from(format!("  {}", first_sentence(message))));
+            lines.push(Line::from(
+                "  Fix: `aws configure`, `aws sso login --profile NAME`, or pick a profile below.",
+            ));
+            lines.push(Line::from(
+                "  Or continue in plan-only mode: nothing is changed; you get the policies",
+            ));
+            lines.push(Line::from("  and the commands to hand an administrator."));
+        }
+    }
+    lines.push(field(
+        "Profile",
+        &app.profile,
+        app.welcome_focus == 1,
+        None,
+        width.min(50),
+    ));
+    lines.push(field(
+        "Region ",
+        &app.region,
+        app.welcome_focus == 2,
+        None,
+        width.min(50),
+    ));
+    if let Some(saved) = &app.resume {
+        let what = saved
+            .stack_name
+            .as_deref()
+            .map(|s| format!("stack {s}"))
+            .unwrap_or_else(|| format!("role {}", saved.role_name.as_deref().unwrap_or("?")));
+        lines.push(Line::styled(
+            format!(
+                "Unfinished setup found: {what} ({}) — press r to resume",
+                saved.integration
+            ),
+            bold(),
+        ));
+    }
+    let continue_text = match app.identity {
+        IdentityState::Missing(_) => "Continue in plan-only mode",
+        _ => "Continue",
+    };
+    lines.push(choice(app.welcome_focus == 0, continue_text));
+    frame.render_widget(paragraph(lines), area);
+}
+
+fn first_sentence(message: &str) -> String {
+    let first = message.lines().next().unwrap_or(message);
+    first.chars().take(74).collect()
+}
+
+pub fn on_key(app: &mut App, key: KeyEvent) -> Vec<Cmd> {
+    match key.code {
+        KeyCode::Tab | KeyCode::Down => {
+            app.welcome_focus = (app.welcome_focus + 1) % 3;
+            Vec::new()
+        }
+        KeyCode::BackTab | KeyCode::Up => {
+            app.welcome_focus = (app.welcome_focus + 2) % 3;
+            Vec::new()
+        }
+        KeyCode::Enter if app.welcome_focus > 0 => {
+            app.welcome_focus = 0;
+            app.identity = IdentityState::Loading;
+            vec![Cmd::LoadIdentity {
+                profile: non_empty(&app.profile),
+                region: non_empty(&app.region),
+            }]
+        }
+        KeyCode::Enter => match app.identity {
+            IdentityState::Loading => Vec::new(),
+            IdentityState::Ready { .. } => {
+                app.plan_only = false;
+                go(app, Step::Integration);
+                Vec::new()
+            }
+            IdentityState::Missing(_) => {
+                app.plan_only = true;
+                go(app, Step::Integration);
+                Vec::new()
+            }
+        },
+        KeyCode::Char('r') if app.welcome_focus == 0 && app.resume.is_some() => resume(app),
+        KeyCode::Esc => {
+            app.welcome_focus = 0;
+            Vec::new()
+        }
+        _ if app.welcome_focus == 1 => {
+            edit(&mut app.profile, key);
+            Vec::new()
+        }
+        _ if app.welcome_focus == 2 => {
+            edit(&mut app.region, key);
+            Vec::new()
+        }
+        _ => Vec::new(),
+    }
+}
+
+/// Picks up a saved setup: re-attach to its stack, or check and finish its role.
+fn resume(app: &mut App) -> Vec<Cmd> {
+    let Some(saved) = app.resume.take() else {
+        return Vec::new();
+    };
+    if let Some(index) = crate::Catalog::builtin()
+        .integrations()
+        .iter()
+        .position(|i| i.id == saved.integration)
+    {
+        app.integration = index;
+    }
+    app.external_id = Input::new(saved.external_ids.join(","));
+    app.generated_external_id = false;
+    go(app, Step::Progress);
+    app.work = Work::Running;
+    app.resources.clear();
+    app.notes.clear();
+    match saved.method {
+        Method::Cloudformation => {
+            let stack = saved.stack_name.clone().unwrap_or_default();
+            app.method = MethodChoice::Cloudformation;
+            app.stack_name = Input::new(stack.clone());
+            app.notes.push(format!("Re-attaching to stack {stack}"));
+            vec![Cmd::Watch(stack)]
+        }
+        Method::Iam => {
+            let role = saved.role_name.clone().unwrap_or_default();
+            app.method = MethodChoice::Existing;
+            app.existing_role = Input::new(role.clone());
+            app.notes
+                .push(format!("Checking role {role}, to finish it"));
+            let permission = saved
+                .policy_name
+                .clone()
+                .zip(saved.permission_policy.clone());
+            vec![Cmd::VerifyRole {
+                role,
+                principal: app.integration().principal.clone(),
+                external_id: saved.external_ids.first().cloned().unwrap_or_default(),
+                permission,
+            }]
+        }
+    }
+}

@@ -1,0 +1,175 @@
+//! Drawing a frame: the header ("Step N of 8"), the step's screen, the footer with the keys that
+//! work here, and the help and quit popups. Only the event loop calls this.
+
+use super::app::{App, IdentityState, MIN_HEIGHT, MIN_WIDTH, Step, Work};
+use super::screens::{self, bold, dim};
+use ratatui::prelude::*;
+use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
+
+pub fn draw(app: &App, frame: &mut Frame) {
+    let area = frame.area();
+    if app.too_small() {
+        let text = format!(
+            "segment-aws-setup needs a window of at least {MIN_WIDTH}×{MIN_HEIGHT} (now {}×{}).\nMake the window larger, or press q to quit.",
+            area.width, area.height
+        );
+        frame.render_widget(Paragraph::new(text).wrap(Wrap { trim: true }), area);
+        return;
+    }
+    let [header, body, footer] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Min(3),
+        Constraint::Length(1),
+    ])
+    .areas(area);
+    frame.render_widget(header_line(app), header);
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .title(Span::styled(format!(" {} ", app.step.title()), bold()));
+    let inner = block.inner(body);
+    frame.render_widget(block, body);
+    match app.step {
+        Step::Welcome => screens::welcome::view(app, frame, inner),
+        Step::Integration => screens::integration::view(app, frame, inner),
+        Step::ExternalId => screens::external_id::view(app, frame, inner),
+        Step::Permissions => screens::permissions::view(app, frame, inner),
+        Step::Method => screens::method::view(app, frame, inner),
+        Step::Review => screens::review::view(app, frame, inner),
+        Step::Progress => screens::progress::view(app, frame, inner),
+        Step::Done => screens::done::view(app, frame, inner),
+    }
+    frame.render_widget(footer_line(keys(app)), footer);
+    if app.help_open {
+        popup(frame, area, " Help ", help_lines(app));
+    } else if app.confirm_quit {
+        popup(
+            frame,
+            area,
+            " Quit? ",
+            vec![
+                Line::from("AWS work is running. Quitting stops watching;"),
+                Line::from("the stack keeps going and you can re-attach with"),
+                Line::from("segment-aws-setup watch --stack-name NAME"),
+                Line::from(""),
+                Line::styled("y: quit   any other key: stay", bold()),
+            ],
+        );
+    }
+}
+
+fn header_line(app: &App) -> Line<'static> {
+    let mut spans = vec![
+        Span::styled(
+            format!(
+                " Step {} of {}: {} ",
+                app.step.number(),
+                Step::COUNT,
+                app.step.title()
+            ),
+            bold(),
+        ),
+        Span::raw("· segment-aws-setup "),
+    ];
+    if app.demo {
+        spans.push(Span::styled(
+            "[DEMO: simulated account, nothing leaves this machine] ",
+            bold(),
+        ));
+    }
+    if app.plan_only {
+        spans.push(Span::styled("[PLAN ONLY] ", bold()));
+    }
+    if app.presenter {
+        spans.push(Span::styled("[PRESENTER] ", bold()));
+    }
+    if let IdentityState::Ready { caller, .. } = &app.identity
+        && !app.demo
+    {
+        spans.push(Span::styled(format!("account {}", caller.account), dim()));
+    }
+    Line::from(spans)
+}
+
+/// The keys that work on the current screen, in its current state.
+pub fn keys(app: &App) -> &'static [(&'static str, &'static str)] {
+    use screens::*;
+    if app.too_small() {
+        return &[("q", "quit")];
+    }
+    match app.step {
+        Step::Welcome => welcome::KEYS,
+        Step::Integration => integration::KEYS,
+        Step::ExternalId if app.editing_external_id || app.uses_workspace_id() => {
+            external_id::KEYS_TYPING
+        }
+        Step::ExternalId => external_id::KEYS_GENERATED,
+        Step::Permissions if app.permission_focus > 0 => permissions::KEYS_TYPING,
+        Step::Permissions => permissions::KEYS,
+        Step::Method if app.method_focus > 0 => method::KEYS_TYPING,
+        Step::Method => method::KEYS,
+        Step::Review => review::KEYS,
+        Step::Progress => match app.work {
+            Work::Failed(_) => progress::KEYS_FAILED,
+            Work::Verified(_) => progress::KEYS_VERIFIED,
+            _ => progress::KEYS_RUNNING,
+        },
+        Step::Done if app.plan_only => done::KEYS_PLAN_ONLY,
+        Step::Done => done::KEYS,
+    }
+}
+
+fn footer_line(keys: &[(&str, &str)]) -> Line<'static> {
+    let mut spans = Vec::new();
+    for (index, (key, action)) in keys.iter().enumerate() {
+        if index > 0 {
+            spans.push(Span::raw("  "));
+        }
+        spans.push(Span::styled(
+            key.to_string(),
+            Style::default().add_modifier(Modifier::REVERSED),
+        ));
+        spans.push(Span::raw(format!(" {action}")));
+    }
+    Line::from(spans)
+}
+
+fn help_lines(app: &App) -> Vec<Line<'static>> {
+    let mut lines = vec![
+        Line::styled("Everywhere", bold()),
+        Line::from("  Enter next · Esc back one step · ? or F1 this help"),
+        Line::from("  q or Ctrl-C quit (asks first while AWS work runs)"),
+        Line::from("  F2 presenter mode (masks the external ID) · F3 reveal it"),
+        Line::from(""),
+        Line::styled(format!("On this screen ({})", app.step.title()), bold()),
+    ];
+    for (key, action) in keys(app) {
+        lines.push(Line::from(format!("  {key:<10} {action}")));
+    }
+    lines.push(Line::from(""));
+    lines.push(Line::from(
+        "Nothing in AWS changes before you confirm the Review step.",
+    ));
+    lines.push(Line::styled("Esc or ? closes this help", dim()));
+    lines
+}
+
+fn popup(frame: &mut Frame, area: Rect, title: &str, lines: Vec<Line<'static>>) {
+    let width = 62.min(area.width);
+    let height = (lines.len() as u16 + 2).min(area.height);
+    let rect = Rect {
+        x: area.x + (area.width - width) / 2,
+        y: area.y + (area.height - height) / 2,
+        width,
+        height,
+    };
+    frame.render_widget(Clear, rect);
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .title(Span::styled(title.to_string(), bold()));
+    frame.render_widget(
+        Paragraph::new(lines)
+            .block(block)
+            .wrap(Wrap { trim: false }),
+        rect,
+    );
+}
