@@ -506,9 +506,11 @@ pub fn failure_reasons(events: &[StackEvent]) -> Vec<String> {
         |e: &&StackEvent| e.status.ends_with("_FAILED") || e.status.starts_with("ROLLBACK_");
     let with_reason = |e: &&StackEvent| e.reason.is_some();
     let describe = |e: &StackEvent| {
+        // The stack's own physical ID is its ARN: noise next to its name.
         let physical = e
             .physical_id
             .as_deref()
+            .filter(|_| !e.is_stack_itself())
             .map(|p| format!(" - {p}"))
             .unwrap_or_default();
         format!(

@@ -486,7 +486,12 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Cmd> {
         }
         Msg::Saved(result) => {
             app.saved_to = Some(match result {
-                Ok(path) => format!("Saved to {path} so a re-run can resume it"),
+                Ok(path) => {
+                    let file = std::path::Path::new(&path)
+                        .file_name()
+                        .map(|f| f.to_string_lossy().into_owned());
+                    format!("Saved for resuming: {}", file.unwrap_or(path))
+                }
                 Err(error) => {
                     format!("Could not save the setup ({error}); a re-run can't resume it")
                 }

@@ -8,3 +8,4 @@ mod moto;
 mod properties;
 mod support;
 mod templates;
+mod wizard;

@@ -192,8 +192,11 @@ pub fn on_key(app: &mut App, key: KeyEvent) -> Vec<Cmd> {
 pub fn on_message(app: &mut App, msg: Msg) -> Vec<Cmd> {
     match msg {
         Msg::Progress(Progress::Event { event, elapsed }) => {
+            // The stack itself is the screen's title; its changes are notes, not a row.
             if event.is_stack_itself() {
-                app.notes.push(format!("stack {}", event.status));
+                app.notes
+                    .push(format!("stack {} ({}s)", event.status, elapsed.as_secs()));
+                return Vec::new();
             }
             let row = ResourceRow {
                 logical_id: event.logical_id.clone(),

@@ -38,10 +38,12 @@ pub fn view(app: &App, frame: &mut Frame, area: Rect) {
             lines.push(Line::from(format!("Region       {region}")));
         }
         IdentityState::Missing(message) => {
-            lines.push(Line::styled("✗ No usable AWS credentials.", bold()));
-            lines.push(Line::from(format!("  {}", first_sentence(message))));
+            lines.push(Line::styled(
+                format!("✗ {}", first_sentence(message)),
+                bold(),
+            ));
             lines.push(Line::from(
-                "  Fix: `aws configure`, `aws sso login --profile NAME`, or pick a profile below.",
+                "  Fix: aws configure · aws sso login --profile NAME · or a Profile below.",
             ));
             lines.push(Line::from(
                 "  Or continue in plan-only mode: nothing is changed; you get the policies",

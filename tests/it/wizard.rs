@@ -1,0 +1,510 @@
+//! The wizard driven by key messages through `update()`, its commands run by the real executor on
+//! the scripted fakes (success, rollback, an existing role with a repair, plan-only without
+//! credentials), and insta snapshots of every screen at 80×24.
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use segment_aws_setup::aws::fake::{
+    FAKE_ACCOUNT, FakeIdentity, MemoryRoles, Script, ScriptedStacks,
+};
+use segment_aws_setup::aws::{RoleCreate, Roles, Stacks};
+use segment_aws_setup::state::StateStore;
+use segment_aws_setup::tui::app::{App, Cmd, IdentityState, Msg, Step, Work, update};
+use segment_aws_setup::tui::clipboard::{Clipboard, RecordingClipboard};
+use segment_aws_setup::tui::executor::{Connect, Connection, Executor};
+use segment_aws_setup::tui::{Options, initial_app, view};
+use serde_json::json;
+use std::sync::Arc;
+use tokio::sync::mpsc;
+use tui_input::Input;
+
+const FIXED_ID: &str = "Sx8KqLmN3pQrT5vWyZ2aBcDeFgHiJk4LmNoPqRsT";
+const FIXED_STACK: &str = "segment-destination-function-k3x9qa";
+
+/// A fake AWS account and the wizard on it.
+struct Driver {
+    app: App,
+    executor: Executor<FakeIdentity, ScriptedStacks, MemoryRoles>,
+    stacks: Arc<ScriptedStacks>,
+    roles: Arc<MemoryRoles>,
+    clipboard: RecordingClipboard,
+    state: std::path::PathBuf,
+    /// Every command `update` asked for, in order.
+    commands: Vec<Cmd>,
+}
+
+impl Driver {
+    async fn new(script: Script, credentials: bool) -> Driver {
+        let stacks = Arc::new(ScriptedStacks::new(script));
+        let roles = Arc::new(MemoryRoles::default());
+        let (s, r) = (stacks.clone(), roles.clone());
+        let connect: Connect<FakeIdentity, ScriptedStacks, MemoryRoles> =
+            Arc::new(move |_profile, _region| {
+                let (stacks, roles) = (s.clone(), r.clone());
+                Box::pin(async move {
+                    if credentials {
+                        Ok(Connection {
+                            identity: Arc::new(FakeIdentity),
+                            stacks,
+                            roles,
+                            region: "us-east-1".into(),
+                        })
+                    } else {
+                        Err("no usable AWS credentials (no credentials found in chain)".to_string())
+                    }
+                })
+            });
+        let state = crate::support::temp_dir("wizard-state");
+        let executor = Executor::new(connect, Some(StateStore::at(state.clone())));
+        let app = initial_app(&Options::default(), 80, 24);
+        let mut driver = Driver {
+            app,
+            executor,
+            stacks,
+            roles,
+            clipboard: RecordingClipboard::default(),
+            state,
+            commands: Vec::new(),
+        };
+        let start = driver.app.start();
+        driver.run(start).await;
+        // Deterministic values for snapshots: what the executor generated is replaced.
+        if !driver.app.uses_workspace_id() {
+            driver.app.external_id = Input::new(FIXED_ID.into());
+        }
+        driver
+    }
+
+    /// Runs commands (and the commands their messages lead to) until nothing is left.
+    async fn run(&mut self, commands: Vec<Cmd>) {
+        let (tx, mut rx) = mpsc::unbounded_channel();
+        let mut queue = commands;
+        loop {
+            for command in std::mem::take(&mut queue) {
+                self.commands.push(command.clone());
+                match command {
+                    Cmd::Copy { text, .. } => {
+                        let _ = tx.send(Msg::Copied(self.clipboard.copy(&text)));
+                    }
+                    Cmd::ClearClipboard { text } => {
+                        if self.clipboard.holds(&text) == Some(true) {
+                            let _ = self.clipboard.clear();
+                            let _ = tx.send(Msg::ClipboardCleared);
+                        }
+                    }
+                    Cmd::Quit => {}
+                    other => self.executor.run(other, tx.clone()).await,
+                }
+            }
+            let mut progressed = false;
+            while let Ok(msg) = rx.try_recv() {
+                progressed = true;
+                queue.extend(update(&mut self.app, msg));
+            }
+            if !progressed && queue.is_empty() {
+                return;
+            }
+        }
+    }
+
+    async fn key(&mut self, code: KeyCode) {
+        self.key_with(code, KeyModifiers::NONE).await;
+    }
+
+    async fn key_with(&mut self, code: KeyCode, modifiers: KeyModifiers) {
+        let commands = update(&mut self.app, Msg::Key(KeyEvent::new(code, modifiers)));
+        self.run(commands).await;
+        if self.app.step == Step::Method
+            && self
+                .app
+                .stack_name
+                .value()
+                .starts_with("segment-destination-function-")
+        {
+            self.app.stack_name = Input::new(FIXED_STACK.into());
+        }
+    }
+
+    async fn keys(&mut self, codes: &[KeyCode]) {
+        for code in codes {
+            self.key(*code).await;
+        }
+    }
+
+    async fn type_text(&mut self, text: &str) {
+        for c in text.chars() {
+            self.key(KeyCode::Char(c)).await;
+        }
+    }
+
+    /// Through the first five steps: a destination function writing to S3, by CloudFormation.
+    async fn to_review(&mut self) {
+        self.keys(&[KeyCode::Enter, KeyCode::Enter, KeyCode::Enter, KeyCode::Tab])
+            .await;
+        self.type_text("events-bucket").await;
+        self.key(KeyCode::Tab).await;
+        self.type_text("us-west-2").await;
+        self.keys(&[KeyCode::Enter, KeyCode::Enter]).await;
+        assert_eq!(self.app.step, Step::Review, "{:?}", self.app.plan().err());
+    }
+
+    fn screen(&self) -> String {
+        let mut terminal =
+            Terminal::new(TestBackend::new(self.app.width, self.app.height)).expect("terminal");
+        terminal
+            .draw(|frame| view::draw(&self.app, frame))
+            .expect("draw");
+        terminal.backend().to_string()
+    }
+
+    fn saved_files(&self) -> usize {
+        std::fs::read_dir(&self.state)
+            .map(|d| d.count())
+            .unwrap_or(0)
+    }
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.state);
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn success_through_cloudformation_to_done() {
+    let mut d = Driver::new(Script::success(20.0), true).await;
+    insta::assert_snapshot!("1_welcome", d.screen());
+    assert!(matches!(d.app.identity, IdentityState::Ready { .. }));
+    d.key(KeyCode::Enter).await;
+    insta::assert_snapshot!("2_integration", d.screen());
+    d.key(KeyCode::Enter).await;
+    insta::assert_snapshot!("3_external_id", d.screen());
+    d.keys(&[KeyCode::Enter, KeyCode::Tab]).await;
+    d.type_text("events-bucket").await;
+    d.key(KeyCode::Tab).await;
+    d.type_text("us-west-2").await;
+    insta::assert_snapshot!("4_permissions", d.screen());
+    d.key(KeyCode::Enter).await;
+    insta::assert_snapshot!("5_method", d.screen());
+    d.key(KeyCode::Enter).await;
+    insta::assert_snapshot!("6_review", d.screen());
+    assert_eq!(
+        d.stacks.calls(),
+        0,
+        "nothing in AWS changes before the review is confirmed"
+    );
+
+    d.key(KeyCode::Enter).await;
+    assert_eq!(d.app.step, Step::Done, "{:?}", d.app.work);
+    let arn = d.app.role_arn.clone().expect("role ARN");
+    assert!(
+        arn.starts_with(&format!(
+            "arn:aws:iam::{FAKE_ACCOUNT}:role/{FIXED_STACK}-FunctionRole"
+        )),
+        "{arn}"
+    );
+    assert!(
+        d.app
+            .saved_to
+            .as_deref()
+            .is_some_and(|s| s.starts_with("Saved for resuming")),
+        "saved before the change"
+    );
+    assert_eq!(d.saved_files(), 0, "and removed once done");
+    let rows: Vec<(&str, &str)> = d
+        .app
+        .resources
+        .iter()
+        .map(|r| (r.logical_id.as_str(), r.status.as_str()))
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            ("FunctionRole", "CREATE_COMPLETE"),
+            ("FunctionPolicy", "CREATE_COMPLETE")
+        ]
+    );
+    assert!(
+        d.app
+            .notes
+            .iter()
+            .any(|n| n.starts_with("stack CREATE_COMPLETE")),
+        "{:?}",
+        d.app.notes
+    );
+    insta::assert_snapshot!("8_done", d.screen());
+
+    d.key(KeyCode::Char('c')).await;
+    assert_eq!(
+        d.clipboard.contents.lock().expect("lock").as_deref(),
+        Some(arn.as_str())
+    );
+    d.key(KeyCode::Char('a')).await;
+    let copied: serde_json::Value = serde_json::from_str(
+        d.clipboard
+            .contents
+            .lock()
+            .expect("lock")
+            .as_deref()
+            .expect("copied"),
+    )
+    .expect("JSON");
+    assert_eq!(copied["iamRoleArn"], arn.as_str());
+    assert_eq!(copied["iamRoleExternalId"], FIXED_ID);
+    d.key(KeyCode::Char('q')).await;
+    assert!(d.app.quit);
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_progress_screen_while_the_stack_is_being_created() {
+    let mut d = Driver::new(Script::success(20.0), true).await;
+    d.to_review().await;
+    // Start the work, but stop the executor half-way: feed the first messages only.
+    let commands = update(&mut d.app, Msg::Key(KeyEvent::from(KeyCode::Enter)));
+    assert_eq!(d.app.step, Step::Progress);
+    assert!(d.app.is_working());
+    let Some(Cmd::CreateStack { plan, .. }) = commands.into_iter().next() else {
+        panic!("no create")
+    };
+    d.stacks
+        .create_stack(&segment_aws_setup::engine::stack_request(&plan))
+        .await
+        .expect("created");
+    tokio::time::sleep(std::time::Duration::from_secs(14)).await;
+    let page = d
+        .stacks
+        .stack_events(FIXED_STACK, None)
+        .await
+        .expect("events");
+    for event in page.events.into_iter().rev() {
+        let elapsed = std::time::Duration::from_secs(3);
+        update(
+            &mut d.app,
+            Msg::Progress(segment_aws_setup::engine::Progress::Event { event, elapsed }),
+        );
+    }
+    insta::assert_snapshot!("7_progress_running", d.screen());
+    // q asks first while AWS work runs; leaving says how to re-attach.
+    d.key(KeyCode::Char('q')).await;
+    assert!(d.app.confirm_quit && !d.app.quit);
+    insta::assert_snapshot!("7_progress_quit_asks", d.screen());
+    d.key(KeyCode::Char('y')).await;
+    assert!(d.app.quit);
+    assert!(
+        d.app
+            .farewell
+            .as_deref()
+            .is_some_and(|f| f.contains(&format!(
+                "segment-aws-setup watch --stack-name {FIXED_STACK}"
+            )))
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_rollback_shows_the_reasons_and_delete_and_retry_succeeds() {
+    let mut d = Driver::new(Script::rollback(10.0), true).await;
+    d.to_review().await;
+    d.key(KeyCode::Enter).await;
+    assert_eq!(d.app.step, Step::Progress);
+    let Work::Failed(failure) = &d.app.work else {
+        panic!("{:?}", d.app.work)
+    };
+    assert!(failure.stack_left);
+    assert!(
+        failure.reasons[0].contains("Policy document should not specify a principal"),
+        "{failure:?}"
+    );
+    assert_eq!(d.saved_files(), 1, "a failed setup stays saved, to resume");
+    insta::assert_snapshot!("7_progress_failed", d.screen());
+
+    d.stacks.set_script(Script::success(10.0));
+    d.key(KeyCode::Char('d')).await;
+    assert_eq!(d.app.step, Step::Done, "{:?}", d.app.work);
+    assert!(d.app.role_arn.is_some());
+}
+
+#[tokio::test(start_paused = true)]
+async fn esc_goes_back_to_edit_after_a_failure() {
+    let mut d = Driver::new(Script::rollback(10.0), true).await;
+    d.to_review().await;
+    d.key(KeyCode::Enter).await;
+    d.key(KeyCode::Esc).await;
+    assert_eq!(d.app.step, Step::Review);
+    d.keys(&[KeyCode::Esc, KeyCode::Esc, KeyCode::Esc]).await;
+    assert_eq!(d.app.step, Step::ExternalId);
+}
+
+#[tokio::test]
+async fn an_existing_role_is_verified_and_repaired_only_on_confirmation() {
+    let mut d = Driver::new(Script::success(5.0), true).await;
+    let risky = json!({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::458175278816:root"}, "Action": "sts:AssumeRole"}
+    ]});
+    d.roles
+        .create_role(&RoleCreate {
+            name: "handmade-role".into(),
+            path: "/".into(),
+            description: String::new(),
+            trust_policy: risky.to_string(),
+            tags: vec![],
+        })
+        .await
+        .expect("role");
+    d.keys(&[KeyCode::Enter, KeyCode::Enter, KeyCode::Enter, KeyCode::Tab])
+        .await;
+    d.type_text("events-bucket").await;
+    d.key(KeyCode::Tab).await;
+    d.type_text("us-west-2").await;
+    d.key(KeyCode::Enter).await;
+    d.keys(&[KeyCode::Down, KeyCode::Down]).await;
+    d.key(KeyCode::Tab).await;
+    d.type_text("handmade").await;
+    insta::assert_snapshot!("5_method_existing_role", d.screen());
+    d.key(KeyCode::Enter).await;
+    assert_eq!(d.app.step, Step::Review);
+    assert_eq!(
+        d.app.existing_role.value(),
+        "handmade-role",
+        "picked from the account's roles"
+    );
+    d.key(KeyCode::Enter).await;
+    let Work::Verified(verification) = &d.app.work else {
+        panic!("{:?}", d.app.work)
+    };
+    assert!(verification.report.has_confused_deputy_risk());
+    insta::assert_snapshot!("7_progress_verified", d.screen());
+    assert_eq!(
+        d.roles
+            .get_role("handmade-role")
+            .await
+            .expect("get")
+            .expect("role")
+            .trust_policy,
+        risky,
+        "not yet"
+    );
+
+    d.key(KeyCode::Enter).await;
+    let Work::Verified(after) = &d.app.work else {
+        panic!("{:?}", d.app.work)
+    };
+    assert!(after.is_right(), "{:?}", after.report.lines());
+    d.key(KeyCode::Enter).await;
+    assert_eq!(d.app.step, Step::Done);
+    assert_eq!(
+        d.roles
+            .role_policy_names("handmade-role")
+            .await
+            .expect("names"),
+        ["segment-permissions"]
+    );
+}
+
+#[tokio::test]
+async fn without_credentials_plan_only_ends_with_what_to_hand_an_administrator() {
+    let mut d = Driver::new(Script::success(5.0), false).await;
+    assert!(matches!(d.app.identity, IdentityState::Missing(_)));
+    insta::assert_snapshot!("1_welcome_no_credentials", d.screen());
+    d.to_review().await;
+    assert!(d.app.plan_only);
+    d.key(KeyCode::Enter).await;
+    assert_eq!(d.app.step, Step::Done);
+    assert_eq!(d.stacks.calls(), 0);
+    assert!(d.roles.role_names().is_empty());
+    insta::assert_snapshot!("8_done_plan_only", d.screen());
+}
+
+#[tokio::test]
+async fn presenter_mode_masks_the_external_id_until_revealed() {
+    let mut d = Driver::new(Script::success(5.0), true).await;
+    d.to_review().await;
+    d.key(KeyCode::F(2)).await;
+    let screen = d.screen();
+    assert!(!screen.contains(&FIXED_ID[..12]), "masked:\n{screen}");
+    assert!(screen.contains("Sx8K••••"), "{screen}");
+    insta::assert_snapshot!("6_review_presenter", screen);
+    d.key(KeyCode::F(3)).await;
+    assert!(d.screen().contains(FIXED_ID));
+}
+
+#[tokio::test]
+async fn the_lambda_destination_takes_the_workspace_id_checked_as_typed() {
+    let mut d = Driver::new(Script::success(5.0), true).await;
+    d.keys(&[KeyCode::Enter, KeyCode::Down, KeyCode::Down, KeyCode::Enter])
+        .await;
+    assert_eq!(d.app.step, Step::ExternalId);
+    d.type_text("ws 1").await;
+    d.key(KeyCode::Enter).await;
+    assert_eq!(d.app.step, Step::ExternalId, "a space is refused");
+    insta::assert_snapshot!("3_external_id_workspace_invalid", d.screen());
+    for _ in 0..4 {
+        d.key(KeyCode::Backspace).await;
+    }
+    d.type_text("wXZ2sd8N3mJ").await;
+    d.key(KeyCode::Enter).await;
+    assert_eq!(d.app.step, Step::Permissions);
+}
+
+#[tokio::test]
+async fn a_window_below_80_by_24_asks_for_more_and_q_still_quits() {
+    let mut d = Driver::new(Script::success(5.0), true).await;
+    update(&mut d.app, Msg::Resize(70, 20));
+    insta::assert_snapshot!("too_small", d.screen());
+    d.key(KeyCode::Enter).await;
+    assert_eq!(d.app.step, Step::Welcome, "other keys do nothing");
+    d.key(KeyCode::Char('q')).await;
+    assert!(d.app.quit);
+}
+
+#[tokio::test]
+async fn help_opens_with_question_mark_and_f1() {
+    let mut d = Driver::new(Script::success(5.0), true).await;
+    d.key(KeyCode::Enter).await;
+    d.key(KeyCode::Char('?')).await;
+    assert!(d.app.help_open);
+    insta::assert_snapshot!("help", d.screen());
+    d.key(KeyCode::Esc).await;
+    assert!(!d.app.help_open);
+    assert_eq!(d.app.step, Step::Integration, "Esc closed the help only");
+    d.key(KeyCode::F(1)).await;
+    assert!(d.app.help_open);
+}
+
+#[tokio::test]
+async fn ctrl_c_quits_at_once_when_nothing_runs() {
+    let mut d = Driver::new(Script::success(5.0), true).await;
+    d.key_with(KeyCode::Char('c'), KeyModifiers::CONTROL).await;
+    assert!(d.app.quit);
+    assert!(d.app.farewell.is_none());
+}
+
+#[tokio::test]
+async fn a_copied_secret_is_cleared_when_its_timer_runs_out() {
+    let mut d = Driver::new(Script::success(1.0), true).await;
+    d.to_review().await;
+    d.key(KeyCode::Enter).await;
+    d.key(KeyCode::Char('x')).await;
+    assert!(d.commands.contains(&Cmd::Copy {
+        text: FIXED_ID.into(),
+        secret: true
+    }));
+    assert_eq!(
+        d.clipboard.contents.lock().expect("lock").as_deref(),
+        Some(FIXED_ID)
+    );
+    let commands = update(&mut d.app, Msg::ClipboardTimer(FIXED_ID.into()));
+    d.run(commands).await;
+    assert_eq!(d.clipboard.contents.lock().expect("lock").as_deref(), None);
+    assert!(
+        d.app
+            .clipboard_note
+            .as_deref()
+            .is_some_and(|n| n.contains("cleared"))
+    );
+    // Something else copied since is left alone.
+    d.key(KeyCode::Char('c')).await;
+    let commands = update(&mut d.app, Msg::ClipboardTimer(FIXED_ID.into()));
+    d.run(commands).await;
+    assert!(d.clipboard.contents.lock().expect("lock").is_some());
+}
