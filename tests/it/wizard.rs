@@ -139,7 +139,7 @@ impl Driver {
     }
 
     /// Through the first five steps: a destination function writing to S3, by CloudFormation.
-    async fn to_review(&mut self) {
+    async fn walk_to_review(&mut self) {
         self.keys(&[KeyCode::Enter, KeyCode::Enter, KeyCode::Enter, KeyCode::Tab])
             .await;
         self.type_text("events-bucket").await;
@@ -259,7 +259,7 @@ async fn success_through_cloudformation_to_done() {
 #[tokio::test(start_paused = true)]
 async fn the_progress_screen_while_the_stack_is_being_created() {
     let mut d = Driver::new(Script::success(20.0), true).await;
-    d.to_review().await;
+    d.walk_to_review().await;
     // Start the work, but stop the executor half-way: feed the first messages only.
     let commands = update(&mut d.app, Msg::Key(KeyEvent::from(KeyCode::Enter)));
     assert_eq!(d.app.step, Step::Progress);
@@ -304,7 +304,7 @@ async fn the_progress_screen_while_the_stack_is_being_created() {
 #[tokio::test(start_paused = true)]
 async fn a_rollback_shows_the_reasons_and_delete_and_retry_succeeds() {
     let mut d = Driver::new(Script::rollback(10.0), true).await;
-    d.to_review().await;
+    d.walk_to_review().await;
     d.key(KeyCode::Enter).await;
     assert_eq!(d.app.step, Step::Progress);
     let Work::Failed(failure) = &d.app.work else {
@@ -327,7 +327,7 @@ async fn a_rollback_shows_the_reasons_and_delete_and_retry_succeeds() {
 #[tokio::test(start_paused = true)]
 async fn esc_goes_back_to_edit_after_a_failure() {
     let mut d = Driver::new(Script::rollback(10.0), true).await;
-    d.to_review().await;
+    d.walk_to_review().await;
     d.key(KeyCode::Enter).await;
     d.key(KeyCode::Esc).await;
     assert_eq!(d.app.step, Step::Review);
@@ -406,7 +406,7 @@ async fn without_credentials_plan_only_ends_with_what_to_hand_an_administrator()
     let mut d = Driver::new(Script::success(5.0), false).await;
     assert!(matches!(d.app.identity, IdentityState::Missing(_)));
     insta::assert_snapshot!("1_welcome_no_credentials", d.screen());
-    d.to_review().await;
+    d.walk_to_review().await;
     assert!(d.app.plan_only);
     d.key(KeyCode::Enter).await;
     assert_eq!(d.app.step, Step::Done);
@@ -418,7 +418,7 @@ async fn without_credentials_plan_only_ends_with_what_to_hand_an_administrator()
 #[tokio::test]
 async fn presenter_mode_masks_the_external_id_until_revealed() {
     let mut d = Driver::new(Script::success(5.0), true).await;
-    d.to_review().await;
+    d.walk_to_review().await;
     d.key(KeyCode::F(2)).await;
     let screen = d.screen();
     assert!(!screen.contains(&FIXED_ID[..12]), "masked:\n{screen}");
@@ -482,7 +482,7 @@ async fn ctrl_c_quits_at_once_when_nothing_runs() {
 #[tokio::test]
 async fn a_copied_secret_is_cleared_when_its_timer_runs_out() {
     let mut d = Driver::new(Script::success(1.0), true).await;
-    d.to_review().await;
+    d.walk_to_review().await;
     d.key(KeyCode::Enter).await;
     d.key(KeyCode::Char('x')).await;
     assert!(d.commands.contains(&Cmd::Copy {
