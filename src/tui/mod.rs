@@ -76,6 +76,8 @@ async fn event_loop<I: Identity + 'static, S: Stacks + 'static, R: Roles + 'stat
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     let mut terminate = signal(tokio::signal::unix::SignalKind::terminate())?;
     let mut hangup = signal(tokio::signal::unix::SignalKind::hangup())?;
+    // In raw mode Ctrl-C arrives as a key; a SIGINT from elsewhere is a request to leave too.
+    let mut interrupt = signal(tokio::signal::unix::SignalKind::interrupt())?;
 
     let start = app.start();
     run_commands(start, &mut app, &executor, &clipboard, &options, &tx);
@@ -97,6 +99,7 @@ async fn event_loop<I: Identity + 'static, S: Stacks + 'static, R: Roles + 'stat
             _ = ticker.tick(), if app.is_working() => Msg::Tick,
             _ = terminate.recv() => Msg::Terminate,
             _ = hangup.recv() => Msg::Terminate,
+            _ = interrupt.recv() => Msg::Terminate,
         };
         let commands = update(&mut app, msg);
         dirty = true;

@@ -1,0 +1,212 @@
+//! The real binary in a pseudo-terminal at 80×24 against moto: keys sent as a person would,
+//! through to Done; the OSC 52 sequence the terminal received decodes to the role ARN that
+//! exists in moto; quitting restores the terminal.
+
+use crate::moto::moto;
+use crate::support::{temp_dir, unique};
+use base64::Engine;
+use expectrl::{Expect, Session};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+/// What the terminal shows, as a terminal emulator (vt100) sees the bytes the binary wrote:
+/// ratatui redraws only the cells that changed, so text is looked for on the screen, not in the
+/// stream. Raw bytes are kept too, for escape sequences (OSC 52, leaving the alternate screen).
+struct Terminal {
+    session: expectrl::session::OsSession,
+    screen: vt100::Parser,
+    raw: Vec<u8>,
+}
+
+impl Terminal {
+    fn spawn(command: Command) -> Terminal {
+        let mut session = Session::spawn(command).expect("spawned in a pty");
+        session
+            .get_process_mut()
+            .set_window_size(80, 24)
+            .expect("80x24");
+        Terminal {
+            session,
+            screen: vt100::Parser::new(24, 80, 0),
+            raw: Vec::new(),
+        }
+    }
+
+    /// Reads what is there; false when nothing was.
+    fn read(&mut self) -> bool {
+        let mut buffer = [0u8; 8192];
+        match self.session.try_read(&mut buffer) {
+            Ok(n) if n > 0 => {
+                self.screen.process(&buffer[..n]);
+                self.raw.extend_from_slice(&buffer[..n]);
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// Polls until `done` holds, with a deadline.
+    fn until(&mut self, what: &str, done: impl Fn(&Terminal) -> bool) {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while !done(self) {
+            assert!(
+                Instant::now() < deadline,
+                "waited 30 s for {what}; the screen shows:\n{}",
+                self.screen.screen().contents()
+            );
+            if !self.read() {
+                std::thread::sleep(Duration::from_millis(20));
+            }
+        }
+    }
+
+    fn wait(&mut self, text: &str) {
+        self.until(text, |t| t.screen.screen().contents().contains(text));
+    }
+
+    fn wait_raw(&mut self, bytes: &[u8]) -> usize {
+        self.until(&format!("{bytes:?}"), |t| {
+            t.raw.windows(bytes.len()).any(|w| w == bytes)
+        });
+        self.raw
+            .windows(bytes.len())
+            .position(|w| w == bytes)
+            .unwrap_or(0)
+    }
+
+    fn send(&mut self, keys: &str) {
+        self.session.send(keys).expect("keys sent");
+    }
+}
+
+#[test]
+fn the_wizard_in_a_terminal_through_to_done_against_moto() {
+    let home = temp_dir("e2e-home");
+    let state = temp_dir("e2e-state");
+    let stack = format!("e{}", unique("wizard").replace('_', "-"));
+    let mut command = Command::new(env!("CARGO_BIN_EXE_segment-aws-setup"));
+    command
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("HOME", &home)
+        .env("TERM", "xterm-256color")
+        .env("AWS_ENDPOINT_URL", &moto().endpoint)
+        .env("AWS_ACCESS_KEY_ID", "testing")
+        .env("AWS_SECRET_ACCESS_KEY", "testing")
+        .env("AWS_REGION", "us-east-1")
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env("SEGMENT_AWS_SETUP_STATE_DIR", &state);
+    let mut terminal = Terminal::spawn(command);
+    terminal.wait("Step 1 of 8");
+    terminal.wait("AWS account  123456789012");
+    terminal.send("\r");
+    terminal.wait("Step 2 of 8");
+    terminal.send("\r");
+    terminal.wait("Step 3 of 8");
+    terminal.send("\r");
+    terminal.wait("Step 4 of 8");
+    terminal.send("\tevents-bucket\tus-west-2");
+    terminal.wait("arn:aws:s3:::events-bucket/*");
+    terminal.send("\r");
+    terminal.wait("Step 5 of 8");
+    // The generated stack name is replaced by one this test can find: Tab, Ctrl-U, type.
+    terminal.send("\t\x15");
+    terminal.send(&stack);
+    terminal.wait(&stack);
+    terminal.send("\r");
+    terminal.wait("Step 6 of 8");
+    terminal.send("\r");
+    terminal.wait("Step 8 of 8");
+
+    terminal.send("c");
+    terminal.wait("Sent to your terminal's clipboard");
+    let start = terminal.wait_raw(b"\x1b]52;c;");
+    let encoded: Vec<u8> = terminal.raw[start + 7..]
+        .iter()
+        .copied()
+        .take_while(|b| b.is_ascii_alphanumeric() || b"+/=".contains(b))
+        .collect();
+    let decoded = base64::engine::general_purpose::STANDARD
+        .decode(&encoded)
+        .expect("base64");
+    let role_arn = String::from_utf8(decoded).expect("UTF-8");
+    assert!(
+        role_arn.starts_with(&format!(
+            "arn:aws:iam::123456789012:role/{stack}-FunctionRole-"
+        )),
+        "{role_arn}"
+    );
+    assert!(
+        terminal
+            .screen
+            .screen()
+            .contents()
+            .contains(&role_arn[..60]),
+        "the value is on screen too"
+    );
+
+    let role_name = role_arn.rsplit('/').next().expect("name").to_string();
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    let role = runtime.block_on(async {
+        let iam = aws_sdk_iam::Client::new(&moto().sdk_config().await);
+        iam.get_role().role_name(&role_name).send().await
+    });
+    assert_eq!(
+        role.expect("the role exists in moto")
+            .role()
+            .map(|r| r.arn()),
+        Some(role_arn.as_str())
+    );
+
+    terminal.send("q");
+    terminal.wait_raw(b"\x1b[?1049l");
+    let status = terminal.session.get_process_mut().wait().expect("exited");
+    assert!(
+        matches!(status, expectrl::process::unix::WaitStatus::Exited(_, 0)),
+        "{status:?}"
+    );
+    assert!(
+        std::fs::read_dir(&state).map(|d| d.count()).unwrap_or(0) == 0,
+        "a finished setup is forgotten"
+    );
+    let _ = std::fs::remove_dir_all(&home);
+    let _ = std::fs::remove_dir_all(&state);
+}
+
+#[test]
+fn sigterm_restores_the_terminal() {
+    signal_restores_the_terminal("-TERM");
+}
+
+#[test]
+fn sigint_restores_the_terminal() {
+    signal_restores_the_terminal("-INT");
+}
+
+fn signal_restores_the_terminal(signal: &str) {
+    let home = temp_dir("e2e-term");
+    let mut command = Command::new(env!("CARGO_BIN_EXE_segment-aws-setup"));
+    command
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("HOME", &home)
+        .env("TERM", "xterm-256color")
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env("AWS_REGION", "us-east-1")
+        .env("AWS_ENDPOINT_URL", "http://127.0.0.1:9");
+    let mut terminal = Terminal::spawn(command);
+    terminal.wait("Step 1 of 8");
+    let pid = terminal.session.get_process_mut().pid();
+    let killed = Command::new("kill")
+        .args([signal, &pid.to_string()])
+        .status()
+        .expect("kill");
+    assert!(killed.success());
+    terminal.wait_raw(b"\x1b[?1049l");
+    let status = terminal.session.get_process_mut().wait().expect("exited");
+    assert!(
+        matches!(status, expectrl::process::unix::WaitStatus::Exited(_, 0)),
+        "{status:?}"
+    );
+    let _ = std::fs::remove_dir_all(&home);
+}
