@@ -143,6 +143,8 @@ pub struct App {
     pub welcome_focus: usize,
     pub plan_only: bool,
     pub resume: Option<SavedSetup>,
+    /// The saved setup being resumed: its settings stand in for the inputs it doesn't record.
+    pub resumed: Option<SavedSetup>,
 
     pub integration: usize,
 
@@ -271,6 +273,7 @@ impl App {
             welcome_focus: 0,
             plan_only: false,
             resume: None,
+            resumed: None,
             integration: 0,
             external_id: Input::default(),
             editing_external_id: false,
@@ -420,8 +423,15 @@ impl App {
         }
     }
 
-    pub fn settings(&self, plan: &Plan) -> Vec<Setting> {
-        plan.settings(self.role_arn.as_deref())
+    /// The settings to paste into Segment: from the inputs, or from the resumed setup.
+    pub fn settings(&self) -> Option<Vec<Setting>> {
+        match (self.plan(), &self.resumed) {
+            (Ok(plan), _) => Some(plan.settings(self.role_arn.as_deref())),
+            (Err(_), Some(saved)) => {
+                Some(saved.settings_with(self.role_arn.as_deref().unwrap_or_default()))
+            }
+            (Err(_), None) => None,
+        }
     }
 
     pub fn caller(&self) -> Option<&Caller> {

@@ -9,6 +9,14 @@ use expectrl::{Expect, Session};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
+/// The binary under test: `$SEGMENT_AWS_SETUP_E2E_BINARY` (CI sets it to the release build),
+/// else the one cargo built for these tests.
+fn binary() -> std::path::PathBuf {
+    std::env::var_os("SEGMENT_AWS_SETUP_E2E_BINARY")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| std::path::PathBuf::from(env!("CARGO_BIN_EXE_segment-aws-setup")))
+}
+
 /// What the terminal shows, as a terminal emulator (vt100) sees the bytes the binary wrote:
 /// ratatui redraws only the cells that changed, so text is looked for on the screen, not in the
 /// stream. Raw bytes are kept too, for escape sequences (OSC 52, leaving the alternate screen).
@@ -84,7 +92,7 @@ fn the_wizard_in_a_terminal_through_to_done_against_moto() {
     let home = temp_dir("e2e-home");
     let state = temp_dir("e2e-state");
     let stack = format!("e{}", unique("wizard").replace('_', "-"));
-    let mut command = Command::new(env!("CARGO_BIN_EXE_segment-aws-setup"));
+    let mut command = Command::new(binary());
     command
         .env_clear()
         .env("PATH", std::env::var_os("PATH").unwrap_or_default())
@@ -185,7 +193,7 @@ fn sigint_restores_the_terminal() {
 
 fn signal_restores_the_terminal(signal: &str) {
     let home = temp_dir("e2e-term");
-    let mut command = Command::new(env!("CARGO_BIN_EXE_segment-aws-setup"));
+    let mut command = Command::new(binary());
     command
         .env_clear()
         .env("PATH", std::env::var_os("PATH").unwrap_or_default())

@@ -508,3 +508,49 @@ async fn a_copied_secret_is_cleared_when_its_timer_runs_out() {
     d.run(commands).await;
     assert!(d.clipboard.contents.lock().expect("lock").is_some());
 }
+
+#[tokio::test(start_paused = true)]
+async fn an_unfinished_setup_is_offered_and_resumed_by_reattaching_to_its_stack() {
+    let mut d = Driver::new(Script::success(20.0), true).await;
+    let plan = segment_aws_setup::Plan::build(
+        segment_aws_setup::Catalog::builtin(),
+        &segment_aws_setup::plan::PlanRequest {
+            integration: "destination-function".into(),
+            external_ids: vec![FIXED_ID.into()],
+            bucket: Some("events-bucket".into()),
+            bucket_region: Some("us-west-2".into()),
+            stack_name: Some(FIXED_STACK.into()),
+            ..Default::default()
+        },
+    )
+    .expect("plan");
+    // An earlier run created the stack and then its SSH session closed.
+    d.stacks
+        .create_stack(&segment_aws_setup::engine::stack_request(&plan))
+        .await
+        .expect("created");
+    let saved = segment_aws_setup::state::SavedSetup::new(
+        &plan,
+        segment_aws_setup::state::Method::Cloudformation,
+        FAKE_ACCOUNT,
+        Some("us-east-1"),
+        None,
+    );
+    d.app.resume = Some(saved);
+    insta::assert_snapshot!("1_welcome_resume", d.screen());
+    d.key(KeyCode::Char('r')).await;
+    assert!(d.commands.contains(&Cmd::Watch(FIXED_STACK.into())));
+    assert_eq!(d.app.step, Step::Done, "{:?}", d.app.work);
+    assert!(
+        d.app
+            .role_arn
+            .as_deref()
+            .is_some_and(|a| a.contains("FunctionRole"))
+    );
+    assert_eq!(
+        d.app.external_id.value(),
+        FIXED_ID,
+        "the saved external ID is the one shown"
+    );
+    insta::assert_snapshot!("8_done_resumed", d.screen());
+}

@@ -49,31 +49,33 @@ fn next_steps(app: &App) -> Vec<&'static str> {
 
 pub fn view(app: &App, frame: &mut Frame, area: Rect) {
     let mut lines = Vec::new();
-    let Ok(plan) = app.plan() else {
+    let Some(settings) = app.settings() else {
         frame.render_widget(
             paragraph(vec![Line::from(
-                "The plan is no longer valid: go back with Esc.",
+                "The inputs are no longer valid: go back with Esc.",
             )]),
             area,
         );
         return;
     };
     if app.plan_only {
-        lines.push(Line::styled(
-            "Plan only: nothing was changed. Hand this to an administrator:",
-            bold(),
-        ));
-        lines.push(Line::from(
-            "they can run these AWS CLI commands (or deploy the CloudFormation template",
-        ));
-        lines.push(Line::from(format!(
-            "assets/templates/{}), then paste the settings below into Segment.",
-            plan.template_name
-        )));
-        for command in plan.cli_commands() {
-            lines.push(Line::from(mask(app, &command)));
+        if let Ok(plan) = app.plan() {
+            lines.push(Line::styled(
+                "Plan only: nothing was changed. Hand this to an administrator:",
+                bold(),
+            ));
+            lines.push(Line::from(
+                "they can run these AWS CLI commands (or deploy the CloudFormation template",
+            ));
+            lines.push(Line::from(format!(
+                "assets/templates/{}), then paste the settings below into Segment.",
+                plan.template_name
+            )));
+            for command in plan.cli_commands() {
+                lines.push(Line::from(mask(app, &command)));
+            }
+            lines.push(Line::from(""));
         }
-        lines.push(Line::from(""));
     } else if app.role_arn.is_some() {
         lines.push(Line::styled(
             "✓ The role is ready. Paste these settings into Segment:",
@@ -81,7 +83,7 @@ pub fn view(app: &App, frame: &mut Frame, area: Rect) {
         ));
     }
     // Label on one line, value under it: role ARNs are long, and each value stays whole.
-    for setting in app.settings(&plan) {
+    for setting in settings {
         let value = setting
             .value
             .clone()
@@ -113,9 +115,17 @@ pub fn view(app: &App, frame: &mut Frame, area: Rect) {
 }
 
 pub fn on_key(app: &mut App, key: KeyEvent) -> Vec<Cmd> {
-    let Ok(plan) = app.plan() else {
+    let Some(settings) = app.settings() else {
         return Vec::new();
     };
+    let external_id = app
+        .external_id
+        .value()
+        .split(',')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_string();
     match key.code {
         KeyCode::Char('c') if !app.plan_only => app
             .role_arn
@@ -128,16 +138,31 @@ pub fn on_key(app: &mut App, key: KeyEvent) -> Vec<Cmd> {
             })
             .unwrap_or_default(),
         KeyCode::Char('x') => vec![Cmd::Copy {
-            text: plan.external_id().to_string(),
+            text: external_id,
             secret: !app.uses_workspace_id(),
         }],
-        KeyCode::Char('a') if app.plan_only => vec![Cmd::Copy {
-            text: plan.cli_commands().join("\n"),
-            secret: true,
-        }],
-        KeyCode::Char('a') => {
-            let json = serde_json::to_string_pretty(&plan.settings_json(app.role_arn.as_deref()))
+        KeyCode::Char('a') if app.plan_only => {
+            let commands = app
+                .plan()
+                .map(|plan| plan.cli_commands().join("\n"))
                 .unwrap_or_default();
+            vec![Cmd::Copy {
+                text: commands,
+                secret: true,
+            }]
+        }
+        KeyCode::Char('a') => {
+            let object: serde_json::Map<String, serde_json::Value> = settings
+                .into_iter()
+                .map(|s| {
+                    (
+                        s.key,
+                        s.value
+                            .map_or(serde_json::Value::Null, serde_json::Value::String),
+                    )
+                })
+                .collect();
+            let json = serde_json::to_string_pretty(&object).unwrap_or_default();
             vec![Cmd::Copy {
                 text: json,
                 secret: true,

@@ -145,6 +145,7 @@ fn resume(app: &mut App) -> Vec<Cmd> {
     let Some(saved) = app.resume.take() else {
         return Vec::new();
     };
+    app.resumed = Some(saved.clone());
     if let Some(index) = crate::Catalog::builtin()
         .integrations()
         .iter()
