@@ -65,6 +65,16 @@ pub struct WizardArgs {
     /// AWS region to start with (switchable on the first screen)
     #[arg(long, value_name = "REGION")]
     pub region: Option<String>,
+
+    /// Plain mode: the same steps as numbered questions, one line at a time, for screen readers
+    /// and scripts (automatic when stdin or stdout is not a terminal)
+    #[arg(long, env = "SEGMENT_AWS_SETUP_PLAIN")]
+    pub plain: bool,
+
+    /// Demo: a built-in simulated AWS account (000000000000); no credentials, nothing leaves the
+    /// machine. Name a stack with "rollback" in it to watch a rollback
+    #[arg(long)]
+    pub demo: bool,
 }
 
 #[derive(Subcommand, Debug)]
@@ -365,38 +375,42 @@ pub async fn run(cli: Cli) -> Result<String, Failure> {
     }
 }
 
-/// The wizard on the SDK, with the system clipboard.
+/// No command: the wizard on a terminal, else (or with --plain) the plain mode; on the SDK, or on
+/// the demo account with --demo.
 async fn wizard(args: &WizardArgs) -> Result<String, Failure> {
-    if !(std::io::stdin().is_terminal() && std::io::stdout().is_terminal()) {
-        return Err(Failure {
-            code: exit::BAD_INPUT,
-            message:
-                "the wizard needs a terminal; use a command instead (segment-aws-setup --help)"
-                    .into(),
-        });
-    }
     if let Some(region) = &args.region {
         validate::region(region).map_err(InputError::at("--region"))?;
     }
-    let store = StateStore::default_location();
+    if args.demo {
+        // The demo saves nothing: no state file, nothing to resume.
+        faces(crate::aws::fake::demo_connect(), None, args).await
+    } else {
+        faces(sdk::connect(), StateStore::default_location(), args).await
+    }
+}
+
+async fn faces<
+    I: crate::aws::Identity + 'static,
+    S: crate::aws::Stacks + 'static,
+    R: crate::aws::Roles + 'static,
+>(
+    connect: crate::aws::Connect<I, S, R>,
+    store: Option<StateStore>,
+    args: &WizardArgs,
+) -> Result<String, Failure> {
     let resume = store.as_ref().and_then(|s| s.load_all().into_iter().next());
-    let connect: crate::tui::executor::Connect<Sdk, Sdk, Sdk> = std::sync::Arc::new(
-        |profile, region| {
-            Box::pin(async move {
-                let config = sdk::load_config(profile.as_deref(), region.as_deref()).await;
-                let region = config.region().map(|r| r.to_string()).ok_or_else(|| {
-                "no AWS region: type one in the Region field, set AWS_REGION, or set one in your profile".to_string()
-            })?;
-                let sdk = std::sync::Arc::new(Sdk::new(&config));
-                Ok(crate::tui::executor::Connection {
-                    identity: sdk.clone(),
-                    stacks: sdk.clone(),
-                    roles: sdk,
-                    region,
-                })
-            })
-        },
-    );
+    let terminal = std::io::stdin().is_terminal() && std::io::stdout().is_terminal();
+    if args.plain || !terminal {
+        let options = crate::plain::Options {
+            profile: args.profile.clone(),
+            region: args.region.clone(),
+            demo: args.demo,
+            resume,
+        };
+        let input = Box::new(std::io::BufReader::new(std::io::stdin()));
+        crate::plain::run(connect, store, options, input, Box::new(std::io::stdout())).await?;
+        return Ok(String::new());
+    }
     let executor = crate::tui::executor::Executor::new(connect, store);
     let options = crate::tui::Options {
         presenter: args.presenter,
@@ -404,7 +418,7 @@ async fn wizard(args: &WizardArgs) -> Result<String, Failure> {
             .then(|| Duration::from_secs(args.clipboard_clear)),
         profile: args.profile.clone(),
         region: args.region.clone(),
-        demo: false,
+        demo: args.demo,
         resume,
     };
     let clipboard = std::sync::Arc::new(crate::tui::clipboard::SystemClipboard::from_environment());

@@ -13,7 +13,7 @@ fn main() -> ExitCode {
     {
         Ok(runtime) => runtime,
         Err(error) => {
-            eprintln!("error: can't start: {error}");
+            let _ = writeln!(std::io::stderr(), "error: can't start: {error}");
             return ExitCode::FAILURE;
         }
     };
@@ -27,7 +27,8 @@ fn main() -> ExitCode {
             ExitCode::from(cli::exit::DONE)
         }
         Err(failure) => {
-            eprintln!("error: {}", failure.message);
+            // As for stdout: a closed stderr is no reason to panic.
+            let _ = writeln!(std::io::stderr(), "error: {}", failure.message);
             ExitCode::from(failure.code)
         }
     }

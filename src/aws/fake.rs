@@ -185,6 +185,8 @@ struct FakeStack {
 /// Stacks that follow a script in time. A window of lost network can be set.
 pub struct ScriptedStacks {
     script_for_new: Mutex<Script>,
+    /// Scripts for stacks whose name contains a pattern, before `script_for_new`.
+    scripts_by_name: Mutex<Vec<(String, Script)>>,
     stacks: Mutex<BTreeMap<String, FakeStack>>,
     outage: Mutex<Option<(Instant, Instant)>>,
     calls: AtomicU64,
@@ -198,6 +200,7 @@ impl ScriptedStacks {
     pub fn new(script_for_new_stacks: Script) -> Self {
         ScriptedStacks {
             script_for_new: Mutex::new(script_for_new_stacks),
+            scripts_by_name: Mutex::new(Vec::new()),
             stacks: Mutex::new(BTreeMap::new()),
             outage: Mutex::new(None),
             calls: AtomicU64::new(0),
@@ -208,6 +211,11 @@ impl ScriptedStacks {
     /// The script the next CreateStack follows.
     pub fn set_script(&self, script: Script) {
         *lock(&self.script_for_new) = script;
+    }
+
+    /// A stack whose name contains `pattern` follows `script` instead.
+    pub fn script_when_named(&self, pattern: &str, script: Script) {
+        lock(&self.scripts_by_name).push((pattern.to_string(), script));
     }
 
     /// Every call fails as a lost connection from `from` for `lasting`.
@@ -376,7 +384,11 @@ impl Stacks for ScriptedStacks {
             })
             .unwrap_or_else(|| "Policy".into());
         // The script's resource names follow the template being deployed.
-        let mut script = lock(&self.script_for_new).clone();
+        let by_name = lock(&self.scripts_by_name)
+            .iter()
+            .find(|(pattern, _)| request.name.contains(pattern.as_str()))
+            .map(|(_, script)| script.clone());
+        let mut script = by_name.unwrap_or_else(|| lock(&self.script_for_new).clone());
         let fill = |text: &str| {
             text.replace(ROLE, &role_logical_id)
                 .replace(POLICY, &policy_logical_id)
@@ -470,6 +482,23 @@ pub struct MemoryRoles {
 }
 
 impl MemoryRoles {
+    /// Adds a role as if it had been made earlier (by hand, or by another tool).
+    pub fn insert(&self, name: &str, trust_policy: Value, tags: Vec<(String, String)>) {
+        let info = RoleInfo {
+            name: name.to_string(),
+            arn: format!("arn:aws:iam::{FAKE_ACCOUNT}:role/{name}"),
+            trust_policy,
+            tags,
+        };
+        lock(&self.roles).insert(
+            name.to_string(),
+            FakeRole {
+                info: Some(info),
+                policies: BTreeMap::new(),
+            },
+        );
+    }
+
     /// Every later call of `action` (such as `iam:PutRolePolicy`) is refused with AccessDenied.
     pub fn refuse(&self, action: &str) {
         lock(&self.refused).push(action.to_string());
@@ -619,4 +648,42 @@ impl Roles for MemoryRoles {
             .map(|i| (i.name.clone(), i.arn.clone()))
             .collect())
     }
+}
+
+/// The demo account: plainly fake (account 000000000000, nothing leaves the machine). A stack
+/// takes about 20 s with its resources appearing one by one; a stack whose name contains
+/// "rollback" fails and rolls back with its reasons; two roles are there to verify, one of them
+/// trusting Segment with no external ID (the confused-deputy risk).
+pub fn demo_connect() -> super::Connect<FakeIdentity, ScriptedStacks, MemoryRoles> {
+    let stacks = std::sync::Arc::new(ScriptedStacks::new(Script::success(20.0)));
+    stacks.script_when_named("rollback", Script::rollback(12.0));
+    let roles = std::sync::Arc::new(MemoryRoles::default());
+    let segment = |principal: &str| {
+        serde_json::json!({"Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Principal": {"AWS": principal}, "Action": "sts:AssumeRole"}
+        ]})
+    };
+    roles.insert(
+        "legacy-segment-role",
+        segment("arn:aws:iam::458175278816:root"),
+        Vec::new(),
+    );
+    roles.insert(
+        "lambda-execution-role",
+        serde_json::json!({"Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}
+        ]}),
+        Vec::new(),
+    );
+    std::sync::Arc::new(move |_profile, _region| {
+        let (stacks, roles) = (stacks.clone(), roles.clone());
+        Box::pin(async move {
+            Ok(super::Connection {
+                identity: std::sync::Arc::new(FakeIdentity),
+                stacks,
+                roles,
+                region: "us-east-1".into(),
+            })
+        })
+    })
 }

@@ -7,6 +7,33 @@ pub mod sdk;
 
 use serde_json::Value;
 use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+
+/// An AWS account to work in: the three traits, and the region in use.
+pub struct Connection<I, S, R> {
+    pub identity: Arc<I>,
+    pub stacks: Arc<S>,
+    pub roles: Arc<R>,
+    pub region: String,
+}
+
+impl<I, S, R> Clone for Connection<I, S, R> {
+    fn clone(&self) -> Self {
+        Connection {
+            identity: self.identity.clone(),
+            stacks: self.stacks.clone(),
+            roles: self.roles.clone(),
+            region: self.region.clone(),
+        }
+    }
+}
+
+pub type Connecting<I, S, R> =
+    Pin<Box<dyn Future<Output = Result<Connection<I, S, R>, String>> + Send>>;
+/// Makes a connection for a profile and region: the SDK's credential chain, or a fake account.
+pub type Connect<I, S, R> =
+    Arc<dyn Fn(Option<String>, Option<String>) -> Connecting<I, S, R> + Send + Sync>;
 
 /// Who the credentials belong to: the account every change lands in.
 #[derive(Debug, Clone, PartialEq, Eq)]

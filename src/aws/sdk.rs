@@ -36,6 +36,25 @@ pub async fn load_config(profile: Option<&str>, region: Option<&str>) -> SdkConf
     loader.load().await
 }
 
+/// Connects through the standard credential chain, with a profile and region when given.
+pub fn connect() -> super::Connect<Sdk, Sdk, Sdk> {
+    std::sync::Arc::new(|profile, region| {
+        Box::pin(async move {
+            let config = load_config(profile.as_deref(), region.as_deref()).await;
+            let region = config.region().map(|r| r.to_string()).ok_or_else(|| {
+                "no AWS region: give one (the Region field, --region, AWS_REGION) or set one in your profile".to_string()
+            })?;
+            let sdk = std::sync::Arc::new(Sdk::new(&config));
+            Ok(super::Connection {
+                identity: sdk.clone(),
+                stacks: sdk.clone(),
+                roles: sdk,
+                region,
+            })
+        })
+    })
+}
+
 pub struct Sdk {
     sts: aws_sdk_sts::Client,
     cloudformation: aws_sdk_cloudformation::Client,

@@ -6,35 +6,10 @@ use crate::aws::{Identity, Roles, Stacks};
 use crate::engine::{self, EngineError, Progress, WatchOptions};
 use crate::state::{SavedSetup, StateStore};
 use crate::template::ROLE_ARN_OUTPUT;
-use std::future::Future;
-use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 use tokio::sync::mpsc::UnboundedSender;
 
-/// An AWS account to work in: the three traits, and the region in use.
-pub struct Connection<I, S, R> {
-    pub identity: Arc<I>,
-    pub stacks: Arc<S>,
-    pub roles: Arc<R>,
-    pub region: String,
-}
-
-impl<I, S, R> Clone for Connection<I, S, R> {
-    fn clone(&self) -> Self {
-        Connection {
-            identity: self.identity.clone(),
-            stacks: self.stacks.clone(),
-            roles: self.roles.clone(),
-            region: self.region.clone(),
-        }
-    }
-}
-
-pub type Connecting<I, S, R> =
-    Pin<Box<dyn Future<Output = Result<Connection<I, S, R>, String>> + Send>>;
-/// Makes a connection for a profile and region (the SDK's chain, or a fake account).
-pub type Connect<I, S, R> =
-    Arc<dyn Fn(Option<String>, Option<String>) -> Connecting<I, S, R> + Send + Sync>;
+pub use crate::aws::{Connect, Connecting, Connection};
 
 pub struct Executor<I, S, R> {
     connect: Connect<I, S, R>,

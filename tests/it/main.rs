@@ -6,6 +6,7 @@ mod e2e;
 mod engine_fake;
 mod faults;
 mod moto;
+mod plain;
 mod properties;
 mod support;
 mod templates;

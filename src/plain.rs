@@ -1,0 +1,855 @@
+//! The plain face: the wizard's eight steps as numbered questions and answers, one line at a
+//! time. No alternate screen, no box drawing, no cursor movement, no spinner, no escape sequence
+//! at all: a screen reader reads it, and a script can drive it with a here-document. Defaults are
+//! in brackets and taken with Enter; a wrong answer is explained and asked again.
+//!
+//! It uses the same plan, validators and engine as the wizard and the commands.
+
+use crate::aws::{Connect, Connection, Identity, Roles, Stacks};
+use crate::catalog::{ExternalIdSource, Input as PresetInput, Integration};
+use crate::cli::{Failure, exit};
+use crate::engine::{self, EngineError, Progress, WatchOptions};
+use crate::plan::{Plan, PlanRequest, PolicyFile, Setting};
+use crate::state::{Method, SavedSetup, StateStore};
+use crate::{Catalog, external_id, policy, validate};
+use std::io::{BufRead, Write};
+use std::sync::{Arc, Mutex};
+
+pub struct Options {
+    pub profile: Option<String>,
+    pub region: Option<String>,
+    pub demo: bool,
+    pub resume: Option<SavedSetup>,
+}
+
+type Output = Arc<Mutex<Box<dyn Write + Send>>>;
+
+struct Plain<I, S, R> {
+    input: Box<dyn BufRead + Send>,
+    /// Input from a pipe or file: echo each answer so the transcript reads as questions and answers.
+    echo: bool,
+    output: Output,
+    demo: bool,
+    connection: Option<Connection<I, S, R>>,
+    caller: Option<crate::aws::Caller>,
+    store: Option<StateStore>,
+}
+
+fn write_line(output: &Output, text: &str) {
+    if let Ok(mut out) = output.lock() {
+        let _ = writeln!(out, "{text}");
+        let _ = out.flush();
+    }
+}
+
+/// Runs the eight steps; returns what to print at the end (nothing: the transcript is the output).
+pub async fn run<I: Identity + 'static, S: Stacks + 'static, R: Roles + 'static>(
+    connect: Connect<I, S, R>,
+    store: Option<StateStore>,
+    options: Options,
+    input: Box<dyn BufRead + Send>,
+    output: Box<dyn Write + Send>,
+) -> Result<(), Failure> {
+    use std::io::IsTerminal;
+    let mut plain: Plain<I, S, R> = Plain {
+        input,
+        echo: !std::io::stdin().is_terminal(),
+        output: Arc::new(Mutex::new(output)),
+        demo: options.demo,
+        connection: None,
+        caller: None,
+        store,
+    };
+    plain.steps(connect, &options).await
+}
+
+impl<I: Identity + 'static, S: Stacks + 'static, R: Roles + 'static> Plain<I, S, R> {
+    fn say(&self, text: &str) {
+        write_line(&self.output, text);
+    }
+
+    fn step(&self, number: usize, title: &str) {
+        let demo = if self.demo {
+            " DEMO (simulated account, nothing leaves this machine)"
+        } else {
+            ""
+        };
+        self.say("");
+        self.say(&format!("[{number}/8] {title}{demo}"));
+    }
+
+    /// Asks until the answer passes `check`; Enter takes the default.
+    fn ask<T>(
+        &mut self,
+        question: &str,
+        default: Option<&str>,
+        check: impl Fn(&str) -> Result<T, String>,
+    ) -> Result<T, Failure> {
+        loop {
+            let prompt = match default {
+                Some(default) if !default.is_empty() => format!("{question} [{default}] "),
+                _ => format!("{question} "),
+            };
+            if let Ok(mut out) = self.output.lock() {
+                let _ = write!(out, "{prompt}");
+                let _ = out.flush();
+            }
+            let mut line = String::new();
+            let read = self.input.read_line(&mut line).map_err(|e| Failure {
+                code: exit::BAD_INPUT,
+                message: e.to_string(),
+            })?;
+            if read == 0 {
+                self.say("");
+                return Err(Failure {
+                    code: exit::BAD_INPUT,
+                    message: format!(
+                        "no answer to \"{question}\" (the input ended); nothing more was changed"
+                    ),
+                });
+            }
+            let answer = line.trim();
+            if self.echo {
+                self.say(answer);
+            }
+            let answer = if answer.is_empty() {
+                default.unwrap_or("")
+            } else {
+                answer
+            };
+            match check(answer) {
+                Ok(value) => return Ok(value),
+                Err(reason) => self.say(&format!(
+                    "That answer can't be used: {reason}. Please answer again."
+                )),
+            }
+        }
+    }
+
+    fn yes_no(&mut self, question: &str, default: bool) -> Result<bool, Failure> {
+        let hint = if default { "Y/n" } else { "y/N" };
+        self.ask(&format!("{question}?"), Some(hint), |answer| {
+            match answer.to_ascii_lowercase().as_str() {
+                "y" | "yes" => Ok(true),
+                "n" | "no" => Ok(false),
+                "y/n" => Ok(default),
+                _ => Err("answer y for yes or n for no".into()),
+            }
+        })
+    }
+
+    /// A numbered choice; the number or the name is accepted.
+    fn choose(
+        &mut self,
+        question: &str,
+        choices: &[(String, String)],
+        default: usize,
+    ) -> Result<usize, Failure> {
+        if choices.len() == 1 {
+            self.say(&format!("{question}: {} (the only choice)", choices[0].0));
+            return Ok(0);
+        }
+        for (index, (name, detail)) in choices.iter().enumerate() {
+            self.say(&format!("  {}) {name}: {detail}", index + 1));
+        }
+        let names: Vec<String> = choices
+            .iter()
+            .map(|(n, _)| n.to_ascii_lowercase())
+            .collect();
+        let count = choices.len();
+        self.ask(
+            &format!("{question}?"),
+            Some(&(default + 1).to_string()),
+            move |answer| {
+                if let Ok(number) = answer.parse::<usize>()
+                    && (1..=count).contains(&number)
+                {
+                    return Ok(number - 1);
+                }
+                names
+                    .iter()
+                    .position(|n| *n == answer.to_ascii_lowercase())
+                    .ok_or_else(|| format!("answer a number from 1 to {count}"))
+            },
+        )
+    }
+
+    async fn steps(&mut self, connect: Connect<I, S, R>, options: &Options) -> Result<(), Failure> {
+        // 1. Welcome
+        self.step(1, "Welcome");
+        self.say("This sets up the IAM role Segment assumes in your AWS account, with an external ID, so your");
+        self.say("Segment Functions or Lambda destination can reach it. Nothing changes until you confirm at step 6;");
+        self.say("then it creates one IAM role and its inline permission policy, or checks a role you have.");
+        match connect(options.profile.clone(), options.region.clone()).await {
+            Ok(connection) => match engine::identity(connection.identity.as_ref()).await {
+                Ok(caller) => {
+                    self.say(&format!(
+                        "AWS account {} as {} (region {}).",
+                        caller.account, caller.arn, connection.region
+                    ));
+                    self.caller = Some(caller);
+                    self.connection = Some(connection);
+                }
+                Err(error) => self.say(&engine::explain(&error, None)),
+            },
+            Err(message) => self.say(&message),
+        }
+        let plan_only = self.connection.is_none();
+        if let Some(saved) = options.resume.clone().filter(|_| !plan_only) {
+            let what = saved
+                .stack_name
+                .as_deref()
+                .map(|s| format!("stack {s}"))
+                .unwrap_or_else(|| format!("role {}", saved.role_name.as_deref().unwrap_or("?")));
+            self.say(&format!(
+                "An unfinished setup was found: {what} ({}).",
+                saved.integration
+            ));
+            if self.yes_no("Resume it", true)? {
+                return self.resume(saved).await;
+            }
+        }
+        let go_on = if plan_only {
+            self.say("Without credentials you can go on in plan-only mode: nothing is changed, and it ends with the");
+            self.say("policies and AWS CLI commands to hand an administrator.");
+            self.yes_no("Continue in plan-only mode", true)?
+        } else {
+            self.yes_no("Continue", true)?
+        };
+        if !go_on {
+            return Err(declined());
+        }
+
+        // 2. Integration
+        self.step(2, "Integration");
+        let integrations = Catalog::builtin().integrations();
+        let choices: Vec<(String, String)> = integrations
+            .iter()
+            .map(|i| {
+                (
+                    i.id.clone(),
+                    format!("{}. Pick it when {}", i.title, i.pick_when),
+                )
+            })
+            .collect();
+        let integration = &integrations[self.choose("Which integration", &choices, 0)?];
+        let mut request = PlanRequest {
+            integration: integration.id.clone(),
+            ..PlanRequest::default()
+        };
+
+        // 3. External ID
+        self.step(3, "External ID");
+        self.external_id_step(integration, &mut request)?;
+
+        // 4. Permissions
+        self.step(4, "Permissions");
+        self.permissions_step(integration, &mut request)?;
+        let plan = Plan::build(Catalog::builtin(), &request).map_err(Failure::from)?;
+        self.say(&format!("Permission policy \"{}\":", plan.policy_name));
+        self.say(&serde_json::to_string_pretty(&plan.permission_policy).unwrap_or_default());
+
+        // 5. Method
+        self.step(5, "Method");
+        let methods = [
+            (
+                "cloudformation".to_string(),
+                "a CloudFormation stack (recommended)".to_string(),
+            ),
+            ("iam".to_string(), "directly through IAM".to_string()),
+            (
+                "existing".to_string(),
+                "check (and repair) a role you already have".to_string(),
+            ),
+        ];
+        let method = if plan_only {
+            self.say("Plan only: nothing will be created, so no method is needed.");
+            0
+        } else {
+            self.choose("How should the role be made", &methods, 0)?
+        };
+        let mut existing_role = None;
+        match method {
+            0 if !plan_only => {
+                let default = plan.stack_name.clone();
+                request.stack_name =
+                    Some(self.ask(concat!("Stack name", ":"), Some(&default), |a| {
+                        validate::stack_name(a)
+                            .map(|_| a.to_string())
+                            .map_err(|e| e.0)
+                    })?);
+            }
+            1 => {
+                let default = plan.role_name.clone();
+                request.role_name =
+                    Some(self.ask(concat!("Role name", ":"), Some(&default), |a| {
+                        validate::role_name(a)
+                            .map(|_| a.to_string())
+                            .map_err(|e| e.0)
+                    })?);
+            }
+            2 => {
+                if let Some(connection) = &self.connection
+                    && let Ok(roles) = connection.roles.list_roles().await
+                {
+                    let names: Vec<String> = roles
+                        .iter()
+                        .take(20)
+                        .map(|(name, _)| name.clone())
+                        .collect();
+                    self.say(&format!("Roles in the account: {}", names.join(", ")));
+                }
+                existing_role = Some(self.ask(concat!("Role name or ARN", ":"), None, |a| {
+                    let check = if a.starts_with("arn:") {
+                        validate::role_arn(a)
+                    } else {
+                        validate::role_name(a)
+                    };
+                    check.map(|_| a.to_string()).map_err(|e| e.0)
+                })?);
+                request.existing_role = true;
+            }
+            _ => {}
+        }
+        let plan = Plan::build(Catalog::builtin(), &request).map_err(Failure::from)?;
+
+        // 6. Review
+        self.step(6, "Review");
+        self.review(&plan, method, existing_role.as_deref());
+        if plan_only {
+            self.say(
+                "Plan only: nothing will be changed. These AWS CLI commands make the same role:",
+            );
+            for command in plan.cli_commands() {
+                self.say(&format!("  {command}"));
+            }
+            self.step(8, "Done");
+            self.settings(&plan.settings(None), &plan);
+            return Ok(());
+        }
+        let account = self
+            .caller
+            .as_ref()
+            .map(|c| c.account.clone())
+            .unwrap_or_default();
+        let question = match method {
+            2 => format!(
+                "Check role {} now (a repair is shown and asked for before any change)",
+                existing_role.as_deref().unwrap_or("")
+            ),
+            _ => format!("Create it now in account {account}"),
+        };
+        if !self.yes_no(&question, method == 2)? {
+            return Err(declined());
+        }
+
+        // 7. Progress
+        self.step(7, "Progress");
+        let role_arn = match (method, existing_role) {
+            (2, Some(role)) => self.existing(&plan, &role).await?,
+            _ => self.create(&plan, method == 0).await?,
+        };
+
+        // 8. Done
+        self.step(8, "Done");
+        self.settings(&plan.settings(Some(&role_arn)), &plan);
+        let id_flag = if integration.external_id.source == ExternalIdSource::WorkspaceId {
+            format!("--workspace-id {}", plan.external_id())
+        } else {
+            "--external-id \"$EXTERNAL_ID\"".into()
+        };
+        self.say(&format!("Check the role later: segment-aws-setup verify --integration {} --role {role_arn} {id_flag}", plan.integration_id));
+        Ok(())
+    }
+
+    fn external_id_step(
+        &mut self,
+        integration: &Integration,
+        request: &mut PlanRequest,
+    ) -> Result<(), Failure> {
+        let rule = integration.external_id.clone();
+        if rule.source == ExternalIdSource::WorkspaceId {
+            self.say("The Lambda destination uses your Segment workspace ID as the external ID (Settings > General in");
+            self.say("Segment). Several may be trusted: separate them with commas.");
+            request.workspace_ids =
+                self.ask(concat!("Segment workspace ID", ":"), None, |answer| {
+                    let ids: Vec<String> = answer
+                        .split(',')
+                        .map(str::trim)
+                        .filter(|s| !s.is_empty())
+                        .map(str::to_string)
+                        .collect();
+                    if ids.is_empty() {
+                        return Err("a workspace ID is needed".into());
+                    }
+                    for id in &ids {
+                        validate::workspace_id(id).map_err(|e| e.0)?;
+                    }
+                    Ok(ids)
+                })?;
+        } else {
+            let generated = external_id::generate(external_id::DEFAULT_LENGTH);
+            self.say(&format!("Generated external ID (from the OS's secure random source; keep it like a password): {generated}"));
+            self.say(&format!(
+                "Press Enter to use it, or type your own (at least {} characters).",
+                rule.min_length
+            ));
+            let id = self.ask(
+                concat!("External ID", ":"),
+                Some("use the generated one"),
+                |answer| {
+                    if answer == "use the generated one" {
+                        return Ok(generated.clone());
+                    }
+                    external_id::check(answer, &rule)
+                        .map(|_| answer.to_string())
+                        .map_err(|e| e.0)
+                },
+            )?;
+            request.external_ids = vec![id];
+        }
+        Ok(())
+    }
+
+    fn permissions_step(
+        &mut self,
+        integration: &Integration,
+        request: &mut PlanRequest,
+    ) -> Result<(), Failure> {
+        let catalog = Catalog::builtin();
+        let choices: Vec<(String, String)> = integration
+            .presets
+            .iter()
+            .filter_map(|offer| catalog.preset(&offer.preset))
+            .map(|p| (p.title.clone(), p.description.clone()))
+            .collect();
+        let chosen = self.choose("What may the role do", &choices, 0)?;
+        let Some(preset) = integration
+            .presets
+            .get(chosen)
+            .and_then(|o| catalog.preset(&o.preset))
+        else {
+            return Err(Failure {
+                code: exit::BAD_INPUT,
+                message: "no such preset".into(),
+            });
+        };
+        let region = self
+            .connection
+            .as_ref()
+            .map(|c| c.region.clone())
+            .unwrap_or_else(|| "us-east-1".into());
+        for input in &preset.inputs {
+            match input {
+                PresetInput::Bucket => {
+                    request.bucket = Some(self.ask(concat!("S3 bucket name", ":"), None, |a| {
+                        validate::bucket_name(a)
+                            .map(|_| a.to_string())
+                            .map_err(|e| e.0)
+                    })?);
+                }
+                PresetInput::BucketRegion => {
+                    request.bucket_region = Some(self.ask(
+                        concat!("S3 bucket region", ":"),
+                        Some(&region),
+                        |a| validate::region(a).map(|_| a.to_string()).map_err(|e| e.0),
+                    )?);
+                }
+                PresetInput::LambdaArns => {
+                    request.lambda_arns = self.ask(
+                        concat!("Lambda function ARN(s), separated by commas", ":"),
+                        None,
+                        |answer| {
+                            let arns: Vec<String> = answer
+                                .split(',')
+                                .map(str::trim)
+                                .filter(|s| !s.is_empty())
+                                .map(str::to_string)
+                                .collect();
+                            if arns.is_empty() {
+                                return Err("at least one function ARN is needed".into());
+                            }
+                            for arn in &arns {
+                                validate::lambda_arn(arn).map_err(|e| e.0)?;
+                            }
+                            Ok(arns)
+                        },
+                    )?;
+                }
+                PresetInput::PolicyFile => {
+                    request.policy_file = Some(self.ask(
+                        concat!("Path of the policy document (JSON)", ":"),
+                        None,
+                        |path| {
+                            let text = std::fs::read_to_string(path)
+                                .map_err(|e| format!("can't read {path}: {e}"))?;
+                            policy::check_custom_policy(&text).map_err(|e| e.0)?;
+                            Ok(PolicyFile {
+                                path: path.to_string(),
+                                text,
+                            })
+                        },
+                    )?);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn review(&self, plan: &Plan, method: usize, existing_role: Option<&str>) {
+        if let Some(caller) = &self.caller {
+            self.say(&format!("Account {} as {}.", caller.account, caller.arn));
+        }
+        self.say(&match (method, existing_role) {
+            (2, Some(role)) => {
+                format!("Reads role {role} and checks it; any repair is shown and asked for first.")
+            }
+            (1, _) => format!(
+                "Creates IAM role {} with inline policy \"{}\".",
+                plan.role_name, plan.policy_name
+            ),
+            _ => format!(
+                "Creates CloudFormation stack {} with an IAM role and inline policy \"{}\".",
+                plan.stack_name, plan.policy_name
+            ),
+        });
+        self.say(&format!(
+            "Segment assumes the role as {} with the external ID {}.",
+            plan.principal,
+            plan.external_ids.join(", ")
+        ));
+        self.say("Trust policy:");
+        self.say(&serde_json::to_string_pretty(&plan.trust_policy).unwrap_or_default());
+        self.say(&format!("Permission policy \"{}\":", plan.policy_name));
+        self.say(&serde_json::to_string_pretty(&plan.permission_policy).unwrap_or_default());
+    }
+
+    fn reporter(&self) -> impl FnMut(Progress) + Send + use<I, S, R> {
+        let output = self.output.clone();
+        move |progress| match progress {
+            Progress::Event { event, elapsed } => {
+                let reason = event.reason.map(|r| format!(": {r}")).unwrap_or_default();
+                write_line(
+                    &output,
+                    &format!(
+                        "[7/8] {} {} ({} s){reason}",
+                        event.logical_id,
+                        event.status,
+                        elapsed.as_secs()
+                    ),
+                );
+            }
+            Progress::Note(note) => write_line(&output, &format!("[7/8] {note}")),
+            Progress::Status { .. } => {}
+            Progress::Reconnecting { error } => write_line(
+                &output,
+                &format!("[7/8] Lost the connection to AWS ({error}); reconnecting."),
+            ),
+            Progress::Reconnected => write_line(&output, "[7/8] Reconnected."),
+        }
+    }
+
+    /// Creates through CloudFormation or IAM; after a failed stack, offers to delete it and retry.
+    async fn create(&mut self, plan: &Plan, cloudformation: bool) -> Result<String, Failure> {
+        let connection = self.connection.clone().ok_or_else(not_connected)?;
+        let method = if cloudformation {
+            Method::Cloudformation
+        } else {
+            Method::Iam
+        };
+        let account = self
+            .caller
+            .as_ref()
+            .map(|c| c.account.clone())
+            .unwrap_or_default();
+        let saved = SavedSetup::new(plan, method, &account, Some(&connection.region), None);
+        if let Some(store) = &self.store {
+            let path = store.save(&saved).map_err(|e| Failure {
+                code: exit::BAD_INPUT,
+                message: format!("can't save the setup before changing anything: {e}"),
+            })?;
+            self.say(&format!(
+                "[7/8] Saved the setup to {} so a re-run can resume it.",
+                path.display()
+            ));
+        }
+        loop {
+            let mut report = self.reporter();
+            let result = if cloudformation {
+                let mut confirm = |_: &engine::Question| false;
+                engine::create_with_cloudformation(
+                    connection.stacks.as_ref(),
+                    connection.roles.as_ref(),
+                    plan,
+                    &WatchOptions::default(),
+                    &mut confirm,
+                    &mut report,
+                )
+                .await
+            } else {
+                engine::create_with_iam(connection.roles.as_ref(), plan, "/", &mut report).await
+            };
+            match result {
+                Ok(created) => {
+                    if let Some(store) = &self.store {
+                        let _ = store.remove(&saved);
+                    }
+                    return Ok(created.role_arn);
+                }
+                Err(error @ (EngineError::StackFailed { .. } | EngineError::Declined(_))) => {
+                    match &error {
+                        EngineError::StackFailed { stack, status, reasons } => {
+                            self.say(&format!("The stack {stack} ended in {status}. Why, first cause first:"));
+                            for reason in reasons {
+                                self.say(&format!("  - {reason}"));
+                            }
+                        }
+                        _ => self.say(&format!("The stack {} exists in ROLLBACK_COMPLETE from an earlier failed create.", plan.stack_name)),
+                    }
+                    if !self.yes_no("Delete the stack and try again", false)? {
+                        return Err(Failure {
+                            code: exit::AWS_REFUSED,
+                            message: error.to_string(),
+                        });
+                    }
+                    let mut report = self.reporter();
+                    engine::delete_stack(
+                        connection.stacks.as_ref(),
+                        &plan.stack_name,
+                        &WatchOptions::default(),
+                        &mut report,
+                    )
+                    .await
+                    .map_err(|e| Failure {
+                        code: exit::AWS_REFUSED,
+                        message: engine::explain(&e, self.caller.as_ref()),
+                    })?;
+                }
+                Err(error) => {
+                    let code = match &error {
+                        EngineError::Aws(
+                            crate::aws::AwsError::Credentials(_)
+                            | crate::aws::AwsError::AccessDenied { .. },
+                        ) => exit::CREDENTIALS,
+                        _ => exit::AWS_REFUSED,
+                    };
+                    return Err(Failure {
+                        code,
+                        message: engine::explain(&error, self.caller.as_ref()),
+                    });
+                }
+            }
+        }
+    }
+
+    /// Checks an existing role; shows and asks before any repair.
+    async fn existing(&mut self, plan: &Plan, role: &str) -> Result<String, Failure> {
+        let connection = self.connection.clone().ok_or_else(not_connected)?;
+        let permission = Some((plan.policy_name.as_str(), &plan.permission_policy));
+        let failure = |e: EngineError| Failure {
+            code: exit::AWS_REFUSED,
+            message: engine::explain(&e, None),
+        };
+        let mut verification = engine::verify_role(
+            connection.roles.as_ref(),
+            role,
+            &plan.principal,
+            plan.external_id(),
+            permission,
+        )
+        .await
+        .map_err(failure)?;
+        self.verification_lines(&verification);
+        if !verification.is_right() {
+            if let Some(trust) = &verification.repaired_trust_policy {
+                self.say("The repaired trust policy (every other statement kept):");
+                self.say(&serde_json::to_string_pretty(trust).unwrap_or_default());
+            }
+            if !self.yes_no(
+                "Apply this repair (and attach the permission policy)",
+                false,
+            )? {
+                return Err(declined());
+            }
+            let mut report = self.reporter();
+            engine::repair_role(
+                connection.roles.as_ref(),
+                &verification,
+                permission,
+                &mut report,
+            )
+            .await
+            .map_err(failure)?;
+            verification = engine::verify_role(
+                connection.roles.as_ref(),
+                role,
+                &plan.principal,
+                plan.external_id(),
+                permission,
+            )
+            .await
+            .map_err(failure)?;
+            self.verification_lines(&verification);
+        }
+        if verification.is_right() {
+            Ok(verification.role.arn)
+        } else {
+            Err(Failure {
+                code: exit::AWS_REFUSED,
+                message: format!("role {role} is still not right"),
+            })
+        }
+    }
+
+    fn verification_lines(&self, verification: &engine::Verification) {
+        for finding in &verification.report.findings {
+            let mark = if finding.is_problem() {
+                "Problem"
+            } else {
+                "OK"
+            };
+            self.say(&format!(
+                "[7/8] {mark}: {}",
+                finding.describe(&verification.report.principal)
+            ));
+        }
+        let permission = match verification.permission {
+            engine::PermissionState::Present => Some("OK: the permission policy is attached"),
+            engine::PermissionState::Missing => {
+                Some("Problem: the permission policy is not attached")
+            }
+            engine::PermissionState::Different { .. } => {
+                Some("Problem: the inline policy of that name grants something else")
+            }
+            engine::PermissionState::NotChecked => None,
+        };
+        if let Some(line) = permission {
+            self.say(&format!("[7/8] {line}"));
+        }
+    }
+
+    fn settings(&self, settings: &[Setting], plan: &Plan) {
+        self.say("Settings to paste into Segment:");
+        for setting in settings {
+            let value = setting
+                .value
+                .clone()
+                .unwrap_or_else(|| "(known once the role exists)".into());
+            let note = if setting.sensitive {
+                " (sensitive)"
+            } else {
+                ""
+            };
+            self.say(&format!("  {}{note}: {value}", setting.label));
+        }
+        if plan.integration_id == "lambda-destination" {
+            self.say("Next, in Segment: open the Lambda destination's settings and set Lambda, Region and Role Address.");
+        } else {
+            self.say("Next, in Segment: add these to your function's settings; make the external ID a sensitive setting.");
+        }
+    }
+
+    /// Picks up a saved setup: re-attach to its stack, or check and finish its role.
+    async fn resume(&mut self, saved: SavedSetup) -> Result<(), Failure> {
+        let connection = self.connection.clone().ok_or_else(not_connected)?;
+        self.step(7, "Progress");
+        let role_arn = match saved.method {
+            Method::Cloudformation => {
+                let stack = saved.stack_name.clone().unwrap_or_default();
+                self.say(&format!("[7/8] Re-attaching to stack {stack}"));
+                let mut report = self.reporter();
+                let outcome = engine::watch(
+                    connection.stacks.as_ref(),
+                    &stack,
+                    engine::Goal::Create,
+                    &WatchOptions::default(),
+                    &mut report,
+                )
+                .await
+                .map_err(|e| Failure {
+                    code: exit::AWS_REFUSED,
+                    message: engine::explain(&e, None),
+                })?;
+                match outcome {
+                    engine::WatchOutcome::Done(Some(info)) => info
+                        .output(crate::template::ROLE_ARN_OUTPUT)
+                        .unwrap_or_default()
+                        .to_string(),
+                    other => {
+                        return Err(Failure {
+                            code: exit::AWS_REFUSED,
+                            message: format!("stack {stack}: {other:?}"),
+                        });
+                    }
+                }
+            }
+            Method::Iam => {
+                let role = saved.role_name.clone().unwrap_or_default();
+                let principal = Catalog::builtin()
+                    .integration(&saved.integration)
+                    .map(|i| i.principal.clone())
+                    .unwrap_or_default();
+                let id = saved.external_ids.first().cloned().unwrap_or_default();
+                let permission = saved
+                    .policy_name
+                    .as_deref()
+                    .zip(saved.permission_policy.as_ref());
+                let verification = engine::verify_role(
+                    connection.roles.as_ref(),
+                    &role,
+                    &principal,
+                    &id,
+                    permission,
+                )
+                .await
+                .map_err(|e| Failure {
+                    code: exit::AWS_REFUSED,
+                    message: engine::explain(&e, None),
+                })?;
+                self.verification_lines(&verification);
+                if !verification.is_right() {
+                    let mut report = self.reporter();
+                    engine::repair_role(
+                        connection.roles.as_ref(),
+                        &verification,
+                        permission,
+                        &mut report,
+                    )
+                    .await
+                    .map_err(|e| Failure {
+                        code: exit::AWS_REFUSED,
+                        message: engine::explain(&e, None),
+                    })?;
+                }
+                verification.role.arn
+            }
+        };
+        if let Some(store) = &self.store {
+            let _ = store.remove(&saved);
+        }
+        self.step(8, "Done");
+        self.say("Settings to paste into Segment:");
+        for setting in saved.settings_with(&role_arn) {
+            self.say(&format!(
+                "  {}: {}",
+                setting.label,
+                setting.value.unwrap_or_default()
+            ));
+        }
+        Ok(())
+    }
+}
+
+fn declined() -> Failure {
+    Failure {
+        code: exit::DECLINED,
+        message: "nothing was changed".into(),
+    }
+}
+
+fn not_connected() -> Failure {
+    Failure {
+        code: exit::CREDENTIALS,
+        message: "not connected to AWS".into(),
+    }
+}

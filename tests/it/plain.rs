@@ -1,0 +1,247 @@
+//! Plain mode: answers piped to the real binary against moto, the transcript checked for the
+//! eight steps and for the absence of any terminal escape sequence; and the demo account.
+
+use crate::moto::moto;
+use crate::support::{binary, stderr, stdout, temp_dir, unique};
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
+
+/// Runs the binary with no command, answers on stdin (not a terminal, so plain mode).
+fn answer(args: &[&str], answers: &str, with_aws: bool) -> Output {
+    let home = temp_dir("plain-home");
+    let state = temp_dir("plain-state");
+    let mut command = Command::new(env!("CARGO_BIN_EXE_segment-aws-setup"));
+    command
+        .args(args)
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("HOME", &home)
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env("SEGMENT_AWS_SETUP_STATE_DIR", &state)
+        .env("AWS_REGION", "us-east-1")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    if with_aws {
+        command
+            .env("AWS_ENDPOINT_URL", &moto().endpoint)
+            .env("AWS_ACCESS_KEY_ID", "testing")
+            .env("AWS_SECRET_ACCESS_KEY", "testing");
+    } else {
+        command.env("AWS_ENDPOINT_URL", "http://127.0.0.1:9");
+    }
+    let mut child = command.spawn().expect("started");
+    if let Some(mut stdin) = child.stdin.take() {
+        stdin
+            .write_all(answers.as_bytes())
+            .expect("answers written");
+    }
+    let output = child.wait_with_output().expect("finished");
+    let _ = std::fs::remove_dir_all(&home);
+    let _ = std::fs::remove_dir_all(&state);
+    output
+}
+
+fn assert_plain(output: &Output) {
+    for (name, bytes) in [("stdout", &output.stdout), ("stderr", &output.stderr)] {
+        assert!(
+            !bytes.contains(&0x1b),
+            "{name} holds an escape sequence:\n{}",
+            String::from_utf8_lossy(bytes)
+        );
+    }
+    let text = stdout(output);
+    for spinner in ['⠋', '⠙', '┌', '│', '─'] {
+        assert!(
+            !text.contains(spinner),
+            "box drawing or spinner {spinner:?} in plain output"
+        );
+    }
+}
+
+async fn role_trust(role: &str) -> Option<serde_json::Value> {
+    let iam = aws_sdk_iam::Client::new(&moto().sdk_config().await);
+    let output = iam.get_role().role_name(role).send().await.ok()?;
+    let document = output.role()?.assume_role_policy_document()?.to_string();
+    let text = percent_encoding::percent_decode_str(&document)
+        .decode_utf8()
+        .ok()?
+        .into_owned();
+    serde_json::from_str(&text).ok()
+}
+
+#[tokio::test]
+async fn piped_answers_create_a_stack_and_a_wrong_answer_is_asked_again() {
+    let stack = format!("p{}", unique("plain"));
+    let answers = format!("y\n1\n\n1\nNot_A_Bucket\nplain-bucket\n\n1\n{stack}\ny\n");
+    let output = answer(&[], &answers, true);
+    assert!(
+        output.status.success(),
+        "{}\n{}",
+        stdout(&output),
+        stderr(&output)
+    );
+    assert_plain(&output);
+    let text = stdout(&output);
+    for step in [
+        "[1/8] Welcome",
+        "[2/8] Integration",
+        "[3/8] External ID",
+        "[4/8] Permissions",
+        "[5/8] Method",
+        "[6/8] Review",
+        "[7/8] Progress",
+        "[8/8] Done",
+    ] {
+        assert!(text.contains(step), "missing {step}:\n{text}");
+    }
+    assert!(
+        text.contains("That answer can't be used: a bucket name is 3 to 63"),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!("[7/8] {stack} CREATE_COMPLETE (")),
+        "progress as plain lines:\n{text}"
+    );
+    let arn_line = text
+        .lines()
+        .find(|l| l.trim_start().starts_with("IAM Role ARN:"))
+        .expect("the role ARN");
+    let role = arn_line.rsplit('/').next().expect("name").trim();
+    let id_line = text
+        .lines()
+        .find(|l| l.contains("IAM Role External ID (sensitive):"))
+        .expect("the external ID");
+    let id = id_line.rsplit(' ').next().expect("ID").trim();
+    let trust = role_trust(role).await.expect("the role exists in moto");
+    assert_eq!(
+        trust["Statement"][0]["Condition"]["StringEquals"]["sts:ExternalId"],
+        id
+    );
+}
+
+#[tokio::test]
+async fn the_lambda_destination_through_iam_with_the_plain_flag() {
+    let role = unique("plain-lambda");
+    let arn = "arn:aws:lambda:us-west-2:123456789012:function:events";
+    let answers = format!("y\n3\nwXZ2sd8N3mJ\n{arn}\n2\n{role}\ny\n");
+    let output = answer(&["--plain"], &answers, true);
+    assert!(
+        output.status.success(),
+        "{}\n{}",
+        stdout(&output),
+        stderr(&output)
+    );
+    assert_plain(&output);
+    let text = stdout(&output);
+    assert!(
+        text.contains("What may the role do: Invoke Lambda functions (the only choice)"),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!(
+            "Role Address: arn:aws:iam::123456789012:role/{role}"
+        )),
+        "{text}"
+    );
+    assert!(text.contains("Region: us-west-2"), "{text}");
+    let trust = role_trust(&role).await.expect("role");
+    assert_eq!(
+        trust["Statement"][0]["Condition"]["StringEquals"]["sts:ExternalId"],
+        "wXZ2sd8N3mJ"
+    );
+}
+
+#[test]
+fn without_credentials_plan_only_prints_the_commands_and_changes_nothing() {
+    let output = answer(&[], "y\n1\n\n1\nplan-bucket\nus-west-2\n", false);
+    assert!(
+        output.status.success(),
+        "{}\n{}",
+        stdout(&output),
+        stderr(&output)
+    );
+    assert_plain(&output);
+    let text = stdout(&output);
+    assert!(text.contains("Continue in plan-only mode?"), "{text}");
+    assert!(
+        text.contains("aws iam create-role --role-name segment-destination-function"),
+        "{text}"
+    );
+    assert!(text.contains("[8/8] Done"), "{text}");
+}
+
+#[test]
+fn the_input_ending_early_stops_with_a_sentence_and_exit_2() {
+    let output = answer(&[], "y\n1\n", false);
+    assert_eq!(output.status.code(), Some(2));
+    assert_plain(&output);
+    assert!(
+        stderr(&output).contains("(the input ended)"),
+        "{}",
+        stderr(&output)
+    );
+}
+
+#[test]
+fn saying_no_at_the_review_changes_nothing() {
+    let stack = format!("p{}", unique("declined"));
+    let answers = format!("y\n1\n\n1\nb-declined\n\n1\n{stack}\nn\n");
+    let output = answer(&[], &answers, true);
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    assert!(stderr(&output).contains("nothing was changed"));
+    let described = tokio::runtime::Runtime::new()
+        .expect("runtime")
+        .block_on(async {
+            let cloudformation = aws_sdk_cloudformation::Client::new(&moto().sdk_config().await);
+            cloudformation
+                .describe_stacks()
+                .stack_name(&stack)
+                .send()
+                .await
+        });
+    assert!(described.is_err(), "no stack was made");
+}
+
+#[test]
+fn the_demo_account_checks_and_repairs_its_legacy_role_with_no_aws_at_all() {
+    // The endpoint points nowhere: the demo must not try the network.
+    let output = answer(
+        &["--demo"],
+        "y\n1\n\n1\ndemo-bucket\n\n3\nlegacy-segment-role\ny\ny\n",
+        false,
+    );
+    assert!(
+        output.status.success(),
+        "{}\n{}",
+        stdout(&output),
+        stderr(&output)
+    );
+    assert_plain(&output);
+    let text = stdout(&output);
+    assert!(
+        text.contains("DEMO (simulated account, nothing leaves this machine)"),
+        "{text}"
+    );
+    assert!(text.contains("AWS account 000000000000"), "{text}");
+    assert!(
+        text.contains("Roles in the account: lambda-execution-role, legacy-segment-role"),
+        "{text}"
+    );
+    assert!(text.contains("confused-deputy risk"), "{text}");
+    assert!(
+        text.contains("Role ARN: arn:aws:iam::000000000000:role/legacy-segment-role")
+            || text.contains("IAM Role ARN: arn:aws:iam::000000000000:role/legacy-segment-role"),
+        "{text}"
+    );
+}
+
+#[test]
+fn plan_only_and_commands_need_no_terminal_but_the_help_says_how_to_choose() {
+    let output = binary(&["--help"], &[]);
+    let text = stdout(&output);
+    assert!(
+        text.contains("--plain") && text.contains("--demo"),
+        "{text}"
+    );
+}
