@@ -58,23 +58,20 @@ pub fn draw(app: &App, frame: &mut Frame) {
 }
 
 fn header_line(app: &App) -> Line<'static> {
-    let mut spans = vec![
-        Span::styled(
-            format!(
-                " Step {} of {}: {} ",
-                app.step.number(),
-                Step::COUNT,
-                app.step.title()
-            ),
-            bold(),
-        ),
-        Span::raw("· segment-aws-setup "),
-    ];
+    let step = format!(
+        " Step {} of {}: {} ",
+        app.step.number(),
+        Step::COUNT,
+        app.step.title()
+    );
+    let mut spans = vec![Span::styled(step, bold())];
     if app.demo {
         spans.push(Span::styled(
-            "[DEMO: simulated account, nothing leaves this machine] ",
+            "[DEMO: simulated account, nothing sent] ",
             bold(),
         ));
+    } else {
+        spans.push(Span::raw("· segment-aws-setup "));
     }
     if app.plan_only {
         spans.push(Span::styled("[PLAN ONLY] ", bold()));

@@ -554,3 +554,37 @@ async fn an_unfinished_setup_is_offered_and_resumed_by_reattaching_to_its_stack(
     );
     insta::assert_snapshot!("8_done_resumed", d.screen());
 }
+
+#[tokio::test(start_paused = true)]
+async fn the_demo_account_is_labelled_and_rolls_back_a_stack_named_rollback() {
+    let executor = Executor::new(segment_aws_setup::aws::fake::demo_connect(), None);
+    let mut options = Options {
+        demo: true,
+        ..Options::default()
+    };
+    options.presenter = false;
+    let mut d = Driver::new(Script::success(5.0), true).await;
+    d.executor = executor;
+    d.app = initial_app(&options, 80, 24);
+    let start = d.app.start();
+    d.run(start).await;
+    d.app.external_id = Input::new(FIXED_ID.into());
+    insta::assert_snapshot!("1_welcome_demo", d.screen());
+    d.keys(&[KeyCode::Enter, KeyCode::Enter, KeyCode::Enter, KeyCode::Tab])
+        .await;
+    d.type_text("demo-bucket").await;
+    d.keys(&[KeyCode::Tab]).await;
+    d.type_text("us-east-1").await;
+    d.keys(&[KeyCode::Enter, KeyCode::Tab]).await;
+    d.key_with(KeyCode::Char('u'), KeyModifiers::CONTROL).await;
+    d.type_text("demo-rollback").await;
+    d.keys(&[KeyCode::Enter, KeyCode::Enter]).await;
+    let Work::Failed(failure) = &d.app.work else {
+        panic!("{:?}", d.app.work)
+    };
+    assert!(
+        failure.reasons[0].contains("Policy document should not specify a principal"),
+        "{failure:?}"
+    );
+    assert!(d.screen().contains("DEMO"), "every screen says DEMO");
+}
