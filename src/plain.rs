@@ -272,21 +272,19 @@ impl<I: Identity + 'static, S: Stacks + 'static, R: Roles + 'static> Plain<I, S,
         match method {
             0 if !plan_only => {
                 let default = plan.stack_name.clone();
-                request.stack_name =
-                    Some(self.ask(concat!("Stack name", ":"), Some(&default), |a| {
-                        validate::stack_name(a)
-                            .map(|_| a.to_string())
-                            .map_err(|e| e.0)
-                    })?);
+                request.stack_name = Some(self.ask("Stack name:", Some(&default), |a| {
+                    validate::stack_name(a)
+                        .map(|_| a.to_string())
+                        .map_err(|e| e.0)
+                })?);
             }
             1 => {
                 let default = plan.role_name.clone();
-                request.role_name =
-                    Some(self.ask(concat!("Role name", ":"), Some(&default), |a| {
-                        validate::role_name(a)
-                            .map(|_| a.to_string())
-                            .map_err(|e| e.0)
-                    })?);
+                request.role_name = Some(self.ask("Role name:", Some(&default), |a| {
+                    validate::role_name(a)
+                        .map(|_| a.to_string())
+                        .map_err(|e| e.0)
+                })?);
             }
             2 => {
                 if let Some(connection) = &self.connection
@@ -299,7 +297,7 @@ impl<I: Identity + 'static, S: Stacks + 'static, R: Roles + 'static> Plain<I, S,
                         .collect();
                     self.say(&format!("Roles in the account: {}", names.join(", ")));
                 }
-                existing_role = Some(self.ask(concat!("Role name or ARN", ":"), None, |a| {
+                existing_role = Some(self.ask("Role name or ARN:", None, |a| {
                     let check = if a.starts_with("arn:") {
                         validate::role_arn(a)
                     } else {
@@ -371,22 +369,14 @@ impl<I: Identity + 'static, S: Stacks + 'static, R: Roles + 'static> Plain<I, S,
         if rule.source == ExternalIdSource::WorkspaceId {
             self.say("The Lambda destination uses your Segment workspace ID as the external ID (Settings > General in");
             self.say("Segment). Several may be trusted: separate them with commas.");
-            request.workspace_ids =
-                self.ask(concat!("Segment workspace ID", ":"), None, |answer| {
-                    let ids: Vec<String> = answer
-                        .split(',')
-                        .map(str::trim)
-                        .filter(|s| !s.is_empty())
-                        .map(str::to_string)
-                        .collect();
-                    if ids.is_empty() {
-                        return Err("a workspace ID is needed".into());
-                    }
-                    for id in &ids {
-                        validate::workspace_id(id).map_err(|e| e.0)?;
-                    }
-                    Ok(ids)
-                })?;
+            request.workspace_ids = self.ask("Segment workspace ID:", None, |answer| {
+                validate::comma_separated(
+                    answer,
+                    "a workspace ID is needed",
+                    validate::workspace_id,
+                )
+                .map_err(|e| e.0)
+            })?;
         } else {
             let generated = external_id::generate(external_id::DEFAULT_LENGTH);
             self.say(&format!("Generated external ID (from the OS's secure random source; keep it like a password): {generated}"));
@@ -394,18 +384,14 @@ impl<I: Identity + 'static, S: Stacks + 'static, R: Roles + 'static> Plain<I, S,
                 "Press Enter to use it, or type your own (at least {} characters).",
                 rule.min_length
             ));
-            let id = self.ask(
-                concat!("External ID", ":"),
-                Some("use the generated one"),
-                |answer| {
-                    if answer == "use the generated one" {
-                        return Ok(generated.clone());
-                    }
-                    external_id::check(answer, &rule)
-                        .map(|_| answer.to_string())
-                        .map_err(|e| e.0)
-                },
-            )?;
+            let id = self.ask("External ID:", Some("use the generated one"), |answer| {
+                if answer == "use the generated one" {
+                    return Ok(generated.clone());
+                }
+                external_id::check(answer, &rule)
+                    .map(|_| answer.to_string())
+                    .map_err(|e| e.0)
+            })?;
             request.external_ids = vec![id];
         }
         Ok(())
@@ -442,54 +428,46 @@ impl<I: Identity + 'static, S: Stacks + 'static, R: Roles + 'static> Plain<I, S,
         for input in &preset.inputs {
             match input {
                 PresetInput::Bucket => {
-                    request.bucket = Some(self.ask(concat!("S3 bucket name", ":"), None, |a| {
+                    request.bucket = Some(self.ask("S3 bucket name:", None, |a| {
                         validate::bucket_name(a)
                             .map(|_| a.to_string())
                             .map_err(|e| e.0)
                     })?);
                 }
                 PresetInput::BucketRegion => {
-                    request.bucket_region = Some(self.ask(
-                        concat!("S3 bucket region", ":"),
-                        Some(&region),
-                        |a| validate::region(a).map(|_| a.to_string()).map_err(|e| e.0),
-                    )?);
+                    request.bucket_region =
+                        Some(self.ask("S3 bucket region:", Some(&region), |a| {
+                            validate::region(a).map(|_| a.to_string()).map_err(|e| e.0)
+                        })?);
                 }
                 PresetInput::LambdaArns => {
                     request.lambda_arns = self.ask(
-                        concat!("Lambda function ARN(s), separated by commas", ":"),
+                        "Lambda function ARN(s), separated by commas:",
                         None,
                         |answer| {
-                            let arns: Vec<String> = answer
-                                .split(',')
-                                .map(str::trim)
-                                .filter(|s| !s.is_empty())
-                                .map(str::to_string)
-                                .collect();
-                            if arns.is_empty() {
-                                return Err("at least one function ARN is needed".into());
-                            }
-                            for arn in &arns {
-                                validate::lambda_arn(arn).map_err(|e| e.0)?;
-                            }
-                            Ok(arns)
+                            let check = |arn: &str| validate::lambda_arn(arn).map(|_| ());
+                            validate::comma_separated(
+                                answer,
+                                "at least one function ARN is needed",
+                                check,
+                            )
+                            .map_err(|e| e.0)
                         },
                     )?;
                 }
                 PresetInput::PolicyFile => {
-                    request.policy_file = Some(self.ask(
-                        concat!("Path of the policy document (JSON)", ":"),
-                        None,
-                        |path| {
-                            let text = std::fs::read_to_string(path)
-                                .map_err(|e| format!("can't read {path}: {e}"))?;
-                            policy::check_custom_policy(&text).map_err(|e| e.0)?;
-                            Ok(PolicyFile {
-                                path: path.to_string(),
-                                text,
-                            })
-                        },
-                    )?);
+                    request.policy_file =
+                        Some(
+                            self.ask("Path of the policy document (JSON):", None, |path| {
+                                let text = std::fs::read_to_string(path)
+                                    .map_err(|e| format!("can't read {path}: {e}"))?;
+                                policy::check_custom_policy(&text).map_err(|e| e.0)?;
+                                Ok(PolicyFile {
+                                    path: path.to_string(),
+                                    text,
+                                })
+                            })?,
+                        );
                 }
             }
         }

@@ -270,6 +270,28 @@ pub fn lambda_function_reference(value: &str) -> Check {
     }
 }
 
+/// The items of a comma-separated answer (several workspace IDs, several Lambda ARNs), each
+/// checked; an empty answer is refused as `none_given`.
+pub fn comma_separated(
+    text: &str,
+    none_given: &str,
+    check: impl Fn(&str) -> Check,
+) -> Result<Vec<String>, Invalid> {
+    let items: Vec<String> = text
+        .split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+        .collect();
+    if items.is_empty() {
+        return Err(Invalid(none_given.to_string()));
+    }
+    for item in &items {
+        check(item)?;
+    }
+    Ok(items)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -401,6 +423,19 @@ mod tests {
         ] {
             assert!(lambda_function_reference(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn comma_separated_answers() {
+        assert_eq!(
+            comma_separated(" a1, b2 ,", "none", workspace_id),
+            Ok(vec!["a1".to_string(), "b2".to_string()])
+        );
+        assert_eq!(
+            comma_separated(" , ", "none", workspace_id),
+            Err(Invalid("none".into()))
+        );
+        assert!(comma_separated("a1, b 2", "none", workspace_id).is_err());
     }
 
     #[test]

@@ -472,15 +472,18 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Cmd> {
             };
             Vec::new()
         }
+        // A generated value arrives a moment later: it never replaces what the user typed meanwhile.
         Msg::ExternalIdGenerated(id) => {
-            if !app.uses_workspace_id() {
+            if !app.uses_workspace_id() && !app.editing_external_id {
                 app.external_id = Input::new(id);
                 app.generated_external_id = true;
             }
             Vec::new()
         }
         Msg::StackNameGenerated(name) => {
-            app.stack_name = Input::new(name);
+            if app.stack_name.value().is_empty() {
+                app.stack_name = Input::new(name);
+            }
             Vec::new()
         }
         Msg::PolicyFileRead { path, result } => {

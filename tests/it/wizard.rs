@@ -472,6 +472,37 @@ async fn help_opens_with_question_mark_and_f1() {
 }
 
 #[tokio::test]
+async fn a_generated_value_arriving_late_never_replaces_what_was_typed() {
+    let mut d = Driver::new(Script::success(5.0), true).await;
+    d.walk_to_review().await;
+    d.keys(&[KeyCode::Esc]).await;
+    assert_eq!(d.app.step, Step::Method);
+    d.key(KeyCode::Tab).await;
+    d.key_with(KeyCode::Char('u'), KeyModifiers::CONTROL).await;
+    d.type_text("my-stack").await;
+    update(
+        &mut d.app,
+        Msg::StackNameGenerated("segment-destination-function-late01".into()),
+    );
+    assert_eq!(d.app.stack_name.value(), "my-stack");
+
+    // Esc leaves the field, then goes back a step at a time.
+    d.keys(&[KeyCode::Esc, KeyCode::Esc, KeyCode::Esc]).await;
+    assert_eq!(d.app.step, Step::ExternalId);
+    d.key(KeyCode::Char('e')).await;
+    d.type_text("my-own-external-id-that-is-long-enough-1234")
+        .await;
+    update(
+        &mut d.app,
+        Msg::ExternalIdGenerated("GeneratedLateGeneratedLateGeneratedLate1".into()),
+    );
+    assert_eq!(
+        d.app.external_id.value(),
+        "my-own-external-id-that-is-long-enough-1234"
+    );
+}
+
+#[tokio::test]
 async fn ctrl_c_quits_at_once_when_nothing_runs() {
     let mut d = Driver::new(Script::success(5.0), true).await;
     d.key_with(KeyCode::Char('c'), KeyModifiers::CONTROL).await;

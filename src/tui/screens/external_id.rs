@@ -25,15 +25,10 @@ pub const KEYS_TYPING: &[(&str, &str)] = &[
 pub fn problem(app: &App) -> Option<String> {
     let value = app.external_id.value().trim();
     if app.uses_workspace_id() {
-        if value.is_empty() {
-            return Some("type your Segment workspace ID (Settings > General in Segment)".into());
-        }
-        for id in value.split(',').map(str::trim) {
-            if let Err(invalid) = validate::workspace_id(id) {
-                return Some(invalid.0);
-            }
-        }
-        None
+        let none = "type your Segment workspace ID (Settings > General in Segment)";
+        validate::comma_separated(value, none, validate::workspace_id)
+            .err()
+            .map(|invalid| invalid.0)
     } else {
         validate::external_id(value, app.integration().external_id.min_length)
             .err()
