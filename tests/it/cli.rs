@@ -338,6 +338,17 @@ fn every_command_has_help_with_an_example() {
             "{args:?}: {text}"
         );
     }
+    for command in ["create", "watch", "verify", "delete"] {
+        let text = stdout(&run(&[command, "--help"]));
+        assert!(
+            text.contains("Example"),
+            "{command} --help has no example: {text}"
+        );
+        assert!(
+            text.contains(&format!("segment-aws-setup {command} ")),
+            "{command} --help: {text}"
+        );
+    }
     let text = stdout(&run(&["plan", "--help"]));
     for flag in [
         "--integration",
