@@ -514,7 +514,8 @@ async fn connect(aws: &AwsArgs) -> Result<Session, Failure> {
     })
 }
 
-fn engine_failure(error: EngineError, caller: Option<&Caller>) -> Failure {
+/// An engine error as a failure of any face: the exit code and the sentence that says what to do.
+pub(crate) fn engine_failure(error: EngineError, caller: Option<&Caller>) -> Failure {
     let code = match &error {
         EngineError::Aws(AwsError::Credentials(_) | AwsError::AccessDenied { .. }) => {
             exit::CREDENTIALS
@@ -819,31 +820,10 @@ async fn watch(args: &WatchArgs) -> Result<String, Failure> {
         .map_err(|e| engine_failure(e, Some(&session.caller)))?;
     let info = match outcome {
         engine::WatchOutcome::Done(Some(info)) => info,
-        engine::WatchOutcome::Done(None) => {
+        other => {
             return Err(engine_failure(
-                EngineError::StackNotFound {
-                    stack: args.stack_name.clone(),
-                },
-                None,
-            ));
-        }
-        engine::WatchOutcome::Failed { status, reasons } => {
-            return Err(engine_failure(
-                EngineError::StackFailed {
-                    stack: args.stack_name.clone(),
-                    status,
-                    reasons,
-                },
-                None,
-            ));
-        }
-        engine::WatchOutcome::TimedOut { status } => {
-            return Err(engine_failure(
-                EngineError::TimedOut {
-                    stack: args.stack_name.clone(),
-                    status,
-                },
-                None,
+                other.into_error(&args.stack_name),
+                Some(&session.caller),
             ));
         }
     };

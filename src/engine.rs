@@ -318,7 +318,8 @@ pub enum WatchOutcome {
 }
 
 impl WatchOutcome {
-    fn into_error(self, stack: &str) -> EngineError {
+    /// What did not go to plan, as an error (a `Done` here means the stack vanished).
+    pub fn into_error(self, stack: &str) -> EngineError {
         let stack = stack.to_string();
         match self {
             WatchOutcome::Done(_) => EngineError::StackNotFound { stack },

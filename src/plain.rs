@@ -598,23 +598,10 @@ impl<I: Identity + 'static, S: Stacks + 'static, R: Roles + 'static> Plain<I, S,
                         &mut report,
                     )
                     .await
-                    .map_err(|e| Failure {
-                        code: exit::AWS_REFUSED,
-                        message: engine::explain(&e, self.caller.as_ref()),
-                    })?;
+                    .map_err(|e| crate::cli::engine_failure(e, self.caller.as_ref()))?;
                 }
                 Err(error) => {
-                    let code = match &error {
-                        EngineError::Aws(
-                            crate::aws::AwsError::Credentials(_)
-                            | crate::aws::AwsError::AccessDenied { .. },
-                        ) => exit::CREDENTIALS,
-                        _ => exit::AWS_REFUSED,
-                    };
-                    return Err(Failure {
-                        code,
-                        message: engine::explain(&error, self.caller.as_ref()),
-                    });
+                    return Err(crate::cli::engine_failure(error, self.caller.as_ref()));
                 }
             }
         }
@@ -624,10 +611,8 @@ impl<I: Identity + 'static, S: Stacks + 'static, R: Roles + 'static> Plain<I, S,
     async fn existing(&mut self, plan: &Plan, role: &str) -> Result<String, Failure> {
         let connection = self.connection.clone().ok_or_else(not_connected)?;
         let permission = Some((plan.policy_name.as_str(), &plan.permission_policy));
-        let failure = |e: EngineError| Failure {
-            code: exit::AWS_REFUSED,
-            message: engine::explain(&e, None),
-        };
+        let caller = self.caller.clone();
+        let failure = |e: EngineError| crate::cli::engine_failure(e, caller.as_ref());
         let mut verification = engine::verify_role(
             connection.roles.as_ref(),
             role,
@@ -744,20 +729,14 @@ impl<I: Identity + 'static, S: Stacks + 'static, R: Roles + 'static> Plain<I, S,
                     &mut report,
                 )
                 .await
-                .map_err(|e| Failure {
-                    code: exit::AWS_REFUSED,
-                    message: engine::explain(&e, None),
-                })?;
+                .map_err(|e| crate::cli::engine_failure(e, None))?;
                 match outcome {
                     engine::WatchOutcome::Done(Some(info)) => info
                         .output(crate::template::ROLE_ARN_OUTPUT)
                         .unwrap_or_default()
                         .to_string(),
                     other => {
-                        return Err(Failure {
-                            code: exit::AWS_REFUSED,
-                            message: format!("stack {stack}: {other:?}"),
-                        });
+                        return Err(crate::cli::engine_failure(other.into_error(&stack), None));
                     }
                 }
             }
@@ -780,10 +759,7 @@ impl<I: Identity + 'static, S: Stacks + 'static, R: Roles + 'static> Plain<I, S,
                     permission,
                 )
                 .await
-                .map_err(|e| Failure {
-                    code: exit::AWS_REFUSED,
-                    message: engine::explain(&e, None),
-                })?;
+                .map_err(|e| crate::cli::engine_failure(e, None))?;
                 self.verification_lines(&verification);
                 if !verification.is_right() {
                     let mut report = self.reporter();
@@ -794,10 +770,7 @@ impl<I: Identity + 'static, S: Stacks + 'static, R: Roles + 'static> Plain<I, S,
                         &mut report,
                     )
                     .await
-                    .map_err(|e| Failure {
-                        code: exit::AWS_REFUSED,
-                        message: engine::explain(&e, None),
-                    })?;
+                    .map_err(|e| crate::cli::engine_failure(e, None))?;
                 }
                 verification.role.arn
             }

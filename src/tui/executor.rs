@@ -176,20 +176,7 @@ impl<I: Identity + 'static, S: Stacks + 'static, R: Roles + 'static> Executor<I,
                     Ok(engine::WatchOutcome::Done(Some(info))) => {
                         Ok(info.output(ROLE_ARN_OUTPUT).unwrap_or_default().to_string())
                     }
-                    Ok(engine::WatchOutcome::Done(None)) => Err(EngineError::StackNotFound {
-                        stack: stack.clone(),
-                    }),
-                    Ok(engine::WatchOutcome::Failed { status, reasons }) => {
-                        Err(EngineError::StackFailed {
-                            stack: stack.clone(),
-                            status,
-                            reasons,
-                        })
-                    }
-                    Ok(engine::WatchOutcome::TimedOut { status }) => Err(EngineError::TimedOut {
-                        stack: stack.clone(),
-                        status,
-                    }),
+                    Ok(other) => Err(other.into_error(&stack)),
                     Err(error) => Err(error),
                 };
                 if created.is_ok()
