@@ -3,10 +3,11 @@
 
 use crate::aws::sdk::{self, Sdk};
 use crate::aws::{AwsError, Caller};
-use crate::engine::{self, EngineError, Progress, Question, Verification, WatchOptions};
+use crate::engine::{self, EngineError, Progress, Question, WatchOptions};
 use crate::plan::{PlanRequest, PolicyFile, Setting};
 use crate::state::{Method, SavedSetup, StateStore};
 use crate::validate::{self, InputError};
+use crate::verify::Verification;
 use crate::{Catalog, Plan};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::io::{BufRead, IsTerminal, Write};
@@ -233,6 +234,11 @@ pub struct CreateArgs {
     /// CloudFormation method: stop watching after this long (the stack keeps going), e.g. 30m, 90s
     #[arg(long, default_value = "30m", value_parser = humantime::parse_duration, value_name = "DURATION")]
     pub timeout: Duration,
+
+    /// Use a --policy-file that grants broadly (Action or Resource "*", iam:*, iam:PassRole,
+    /// sts:AssumeRole, NotAction) without asking; needed with --yes
+    #[arg(long, env = "SEGMENT_AWS_SETUP_ALLOW_BROAD_POLICY")]
+    pub allow_broad_policy: bool,
 }
 
 #[derive(Args, Debug)]
@@ -289,9 +295,20 @@ pub struct VerifyArgs {
     #[arg(long, value_name = "F")]
     pub policy_file: Option<std::path::PathBuf>,
 
-    /// Repair what is wrong (after showing the new documents and asking)
+    /// Repair what is wrong: the smallest change that makes every probe hold, shown as a diff,
+    /// proven before it is applied, and applied only after asking
     #[arg(long)]
     pub fix: bool,
+
+    /// With --fix: also remove this Deny statement (its number, as the report counts) that
+    /// refuses Segment. Repeat for several. Without it a Deny is removed only when you confirm it
+    #[arg(long = "remove-deny", value_name = "N", requires = "fix")]
+    pub remove_deny: Vec<usize>,
+
+    /// Use a --policy-file that grants broadly (Action or Resource "*", iam:*, iam:PassRole,
+    /// sts:AssumeRole, NotAction) without asking; needed with --yes
+    #[arg(long, env = "SEGMENT_AWS_SETUP_ALLOW_BROAD_POLICY")]
+    pub allow_broad_policy: bool,
 
     #[command(flatten)]
     pub aws: AwsArgs,
@@ -336,9 +353,9 @@ impl From<InputError> for Failure {
 
 fn read_policy_file(path: Option<&std::path::Path>) -> Result<Option<PolicyFile>, Failure> {
     let Some(path) = path else { return Ok(None) };
-    let text = std::fs::read_to_string(path).map_err(|error| Failure {
+    let text = crate::policy::read_policy_file(path).map_err(|error| Failure {
         code: exit::BAD_INPUT,
-        message: format!("--policy-file: can't read {}: {error}", path.display()),
+        message: format!("--policy-file: {error}"),
     })?;
     Ok(Some(PolicyFile {
         path: path.display().to_string(),
@@ -683,6 +700,7 @@ async fn create(args: &CreateArgs) -> Result<String, Failure> {
     let plan = Plan::build(Catalog::builtin(), &request)?;
     validate::role_path(&args.role_path).map_err(InputError::at("--role-path"))?;
     require_a_way_to_ask(args.change.yes)?;
+    accept_broad_policy(&plan, args.change.yes, args.allow_broad_policy)?;
     let session = connect(&args.aws).await?;
 
     let what = match args.method {
@@ -850,6 +868,36 @@ async fn watch(args: &WatchArgs) -> Result<String, Failure> {
     }
 }
 
+/// A custom policy that grants broadly is used only after an explicit yes: a question on a
+/// terminal, or `--allow-broad-policy` (which `--yes` alone does not imply).
+fn accept_broad_policy(plan: &Plan, yes: bool, allow: bool) -> Result<(), Failure> {
+    if plan.broad_grants.is_empty() {
+        return Ok(());
+    }
+    say("Warning: the permission policy grants broadly:");
+    for grant in &plan.broad_grants {
+        say(&format!("  ! {grant}"));
+    }
+    if allow {
+        say("Using it: --allow-broad-policy");
+        return Ok(());
+    }
+    if yes {
+        return Err(Failure {
+            code: exit::BAD_INPUT,
+            message: "nothing was changed: the policy file grants broadly, and --yes alone doesn't accept that; add --allow-broad-policy if you mean it".into(),
+        });
+    }
+    if ask(false, "Let Segment have these permissions anyway?") {
+        Ok(())
+    } else {
+        Err(Failure {
+            code: exit::DECLINED,
+            message: "nothing was changed".into(),
+        })
+    }
+}
+
 async fn verify(args: &VerifyArgs) -> Result<String, Failure> {
     let catalog = Catalog::builtin();
     let integration = catalog.integration(&args.integration).ok_or_else(|| {
@@ -901,90 +949,68 @@ async fn verify(args: &VerifyArgs) -> Result<String, Failure> {
     };
     if args.fix {
         require_a_way_to_ask(args.change.yes)?;
+        if let Some(plan) = &plan {
+            accept_broad_policy(plan, args.change.yes, args.allow_broad_policy)?;
+        }
     }
     let session = connect(&args.aws).await?;
     let permission = plan
         .as_ref()
         .map(|p| (p.policy_name.as_str(), &p.permission_policy));
     let failure = |e| engine_failure(e, Some(&session.caller));
-    let mut verification = engine::verify_role(
-        &session.sdk,
-        &args.role,
-        &integration.principal,
-        &external_id,
-        permission,
-    )
-    .await
-    .map_err(failure)?;
-    if args.fix && !verification.is_right() {
-        for line in verification_lines(&verification) {
-            say(&line);
-        }
-        if let Some(trust) = &verification.repaired_trust_policy {
-            say(&format!(
-                "New trust policy for {}:\n{}",
-                verification.role.name,
-                serde_json::to_string_pretty(trust).unwrap_or_default()
-            ));
-        }
-        if let Some((name, document)) = permission
-            && !matches!(
-                verification.permission,
-                engine::PermissionState::Present | engine::PermissionState::NotChecked
-            )
-        {
-            say(&format!(
-                "Inline policy {name} to attach:\n{}",
-                serde_json::to_string_pretty(document).unwrap_or_default()
-            ));
-        }
-        if !ask(
-            args.change.yes,
-            &format!(
-                "Apply this to role {} in account {}?",
-                verification.role.name, session.caller.account
-            ),
-        ) {
-            return Err(Failure {
-                code: exit::DECLINED,
-                message: "nothing was changed".into(),
-            });
-        }
-        let mut report = progress_printer();
-        engine::repair_role(&session.sdk, &verification, permission, &mut report)
+    let ids = [external_id.clone()];
+    let mut verification =
+        engine::verify_role(&session.sdk, &args.role, integration, &ids, permission)
             .await
             .map_err(failure)?;
-        verification = engine::verify_role(
-            &session.sdk,
-            &args.role,
-            &integration.principal,
-            &external_id,
-            permission,
-        )
-        .await
-        .map_err(failure)?;
-    }
-    let output = match args.change.output {
-        Format::Text => {
-            let mut text = format!("Role {}\n", verification.role.arn);
-            for line in verification_lines(&verification) {
-                text.push_str(&format!("{line}\n"));
-            }
-            text.push_str(if verification.is_right() {
-                "OK: Segment can assume this role with this external ID.\n"
-            } else {
-                "NOT OK\n"
-            });
-            text
+    if args.fix && !verification.is_right() {
+        for line in verification.lines() {
+            say(&line.plain());
         }
-        Format::Json => pretty_json(&serde_json::json!({
-            "role": verification.role.arn,
-            "right": verification.is_right(),
-            "confusedDeputyRisk": verification.report.has_confused_deputy_risk(),
-            "findings": verification.report.lines(),
-            "permission": permission_word(&verification.permission),
-        })),
-    };
+        let confirmed = confirm_denies(&verification, &args.remove_deny, args.change.yes);
+        let fix = match verification.fix(permission, &confirmed) {
+            Ok(fix) => fix,
+            Err(reasons) => {
+                print!("{}", verify_output(&verification, args.change.output));
+                let mut message = format!(
+                    "role {} is not right, and no repair this tool may make passes every probe, so nothing was changed:",
+                    verification.role.name
+                );
+                for reason in reasons {
+                    message.push_str(&format!("\n  - {reason}"));
+                }
+                return Err(Failure {
+                    code: exit::AWS_REFUSED,
+                    message,
+                });
+            }
+        };
+        say_fix(&fix);
+        if !fix.is_empty() {
+            if !ask(
+                args.change.yes,
+                &format!(
+                    "Apply this to role {} in account {}?",
+                    verification.role.name, session.caller.account
+                ),
+            ) {
+                return Err(Failure {
+                    code: exit::DECLINED,
+                    message: "nothing was changed".into(),
+                });
+            }
+            let mut report = progress_printer();
+            engine::apply_fix(&session.sdk, &verification.role.name, &fix, &mut report)
+                .await
+                .map_err(failure)?;
+            say("Checking the role again");
+            verification =
+                engine::verify_role(&session.sdk, &args.role, integration, &ids, permission)
+                    .await
+                    .map_err(failure)?;
+        }
+    }
+    let output = verify_output(&verification, args.change.output);
     if verification.is_right() {
         Ok(output)
     } else {
@@ -1001,41 +1027,73 @@ async fn verify(args: &VerifyArgs) -> Result<String, Failure> {
     }
 }
 
-fn permission_word(state: &engine::PermissionState) -> &'static str {
-    match state {
-        engine::PermissionState::NotChecked => "not checked",
-        engine::PermissionState::Present => "present",
-        engine::PermissionState::Missing => "missing",
-        engine::PermissionState::Different { .. } => "different",
+/// The Deny statements that refuse Segment and may go: those named with `--remove-deny`, and on a
+/// terminal (without --yes) each one the person confirms, one question per statement.
+fn confirm_denies(verification: &Verification, given: &[usize], yes: bool) -> Vec<usize> {
+    let mut confirmed = Vec::new();
+    for &number in &verification.judgement.blocking_denies {
+        if given.contains(&number) {
+            say(&format!(
+                "Removing statement {number} as asked (--remove-deny {number})"
+            ));
+            confirmed.push(number);
+        } else if !yes
+            && ask(
+                false,
+                &format!(
+                    "Statement {number} is a Deny that refuses Segment's principal. Remove statement {number}?"
+                ),
+            )
+        {
+            confirmed.push(number);
+        }
+    }
+    confirmed
+}
+
+fn say_fix(fix: &crate::verify::Fix) {
+    if fix.is_empty() {
+        say("Nothing here is for --fix to change.");
+    } else {
+        say("The repair, proven to pass every probe before it is applied:");
+        for change in &fix.changes {
+            say(&format!("  - {change}"));
+        }
+    }
+    if !fix.diff.is_empty() {
+        say("Trust policy, before (-) and after (+):");
+        for line in &fix.diff {
+            say(&format!("  {line}"));
+        }
+    }
+    if let Some((name, document)) = &fix.permission {
+        say(&format!(
+            "Inline policy {name} to attach:\n{}",
+            serde_json::to_string_pretty(document).unwrap_or_default()
+        ));
+    }
+    for note in &fix.left_alone {
+        say(&format!("  Left alone: {note}"));
     }
 }
 
-fn verification_lines(verification: &Verification) -> Vec<String> {
-    let mut lines: Vec<String> = verification
-        .report
-        .findings
-        .iter()
-        .map(|f| {
-            format!(
-                "{} {}",
-                if f.is_problem() { "✗" } else { "✓" },
-                f.describe(&verification.report.principal)
-            )
-        })
-        .collect();
-    match &verification.permission {
-        engine::PermissionState::NotChecked => {}
-        engine::PermissionState::Present => {
-            lines.push("✓ the permission policy is attached".into())
+fn verify_output(verification: &Verification, format: Format) -> String {
+    match format {
+        Format::Text => {
+            let mut text = format!("Role {}\n", verification.role.arn);
+            for line in verification.lines() {
+                text.push_str(&line.plain());
+                text.push('\n');
+            }
+            text.push_str(if verification.is_right() {
+                "OK: Segment's principal gets in with your external ID, and every other probe is denied.\n"
+            } else {
+                "NOT OK\n"
+            });
+            text
         }
-        engine::PermissionState::Missing => {
-            lines.push("✗ the permission policy is not attached".into())
-        }
-        engine::PermissionState::Different { .. } => {
-            lines.push("✗ the inline policy of that name grants something else".into())
-        }
+        Format::Json => pretty_json(&verification.to_json()),
     }
-    lines
 }
 
 async fn delete(args: &DeleteArgs) -> Result<String, Failure> {

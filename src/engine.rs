@@ -6,9 +6,10 @@ use crate::aws::{
     self, AwsError, Caller, Identity, RoleCreate, RoleInfo, Roles, StackCreate, StackEvent,
     StackInfo, Stacks,
 };
+use crate::catalog::{Catalog, Integration};
 use crate::plan::Plan;
 use crate::template::ROLE_ARN_OUTPUT;
-use crate::verify::{self, Report};
+use crate::verify::{self, Fix, Judgement, ManagedPolicy, Subject, Verification};
 use serde_json::Value;
 use std::collections::HashSet;
 use std::time::Duration;
@@ -83,6 +84,8 @@ pub enum EngineError {
     NotOurs { what: String },
     #[error("{0}: nothing was changed")]
     Declined(String),
+    #[error("role {role} is not right: {}", problems.join("; "))]
+    RoleWrong { role: String, problems: Vec<String> },
     #[error("{original}; deleting the half-made role {role} failed too ({cleanup})")]
     CleanupFailed {
         role: String,
@@ -219,12 +222,90 @@ pub async fn create_with_cloudformation<S: Stacks, R: Roles>(
         }
     }
     match watch(stacks, name, Goal::Create, options, report).await? {
-        WatchOutcome::Done(Some(info)) => Ok(Created {
-            role_arn: role_arn_output(&info, name)?,
-            reused: false,
-        }),
+        WatchOutcome::Done(Some(info)) => {
+            let role_arn = role_arn_output(&info, name)?;
+            check_created_role(roles, plan, &role_arn, report).await?;
+            Ok(Created {
+                role_arn,
+                reused: false,
+            })
+        }
         other => Err(other.into_error(name)),
     }
+}
+
+/// Seconds since the epoch, for the judge's date conditions.
+pub fn now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
+}
+
+/// The judge's subject for a plan's role.
+pub fn subject_for_plan(plan: &Plan, role_arn: &str) -> Subject {
+    match Catalog::builtin().integration(&plan.integration_id) {
+        Some(integration) => Subject::new(integration, plan.external_ids.clone(), role_arn, now()),
+        None => Subject {
+            principal: plan.principal.clone(),
+            external_ids: plan.external_ids.clone(),
+            customer_account: verify::account_in_arn(role_arn)
+                .unwrap_or_default()
+                .to_string(),
+            workspace_ids: false,
+            now: now(),
+        },
+    }
+}
+
+fn judge_for_plan(plan: &Plan, role: &RoleInfo) -> Judgement {
+    verify::judge(&role.trust_policy, &subject_for_plan(plan, &role.arn))
+}
+
+/// A failing judgement as short sentences: the probe, then why.
+pub fn problems(judgement: &Judgement) -> Vec<String> {
+    judgement
+        .failing()
+        .map(|p| {
+            let mut text = format!(
+                "{}: must be {}, is {}",
+                p.question,
+                p.expected,
+                p.answer_word().to_lowercase()
+            );
+            if !p.why.is_empty() {
+                text.push_str(&format!(" ({})", p.why.join("; ")));
+            }
+            text
+        })
+        .collect()
+}
+
+/// The role a stack made, judged like any other: a stack of the same name that was already there
+/// (in progress, or attached to after a crash) may have been made by someone else.
+async fn check_created_role<R: Roles>(
+    roles: &R,
+    plan: &Plan,
+    role_arn: &str,
+    report: &mut (dyn FnMut(Progress) + Send),
+) -> Result<(), EngineError> {
+    let name = role_name_of(role_arn);
+    let Some(role) = roles.get_role(name).await? else {
+        return Err(EngineError::RoleNotFound {
+            role: name.to_string(),
+        });
+    };
+    let judgement = judge_for_plan(plan, &role);
+    if !judgement.holds() {
+        return Err(EngineError::RoleWrong {
+            role: name.to_string(),
+            problems: problems(&judgement),
+        });
+    }
+    report(Progress::Note(format!(
+        "Checked role {name}: Segment's principal gets in with your external ID, nobody else does"
+    )));
+    Ok(())
 }
 
 fn role_arn_output(info: &StackInfo, stack: &str) -> Result<String, EngineError> {
@@ -266,18 +347,7 @@ async fn reuse_complete_stack<R: Roles>(
     let role_arn = role_arn_output(info, name)?;
     let role_name = role_name_of(&role_arn).to_string();
     match roles.get_role(&role_name).await? {
-        Some(role) => {
-            let trust =
-                verify::check_trust_policy(&role.trust_policy, &plan.principal, plan.external_id());
-            if !trust.is_right() {
-                differences.extend(
-                    trust
-                        .lines()
-                        .into_iter()
-                        .filter(|l| !l.contains("assume the role with this")),
-                );
-            }
-        }
+        Some(role) => differences.extend(problems(&judge_for_plan(plan, &role))),
         None => differences.push(format!("its role {role_name} no longer exists")),
     }
     if !differences.is_empty() {
@@ -624,101 +694,61 @@ async fn existing_role<R: Roles>(roles: &R, name: &str) -> Result<RoleInfo, Engi
         })
 }
 
-/// The state of the permission policy on a verified role.
-#[derive(Debug, Clone, PartialEq)]
-pub enum PermissionState {
-    NotChecked,
-    Present,
-    Missing,
-    Different { current: Value },
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct Verification {
-    pub role: RoleInfo,
-    pub report: Report,
-    pub permission: PermissionState,
-    /// The trust policy that would make the role right; `None` when it is right already.
-    pub repaired_trust_policy: Option<Value>,
-}
-
-impl Verification {
-    pub fn is_right(&self) -> bool {
-        self.report.is_right()
-            && matches!(
-                self.permission,
-                PermissionState::NotChecked | PermissionState::Present
-            )
-    }
-}
-
-/// Reads a role and checks its trust policy (and, when asked, its inline permission policy).
+/// Reads a role and judges it: its trust policy with the probes, and every permission policy on
+/// it (inline and attached), against the preset when one is given.
 pub async fn verify_role<R: Roles>(
     roles: &R,
     role: &str,
-    principal: &str,
-    external_id: &str,
+    integration: &Integration,
+    external_ids: &[String],
     permission: Option<(&str, &Value)>,
 ) -> Result<Verification, EngineError> {
     let name = role_name_of(role);
     let info = existing_role(roles, name).await?;
-    let report = verify::check_trust_policy(&info.trust_policy, principal, external_id);
-    let repaired_trust_policy =
-        verify::repair_trust_policy(&info.trust_policy, principal, external_id);
-    let permission = match permission {
-        None => PermissionState::NotChecked,
-        Some((policy_name, wanted)) => {
-            if roles
-                .role_policy_names(name)
-                .await?
-                .iter()
-                .any(|p| p == policy_name)
-            {
-                let current = roles.get_role_policy(name, policy_name).await?;
-                if verify::same_policy(&current, wanted) {
-                    PermissionState::Present
-                } else {
-                    PermissionState::Different { current }
-                }
-            } else {
-                PermissionState::Missing
-            }
-        }
-    };
+    let subject = Subject::new(integration, external_ids.to_vec(), &info.arn, now());
+    let judgement = verify::judge(&info.trust_policy, &subject);
+    let mut inline = Vec::new();
+    for policy in roles.role_policy_names(&info.name).await? {
+        let document = roles.get_role_policy(&info.name, &policy).await?;
+        inline.push((policy, document));
+    }
+    let mut managed = Vec::new();
+    for (policy, arn) in roles.attached_policies(&info.name).await? {
+        // A managed policy's document may be unreadable (AccessDenied): still listed, as unknown.
+        let document = roles.managed_policy_document(&arn).await.ok();
+        managed.push(ManagedPolicy {
+            name: policy,
+            arn,
+            document,
+        });
+    }
+    let permissions = verify::judge_permissions(permission, inline, managed);
     Ok(Verification {
         role: info,
-        report,
-        permission,
-        repaired_trust_policy,
+        judgement,
+        permissions,
     })
 }
 
-/// Applies a verification's repair: the new trust policy, and the permission policy when it is
-/// missing or different.
-pub async fn repair_role<R: Roles>(
+/// Applies a fix worked out (and proven) by [`Verification::fix`].
+pub async fn apply_fix<R: Roles>(
     roles: &R,
-    verification: &Verification,
-    permission: Option<(&str, &Value)>,
+    role: &str,
+    fix: &Fix,
     report: &mut (dyn FnMut(Progress) + Send),
 ) -> Result<(), EngineError> {
-    let name = &verification.role.name;
-    if let Some(trust) = &verification.repaired_trust_policy {
+    if let Some(trust) = &fix.trust {
         report(Progress::Note(format!(
-            "Updating the trust policy of {name}"
+            "Updating the trust policy of {role}"
         )));
-        roles.update_trust_policy(name, &trust.to_string()).await?;
+        roles.update_trust_policy(role, &trust.to_string()).await?;
     }
-    if let Some((policy_name, document)) = permission
-        && !matches!(
-            verification.permission,
-            PermissionState::Present | PermissionState::NotChecked
-        )
-    {
+    if let Some((policy_name, document)) = &fix.permission {
         report(Progress::Note(format!(
-            "Attaching inline policy {policy_name} to {name}"
+            "Attaching inline policy {policy_name} to {role}"
         )));
         roles
-            .put_role_policy(name, policy_name, &document.to_string())
+            .put_role_policy(role, policy_name, &document.to_string())
             .await?;
     }
     Ok(())

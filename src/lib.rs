@@ -6,6 +6,7 @@ pub mod catalog;
 pub mod cli;
 pub mod engine;
 pub mod external_id;
+pub mod iam_eval;
 pub mod plain;
 pub mod plan;
 pub mod policy;

@@ -244,10 +244,23 @@ impl<I: Identity + 'static, S: Stacks + 'static, R: Roles + 'static> Plain<I, S,
 
         // 4. Permissions
         self.step(4, "Permissions");
-        self.permissions_step(integration, &mut request)?;
-        let plan = Plan::build(Catalog::builtin(), &request).map_err(Failure::from)?;
-        self.say(&format!("Permission policy \"{}\":", plan.policy_name));
-        self.say(&serde_json::to_string_pretty(&plan.permission_policy).unwrap_or_default());
+        let plan = loop {
+            self.permissions_step(integration, &mut request)?;
+            let plan = Plan::build(Catalog::builtin(), &request).map_err(Failure::from)?;
+            self.say(&format!("Permission policy \"{}\":", plan.policy_name));
+            self.say(&serde_json::to_string_pretty(&plan.permission_policy).unwrap_or_default());
+            if plan.broad_grants.is_empty() {
+                break plan;
+            }
+            self.say("Warning: this policy grants broadly:");
+            for grant in &plan.broad_grants {
+                self.say(&format!("  ! {grant}"));
+            }
+            if self.yes_no("Let Segment have these permissions anyway", false)? {
+                break plan;
+            }
+            self.say("Choose the permissions again.");
+        };
 
         // 5. Method
         self.step(5, "Method");
@@ -459,8 +472,7 @@ impl<I: Identity + 'static, S: Stacks + 'static, R: Roles + 'static> Plain<I, S,
                     request.policy_file =
                         Some(
                             self.ask("Path of the policy document (JSON):", None, |path| {
-                                let text = std::fs::read_to_string(path)
-                                    .map_err(|e| format!("can't read {path}: {e}"))?;
+                                let text = policy::read_policy_file(std::path::Path::new(path))?;
                                 policy::check_custom_policy(&text).map_err(|e| e.0)?;
                                 Ok(PolicyFile {
                                     path: path.to_string(),
@@ -609,50 +621,90 @@ impl<I: Identity + 'static, S: Stacks + 'static, R: Roles + 'static> Plain<I, S,
 
     /// Checks an existing role; shows and asks before any repair.
     async fn existing(&mut self, plan: &Plan, role: &str) -> Result<String, Failure> {
-        let connection = self.connection.clone().ok_or_else(not_connected)?;
+        let integration = Catalog::builtin()
+            .integration(&plan.integration_id)
+            .ok_or_else(not_connected)?;
         let permission = Some((plan.policy_name.as_str(), &plan.permission_policy));
+        self.check_and_repair(role, integration, &plan.external_ids, permission)
+            .await
+    }
+
+    /// Reads and judges a role; when it is not right, shows the proven repair (asking about each
+    /// Deny that refuses Segment first) and applies it only after a yes. The role's ARN when it
+    /// ends right.
+    async fn check_and_repair(
+        &mut self,
+        role: &str,
+        integration: &Integration,
+        external_ids: &[String],
+        permission: Option<(&str, &serde_json::Value)>,
+    ) -> Result<String, Failure> {
+        let connection = self.connection.clone().ok_or_else(not_connected)?;
         let caller = self.caller.clone();
         let failure = |e: EngineError| crate::cli::engine_failure(e, caller.as_ref());
         let mut verification = engine::verify_role(
             connection.roles.as_ref(),
             role,
-            &plan.principal,
-            plan.external_id(),
+            integration,
+            external_ids,
             permission,
         )
         .await
         .map_err(failure)?;
         self.verification_lines(&verification);
         if !verification.is_right() {
-            if let Some(trust) = &verification.repaired_trust_policy {
-                self.say("The repaired trust policy (every other statement kept):");
-                self.say(&serde_json::to_string_pretty(trust).unwrap_or_default());
+            let mut confirmed = Vec::new();
+            for &number in &verification.judgement.blocking_denies {
+                if self.yes_no(
+                    &format!("Statement {number} is a Deny that refuses Segment's principal. Remove statement {number}"),
+                    false,
+                )? {
+                    confirmed.push(number);
+                }
             }
-            if !self.yes_no(
-                "Apply this repair (and attach the permission policy)",
-                false,
-            )? {
-                return Err(declined());
+            let fix = verification.fix(permission, &confirmed).map_err(|reasons| Failure {
+                code: exit::AWS_REFUSED,
+                message: format!(
+                    "role {role} is not right, and no repair this tool may make passes every probe, so nothing was changed: {}",
+                    reasons.join("; ")
+                ),
+            })?;
+            for change in &fix.changes {
+                self.say(&format!("[7/8] Repair: {change}"));
             }
-            let mut report = self.reporter();
-            engine::repair_role(
-                connection.roles.as_ref(),
-                &verification,
-                permission,
-                &mut report,
-            )
-            .await
-            .map_err(failure)?;
-            verification = engine::verify_role(
-                connection.roles.as_ref(),
-                role,
-                &plan.principal,
-                plan.external_id(),
-                permission,
-            )
-            .await
-            .map_err(failure)?;
-            self.verification_lines(&verification);
+            if !fix.diff.is_empty() {
+                self.say("[7/8] Trust policy, before (-) and after (+):");
+                for line in &fix.diff {
+                    self.say(line);
+                }
+            }
+            for note in &fix.left_alone {
+                self.say(&format!("[7/8] Left alone: {note}"));
+            }
+            if !fix.is_empty() {
+                if !self.yes_no("Apply this repair", false)? {
+                    return Err(declined());
+                }
+                let mut report = self.reporter();
+                engine::apply_fix(
+                    connection.roles.as_ref(),
+                    &verification.role.name,
+                    &fix,
+                    &mut report,
+                )
+                .await
+                .map_err(failure)?;
+                verification = engine::verify_role(
+                    connection.roles.as_ref(),
+                    role,
+                    integration,
+                    external_ids,
+                    permission,
+                )
+                .await
+                .map_err(failure)?;
+                self.verification_lines(&verification);
+            }
         }
         if verification.is_right() {
             Ok(verification.role.arn)
@@ -664,30 +716,9 @@ impl<I: Identity + 'static, S: Stacks + 'static, R: Roles + 'static> Plain<I, S,
         }
     }
 
-    fn verification_lines(&self, verification: &engine::Verification) {
-        for finding in &verification.report.findings {
-            let mark = if finding.is_problem() {
-                "Problem"
-            } else {
-                "OK"
-            };
-            self.say(&format!(
-                "[7/8] {mark}: {}",
-                finding.describe(&verification.report.principal)
-            ));
-        }
-        let permission = match verification.permission {
-            engine::PermissionState::Present => Some("OK: the permission policy is attached"),
-            engine::PermissionState::Missing => {
-                Some("Problem: the permission policy is not attached")
-            }
-            engine::PermissionState::Different { .. } => {
-                Some("Problem: the inline policy of that name grants something else")
-            }
-            engine::PermissionState::NotChecked => None,
-        };
-        if let Some(line) = permission {
-            self.say(&format!("[7/8] {line}"));
+    fn verification_lines(&self, verification: &crate::verify::Verification) {
+        for line in verification.lines() {
+            self.say(&format!("[7/8] {}", line.plain()));
         }
     }
 
@@ -742,37 +773,15 @@ impl<I: Identity + 'static, S: Stacks + 'static, R: Roles + 'static> Plain<I, S,
             }
             Method::Iam => {
                 let role = saved.role_name.clone().unwrap_or_default();
-                let principal = Catalog::builtin()
+                let integration = Catalog::builtin()
                     .integration(&saved.integration)
-                    .map(|i| i.principal.clone())
-                    .unwrap_or_default();
-                let id = saved.external_ids.first().cloned().unwrap_or_default();
+                    .ok_or_else(not_connected)?;
                 let permission = saved
                     .policy_name
                     .as_deref()
                     .zip(saved.permission_policy.as_ref());
-                let verification = engine::verify_role(
-                    connection.roles.as_ref(),
-                    &role,
-                    &principal,
-                    &id,
-                    permission,
-                )
-                .await
-                .map_err(|e| crate::cli::engine_failure(e, None))?;
-                self.verification_lines(&verification);
-                if !verification.is_right() {
-                    let mut report = self.reporter();
-                    engine::repair_role(
-                        connection.roles.as_ref(),
-                        &verification,
-                        permission,
-                        &mut report,
-                    )
-                    .await
-                    .map_err(|e| crate::cli::engine_failure(e, None))?;
-                }
-                verification.role.arn
+                self.check_and_repair(&role, integration, &saved.external_ids, permission)
+                    .await?
             }
         };
         if let Some(store) = &self.store {

@@ -93,6 +93,9 @@ pub struct Plan {
     pub policy_name: String,
     pub role_description: String,
     pub tags: Vec<(String, String)>,
+    /// What the permission policy grants broadly (`*`, IAM, other roles, every resource): a
+    /// custom policy like that is used only after an explicit yes.
+    pub broad_grants: Vec<String>,
     inputs: BTreeMap<Input, Vec<String>>,
     setting_specs: Vec<crate::catalog::SettingSpec>,
 }
@@ -173,6 +176,7 @@ impl Plan {
             }
         };
 
+        let broad_grants = policy::broad_grants(&permission_policy);
         let role_name = request
             .role_name
             .clone()
@@ -229,6 +233,7 @@ impl Plan {
                 .unwrap_or_default()
                 .to_string(),
             tags: template::role_tags(&source),
+            broad_grants,
             template: rendered,
             parameters,
             role_name,
@@ -367,6 +372,7 @@ impl Plan {
             "parameters": self.parameters,
             "settings": self.settings_json(None),
             "cliCommands": self.cli_commands(),
+            "broadGrants": self.broad_grants,
         })
     }
 
@@ -409,6 +415,13 @@ impl Plan {
             self.preset_title,
             indent(&pretty(&self.permission_policy))
         ));
+        if !self.broad_grants.is_empty() {
+            out.push_str("Warning: this policy grants broadly; creating the role with it needs an explicit yes\n");
+            for grant in &self.broad_grants {
+                out.push_str(&format!("  ! {grant}\n"));
+            }
+            out.push('\n');
+        }
         out.push_str(&format!(
             "CloudFormation (stack {}, template assets/templates/{})\n  Parameters:\n",
             self.stack_name, self.template_name

@@ -6,8 +6,98 @@ use crate::validate::Invalid;
 use serde_json::{Value, json};
 
 pub const POLICY_VERSION: &str = "2012-10-17";
-/// IAM's limit on a policy document's length.
-pub const POLICY_MAX_CHARS: usize = 131_072;
+/// IAM's limit on a role's inline policies together, in characters without white space.
+pub const INLINE_POLICIES_MAX_CHARS: usize = 10_240;
+/// A policy file larger than this is refused before it is read whole (`/dev/zero` included).
+pub const POLICY_FILE_MAX_BYTES: u64 = 1024 * 1024;
+
+/// A document's length as IAM counts it against its quotas: without white space, which is the
+/// compact JSON this tool sends.
+pub fn compact_len(document: &Value) -> usize {
+    document.to_string().chars().count()
+}
+
+/// Reads a policy file, refusing one larger than [`POLICY_FILE_MAX_BYTES`] without reading it
+/// whole: the one piece of I/O on policies, shared by every face.
+pub fn read_policy_file(path: &std::path::Path) -> Result<String, String> {
+    use std::io::Read;
+    let file =
+        std::fs::File::open(path).map_err(|e| format!("can't read {}: {e}", path.display()))?;
+    let mut text = String::new();
+    file.take(POLICY_FILE_MAX_BYTES + 1)
+        .read_to_string(&mut text)
+        .map_err(|e| format!("can't read {}: {e}", path.display()))?;
+    if text.len() as u64 > POLICY_FILE_MAX_BYTES {
+        return Err(format!(
+            "{} is larger than 1 MiB; a policy document is at most {INLINE_POLICIES_MAX_CHARS} characters",
+            path.display()
+        ));
+    }
+    Ok(text)
+}
+
+/// What a permission policy grants broadly, one sentence per statement: every action
+/// (`*`, `NotAction`), IAM (`iam:*`, `iam:PassRole`), other roles (`sts:AssumeRole`), every
+/// resource (`*`, `NotResource`). Empty when nothing is broad.
+pub fn broad_grants(document: &Value) -> Vec<String> {
+    use crate::iam_eval::wildcard_match;
+    let mut out = Vec::new();
+    for (index, statement) in crate::iam_eval::statements(document)
+        .unwrap_or_default()
+        .iter()
+        .enumerate()
+    {
+        if statement.get("Effect").and_then(Value::as_str) != Some("Allow") {
+            continue;
+        }
+        let strings = |key: &str| -> Vec<String> {
+            match statement.get(key) {
+                Some(Value::String(one)) => vec![one.clone()],
+                Some(Value::Array(many)) => many
+                    .iter()
+                    .filter_map(Value::as_str)
+                    .map(str::to_string)
+                    .collect(),
+                _ => Vec::new(),
+            }
+        };
+        let mut found = Vec::new();
+        if statement.get("NotAction").is_some() {
+            found.push("NotAction: every action except those it lists".to_string());
+        }
+        for action in strings("Action") {
+            let covers = |a: &str| wildcard_match(&action, a, true);
+            if covers("anyservice:AnyAction")
+                || covers("ec2:RunInstances") && covers("iam:CreateUser")
+            {
+                found.push(format!("Action {action:?}: every action"));
+            } else if covers("iam:CreateUser") && covers("iam:PassRole") {
+                found.push(format!("Action {action:?}: full control of IAM"));
+            } else {
+                if covers("iam:PassRole") {
+                    found.push(format!(
+                        "Action {action:?}: iam:PassRole, handing roles to AWS services"
+                    ));
+                }
+                if covers("sts:AssumeRole") {
+                    found.push(format!(
+                        "Action {action:?}: sts:AssumeRole, moving on to other roles"
+                    ));
+                }
+            }
+        }
+        if statement.get("NotResource").is_some() {
+            found.push("NotResource: every resource except those it lists".to_string());
+        }
+        if strings("Resource").iter().any(|r| r == "*") {
+            found.push("Resource \"*\": every resource".to_string());
+        }
+        if !found.is_empty() {
+            out.push(format!("statement {}: {}", index + 1, found.join("; ")));
+        }
+    }
+    out
+}
 
 /// The trust policy exactly as Segment's docs give it: the principal may call `sts:AssumeRole`
 /// only with this external ID (or, for the Lambda destination, one of these IDs).
@@ -50,14 +140,9 @@ pub fn permission_policy(statement: &StatementSpec, values: &[String], as_list: 
 }
 
 /// Checks a custom permission policy read from a file: valid JSON, `Version` 2012-10-17, a
-/// non-empty `Statement`, no `Principal` (that belongs in a trust policy), under IAM's size limit.
+/// non-empty `Statement`, no `Principal` (that belongs in a trust policy), and within IAM's limit
+/// on a role's inline policies (counted without white space).
 pub fn check_custom_policy(text: &str) -> Result<Value, Invalid> {
-    let chars = text.chars().count();
-    if chars >= POLICY_MAX_CHARS {
-        return Err(Invalid(format!(
-            "a policy document must be under {POLICY_MAX_CHARS} characters; this one has {chars}"
-        )));
-    }
     let document: Value = serde_json::from_str(text).map_err(|error| {
         Invalid(format!(
             "the policy file is not valid JSON ({error}); it must hold one IAM policy document"
@@ -106,6 +191,12 @@ pub fn check_custom_policy(text: &str) -> Result<Value, Invalid> {
                 index + 1
             )));
         }
+    }
+    let chars = compact_len(&document);
+    if chars > INLINE_POLICIES_MAX_CHARS {
+        return Err(Invalid(format!(
+            "a role's inline policies may total {INLINE_POLICIES_MAX_CHARS} characters without white space; this one has {chars}"
+        )));
     }
     Ok(document)
 }
@@ -182,13 +273,79 @@ mod tests {
         }
         let huge = format!(
             r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Action":"s3:GetObject","Resource":"{}"}}]}}"#,
-            "a".repeat(POLICY_MAX_CHARS)
+            "a".repeat(INLINE_POLICIES_MAX_CHARS)
         );
         assert!(
             check_custom_policy(&huge)
                 .expect_err("too long")
                 .0
-                .contains("under 131072")
+                .contains("total 10240 characters")
+        );
+        let spaced = format!(
+            "{{\"Version\":\"2012-10-17\",{}\"Statement\":[{{\"Effect\":\"Allow\",\"Action\":\"s3:GetObject\",\"Resource\":\"*\"}}]}}",
+            " ".repeat(INLINE_POLICIES_MAX_CHARS)
+        );
+        assert!(
+            check_custom_policy(&spaced).is_ok(),
+            "white space is not counted"
+        );
+    }
+
+    #[test]
+    fn broad_grants_are_named() {
+        let grants = |statement: Value| {
+            broad_grants(&json!({"Version": "2012-10-17", "Statement": [statement]}))
+        };
+        assert!(
+            grants(
+                json!({"Effect": "Allow", "Action": "s3:PutObject", "Resource": "arn:aws:s3:::b/*"})
+            )
+            .is_empty()
+        );
+        assert!(
+            grants(json!({"Effect": "Allow", "Action": "*", "Resource": "arn:aws:s3:::b/*"}))[0]
+                .contains("every action")
+        );
+        assert!(
+            grants(json!({"Effect": "Allow", "Action": "*:*", "Resource": "x"}))[0]
+                .contains("every action")
+        );
+        assert!(
+            grants(json!({"Effect": "Allow", "Action": "iam:*", "Resource": "x"}))[0]
+                .contains("full control of IAM")
+        );
+        assert!(
+            grants(
+                json!({"Effect": "Allow", "Action": ["s3:GetObject", "iam:Pass*"], "Resource": "x"})
+            )[0]
+            .contains("iam:PassRole")
+        );
+        assert!(
+            grants(json!({"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": "x"}))[0]
+                .contains("other roles")
+        );
+        assert!(
+            grants(json!({"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}))[0]
+                .contains("every resource")
+        );
+        assert!(
+            grants(json!({"Effect": "Allow", "NotAction": "iam:*", "Resource": "x"}))[0]
+                .contains("NotAction")
+        );
+        assert!(
+            grants(json!({"Effect": "Deny", "Action": "*", "Resource": "*"})).is_empty(),
+            "a Deny narrows"
+        );
+    }
+
+    #[test]
+    fn a_policy_file_over_1_mib_is_refused_without_reading_it_whole() {
+        let refused = read_policy_file(std::path::Path::new("/dev/zero")).expect_err("too large");
+        assert!(refused.contains("larger than 1 MiB"), "{refused}");
+        assert!(
+            read_policy_file(std::path::Path::new("/no/such/file"))
+                .expect_err("missing")
+                .contains("can't read")
         );
     }
 }

@@ -1,321 +1,1642 @@
-//! Verifying an existing role's trust policy, and the repair that makes it right. Pure: the
-//! engine reads the role, this decides.
+//! Judging an existing role the way IAM evaluates it, and the smallest repair that provably makes
+//! it right. Pure: the engine reads the role, this decides.
 //!
-//! A role is right when a statement lets Segment's principal call `sts:AssumeRole` under a
-//! `StringEquals` `sts:ExternalId` condition holding the external ID, and no statement lets that
-//! principal assume the role without an external-ID condition (the confused-deputy risk).
+//! The trust policy is judged by asking the evaluator ([`crate::iam_eval`]) concrete questions,
+//! the probes: Segment's principal with your external ID must be allowed; Segment's principal with
+//! no external ID or another one, another principal of Segment's account, any other AWS account
+//! and anyone at all must be denied. A role is right only when every probe holds. Anything the
+//! evaluator does not understand counts as "could allow".
 
+use crate::catalog::{ExternalIdSource, Integration};
+use crate::iam_eval::{
+    self, Accounts, Decision, Entry, Evaluation, KeyValue, Request, StatementTrace, Tri, Who,
+};
 use crate::policy;
-use serde_json::{Value, json};
+use serde_json::{Map, Value, json};
 
+pub const ASSUME_ROLE: &str = "sts:AssumeRole";
+const EXTERNAL_ID_KEY: &str = "sts:ExternalId";
+
+/// What the judgement is about: the integration's principal, the IDs Segment will send, and the
+/// role's own account (its principals are the customer's to trust).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Finding {
-    /// Statement N (1-based) trusts the principal with this external ID: what we want.
-    Trusted { statement: usize },
-    /// Statement N lets the principal assume the role with no external-ID condition.
-    NoExternalIdCondition { statement: usize },
-    /// Statement N requires an external ID, but not this one.
-    OtherExternalId { statement: usize },
-    /// Statement N names the principal but not for `sts:AssumeRole` (or denies it).
-    NotForAssumeRole { statement: usize },
-    /// No statement trusts the principal at all.
-    PrincipalNotTrusted,
+pub struct Subject {
+    pub principal: String,
+    pub external_ids: Vec<String>,
+    pub customer_account: String,
+    /// The IDs are Segment workspace IDs: not secret, and several may be trusted on purpose.
+    pub workspace_ids: bool,
+    /// Now, in seconds since the epoch, for date conditions.
+    pub now: i64,
 }
 
-impl Finding {
-    pub fn describe(&self, principal: &str) -> String {
-        match self {
-            Finding::Trusted { statement } => format!(
-                "statement {statement} lets {principal} assume the role with this external ID (StringEquals sts:ExternalId)"
-            ),
-            Finding::NoExternalIdCondition { statement } => format!(
-                "statement {statement} lets {principal} assume the role WITHOUT an external ID condition: any Segment workspace could make Segment assume it (confused-deputy risk)"
-            ),
-            Finding::OtherExternalId { statement } => format!(
-                "statement {statement} trusts {principal}, but its sts:ExternalId condition doesn't hold this external ID"
-            ),
-            Finding::NotForAssumeRole { statement } => {
-                format!("statement {statement} names {principal} but doesn't allow sts:AssumeRole")
-            }
-            Finding::PrincipalNotTrusted => format!("no statement trusts {principal}"),
+/// The account in an IAM ARN (`arn:aws:iam::ACCOUNT:...`).
+pub fn account_in_arn(arn: &str) -> Option<&str> {
+    arn.split(':').nth(4).filter(|a| iam_eval::is_account_id(a))
+}
+
+impl Subject {
+    pub fn new(
+        integration: &Integration,
+        external_ids: Vec<String>,
+        role_arn: &str,
+        now: i64,
+    ) -> Subject {
+        Subject {
+            principal: integration.principal.clone(),
+            external_ids,
+            customer_account: account_in_arn(role_arn).unwrap_or_default().to_string(),
+            workspace_ids: integration.external_id.source == ExternalIdSource::WorkspaceId,
+            now,
         }
     }
 
-    pub fn is_problem(&self) -> bool {
-        !matches!(self, Finding::Trusted { .. })
+    /// Segment's account: the principal's own.
+    pub fn segment_account(&self) -> String {
+        iam_eval::role_of(&self.principal)
+            .map(|(account, _)| account)
+            .or_else(|| iam_eval::account_of_principal(&self.principal))
+            .unwrap_or_default()
+    }
+
+    fn segment_role_name(&self) -> Option<String> {
+        iam_eval::role_of(&self.principal).map(|(_, name)| name)
+    }
+
+    fn segment(&self) -> Who {
+        match iam_eval::role_of(&self.principal) {
+            Some(_) => Who::Role(self.principal.clone()),
+            None => Who::InAccount {
+                account: self.segment_account(),
+                except_role: None,
+            },
+        }
+    }
+
+    fn id_word(&self) -> &'static str {
+        if self.workspace_ids {
+            "workspace ID"
+        } else {
+            "external ID"
+        }
+    }
+
+    /// How an ID may be shown: workspace IDs as they are, secrets masked.
+    fn shown_id(&self, id: &str) -> String {
+        if self.workspace_ids {
+            id.to_string()
+        } else {
+            crate::external_id::masked(id)
+        }
+    }
+}
+
+/// The questions asked of every trust policy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ProbeKind {
+    SegmentWithId,
+    SegmentWithoutId,
+    SegmentOtherId,
+    SegmentAccountOther,
+    OtherAccount,
+    Anonymous,
+}
+
+impl ProbeKind {
+    /// Who asks, as the explanations say it.
+    fn asker(self) -> &'static str {
+        match self {
+            ProbeKind::SegmentWithId => "Segment's principal",
+            ProbeKind::SegmentWithoutId => "Segment's principal with no external ID",
+            ProbeKind::SegmentOtherId => {
+                "Segment's principal with another external ID (another Segment customer's)"
+            }
+            ProbeKind::SegmentAccountOther => "another principal of Segment's account",
+            ProbeKind::OtherAccount => "any other AWS account",
+            ProbeKind::Anonymous => "anyone, signed or not",
+        }
     }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Report {
-    pub principal: String,
-    pub findings: Vec<Finding>,
+pub struct ProbeResult {
+    pub kind: ProbeKind,
+    pub question: String,
+    pub expected: Decision,
+    /// `None` when the question does not apply to this integration.
+    pub answer: Option<Decision>,
+    /// One plain sentence per statement that makes it fail.
+    pub why: Vec<String>,
+    /// Why the question was not asked.
+    pub not_asked: Option<String>,
+    pub request: Option<Request>,
+    pub evaluation: Option<Evaluation>,
 }
 
-impl Report {
-    /// Right: trusted with the external ID, and nothing lets the principal in without one.
-    pub fn is_right(&self) -> bool {
-        let trusted = self
-            .findings
-            .iter()
-            .any(|f| matches!(f, Finding::Trusted { .. }));
-        let risky = self
-            .findings
-            .iter()
-            .any(|f| matches!(f, Finding::NoExternalIdCondition { .. }));
-        trusted && !risky
+impl ProbeResult {
+    pub fn holds(&self) -> bool {
+        self.answer.is_none_or(|answer| answer == self.expected)
     }
 
-    pub fn has_confused_deputy_risk(&self) -> bool {
-        self.findings
-            .iter()
-            .any(|f| matches!(f, Finding::NoExternalIdCondition { .. }))
-    }
-
-    pub fn lines(&self) -> Vec<String> {
-        self.findings
-            .iter()
-            .map(|f| f.describe(&self.principal))
-            .collect()
-    }
-}
-
-/// The account ID of an account principal, in either of IAM's two spellings.
-fn account_of(principal: &str) -> Option<&str> {
-    if principal.len() == 12 && principal.bytes().all(|b| b.is_ascii_digit()) {
-        return Some(principal);
-    }
-    principal
-        .strip_prefix("arn:aws:iam::")
-        .and_then(|rest| rest.strip_suffix(":root"))
-}
-
-/// Whether a principal written in a policy is the integration's principal. IAM stores an
-/// account principal `123456789012` as `arn:aws:iam::123456789012:root`.
-pub fn same_principal(written: &str, wanted: &str) -> bool {
-    written == wanted
-        || matches!((account_of(written), account_of(wanted)), (Some(a), Some(b)) if a == b)
-}
-
-fn strings(value: Option<&Value>) -> Vec<&str> {
-    match value {
-        Some(Value::String(one)) => vec![one.as_str()],
-        Some(Value::Array(many)) => many.iter().filter_map(Value::as_str).collect(),
-        _ => Vec::new(),
-    }
-}
-
-/// A policy's statements, whether `Statement` is one object or a list.
-pub fn statements(document: &Value) -> Vec<&Value> {
-    match document.get("Statement") {
-        Some(Value::Array(list)) => list.iter().collect(),
-        Some(one @ Value::Object(_)) => vec![one],
-        _ => Vec::new(),
-    }
-}
-
-fn names_principal(statement: &Value, principal: &str) -> bool {
-    strings(statement.pointer("/Principal/AWS"))
-        .iter()
-        .any(|p| same_principal(p, principal))
-}
-
-fn allows_assume_role(statement: &Value) -> bool {
-    statement.get("Effect").and_then(Value::as_str) == Some("Allow")
-        && strings(statement.get("Action")).iter().any(|a| {
-            matches!(
-                a.to_ascii_lowercase().as_str(),
-                "sts:assumerole" | "sts:*" | "*"
-            )
-        })
-}
-
-/// The external IDs a statement's `StringEquals` condition accepts (condition keys are
-/// case-insensitive in IAM); `None` when it has no external-ID condition at all.
-fn external_id_condition(statement: &Value) -> Option<Vec<&str>> {
-    let conditions = statement.get("Condition")?.as_object()?;
-    let mut found: Option<Vec<&str>> = None;
-    for (operator, keys) in conditions {
-        let Some(keys) = keys.as_object() else {
-            continue;
+    /// The answer as a word, in capitals when the probe fails.
+    pub fn answer_word(&self) -> String {
+        let word = match (self.answer, self.expected) {
+            (None, _) => return "not asked".into(),
+            (Some(Decision::Uncertain), Decision::Denied) => "could be allowed",
+            (Some(Decision::Uncertain), _) => "may be refused",
+            (Some(Decision::Allowed), _) => "allowed",
+            (Some(Decision::Denied), _) => "denied",
         };
-        for (key, value) in keys {
-            if key.eq_ignore_ascii_case("sts:ExternalId") {
-                let ids = found.get_or_insert_with(Vec::new);
-                // Only StringEquals holds the ID exactly; another operator still counts as a
-                // condition (not a confused-deputy risk) but not as this ID.
-                if operator == "StringEquals" {
-                    ids.extend(strings(Some(value)));
+        if self.holds() {
+            word.to_string()
+        } else {
+            word.to_uppercase()
+        }
+    }
+}
+
+/// How a report line is marked in every face.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Mark {
+    Pass,
+    Fail,
+    Warn,
+    Info,
+    Skip,
+    /// An explanation under the line before it.
+    Detail,
+}
+
+impl Mark {
+    pub fn symbol(self) -> &'static str {
+        match self {
+            Mark::Pass => "✓",
+            Mark::Fail => "✗",
+            Mark::Warn => "!",
+            Mark::Info => "·",
+            Mark::Skip => "–",
+            Mark::Detail => " ",
+        }
+    }
+}
+
+/// One line of a report, the same in every face.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Line {
+    pub mark: Mark,
+    pub text: String,
+}
+
+impl Line {
+    fn new(mark: Mark, text: impl Into<String>) -> Line {
+        Line {
+            mark,
+            text: text.into(),
+        }
+    }
+
+    /// As plain text: the mark, then the text (details indented).
+    pub fn plain(&self) -> String {
+        match self.mark {
+            Mark::Detail => format!("    {}", self.text),
+            mark => format!("{} {}", mark.symbol(), self.text),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Judgement {
+    pub subject: Subject,
+    pub probes: Vec<ProbeResult>,
+    /// Worth knowing, not failing: an extra external ID a rotation left behind.
+    pub warnings: Vec<String>,
+    /// Principals the customer chose (services, their own account): listed, not judged.
+    pub also_trusted: Vec<String>,
+    /// Deny statements (1-based) that refuse Segment or may: removed only when confirmed one by one.
+    pub blocking_denies: Vec<usize>,
+}
+
+impl Judgement {
+    /// Every probe holds.
+    pub fn holds(&self) -> bool {
+        self.probes.iter().all(ProbeResult::holds)
+    }
+
+    /// Segment's principal gets in without your external ID: the confused-deputy case.
+    pub fn confused_deputy_risk(&self) -> bool {
+        self.probes.iter().any(|p| {
+            matches!(
+                p.kind,
+                ProbeKind::SegmentWithoutId | ProbeKind::SegmentOtherId
+            ) && !p.holds()
+        })
+    }
+
+    pub fn failing(&self) -> impl Iterator<Item = &ProbeResult> {
+        self.probes.iter().filter(|p| !p.holds())
+    }
+
+    /// The probe table and what goes with it, as every face shows it.
+    pub fn lines(&self) -> Vec<Line> {
+        let mut lines = vec![Line::new(
+            Mark::Info,
+            format!("Segment's principal: {}", self.subject.principal),
+        )];
+        for probe in &self.probes {
+            match &probe.not_asked {
+                Some(reason) => lines.push(Line::new(
+                    Mark::Skip,
+                    format!("{:<40} not asked: {reason}", probe.question),
+                )),
+                None => {
+                    lines.push(Line::new(
+                        if probe.holds() {
+                            Mark::Pass
+                        } else {
+                            Mark::Fail
+                        },
+                        format!(
+                            "{:<40} must be {:<8} {}",
+                            probe.question,
+                            probe.expected,
+                            probe.answer_word()
+                        ),
+                    ));
+                    if !probe.holds() {
+                        lines.extend(probe.why.iter().map(|w| Line::new(Mark::Detail, w.clone())));
+                        if probe.kind == ProbeKind::SegmentWithoutId {
+                            lines.push(Line::new(
+                                Mark::Detail,
+                                "this is the confused-deputy risk: another Segment customer could make Segment assume your role",
+                            ));
+                        }
+                    }
+                }
+            }
+        }
+        lines.extend(
+            self.warnings
+                .iter()
+                .map(|w| Line::new(Mark::Warn, w.clone())),
+        );
+        lines.extend(
+            self.also_trusted
+                .iter()
+                .map(|t| Line::new(Mark::Info, format!("{t} (listed, not judged)"))),
+        );
+        lines
+    }
+
+    pub fn to_json(&self) -> Value {
+        json!({
+            "principal": self.subject.principal,
+            "holds": self.holds(),
+            "probes": self.probes.iter().map(|p| json!({
+                "id": p.kind,
+                "question": p.question,
+                "expected": p.expected,
+                "answer": p.answer,
+                "holds": p.holds(),
+                "why": p.why,
+                "notAsked": p.not_asked,
+            })).collect::<Vec<_>>(),
+            "warnings": self.warnings,
+            "alsoTrusted": self.also_trusted,
+        })
+    }
+}
+
+/// The request Segment's principal makes, with `external_id` as the `sts:ExternalId` key.
+fn segment_request(subject: &Subject, external_id: KeyValue) -> Request {
+    let principal_arn = match subject.segment() {
+        Who::Role(arn) => KeyValue::Known(vec![arn]),
+        _ => KeyValue::PrincipalArn {
+            accounts: Accounts::Only(subject.segment_account()),
+            except_role: None,
+        },
+    };
+    let principal_type = match subject.segment() {
+        Who::Role(_) => KeyValue::Known(vec!["AssumedRole".into()]),
+        _ => KeyValue::Any,
+    };
+    let now = humantime::format_rfc3339_seconds(
+        std::time::UNIX_EPOCH + std::time::Duration::from_secs(subject.now.max(0) as u64),
+    )
+    .to_string();
+    Request::new(subject.segment(), ASSUME_ROLE)
+        .with(EXTERNAL_ID_KEY, external_id)
+        .with(
+            "aws:PrincipalAccount",
+            KeyValue::Known(vec![subject.segment_account()]),
+        )
+        .with("aws:PrincipalArn", principal_arn)
+        .with("aws:PrincipalType", principal_type)
+        .with(
+            "aws:PrincipalIsAWSService",
+            KeyValue::Known(vec!["false".into()]),
+        )
+        .with("aws:PrincipalServiceName", KeyValue::Absent)
+        // Segment calls STS over HTTPS, now.
+        .with("aws:SecureTransport", KeyValue::Known(vec!["true".into()]))
+        .with("aws:CurrentTime", KeyValue::Known(vec![now]))
+        .with(
+            "aws:EpochTime",
+            KeyValue::Known(vec![subject.now.to_string()]),
+        )
+}
+
+/// The external IDs a statement accepts as listed values of an exact-match condition.
+fn listed_external_ids(statement: &Value) -> Vec<String> {
+    let mut ids = Vec::new();
+    let Some(conditions) = statement.get("Condition").and_then(Value::as_object) else {
+        return ids;
+    };
+    for (operator, keys) in conditions {
+        let base = operator
+            .rsplit(':')
+            .next()
+            .unwrap_or(operator)
+            .to_ascii_lowercase();
+        let base = base.strip_suffix("ifexists").unwrap_or(&base);
+        if !matches!(
+            base,
+            "stringequals" | "stringequalsignorecase" | "stringlike"
+        ) {
+            continue;
+        }
+        for (key, values) in keys.as_object().into_iter().flatten() {
+            if !key.eq_ignore_ascii_case(EXTERNAL_ID_KEY) {
+                continue;
+            }
+            let values: Vec<&Value> = match values {
+                Value::Array(many) => many.iter().collect(),
+                one => vec![one],
+            };
+            for value in values.into_iter().filter_map(Value::as_str) {
+                if !(base == "stringlike" && value.contains(['*', '?'])) {
+                    ids.push(value.to_string());
                 }
             }
         }
     }
-    found
+    ids
 }
 
-/// Checks a trust policy for the principal and external ID.
-pub fn check_trust_policy(document: &Value, principal: &str, external_id: &str) -> Report {
-    let mut findings = Vec::new();
-    for (index, statement) in statements(document).into_iter().enumerate() {
-        let number = index + 1;
-        if !names_principal(statement, principal) {
-            continue;
-        }
-        if !allows_assume_role(statement) {
-            findings.push(Finding::NotForAssumeRole { statement: number });
-            continue;
-        }
-        findings.push(match external_id_condition(statement) {
-            None => Finding::NoExternalIdCondition { statement: number },
-            Some(ids) if ids.contains(&external_id) => Finding::Trusted { statement: number },
-            Some(_) => Finding::OtherExternalId { statement: number },
-        });
-    }
-    if findings.is_empty() {
-        findings.push(Finding::PrincipalNotTrusted);
-    }
-    Report {
-        principal: principal.to_string(),
-        findings,
-    }
-}
-
-/// The repaired trust policy: every statement kept, except those that let the principal in with
-/// no external-ID condition, which are the risk being repaired; and the documented statement
-/// added when none trusts this external ID. `None` when nothing needs changing.
-pub fn repair_trust_policy(document: &Value, principal: &str, external_id: &str) -> Option<Value> {
-    let report = check_trust_policy(document, principal, external_id);
-    if report.is_right() {
-        return None;
-    }
-    let risky: Vec<usize> = report
-        .findings
+fn show_values(key: &str, values: &[String], subject: &Subject) -> String {
+    let shown: Vec<String> = values
         .iter()
-        .filter_map(|f| match f {
-            Finding::NoExternalIdCondition { statement } => Some(*statement),
-            _ => None,
+        .take(4)
+        .map(|v| {
+            let secret = key.eq_ignore_ascii_case(EXTERNAL_ID_KEY)
+                && !subject.workspace_ids
+                && !v.chars().all(|c| c == '*' || c == '?');
+            format!(
+                "{:?}",
+                if secret {
+                    crate::external_id::masked(v)
+                } else {
+                    v.clone()
+                }
+            )
         })
         .collect();
-    let mut kept: Vec<Value> = statements(document)
-        .into_iter()
-        .enumerate()
-        .filter(|(index, _)| !risky.contains(&(index + 1)))
-        .map(|(_, statement)| statement.clone())
-        .collect();
-    let trusted = report
-        .findings
-        .iter()
-        .any(|f| matches!(f, Finding::Trusted { .. }));
-    if !trusted {
-        let ours = policy::trust_policy(principal, &[external_id.to_string()]);
-        kept.extend(statements(&ours).into_iter().cloned());
+    let more = values.len().saturating_sub(4);
+    match (shown.as_slice(), more) {
+        ([one], 0) => one.clone(),
+        (_, 0) => format!("[{}]", shown.join(", ")),
+        _ => format!("[{}, and {more} more]", shown.join(", ")),
     }
-    let version = document
-        .get("Version")
-        .cloned()
-        .unwrap_or_else(|| json!(policy::POLICY_VERSION));
-    Some(json!({ "Version": version, "Statement": kept }))
+}
+
+/// Why a statement applies to the asker: its principal, its action, its conditions.
+fn reasons(trace: &StatementTrace, kind: ProbeKind, subject: &Subject) -> Vec<String> {
+    let mut out = Vec::new();
+    let segment_probe = matches!(
+        kind,
+        ProbeKind::SegmentWithId | ProbeKind::SegmentWithoutId | ProbeKind::SegmentOtherId
+    );
+    if trace.principal.negated {
+        out.push("NotPrincipal lets in everyone it does not name".to_string());
+    } else {
+        let segments_own = iam_eval::parse_entry(&subject.principal);
+        for matched in &trace.principal.matched {
+            let about_segment = matched.ends_with(&subject.principal)
+                || matches!(&segments_own, Entry::Account(a) if matched.contains(&format!("account {a} ")));
+            if !(segment_probe && about_segment) {
+                out.push(matched.clone());
+            }
+        }
+    }
+    if let Some(note) = &trace.action_note
+        && trace.action != Tri::No
+    {
+        out.push(note.clone());
+    }
+    let about_id = matches!(
+        kind,
+        ProbeKind::SegmentWithoutId | ProbeKind::SegmentOtherId
+    );
+    if trace.conditions.is_empty() {
+        out.push(if about_id {
+            "it has no sts:ExternalId condition".into()
+        } else {
+            "it has no Condition".into()
+        });
+        return out;
+    }
+    if about_id && !trace.conditions.iter().any(|c| c.is_on(EXTERNAL_ID_KEY)) {
+        out.push("it has no sts:ExternalId condition".into());
+    }
+    for condition in trace.conditions.iter().filter(|c| c.result.possible()) {
+        let written = format!(
+            "{} {} {}",
+            condition.operator,
+            condition.key,
+            show_values(&condition.key, &condition.values, subject)
+        );
+        let note = if condition.not_understood {
+            " is not understood by this tool".to_string()
+        } else if condition.holds_when_missing {
+            format!(" holds when the request has no {}", condition.key)
+        } else if condition.is_on(EXTERNAL_ID_KEY) && kind == ProbeKind::SegmentOtherId {
+            " accepts other values than yours".to_string()
+        } else if condition.result == Tri::Maybe {
+            " depends on what the request carries".to_string()
+        } else if !about_id && kind != ProbeKind::SegmentWithId {
+            " can be met by that request".to_string()
+        } else {
+            continue;
+        };
+        out.push(format!("{written}{note}"));
+    }
+    out
+}
+
+/// One sentence per statement that lets a must-be-denied asker in.
+fn why_allowed(evaluation: &Evaluation, kind: ProbeKind, subject: &Subject) -> Vec<String> {
+    if evaluation.unreadable {
+        return vec![
+            "the trust policy has no readable Statement, so nothing in it can be relied on".into(),
+        ];
+    }
+    evaluation
+        .statements
+        .iter()
+        .filter(|t| t.effect != iam_eval::Effect::Deny && t.result.possible())
+        .map(|t| {
+            let verb = if t.result == Tri::Yes && t.effect == iam_eval::Effect::Allow {
+                "lets"
+            } else {
+                "may let"
+            };
+            format!(
+                "{} {verb} {} assume the role: {}",
+                t.label(),
+                kind.asker(),
+                reasons(t, kind, subject).join("; ")
+            )
+        })
+        .collect()
+}
+
+/// Why Segment, with the right ID, is (or may be) refused.
+fn why_refused(evaluation: &Evaluation, subject: &Subject) -> Vec<String> {
+    if evaluation.unreadable {
+        return vec!["the trust policy has no readable Statement".into()];
+    }
+    let kind = ProbeKind::SegmentWithId;
+    let mut out: Vec<String> = evaluation
+        .statements
+        .iter()
+        .filter(|t| t.effect != iam_eval::Effect::Allow && t.result.possible())
+        .map(|t| {
+            let verb = if t.result == Tri::Yes && t.effect == iam_eval::Effect::Deny {
+                "denies"
+            } else {
+                "may deny"
+            };
+            let mut why = reasons(t, kind, subject);
+            if why.is_empty() {
+                why.push("it matches Segment's request".into());
+            }
+            format!(
+                "{} {verb} Segment's principal: {}",
+                t.label(),
+                why.join("; ")
+            )
+        })
+        .collect();
+    if evaluation.allow == Tri::Yes {
+        return out;
+    }
+    let maybes: Vec<&StatementTrace> = evaluation
+        .statements
+        .iter()
+        .filter(|t| t.effect != iam_eval::Effect::Deny && t.result == Tri::Maybe)
+        .collect();
+    for t in &maybes {
+        let mut why = Vec::new();
+        if t.principal.result == Tri::Maybe {
+            why.push(format!(
+                "{}, which Segment's requests may not come from",
+                t.principal.matched.join(", ")
+            ));
+        }
+        for c in t.conditions.iter().filter(|c| c.result == Tri::Maybe) {
+            why.push(format!(
+                "its condition {} {} {} can't be shown to hold for Segment's requests",
+                c.operator,
+                c.key,
+                show_values(&c.key, &c.values, subject)
+            ));
+        }
+        if t.effect == iam_eval::Effect::NotUnderstood {
+            why.push("its Effect is neither Allow nor Deny".into());
+        }
+        out.push(format!(
+            "{} may not let Segment in: {}",
+            t.label(),
+            why.join("; ")
+        ));
+    }
+    if maybes.is_empty() {
+        // Nothing lets Segment in: say what came closest.
+        let mut near = Vec::new();
+        for t in evaluation
+            .statements
+            .iter()
+            .filter(|t| t.effect == iam_eval::Effect::Allow && t.principal.result.possible())
+        {
+            if t.action == Tri::No {
+                near.push(format!(
+                    "{} names Segment's principal but does not allow {ASSUME_ROLE}",
+                    t.label()
+                ));
+            } else if let Some(c) = t.conditions.iter().find(|c| c.result == Tri::No) {
+                if c.is_on(EXTERNAL_ID_KEY) {
+                    near.push(format!(
+                        "{} trusts Segment's principal, but its sts:ExternalId condition does not accept your {}",
+                        t.label(),
+                        subject.id_word()
+                    ));
+                } else {
+                    near.push(format!(
+                        "{} trusts Segment's principal, but its condition {} {} refuses Segment's request",
+                        t.label(),
+                        c.operator,
+                        c.key
+                    ));
+                }
+            }
+        }
+        if near.is_empty() {
+            near.push(format!("no statement trusts {}", subject.principal));
+        }
+        out.extend(near);
+    }
+    out
+}
+
+fn asked(
+    kind: ProbeKind,
+    question: String,
+    expected: Decision,
+    request: Request,
+    document: &Value,
+    subject: &Subject,
+) -> ProbeResult {
+    let evaluation = iam_eval::evaluate(document, &request);
+    let answer = evaluation.decision;
+    let why = if answer == expected {
+        Vec::new()
+    } else if expected == Decision::Allowed {
+        why_refused(&evaluation, subject)
+    } else {
+        why_allowed(&evaluation, kind, subject)
+    };
+    ProbeResult {
+        kind,
+        question,
+        expected,
+        answer: Some(answer),
+        why,
+        not_asked: None,
+        request: Some(request),
+        evaluation: Some(evaluation),
+    }
+}
+
+/// Judges a trust policy for the subject.
+pub fn judge(document: &Value, subject: &Subject) -> Judgement {
+    let segment_account = subject.segment_account();
+    let customer = subject.customer_account.clone();
+    let mut probes = Vec::new();
+    let mut warnings = Vec::new();
+    let mut also_trusted = Vec::new();
+
+    // The IDs listed on statements that name Segment: ours, and any extra ones.
+    let statements = iam_eval::statements(document).unwrap_or_default();
+    let segment_any_id = segment_request(subject, KeyValue::Any);
+    let mut listed: Vec<String> = subject.external_ids.clone();
+    for (index, statement) in statements.iter().enumerate() {
+        let trace = iam_eval::evaluate_statement(statement, index + 1, &segment_any_id);
+        if trace.effect == iam_eval::Effect::Deny || !trace.principal.result.possible() {
+            continue;
+        }
+        let extra: Vec<String> = listed_external_ids(statement)
+            .into_iter()
+            .filter(|id| !subject.external_ids.contains(id))
+            .collect();
+        if !extra.is_empty() {
+            let shown: Vec<String> = extra.iter().map(|id| subject.shown_id(id)).collect();
+            if subject.workspace_ids {
+                also_trusted.push(format!(
+                    "{} also trusts Segment with workspace IDs {}",
+                    trace.label(),
+                    shown.join(", ")
+                ));
+            } else {
+                warnings.push(format!(
+                    "{} also accepts external ID {}: an ID rotated out still works; remove it unless you still use it",
+                    trace.label(),
+                    shown.join(", ")
+                ));
+            }
+        }
+        listed.extend(extra);
+    }
+
+    for id in &subject.external_ids {
+        let question = if subject.external_ids.len() > 1 {
+            format!(
+                "Segment's principal, {} {}",
+                subject.id_word(),
+                subject.shown_id(id)
+            )
+        } else {
+            format!("Segment's principal, your {}", subject.id_word())
+        };
+        let request = segment_request(subject, KeyValue::Known(vec![id.clone()]));
+        probes.push(asked(
+            ProbeKind::SegmentWithId,
+            question,
+            Decision::Allowed,
+            request,
+            document,
+            subject,
+        ));
+    }
+    probes.push(asked(
+        ProbeKind::SegmentWithoutId,
+        "Segment's principal, no external ID".into(),
+        Decision::Denied,
+        segment_request(subject, KeyValue::Absent),
+        document,
+        subject,
+    ));
+    probes.push(asked(
+        ProbeKind::SegmentOtherId,
+        "Segment's principal, another external ID".into(),
+        Decision::Denied,
+        segment_request(subject, KeyValue::AnyExcept(listed)),
+        document,
+        subject,
+    ));
+    match subject.segment_role_name() {
+        Some(role) => {
+            let request = Request::new(
+                Who::InAccount {
+                    account: segment_account.clone(),
+                    except_role: Some(role.clone()),
+                },
+                ASSUME_ROLE,
+            )
+            .with(
+                "aws:PrincipalAccount",
+                KeyValue::Known(vec![segment_account.clone()]),
+            )
+            .with(
+                "aws:PrincipalArn",
+                KeyValue::PrincipalArn {
+                    accounts: Accounts::Only(segment_account.clone()),
+                    except_role: Some(role),
+                },
+            );
+            probes.push(asked(
+                ProbeKind::SegmentAccountOther,
+                "another principal in Segment's account".into(),
+                Decision::Denied,
+                request,
+                document,
+                subject,
+            ));
+        }
+        None => probes.push(ProbeResult {
+            kind: ProbeKind::SegmentAccountOther,
+            question: "another principal in Segment's account".into(),
+            expected: Decision::Denied,
+            answer: None,
+            why: Vec::new(),
+            not_asked: Some(format!(
+                "Segment's principal is its whole account {segment_account}"
+            )),
+            request: None,
+            evaluation: None,
+        }),
+    }
+    let known = vec![segment_account.clone(), customer.clone()];
+    let outsider = Request::new(Who::OutsideAccounts(known.clone()), ASSUME_ROLE)
+        .with("aws:PrincipalAccount", KeyValue::AnyExcept(known.clone()))
+        .with(
+            "aws:PrincipalArn",
+            KeyValue::PrincipalArn {
+                accounts: Accounts::Outside(known),
+                except_role: None,
+            },
+        );
+    probes.push(asked(
+        ProbeKind::OtherAccount,
+        "any other AWS account".into(),
+        Decision::Denied,
+        outsider,
+        document,
+        subject,
+    ));
+    let anonymous = Request::new(Who::Anonymous, ASSUME_ROLE)
+        .with("aws:PrincipalAccount", KeyValue::Absent)
+        .with("aws:PrincipalArn", KeyValue::Absent)
+        .with(
+            "aws:PrincipalType",
+            KeyValue::Known(vec!["Anonymous".into()]),
+        );
+    probes.push(asked(
+        ProbeKind::Anonymous,
+        "anyone at all (Principal *)".into(),
+        Decision::Denied,
+        anonymous,
+        document,
+        subject,
+    ));
+
+    // What the customer chose besides Segment: listed, not judged.
+    for (index, statement) in statements.iter().enumerate() {
+        if statement.get("Effect").and_then(Value::as_str) != Some("Allow") {
+            continue;
+        }
+        let Some(element) = statement.get("Principal") else {
+            continue;
+        };
+        let label =
+            iam_eval::statement_label(index + 1, statement.get("Sid").and_then(Value::as_str));
+        for (kind, entry) in iam_eval::principal_entries(element) {
+            let Some(entry) = entry else { continue };
+            let listed = match kind.as_str() {
+                "Service" => Some(format!("the service {entry}")),
+                "Federated" => Some(format!("the identity provider {entry}")),
+                "CanonicalUser" => Some(format!("the canonical user {entry}")),
+                "AWS" => match iam_eval::parse_entry(&entry) {
+                    Entry::Account(a) if a == customer => Some(format!("your own account {a}")),
+                    Entry::Role { account, .. }
+                    | Entry::Session { account, .. }
+                    | Entry::OtherPrincipal { account }
+                        if account == customer =>
+                    {
+                        Some(format!("{entry} of your own account"))
+                    }
+                    Entry::Deleted => Some(format!(
+                        "{entry}, a principal that was deleted (it matches nobody)"
+                    )),
+                    _ => None,
+                },
+                _ => None,
+            };
+            if let Some(listed) = listed {
+                also_trusted.push(format!("{label} also trusts {listed}"));
+            }
+        }
+    }
+
+    let mut blocking_denies: Vec<usize> = probes
+        .iter()
+        .filter(|p| p.kind == ProbeKind::SegmentWithId)
+        .filter_map(|p| p.evaluation.as_ref())
+        .flat_map(|e| e.statements.iter())
+        .filter(|t| t.effect != iam_eval::Effect::Allow && t.result.possible())
+        .map(|t| t.number)
+        .collect();
+    blocking_denies.sort_unstable();
+    blocking_denies.dedup();
+
+    Judgement {
+        subject: subject.clone(),
+        probes,
+        warnings,
+        also_trusted,
+        blocking_denies,
+    }
+}
+
+/// What `--fix` would do, proven by judging the result.
+#[derive(Debug, Clone, PartialEq)]
+pub enum RepairPlan {
+    /// Every probe holds already.
+    NotNeeded,
+    /// This document makes every probe hold (judged: `after`).
+    Proposed {
+        document: Value,
+        changes: Vec<String>,
+        after: Box<Judgement>,
+    },
+    /// No repair this tool may make passes every probe.
+    Refused {
+        reasons: Vec<String>,
+        /// Deny statements that stand in the way until confirmed one by one.
+        blocking_denies: Vec<usize>,
+    },
+}
+
+/// A statement with only the principal entries that don't let `request` in; `None` when none
+/// are left (or its principal can't be shrunk: `*`, NotPrincipal). Also says what went.
+fn shrink(statement: &Value, number: usize, request: &Request) -> (Option<Value>, Vec<String>) {
+    let Some(Value::Object(kinds)) = statement.get("Principal") else {
+        return (None, Vec::new());
+    };
+    if statement.get("NotPrincipal").is_some() {
+        return (None, Vec::new());
+    }
+    let mut kept = Map::new();
+    let mut removed = Vec::new();
+    for (kind, entries) in kinds {
+        let list: Vec<Value> = match entries {
+            Value::Array(many) => many.clone(),
+            one => vec![one.clone()],
+        };
+        let mut keep = Vec::new();
+        for entry in list {
+            let mut single = statement.clone();
+            single["Principal"] = json!({ kind.clone(): entry.clone() });
+            let trace = iam_eval::evaluate_statement(&single, number, request);
+            let offends = trace.effect != iam_eval::Effect::Deny && trace.result.possible();
+            if offends {
+                removed.push(
+                    entry
+                        .as_str()
+                        .map(str::to_string)
+                        .unwrap_or_else(|| entry.to_string()),
+                );
+            } else {
+                keep.push(entry);
+            }
+        }
+        match keep.len() {
+            0 => {}
+            1 => {
+                kept.insert(kind.clone(), keep.remove(0));
+            }
+            _ => {
+                kept.insert(kind.clone(), Value::Array(keep));
+            }
+        }
+    }
+    if kept.is_empty() {
+        return (None, removed);
+    }
+    let mut shrunk = statement.clone();
+    shrunk["Principal"] = Value::Object(kept);
+    (Some(shrunk), removed)
+}
+
+/// The smallest repair that makes every probe hold: remove only the offending principals from a
+/// statement (a statement left with none goes), remove a Deny that refuses Segment only when
+/// confirmed (`confirmed_denies`, 1-based), add the documented statement if Segment still isn't
+/// let in. The result is judged with the same probes; a repair that doesn't pass is refused.
+pub fn repair(document: &Value, subject: &Subject, confirmed_denies: &[usize]) -> RepairPlan {
+    let before = judge(document, subject);
+    if before.holds() {
+        return RepairPlan::NotNeeded;
+    }
+    let Some(list) = iam_eval::statements(document) else {
+        return RepairPlan::Refused {
+            reasons: vec!["the trust policy has no readable Statement; write it anew (segment-aws-setup plan shows the documented one)".into()],
+            blocking_denies: Vec::new(),
+        };
+    };
+    let mut kept: Vec<Option<Value>> = list.into_iter().cloned().map(Some).collect();
+    let mut changes = Vec::new();
+    for probe in before.failing().filter(|p| p.expected == Decision::Denied) {
+        let (Some(request), Some(evaluation)) = (&probe.request, &probe.evaluation) else {
+            continue;
+        };
+        for trace in evaluation
+            .statements
+            .iter()
+            .filter(|t| t.effect != iam_eval::Effect::Deny && t.result.possible())
+        {
+            let index = trace.number - 1;
+            let Some(statement) = kept[index].take() else {
+                continue;
+            };
+            let (shrunk, removed) = shrink(&statement, trace.number, request);
+            let because = format!("it let {} in", probe.kind.asker());
+            match &shrunk {
+                Some(_) => changes.push(format!(
+                    "{}: remove {} from its Principal ({because}); the other principals keep their access",
+                    trace.label(),
+                    removed.join(", ")
+                )),
+                None => changes.push(format!("remove {} ({because})", trace.label())),
+            }
+            kept[index] = shrunk;
+        }
+    }
+    for &number in confirmed_denies {
+        if before.blocking_denies.contains(&number)
+            && let Some(slot) = kept.get_mut(number - 1)
+            && slot.take().is_some()
+        {
+            changes.push(format!(
+                "remove statement {number}, the Deny that refused Segment, as you confirmed"
+            ));
+        }
+    }
+    let rebuild = |kept: &[Option<Value>], extra: Option<Value>| -> Value {
+        let mut statements: Vec<Value> = kept.iter().flatten().cloned().collect();
+        statements.extend(extra);
+        let mut out = Map::new();
+        out.insert(
+            "Version".into(),
+            document
+                .get("Version")
+                .cloned()
+                .unwrap_or_else(|| json!(policy::POLICY_VERSION)),
+        );
+        if let Some(id) = document.get("Id") {
+            out.insert("Id".into(), id.clone());
+        }
+        out.insert("Statement".into(), Value::Array(statements));
+        Value::Object(out)
+    };
+    let mut candidate = rebuild(&kept, None);
+    let mut after = judge(&candidate, subject);
+    let segment_in = |j: &Judgement| {
+        j.probes
+            .iter()
+            .filter(|p| p.kind == ProbeKind::SegmentWithId)
+            .all(ProbeResult::holds)
+    };
+    if !segment_in(&after) {
+        let documented =
+            policy::trust_policy(&subject.principal, &subject.external_ids)["Statement"][0].clone();
+        candidate = rebuild(&kept, Some(documented));
+        after = judge(&candidate, subject);
+        changes.push(format!(
+            "add the documented statement: {} may assume the role only with your {}",
+            subject.principal,
+            subject.id_word()
+        ));
+    }
+    if after.holds() {
+        RepairPlan::Proposed {
+            document: candidate,
+            changes,
+            after: Box::new(after),
+        }
+    } else {
+        let blocking: Vec<usize> = before
+            .blocking_denies
+            .iter()
+            .copied()
+            .filter(|n| !confirmed_denies.contains(n))
+            .collect();
+        let mut reasons: Vec<String> = after
+            .failing()
+            .flat_map(|p| {
+                std::iter::once(format!(
+                    "{} would still be {}",
+                    p.question,
+                    p.answer_word().to_lowercase()
+                ))
+                .chain(p.why.iter().cloned())
+            })
+            .collect();
+        if !blocking.is_empty() {
+            reasons.push(format!(
+                "a Deny refuses Segment ({}): it is removed only when you confirm that statement",
+                blocking
+                    .iter()
+                    .map(|n| format!("statement {n}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ));
+        }
+        RepairPlan::Refused {
+            reasons,
+            blocking_denies: blocking,
+        }
+    }
+}
+
+/// A document with the subject's secret external IDs masked, for showing on screen.
+pub fn masked(document: &Value, subject: &Subject) -> Value {
+    if subject.workspace_ids {
+        return document.clone();
+    }
+    match document {
+        Value::String(text) if subject.external_ids.contains(text) => {
+            Value::String(crate::external_id::masked(text))
+        }
+        Value::Array(items) => Value::Array(items.iter().map(|v| masked(v, subject)).collect()),
+        Value::Object(map) => Value::Object(
+            map.iter()
+                .map(|(k, v)| (k.clone(), masked(v, subject)))
+                .collect(),
+        ),
+        other => other.clone(),
+    }
+}
+
+/// The change as a line diff of the pretty-printed documents (`-` before, `+` after).
+pub fn diff(before: &Value, after: &Value) -> Vec<String> {
+    let before = serde_json::to_string_pretty(before).unwrap_or_default();
+    let after = serde_json::to_string_pretty(after).unwrap_or_default();
+    similar::TextDiff::from_lines(&before, &after)
+        .iter_all_changes()
+        .map(|change| {
+            let sign = match change.tag() {
+                similar::ChangeTag::Delete => '-',
+                similar::ChangeTag::Insert => '+',
+                similar::ChangeTag::Equal => ' ',
+            };
+            format!("{sign} {}", change.value().trim_end_matches('\n'))
+        })
+        .collect()
+}
+
+// ---- A verified role, and its fix -----------------------------------------------------------
+
+/// A role as read, judged on both sides.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Verification {
+    pub role: crate::aws::RoleInfo,
+    pub judgement: Judgement,
+    pub permissions: Permissions,
+}
+
+/// What `--fix` changes, proven before it is applied.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Fix {
+    /// The new trust policy (every probe holds with it); `None` when the trust policy is right.
+    pub trust: Option<Value>,
+    /// The inline permission policy to write, when it is missing or different.
+    pub permission: Option<(String, Value)>,
+    /// What changes, a sentence each.
+    pub changes: Vec<String>,
+    /// The trust policy before and after, a line each (`-`, `+`), secrets masked.
+    pub diff: Vec<String>,
+    /// What the fix leaves alone and the user may want to change themselves.
+    pub left_alone: Vec<String>,
+}
+
+impl Fix {
+    pub fn is_empty(&self) -> bool {
+        self.trust.is_none() && self.permission.is_none()
+    }
+}
+
+impl Verification {
+    pub fn is_right(&self) -> bool {
+        self.judgement.holds() && self.permissions.is_right()
+    }
+
+    /// The report, the same in every face: the probes, then the permission policies.
+    pub fn lines(&self) -> Vec<Line> {
+        let mut lines = self.judgement.lines();
+        lines.extend(self.permissions.lines.iter().cloned());
+        lines
+    }
+
+    pub fn to_json(&self) -> Value {
+        json!({
+            "role": self.role.arn,
+            "right": self.is_right(),
+            "confusedDeputyRisk": self.judgement.confused_deputy_risk(),
+            "trust": self.judgement.to_json(),
+            "permission": self.permissions.state_word(),
+            "permissions": self.permissions.to_json(),
+            "lines": self.lines().iter().map(Line::plain).collect::<Vec<_>>(),
+        })
+    }
+
+    /// The fix for this role: the smallest trust-policy repair (removing the Deny statements in
+    /// `confirmed_denies` only), and the preset's inline policy when it is missing or different.
+    /// `Err` holds why no fix this tool may make would pass.
+    pub fn fix(
+        &self,
+        permission: Option<(&str, &Value)>,
+        confirmed_denies: &[usize],
+    ) -> Result<Fix, Vec<String>> {
+        let subject = &self.judgement.subject;
+        let preset_name = permission.map(|(name, _)| name.to_string());
+        let (trust, mut changes, diff) =
+            match repair(&self.role.trust_policy, subject, confirmed_denies) {
+                RepairPlan::NotNeeded => (None, Vec::new(), Vec::new()),
+                RepairPlan::Proposed {
+                    document, changes, ..
+                } => {
+                    let shown = diff(
+                        &masked(&self.role.trust_policy, subject),
+                        &masked(&document, subject),
+                    );
+                    (Some(document), changes, shown)
+                }
+                RepairPlan::Refused { reasons, .. } => return Err(reasons),
+            };
+        let permission = match (permission, &self.permissions.preset) {
+            (Some((name, document)), PresetState::Missing | PresetState::Different { .. }) => {
+                let total = self.permissions.inline_chars_with(name, document);
+                if total > policy::INLINE_POLICIES_MAX_CHARS {
+                    return Err(vec![format!(
+                        "with inline policy {name} the role's inline policies would total {total} characters; IAM allows {}: remove another inline policy first",
+                        policy::INLINE_POLICIES_MAX_CHARS
+                    )]);
+                }
+                let verb = if self.permissions.preset == PresetState::Missing {
+                    "attach"
+                } else {
+                    "rewrite"
+                };
+                changes.push(format!(
+                    "{verb} inline policy {name} with the chosen permissions"
+                ));
+                Some((name.to_string(), document.clone()))
+            }
+            _ => None,
+        };
+        let role = &self.role.name;
+        let mut left_alone = Vec::new();
+        let checked = self.permissions.preset != PresetState::NotChecked;
+        for (name, _) in &self.permissions.inline {
+            if checked && preset_name.as_deref() != Some(name.as_str()) {
+                left_alone.push(format!(
+                    "inline policy {name} stays; remove it yourself if Segment shouldn't have it: aws iam delete-role-policy --role-name {role} --policy-name {name}"
+                ));
+            }
+        }
+        for managed in &self.permissions.managed {
+            left_alone.push(format!(
+                "managed policy {} stays attached; detach it yourself if Segment shouldn't have it: aws iam detach-role-policy --role-name {role} --policy-arn {}",
+                managed.name, managed.arn
+            ));
+        }
+        Ok(Fix {
+            trust,
+            permission,
+            changes,
+            diff,
+            left_alone,
+        })
+    }
+}
+
+// ---- The permission side ---------------------------------------------------------------------
+
+/// A managed policy attached to the role, with its document when it could be read.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ManagedPolicy {
+    pub name: String,
+    pub arn: String,
+    pub document: Option<Value>,
+}
+
+/// The preset's inline policy on the role.
+#[derive(Debug, Clone, PartialEq)]
+pub enum PresetState {
+    NotChecked,
+    Present,
+    Missing,
+    Different { current: Value },
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Permissions {
+    pub preset: PresetState,
+    pub inline: Vec<(String, Value)>,
+    pub managed: Vec<ManagedPolicy>,
+    /// Something beyond the chosen preset is on the role (only judged with a preset).
+    pub beyond_preset: bool,
+    /// The role's inline policies in characters, as IAM counts them (no white space).
+    pub inline_chars: usize,
+    pub lines: Vec<Line>,
+}
+
+impl Permissions {
+    pub fn is_right(&self) -> bool {
+        matches!(self.preset, PresetState::NotChecked | PresetState::Present)
+            && !self.beyond_preset
+            && self.inline_chars <= policy::INLINE_POLICIES_MAX_CHARS
+    }
+
+    pub fn state_word(&self) -> &'static str {
+        match self.preset {
+            PresetState::NotChecked => "not checked",
+            PresetState::Present => "present",
+            PresetState::Missing => "missing",
+            PresetState::Different { .. } => "different",
+        }
+    }
+
+    /// The inline policies' size once the preset's policy is (re)written.
+    pub fn inline_chars_with(&self, name: &str, document: &Value) -> usize {
+        self.inline
+            .iter()
+            .filter(|(n, _)| n != name)
+            .map(|(_, d)| policy::compact_len(d))
+            .sum::<usize>()
+            + policy::compact_len(document)
+    }
+
+    pub fn to_json(&self) -> Value {
+        json!({
+            "preset": self.state_word(),
+            "inline": self.inline.iter().map(|(n, _)| n).collect::<Vec<_>>(),
+            "managed": self.managed.iter().map(|m| json!({"name": m.name, "arn": m.arn})).collect::<Vec<_>>(),
+            "beyondPreset": self.beyond_preset,
+            "inlineCharacters": self.inline_chars,
+            "lines": self.lines,
+        })
+    }
 }
 
 /// Whether an inline policy document grants what the preset asks: equal statements, in any order.
 pub fn same_policy(a: &Value, b: &Value) -> bool {
-    let mut left: Vec<String> = statements(a).iter().map(|s| s.to_string()).collect();
-    let mut right: Vec<String> = statements(b).iter().map(|s| s.to_string()).collect();
-    left.sort();
-    right.sort();
-    left == right
+    let sorted = |d: &Value| {
+        let mut list: Vec<String> = iam_eval::statements(d)
+            .unwrap_or_default()
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        list.sort();
+        list
+    };
+    sorted(a) == sorted(b)
+}
+
+/// Judges the role's permission policies: the preset's inline policy (when one was chosen), and
+/// everything else on the role, flagged when it goes beyond the preset or grants broadly.
+pub fn judge_permissions(
+    preset: Option<(&str, &Value)>,
+    inline: Vec<(String, Value)>,
+    managed: Vec<ManagedPolicy>,
+) -> Permissions {
+    let mut lines = Vec::new();
+    let state = match preset {
+        None => PresetState::NotChecked,
+        Some((name, wanted)) => match inline.iter().find(|(n, _)| n == name) {
+            Some((_, current)) if same_policy(current, wanted) => PresetState::Present,
+            Some((_, current)) => PresetState::Different {
+                current: current.clone(),
+            },
+            None => PresetState::Missing,
+        },
+    };
+    match (&state, preset) {
+        (PresetState::Present, Some((name, _))) => lines.push(Line::new(
+            Mark::Pass,
+            format!("inline policy {name} grants exactly the chosen permissions"),
+        )),
+        (PresetState::Missing, Some((name, _))) => lines.push(Line::new(
+            Mark::Fail,
+            format!("inline policy {name} (the chosen permissions) is not attached"),
+        )),
+        (PresetState::Different { .. }, Some((name, _))) => lines.push(Line::new(
+            Mark::Fail,
+            format!("inline policy {name} grants something else than the chosen permissions"),
+        )),
+        _ => {}
+    }
+    let mut beyond = false;
+    let flag = if preset.is_some() {
+        Mark::Fail
+    } else {
+        Mark::Warn
+    };
+    for (name, document) in &inline {
+        if preset.is_some_and(|(wanted, _)| wanted == name) {
+            continue;
+        }
+        let broad = policy::broad_grants(document);
+        if preset.is_some() {
+            beyond = true;
+            lines.push(Line::new(
+                flag,
+                format!("inline policy {name} goes beyond the chosen permissions"),
+            ));
+        } else {
+            lines.push(Line::new(
+                if broad.is_empty() {
+                    Mark::Info
+                } else {
+                    Mark::Warn
+                },
+                format!("inline policy {name}"),
+            ));
+        }
+        lines.extend(broad.into_iter().map(|b| Line::new(Mark::Detail, b)));
+    }
+    for policy in &managed {
+        let broad = policy.document.as_ref().map(policy::broad_grants);
+        if preset.is_some() {
+            beyond = true;
+            lines.push(Line::new(
+                flag,
+                format!(
+                    "managed policy {} ({}) is attached: beyond the chosen permissions",
+                    policy.name, policy.arn
+                ),
+            ));
+        } else {
+            let mark = if broad.as_ref().is_none_or(|b| !b.is_empty()) {
+                Mark::Warn
+            } else {
+                Mark::Info
+            };
+            lines.push(Line::new(
+                mark,
+                format!("managed policy {} ({})", policy.name, policy.arn),
+            ));
+        }
+        match broad {
+            Some(broad) => lines.extend(broad.into_iter().map(|b| Line::new(Mark::Detail, b))),
+            None => lines.push(Line::new(
+                Mark::Detail,
+                "its document could not be read, so what it grants is unknown",
+            )),
+        }
+    }
+    let inline_chars: usize = inline.iter().map(|(_, d)| policy::compact_len(d)).sum();
+    if inline_chars > policy::INLINE_POLICIES_MAX_CHARS {
+        lines.push(Line::new(
+            Mark::Fail,
+            format!(
+                "the role's inline policies total {inline_chars} characters; IAM allows {}",
+                policy::INLINE_POLICIES_MAX_CHARS
+            ),
+        ));
+    }
+    if inline.is_empty() && managed.is_empty() {
+        lines.push(Line::new(
+            Mark::Info,
+            "no permission policy is attached to the role",
+        ));
+    }
+    Permissions {
+        preset: state,
+        inline,
+        managed,
+        beyond_preset: beyond,
+        inline_chars,
+        lines,
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::Catalog;
 
-    const SEGMENT: &str = "arn:aws:iam::458175278816:root";
     const ID: &str = "an-external-id-that-is-long-enough-123";
+    const ROLE: &str = "arn:aws:iam::123456789012:role/segment";
 
-    #[test]
-    fn the_documented_policy_is_right() {
-        let report = check_trust_policy(&policy::trust_policy(SEGMENT, &[ID.into()]), SEGMENT, ID);
-        assert!(report.is_right(), "{:?}", report.lines());
-        assert_eq!(report.findings, [Finding::Trusted { statement: 1 }]);
+    fn subject(integration: &str, ids: &[&str]) -> Subject {
+        let integration = Catalog::builtin().integration(integration).expect("known");
+        Subject::new(
+            integration,
+            ids.iter().map(|s| s.to_string()).collect(),
+            ROLE,
+            1_795_000_000,
+        )
+    }
+
+    fn answers(judgement: &Judgement) -> Vec<(ProbeKind, Option<Decision>)> {
+        judgement
+            .probes
+            .iter()
+            .map(|p| (p.kind, p.answer))
+            .collect()
     }
 
     #[test]
-    fn an_account_id_principal_counts_as_the_root_arn() {
-        let mut document = policy::trust_policy("458175278816", &[ID.into()]);
-        assert!(check_trust_policy(&document, SEGMENT, ID).is_right());
-        document["Statement"][0]["Principal"]["AWS"] =
-            json!(["arn:aws:iam::111111111111:root", "458175278816"]);
-        assert!(check_trust_policy(&document, SEGMENT, ID).is_right());
+    fn the_documented_policy_holds_for_every_integration() {
+        for (integration, id) in [
+            ("destination-function", ID),
+            ("source-function", ID),
+            ("lambda-destination", "wXZ2sd8N3mJ"),
+        ] {
+            let subject = subject(integration, &[id]);
+            let document = policy::trust_policy(&subject.principal, &subject.external_ids);
+            let judgement = judge(&document, &subject);
+            assert!(judgement.holds(), "{integration}: {:?}", judgement.lines());
+            assert!(judgement.warnings.is_empty());
+            assert_eq!(repair(&document, &subject, &[]), RepairPlan::NotNeeded);
+        }
     }
 
     #[test]
-    fn a_statement_without_the_condition_is_a_confused_deputy_risk() {
+    fn no_condition_is_the_confused_deputy_and_the_repair_replaces_it() {
+        let subject = subject("destination-function", &[ID]);
         let document = json!({"Version": "2012-10-17", "Statement": [
-            {"Effect": "Allow", "Principal": {"AWS": SEGMENT}, "Action": "sts:AssumeRole"}
+            {"Sid": "Segment", "Effect": "Allow", "Principal": {"AWS": subject.principal}, "Action": "sts:AssumeRole"}
         ]});
-        let report = check_trust_policy(&document, SEGMENT, ID);
-        assert!(!report.is_right());
-        assert!(report.has_confused_deputy_risk());
-        assert!(report.lines()[0].contains("confused-deputy"));
-        let repaired = repair_trust_policy(&document, SEGMENT, ID).expect("a repair");
-        assert!(check_trust_policy(&repaired, SEGMENT, ID).is_right());
-        assert_eq!(statements(&repaired).len(), 1);
-    }
-
-    #[test]
-    fn a_right_statement_alongside_a_risky_one_is_still_wrong() {
-        let mut document = policy::trust_policy(SEGMENT, &[ID.into()]);
-        document["Statement"].as_array_mut().expect("list").push(
-            json!({"Effect": "Allow", "Principal": {"AWS": SEGMENT}, "Action": "sts:AssumeRole"}),
-        );
-        assert!(!check_trust_policy(&document, SEGMENT, ID).is_right());
-        let repaired = repair_trust_policy(&document, SEGMENT, ID).expect("a repair");
-        assert_eq!(repaired, policy::trust_policy(SEGMENT, &[ID.into()]));
-    }
-
-    #[test]
-    fn other_ids_other_principals_and_services_are_kept() {
-        let document = json!({"Version": "2012-10-17", "Statement": [
-            {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"},
-            {"Effect": "Allow", "Principal": {"AWS": SEGMENT}, "Action": "sts:AssumeRole",
-             "Condition": {"StringEquals": {"sts:ExternalId": "some-other-id"}}}
-        ]});
-        let report = check_trust_policy(&document, SEGMENT, ID);
-        assert_eq!(report.findings, [Finding::OtherExternalId { statement: 2 }]);
-        let repaired = repair_trust_policy(&document, SEGMENT, ID).expect("a repair");
-        let list = statements(&repaired);
-        assert_eq!(list.len(), 3);
-        assert_eq!(list[0], &document["Statement"][0]);
-        assert_eq!(list[1], &document["Statement"][1]);
-        assert!(check_trust_policy(&repaired, SEGMENT, ID).is_right());
-    }
-
-    #[test]
-    fn a_list_of_ids_holding_ours_is_right() {
-        let document = policy::trust_policy(SEGMENT, &["first-id".into(), ID.into()]);
-        assert!(check_trust_policy(&document, SEGMENT, ID).is_right());
-    }
-
-    #[test]
-    fn nothing_for_the_principal_is_reported_and_repaired() {
-        let document = json!({"Version": "2012-10-17", "Statement": {"Effect": "Allow",
-            "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"}});
-        let report = check_trust_policy(&document, SEGMENT, ID);
-        assert_eq!(report.findings, [Finding::PrincipalNotTrusted]);
-        let repaired = repair_trust_policy(&document, SEGMENT, ID).expect("a repair");
-        assert_eq!(statements(&repaired).len(), 2);
-        assert!(repair_trust_policy(&repaired, SEGMENT, ID).is_none());
-    }
-
-    #[test]
-    fn deny_or_other_actions_are_not_trust() {
-        let document = json!({"Version": "2012-10-17", "Statement": [
-            {"Effect": "Deny", "Principal": {"AWS": SEGMENT}, "Action": "sts:AssumeRole"}
-        ]});
+        let judgement = judge(&document, &subject);
+        assert!(judgement.confused_deputy_risk());
+        let failing: Vec<ProbeKind> = judgement.failing().map(|p| p.kind).collect();
         assert_eq!(
-            check_trust_policy(&document, SEGMENT, ID).findings,
-            [Finding::NotForAssumeRole { statement: 1 }]
+            failing,
+            [ProbeKind::SegmentWithoutId, ProbeKind::SegmentOtherId]
         );
+        let why = &judgement.probes[1].why[0];
+        assert!(why.starts_with("statement 1 (\"Segment\") lets Segment's principal with no external ID assume the role"), "{why}");
+        assert!(why.contains("no sts:ExternalId condition"), "{why}");
+        let RepairPlan::Proposed {
+            document: fixed,
+            after,
+            ..
+        } = repair(&document, &subject, &[])
+        else {
+            panic!("a repair");
+        };
+        assert!(after.holds());
+        assert_eq!(
+            fixed,
+            policy::trust_policy(&subject.principal, &[ID.into()])
+        );
+    }
+
+    #[test]
+    fn only_the_offending_principal_is_removed_from_a_list() {
+        let subject = subject("lambda-destination", &["wXZ2sd8N3mJ"]);
+        let document = json!({"Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Principal": {"AWS": [subject.principal, "arn:aws:iam::999999999999:root", "arn:aws:iam::123456789012:root"]},
+             "Action": "sts:AssumeRole", "Condition": {"StringEquals": {"sts:ExternalId": "wXZ2sd8N3mJ"}}}
+        ]});
+        let judgement = judge(&document, &subject);
+        assert_eq!(
+            judgement.failing().map(|p| p.kind).collect::<Vec<_>>(),
+            [ProbeKind::OtherAccount]
+        );
+        assert!(
+            judgement.probes[4].why[0].contains("account 999999999999"),
+            "{:?}",
+            judgement.probes[4].why
+        );
+        let RepairPlan::Proposed {
+            document: fixed, ..
+        } = repair(&document, &subject, &[])
+        else {
+            panic!("a repair");
+        };
+        assert_eq!(
+            fixed["Statement"][0]["Principal"]["AWS"],
+            json!([subject.principal, "arn:aws:iam::123456789012:root"])
+        );
+        assert_eq!(fixed["Statement"].as_array().map(Vec::len), Some(1));
+    }
+
+    #[test]
+    fn segments_2019_template_trusts_the_whole_account() {
+        let subject = subject("lambda-destination", &["wXZ2sd8N3mJ"]);
+        let document = json!({"Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::595280932656:root"},
+             "Action": "sts:AssumeRole", "Condition": {"StringEquals": {"sts:ExternalId": "wXZ2sd8N3mJ"}}}
+        ]});
+        let judgement = judge(&document, &subject);
+        assert_eq!(
+            judgement.failing().map(|p| p.kind).collect::<Vec<_>>(),
+            [ProbeKind::SegmentAccountOther]
+        );
+        let RepairPlan::Proposed {
+            document: fixed, ..
+        } = repair(&document, &subject, &[])
+        else {
+            panic!("a repair");
+        };
+        assert_eq!(
+            fixed,
+            policy::trust_policy(&subject.principal, &["wXZ2sd8N3mJ".into()])
+        );
+    }
+
+    #[test]
+    fn a_deny_that_blocks_segment_goes_only_when_confirmed() {
+        let subject = subject("destination-function", &[ID]);
+        let mut document = policy::trust_policy(&subject.principal, &[ID.into()]);
+        document["Statement"].as_array_mut().expect("list").push(
+            json!({"Sid": "Lockdown", "Effect": "Deny", "Principal": "*", "Action": "sts:AssumeRole"}),
+        );
+        let judgement = judge(&document, &subject);
+        assert_eq!(judgement.blocking_denies, [2]);
+        assert!(
+            judgement.probes[0].why[0]
+                .starts_with("statement 2 (\"Lockdown\") denies Segment's principal"),
+            "{:?}",
+            judgement.probes[0].why
+        );
+        let RepairPlan::Refused {
+            blocking_denies,
+            reasons,
+        } = repair(&document, &subject, &[])
+        else {
+            panic!("refused without confirmation");
+        };
+        assert_eq!(blocking_denies, [2]);
+        assert!(reasons.iter().any(|r| r.contains("only when you confirm")));
+        let RepairPlan::Proposed {
+            document: fixed, ..
+        } = repair(&document, &subject, &[2])
+        else {
+            panic!("a repair once confirmed");
+        };
+        assert_eq!(
+            fixed,
+            policy::trust_policy(&subject.principal, &[ID.into()])
+        );
+    }
+
+    #[test]
+    fn extra_ids_warn_for_functions_and_are_listed_for_the_lambda_destination() {
+        let subject_f = subject("destination-function", &[ID]);
+        let document = policy::trust_policy(
+            &subject_f.principal,
+            &[ID.into(), "old-rotated-out-external-id-000000".into()],
+        );
+        let judgement = judge(&document, &subject_f);
+        assert!(judgement.holds(), "{:?}", judgement.lines());
+        assert_eq!(judgement.warnings.len(), 1);
+        assert!(
+            judgement.warnings[0].contains("old-••••"),
+            "masked: {}",
+            judgement.warnings[0]
+        );
+        let subject_l = subject("lambda-destination", &["wXZ2sd8N3mJ"]);
+        let document = policy::trust_policy(
+            &subject_l.principal,
+            &["wXZ2sd8N3mJ".into(), "otherWorkspace1".into()],
+        );
+        let judgement = judge(&document, &subject_l);
+        assert!(judgement.holds());
+        assert!(judgement.also_trusted[0].contains("otherWorkspace1"));
+    }
+
+    #[test]
+    fn services_and_the_customers_own_account_are_listed_not_judged() {
+        let subject = subject("source-function", &[ID]);
+        let mut document = policy::trust_policy(&subject.principal, &[ID.into()]);
+        let list = document["Statement"].as_array_mut().expect("list");
+        list.push(json!({"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}));
+        list.push(json!({"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::123456789012:root"}, "Action": "sts:AssumeRole"}));
+        let judgement = judge(&document, &subject);
+        assert!(judgement.holds(), "{:?}", judgement.lines());
+        assert_eq!(judgement.also_trusted.len(), 2);
+        assert!(judgement.also_trusted[0].contains("lambda.amazonaws.com"));
+        assert!(judgement.also_trusted[1].contains("your own account 123456789012"));
+        assert_eq!(
+            answers(&judgement)[3],
+            (ProbeKind::SegmentAccountOther, None)
+        );
+    }
+
+    #[test]
+    fn permission_extras_are_flagged_beyond_a_preset() {
+        let wanted = json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:PutObject", "Resource": "arn:aws:s3:::b/*"}]});
+        let admin = ManagedPolicy {
+            name: "AdministratorAccess".into(),
+            arn: "arn:aws:iam::aws:policy/AdministratorAccess".into(),
+            document: Some(
+                json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}),
+            ),
+        };
+        let permissions = judge_permissions(
+            Some(("segment-permissions", &wanted)),
+            vec![("segment-permissions".into(), wanted.clone())],
+            vec![admin.clone()],
+        );
+        assert!(!permissions.is_right());
+        assert!(
+            permissions
+                .lines
+                .iter()
+                .any(|l| l.text.contains("AdministratorAccess"))
+        );
+        assert!(
+            permissions
+                .lines
+                .iter()
+                .any(|l| l.text.contains("every action"))
+        );
+        let listed = judge_permissions(None, Vec::new(), vec![admin]);
+        assert!(listed.is_right(), "without a preset, extras are warnings");
+        assert_eq!(listed.lines[0].mark, Mark::Warn);
     }
 }

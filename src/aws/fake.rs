@@ -180,6 +180,9 @@ struct FakeStack {
     tags: Vec<(String, String)>,
     role_logical_id: String,
     deleted_at: Option<Instant>,
+    template: Value,
+    /// The role is in the IAM fake (made at CREATE_COMPLETE, gone at DELETE_COMPLETE).
+    materialized: bool,
 }
 
 /// Stacks that follow a script in time. A window of lost network can be set.
@@ -192,6 +195,8 @@ pub struct ScriptedStacks {
     calls: AtomicU64,
     /// Events per DescribeStackEvents page: small, so paging is exercised.
     page_size: usize,
+    /// Where a completed stack's role appears, as CloudFormation makes it in IAM.
+    roles: Mutex<Option<MemoryRoles>>,
 }
 
 const DELETE_TAKES: Duration = Duration::from_secs(3);
@@ -205,6 +210,47 @@ impl ScriptedStacks {
             outage: Mutex::new(None),
             calls: AtomicU64::new(0),
             page_size: 4,
+            roles: Mutex::new(None),
+        }
+    }
+
+    /// Completed stacks make their role (trust policy, inline policy, tags) in this IAM fake.
+    pub fn make_roles_in(&self, roles: MemoryRoles) {
+        *lock(&self.roles) = Some(roles);
+    }
+
+    /// Makes or removes a stack's role in the IAM fake as the stack completes or goes.
+    fn sync_role(&self, name: &str, stack: &mut FakeStack, status: &str) {
+        let Some(roles) = lock(&self.roles).clone() else {
+            return;
+        };
+        let role = role_name_for(name, &stack.role_logical_id);
+        if status == "CREATE_COMPLETE" && !stack.materialized {
+            stack.materialized = true;
+            let resolve = |value: &Value| resolve_refs(value, &stack.parameters, &stack.template);
+            let resources = stack.template.get("Resources").and_then(Value::as_object);
+            let trust = resources
+                .and_then(|r| r.get(&stack.role_logical_id))
+                .map(|r| resolve(&r["Properties"]["AssumeRolePolicyDocument"]))
+                .unwrap_or(Value::Null);
+            let mut tags = crate::template::role_tags(&stack.template);
+            tags.extend(stack.tags.iter().cloned());
+            roles.insert(&role, trust, tags);
+            for resource in resources.into_iter().flat_map(|r| r.values()) {
+                if resource["Type"] == POLICY_TYPE {
+                    let policy_name = resource["Properties"]["PolicyName"]
+                        .as_str()
+                        .unwrap_or("policy");
+                    roles.put_inline(
+                        &role,
+                        policy_name,
+                        resolve(&resource["Properties"]["PolicyDocument"]),
+                    );
+                }
+            }
+        } else if status == "DELETE_COMPLETE" && stack.materialized {
+            stack.materialized = false;
+            roles.remove(&role);
         }
     }
 
@@ -250,6 +296,42 @@ fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     mutex
         .lock()
         .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// A template value with each `{"Ref": parameter}` replaced by the stack's parameter (a
+/// CommaDelimitedList becomes a list), as CloudFormation does for the fake's roles.
+fn resolve_refs(value: &Value, parameters: &[(String, String)], template: &Value) -> Value {
+    match value {
+        Value::Object(map) if map.len() == 1 && map.get("Ref").is_some_and(Value::is_string) => {
+            let name = map["Ref"].as_str().unwrap_or_default();
+            let given = parameters
+                .iter()
+                .find(|(k, _)| k == name)
+                .map(|(_, v)| v.clone());
+            let list = template["Parameters"][name]["Type"] == "CommaDelimitedList";
+            match given {
+                Some(text) if list => Value::Array(
+                    text.split(',')
+                        .map(|s| Value::String(s.trim().to_string()))
+                        .collect(),
+                ),
+                Some(text) => Value::String(text),
+                None => value.clone(),
+            }
+        }
+        Value::Object(map) => Value::Object(
+            map.iter()
+                .map(|(k, v)| (k.clone(), resolve_refs(v, parameters, template)))
+                .collect(),
+        ),
+        Value::Array(items) => Value::Array(
+            items
+                .iter()
+                .map(|v| resolve_refs(v, parameters, template))
+                .collect(),
+        ),
+        other => other.clone(),
+    }
 }
 
 fn role_name_for(stack: &str, logical_id: &str) -> String {
@@ -406,6 +488,8 @@ impl Stacks for ScriptedStacks {
                 tags: request.tags.clone(),
                 role_logical_id,
                 deleted_at: None,
+                template,
+                materialized: false,
             },
         );
         Ok(format!(
@@ -416,11 +500,13 @@ impl Stacks for ScriptedStacks {
 
     async fn describe_stack(&self, name: &str) -> Result<Option<StackInfo>, AwsError> {
         let now = self.call("cloudformation:DescribeStacks")?;
-        let stacks = lock(&self.stacks);
-        Ok(stacks
-            .get(name)
-            .map(|stack| stack.status(name, now))
-            .filter(|info| info.status != "DELETE_COMPLETE"))
+        let mut stacks = lock(&self.stacks);
+        let Some(stack) = stacks.get_mut(name) else {
+            return Ok(None);
+        };
+        let info = stack.status(name, now);
+        self.sync_role(name, stack, &info.status);
+        Ok(Some(info).filter(|info| info.status != "DELETE_COMPLETE"))
     }
 
     async fn stack_events(
@@ -429,14 +515,16 @@ impl Stacks for ScriptedStacks {
         next_token: Option<String>,
     ) -> Result<EventPage, AwsError> {
         let now = self.call("cloudformation:DescribeStackEvents")?;
-        let stacks = lock(&self.stacks);
-        let Some(stack) = stacks.get(name) else {
+        let mut stacks = lock(&self.stacks);
+        let Some(stack) = stacks.get_mut(name) else {
             return Err(AwsError::Service {
                 action: "cloudformation:DescribeStackEvents".into(),
                 code: "ValidationError".into(),
                 message: format!("Stack [{name}] does not exist"),
             });
         };
+        let status = stack.status(name, now).status;
+        self.sync_role(name, stack, &status);
         let events = stack.events(name, now);
         let start: usize = next_token.and_then(|t| t.parse().ok()).unwrap_or(0);
         let end = (start + self.page_size).min(events.len());
@@ -472,13 +560,16 @@ impl Identity for FakeIdentity {
 struct FakeRole {
     info: Option<RoleInfo>,
     policies: BTreeMap<String, Value>,
+    /// Attached managed policies: ARN and document.
+    attached: BTreeMap<String, Value>,
 }
 
-/// IAM in memory. `refuse` makes one action fail, to exercise clean-up.
-#[derive(Default)]
+/// IAM in memory. `refuse` makes one action fail, to exercise clean-up. Clones share one IAM,
+/// so scripted stacks can make their roles in it.
+#[derive(Default, Clone)]
 pub struct MemoryRoles {
-    roles: Mutex<BTreeMap<String, FakeRole>>,
-    refused: Mutex<Vec<String>>,
+    roles: std::sync::Arc<Mutex<BTreeMap<String, FakeRole>>>,
+    refused: std::sync::Arc<Mutex<Vec<String>>>,
 }
 
 impl MemoryRoles {
@@ -494,9 +585,36 @@ impl MemoryRoles {
             name.to_string(),
             FakeRole {
                 info: Some(info),
-                policies: BTreeMap::new(),
+                ..FakeRole::default()
             },
         );
+    }
+
+    /// Attaches a managed policy (ARN and document) to a role inserted earlier.
+    pub fn attach(&self, role: &str, arn: &str, document: Value) {
+        if let Some(entry) = lock(&self.roles).get_mut(role) {
+            entry.attached.insert(arn.to_string(), document);
+        }
+    }
+
+    /// Puts an inline policy on a role inserted earlier, as if made by hand.
+    pub fn put_inline(&self, role: &str, name: &str, document: Value) {
+        if let Some(entry) = lock(&self.roles).get_mut(role) {
+            entry.policies.insert(name.to_string(), document);
+        }
+    }
+
+    /// The role's trust policy and inline policies as they stand.
+    pub fn snapshot(&self, role: &str) -> Option<(Value, BTreeMap<String, Value>)> {
+        lock(&self.roles).get(role).and_then(|r| {
+            r.info
+                .as_ref()
+                .map(|i| (i.trust_policy.clone(), r.policies.clone()))
+        })
+    }
+
+    fn remove(&self, role: &str) {
+        lock(&self.roles).remove(role);
     }
 
     /// Every later call of `action` (such as `iam:PutRolePolicy`) is refused with AccessDenied.
@@ -563,7 +681,7 @@ impl Roles for MemoryRoles {
             request.name.clone(),
             FakeRole {
                 info: Some(info),
-                policies: BTreeMap::new(),
+                ..FakeRole::default()
             },
         );
         Ok(arn)
@@ -640,6 +758,36 @@ impl Roles for MemoryRoles {
         }
     }
 
+    async fn attached_policies(&self, role: &str) -> Result<Vec<(String, String)>, AwsError> {
+        self.check("iam:ListAttachedRolePolicies")?;
+        let roles = lock(&self.roles);
+        let entry = roles
+            .get(role)
+            .ok_or_else(|| no_such_role("iam:ListAttachedRolePolicies", role))?;
+        Ok(entry
+            .attached
+            .keys()
+            .map(|arn| {
+                (
+                    arn.rsplit('/').next().unwrap_or(arn).to_string(),
+                    arn.clone(),
+                )
+            })
+            .collect())
+    }
+
+    async fn managed_policy_document(&self, arn: &str) -> Result<Value, AwsError> {
+        self.check("iam:GetPolicyVersion")?;
+        lock(&self.roles)
+            .values()
+            .find_map(|r| r.attached.get(arn).cloned())
+            .ok_or_else(|| AwsError::Service {
+                action: "iam:GetPolicy".into(),
+                code: "NoSuchEntity".into(),
+                message: format!("Policy {arn} was not found."),
+            })
+    }
+
     async fn list_roles(&self) -> Result<Vec<(String, String)>, AwsError> {
         self.check("iam:ListRoles")?;
         Ok(lock(&self.roles)
@@ -658,6 +806,7 @@ pub fn demo_connect() -> super::Connect<FakeIdentity, ScriptedStacks, MemoryRole
     let stacks = std::sync::Arc::new(ScriptedStacks::new(Script::success(20.0)));
     stacks.script_when_named("rollback", Script::rollback(12.0));
     let roles = std::sync::Arc::new(MemoryRoles::default());
+    stacks.make_roles_in(roles.as_ref().clone());
     let segment = |principal: &str| {
         serde_json::json!({"Version": "2012-10-17", "Statement": [
             {"Effect": "Allow", "Principal": {"AWS": principal}, "Action": "sts:AssumeRole"}

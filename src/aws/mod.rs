@@ -229,6 +229,16 @@ pub trait Roles: Send + Sync {
         policy_name: &str,
     ) -> impl Future<Output = Result<(), AwsError>> + Send;
     fn delete_role(&self, role: &str) -> impl Future<Output = Result<(), AwsError>> + Send;
+    /// The managed policies attached to a role: name and ARN.
+    fn attached_policies(
+        &self,
+        role: &str,
+    ) -> impl Future<Output = Result<Vec<(String, String)>, AwsError>> + Send;
+    /// A managed policy's default version's document.
+    fn managed_policy_document(
+        &self,
+        arn: &str,
+    ) -> impl Future<Output = Result<Value, AwsError>> + Send;
     /// Every role's name and ARN (for picking an existing role).
     fn list_roles(&self) -> impl Future<Output = Result<Vec<(String, String)>, AwsError>> + Send;
 }

@@ -406,6 +406,62 @@ impl Roles for Sdk {
         Ok(())
     }
 
+    async fn attached_policies(&self, role: &str) -> Result<Vec<(String, String)>, AwsError> {
+        let mut policies = Vec::new();
+        let mut marker = None;
+        loop {
+            let output = self
+                .iam
+                .list_attached_role_policies()
+                .role_name(role)
+                .set_marker(marker)
+                .send()
+                .await
+                .map_err(|e| classify("iam:ListAttachedRolePolicies", e))?;
+            policies.extend(output.attached_policies().iter().map(|p| {
+                (
+                    p.policy_name().unwrap_or_default().to_string(),
+                    p.policy_arn().unwrap_or_default().to_string(),
+                )
+            }));
+            marker = output
+                .marker()
+                .filter(|_| output.is_truncated())
+                .map(str::to_string);
+            if marker.is_none() {
+                return Ok(policies);
+            }
+        }
+    }
+
+    async fn managed_policy_document(&self, arn: &str) -> Result<Value, AwsError> {
+        let policy = self
+            .iam
+            .get_policy()
+            .policy_arn(arn)
+            .send()
+            .await
+            .map_err(|e| classify("iam:GetPolicy", e))?;
+        let version = policy
+            .policy()
+            .and_then(|p| p.default_version_id())
+            .unwrap_or("v1")
+            .to_string();
+        let output = self
+            .iam
+            .get_policy_version()
+            .policy_arn(arn)
+            .version_id(version)
+            .send()
+            .await
+            .map_err(|e| classify("iam:GetPolicyVersion", e))?;
+        Ok(output
+            .policy_version()
+            .and_then(|v| v.document())
+            .map(decode_policy)
+            .unwrap_or(Value::Null))
+    }
+
     async fn list_roles(&self) -> Result<Vec<(String, String)>, AwsError> {
         let mut roles = Vec::new();
         let mut marker = None;

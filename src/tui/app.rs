@@ -5,10 +5,11 @@
 use super::screens;
 use crate::aws::Caller;
 use crate::catalog::{Catalog, ExternalIdSource, Integration};
-use crate::engine::{Progress, Verification};
+use crate::engine::Progress;
 use crate::plan::{Plan, PlanRequest, PolicyFile, Setting};
 use crate::state::{Method, SavedSetup};
 use crate::validate::InputError;
+use crate::verify::{Fix, Verification};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use serde_json::Value;
 use std::time::Duration;
@@ -121,6 +122,15 @@ pub enum Work {
     Done,
 }
 
+/// What an existing role is checked against; kept so a repair is checked again the same way.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RoleCheck {
+    pub role: String,
+    pub integration: String,
+    pub external_ids: Vec<String>,
+    pub permission: Option<(String, Value)>,
+}
+
 /// Everything the wizard knows.
 pub struct App {
     pub step: Step,
@@ -178,6 +188,12 @@ pub struct App {
     pub role_arn: Option<String>,
     pub clipboard_note: Option<String>,
     pub saved_to: Option<String>,
+    /// The role being checked, and how.
+    pub checking: Option<RoleCheck>,
+    /// Deny statements the user confirmed removing, one by one.
+    pub confirmed_denies: Vec<usize>,
+    /// The proven fix for the verified role, or why there is none.
+    pub fix: Option<Result<Fix, Vec<String>>>,
 }
 
 /// What happened: a key, a resize, the clock, or a command's answer.
@@ -199,7 +215,7 @@ pub enum Msg {
     Saved(Result<String, String>),
     Progress(Progress),
     Created(Result<String, Failure>),
-    Verified(Result<Verification, String>),
+    Verified(Result<Box<Verification>, String>),
     Repaired(Result<(), String>),
     StackDeleted(Result<(), String>),
     Copied(Result<String, String>),
@@ -232,15 +248,11 @@ pub enum Cmd {
     },
     Watch(String),
     DeleteStack(String),
-    VerifyRole {
+    VerifyRole(RoleCheck),
+    /// Applies a fix the Progress screen showed and the user confirmed.
+    ApplyFix {
         role: String,
-        principal: String,
-        external_id: String,
-        permission: Option<(String, Value)>,
-    },
-    RepairRole {
-        verification: Box<Verification>,
-        permission: Option<(String, Value)>,
+        fix: Box<Fix>,
     },
     Copy {
         text: String,
@@ -300,6 +312,9 @@ impl App {
             role_arn: None,
             clipboard_note: None,
             saved_to: None,
+            checking: None,
+            confirmed_denies: Vec::new(),
+            fix: None,
         }
     }
 
@@ -624,6 +639,14 @@ fn on_key(app: &mut App, key: KeyEvent) -> Vec<Cmd> {
         Step::Progress => screens::progress::on_key(app, key),
         Step::Done => screens::done::on_key(app, key),
     }
+}
+
+/// Starts checking an existing role (the wizard's existing-role path, and resume).
+pub fn check_role(app: &mut App, check: RoleCheck) -> Vec<Cmd> {
+    app.checking = Some(check.clone());
+    app.confirmed_denies.clear();
+    app.fix = None;
+    vec![Cmd::VerifyRole(check)]
 }
 
 /// Moves to a step, resetting the scroll.

@@ -197,37 +197,38 @@ impl<I: Identity + 'static, S: Stacks + 'static, R: Roles + 'static> Executor<I,
                     result.map_err(|e| engine::explain(&e, None)),
                 ));
             }
-            Cmd::VerifyRole {
-                role,
-                principal,
-                external_id,
-                permission,
-            } => {
+            Cmd::VerifyRole(check) => {
                 let Some(c) = self.connection() else {
                     return send(Msg::Verified(Err("not connected to AWS".into())));
                 };
-                let permission = permission.as_ref().map(|(name, doc)| (name.as_str(), doc));
+                let Some(integration) = crate::Catalog::builtin().integration(&check.integration)
+                else {
+                    return send(Msg::Verified(Err(format!(
+                        "unknown integration {}",
+                        check.integration
+                    ))));
+                };
+                let permission = check
+                    .permission
+                    .as_ref()
+                    .map(|(name, doc)| (name.as_str(), doc));
                 let result = engine::verify_role(
                     c.roles.as_ref(),
-                    &role,
-                    &principal,
-                    &external_id,
+                    &check.role,
+                    integration,
+                    &check.external_ids,
                     permission,
                 )
                 .await;
-                send(Msg::Verified(result.map_err(|e| engine::explain(&e, None))));
+                send(Msg::Verified(
+                    result.map(Box::new).map_err(|e| engine::explain(&e, None)),
+                ));
             }
-            Cmd::RepairRole {
-                verification,
-                permission,
-            } => {
+            Cmd::ApplyFix { role, fix } => {
                 let Some(c) = self.connection() else {
                     return send(Msg::Repaired(Err("not connected to AWS".into())));
                 };
-                let permission = permission.as_ref().map(|(name, doc)| (name.as_str(), doc));
-                let result =
-                    engine::repair_role(c.roles.as_ref(), &verification, permission, &mut report)
-                        .await;
+                let result = engine::apply_fix(c.roles.as_ref(), &role, &fix, &mut report).await;
                 send(Msg::Repaired(result.map_err(|e| engine::explain(&e, None))));
             }
             // Run by the event loop itself: they touch the terminal or end it.

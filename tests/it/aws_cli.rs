@@ -188,7 +188,7 @@ async fn create_through_cloudformation_then_verify_watch_and_delete() {
         stdout(&verified),
         stderr(&verified)
     );
-    assert!(stdout(&verified).contains("OK: Segment can assume this role"));
+    assert!(stdout(&verified).contains("OK: Segment's principal gets in with your external ID"));
 
     let watched = aws.run(&["watch", "--stack-name", &stack, "--output", "json"]);
     assert_eq!(json_out(&watched)["RoleArn"], role_arn);
@@ -745,7 +745,7 @@ async fn a_template_moto_refuses_is_reported_with_exit_4() {
     let dir = temp_dir("policy");
     let file = dir.join("bad-action.json");
     // Valid to our checks; moto's IAM refuses an Action that isn't service:action.
-    std::fs::write(&file, r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"not-an-action","Resource":"*"}]}"#)
+    std::fs::write(&file, r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"not-an-action","Resource":"arn:aws:s3:::b/*"}]}"#)
         .expect("write");
     let role = unique("refused");
     let output = aws.run(&[

@@ -47,7 +47,8 @@ fn plan_json_has_exactly_the_documented_keys() {
             "template",
             "parameters",
             "settings",
-            "cliCommands"
+            "cliCommands",
+            "broadGrants",
         ]
     );
     assert_eq!(plan["integration"], "destination-function");

@@ -87,6 +87,7 @@ async fn create(
 async fn a_slow_stack_shows_resources_one_by_one_and_completion_within_2_s() {
     let stacks = ScriptedStacks::new(Script::success(20.0));
     let roles = MemoryRoles::default();
+    stacks.make_roles_in(roles.clone());
     let plan = plan("lambda-destination");
     let mut recorded = Recorded::new();
     let created = create(
@@ -155,6 +156,7 @@ async fn a_slow_stack_shows_resources_one_by_one_and_completion_within_2_s() {
 async fn a_rollback_reports_every_reason_first_cause_first() {
     let stacks = ScriptedStacks::new(Script::rollback(10.0));
     let roles = MemoryRoles::default();
+    stacks.make_roles_in(roles.clone());
     let plan = plan("destination-function");
     let mut recorded = Recorded::new();
     let error = create(
@@ -201,6 +203,7 @@ async fn a_rollback_reports_every_reason_first_cause_first() {
 async fn a_failed_rollback_reports_both_failures() {
     let stacks = ScriptedStacks::new(Script::rollback_failed(10.0));
     let roles = MemoryRoles::default();
+    stacks.make_roles_in(roles.clone());
     let plan = plan("source-function");
     let error = create(
         &stacks,
@@ -238,6 +241,7 @@ async fn a_watch_that_loses_the_network_keeps_polling_and_says_so() {
     let stacks = ScriptedStacks::new(Script::success(20.0));
     stacks.lose_network(Duration::from_secs(4), Duration::from_secs(8));
     let roles = MemoryRoles::default();
+    stacks.make_roles_in(roles.clone());
     let plan = plan("destination-function");
     let mut recorded = Recorded::new();
     create(
@@ -288,6 +292,7 @@ async fn a_watch_that_loses_the_network_keeps_polling_and_says_so() {
 async fn a_watch_stops_at_its_deadline_and_leaves_the_stack_running() {
     let stacks = ScriptedStacks::new(Script::success(120.0));
     let roles = MemoryRoles::default();
+    stacks.make_roles_in(roles.clone());
     let plan = plan("destination-function");
     let options = WatchOptions {
         timeout: Duration::from_secs(30),
@@ -322,6 +327,7 @@ async fn a_watch_stops_at_its_deadline_and_leaves_the_stack_running() {
 async fn a_stack_in_progress_is_attached_to_not_created_again() {
     let stacks = ScriptedStacks::new(Script::success(20.0));
     let roles = MemoryRoles::default();
+    stacks.make_roles_in(roles.clone());
     let plan = plan("destination-function");
     stacks
         .create_stack(&engine::stack_request(&plan))
@@ -353,6 +359,7 @@ async fn a_stack_in_progress_is_attached_to_not_created_again() {
 async fn a_rolled_back_stack_is_deleted_after_asking_and_created_again() {
     let stacks = ScriptedStacks::new(Script::rollback(10.0));
     let roles = MemoryRoles::default();
+    stacks.make_roles_in(roles.clone());
     let plan = plan("destination-function");
     create(
         &stacks,
@@ -541,32 +548,39 @@ async fn verify_flags_a_confused_deputy_and_repair_keeps_other_statements() {
     };
     roles.create_role(&request).await.expect("created");
     let permission = Some((plan.policy_name.as_str(), &plan.permission_policy));
+    let integration = Catalog::builtin()
+        .integration(&plan.integration_id)
+        .expect("known");
     let verification = engine::verify_role(
         &roles,
         "handmade",
-        &plan.principal,
-        plan.external_id(),
+        integration,
+        &plan.external_ids,
         permission,
     )
     .await
     .expect("read");
     assert!(!verification.is_right());
-    assert!(verification.report.has_confused_deputy_risk());
-    assert_eq!(verification.permission, engine::PermissionState::Missing);
+    assert!(verification.judgement.confused_deputy_risk());
+    assert_eq!(
+        verification.permissions.preset,
+        verify::PresetState::Missing
+    );
 
-    engine::repair_role(&roles, &verification, permission, &mut |_| {})
+    let fix = verification.fix(permission, &[]).expect("a proven fix");
+    engine::apply_fix(&roles, "handmade", &fix, &mut |_| {})
         .await
         .expect("repaired");
     let after = engine::verify_role(
         &roles,
         &format!("arn:aws:iam::{FAKE_ACCOUNT}:role/handmade"),
-        &plan.principal,
-        plan.external_id(),
+        integration,
+        &plan.external_ids,
         permission,
     )
     .await
     .expect("read");
-    assert!(after.is_right(), "{:?}", after.report.lines());
+    assert!(after.is_right(), "{:?}", after.lines());
     let trust = roles
         .get_role("handmade")
         .await
@@ -574,13 +588,12 @@ async fn verify_flags_a_confused_deputy_and_repair_keeps_other_statements() {
         .expect("role")
         .trust_policy;
     assert_eq!(
-        verify::statements(&trust)[0],
-        &risky["Statement"][0],
+        trust["Statement"][0], risky["Statement"][0],
         "the service statement is kept"
     );
     assert_eq!(
-        verify::statements(&trust)[1],
-        &policy::trust_policy(&plan.principal, &plan.external_ids)["Statement"][0]
+        trust["Statement"][1],
+        policy::trust_policy(&plan.principal, &plan.external_ids)["Statement"][0]
     );
 }
 

@@ -38,6 +38,7 @@ impl Driver {
     async fn new(script: Script, credentials: bool) -> Driver {
         let stacks = Arc::new(ScriptedStacks::new(script));
         let roles = Arc::new(MemoryRoles::default());
+        stacks.make_roles_in(roles.as_ref().clone());
         let (s, r) = (stacks.clone(), roles.clone());
         let connect: Connect<FakeIdentity, ScriptedStacks, MemoryRoles> =
             Arc::new(move |_profile, _region| {
@@ -372,7 +373,7 @@ async fn an_existing_role_is_verified_and_repaired_only_on_confirmation() {
     let Work::Verified(verification) = &d.app.work else {
         panic!("{:?}", d.app.work)
     };
-    assert!(verification.report.has_confused_deputy_risk());
+    assert!(verification.judgement.confused_deputy_risk());
     insta::assert_snapshot!("7_progress_verified", d.screen());
     assert_eq!(
         d.roles
@@ -389,7 +390,7 @@ async fn an_existing_role_is_verified_and_repaired_only_on_confirmation() {
     let Work::Verified(after) = &d.app.work else {
         panic!("{:?}", d.app.work)
     };
-    assert!(after.is_right(), "{:?}", after.report.lines());
+    assert!(after.is_right(), "{:?}", after.lines());
     d.key(KeyCode::Enter).await;
     assert_eq!(d.app.step, Step::Done);
     assert_eq!(

@@ -2,9 +2,10 @@
 //! a spinner while waiting. On failure, the reasons in full and the choices. For an existing
 //! role, the verification report and the proposed repair, applied only on confirmation.
 
-use super::{bold, dim, json_lines, paragraph, spinner, verdict};
-use crate::engine::{PermissionState, Progress};
+use super::{bold, dim, mask, paragraph, spinner, verdict};
+use crate::engine::Progress;
 use crate::tui::app::{App, Cmd, Failure, MethodChoice, Msg, ResourceRow, Step, Work, go};
+use crate::verify::{Line as ReportLine, Mark};
 use crossterm::event::{KeyCode, KeyEvent};
 use ratatui::prelude::*;
 
@@ -20,9 +21,20 @@ pub const KEYS_FAILED: &[(&str, &str)] = &[
 ];
 pub const KEYS_VERIFIED: &[(&str, &str)] = &[
     ("Enter", "apply the repair / continue"),
+    ("1-9", "remove that Deny"),
     ("Esc", "back"),
     ("q", "quit"),
 ];
+
+/// A line of the verification report: its mark as a symbol (bold when it fails or warns).
+fn report_line<'a>(app: &App, line: &ReportLine) -> Line<'a> {
+    let text = mask(app, &line.plain());
+    match line.mark {
+        Mark::Fail | Mark::Warn => Line::styled(text, bold()),
+        Mark::Info | Mark::Skip => Line::styled(text, dim()),
+        _ => Line::from(text),
+    }
+}
 
 /// A resource's status as a symbol and a word, so nothing relies on colour.
 pub fn symbol(app: &App, status: &str) -> &'static str {
@@ -105,36 +117,68 @@ pub fn view(app: &App, frame: &mut Frame, area: Rect) {
             lines.push(Line::styled(choices.join(" · "), bold()));
         }
         Work::Verified(verification) => {
-            for finding in &verification.report.findings {
-                lines.push(verdict(
-                    !finding.is_problem(),
-                    finding.describe(&verification.report.principal),
-                ));
-            }
-            match &verification.permission {
-                PermissionState::Present => {
-                    lines.push(verdict(true, "the permission policy is attached"))
-                }
-                PermissionState::Missing => {
-                    lines.push(verdict(false, "the permission policy is not attached"))
-                }
-                PermissionState::Different { .. } => lines.push(verdict(
-                    false,
-                    "the inline policy of that name grants something else",
-                )),
-                PermissionState::NotChecked => {}
-            }
-            if let Some(trust) = &verification.repaired_trust_policy {
-                lines.push(Line::styled(
-                    "Proposed trust policy (every other statement kept):",
-                    bold(),
-                ));
-                lines.extend(json_lines(app, trust));
-            }
+            lines.extend(verification.lines().iter().map(|l| report_line(app, l)));
             if verification.is_right() {
                 lines.push(Line::styled("The role is right. Enter continues.", bold()));
             } else {
-                lines.push(Line::styled("Enter applies this repair (and attaches the permission policy). Esc goes back.", bold()));
+                for &number in &verification.judgement.blocking_denies {
+                    let confirmed = app.confirmed_denies.contains(&number);
+                    lines.push(Line::styled(
+                        if confirmed {
+                            format!("Statement {number} (a Deny refusing Segment) will be removed; {number} again keeps it.")
+                        } else {
+                            format!("Statement {number} is a Deny that refuses Segment: press {number} to remove it.")
+                        },
+                        bold(),
+                    ));
+                }
+                match &app.fix {
+                    Some(Ok(fix)) if !fix.is_empty() => {
+                        lines.push(Line::styled(
+                            "The repair, proven to pass every probe:",
+                            bold(),
+                        ));
+                        lines.extend(
+                            fix.changes
+                                .iter()
+                                .map(|c| Line::from(format!("  - {}", mask(app, c)))),
+                        );
+                        lines.extend(fix.diff.iter().map(|d| Line::from(mask(app, d))));
+                        lines.extend(
+                            fix.left_alone
+                                .iter()
+                                .map(|n| Line::styled(format!("Left alone: {n}"), dim())),
+                        );
+                        lines.push(Line::styled(
+                            "Enter applies this repair. Esc goes back.",
+                            bold(),
+                        ));
+                    }
+                    Some(Ok(fix)) => {
+                        lines.extend(
+                            fix.left_alone
+                                .iter()
+                                .map(|n| Line::styled(format!("Left alone: {n}"), dim())),
+                        );
+                        lines.push(Line::styled(
+                            "Nothing here is for the wizard to repair. Esc goes back.",
+                            bold(),
+                        ));
+                    }
+                    Some(Err(reasons)) => {
+                        lines.push(verdict(
+                            false,
+                            "No repair the wizard may make passes every probe, so none is offered:",
+                        ));
+                        lines.extend(
+                            reasons
+                                .iter()
+                                .map(|r| Line::from(format!("  - {}", mask(app, r)))),
+                        );
+                        lines.push(Line::styled("Esc goes back.", bold()));
+                    }
+                    None => {}
+                }
             }
         }
         _ => {}
@@ -153,17 +197,32 @@ pub fn on_key(app: &mut App, key: KeyEvent) -> Vec<Cmd> {
             vec![Cmd::DeleteStack(stack)]
         }
         (Work::Verified(verification), KeyCode::Enter) if !verification.is_right() => {
-            let verification = verification.clone();
-            let permission = app
-                .plan()
-                .ok()
-                .map(|p| (p.policy_name.clone(), p.permission_policy.clone()));
+            let Some(Ok(fix)) = &app.fix else {
+                return Vec::new();
+            };
+            if fix.is_empty() {
+                return Vec::new();
+            }
+            let cmd = Cmd::ApplyFix {
+                role: verification.role.name.clone(),
+                fix: Box::new(fix.clone()),
+            };
             app.work = Work::Running;
             app.notes.push("Applying the repair".into());
-            vec![Cmd::RepairRole {
-                verification,
-                permission,
-            }]
+            vec![cmd]
+        }
+        (Work::Verified(verification), KeyCode::Char(digit @ '1'..='9')) => {
+            let number = digit as usize - '0' as usize;
+            if verification.judgement.blocking_denies.contains(&number) {
+                if let Some(at) = app.confirmed_denies.iter().position(|&n| n == number) {
+                    app.confirmed_denies.remove(at);
+                } else {
+                    app.confirmed_denies.push(number);
+                }
+                let verification = verification.clone();
+                refresh_fix(app, &verification);
+            }
+            Vec::new()
         }
         (Work::Verified(verification), KeyCode::Enter) if verification.is_right() => {
             app.role_arn = Some(verification.role.arn.clone());
@@ -186,6 +245,17 @@ pub fn on_key(app: &mut App, key: KeyEvent) -> Vec<Cmd> {
         }
         _ => Vec::new(),
     }
+}
+
+/// Works out the fix for a verified role with the Deny statements confirmed so far.
+fn refresh_fix(app: &mut App, verification: &crate::verify::Verification) {
+    let permission = app
+        .checking
+        .as_ref()
+        .and_then(|c| c.permission.as_ref())
+        .map(|(name, document)| (name.as_str(), document));
+    app.fix =
+        (!verification.is_right()).then(|| verification.fix(permission, &app.confirmed_denies));
 }
 
 /// The engine's reports and answers.
@@ -228,7 +298,10 @@ pub fn on_message(app: &mut App, msg: Msg) -> Vec<Cmd> {
             app.reconnecting = false;
             app.work = Work::Failed(failure);
         }
-        Msg::Verified(Ok(verification)) => app.work = Work::Verified(Box::new(verification)),
+        Msg::Verified(Ok(verification)) => {
+            refresh_fix(app, &verification);
+            app.work = Work::Verified(verification);
+        }
         Msg::Verified(Err(message)) | Msg::Repaired(Err(message)) => {
             app.work = Work::Failed(Failure {
                 message,
@@ -239,15 +312,10 @@ pub fn on_message(app: &mut App, msg: Msg) -> Vec<Cmd> {
         Msg::Repaired(Ok(())) => {
             // Read the role again: the report shown is always what AWS now holds.
             if let Work::Running = app.work
-                && let Ok(plan) = app.plan()
+                && let Some(check) = app.checking.clone()
             {
                 app.notes.push("Repaired; checking the role again".into());
-                return vec![Cmd::VerifyRole {
-                    role: app.existing_role.value().trim().to_string(),
-                    principal: plan.principal.clone(),
-                    external_id: plan.external_id().to_string(),
-                    permission: Some((plan.policy_name.clone(), plan.permission_policy.clone())),
-                }];
+                return crate::tui::app::check_role(app, check);
             }
         }
         Msg::StackDeleted(Ok(())) => {

@@ -139,12 +139,15 @@ fn confirm(app: &mut App) -> Vec<Cmd> {
     go(app, Step::Progress);
     let permission = Some((plan.policy_name.clone(), plan.permission_policy.clone()));
     match app.method {
-        MethodChoice::Existing => vec![Cmd::VerifyRole {
-            role: app.existing_role.value().trim().to_string(),
-            principal: plan.principal.clone(),
-            external_id: plan.external_id().to_string(),
-            permission,
-        }],
+        MethodChoice::Existing => {
+            let check = crate::tui::app::RoleCheck {
+                role: app.existing_role.value().trim().to_string(),
+                integration: plan.integration_id.clone(),
+                external_ids: plan.external_ids.clone(),
+                permission,
+            };
+            crate::tui::app::check_role(app, check)
+        }
         method => {
             let saved = SavedSetup::new(
                 &plan,

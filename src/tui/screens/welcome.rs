@@ -177,12 +177,13 @@ fn resume(app: &mut App) -> Vec<Cmd> {
                 .policy_name
                 .clone()
                 .zip(saved.permission_policy.clone());
-            vec![Cmd::VerifyRole {
+            let check = crate::tui::app::RoleCheck {
                 role,
-                principal: app.integration().principal.clone(),
-                external_id: saved.external_ids.first().cloned().unwrap_or_default(),
+                integration: saved.integration.clone(),
+                external_ids: saved.external_ids.clone(),
                 permission,
-            }]
+            };
+            crate::tui::app::check_role(app, check)
         }
     }
 }
