@@ -651,16 +651,42 @@ fn principal_element(element: &Value, who: &Who, negated: bool) -> PrincipalTrac
 
 /// IAM's wildcard match: `*` any run of characters, `?` one character.
 pub fn wildcard_match(pattern: &str, text: &str, ignore_case: bool) -> bool {
-    let mut expression = String::from(if ignore_case { "(?si)^" } else { "(?s)^" });
-    for c in pattern.chars() {
-        match c {
-            '*' => expression.push_str(".*"),
-            '?' => expression.push('.'),
-            other => expression.push_str(&regex::escape(other.encode_utf8(&mut [0; 4]))),
-        }
+    if !has_wildcard(pattern) {
+        return if ignore_case {
+            pattern.to_lowercase() == text.to_lowercase()
+        } else {
+            pattern == text
+        };
     }
-    expression.push('$');
-    Regex::new(&expression).is_ok_and(|re| re.is_match(text))
+    thread_local! {
+        // Patterns repeat across probes and statements: compile each once.
+        static COMPILED: std::cell::RefCell<std::collections::HashMap<(String, bool), Option<Regex>>> =
+            std::cell::RefCell::new(std::collections::HashMap::new());
+    }
+    COMPILED.with(|cache| {
+        let mut cache = cache.borrow_mut();
+        if cache.len() > 4096 {
+            cache.clear();
+        }
+        cache
+            .entry((pattern.to_string(), ignore_case))
+            .or_insert_with(|| {
+                let mut expression = String::from(if ignore_case { "(?si)^" } else { "(?s)^" });
+                for c in pattern.chars() {
+                    match c {
+                        '*' => expression.push_str(".*"),
+                        '?' => expression.push('.'),
+                        other => {
+                            expression.push_str(&regex::escape(other.encode_utf8(&mut [0; 4])))
+                        }
+                    }
+                }
+                expression.push('$');
+                Regex::new(&expression).ok()
+            })
+            .as_ref()
+            .is_some_and(|re| re.is_match(text))
+    })
 }
 
 fn action_element(object: &serde_json::Map<String, Value>, action: &str) -> (Tri, Option<String>) {
@@ -833,7 +859,9 @@ fn condition_block(block: &Value, request: &Request) -> Vec<ConditionTrace> {
             };
             let value = request.key(key);
             let policy_variable = values.iter().any(|v| v.contains("${"));
-            let result = if policy_variable {
+            // A policy variable's value is the request's own: unknown here, unless the key is
+            // absent (then the value doesn't matter).
+            let result = if policy_variable && *value != KeyValue::Absent {
                 Tri::Maybe
             } else {
                 condition(&operator, &values, value)

@@ -417,6 +417,9 @@ fn reasons(trace: &StatementTrace, kind: ProbeKind, subject: &Subject) -> Vec<St
         kind,
         ProbeKind::SegmentWithId | ProbeKind::SegmentWithoutId | ProbeKind::SegmentOtherId
     );
+    if trace.effect == iam_eval::Effect::NotUnderstood {
+        out.push("its Effect is neither \"Allow\" nor \"Deny\", so it may be either".to_string());
+    }
     if trace.principal.negated {
         out.push("NotPrincipal lets in everyone it does not name".to_string());
     } else {

@@ -194,6 +194,8 @@ pub struct App {
     pub confirmed_denies: Vec<usize>,
     /// The proven fix for the verified role, or why there is none.
     pub fix: Option<Result<Fix, Vec<String>>>,
+    /// The broad custom permission policy the user accepted with `y` on Review.
+    pub broad_accepted: Option<Value>,
 }
 
 /// What happened: a key, a resize, the clock, or a command's answer.
@@ -315,6 +317,7 @@ impl App {
             checking: None,
             confirmed_denies: Vec::new(),
             fix: None,
+            broad_accepted: None,
         }
     }
 

@@ -106,9 +106,12 @@ impl<I: Identity + 'static, S: Stacks + 'static, R: Roles + 'static> Executor<I,
                 )));
             }
             Cmd::ReadPolicyFile(path) => {
-                let result = tokio::fs::read_to_string(&path)
-                    .await
-                    .map_err(|e| format!("can't read {path}: {e}"));
+                // Capped at 1 MiB: a path such as /dev/zero must not fill the memory.
+                let file = std::path::PathBuf::from(&path);
+                let result =
+                    tokio::task::spawn_blocking(move || crate::policy::read_policy_file(&file))
+                        .await
+                        .unwrap_or_else(|e| Err(format!("can't read {path}: {e}")));
                 send(Msg::PolicyFileRead { path, result });
             }
             Cmd::ListRoles => match self.connection() {

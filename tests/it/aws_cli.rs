@@ -909,3 +909,215 @@ fn ctrl_c_while_watching_leaves_the_stack_and_prints_how_to_reattach() {
         "the stack was left alone"
     );
 }
+
+#[tokio::test]
+async fn verify_lists_every_policy_on_the_role_and_flags_what_goes_beyond_the_preset() {
+    let aws = Aws::new();
+    let role = unique("beyond");
+    let id = "an-external-id-for-the-beyond-role-000000001";
+    let client = iam().await;
+    client
+        .create_role()
+        .role_name(&role)
+        .assume_role_policy_document(
+            expected_trust("arn:aws:iam::458175278816:root", id).to_string(),
+        )
+        .send()
+        .await
+        .expect("role");
+    let preset = json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:PutObject", "Resource": "arn:aws:s3:::b-beyond/*"}]});
+    client
+        .put_role_policy()
+        .role_name(&role)
+        .policy_name("segment-permissions")
+        .policy_document(preset.to_string())
+        .send()
+        .await
+        .expect("inline");
+    client
+        .put_role_policy()
+        .role_name(&role)
+        .policy_name("extra")
+        .policy_document(json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}]}).to_string())
+        .send()
+        .await
+        .expect("extra inline");
+    // moto loads no AWS managed policies by default: a customer managed one stands in.
+    let admin_name = unique("AdministratorAccess");
+    let created = client
+        .create_policy()
+        .policy_name(&admin_name)
+        .policy_document(json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}).to_string())
+        .send()
+        .await
+        .expect("managed policy");
+    let admin = created
+        .policy()
+        .and_then(|p| p.arn())
+        .expect("arn")
+        .to_string();
+    client
+        .attach_role_policy()
+        .role_name(&role)
+        .policy_arn(&admin)
+        .send()
+        .await
+        .expect("attached");
+
+    let with_preset = aws.run(&[
+        "verify",
+        "--integration",
+        "destination-function",
+        "--role",
+        &role,
+        "--external-id",
+        id,
+        "--bucket",
+        "b-beyond",
+        "--bucket-region",
+        "us-east-1",
+    ]);
+    assert_eq!(
+        with_preset.status.code(),
+        Some(4),
+        "{}",
+        stderr(&with_preset)
+    );
+    let text = stdout(&with_preset);
+    for needed in [
+        "inline policy segment-permissions grants exactly the chosen permissions",
+        "inline policy extra goes beyond the chosen permissions",
+        "Resource \"*\": every resource",
+        "every action",
+    ] {
+        assert!(text.contains(needed), "{needed}:\n{text}");
+    }
+    assert!(
+        text.contains(&format!(
+            "managed policy {admin_name} ({admin}) is attached"
+        )),
+        "{text}"
+    );
+    // --fix changes nothing here: it says what it leaves alone and how to remove it.
+    let fixed = aws.run(&[
+        "verify",
+        "--integration",
+        "destination-function",
+        "--role",
+        &role,
+        "--external-id",
+        id,
+        "--bucket",
+        "b-beyond",
+        "--bucket-region",
+        "us-east-1",
+        "--fix",
+        "--yes",
+    ]);
+    assert_eq!(fixed.status.code(), Some(4));
+    assert!(
+        stderr(&fixed).contains(&format!(
+            "aws iam detach-role-policy --role-name {role} --policy-arn {admin}"
+        )),
+        "{}",
+        stderr(&fixed)
+    );
+    // Without a preset the same policies are listed as warnings, and the trust side decides.
+    let listed = aws.run(&[
+        "verify",
+        "--integration",
+        "destination-function",
+        "--role",
+        &role,
+        "--external-id",
+        id,
+    ]);
+    assert_eq!(listed.status.code(), Some(0), "{}", stdout(&listed));
+    assert!(
+        stdout(&listed).contains("! managed policy AdministratorAccess"),
+        "{}",
+        stdout(&listed)
+    );
+}
+
+#[tokio::test]
+async fn a_broad_policy_file_needs_an_explicit_yes_and_a_huge_one_is_refused_unread() {
+    let aws = Aws::new();
+    let dir = temp_dir("broad");
+    let file = dir.join("admin.json");
+    std::fs::write(
+        &file,
+        r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"iam:*","Resource":"*"}]}"#,
+    )
+    .expect("write");
+    let path = file.to_str().expect("UTF-8");
+    let plan = aws.run(&[
+        "plan",
+        "--integration",
+        "source-function",
+        "--policy-file",
+        path,
+    ]);
+    assert!(plan.status.success());
+    assert!(
+        stdout(&plan).contains("full control of IAM"),
+        "{}",
+        stdout(&plan)
+    );
+
+    let role = unique("broad");
+    let refused = aws.run(&[
+        "create",
+        "--integration",
+        "source-function",
+        "--method",
+        "iam",
+        "--role-name",
+        &role,
+        "--policy-file",
+        path,
+        "--yes",
+    ]);
+    assert_eq!(refused.status.code(), Some(2), "{}", stderr(&refused));
+    assert!(
+        stderr(&refused).contains("--allow-broad-policy"),
+        "{}",
+        stderr(&refused)
+    );
+    assert_eq!(trust_policy(&role).await, None, "no role was made");
+
+    let accepted = aws.run(&[
+        "create",
+        "--integration",
+        "source-function",
+        "--method",
+        "iam",
+        "--role-name",
+        &role,
+        "--policy-file",
+        path,
+        "--yes",
+        "--allow-broad-policy",
+    ]);
+    assert_eq!(accepted.status.code(), Some(0), "{}", stderr(&accepted));
+
+    let started = std::time::Instant::now();
+    let zero = aws.run(&[
+        "plan",
+        "--integration",
+        "source-function",
+        "--policy-file",
+        "/dev/zero",
+    ]);
+    assert_eq!(zero.status.code(), Some(2));
+    assert!(
+        stderr(&zero).contains("larger than 1 MiB"),
+        "{}",
+        stderr(&zero)
+    );
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(20),
+        "refused without reading it all"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

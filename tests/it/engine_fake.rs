@@ -628,3 +628,45 @@ async fn the_fake_identity_is_plainly_fake() {
     let caller = engine::identity(&FakeIdentity).await.expect("caller");
     assert_eq!(caller.account, "000000000000");
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_stack_of_that_name_made_by_someone_else_is_judged_when_it_completes() {
+    let stacks = ScriptedStacks::new(Script::success(20.0));
+    let roles = MemoryRoles::default();
+    stacks.make_roles_in(roles.clone());
+    let plan = plan("destination-function");
+    // Someone else's stack of the same name: its role trusts everyone.
+    let mut theirs = engine::stack_request(&plan);
+    let mut template: serde_json::Value =
+        serde_json::from_str(&theirs.template_body).expect("JSON");
+    let role = segment_aws_setup::template::role_logical_id(&template)
+        .expect("a role")
+        .to_string();
+    template["Resources"][&role]["Properties"]["AssumeRolePolicyDocument"] = json!({
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Principal": "*", "Action": "sts:AssumeRole"}]
+    });
+    theirs.template_body = template.to_string();
+    stacks.create_stack(&theirs).await.expect("theirs");
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let error = engine::create_with_cloudformation(
+        &stacks,
+        &roles,
+        &plan,
+        &WatchOptions::default(),
+        &mut |_| false,
+        &mut |_| {},
+    )
+    .await
+    .expect_err("not ours to trust");
+    let EngineError::RoleWrong { problems, .. } = &error else {
+        panic!("{error:?}");
+    };
+    assert!(
+        problems
+            .iter()
+            .any(|p| p.contains("any other AWS account: must be denied, is allowed")),
+        "{problems:?}"
+    );
+    assert!(error.to_string().starts_with("role "), "{error}");
+}

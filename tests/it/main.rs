@@ -10,4 +10,5 @@ mod plain;
 mod properties;
 mod support;
 mod templates;
+mod trust_corpus;
 mod wizard;

@@ -218,3 +218,168 @@ fn two_generated_ids_differ() {
         (0..1000).map(|_| external_id::generate(40)).collect();
     assert_eq!(ids.len(), 1000);
 }
+
+mod trust_fix {
+    //! For any trust policy built from the parts real ones are made of: `--fix`'s result passes
+    //! every probe or the fix refuses; it never removes a statement that names none of Segment's
+    //! principals, `*`, or an account other than the customer's; it removes a Deny only when
+    //! confirmed.
+
+    use proptest::prelude::*;
+    use segment_aws_setup::Catalog;
+    use segment_aws_setup::verify::{self, RepairPlan, Subject};
+    use serde_json::{Value, json};
+
+    const CUSTOMER: &str = "123456789012";
+    const ID: &str = "an-external-id-that-is-long-enough-0001";
+
+    fn principal(segment: &str, segment_account: &str) -> impl Strategy<Value = Value> {
+        let choices: Vec<Value> = vec![
+            json!({"AWS": segment}),
+            json!({"AWS": segment_account}),
+            json!({"AWS": format!("arn:aws:iam::{segment_account}:root")}),
+            json!({"AWS": format!("arn:aws:iam::{segment_account}:role/other")}),
+            json!("*"),
+            json!({"AWS": "*"}),
+            json!({"AWS": format!("arn:aws:iam::{CUSTOMER}:root")}),
+            json!({"AWS": format!("arn:aws:iam::{CUSTOMER}:role/ops")}),
+            json!({"AWS": "arn:aws:iam::999999999999:root"}),
+            json!({"AWS": "arn:aws:iam::999999999999:user/bob"}),
+            json!({"Service": "lambda.amazonaws.com"}),
+            json!({"AWS": "AROAEXAMPLEEXAMPLE1234"}),
+            json!({"AWS": [segment, format!("arn:aws:iam::{CUSTOMER}:root")]}),
+            json!({"AWS": [segment, "arn:aws:iam::999999999999:root"]}),
+            json!({"AWS": ["*", format!("arn:aws:iam::{CUSTOMER}:role/ops")]}),
+            json!({"AWS": format!("arn:aws:iam::{CUSTOMER}:root"), "Service": "ec2.amazonaws.com"}),
+        ];
+        prop::sample::select(choices)
+    }
+
+    fn action() -> impl Strategy<Value = (&'static str, Value)> {
+        prop::sample::select(vec![
+            ("Action", json!("sts:AssumeRole")),
+            ("Action", json!("sts:*")),
+            ("Action", json!("*")),
+            ("Action", json!("sts:Assume*")),
+            ("Action", json!(["sts:AssumeRole", "sts:TagSession"])),
+            ("Action", json!("sts:AssumeRoleWithWebIdentity")),
+            ("NotAction", json!("s3:*")),
+            ("NotAction", json!("sts:AssumeRole")),
+        ])
+    }
+
+    fn condition() -> impl Strategy<Value = Option<Value>> {
+        prop::sample::select(vec![
+            None,
+            Some(json!({"StringEquals": {"sts:ExternalId": ID}})),
+            Some(
+                json!({"StringEquals": {"sts:ExternalId": [ID, "old-rotated-out-external-id-000000"]}}),
+            ),
+            Some(json!({"StringEquals": {"sts:ExternalId": "some-other-external-id-00000000000"}})),
+            Some(json!({"StringLike": {"sts:ExternalId": "*"}})),
+            Some(json!({"StringEqualsIfExists": {"sts:ExternalId": ID}})),
+            Some(json!({"ForAllValues:StringEquals": {"sts:ExternalId": ID}})),
+            Some(json!({"StringNotEquals": {"sts:ExternalId": ID}})),
+            Some(json!({"Null": {"sts:ExternalId": "false"}})),
+            Some(
+                json!({"StringEquals": {"sts:ExternalId": ID}, "IpAddress": {"aws:SourceIp": "10.0.0.0/8"}}),
+            ),
+            Some(
+                json!({"StringEquals": {"sts:ExternalId": ID, "aws:PrincipalAccount": "458175278816"}}),
+            ),
+            Some(json!({"Bool": {"aws:SecureTransport": "true"}})),
+            Some(json!({"DateLessThan": {"aws:CurrentTime": "2020-01-01T00:00:00Z"}})),
+            Some(json!({"NoSuchOperator": {"sts:ExternalId": ID}})),
+        ])
+    }
+
+    fn statement(segment: &'static str, account: &'static str) -> impl Strategy<Value = Value> {
+        (
+            prop::sample::select(vec!["Allow", "Allow", "Allow", "Deny"]),
+            any::<bool>(),
+            principal(segment, account),
+            action(),
+            condition(),
+        )
+            .prop_map(
+                |(effect, negated, principal, (action_key, action), condition)| {
+                    // NotPrincipal is rare and mostly a Deny's.
+                    let principal_key = if negated && effect == "Deny" {
+                        "NotPrincipal"
+                    } else {
+                        "Principal"
+                    };
+                    let mut statement =
+                        json!({"Effect": effect, principal_key: principal, action_key: action});
+                    if let Some(condition) = condition {
+                        statement["Condition"] = condition;
+                    }
+                    statement
+                },
+            )
+    }
+
+    fn case() -> impl Strategy<Value = (&'static str, Vec<Value>)> {
+        prop_oneof![
+            prop::collection::vec(
+                statement("arn:aws:iam::458175278816:root", "458175278816"),
+                1..5
+            )
+            .prop_map(|s| ("destination-function", s)),
+            prop::collection::vec(
+                statement(
+                    "arn:aws:iam::595280932656:role/customer-lambda-prod-destination-access",
+                    "595280932656"
+                ),
+                1..5
+            )
+            .prop_map(|s| ("lambda-destination", s)),
+        ]
+    }
+
+    /// Whether a statement may be removed by the fix: it names Segment's principal or account,
+    /// everyone, or an account other than the customer's (or it is a NotPrincipal).
+    fn removable(statement: &Value, segment_account: &str) -> bool {
+        if statement.get("NotPrincipal").is_some() {
+            return true;
+        }
+        let text = statement["Principal"].to_string();
+        text.contains(segment_account) || text.contains("\"*\"") || text.contains("999999999999")
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(1000))]
+
+        #[test]
+        fn the_fix_passes_every_probe_or_refuses((integration, statements) in case(), confirm in any::<bool>()) {
+            let integration = Catalog::builtin().integration(integration).expect("known");
+            let id = if integration.id == "lambda-destination" { "wXZ2sd8N3mJ" } else { ID };
+            let statements: Vec<Value> = statements
+                .into_iter()
+                .map(|s| serde_json::from_str(&s.to_string().replace(ID, id)).expect("JSON"))
+                .collect();
+            let document = json!({"Version": "2012-10-17", "Statement": statements.clone()});
+            let subject = Subject::new(integration, vec![id.to_string()], "arn:aws:iam::123456789012:role/r", 1_795_000_000);
+            let judged = verify::judge(&document, &subject);
+            let confirmed = if confirm { judged.blocking_denies.clone() } else { Vec::new() };
+            match verify::repair(&document, &subject, &confirmed) {
+                RepairPlan::NotNeeded => prop_assert!(judged.holds()),
+                RepairPlan::Refused { reasons, .. } => prop_assert!(!reasons.is_empty()),
+                RepairPlan::Proposed { document: fixed, after, .. } => {
+                    prop_assert!(after.holds());
+                    prop_assert!(verify::judge(&fixed, &subject).holds());
+                    let kept = fixed["Statement"].as_array().expect("a list");
+                    let segment_account = subject.segment_account();
+                    for (index, statement) in statements.iter().enumerate() {
+                        let survives = kept.contains(statement);
+                        if statement["Effect"] == "Deny" && !confirmed.contains(&(index + 1)) {
+                            prop_assert!(kept.contains(statement), "an unconfirmed Deny was removed: {statement}");
+                        } else if !removable(statement, &segment_account) {
+                            prop_assert!(survives, "statement {} was removed: {statement}", index + 1);
+                        }
+                    }
+                }
+            }
+        }
+    }
+}

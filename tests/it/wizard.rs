@@ -620,3 +620,48 @@ async fn the_demo_account_is_labelled_and_rolls_back_a_stack_named_rollback() {
     );
     assert!(d.screen().contains("DEMO"), "every screen says DEMO");
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_broad_custom_policy_needs_an_explicit_yes_on_review() {
+    let mut d = Driver::new(Script::success(5.0), true).await;
+    let dir = crate::support::temp_dir("broad");
+    let file = dir.join("admin.json");
+    std::fs::write(
+        &file,
+        r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}"#,
+    )
+    .expect("write");
+    // Welcome, Integration, External ID; then the custom preset (third) and its file.
+    d.keys(&[
+        KeyCode::Enter,
+        KeyCode::Enter,
+        KeyCode::Enter,
+        KeyCode::Down,
+        KeyCode::Down,
+        KeyCode::Tab,
+    ])
+    .await;
+    d.type_text(file.to_str().expect("UTF-8")).await;
+    d.key(KeyCode::Enter).await;
+    assert!(
+        matches!(d.app.policy_file, Some(Ok(_))),
+        "{:?}",
+        d.app.policy_file
+    );
+    d.keys(&[KeyCode::Esc, KeyCode::Enter, KeyCode::Enter])
+        .await;
+    assert_eq!(d.app.step, Step::Review, "{:?}", d.app.plan().err());
+    assert!(
+        d.screen().contains("grants broadly; press y"),
+        "{}",
+        d.screen()
+    );
+    d.key(KeyCode::Enter).await;
+    assert_eq!(d.app.step, Step::Review, "Enter alone does not start");
+    assert_eq!(d.stacks.calls(), 0);
+    d.key(KeyCode::Char('y')).await;
+    assert!(d.screen().contains("You accepted"), "{}", d.screen());
+    d.key(KeyCode::Enter).await;
+    assert_eq!(d.app.step, Step::Done, "{:?}", d.app.work);
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -49,6 +49,22 @@ pub fn lines<'a>(app: &App) -> Vec<Line<'a>> {
         ),
     };
     lines.push(Line::from(what));
+    if !plan.broad_grants.is_empty() && app.method != MethodChoice::Existing {
+        let accepted = broad_accepted(app, &plan);
+        lines.push(verdict(
+            accepted,
+            if accepted {
+                "You accepted a permission policy that grants broadly:"
+            } else {
+                "The permission policy grants broadly; press y to accept it (Enter won't start until you do):"
+            },
+        ));
+        lines.extend(
+            plan.broad_grants
+                .iter()
+                .map(|g| Line::from(format!("  ! {g}"))),
+        );
+    }
     lines.push(Line::from(format!(
         "Integration: {}. Segment assumes the role as {}",
         plan.integration_title, plan.principal
@@ -112,9 +128,22 @@ pub fn on_key(app: &mut App, key: KeyEvent) -> Vec<Cmd> {
                     .saturating_sub(if key.code == KeyCode::PageUp { 10 } else { 1 });
             Vec::new()
         }
+        KeyCode::Char('y') => {
+            if let Ok(plan) = app.plan()
+                && !plan.broad_grants.is_empty()
+            {
+                app.broad_accepted = Some(plan.permission_policy);
+            }
+            Vec::new()
+        }
         KeyCode::Enter => confirm(app),
         _ => Vec::new(),
     }
+}
+
+/// A broad custom policy is used only after an explicit `y` for exactly this document.
+fn broad_accepted(app: &App, plan: &crate::Plan) -> bool {
+    plan.broad_grants.is_empty() || app.broad_accepted.as_ref() == Some(&plan.permission_policy)
 }
 
 /// The one place where the wizard starts changing the account: save first, then the work.
@@ -125,6 +154,9 @@ fn confirm(app: &mut App) -> Vec<Cmd> {
     if app.plan_only || app.caller().is_none() {
         app.plan_only = true;
         go(app, Step::Done);
+        return Vec::new();
+    }
+    if app.method != MethodChoice::Existing && !broad_accepted(app, &plan) {
         return Vec::new();
     }
     let account = app.caller().map(|c| c.account.clone()).unwrap_or_default();
