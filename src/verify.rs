@@ -459,16 +459,25 @@ fn reasons(trace: &StatementTrace, kind: ProbeKind, subject: &Subject) -> Vec<St
             condition.key,
             show_values(&condition.key, &condition.values, subject)
         );
+        let attacker = matches!(
+            kind,
+            ProbeKind::SegmentAccountOther | ProbeKind::OtherAccount | ProbeKind::Anonymous
+        );
         let note = if condition.not_understood {
             " is not understood by this tool".to_string()
         } else if condition.holds_when_missing {
             format!(" holds when the request has no {}", condition.key)
+        } else if condition.is_on(EXTERNAL_ID_KEY) && attacker {
+            " is no barrier: whoever asks sends the external ID they like (it is not a secret)"
+                .to_string()
         } else if condition.is_on(EXTERNAL_ID_KEY) && kind == ProbeKind::SegmentOtherId {
             " accepts other values than yours".to_string()
+        } else if condition.result == Tri::Maybe && !attacker {
+            " can't be known for Segment's requests".to_string()
         } else if condition.result == Tri::Maybe {
-            " depends on what the request carries".to_string()
-        } else if !about_id && kind != ProbeKind::SegmentWithId {
-            " can be met by that request".to_string()
+            " depends on what the request carries, which whoever asks chooses".to_string()
+        } else if attacker {
+            " is met by that request".to_string()
         } else {
             continue;
         };
@@ -1017,8 +1026,9 @@ pub fn repair(document: &Value, subject: &Subject, confirmed_denies: &[usize]) -
             .failing()
             .flat_map(|p| {
                 std::iter::once(format!(
-                    "{} would still be {}",
+                    "after the repair, {}: must be {}, would be {}",
                     p.question,
+                    p.expected,
                     p.answer_word().to_lowercase()
                 ))
                 .chain(p.why.iter().cloned())

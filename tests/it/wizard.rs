@@ -665,3 +665,82 @@ async fn a_broad_custom_policy_needs_an_explicit_yes_on_review() {
     assert_eq!(d.app.step, Step::Done, "{:?}", d.app.work);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[tokio::test]
+async fn a_deny_that_refuses_segment_goes_only_when_its_number_is_pressed() {
+    let mut d = Driver::new(Script::success(5.0), true).await;
+    let mut trust = segment_aws_setup::policy::trust_policy(
+        "arn:aws:iam::458175278816:root",
+        &[FIXED_ID.into()],
+    );
+    trust["Statement"].as_array_mut().expect("list").push(
+        json!({"Sid": "Lockdown", "Effect": "Deny", "Principal": "*", "Action": "sts:AssumeRole"}),
+    );
+    d.roles
+        .create_role(&RoleCreate {
+            name: "locked-role".into(),
+            path: "/".into(),
+            description: String::new(),
+            trust_policy: trust.to_string(),
+            tags: vec![],
+        })
+        .await
+        .expect("role");
+    d.keys(&[KeyCode::Enter, KeyCode::Enter, KeyCode::Enter, KeyCode::Tab])
+        .await;
+    d.type_text("events-bucket").await;
+    d.key(KeyCode::Tab).await;
+    d.type_text("us-west-2").await;
+    d.keys(&[KeyCode::Enter, KeyCode::Down, KeyCode::Down, KeyCode::Tab])
+        .await;
+    d.type_text("locked-role").await;
+    d.keys(&[KeyCode::Enter, KeyCode::Enter]).await;
+    let Work::Verified(verification) = &d.app.work else {
+        panic!("{:?}", d.app.work)
+    };
+    assert_eq!(verification.judgement.blocking_denies, [2]);
+    assert!(
+        matches!(d.app.fix, Some(Err(_))),
+        "no fix without the confirmation"
+    );
+    assert!(
+        d.screen().contains("press 2 to remove it"),
+        "{}",
+        d.screen()
+    );
+    d.key(KeyCode::Enter).await;
+    assert!(
+        matches!(d.app.work, Work::Verified(_)),
+        "Enter applies nothing"
+    );
+    assert_eq!(
+        d.roles
+            .get_role("locked-role")
+            .await
+            .expect("get")
+            .expect("role")
+            .trust_policy,
+        trust
+    );
+    d.key(KeyCode::Char('2')).await;
+    assert!(matches!(d.app.fix, Some(Ok(_))), "{:?}", d.app.fix);
+    d.key(KeyCode::Enter).await;
+    let Work::Verified(after) = &d.app.work else {
+        panic!("{:?}", d.app.work)
+    };
+    assert!(after.is_right(), "{:?}", after.lines());
+    let now = d
+        .roles
+        .get_role("locked-role")
+        .await
+        .expect("get")
+        .expect("role")
+        .trust_policy;
+    assert_eq!(
+        now,
+        segment_aws_setup::policy::trust_policy(
+            "arn:aws:iam::458175278816:root",
+            &[FIXED_ID.into()]
+        )
+    );
+}
