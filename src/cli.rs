@@ -825,32 +825,25 @@ async fn watch(args: &WatchArgs) -> Result<String, Failure> {
         timeout: args.timeout,
         ..WatchOptions::default()
     };
+    let store = state_store()?;
+    let saved = store.find_stack(&args.stack_name);
+    let integration = saved
+        .as_ref()
+        .and_then(|s| Catalog::builtin().integration(&s.integration));
+    let expected = integration.zip(saved.as_ref().map(|s| s.external_ids.as_slice()));
     let mut report = progress_printer();
-    let work = engine::watch(
+    let work = engine::reattach(
+        &session.sdk,
         &session.sdk,
         &args.stack_name,
-        engine::Goal::Create,
+        expected,
         &options,
         &mut report,
     );
-    let outcome = interruptible(work, || reattach_hint(&args.stack_name, &session))
+    let role_arn = interruptible(work, || reattach_hint(&args.stack_name, &session))
         .await?
         .map_err(|e| engine_failure(e, Some(&session.caller)))?;
-    let info = match outcome {
-        engine::WatchOutcome::Done(Some(info)) => info,
-        other => {
-            return Err(engine_failure(
-                other.into_error(&args.stack_name),
-                Some(&session.caller),
-            ));
-        }
-    };
-    let role_arn = info
-        .output(crate::template::ROLE_ARN_OUTPUT)
-        .unwrap_or_default()
-        .to_string();
-    let store = state_store()?;
-    match store.find_stack(&args.stack_name) {
+    match saved {
         Some(saved) => {
             let _ = store.remove(&saved);
             say(

@@ -289,13 +289,24 @@ async fn check_created_role<R: Roles>(
     role_arn: &str,
     report: &mut (dyn FnMut(Progress) + Send),
 ) -> Result<(), EngineError> {
+    let subject = subject_for_plan(plan, role_arn);
+    judge_role(roles, &subject, role_arn, report).await
+}
+
+/// Reads a role and judges its trust policy; an error that lists the failing probes if wrong.
+pub async fn judge_role<R: Roles>(
+    roles: &R,
+    subject: &Subject,
+    role_arn: &str,
+    report: &mut (dyn FnMut(Progress) + Send),
+) -> Result<(), EngineError> {
     let name = role_name_of(role_arn);
     let Some(role) = roles.get_role(name).await? else {
         return Err(EngineError::RoleNotFound {
             role: name.to_string(),
         });
     };
-    let judgement = judge_for_plan(plan, &role);
+    let judgement = verify::judge(&role.trust_policy, subject);
     if !judgement.holds() {
         return Err(EngineError::RoleWrong {
             role: name.to_string(),
@@ -306,6 +317,29 @@ async fn check_created_role<R: Roles>(
         "Checked role {name}: Segment's principal gets in with your external ID, nobody else does"
     )));
     Ok(())
+}
+
+/// Re-attaches to a stack (a resumed setup, `watch`): watches it to the end and, when the setup
+/// is known (`expected`: its integration and external IDs), judges the role it made like any other.
+pub async fn reattach<S: Stacks, R: Roles>(
+    stacks: &S,
+    roles: &R,
+    stack: &str,
+    expected: Option<(&Integration, &[String])>,
+    options: &WatchOptions,
+    report: &mut (dyn FnMut(Progress) + Send),
+) -> Result<String, EngineError> {
+    match watch(stacks, stack, Goal::Create, options, report).await? {
+        WatchOutcome::Done(Some(info)) => {
+            let role_arn = role_arn_output(&info, stack)?;
+            if let Some((integration, ids)) = expected {
+                let subject = Subject::new(integration, ids.to_vec(), &role_arn, now());
+                judge_role(roles, &subject, &role_arn, report).await?;
+            }
+            Ok(role_arn)
+        }
+        other => Err(other.into_error(stack)),
+    }
 }
 
 fn role_arn_output(info: &StackInfo, stack: &str) -> Result<String, EngineError> {

@@ -752,24 +752,18 @@ impl<I: Identity + 'static, S: Stacks + 'static, R: Roles + 'static> Plain<I, S,
                 let stack = saved.stack_name.clone().unwrap_or_default();
                 self.say(&format!("[7/8] Re-attaching to stack {stack}"));
                 let mut report = self.reporter();
-                let outcome = engine::watch(
+                let integration = Catalog::builtin().integration(&saved.integration);
+                let expected = integration.map(|i| (i, saved.external_ids.as_slice()));
+                engine::reattach(
                     connection.stacks.as_ref(),
+                    connection.roles.as_ref(),
                     &stack,
-                    engine::Goal::Create,
+                    expected,
                     &WatchOptions::default(),
                     &mut report,
                 )
                 .await
-                .map_err(|e| crate::cli::engine_failure(e, None))?;
-                match outcome {
-                    engine::WatchOutcome::Done(Some(info)) => info
-                        .output(crate::template::ROLE_ARN_OUTPUT)
-                        .unwrap_or_default()
-                        .to_string(),
-                    other => {
-                        return Err(crate::cli::engine_failure(other.into_error(&stack), None));
-                    }
-                }
+                .map_err(|e| crate::cli::engine_failure(e, None))?
             }
             Method::Iam => {
                 let role = saved.role_name.clone().unwrap_or_default();

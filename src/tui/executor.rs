@@ -5,7 +5,6 @@ use super::app::{Cmd, Failure, Msg};
 use crate::aws::{Identity, Roles, Stacks};
 use crate::engine::{self, EngineError, Progress, WatchOptions};
 use crate::state::{SavedSetup, StateStore};
-use crate::template::ROLE_ARN_OUTPUT;
 use std::sync::{Arc, Mutex};
 use tokio::sync::mpsc::UnboundedSender;
 
@@ -167,21 +166,20 @@ impl<I: Identity + 'static, S: Stacks + 'static, R: Roles + 'static> Executor<I,
                 let Some(c) = self.connection() else {
                     return send(Msg::Created(Err(not_connected())));
                 };
-                let result = engine::watch(
+                let saved = self.store.as_ref().and_then(|s| s.find_stack(&stack));
+                let integration = saved
+                    .as_ref()
+                    .and_then(|s| crate::Catalog::builtin().integration(&s.integration));
+                let expected = integration.zip(saved.as_ref().map(|s| s.external_ids.as_slice()));
+                let created = engine::reattach(
                     c.stacks.as_ref(),
+                    c.roles.as_ref(),
                     &stack,
-                    engine::Goal::Create,
+                    expected,
                     &self.watch,
                     &mut report,
                 )
                 .await;
-                let created = match result {
-                    Ok(engine::WatchOutcome::Done(Some(info))) => {
-                        Ok(info.output(ROLE_ARN_OUTPUT).unwrap_or_default().to_string())
-                    }
-                    Ok(other) => Err(other.into_error(&stack)),
-                    Err(error) => Err(error),
-                };
                 if created.is_ok()
                     && let Some(store) = &self.store
                     && let Some(saved) = store.find_stack(&stack)
