@@ -415,14 +415,17 @@ async fn faces<
     store: Option<StateStore>,
     args: &WizardArgs,
 ) -> Result<String, Failure> {
-    let resume = store.as_ref().and_then(|s| s.load_all().into_iter().next());
+    let loaded = store.as_ref().map(StateStore::load).unwrap_or_default();
+    let saved: Vec<SavedSetup> = loaded.setups.into_iter().filter(|s| !s.finished).collect();
+    let state_problems = loaded.problems;
     let terminal = std::io::stdin().is_terminal() && std::io::stdout().is_terminal();
     if args.plain || !terminal {
         let options = crate::plain::Options {
             profile: args.profile.clone(),
             region: args.region.clone(),
             demo: args.demo,
-            resume,
+            saved,
+            state_problems,
         };
         let input = Box::new(std::io::BufReader::new(std::io::stdin()));
         crate::plain::run(connect, store, options, input, Box::new(std::io::stdout())).await?;
@@ -436,7 +439,8 @@ async fn faces<
         profile: args.profile.clone(),
         region: args.region.clone(),
         demo: args.demo,
-        resume,
+        saved,
+        state_problems,
     };
     let clipboard = std::sync::Arc::new(crate::tui::clipboard::SystemClipboard::from_environment());
     let farewell = crate::tui::run(executor, clipboard, options)
@@ -597,6 +601,9 @@ fn progress_printer() -> impl FnMut(Progress) + Send {
             "lost the connection to AWS ({error}); reconnecting…"
         )),
         Progress::Reconnected => say("reconnected"),
+        Progress::Saved(path) => say(&format!(
+            "Saved the setup to {path} so a re-run can resume it"
+        )),
     }
 }
 
@@ -669,39 +676,61 @@ fn reattach_hint(stack: &str, session: &Session) -> String {
     format!("stopped watching; the stack keeps going in AWS. Watch it again with:\n  {command}")
 }
 
-/// A re-run resumes: an unfinished setup saved for the same stack or role lends its external IDs
-/// when none are given, so the stack or role it started is recognised as this one.
-fn resume_saved(args: &CreateArgs, request: &mut PlanRequest, store: &StateStore) {
-    if !request.external_ids.is_empty() || !request.workspace_ids.is_empty() {
-        return;
-    }
-    let saved = match args.method {
-        Method::Cloudformation => request
-            .stack_name
-            .as_deref()
-            .and_then(|s| store.find_stack(s)),
-        Method::Iam => request
-            .role_name
-            .as_deref()
-            .and_then(|r| store.find_role(r)),
-    };
-    if let Some(saved) =
-        saved.filter(|s| s.integration == request.integration && s.method == args.method)
-    {
-        say("Resuming the unfinished setup saved earlier (same external ID)");
-        request.external_ids = saved.external_ids;
-    }
-}
-
 async fn create(args: &CreateArgs) -> Result<String, Failure> {
     let store = state_store()?;
     let mut request = args.setup.request()?;
-    resume_saved(args, &mut request, &store);
     let plan = Plan::build(Catalog::builtin(), &request)?;
     validate::role_path(&args.role_path).map_err(InputError::at("--role-path"))?;
     require_a_way_to_ask(args.change.yes)?;
     accept_broad_policy(&plan, args.change.yes, args.allow_broad_policy)?;
     let session = connect(&args.aws).await?;
+    say_state_problems(&store);
+
+    // A re-run resumes: the unfinished setup saved for this account (same integration, method and
+    // name when one was given) lends its external IDs and its stack or role name.
+    let given_name = match args.method {
+        Method::Cloudformation => request.stack_name.clone(),
+        Method::Iam => request
+            .role_name
+            .clone()
+            .or_else(|| Some(plan.role_name.clone())),
+    };
+    let rerun = crate::resume::find_for_rerun(
+        &store,
+        &session.caller.account,
+        &plan.integration_id,
+        args.method,
+        given_name.as_deref(),
+    );
+    let plan = match &rerun {
+        Some(saved) => {
+            say(&format!(
+                "Resuming the unfinished setup saved for this account: {} (same external ID). To start another instead, give another --{}",
+                saved.what(),
+                if args.method == Method::Iam {
+                    "role-name"
+                } else {
+                    "stack-name"
+                }
+            ));
+            if request.external_ids.is_empty() && request.workspace_ids.is_empty() {
+                let workspace = Catalog::builtin()
+                    .integration(&saved.integration)
+                    .is_some_and(|i| {
+                        i.external_id.source == crate::catalog::ExternalIdSource::WorkspaceId
+                    });
+                if workspace {
+                    request.workspace_ids = saved.external_ids.clone();
+                } else {
+                    request.external_ids = saved.external_ids.clone();
+                }
+            }
+            request.stack_name = request.stack_name.clone().or(saved.stack_name.clone());
+            request.role_name = request.role_name.clone().or(saved.role_name.clone());
+            Plan::build(Catalog::builtin(), &request)?
+        }
+        None => plan,
+    };
 
     let what = match args.method {
         Method::Cloudformation => format!(
@@ -729,35 +758,27 @@ async fn create(args: &CreateArgs) -> Result<String, Failure> {
         session.region.as_deref(),
         session.profile.as_deref(),
     );
-    let path = store.save(&saved).map_err(|e| Failure {
-        code: exit::BAD_INPUT,
-        message: format!(
-            "can't save the setup in {} before changing anything: {e}",
-            store.dir().display()
-        ),
-    })?;
-    say(&format!(
-        "Saved the setup to {} so a re-run can resume it",
-        path.display()
-    ));
-
+    let options = WatchOptions {
+        timeout: args.timeout,
+        ..WatchOptions::default()
+    };
+    let yes = args.change.yes;
+    let mut confirm = move |question: &Question| ask(yes, &question.text());
     let mut report = progress_printer();
+    let work = crate::resume::create(
+        &session.sdk,
+        &session.sdk,
+        Some(&store),
+        &plan,
+        &saved,
+        rerun.is_some(),
+        &args.role_path,
+        &options,
+        &mut confirm,
+        &mut report,
+    );
     let created = match args.method {
         Method::Cloudformation => {
-            let options = WatchOptions {
-                timeout: args.timeout,
-                ..WatchOptions::default()
-            };
-            let yes = args.change.yes;
-            let mut confirm = move |question: &Question| ask(yes, &question.text());
-            let work = engine::create_with_cloudformation(
-                &session.sdk,
-                &session.sdk,
-                &plan,
-                &options,
-                &mut confirm,
-                &mut report,
-            );
             interruptible(work, || reattach_hint(&plan.stack_name, &session)).await?
         }
         Method::Iam => {
@@ -768,8 +789,7 @@ async fn create(args: &CreateArgs) -> Result<String, Failure> {
                     say("finishing the role first, so nothing is left half made…");
                 }
             });
-            let result =
-                engine::create_with_iam(&session.sdk, &plan, &args.role_path, &mut report).await;
+            let result = work.await;
             guard.abort();
             result
         }
@@ -778,16 +798,13 @@ async fn create(args: &CreateArgs) -> Result<String, Failure> {
         let mut failure = engine_failure(e.clone(), Some(&session.caller));
         if let EngineError::RoleExists { role } = &e {
             failure.message.push_str(&format!(
-                "\nCheck it: segment-aws-setup verify --integration {} --role {role} {}",
-                plan.integration_id,
-                external_id_flag_hint(&plan)
+                "\nCheck it: {}",
+                verify_hint(&plan.integration_id, role)
             ));
         }
         failure
     })?;
-    let _ = store.remove(&saved);
     finish(
-        &plan.integration_id,
         &saved.settings_with(&created.role_arn),
         &created.role_arn,
         &plan,
@@ -795,16 +812,21 @@ async fn create(args: &CreateArgs) -> Result<String, Failure> {
     )
 }
 
-fn external_id_flag_hint(plan: &Plan) -> String {
-    if plan.external_id_generated || plan.integration_id != "lambda-destination" {
-        "--external-id \"$EXTERNAL_ID\"".into()
-    } else {
-        format!("--workspace-id {}", plan.external_id())
+/// The command that checks a role later: never with the external ID in it (`verify` finds it in
+/// the saved setup, or asks for it hidden, or reads SEGMENT_AWS_SETUP_EXTERNAL_ID).
+pub fn verify_hint(integration: &str, role: &str) -> String {
+    format!("segment-aws-setup verify --integration {integration} --role {role}")
+}
+
+/// Files in the state directory that couldn't be read are said, with their paths; they stop
+/// nothing.
+fn say_state_problems(store: &StateStore) {
+    for problem in store.load().problems {
+        say(&format!("warning: {problem}"));
     }
 }
 
 fn finish(
-    integration: &str,
     settings: &[Setting],
     role_arn: &str,
     plan: &Plan,
@@ -812,8 +834,8 @@ fn finish(
 ) -> Result<String, Failure> {
     say("Done. Next: paste these settings into Segment (mark the external ID setting sensitive).");
     say(&format!(
-        "Check the role any time: segment-aws-setup verify --integration {integration} --role {role_arn} {}",
-        external_id_flag_hint(plan)
+        "Check the role any time: {}",
+        verify_hint(&plan.integration_id, role_arn)
     ));
     Ok(settings_output(settings, output))
 }
@@ -845,7 +867,7 @@ async fn watch(args: &WatchArgs) -> Result<String, Failure> {
         .map_err(|e| engine_failure(e, Some(&session.caller)))?;
     match saved {
         Some(saved) => {
-            let _ = store.remove(&saved);
+            let _ = store.finish(&saved, &role_arn);
             say(
                 "Done. Next: paste these settings into Segment (mark the external ID setting sensitive).",
             );

@@ -38,6 +38,8 @@ pub enum Progress {
         error: String,
     },
     Reconnected,
+    /// The setup was saved (to this path) before the first change, so a re-run can resume it.
+    Saved(String),
 }
 
 /// A decision the engine needs from the person (or `--yes`) in the middle of its work.
@@ -84,6 +86,8 @@ pub enum EngineError {
     NotOurs { what: String },
     #[error("{0}: nothing was changed")]
     Declined(String),
+    #[error("{0}")]
+    NotSaved(String),
     #[error("role {role} is not right: {}", problems.join("; "))]
     RoleWrong { role: String, problems: Vec<String> },
     #[error("{original}; deleting the half-made role {role} failed too ({cleanup})")]
@@ -193,6 +197,12 @@ pub async fn create_with_cloudformation<S: Stacks, R: Roles>(
             return reuse_complete_stack(roles, plan, &info, report).await;
         }
         Some(info) if info.status == "ROLLBACK_COMPLETE" => {
+            // Even with --yes: only a stack this tool made is deleted.
+            if !is_ours(&info.tags) {
+                return Err(EngineError::NotOurs {
+                    what: format!("stack {name} (ROLLBACK_COMPLETE)"),
+                });
+            }
             let question = Question::DeleteRolledBackStack {
                 stack: name.clone(),
             };
@@ -651,16 +661,20 @@ pub fn failure_reasons(events: &[StackEvent]) -> Vec<String> {
 }
 
 /// The direct IAM path: CreateRole, then PutRolePolicy. If anything after CreateRole fails, the
-/// role is deleted again: a half-made role is never left behind.
+/// role is deleted again: a half-made role is never left behind. A role of that name left half
+/// made by an earlier run of this setup (`resuming`: its saved record is this account's; the
+/// role carries the `created-by` tag; the judge finds its trust policy right) is finished, not
+/// refused; any other role of that name is refused.
 pub async fn create_with_iam<R: Roles>(
     roles: &R,
     plan: &Plan,
     path: &str,
+    resuming: bool,
     report: &mut (dyn FnMut(Progress) + Send),
 ) -> Result<Created, EngineError> {
     let name = &plan.role_name;
-    if roles.get_role(name).await?.is_some() {
-        return Err(EngineError::RoleExists { role: name.clone() });
+    if let Some(existing) = roles.get_role(name).await? {
+        return finish_half_made(roles, plan, existing, resuming, report).await;
     }
     let mut tags = vec![(CREATED_BY_TAG.0.to_string(), CREATED_BY_TAG.1.to_string())];
     tags.extend(
@@ -680,10 +694,28 @@ pub async fn create_with_iam<R: Roles>(
     let role_arn = match roles.create_role(&request).await {
         Ok(arn) => arn,
         Err(error) if error.is_already_exists() => {
-            return Err(EngineError::RoleExists { role: name.clone() });
+            return match roles.get_role(name).await? {
+                Some(existing) => finish_half_made(roles, plan, existing, resuming, report).await,
+                None => Err(EngineError::RoleExists { role: name.clone() }),
+            };
         }
         Err(error) => return Err(error.into()),
     };
+    attach_or_clean_up(roles, plan, name, report).await?;
+    report(Progress::Note(format!("Role {name} is ready")));
+    Ok(Created {
+        role_arn,
+        reused: false,
+    })
+}
+
+/// PutRolePolicy; when it fails, the role goes (its inline policies first).
+async fn attach_or_clean_up<R: Roles>(
+    roles: &R,
+    plan: &Plan,
+    name: &str,
+    report: &mut (dyn FnMut(Progress) + Send),
+) -> Result<(), EngineError> {
     report(Progress::Note(format!(
         "Attaching inline policy {} to {name}",
         plan.policy_name
@@ -698,16 +730,51 @@ pub async fn create_with_iam<R: Roles>(
         return Err(match remove_role(roles, name).await {
             Ok(()) => error.into(),
             Err(cleanup) => EngineError::CleanupFailed {
-                role: name.clone(),
+                role: name.to_string(),
                 original: Box::new(error),
                 cleanup: Box::new(cleanup),
             },
         });
     }
+    Ok(())
+}
+
+/// A role of the plan's name already exists: finished when it is this setup's own, left half
+/// made by an earlier run; refused otherwise.
+async fn finish_half_made<R: Roles>(
+    roles: &R,
+    plan: &Plan,
+    existing: RoleInfo,
+    resuming: bool,
+    report: &mut (dyn FnMut(Progress) + Send),
+) -> Result<Created, EngineError> {
+    let name = existing.name.clone();
+    let ours = resuming && is_ours(&existing.tags) && judge_for_plan(plan, &existing).holds();
+    if !ours {
+        return Err(EngineError::RoleExists { role: name });
+    }
+    report(Progress::Note(format!(
+        "Role {name} was left by an earlier run of this setup (saved for this account, tagged {}={}, trust policy right): finishing it",
+        CREATED_BY_TAG.0, CREATED_BY_TAG.1
+    )));
+    let present = if roles
+        .role_policy_names(&name)
+        .await?
+        .iter()
+        .any(|p| p == &plan.policy_name)
+    {
+        let current = roles.get_role_policy(&name, &plan.policy_name).await?;
+        verify::same_policy(&current, &plan.permission_policy)
+    } else {
+        false
+    };
+    if !present {
+        attach_or_clean_up(roles, plan, &name, report).await?;
+    }
     report(Progress::Note(format!("Role {name} is ready")));
     Ok(Created {
-        role_arn,
-        reused: false,
+        role_arn: existing.arn,
+        reused: true,
     })
 }
 
@@ -789,7 +856,7 @@ pub async fn apply_fix<R: Roles>(
 }
 
 /// Whether the tool created it: it carries the `created-by` tag.
-fn is_ours(tags: &[(String, String)]) -> bool {
+pub fn is_ours(tags: &[(String, String)]) -> bool {
     tags.iter()
         .any(|(k, v)| k == CREATED_BY_TAG.0 && v == CREATED_BY_TAG.1)
 }

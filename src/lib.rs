@@ -10,6 +10,7 @@ pub mod iam_eval;
 pub mod plain;
 pub mod plan;
 pub mod policy;
+pub mod resume;
 pub mod state;
 pub mod template;
 pub mod tui;

@@ -19,7 +19,10 @@ pub struct Options {
     pub profile: Option<String>,
     pub region: Option<String>,
     pub demo: bool,
-    pub resume: Option<SavedSetup>,
+    /// Unfinished setups found in the state directory (offered only in their own account).
+    pub saved: Vec<SavedSetup>,
+    /// State files that couldn't be read, a sentence each with its path.
+    pub state_problems: Vec<String>,
 }
 
 type Output = Arc<Mutex<Box<dyn Write + Send>>>;
@@ -33,6 +36,7 @@ struct Plain<I, S, R> {
     connection: Option<Connection<I, S, R>>,
     caller: Option<crate::aws::Caller>,
     store: Option<StateStore>,
+    connect: Option<Connect<I, S, R>>,
 }
 
 fn write_line(output: &Output, text: &str) {
@@ -59,6 +63,7 @@ pub async fn run<I: Identity + 'static, S: Stacks + 'static, R: Roles + 'static>
         connection: None,
         caller: None,
         store,
+        connect: Some(connect.clone()),
     };
     plain.steps(connect, &options).await
 }
@@ -195,18 +200,24 @@ impl<I: Identity + 'static, S: Stacks + 'static, R: Roles + 'static> Plain<I, S,
             Err(message) => self.say(&message),
         }
         let plan_only = self.connection.is_none();
-        if let Some(saved) = options.resume.clone().filter(|_| !plan_only) {
-            let what = saved
-                .stack_name
-                .as_deref()
-                .map(|s| format!("stack {s}"))
-                .unwrap_or_else(|| format!("role {}", saved.role_name.as_deref().unwrap_or("?")));
-            self.say(&format!(
-                "An unfinished setup was found: {what} ({}).",
-                saved.integration
-            ));
-            if self.yes_no("Resume it", true)? {
-                return self.resume(saved).await;
+        for problem in &options.state_problems {
+            self.say(&format!("Note: {problem}"));
+        }
+        if let Some(caller) = self.caller.clone().filter(|_| !plan_only) {
+            let offers = crate::resume::offers(&options.saved, &caller.account);
+            for line in &offers.elsewhere {
+                self.say(&format!("Unfinished setup {line}."));
+            }
+            if let Some(saved) = offers.here.first().cloned() {
+                self.say(&format!(
+                    "An unfinished setup of this account was found: {} ({}), resumed in {}.",
+                    saved.what(),
+                    saved.integration,
+                    saved.place()
+                ));
+                if self.yes_no("Resume it", true)? {
+                    return self.resume(saved).await;
+                }
             }
         }
         let go_on = if plan_only {
@@ -364,12 +375,10 @@ impl<I: Identity + 'static, S: Stacks + 'static, R: Roles + 'static> Plain<I, S,
         // 8. Done
         self.step(8, "Done");
         self.settings(&plan.settings(Some(&role_arn)), &plan);
-        let id_flag = if integration.external_id.source == ExternalIdSource::WorkspaceId {
-            format!("--workspace-id {}", plan.external_id())
-        } else {
-            "--external-id \"$EXTERNAL_ID\"".into()
-        };
-        self.say(&format!("Check the role later: segment-aws-setup verify --integration {} --role {role_arn} {id_flag}", plan.integration_id));
+        self.say(&format!(
+            "Check the role later: {}",
+            crate::cli::verify_hint(&plan.integration_id, &role_arn)
+        ));
         Ok(())
     }
 
@@ -536,10 +545,15 @@ impl<I: Identity + 'static, S: Stacks + 'static, R: Roles + 'static> Plain<I, S,
                 &format!("[7/8] Lost the connection to AWS ({error}); reconnecting."),
             ),
             Progress::Reconnected => write_line(&output, "[7/8] Reconnected."),
+            Progress::Saved(path) => write_line(
+                &output,
+                &format!("[7/8] Saved the setup to {path} so a re-run can resume it."),
+            ),
         }
     }
 
-    /// Creates through CloudFormation or IAM; after a failed stack, offers to delete it and retry.
+    /// Creates through CloudFormation or IAM (saving first); after a failed stack, offers to
+    /// delete it and retry.
     async fn create(&mut self, plan: &Plan, cloudformation: bool) -> Result<String, Failure> {
         let connection = self.connection.clone().ok_or_else(not_connected)?;
         let method = if cloudformation {
@@ -553,39 +567,24 @@ impl<I: Identity + 'static, S: Stacks + 'static, R: Roles + 'static> Plain<I, S,
             .map(|c| c.account.clone())
             .unwrap_or_default();
         let saved = SavedSetup::new(plan, method, &account, Some(&connection.region), None);
-        if let Some(store) = &self.store {
-            let path = store.save(&saved).map_err(|e| Failure {
-                code: exit::BAD_INPUT,
-                message: format!("can't save the setup before changing anything: {e}"),
-            })?;
-            self.say(&format!(
-                "[7/8] Saved the setup to {} so a re-run can resume it.",
-                path.display()
-            ));
-        }
         loop {
             let mut report = self.reporter();
-            let result = if cloudformation {
-                let mut confirm = |_: &engine::Question| false;
-                engine::create_with_cloudformation(
-                    connection.stacks.as_ref(),
-                    connection.roles.as_ref(),
-                    plan,
-                    &WatchOptions::default(),
-                    &mut confirm,
-                    &mut report,
-                )
-                .await
-            } else {
-                engine::create_with_iam(connection.roles.as_ref(), plan, "/", &mut report).await
-            };
+            let mut confirm = |_: &engine::Question| false;
+            let result = crate::resume::create(
+                connection.stacks.as_ref(),
+                connection.roles.as_ref(),
+                self.store.as_ref(),
+                plan,
+                &saved,
+                false,
+                "/",
+                &WatchOptions::default(),
+                &mut confirm,
+                &mut report,
+            )
+            .await;
             match result {
-                Ok(created) => {
-                    if let Some(store) = &self.store {
-                        let _ = store.remove(&saved);
-                    }
-                    return Ok(created.role_arn);
-                }
+                Ok(created) => return Ok(created.role_arn),
                 Err(error @ (EngineError::StackFailed { .. } | EngineError::Declined(_))) => {
                     match &error {
                         EngineError::StackFailed { stack, status, reasons } => {
@@ -625,15 +624,32 @@ impl<I: Identity + 'static, S: Stacks + 'static, R: Roles + 'static> Plain<I, S,
             .integration(&plan.integration_id)
             .ok_or_else(not_connected)?;
         let permission = Some((plan.policy_name.as_str(), &plan.permission_policy));
-        self.check_and_repair(role, integration, &plan.external_ids, permission)
-            .await
+        let connection = self.connection.clone().ok_or_else(not_connected)?;
+        let verification = engine::verify_role(
+            connection.roles.as_ref(),
+            role,
+            integration,
+            &plan.external_ids,
+            permission,
+        )
+        .await
+        .map_err(|e| crate::cli::engine_failure(e, self.caller.as_ref()))?;
+        self.show_and_repair(
+            verification,
+            role,
+            integration,
+            &plan.external_ids,
+            permission,
+        )
+        .await
     }
 
-    /// Reads and judges a role; when it is not right, shows the proven repair (asking about each
+    /// Shows a judged role; when it is not right, shows the proven repair (asking about each
     /// Deny that refuses Segment first) and applies it only after a yes. The role's ARN when it
     /// ends right.
-    async fn check_and_repair(
+    async fn show_and_repair(
         &mut self,
+        mut verification: crate::verify::Verification,
         role: &str,
         integration: &Integration,
         external_ids: &[String],
@@ -642,15 +658,6 @@ impl<I: Identity + 'static, S: Stacks + 'static, R: Roles + 'static> Plain<I, S,
         let connection = self.connection.clone().ok_or_else(not_connected)?;
         let caller = self.caller.clone();
         let failure = |e: EngineError| crate::cli::engine_failure(e, caller.as_ref());
-        let mut verification = engine::verify_role(
-            connection.roles.as_ref(),
-            role,
-            integration,
-            external_ids,
-            permission,
-        )
-        .await
-        .map_err(failure)?;
         self.verification_lines(&verification);
         if !verification.is_right() {
             let mut confirmed = Vec::new();
@@ -743,44 +750,88 @@ impl<I: Identity + 'static, S: Stacks + 'static, R: Roles + 'static> Plain<I, S,
         }
     }
 
-    /// Picks up a saved setup: re-attach to its stack, or check and finish its role.
+    /// Picks up a saved setup in the account, region and profile it was made for: re-attach to
+    /// its stack, or check its role (only one tagged as this tool's) and, after showing the
+    /// repair and asking, finish it.
     async fn resume(&mut self, saved: SavedSetup) -> Result<(), Failure> {
+        let current_region = self.connection.as_ref().map(|c| c.region.clone());
+        if saved.region.is_some() && saved.region != current_region {
+            let connect = self.connect.clone().ok_or_else(not_connected)?;
+            self.say(&format!("Connecting in {} to resume it.", saved.place()));
+            let connection = connect(saved.profile.clone(), saved.region.clone())
+                .await
+                .map_err(|message| Failure {
+                    code: exit::CREDENTIALS,
+                    message,
+                })?;
+            let caller = engine::identity(connection.identity.as_ref())
+                .await
+                .map_err(|e| crate::cli::engine_failure(e, None))?;
+            if caller.account != saved.account {
+                return Err(Failure {
+                    code: exit::CREDENTIALS,
+                    message: format!(
+                        "{} was saved for account {}, but {} reaches account {}: nothing was changed",
+                        saved.what(),
+                        saved.account,
+                        saved.place(),
+                        caller.account
+                    ),
+                });
+            }
+            self.caller = Some(caller);
+            self.connection = Some(connection);
+        }
         let connection = self.connection.clone().ok_or_else(not_connected)?;
         self.step(7, "Progress");
-        let role_arn = match saved.method {
+        let result = match saved.method {
             Method::Cloudformation => {
-                let stack = saved.stack_name.clone().unwrap_or_default();
-                self.say(&format!("[7/8] Re-attaching to stack {stack}"));
+                self.say(&format!("[7/8] Re-attaching to {}", saved.what()));
                 let mut report = self.reporter();
-                let integration = Catalog::builtin().integration(&saved.integration);
-                let expected = integration.map(|i| (i, saved.external_ids.as_slice()));
-                engine::reattach(
+                crate::resume::reattach_saved(
                     connection.stacks.as_ref(),
                     connection.roles.as_ref(),
-                    &stack,
-                    expected,
+                    &saved,
                     &WatchOptions::default(),
                     &mut report,
                 )
                 .await
-                .map_err(|e| crate::cli::engine_failure(e, None))?
             }
             Method::Iam => {
-                let role = saved.role_name.clone().unwrap_or_default();
-                let integration = Catalog::builtin()
-                    .integration(&saved.integration)
-                    .ok_or_else(not_connected)?;
-                let permission = saved
-                    .policy_name
-                    .as_deref()
-                    .zip(saved.permission_policy.as_ref());
-                self.check_and_repair(&role, integration, &saved.external_ids, permission)
-                    .await?
+                self.say(&format!("[7/8] Checking {} to finish it", saved.what()));
+                match crate::resume::check_saved_role(connection.roles.as_ref(), &saved).await {
+                    Ok(verification) => {
+                        let role = saved.role_name.clone().unwrap_or_default();
+                        let integration = Catalog::builtin()
+                            .integration(&saved.integration)
+                            .ok_or_else(not_connected)?;
+                        let permission = saved
+                            .policy_name
+                            .as_deref()
+                            .zip(saved.permission_policy.as_ref());
+                        let ids = saved.external_ids.clone();
+                        let arn = self
+                            .show_and_repair(verification, &role, integration, &ids, permission)
+                            .await?;
+                        Ok(arn)
+                    }
+                    Err(error) => Err(error),
+                }
             }
         };
-        if let Some(store) = &self.store {
-            let _ = store.remove(&saved);
-        }
+        crate::resume::settle(self.store.as_ref(), &saved, &result);
+        let role_arn = match result {
+            Ok(arn) => arn,
+            Err(error @ (EngineError::StackNotFound { .. } | EngineError::RoleNotFound { .. })) => {
+                return Err(Failure {
+                    code: exit::AWS_REFUSED,
+                    message: format!(
+                        "{error}: the earlier run stopped before making it, so there is nothing to resume; the saved setup was removed. Run the setup again"
+                    ),
+                });
+            }
+            Err(error) => return Err(crate::cli::engine_failure(error, self.caller.as_ref())),
+        };
         self.step(8, "Done");
         self.say("Settings to paste into Segment:");
         for setting in saved.settings_with(&role_arn) {

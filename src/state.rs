@@ -1,6 +1,9 @@
 //! What is needed to resume a setup, saved in the user's state directory before the first change
 //! in AWS: integration, method, stack or role name, region, account, external IDs and the
-//! settings. The file holds the external ID, so it is mode 0600 in a 0700 directory.
+//! settings. A finished setup stays, marked finished with its role ARN, so `verify` can find the
+//! external ID without it being typed. The file holds the external ID, so it is mode 0600, opened
+//! with O_EXCL and O_NOFOLLOW; the tool's own directory is 0700 (a directory the user named is
+//! used as it is).
 
 use crate::plan::{Plan, Setting};
 use serde::{Deserialize, Serialize};
@@ -33,6 +36,15 @@ pub struct SavedSetup {
     pub policy_name: Option<String>,
     #[serde(default)]
     pub permission_policy: Option<serde_json::Value>,
+    /// The setup ended: its role exists and is right. Not offered for resuming.
+    #[serde(default)]
+    pub finished: bool,
+    /// The role's ARN, once known.
+    #[serde(default)]
+    pub role_arn: Option<String>,
+    /// When it was saved (seconds since the epoch): the newest unfinished setup is resumed first.
+    #[serde(default)]
+    pub saved_at: u64,
 }
 
 impl SavedSetup {
@@ -55,6 +67,30 @@ impl SavedSetup {
             settings: plan.settings(None),
             policy_name: Some(plan.policy_name.clone()),
             permission_policy: Some(plan.permission_policy.clone()),
+            finished: false,
+            role_arn: None,
+            saved_at: std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_secs())
+                .unwrap_or(0),
+        }
+    }
+
+    /// "stack S" or "role R".
+    pub fn what(&self) -> String {
+        match (&self.stack_name, &self.role_name) {
+            (Some(stack), _) => format!("stack {stack}"),
+            (None, Some(role)) => format!("role {role}"),
+            (None, None) => "a setup".into(),
+        }
+    }
+
+    /// Where it is resumed: "region R, profile P" (the saved ones, not the current).
+    pub fn place(&self) -> String {
+        let region = self.region.as_deref().unwrap_or("the default region");
+        match &self.profile {
+            Some(profile) => format!("region {region}, profile {profile}"),
+            None => format!("region {region}"),
         }
     }
 
@@ -84,22 +120,45 @@ impl SavedSetup {
 
 pub struct StateStore {
     dir: PathBuf,
+    /// The tool's own directory, which it creates and keeps private (0700); a directory the user
+    /// named is used as it is.
+    owned: bool,
+}
+
+/// What was found in the state directory: the setups, and each file that could not be read.
+#[derive(Debug, Default)]
+pub struct Loaded {
+    pub setups: Vec<SavedSetup>,
+    /// One sentence per file that is unreadable or not a saved setup, with its path.
+    pub problems: Vec<String>,
 }
 
 impl StateStore {
+    /// A directory the user named: used as it is (created 0700 if missing, never re-moded).
     pub fn at(dir: impl Into<PathBuf>) -> Self {
-        StateStore { dir: dir.into() }
+        StateStore {
+            dir: dir.into(),
+            owned: false,
+        }
     }
 
-    /// `$SEGMENT_AWS_SETUP_STATE_DIR`, else the platform's state directory
-    /// (`$XDG_STATE_HOME` or `~/.local/state` on Linux), in `segment-aws-setup/`.
+    /// The tool's own directory: created and kept 0700.
+    pub fn owned_at(dir: impl Into<PathBuf>) -> Self {
+        StateStore {
+            dir: dir.into(),
+            owned: true,
+        }
+    }
+
+    /// `$SEGMENT_AWS_SETUP_STATE_DIR` as it is, else the platform's state directory
+    /// (`$XDG_STATE_HOME` or `~/.local/state` on Linux) with the tool's own `segment-aws-setup/`.
     pub fn default_location() -> Option<Self> {
         if let Some(dir) = std::env::var_os("SEGMENT_AWS_SETUP_STATE_DIR") {
             return Some(StateStore::at(dir));
         }
         dirs::state_dir()
             .or_else(dirs::data_local_dir)
-            .map(|base| StateStore::at(base.join("segment-aws-setup")))
+            .map(|base| StateStore::owned_at(base.join("segment-aws-setup")))
     }
 
     pub fn dir(&self) -> &Path {
@@ -108,29 +167,74 @@ impl StateStore {
 
     /// Writes the setup (replacing an earlier save of the same one); returns the file's path.
     pub fn save(&self, setup: &SavedSetup) -> io::Result<PathBuf> {
-        create_private_dir(&self.dir)?;
+        if self.owned {
+            create_private_dir(&self.dir)?;
+        } else {
+            create_missing_dir(&self.dir)?;
+        }
         let path = self.dir.join(setup.file_name());
         let partial = self.dir.join(format!(".{}.partial", setup.file_name()));
         let text = serde_json::to_string_pretty(setup).map_err(io::Error::other)?;
-        let mut file = private_file(&partial)?;
+        // A partial file left by a crash (or planted) goes; the new one is made afresh.
+        match fs::remove_file(&partial) {
+            Err(error) if error.kind() != io::ErrorKind::NotFound => return Err(error),
+            _ => {}
+        }
+        let mut file = private_new_file(&partial)?;
         file.write_all(text.as_bytes())?;
         file.sync_all()?;
         fs::rename(&partial, &path)?;
         Ok(path)
     }
 
-    pub fn load_all(&self) -> Vec<SavedSetup> {
-        let Ok(entries) = fs::read_dir(&self.dir) else {
-            return Vec::new();
+    /// Every saved setup, and a sentence for each file that couldn't be read (never a reason to
+    /// stop: the others are still there).
+    pub fn load(&self) -> Loaded {
+        let mut loaded = Loaded::default();
+        let entries = match fs::read_dir(&self.dir) {
+            Ok(entries) => entries,
+            Err(error) if error.kind() == io::ErrorKind::NotFound => return loaded,
+            Err(error) => {
+                loaded.problems.push(format!(
+                    "can't read the state directory {}: {error}",
+                    self.dir.display()
+                ));
+                return loaded;
+            }
         };
-        let mut setups: Vec<SavedSetup> = entries
-            .filter_map(Result::ok)
-            .filter(|e| e.file_name().to_string_lossy().ends_with(".json"))
-            .filter_map(|e| fs::read_to_string(e.path()).ok())
-            .filter_map(|text| serde_json::from_str(&text).ok())
-            .collect();
-        setups.sort_by_key(SavedSetup::file_name);
-        setups
+        for entry in entries.filter_map(Result::ok) {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if !name.ends_with(".json") || name.starts_with('.') {
+                continue;
+            }
+            let path = entry.path();
+            match read_no_follow(&path) {
+                Ok(text) => match serde_json::from_str::<SavedSetup>(&text) {
+                    Ok(setup) => loaded.setups.push(setup),
+                    Err(error) => loaded.problems.push(format!(
+                        "{} is not a saved setup ({error}); it was left as it is",
+                        path.display()
+                    )),
+                },
+                Err(error) => loaded
+                    .problems
+                    .push(format!("can't read {}: {error}", path.display())),
+            }
+        }
+        loaded.setups.sort_by_key(|s| std::cmp::Reverse(s.saved_at));
+        loaded
+    }
+
+    pub fn load_all(&self) -> Vec<SavedSetup> {
+        self.load().setups
+    }
+
+    /// Unfinished setups, newest first.
+    pub fn unfinished(&self) -> Vec<SavedSetup> {
+        self.load_all()
+            .into_iter()
+            .filter(|s| !s.finished)
+            .collect()
     }
 
     pub fn find_stack(&self, stack: &str) -> Option<SavedSetup> {
@@ -147,7 +251,33 @@ impl StateStore {
         })
     }
 
-    /// Forgets a finished (or deleted) setup.
+    /// The setup that made this role: by its ARN (a stack's role) or its name, in its account.
+    pub fn find_for_role(&self, account: &str, role: &str) -> Option<SavedSetup> {
+        let name = role.rsplit('/').next().unwrap_or(role);
+        self.load_all().into_iter().find(|s| {
+            s.account == account
+                && (s.role_arn.as_deref().is_some_and(|arn| {
+                    arn == role
+                        || arn
+                            .rsplit('/')
+                            .next()
+                            .is_some_and(|n| n.eq_ignore_ascii_case(name))
+                }) || s
+                    .role_name
+                    .as_deref()
+                    .is_some_and(|r| r.eq_ignore_ascii_case(name)))
+        })
+    }
+
+    /// Marks a setup finished, with its role's ARN (kept so `verify` finds its external ID).
+    pub fn finish(&self, setup: &SavedSetup, role_arn: &str) -> io::Result<PathBuf> {
+        let mut finished = setup.clone();
+        finished.finished = true;
+        finished.role_arn = Some(role_arn.to_string());
+        self.save(&finished)
+    }
+
+    /// Forgets a setup (nothing was made for it, or it was deleted).
     pub fn remove(&self, setup: &SavedSetup) -> io::Result<()> {
         match fs::remove_file(self.dir.join(setup.file_name())) {
             Err(error) if error.kind() != io::ErrorKind::NotFound => Err(error),
@@ -172,27 +302,62 @@ fn create_private_dir(dir: &Path) -> io::Result<()> {
 }
 
 #[cfg(unix)]
-fn private_file(path: &Path) -> io::Result<fs::File> {
-    use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
-    let file = fs::OpenOptions::new()
-        .write(true)
-        .create(true)
-        .truncate(true)
-        .mode(0o600)
-        .open(path)?;
-    // The mode applies only to a new file; make sure of it for an old one too.
-    file.set_permissions(fs::Permissions::from_mode(0o600))?;
-    Ok(file)
+fn create_missing_dir(dir: &Path) -> io::Result<()> {
+    use std::os::unix::fs::DirBuilderExt;
+    if dir.is_dir() {
+        return Ok(());
+    }
+    fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(dir)
 }
 
 #[cfg(not(unix))]
-fn private_file(path: &Path) -> io::Result<fs::File> {
+fn create_missing_dir(dir: &Path) -> io::Result<()> {
+    fs::create_dir_all(dir)
+}
+
+/// A new file, mode 0600: never an existing one, never through a symbolic link.
+#[cfg(unix)]
+fn private_new_file(path: &Path) -> io::Result<fs::File> {
+    use std::os::unix::fs::OpenOptionsExt;
     fs::OpenOptions::new()
         .write(true)
-        .create(true)
-        .truncate(true)
+        .create_new(true)
+        .custom_flags(O_NOFOLLOW)
+        .mode(0o600)
         .open(path)
 }
+
+#[cfg(not(unix))]
+fn private_new_file(path: &Path) -> io::Result<fs::File> {
+    fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(path)
+}
+
+/// Reads a file that must not be a symbolic link.
+fn read_no_follow(path: &Path) -> io::Result<String> {
+    use std::io::Read;
+    let mut options = fs::OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.custom_flags(O_NOFOLLOW);
+    }
+    let mut text = String::new();
+    options.open(path)?.read_to_string(&mut text)?;
+    Ok(text)
+}
+
+/// `O_NOFOLLOW` (Linux and the BSDs/macOS spell it differently).
+#[cfg(target_os = "linux")]
+const O_NOFOLLOW: i32 = 0o400000;
+#[cfg(all(unix, not(target_os = "linux")))]
+const O_NOFOLLOW: i32 = 0x0100;
 
 #[cfg(test)]
 mod tests {
@@ -217,7 +382,7 @@ mod tests {
     fn saved_setups_are_private_and_read_back() {
         let dir =
             std::env::temp_dir().join(format!("segment-aws-setup-state-{}", std::process::id()));
-        let store = StateStore::at(dir.join("nested"));
+        let store = StateStore::owned_at(dir.join("nested"));
         let plan = plan();
         let setup = SavedSetup::new(
             &plan,
@@ -241,8 +406,79 @@ mod tests {
             settings[0].value.as_deref(),
             Some("arn:aws:iam::123456789012:role/r")
         );
+        store
+            .finish(&setup, "arn:aws:iam::123456789012:role/r")
+            .expect("finished");
+        assert!(
+            store.unfinished().is_empty(),
+            "a finished setup is not resumed"
+        );
+        let found = store
+            .find_for_role("123456789012", "arn:aws:iam::123456789012:role/r")
+            .expect("found by its role");
+        assert!(found.finished);
+        assert!(
+            store.find_for_role("999999999999", "r").is_none(),
+            "another account's"
+        );
         store.remove(&setup).expect("removed");
         assert!(store.load_all().is_empty());
+        let _ = fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn a_corrupt_file_is_reported_with_its_path_and_the_others_still_load() {
+        let dir =
+            std::env::temp_dir().join(format!("segment-aws-setup-corrupt-{}", std::process::id()));
+        let store = StateStore::at(&dir);
+        let plan = plan();
+        let setup = SavedSetup::new(&plan, Method::Iam, "123456789012", None, None);
+        store.save(&setup).expect("saved");
+        fs::write(dir.join("broken.json"), "{ not json").expect("write");
+        let loaded = store.load();
+        assert_eq!(loaded.setups, [setup]);
+        assert_eq!(loaded.problems.len(), 1);
+        assert!(
+            loaded.problems[0].contains("broken.json"),
+            "{:?}",
+            loaded.problems
+        );
+        let _ = fs::remove_dir_all(&dir);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_directory_the_user_named_keeps_its_mode_and_links_are_not_followed() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir =
+            std::env::temp_dir().join(format!("segment-aws-setup-named-{}", std::process::id()));
+        fs::create_dir_all(&dir).expect("dir");
+        fs::set_permissions(&dir, fs::Permissions::from_mode(0o755)).expect("mode");
+        let store = StateStore::at(&dir);
+        let plan = plan();
+        let setup = SavedSetup::new(&plan, Method::Iam, "123456789012", None, None);
+        // A link where the partial file goes must not be written through.
+        let target = dir.join("target");
+        fs::write(&target, "untouched").expect("write");
+        std::os::unix::fs::symlink(&target, dir.join(format!(".{}.partial", setup.file_name())))
+            .expect("link");
+        store.save(&setup).expect("saved");
+        assert_eq!(fs::read_to_string(&target).expect("read"), "untouched");
+        let mode = fs::metadata(&dir).expect("dir").permissions().mode() & 0o777;
+        assert_eq!(mode, 0o755, "the user's directory keeps its mode");
+        // A saved setup that is a link is reported, not followed.
+        let link = dir.join("linked.json");
+        std::os::unix::fs::symlink(&target, &link).expect("link");
+        let loaded = store.load();
+        assert!(
+            loaded.problems.iter().any(|p| p.contains("linked.json")),
+            "{:?}",
+            loaded.problems
+        );
+        let owned = StateStore::owned_at(dir.join("own"));
+        owned.save(&setup).expect("saved");
+        let mode = fs::metadata(owned.dir()).expect("dir").permissions().mode() & 0o777;
+        assert_eq!(mode, 0o700);
         let _ = fs::remove_dir_all(&dir);
     }
 }

@@ -152,7 +152,10 @@ pub struct App {
     /// 0: continue, 1: profile, 2: region.
     pub welcome_focus: usize,
     pub plan_only: bool,
-    pub resume: Option<SavedSetup>,
+    /// Unfinished setups from the state directory; only the current account's is offered.
+    pub saved: Vec<SavedSetup>,
+    /// State files that couldn't be read, a sentence each with its path.
+    pub state_problems: Vec<String>,
     /// The saved setup being resumed: its settings stand in for the inputs it doesn't record.
     pub resumed: Option<SavedSetup>,
 
@@ -214,7 +217,6 @@ pub enum Msg {
         result: Result<String, String>,
     },
     RolesListed(Result<Vec<(String, String)>, String>),
-    Saved(Result<String, String>),
     Progress(Progress),
     Created(Result<String, Failure>),
     Verified(Result<Box<Verification>, String>),
@@ -248,7 +250,14 @@ pub enum Cmd {
         plan: Box<Plan>,
         saved: Box<SavedSetup>,
     },
-    Watch(String),
+    /// Resumes a saved setup in its own profile and region: re-attach to its stack, or read and
+    /// judge its role (changed only after the Progress screen asks).
+    Resume(Box<SavedSetup>),
+    /// Marks a resumed setup finished with its role.
+    FinishSaved {
+        saved: Box<SavedSetup>,
+        role_arn: String,
+    },
     DeleteStack(String),
     VerifyRole(RoleCheck),
     /// Applies a fix the Progress screen showed and the user confirmed.
@@ -286,7 +295,8 @@ impl App {
             region: Input::default(),
             welcome_focus: 0,
             plan_only: false,
-            resume: None,
+            saved: Vec::new(),
+            state_problems: Vec::new(),
             resumed: None,
             integration: 0,
             external_id: Input::default(),
@@ -452,6 +462,19 @@ impl App {
         }
     }
 
+    /// The saved setups sorted by account once the account is known.
+    pub fn offers(&self) -> crate::resume::Offers {
+        match self.caller() {
+            Some(caller) => crate::resume::offers(&self.saved, &caller.account),
+            None => crate::resume::Offers::default(),
+        }
+    }
+
+    /// The unfinished setup offered for resuming: the newest of this account's.
+    pub fn resume_offer(&self) -> Option<SavedSetup> {
+        self.offers().here.into_iter().next()
+    }
+
     pub fn caller(&self) -> Option<&Caller> {
         match &self.identity {
             IdentityState::Ready { caller, .. } => Some(caller),
@@ -515,20 +538,6 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Cmd> {
             };
             Vec::new()
         }
-        Msg::Saved(result) => {
-            app.saved_to = Some(match result {
-                Ok(path) => {
-                    let file = std::path::Path::new(&path)
-                        .file_name()
-                        .map(|f| f.to_string_lossy().into_owned());
-                    format!("Saved for resuming: {}", file.unwrap_or(path))
-                }
-                Err(error) => {
-                    format!("Could not save the setup ({error}); a re-run can't resume it")
-                }
-            });
-            Vec::new()
-        }
         msg @ (Msg::Progress(_)
         | Msg::Created(_)
         | Msg::Verified(_)
@@ -549,13 +558,21 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Cmd> {
     }
 }
 
-/// Quitting: while AWS work runs the stack keeps going, so say how to re-attach.
+/// Quitting: while a stack is being made the stack keeps going, so say how to re-attach, with
+/// the stack's own region (and profile) so the command works as printed.
 fn leave(app: &mut App) -> Vec<Cmd> {
     app.quit = true;
     if app.work == Work::Running && app.method == MethodChoice::Cloudformation {
         let stack = app.stack_name.value().trim();
+        let mut command = format!("segment-aws-setup watch --stack-name {stack}");
+        if let Some(profile) = non_empty(&app.profile) {
+            command.push_str(&format!(" --profile {profile}"));
+        }
+        if let IdentityState::Ready { region, .. } = &app.identity {
+            command.push_str(&format!(" --region {region}"));
+        }
         app.farewell = Some(format!(
-            "Stopped watching; stack {stack} keeps going in AWS. Watch it again with:\n  segment-aws-setup watch --stack-name {stack}"
+            "Stopped watching; stack {stack} keeps going in AWS. Watch it again with:\n  {command}"
         ));
     }
     vec![Cmd::Quit]

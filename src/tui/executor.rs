@@ -4,7 +4,7 @@
 use super::app::{Cmd, Failure, Msg};
 use crate::aws::{Identity, Roles, Stacks};
 use crate::engine::{self, EngineError, Progress, WatchOptions};
-use crate::state::{SavedSetup, StateStore};
+use crate::state::StateStore;
 use std::sync::{Arc, Mutex};
 use tokio::sync::mpsc::UnboundedSender;
 
@@ -119,74 +119,99 @@ impl<I: Identity + 'static, S: Stacks + 'static, R: Roles + 'static> Executor<I,
                 )),
                 None => send(Msg::RolesListed(Err("not connected to AWS".into()))),
             },
-            Cmd::CreateStack { plan, saved } => {
+            Cmd::CreateStack { plan, saved } | Cmd::CreateRole { plan, saved } => {
                 let Some(c) = self.connection() else {
                     return send(Msg::Created(Err(not_connected())));
                 };
-                if !self.save(&saved, &send) {
-                    return send(Msg::Created(Err(unsaved())));
-                }
                 let caller = c.identity.caller().await.ok();
                 // The wizard asks about a rolled-back stack on its own screen (d: delete & retry).
                 let mut confirm = |_: &engine::Question| false;
-                let result = engine::create_with_cloudformation(
+                let result = crate::resume::create(
                     c.stacks.as_ref(),
                     c.roles.as_ref(),
+                    self.store.as_deref(),
                     &plan,
+                    &saved,
+                    false,
+                    "/",
                     &self.watch,
                     &mut confirm,
                     &mut report,
                 )
                 .await;
-                self.finish(
-                    &saved,
-                    result.map(|created| created.role_arn),
-                    caller.as_ref(),
-                    &send,
-                );
+                send(Msg::Created(
+                    result
+                        .map(|created| created.role_arn)
+                        .map_err(|e| failure(e, caller.as_ref())),
+                ));
             }
-            Cmd::CreateRole { plan, saved } => {
-                let Some(c) = self.connection() else {
-                    return send(Msg::Created(Err(not_connected())));
+            Cmd::Resume(saved) => {
+                // In the account, profile and region the setup was made for.
+                let connection =
+                    match (self.connect)(saved.profile.clone(), saved.region.clone()).await {
+                        Ok(connection) => connection,
+                        Err(message) => return send(Msg::Created(Err(plain_failure(message)))),
+                    };
+                let caller = match engine::identity(connection.identity.as_ref()).await {
+                    Ok(caller) => caller,
+                    Err(error) => {
+                        return send(Msg::Created(Err(plain_failure(engine::explain(
+                            &error, None,
+                        )))));
+                    }
                 };
-                if !self.save(&saved, &send) {
-                    return send(Msg::Created(Err(unsaved())));
+                if caller.account != saved.account {
+                    return send(Msg::Created(Err(plain_failure(format!(
+                        "{} was saved for account {}, but {} reaches account {}: nothing was changed",
+                        saved.what(),
+                        saved.account,
+                        saved.place(),
+                        caller.account
+                    )))));
                 }
-                let caller = c.identity.caller().await.ok();
-                let result =
-                    engine::create_with_iam(c.roles.as_ref(), &plan, "/", &mut report).await;
-                self.finish(
-                    &saved,
-                    result.map(|created| created.role_arn),
-                    caller.as_ref(),
-                    &send,
-                );
+                if let Ok(mut current) = self.current.lock() {
+                    *current = Some(connection.clone());
+                }
+                send(Msg::Identity(Ok((
+                    caller.clone(),
+                    connection.region.clone(),
+                ))));
+                match saved.method {
+                    crate::state::Method::Cloudformation => {
+                        let result = crate::resume::reattach_saved(
+                            connection.stacks.as_ref(),
+                            connection.roles.as_ref(),
+                            &saved,
+                            &self.watch,
+                            &mut report,
+                        )
+                        .await;
+                        crate::resume::settle(self.store.as_deref(), &saved, &result);
+                        send(Msg::Created(result.map_err(|e| failure(e, Some(&caller)))));
+                    }
+                    crate::state::Method::Iam => {
+                        let result =
+                            crate::resume::check_saved_role(connection.roles.as_ref(), &saved)
+                                .await;
+                        if let Err(error) = &result {
+                            crate::resume::settle(
+                                self.store.as_deref(),
+                                &saved,
+                                &Err(error.clone()),
+                            );
+                        }
+                        send(Msg::Verified(
+                            result
+                                .map(Box::new)
+                                .map_err(|e| engine::explain(&e, Some(&caller))),
+                        ));
+                    }
+                }
             }
-            Cmd::Watch(stack) => {
-                let Some(c) = self.connection() else {
-                    return send(Msg::Created(Err(not_connected())));
-                };
-                let saved = self.store.as_ref().and_then(|s| s.find_stack(&stack));
-                let integration = saved
-                    .as_ref()
-                    .and_then(|s| crate::Catalog::builtin().integration(&s.integration));
-                let expected = integration.zip(saved.as_ref().map(|s| s.external_ids.as_slice()));
-                let created = engine::reattach(
-                    c.stacks.as_ref(),
-                    c.roles.as_ref(),
-                    &stack,
-                    expected,
-                    &self.watch,
-                    &mut report,
-                )
-                .await;
-                if created.is_ok()
-                    && let Some(store) = &self.store
-                    && let Some(saved) = store.find_stack(&stack)
-                {
-                    let _ = store.remove(&saved);
+            Cmd::FinishSaved { saved, role_arn } => {
+                if let Some(store) = &self.store {
+                    let _ = store.finish(&saved, &role_arn);
                 }
-                send(Msg::Created(created.map_err(|e| failure(e, None))));
             }
             Cmd::DeleteStack(stack) => {
                 let Some(c) = self.connection() else {
@@ -236,35 +261,6 @@ impl<I: Identity + 'static, S: Stacks + 'static, R: Roles + 'static> Executor<I,
             Cmd::Copy { .. } | Cmd::ClearClipboard { .. } | Cmd::Quit => {}
         }
     }
-
-    /// Saves the setup before the first change; says where.
-    fn save(&self, saved: &SavedSetup, send: &impl Fn(Msg)) -> bool {
-        let Some(store) = &self.store else {
-            return true;
-        };
-        let result = store
-            .save(saved)
-            .map(|p| p.display().to_string())
-            .map_err(|e| e.to_string());
-        let ok = result.is_ok();
-        send(Msg::Saved(result));
-        ok
-    }
-
-    fn finish(
-        &self,
-        saved: &SavedSetup,
-        result: Result<String, EngineError>,
-        caller: Option<&crate::aws::Caller>,
-        send: &impl Fn(Msg),
-    ) {
-        if result.is_ok()
-            && let Some(store) = &self.store
-        {
-            let _ = store.remove(saved);
-        }
-        send(Msg::Created(result.map_err(|e| failure(e, caller))));
-    }
 }
 
 fn not_connected() -> Failure {
@@ -275,9 +271,9 @@ fn not_connected() -> Failure {
     }
 }
 
-fn unsaved() -> Failure {
+fn plain_failure(message: String) -> Failure {
     Failure {
-        message: "could not save the setup before changing anything, so nothing was changed".into(),
+        message,
         reasons: Vec::new(),
         stack_left: false,
     }

@@ -29,8 +29,10 @@ pub struct Options {
     pub profile: Option<String>,
     pub region: Option<String>,
     pub demo: bool,
-    /// An unfinished setup to offer to resume.
-    pub resume: Option<SavedSetup>,
+    /// Unfinished setups found in the state directory (offered only in their own account).
+    pub saved: Vec<SavedSetup>,
+    /// State files that couldn't be read, a sentence each with its path.
+    pub state_problems: Vec<String>,
 }
 
 /// The wizard's state as it starts, before the first message.
@@ -38,7 +40,8 @@ pub fn initial_app(options: &Options, width: u16, height: u16) -> App {
     let mut app = App::new(width, height);
     app.presenter = options.presenter;
     app.demo = options.demo;
-    app.resume = options.resume.clone();
+    app.saved = options.saved.clone();
+    app.state_problems = options.state_problems.clone();
     if let Some(profile) = &options.profile {
         app.profile = tui_input::Input::new(profile.clone());
     }

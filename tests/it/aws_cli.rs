@@ -167,10 +167,17 @@ async fn create_through_cloudformation_then_verify_watch_and_delete() {
         Some(json!({"Version": "2012-10-17", "Statement": [
             {"Effect": "Allow", "Action": "s3:PutObject", "Resource": "arn:aws:s3:::events-bucket/*"}]}))
     );
-    assert!(
-        aws.saved_files().is_empty(),
-        "a finished setup is forgotten: {:?}",
-        aws.saved_files()
+    let files = aws.saved_files();
+    assert_eq!(files.len(), 1, "{files:?}");
+    let saved: Value =
+        serde_json::from_str(&std::fs::read_to_string(&files[0]).expect("read")).expect("JSON");
+    assert_eq!(
+        saved["finished"], true,
+        "a finished setup is kept, marked finished"
+    );
+    assert_eq!(
+        saved["roleArn"], role_arn,
+        "with its role, so verify finds its ID"
     );
 
     let verified = aws.run(&[
@@ -191,7 +198,11 @@ async fn create_through_cloudformation_then_verify_watch_and_delete() {
     assert!(stdout(&verified).contains("OK: Segment's principal gets in with your external ID"));
 
     let watched = aws.run(&["watch", "--stack-name", &stack, "--output", "json"]);
-    assert_eq!(json_out(&watched)["RoleArn"], role_arn);
+    assert_eq!(
+        json_out(&watched)["iamRoleArn"],
+        role_arn,
+        "the saved setup's settings"
+    );
 
     let deleted = aws.run(&["delete", "--stack-name", &stack, "--yes"]);
     assert!(deleted.status.success(), "{}", stderr(&deleted));
@@ -289,18 +300,9 @@ async fn create_directly_through_iam_then_delete() {
 }
 
 #[tokio::test]
-async fn the_setup_is_saved_privately_before_the_first_change() {
+async fn the_setup_is_saved_privately_and_a_create_that_made_nothing_leaves_no_record() {
     let aws = Aws::new();
     let role = unique("saved");
-    // Make the role exist so that the create fails after the save, and the file stays to be seen.
-    iam()
-        .await
-        .create_role()
-        .role_name(&role)
-        .assume_role_policy_document("{}")
-        .send()
-        .await
-        .expect("created");
     let output = aws.run(&[
         "create",
         "--integration",
@@ -315,7 +317,12 @@ async fn the_setup_is_saved_privately_before_the_first_change() {
         "us-east-1",
         "--yes",
     ]);
-    assert_eq!(output.status.code(), Some(4));
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("Saved the setup to"),
+        "{}",
+        stderr(&output)
+    );
     let files = aws.saved_files();
     assert_eq!(files.len(), 1, "{files:?}");
     let saved: Value =
@@ -327,6 +334,39 @@ async fn the_setup_is_saved_privately_before_the_first_change() {
     assert_eq!(saved["region"], "us-east-1");
     assert_eq!(saved["externalIds"][0].as_str().map(str::len), Some(40));
     assert_mode_600(&files[0]);
+
+    // A role of that name that isn't this setup's: refused, and no record is left to resume.
+    let other = Aws::new();
+    let taken = unique("taken");
+    iam()
+        .await
+        .create_role()
+        .role_name(&taken)
+        .assume_role_policy_document("{}")
+        .send()
+        .await
+        .expect("created");
+    let refused = other.run(&[
+        "create",
+        "--integration",
+        "source-function",
+        "--method",
+        "iam",
+        "--role-name",
+        &taken,
+        "--bucket",
+        "b-123",
+        "--bucket-region",
+        "us-east-1",
+        "--yes",
+    ]);
+    assert_eq!(refused.status.code(), Some(4), "{}", stderr(&refused));
+    assert!(other.saved_files().is_empty(), "{:?}", other.saved_files());
+    assert_eq!(
+        trust_policy(&taken).await,
+        Some(json!({})),
+        "the other role is untouched"
+    );
 }
 
 #[cfg(unix)]

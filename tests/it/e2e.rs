@@ -173,9 +173,12 @@ fn the_wizard_in_a_terminal_through_to_done_against_moto() {
         matches!(status, expectrl::process::unix::WaitStatus::Exited(_, 0)),
         "{status:?}"
     );
+    let saved = segment_aws_setup::state::StateStore::at(state.clone()).load_all();
     assert!(
-        std::fs::read_dir(&state).map(|d| d.count()).unwrap_or(0) == 0,
-        "a finished setup is forgotten"
+        saved.len() == 1
+            && saved[0].finished
+            && saved[0].role_arn.as_deref() == Some(role_arn.as_str()),
+        "a finished setup is kept, marked finished with its role: {saved:?}"
     );
     let _ = std::fs::remove_dir_all(&home);
     let _ = std::fs::remove_dir_all(&state);

@@ -481,7 +481,7 @@ async fn a_refused_put_role_policy_leaves_no_half_made_role() {
     roles.refuse("iam:PutRolePolicy");
     let plan = plan("destination-function");
     let mut notes = Vec::new();
-    let error = engine::create_with_iam(&roles, &plan, "/", &mut |p| notes.push(p))
+    let error = engine::create_with_iam(&roles, &plan, "/", false, &mut |p| notes.push(p))
         .await
         .expect_err("refused");
     assert!(
@@ -505,7 +505,7 @@ async fn a_clean_up_that_fails_says_so() {
     roles.refuse("iam:PutRolePolicy");
     roles.refuse("iam:DeleteRole");
     let plan = plan("source-function");
-    let error = engine::create_with_iam(&roles, &plan, "/", &mut |_| {})
+    let error = engine::create_with_iam(&roles, &plan, "/", false, &mut |_| {})
         .await
         .expect_err("refused");
     let EngineError::CleanupFailed { role, .. } = &error else {
@@ -519,12 +519,12 @@ async fn a_clean_up_that_fails_says_so() {
 async fn an_existing_role_is_not_touched_whatever_its_case() {
     let roles = MemoryRoles::default();
     let plan = plan("lambda-destination");
-    engine::create_with_iam(&roles, &plan, "/", &mut |_| {})
+    engine::create_with_iam(&roles, &plan, "/", false, &mut |_| {})
         .await
         .expect("created");
     let mut shouting = plan.clone();
     shouting.role_name = plan.role_name.to_uppercase();
-    let error = engine::create_with_iam(&roles, &shouting, "/", &mut |_| {})
+    let error = engine::create_with_iam(&roles, &shouting, "/", false, &mut |_| {})
         .await
         .expect_err("exists");
     assert!(matches!(error, EngineError::RoleExists { .. }), "{error:?}");
@@ -601,7 +601,7 @@ async fn verify_flags_a_confused_deputy_and_repair_keeps_other_statements() {
 async fn delete_role_removes_only_roles_this_tool_made() {
     let roles = MemoryRoles::default();
     let plan = plan("destination-function");
-    engine::create_with_iam(&roles, &plan, "/", &mut |_| {})
+    engine::create_with_iam(&roles, &plan, "/", false, &mut |_| {})
         .await
         .expect("created");
     let handmade = segment_aws_setup::aws::RoleCreate {

@@ -212,7 +212,11 @@ async fn success_through_cloudformation_to_done() {
             .is_some_and(|s| s.starts_with("Saved for resuming")),
         "saved before the change"
     );
-    assert_eq!(d.saved_files(), 0, "and removed once done");
+    let finished = StateStore::at(d.state.clone()).load_all();
+    assert!(
+        finished.len() == 1 && finished[0].finished,
+        "and marked finished once done: {finished:?}"
+    );
     let rows: Vec<(&str, &str)> = d
         .app
         .resources
@@ -568,10 +572,19 @@ async fn an_unfinished_setup_is_offered_and_resumed_by_reattaching_to_its_stack(
         Some("us-east-1"),
         None,
     );
-    d.app.resume = Some(saved);
+    // One saved for another account too: listed, left alone.
+    let mut elsewhere = saved.clone();
+    elsewhere.account = "111122223333".into();
+    elsewhere.stack_name = Some("segment-destination-function-other1".into());
+    d.app.saved = vec![saved.clone(), elsewhere];
     insta::assert_snapshot!("1_welcome_resume", d.screen());
+    assert!(
+        d.screen().contains("saved for account 111122223333"),
+        "{}",
+        d.screen()
+    );
     d.key(KeyCode::Char('r')).await;
-    assert!(d.commands.contains(&Cmd::Watch(FIXED_STACK.into())));
+    assert!(d.commands.contains(&Cmd::Resume(Box::new(saved))));
     assert_eq!(d.app.step, Step::Done, "{:?}", d.app.work);
     assert!(
         d.app

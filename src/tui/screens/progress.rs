@@ -225,10 +225,18 @@ pub fn on_key(app: &mut App, key: KeyEvent) -> Vec<Cmd> {
             Vec::new()
         }
         (Work::Verified(verification), KeyCode::Enter) if verification.is_right() => {
-            app.role_arn = Some(verification.role.arn.clone());
+            let role_arn = verification.role.arn.clone();
+            app.role_arn = Some(role_arn.clone());
             app.work = Work::Done;
             go(app, Step::Done);
-            Vec::new()
+            // A resumed setup is finished now.
+            match &app.resumed {
+                Some(saved) => vec![Cmd::FinishSaved {
+                    saved: Box::new(saved.clone()),
+                    role_arn,
+                }],
+                None => Vec::new(),
+            }
         }
         (_, KeyCode::Esc) => {
             app.work = Work::Idle;
@@ -285,6 +293,12 @@ pub fn on_message(app: &mut App, msg: Msg) -> Vec<Cmd> {
             }
         }
         Msg::Progress(Progress::Note(note)) => app.notes.push(note),
+        Msg::Progress(Progress::Saved(path)) => {
+            let file = std::path::Path::new(&path)
+                .file_name()
+                .map(|f| f.to_string_lossy().into_owned());
+            app.saved_to = Some(format!("Saved for resuming: {}", file.unwrap_or(path)));
+        }
         Msg::Progress(Progress::Status { .. }) => {}
         Msg::Progress(Progress::Reconnecting { .. }) => app.reconnecting = true,
         Msg::Progress(Progress::Reconnected) => app.reconnecting = false,

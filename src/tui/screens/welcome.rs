@@ -65,19 +65,20 @@ pub fn view(app: &App, frame: &mut Frame, area: Rect) {
         None,
         width.min(50),
     ));
-    if let Some(saved) = &app.resume {
-        let what = saved
-            .stack_name
-            .as_deref()
-            .map(|s| format!("stack {s}"))
-            .unwrap_or_else(|| format!("role {}", saved.role_name.as_deref().unwrap_or("?")));
+    let offers = app.offers();
+    if let Some(saved) = offers.here.first() {
         lines.push(Line::styled(
             format!(
-                "Unfinished setup found: {what} ({}) — press r to resume",
-                saved.integration
+                "Unfinished setup of this account: {} ({}), in {} — press r to resume",
+                saved.what(),
+                saved.integration,
+                saved.place()
             ),
             bold(),
         ));
+    }
+    for line in offers.elsewhere.iter().chain(&app.state_problems) {
+        lines.push(Line::styled(format!("· {line}"), super::dim()));
     }
     let continue_text = match app.identity {
         IdentityState::Missing(_) => "Continue in plan-only mode",
@@ -123,7 +124,7 @@ pub fn on_key(app: &mut App, key: KeyEvent) -> Vec<Cmd> {
                 Vec::new()
             }
         },
-        KeyCode::Char('r') if app.welcome_focus == 0 && app.resume.is_some() => resume(app),
+        KeyCode::Char('r') if app.welcome_focus == 0 && app.resume_offer().is_some() => resume(app),
         KeyCode::Esc => {
             app.welcome_focus = 0;
             Vec::new()
@@ -140,11 +141,13 @@ pub fn on_key(app: &mut App, key: KeyEvent) -> Vec<Cmd> {
     }
 }
 
-/// Picks up a saved setup: re-attach to its stack, or check and finish its role.
+/// Picks up a saved setup of this account, in its own profile and region: re-attach to its
+/// stack, or check its role (any repair is shown and asked for on the Progress screen).
 fn resume(app: &mut App) -> Vec<Cmd> {
-    let Some(saved) = app.resume.take() else {
+    let Some(saved) = app.resume_offer() else {
         return Vec::new();
     };
+    app.saved.retain(|s| s != &saved);
     app.resumed = Some(saved.clone());
     if let Some(index) = crate::Catalog::builtin()
         .integrations()
@@ -155,6 +158,12 @@ fn resume(app: &mut App) -> Vec<Cmd> {
     }
     app.external_id = Input::new(saved.external_ids.join(","));
     app.generated_external_id = false;
+    if let Some(profile) = &saved.profile {
+        app.profile = Input::new(profile.clone());
+    }
+    if let Some(region) = &saved.region {
+        app.region = Input::new(region.clone());
+    }
     go(app, Step::Progress);
     app.work = Work::Running;
     app.resources.clear();
@@ -164,26 +173,31 @@ fn resume(app: &mut App) -> Vec<Cmd> {
             let stack = saved.stack_name.clone().unwrap_or_default();
             app.method = MethodChoice::Cloudformation;
             app.stack_name = Input::new(stack.clone());
-            app.notes.push(format!("Re-attaching to stack {stack}"));
-            vec![Cmd::Watch(stack)]
+            app.notes.push(format!(
+                "Re-attaching to stack {stack} in {}",
+                saved.place()
+            ));
         }
         Method::Iam => {
             let role = saved.role_name.clone().unwrap_or_default();
             app.method = MethodChoice::Existing;
             app.existing_role = Input::new(role.clone());
-            app.notes
-                .push(format!("Checking role {role}, to finish it"));
-            let permission = saved
-                .policy_name
-                .clone()
-                .zip(saved.permission_policy.clone());
-            let check = crate::tui::app::RoleCheck {
+            app.notes.push(format!(
+                "Checking role {role} in {} to finish it; any change is shown first",
+                saved.place()
+            ));
+            app.checking = Some(crate::tui::app::RoleCheck {
                 role,
                 integration: saved.integration.clone(),
                 external_ids: saved.external_ids.clone(),
-                permission,
-            };
-            crate::tui::app::check_role(app, check)
+                permission: saved
+                    .policy_name
+                    .clone()
+                    .zip(saved.permission_policy.clone()),
+            });
+            app.confirmed_denies.clear();
+            app.fix = None;
         }
     }
+    vec![Cmd::Resume(Box::new(saved))]
 }

@@ -1,0 +1,186 @@
+//! Saving, resuming and finishing a setup: the one place every face (the wizard, plain mode,
+//! `create`) goes through, so a setup killed at any moment is found and finished by the next run,
+//! in the account and region it was made for, and nothing is changed on a resume unasked.
+
+use crate::aws::{Roles, Stacks};
+use crate::catalog::Catalog;
+use crate::engine::{self, Created, EngineError, Progress, Question, WatchOptions};
+use crate::plan::Plan;
+use crate::state::{Method, SavedSetup, StateStore};
+use crate::verify::Verification;
+
+/// The saved setups as a face offers them once the account is known.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Offers {
+    /// Unfinished setups of this account, newest first: the first is offered.
+    pub here: Vec<SavedSetup>,
+    /// Setups saved for other accounts, a sentence each: listed and left alone.
+    pub elsewhere: Vec<String>,
+}
+
+/// Sorts unfinished setups into this account's and the others'.
+pub fn offers(unfinished: &[SavedSetup], account: &str) -> Offers {
+    let mut offers = Offers::default();
+    for saved in unfinished.iter().filter(|s| !s.finished) {
+        if saved.account == account {
+            offers.here.push(saved.clone());
+        } else {
+            offers.elsewhere.push(format!(
+                "saved for account {}: {} ({}), left alone; resume it from that account",
+                saved.account,
+                saved.what(),
+                saved.integration
+            ));
+        }
+    }
+    offers
+}
+
+/// The unfinished setup a re-run of `create` continues: same account, integration and method,
+/// and the same stack or role name when one was given; else the newest.
+pub fn find_for_rerun(
+    store: &StateStore,
+    account: &str,
+    integration: &str,
+    method: Method,
+    name: Option<&str>,
+) -> Option<SavedSetup> {
+    store.unfinished().into_iter().find(|s| {
+        s.account == account
+            && s.integration == integration
+            && s.method == method
+            && name.is_none_or(|name| match method {
+                Method::Cloudformation => s.stack_name.as_deref() == Some(name),
+                Method::Iam => s
+                    .role_name
+                    .as_deref()
+                    .is_some_and(|r| r.eq_ignore_ascii_case(name)),
+            })
+    })
+}
+
+/// After a failed create: whether anything of ours was left in AWS for a re-run to finish (a
+/// stack of that name, or a role tagged as ours). When the answer can't be had, it counts as yes.
+pub async fn leftover<S: Stacks, R: Roles>(stacks: &S, roles: &R, saved: &SavedSetup) -> bool {
+    match saved.method {
+        Method::Cloudformation => {
+            let stack = saved.stack_name.as_deref().unwrap_or_default();
+            match stacks.describe_stack(stack).await {
+                Ok(Some(info)) => engine::is_ours(&info.tags),
+                Ok(None) => false,
+                Err(_) => true,
+            }
+        }
+        Method::Iam => {
+            let role = saved.role_name.as_deref().unwrap_or_default();
+            match roles.get_role(role).await {
+                Ok(Some(info)) => engine::is_ours(&info.tags),
+                Ok(None) => false,
+                Err(_) => true,
+            }
+        }
+    }
+}
+
+/// Saves the setup before the first change, creates it (or finishes the one an earlier run left:
+/// `resuming` when the saved setup came from that run), then marks the record finished; when the
+/// create fails having left nothing of ours in AWS, the record goes, so nothing is offered later.
+#[allow(clippy::too_many_arguments)]
+pub async fn create<S: Stacks, R: Roles>(
+    stacks: &S,
+    roles: &R,
+    store: Option<&StateStore>,
+    plan: &Plan,
+    saved: &SavedSetup,
+    resuming: bool,
+    role_path: &str,
+    options: &WatchOptions,
+    confirm: &mut (dyn FnMut(&Question) -> bool + Send),
+    report: &mut (dyn FnMut(Progress) + Send),
+) -> Result<Created, EngineError> {
+    if let Some(store) = store {
+        let path = store.save(saved).map_err(|error| {
+            EngineError::NotSaved(format!(
+                "can't save the setup in {} before changing anything ({error}), so nothing was changed",
+                store.dir().display()
+            ))
+        })?;
+        report(Progress::Saved(path.display().to_string()));
+    }
+    let result = match saved.method {
+        Method::Cloudformation => {
+            engine::create_with_cloudformation(stacks, roles, plan, options, confirm, report).await
+        }
+        Method::Iam => engine::create_with_iam(roles, plan, role_path, resuming, report).await,
+    };
+    if let Some(store) = store {
+        match &result {
+            Ok(created) => {
+                let _ = store.finish(saved, &created.role_arn);
+            }
+            Err(_) if !leftover(stacks, roles, saved).await => {
+                let _ = store.remove(saved);
+            }
+            Err(_) => {}
+        }
+    }
+    result
+}
+
+/// A saved direct-IAM setup's role, read and judged for resuming: only a role tagged as this
+/// tool's is resumed. The face shows the verification and its fix, and asks before any change.
+pub async fn check_saved_role<R: Roles>(
+    roles: &R,
+    saved: &SavedSetup,
+) -> Result<Verification, EngineError> {
+    let role = saved.role_name.clone().unwrap_or_default();
+    let integration = Catalog::builtin()
+        .integration(&saved.integration)
+        .ok_or_else(|| EngineError::RoleNotFound { role: role.clone() })?;
+    let Some(info) = roles.get_role(&role).await? else {
+        return Err(EngineError::RoleNotFound { role });
+    };
+    if !engine::is_ours(&info.tags) {
+        return Err(EngineError::NotOurs {
+            what: format!("role {}", info.name),
+        });
+    }
+    let permission = saved
+        .policy_name
+        .as_deref()
+        .zip(saved.permission_policy.as_ref());
+    engine::verify_role(roles, &role, integration, &saved.external_ids, permission).await
+}
+
+/// Re-attaches to a saved setup's stack and judges its role.
+pub async fn reattach_saved<S: Stacks, R: Roles>(
+    stacks: &S,
+    roles: &R,
+    saved: &SavedSetup,
+    options: &WatchOptions,
+    report: &mut (dyn FnMut(Progress) + Send),
+) -> Result<String, EngineError> {
+    let stack = saved.stack_name.clone().unwrap_or_default();
+    let integration = Catalog::builtin().integration(&saved.integration);
+    let expected = integration.map(|i| (i, saved.external_ids.as_slice()));
+    engine::reattach(stacks, roles, &stack, expected, options, report).await
+}
+
+/// After a resume: the record is finished when the role is right, and forgotten when nothing of
+/// it exists in AWS any more (the earlier run stopped before making anything).
+pub fn settle(
+    store: Option<&StateStore>,
+    saved: &SavedSetup,
+    result: &Result<String, EngineError>,
+) {
+    let Some(store) = store else { return };
+    match result {
+        Ok(role_arn) => {
+            let _ = store.finish(saved, role_arn);
+        }
+        Err(EngineError::StackNotFound { .. } | EngineError::RoleNotFound { .. }) => {
+            let _ = store.remove(saved);
+        }
+        Err(_) => {}
+    }
+}
