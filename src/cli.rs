@@ -186,6 +186,12 @@ pub struct PlanArgs {
     #[command(flatten)]
     pub setup: SetupArgs,
 
+    /// Also write the documents the AWS CLI commands read into this directory: trust-policy.json
+    /// and parameters.json (they hold the external ID: mode 0600), permission-policy.json,
+    /// template.json
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<std::path::PathBuf>,
+
     /// Output: text for people, json for scripts
     #[arg(long, value_enum, default_value_t = Format::Text, env = "SEGMENT_AWS_SETUP_FORMAT")]
     pub format: Format,
@@ -454,10 +460,35 @@ async fn faces<
 
 fn plan(args: &PlanArgs) -> Result<String, Failure> {
     let plan = Plan::build(Catalog::builtin(), &args.setup.request()?)?;
+    if let Some(dir) = &args.out {
+        write_documents(&plan, dir).map_err(|error| Failure {
+            code: exit::BAD_INPUT,
+            message: format!("--out {}: {error}", dir.display()),
+        })?;
+        say(&format!(
+            "Wrote {} to {} (the files holding the external ID are mode 0600)",
+            plan.documents()
+                .iter()
+                .map(|(name, _, _)| *name)
+                .collect::<Vec<_>>()
+                .join(", "),
+            dir.display()
+        ));
+    }
     Ok(match args.format {
         Format::Text => plan.to_text(),
         Format::Json => pretty_json(&plan.to_json()),
     })
+}
+
+/// Writes the plan's documents into a directory (made if missing): never through a symbolic
+/// link, and mode 0600 for those that hold the external ID.
+fn write_documents(plan: &Plan, dir: &std::path::Path) -> std::io::Result<()> {
+    std::fs::create_dir_all(dir)?;
+    for (name, text, secret) in plan.documents() {
+        crate::state::write_file_no_follow(&dir.join(name), text.as_bytes(), secret)?;
+    }
+    Ok(())
 }
 
 fn pretty_json(value: &serde_json::Value) -> String {
@@ -466,9 +497,10 @@ fn pretty_json(value: &serde_json::Value) -> String {
     text
 }
 
+/// A line on stderr, its control characters escaped (text from AWS may hold escape sequences).
 fn say(line: &str) {
     let mut stderr = std::io::stderr().lock();
-    let _ = writeln!(stderr, "{line}");
+    let _ = writeln!(stderr, "{}", crate::text::escape_controls(line));
 }
 
 /// Asks on the terminal, or answers yes for `--yes`.
@@ -478,7 +510,7 @@ fn ask(yes: bool, question: &str) -> bool {
         return true;
     }
     let mut stderr = std::io::stderr().lock();
-    let _ = write!(stderr, "{question} [y/N] ");
+    let _ = write!(stderr, "{} [y/N] ", crate::text::escape_controls(question));
     let _ = stderr.flush();
     let mut answer = String::new();
     if std::io::stdin().lock().read_line(&mut answer).is_err() {
@@ -926,31 +958,31 @@ async fn verify(args: &VerifyArgs) -> Result<String, Failure> {
     } else {
         validate::role_name(&args.role).map_err(InputError::at("--role"))?;
     }
-    let (flag, external_id) = match (&args.external_id, &args.workspace_id) {
-        (Some(id), _) => ("--external-id", id.clone()),
-        (None, Some(id)) => ("--workspace-id", id.clone()),
-        (None, None) => {
-            return Err(InputError::new("--external-id", "give the external ID the role must require (--workspace-id for the Lambda destination)").into());
-        }
+    // The ID the role must require: given (an environment variable keeps it out of the shell's
+    // history), else found in the saved setup for the role, else asked for without echo.
+    let given = match (&args.external_id, &args.workspace_id) {
+        (Some(id), _) => Some(("--external-id", id.clone())),
+        (None, Some(id)) => Some(("--workspace-id", id.clone())),
+        (None, None) => None,
     };
-    // An existing role may hold a shorter ID than this tool would generate: only AWS's rule applies.
-    validate::external_id(&external_id, validate::EXTERNAL_ID_MIN_AWS)
-        .map_err(InputError::at(flag))?;
+    if let Some((flag, id)) = &given {
+        // An existing role may hold a shorter ID than this tool would generate: only AWS's rule applies.
+        validate::external_id(id, validate::EXTERNAL_ID_MIN_AWS).map_err(InputError::at(*flag))?;
+    }
+    let workspace = integration.external_id.source == crate::catalog::ExternalIdSource::WorkspaceId;
     let preset_given =
         args.bucket.is_some() || !args.lambda_arns.is_empty() || args.policy_file.is_some();
     let plan = if preset_given {
+        // The permission policy doesn't depend on the ID: a stand-in checks the inputs until the
+        // ID is known.
+        let id = given
+            .as_ref()
+            .map(|(_, id)| id.clone())
+            .unwrap_or_else(|| "stand-in-external-id-for-checking-the-inputs".into());
         let request = PlanRequest {
             integration: integration.id.clone(),
-            external_ids: if flag == "--external-id" {
-                vec![external_id.clone()]
-            } else {
-                vec![]
-            },
-            workspace_ids: if flag == "--workspace-id" {
-                vec![external_id.clone()]
-            } else {
-                vec![]
-            },
+            external_ids: if workspace { vec![] } else { vec![id.clone()] },
+            workspace_ids: if workspace { vec![id] } else { vec![] },
             bucket: args.bucket.clone(),
             bucket_region: args.bucket_region.clone(),
             lambda_arns: args.lambda_arns.clone(),
@@ -969,11 +1001,26 @@ async fn verify(args: &VerifyArgs) -> Result<String, Failure> {
         }
     }
     let session = connect(&args.aws).await?;
+    if let Some(account) = crate::verify::account_in_arn(&args.role)
+        && account != session.caller.account
+    {
+        return Err(InputError::new(
+            "--role",
+            format!(
+                "that role is in account {account}, but your credentials are for account {}: verify it with credentials for {account}",
+                session.caller.account
+            ),
+        )
+        .into());
+    }
+    let ids = match given {
+        Some((_, id)) => vec![id],
+        None => external_ids_for(&args.role, &session.caller.account, workspace)?,
+    };
     let permission = plan
         .as_ref()
         .map(|p| (p.policy_name.as_str(), &p.permission_policy));
     let failure = |e| engine_failure(e, Some(&session.caller));
-    let ids = [external_id.clone()];
     let mut verification =
         engine::verify_role(&session.sdk, &args.role, integration, &ids, permission)
             .await
@@ -1040,6 +1087,46 @@ async fn verify(args: &VerifyArgs) -> Result<String, Failure> {
             message: format!("role {} is not right{hint}", verification.role.name),
         })
     }
+}
+
+/// The IDs a role must require when none was given: those of the setup saved for the role, else
+/// asked for on the terminal without echo (never on the command line, never in the history).
+fn external_ids_for(role: &str, account: &str, workspace: bool) -> Result<Vec<String>, Failure> {
+    if let Some(saved) = state_store()
+        .ok()
+        .and_then(|store| store.find_for_role(account, role))
+    {
+        say(&format!(
+            "Using the external ID saved by the setup of {} (pass --external-id or set SEGMENT_AWS_SETUP_EXTERNAL_ID for another)",
+            saved.what()
+        ));
+        return Ok(saved.external_ids);
+    }
+    let word = if workspace {
+        "workspace ID"
+    } else {
+        "external ID"
+    };
+    let missing = || Failure {
+        code: exit::BAD_INPUT,
+        message: format!(
+            "no {word} given and none saved for this role: set SEGMENT_AWS_SETUP_EXTERNAL_ID (or pass {}), or run it on a terminal to type it hidden",
+            if workspace {
+                "--workspace-id"
+            } else {
+                "--external-id"
+            }
+        ),
+    };
+    if !std::io::stdin().is_terminal() {
+        return Err(missing());
+    }
+    let typed =
+        rpassword::prompt_password(format!("The {word} the role must require (not shown): "))
+            .map_err(|_| missing())?;
+    let typed = typed.trim().to_string();
+    validate::external_id(&typed, validate::EXTERNAL_ID_MIN_AWS).map_err(InputError::at(word))?;
+    Ok(vec![typed])
 }
 
 /// The Deny statements that refuse Segment and may go: those named with `--remove-deny`, and on a

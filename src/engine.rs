@@ -341,7 +341,11 @@ pub async fn reattach<S: Stacks, R: Roles>(
 ) -> Result<String, EngineError> {
     match watch(stacks, stack, Goal::Create, options, report).await? {
         WatchOutcome::Done(Some(info)) => {
-            let role_arn = role_arn_output(&info, stack)?;
+            // Any stack may be watched; only a known setup's must carry this tool's output.
+            let role_arn = match expected {
+                Some(_) => role_arn_output(&info, stack)?,
+                None => info.output(ROLE_ARN_OUTPUT).unwrap_or_default().to_string(),
+            };
             if let Some((integration, ids)) = expected {
                 let subject = Subject::new(integration, ids.to_vec(), &role_arn, now());
                 judge_role(roles, &subject, &role_arn, report).await?;

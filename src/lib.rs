@@ -13,6 +13,7 @@ pub mod policy;
 pub mod resume;
 pub mod state;
 pub mod template;
+pub mod text;
 pub mod tui;
 pub mod validate;
 pub mod verify;

@@ -21,6 +21,8 @@ fn main() -> ExitCode {
         Ok(output) => {
             let mut stdout = std::io::stdout().lock();
             // A closed pipe (`... | head`) is not an error worth a message.
+            // Text from AWS may hold escape sequences: never written raw to a terminal.
+            let output = segment_aws_setup::text::escape_controls(&output);
             let _ = stdout
                 .write_all(output.as_bytes())
                 .and_then(|()| stdout.flush());
@@ -28,7 +30,8 @@ fn main() -> ExitCode {
         }
         Err(failure) => {
             // As for stdout: a closed stderr is no reason to panic.
-            let _ = writeln!(std::io::stderr(), "error: {}", failure.message);
+            let message = segment_aws_setup::text::escape_controls(&failure.message);
+            let _ = writeln!(std::io::stderr(), "error: {message}");
             ExitCode::from(failure.code)
         }
     }

@@ -39,9 +39,11 @@ struct Plain<I, S, R> {
     connect: Option<Connect<I, S, R>>,
 }
 
+/// One line of the transcript, its control characters escaped: plain mode writes no escape
+/// sequence at all, not even one that came from AWS.
 fn write_line(output: &Output, text: &str) {
     if let Ok(mut out) = output.lock() {
-        let _ = writeln!(out, "{text}");
+        let _ = writeln!(out, "{}", crate::text::escape_controls(text));
         let _ = out.flush();
     }
 }
@@ -96,7 +98,7 @@ impl<I: Identity + 'static, S: Stacks + 'static, R: Roles + 'static> Plain<I, S,
                 _ => format!("{question} "),
             };
             if let Ok(mut out) = self.output.lock() {
-                let _ = write!(out, "{prompt}");
+                let _ = write!(out, "{}", crate::text::escape_controls(&prompt));
                 let _ = out.flush();
             }
             let mut line = String::new();
@@ -342,6 +344,7 @@ impl<I: Identity + 'static, S: Stacks + 'static, R: Roles + 'static> Plain<I, S,
             self.say(
                 "Plan only: nothing will be changed. These AWS CLI commands make the same role:",
             );
+            self.say(&format!("  {}", crate::plan::DOCUMENTS_NOTE));
             for command in plan.cli_commands() {
                 self.say(&format!("  {command}"));
             }

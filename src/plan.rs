@@ -12,6 +12,14 @@ use rand::rngs::SysRng;
 use serde_json::{Map, Value, json};
 use std::collections::BTreeMap;
 
+/// The files `plan --out DIR` writes and the AWS CLI commands read.
+pub const TRUST_POLICY_FILE: &str = "trust-policy.json";
+pub const PERMISSION_POLICY_FILE: &str = "permission-policy.json";
+pub const TEMPLATE_FILE: &str = "template.json";
+pub const PARAMETERS_FILE: &str = "parameters.json";
+/// Said with the AWS CLI commands in every face.
+pub const DOCUMENTS_NOTE: &str = "Run them where trust-policy.json and permission-policy.json hold the trust and permission policies shown (segment-aws-setup plan ... --out DIR writes them, the one with the external ID mode 0600)";
+
 /// Trust policies longer than this need a quota increase (IAM's default is 2,048 characters).
 pub const TRUST_POLICY_MAX_CHARS: usize = 2048;
 
@@ -310,7 +318,30 @@ impl Plan {
         }
     }
 
+    /// The documents the AWS CLI commands read (`file://NAME`), as `plan --out DIR` writes them:
+    /// name, contents, and whether the file holds the external ID (then it is mode 0600).
+    pub fn documents(&self) -> Vec<(&'static str, String, bool)> {
+        let pretty = |value: &Value| serde_json::to_string_pretty(value).unwrap_or_default() + "\n";
+        let parameters: Vec<Value> = self
+            .parameters
+            .iter()
+            .map(|(key, value)| json!({"ParameterKey": key, "ParameterValue": value}))
+            .collect();
+        vec![
+            (TRUST_POLICY_FILE, pretty(&self.trust_policy), true),
+            (
+                PERMISSION_POLICY_FILE,
+                pretty(&self.permission_policy),
+                false,
+            ),
+            (TEMPLATE_FILE, pretty(&self.template), false),
+            (PARAMETERS_FILE, pretty(&Value::Array(parameters)), true),
+        ]
+    }
+
     /// The equivalent AWS CLI commands (the direct IAM path), for handing to an administrator.
+    /// The documents are read from files (`file://`), so no external ID is ever on a command line
+    /// or in a shell's history.
     pub fn cli_commands(&self) -> Vec<String> {
         let tags: Vec<String> = self
             .tags
@@ -326,7 +357,7 @@ impl Plan {
             "--description".into(),
             self.role_description.clone(),
             "--assume-role-policy-document".into(),
-            self.trust_policy.to_string(),
+            format!("file://{TRUST_POLICY_FILE}"),
         ];
         if !tags.is_empty() {
             create_role.push("--tags".into());
@@ -341,7 +372,7 @@ impl Plan {
             "--policy-name".into(),
             self.policy_name.clone(),
             "--policy-document".into(),
-            self.permission_policy.to_string(),
+            format!("file://{PERMISSION_POLICY_FILE}"),
         ];
         let get_arn = vec![
             "aws".to_string(),
@@ -453,6 +484,7 @@ impl Plan {
             out.push_str(&format!("  {:<width$}  {value}\n", setting.label));
         }
         out.push_str("\nThe same with the AWS CLI (for an administrator)\n");
+        out.push_str(&format!("  {DOCUMENTS_NOTE}\n"));
         for command in self.cli_commands() {
             out.push_str(&format!("  {command}\n"));
         }
@@ -811,25 +843,44 @@ mod tests {
     }
 
     #[test]
-    fn cli_commands_quote_the_documents_for_the_shell() {
+    fn cli_commands_read_the_documents_from_files_never_the_command_line() {
         let plan = Plan::build(Catalog::builtin(), &s3("destination-function")).expect("valid");
         let commands = plan.cli_commands();
         assert_eq!(commands.len(), 3);
+        let id = plan.external_id();
+        for command in &commands {
+            assert!(
+                !command.contains(id),
+                "no external ID in a command: {command}"
+            );
+        }
         let words = shlex::split(&commands[0]).expect("shell words");
         let trust_at = words
             .iter()
             .position(|w| w == "--assume-role-policy-document")
             .expect("flag")
             + 1;
-        assert_eq!(
-            serde_json::from_str::<Value>(&words[trust_at]).expect("json"),
-            plan.trust_policy
-        );
+        assert_eq!(words[trust_at], "file://trust-policy.json");
         let words = shlex::split(&commands[1]).expect("shell words");
         assert_eq!(
-            serde_json::from_str::<Value>(words.last().expect("doc")).expect("json"),
-            plan.permission_policy
+            words.last().map(String::as_str),
+            Some("file://permission-policy.json")
         );
+        let documents = plan.documents();
+        let trust = documents
+            .iter()
+            .find(|(name, _, _)| *name == TRUST_POLICY_FILE)
+            .expect("the trust policy");
+        assert!(trust.2, "it holds the external ID: private");
+        assert_eq!(
+            serde_json::from_str::<Value>(&trust.1).expect("JSON"),
+            plan.trust_policy
+        );
+        let parameters = documents
+            .iter()
+            .find(|(name, _, _)| *name == PARAMETERS_FILE)
+            .expect("the parameters");
+        assert!(parameters.1.contains(id) && parameters.2);
     }
 
     #[test]

@@ -338,6 +338,30 @@ fn private_new_file(path: &Path) -> io::Result<fs::File> {
         .open(path)
 }
 
+/// Writes a file (replacing its contents) that must not be a symbolic link; mode 0600 when
+/// `private`, else 0644.
+pub fn write_file_no_follow(path: &Path, contents: &[u8], private: bool) -> io::Result<()> {
+    let mut options = fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+        let mode = if private { 0o600 } else { 0o644 };
+        options.custom_flags(O_NOFOLLOW).mode(mode);
+        let mut file = options.open(path)?;
+        file.set_permissions(fs::Permissions::from_mode(mode))?;
+        file.write_all(contents)?;
+        file.sync_all()
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = private;
+        let mut file = options.open(path)?;
+        file.write_all(contents)?;
+        file.sync_all()
+    }
+}
+
 /// Reads a file that must not be a symbolic link.
 fn read_no_follow(path: &Path) -> io::Result<String> {
     use std::io::Read;

@@ -91,8 +91,11 @@ where
     let action = action.to_string();
     match &error {
         SdkError::ServiceError(context) => {
-            let code = context.err().code().unwrap_or("Unknown").to_string();
-            let message = context.err().message().unwrap_or_default().to_string();
+            // What AWS says is shown to people: one line, its control characters escaped.
+            let code =
+                crate::text::one_line(context.err().code().unwrap_or("Unknown")).into_owned();
+            let message =
+                crate::text::one_line(context.err().message().unwrap_or_default()).into_owned();
             if CREDENTIAL_CODES.contains(&code.as_str()) {
                 AwsError::Credentials(format!("{code}: {message}"))
             } else if code.contains("AccessDenied") || code == "UnauthorizedOperation" {
@@ -208,7 +211,9 @@ impl Stacks for Sdk {
                 .stack_status()
                 .map(|s| s.as_str().to_string())
                 .unwrap_or_default(),
-            status_reason: stack.stack_status_reason().map(str::to_string),
+            status_reason: stack
+                .stack_status_reason()
+                .map(|r| crate::text::one_line(r).into_owned()),
             parameters: pairs(
                 stack.parameters(),
                 |p| p.parameter_key(),
@@ -250,7 +255,7 @@ impl Stacks for Sdk {
                 reason: event
                     .resource_status_reason()
                     .filter(|r| !r.is_empty())
-                    .map(str::to_string),
+                    .map(|r| crate::text::one_line(r).into_owned()),
             })
             .collect();
         Ok(EventPage {

@@ -34,6 +34,8 @@ type Script = VecDeque<(Option<&'static str>, Fault)>;
 #[derive(Default)]
 struct Shared {
     script: Script,
+    /// Put in place of each "User Initiated" stack-event reason moto returns (already XML text).
+    inject_reason: Option<String>,
     /// Every request seen: its action and the fault served (None = forwarded to moto).
     log: Vec<(String, Option<Fault>)>,
 }
@@ -53,7 +55,7 @@ impl Proxy {
             .expect("runtime");
         let shared = Arc::new(Mutex::new(Shared {
             script,
-            log: Vec::new(),
+            ..Shared::default()
         }));
         let listener = runtime
             .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
@@ -174,11 +176,21 @@ async fn handle(
                 .await
                 .map_err(std::io::Error::other)?;
             let (parts, body) = response.into_parts();
-            let body = body
+            let mut body = body
                 .collect()
                 .await
                 .map_err(std::io::Error::other)?
                 .to_bytes();
+            let inject = shared.lock().ok().and_then(|s| s.inject_reason.clone());
+            if let (Some(reason), "DescribeStackEvents") = (inject, action.as_str()) {
+                let text = String::from_utf8_lossy(&body).replace(
+                    "<ResourceStatusReason>User Initiated</ResourceStatusReason>",
+                    &format!("<ResourceStatusReason>{reason}</ResourceStatusReason>"),
+                );
+                body = Bytes::from(text);
+            }
+            let mut parts = parts;
+            parts.headers.remove("content-length");
             Ok(Response::from_parts(parts, Full::new(body)))
         }
     }
@@ -319,4 +331,92 @@ fn retries_are_bounded() {
     let log = proxy.log();
     assert_eq!(log.len(), attempts, "{log:?}");
     assert!(log.iter().all(|(action, _)| action == "GetCallerIdentity"));
+}
+
+#[test]
+fn escape_sequences_in_what_aws_says_are_shown_escaped_never_sent() {
+    let proxy = Proxy::start(VecDeque::new());
+    // An OSC 52 (set the clipboard) and an OSC 0 (set the window title) in a stack event's reason.
+    if let Ok(mut shared) = proxy.shared.lock() {
+        shared.inject_reason =
+            Some("&#x1b;]52;c;ZXZpbA==&#x7;then &#x1b;]0;pwned&#x7;".to_string());
+    }
+    let stack = unique("hostile");
+    block_on(async {
+        let cloudformation = aws_sdk_cloudformation::Client::new(&moto().sdk_config().await);
+        let template = serde_json::json!({"Resources": {"Topic": {"Type": "AWS::SNS::Topic"}}});
+        cloudformation
+            .create_stack()
+            .stack_name(&stack)
+            .template_body(template.to_string())
+            .send()
+            .await
+            .expect("stack");
+    });
+    let output = run_through(&proxy, &["watch", "--stack-name", &stack]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let everything = [output.stdout.clone(), output.stderr.clone()].concat();
+    assert!(
+        !everything.contains(&0x1b),
+        "no ESC written: {}",
+        stderr(&output)
+    );
+    assert!(!everything.contains(&0x07), "no BEL written");
+    assert!(
+        stderr(&output).contains("\\u001b]52;c;ZXZpbA==\\u0007then \\u001b]0;pwned\\u0007"),
+        "shown escaped: {}",
+        stderr(&output)
+    );
+}
+
+#[test]
+fn plain_mode_shows_a_hostile_reason_escaped() {
+    use std::io::Write;
+    let proxy = Proxy::start(VecDeque::new());
+    if let Ok(mut shared) = proxy.shared.lock() {
+        shared.inject_reason =
+            Some("&#x1b;]52;c;ZXZpbA==&#x7;then &#x1b;]0;pwned&#x7;".to_string());
+    }
+    let stack = format!("p{}", unique("hostile-plain"));
+    let state = temp_dir("hostile-plain-state");
+    let home = temp_dir("hostile-plain-home");
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_segment-aws-setup"))
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("HOME", &home)
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env("SEGMENT_AWS_SETUP_STATE_DIR", &state)
+        .env("AWS_REGION", "us-east-1")
+        .env("AWS_ENDPOINT_URL", &proxy.endpoint)
+        .env("AWS_ACCESS_KEY_ID", "testing")
+        .env("AWS_SECRET_ACCESS_KEY", "testing")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("started");
+    if let Some(mut stdin) = child.stdin.take() {
+        let answers = format!("y\n1\n\n1\nplain-bucket\n\n1\n{stack}\ny\n");
+        stdin.write_all(answers.as_bytes()).expect("answers");
+    }
+    let output = child.wait_with_output().expect("finished");
+    assert!(
+        output.status.success(),
+        "{}\n{}",
+        stdout(&output),
+        stderr(&output)
+    );
+    let everything = [output.stdout.clone(), output.stderr.clone()].concat();
+    assert!(
+        !everything.contains(&0x1b) && !everything.contains(&0x07),
+        "{}",
+        stdout(&output)
+    );
+    assert!(
+        stdout(&output).contains("\\u001b]52;c;ZXZpbA==\\u0007then \\u001b]0;pwned\\u0007"),
+        "{}",
+        stdout(&output)
+    );
+    let _ = std::fs::remove_dir_all(&state);
+    let _ = std::fs::remove_dir_all(&home);
 }

@@ -71,6 +71,7 @@ pub fn view(app: &App, frame: &mut Frame, area: Rect) {
                 "assets/templates/{}), then paste the settings below into Segment.",
                 plan.template_name
             )));
+            lines.push(Line::styled(crate::plan::DOCUMENTS_NOTE, dim()));
             for command in plan.cli_commands() {
                 lines.push(Line::from(mask(app, &command)));
             }

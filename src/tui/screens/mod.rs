@@ -106,7 +106,20 @@ pub fn mask(app: &App, text: &str) -> String {
     masked
 }
 
+/// A wrapped paragraph; control characters in its text (from AWS, from a policy) are shown
+/// escaped rather than dropped or sent.
 pub fn paragraph<'a>(lines: Vec<Line<'a>>) -> Paragraph<'a> {
+    let lines: Vec<Line<'a>> = lines
+        .into_iter()
+        .map(|mut line| {
+            for span in &mut line.spans {
+                if let std::borrow::Cow::Owned(escaped) = crate::text::one_line(&span.content) {
+                    span.content = escaped.into();
+                }
+            }
+            line
+        })
+        .collect();
     Paragraph::new(lines).wrap(Wrap { trim: false })
 }
 
