@@ -1240,10 +1240,19 @@ async fn delete(args: &DeleteArgs) -> Result<String, Failure> {
         Ok(format!("Deleted stack {stack}\n"))
     } else {
         let role = args.role_name.as_deref().unwrap_or_default();
-        engine::delete_role(&session.sdk, role, &mut report)
+        // A role a saved CloudFormation setup made belongs to its stack.
+        if let Some(saved) = store.find_for_role(&session.caller.account, role)
+            && let Some(stack) = saved.stack_name.clone()
+        {
+            return Err(failure(EngineError::StackOwned {
+                role: role.to_string(),
+                stack,
+            }));
+        }
+        engine::delete_role(&session.sdk, &session.sdk, role, &mut report)
             .await
             .map_err(failure)?;
-        if let Some(saved) = store.find_role(role) {
+        if let Some(saved) = store.find_for_role(&session.caller.account, role) {
             let _ = store.remove(&saved);
         }
         Ok(format!("Deleted role {role}\n"))

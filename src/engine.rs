@@ -88,6 +88,12 @@ pub enum EngineError {
     Declined(String),
     #[error("{0}")]
     NotSaved(String),
+    #[error(
+        "role {role} belongs to CloudFormation stack {stack}; nothing was removed. Delete the stack instead: segment-aws-setup delete --stack-name {stack}"
+    )]
+    StackOwned { role: String, stack: String },
+    #[error("role {role} still has {}; nothing was removed. Detach or remove them first (IAM refuses to delete a role that has them)", attached.join(", "))]
+    RoleInUse { role: String, attached: Vec<String> },
     #[error("role {role} is not right: {}", problems.join("; "))]
     RoleWrong { role: String, problems: Vec<String> },
     #[error("{original}; deleting the half-made role {role} failed too ({cleanup})")]
@@ -890,8 +896,11 @@ pub async fn delete_stack<S: Stacks>(
     }
 }
 
-/// Deletes a role the tool created: its inline policies first, then the role.
-pub async fn delete_role<R: Roles>(
+/// Deletes a role the tool created: its inline policies first, then the role. Everything that
+/// would stop it is looked for first (a stack that owns it, managed policies, instance profiles,
+/// a permissions boundary), so a refusal changes nothing and says what is in the way.
+pub async fn delete_role<S: Stacks, R: Roles>(
+    stacks: &S,
     roles: &R,
     role: &str,
     report: &mut (dyn FnMut(Progress) + Send),
@@ -901,6 +910,43 @@ pub async fn delete_role<R: Roles>(
     if !is_ours(&info.tags) {
         return Err(EngineError::NotOurs {
             what: format!("role {}", info.name),
+        });
+    }
+    let tagged_stack = info
+        .tags
+        .iter()
+        .find(|(k, _)| k == "aws:cloudformation:stack-name")
+        .map(|(_, v)| v.clone());
+    let owner = match tagged_stack {
+        Some(stack) => Some(stack),
+        None => stacks.stack_owning(&info.name).await?,
+    };
+    if let Some(stack) = owner {
+        return Err(EngineError::StackOwned {
+            role: info.name,
+            stack,
+        });
+    }
+    let mut attached: Vec<String> = roles
+        .attached_policies(&info.name)
+        .await?
+        .into_iter()
+        .map(|(policy, arn)| format!("managed policy {policy} ({arn})"))
+        .collect();
+    attached.extend(
+        roles
+            .instance_profiles(&info.name)
+            .await?
+            .into_iter()
+            .map(|p| format!("instance profile {p}")),
+    );
+    if let Some(boundary) = &info.permissions_boundary {
+        attached.push(format!("permissions boundary {boundary}"));
+    }
+    if !attached.is_empty() {
+        return Err(EngineError::RoleInUse {
+            role: info.name,
+            attached,
         });
     }
     report(Progress::Note(format!(

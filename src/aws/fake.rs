@@ -535,6 +535,17 @@ impl Stacks for ScriptedStacks {
         })
     }
 
+    async fn stack_owning(&self, physical_id: &str) -> Result<Option<String>, AwsError> {
+        self.call("cloudformation:DescribeStackResources")?;
+        Ok(lock(&self.stacks)
+            .iter()
+            .find(|(name, stack)| {
+                stack.deleted_at.is_none()
+                    && role_name_for(name, &stack.role_logical_id) == physical_id
+            })
+            .map(|(name, _)| name.clone()))
+    }
+
     async fn delete_stack(&self, name: &str) -> Result<(), AwsError> {
         let now = self.call("cloudformation:DeleteStack")?;
         if let Some(stack) = lock(&self.stacks).get_mut(name) {
@@ -562,6 +573,7 @@ struct FakeRole {
     policies: BTreeMap<String, Value>,
     /// Attached managed policies: ARN and document.
     attached: BTreeMap<String, Value>,
+    instance_profiles: Vec<String>,
 }
 
 /// IAM in memory. `refuse` makes one action fail, to exercise clean-up. Clones share one IAM,
@@ -580,6 +592,7 @@ impl MemoryRoles {
             arn: format!("arn:aws:iam::{FAKE_ACCOUNT}:role/{name}"),
             trust_policy,
             tags,
+            permissions_boundary: None,
         };
         lock(&self.roles).insert(
             name.to_string(),
@@ -594,6 +607,23 @@ impl MemoryRoles {
     pub fn attach(&self, role: &str, arn: &str, document: Value) {
         if let Some(entry) = lock(&self.roles).get_mut(role) {
             entry.attached.insert(arn.to_string(), document);
+        }
+    }
+
+    /// Puts a role inserted earlier in an instance profile.
+    pub fn add_to_instance_profile(&self, role: &str, profile: &str) {
+        if let Some(entry) = lock(&self.roles).get_mut(role) {
+            entry.instance_profiles.push(profile.to_string());
+        }
+    }
+
+    /// Gives a role inserted earlier a permissions boundary.
+    pub fn set_boundary(&self, role: &str, arn: &str) {
+        if let Some(info) = lock(&self.roles)
+            .get_mut(role)
+            .and_then(|r| r.info.as_mut())
+        {
+            info.permissions_boundary = Some(arn.to_string());
         }
     }
 
@@ -676,6 +706,7 @@ impl Roles for MemoryRoles {
             arn: arn.clone(),
             trust_policy: serde_json::from_str(&request.trust_policy).unwrap_or(Value::Null),
             tags: request.tags.clone(),
+            permissions_boundary: None,
         };
         roles.insert(
             request.name.clone(),
@@ -786,6 +817,14 @@ impl Roles for MemoryRoles {
                 code: "NoSuchEntity".into(),
                 message: format!("Policy {arn} was not found."),
             })
+    }
+
+    async fn instance_profiles(&self, role: &str) -> Result<Vec<String>, AwsError> {
+        self.check("iam:ListInstanceProfilesForRole")?;
+        Ok(lock(&self.roles)
+            .get(role)
+            .map(|r| r.instance_profiles.clone())
+            .unwrap_or_default())
     }
 
     async fn list_roles(&self) -> Result<Vec<(String, String)>, AwsError> {

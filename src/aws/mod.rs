@@ -157,6 +157,8 @@ pub struct RoleInfo {
     /// Decoded from IAM's URL-encoded form.
     pub trust_policy: Value,
     pub tags: Vec<(String, String)>,
+    /// The ARN of the role's permissions boundary, if it has one.
+    pub permissions_boundary: Option<String>,
 }
 
 /// Terminal means no `_IN_PROGRESS` suffix: CloudFormation won't change it without a new request.
@@ -190,6 +192,11 @@ pub trait Stacks: Send + Sync {
         next_token: Option<String>,
     ) -> impl Future<Output = Result<EventPage, AwsError>> + Send;
     fn delete_stack(&self, name: &str) -> impl Future<Output = Result<(), AwsError>> + Send;
+    /// The stack a resource (such as a role, by name) belongs to, if CloudFormation says so.
+    fn stack_owning(
+        &self,
+        physical_id: &str,
+    ) -> impl Future<Output = Result<Option<String>, AwsError>> + Send;
 }
 
 pub trait Roles: Send + Sync {
@@ -239,6 +246,11 @@ pub trait Roles: Send + Sync {
         &self,
         arn: &str,
     ) -> impl Future<Output = Result<Value, AwsError>> + Send;
+    /// The instance profiles a role is in, by name.
+    fn instance_profiles(
+        &self,
+        role: &str,
+    ) -> impl Future<Output = Result<Vec<String>, AwsError>> + Send;
     /// Every role's name and ARN (for picking an existing role).
     fn list_roles(&self) -> impl Future<Output = Result<Vec<(String, String)>, AwsError>> + Send;
 }

@@ -264,6 +264,26 @@ impl Stacks for Sdk {
         })
     }
 
+    async fn stack_owning(&self, physical_id: &str) -> Result<Option<String>, AwsError> {
+        let result = self
+            .cloudformation
+            .describe_stack_resources()
+            .physical_resource_id(physical_id)
+            .send()
+            .await
+            .map_err(|e| classify("cloudformation:DescribeStackResources", e));
+        match result {
+            Ok(output) => Ok(output
+                .stack_resources()
+                .first()
+                .and_then(|r| r.stack_name())
+                .map(str::to_string)),
+            // No stack knows it (or the endpoint can't look up by resource): not a stack's.
+            Err(AwsError::Service { code, .. }) if code == "ValidationError" => Ok(None),
+            Err(error) => Err(error),
+        }
+    }
+
     async fn delete_stack(&self, name: &str) -> Result<(), AwsError> {
         self.cloudformation
             .delete_stack()
@@ -291,6 +311,10 @@ impl Roles for Sdk {
                 .map(decode_policy)
                 .unwrap_or(Value::Null),
             tags: pairs(role.tags(), |t| Some(t.key()), |t| Some(t.value())),
+            permissions_boundary: role
+                .permissions_boundary()
+                .and_then(|b| b.permissions_boundary_arn())
+                .map(str::to_string),
         }))
     }
 
@@ -465,6 +489,34 @@ impl Roles for Sdk {
             .and_then(|v| v.document())
             .map(decode_policy)
             .unwrap_or(Value::Null))
+    }
+
+    async fn instance_profiles(&self, role: &str) -> Result<Vec<String>, AwsError> {
+        let mut profiles = Vec::new();
+        let mut marker = None;
+        loop {
+            let output = self
+                .iam
+                .list_instance_profiles_for_role()
+                .role_name(role)
+                .set_marker(marker)
+                .send()
+                .await
+                .map_err(|e| classify("iam:ListInstanceProfilesForRole", e))?;
+            profiles.extend(
+                output
+                    .instance_profiles()
+                    .iter()
+                    .map(|p| p.instance_profile_name().to_string()),
+            );
+            marker = output
+                .marker()
+                .filter(|_| output.is_truncated())
+                .map(str::to_string);
+            if marker.is_none() {
+                return Ok(profiles);
+            }
+        }
     }
 
     async fn list_roles(&self) -> Result<Vec<(String, String)>, AwsError> {

@@ -599,6 +599,7 @@ async fn verify_flags_a_confused_deputy_and_repair_keeps_other_statements() {
 
 #[tokio::test]
 async fn delete_role_removes_only_roles_this_tool_made() {
+    let stacks = ScriptedStacks::new(Script::success(1.0));
     let roles = MemoryRoles::default();
     let plan = plan("destination-function");
     engine::create_with_iam(&roles, &plan, "/", false, &mut |_| {})
@@ -612,15 +613,101 @@ async fn delete_role_removes_only_roles_this_tool_made() {
         tags: vec![],
     };
     roles.create_role(&handmade).await.expect("created");
-    let refused = engine::delete_role(&roles, "handmade", &mut |_| {}).await;
+    let refused = engine::delete_role(&stacks, &roles, "handmade", &mut |_| {}).await;
     assert!(
         matches!(refused, Err(EngineError::NotOurs { .. })),
         "{refused:?}"
     );
-    engine::delete_role(&roles, &plan.role_name, &mut |_| {})
+    engine::delete_role(&stacks, &roles, &plan.role_name, &mut |_| {})
         .await
         .expect("deleted");
     assert_eq!(roles.role_names(), ["handmade"]);
+}
+
+#[tokio::test]
+async fn delete_role_finds_what_is_in_the_way_first_and_changes_nothing() {
+    let stacks = ScriptedStacks::new(Script::success(1.0));
+    let roles = MemoryRoles::default();
+    let plan = plan("destination-function");
+    engine::create_with_iam(&roles, &plan, "/", false, &mut |_| {})
+        .await
+        .expect("created");
+    roles.attach(
+        &plan.role_name,
+        "arn:aws:iam::aws:policy/ReadOnlyAccess",
+        json!({"Version": "2012-10-17", "Statement": []}),
+    );
+    roles.add_to_instance_profile(&plan.role_name, "ec2-profile");
+    roles.set_boundary(&plan.role_name, "arn:aws:iam::000000000000:policy/boundary");
+    let refused = engine::delete_role(&stacks, &roles, &plan.role_name, &mut |_| {})
+        .await
+        .expect_err("in use");
+    let text = refused.to_string();
+    for named in [
+        "managed policy ReadOnlyAccess",
+        "instance profile ec2-profile",
+        "permissions boundary arn:aws:iam::000000000000:policy/boundary",
+        "nothing was removed",
+    ] {
+        assert!(text.contains(named), "{named}: {text}");
+    }
+    let (_, inline) = roles.snapshot(&plan.role_name).expect("still there");
+    assert_eq!(inline.len(), 1, "its inline policy is still there too");
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_stacks_role_is_never_deleted_directly_and_a_foreign_rolled_back_stack_is_left() {
+    let stacks = ScriptedStacks::new(Script::success(2.0));
+    let roles = MemoryRoles::default();
+    stacks.make_roles_in(roles.clone());
+    let plan = plan("destination-function");
+    let created = engine::create_with_cloudformation(
+        &stacks,
+        &roles,
+        &plan,
+        &WatchOptions::default(),
+        &mut |_| false,
+        &mut |_| {},
+    )
+    .await
+    .expect("created");
+    let refused = engine::delete_role(&stacks, &roles, &created.role_arn, &mut |_| {})
+        .await
+        .expect_err("the stack's");
+    assert!(
+        matches!(&refused, EngineError::StackOwned { stack, .. } if *stack == plan.stack_name),
+        "{refused:?}"
+    );
+    assert!(
+        refused.to_string().contains("delete --stack-name"),
+        "{refused}"
+    );
+
+    // A stack of that name that rolled back but isn't ours: not deleted, even when asked yes.
+    let foreign = ScriptedStacks::new(Script::rollback(2.0));
+    let mut request = engine::stack_request(&plan);
+    request.tags.clear();
+    foreign.create_stack(&request).await.expect("theirs");
+    tokio::time::sleep(Duration::from_secs(5)).await;
+    let error = engine::create_with_cloudformation(
+        &foreign,
+        &roles,
+        &plan,
+        &WatchOptions::default(),
+        &mut |_| true,
+        &mut |_| {},
+    )
+    .await
+    .expect_err("not ours");
+    assert!(matches!(error, EngineError::NotOurs { .. }), "{error:?}");
+    assert_eq!(
+        foreign
+            .describe_stack(&plan.stack_name)
+            .await
+            .expect("describe")
+            .map(|i| i.status),
+        Some("ROLLBACK_COMPLETE".to_string())
+    );
 }
 
 #[tokio::test]
