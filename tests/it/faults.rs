@@ -27,6 +27,19 @@ enum Fault {
     AccessDenied,
 }
 
+#[derive(Debug, Clone, Copy)]
+struct Tripwire {
+    at: usize,
+    after_forward: bool,
+    pid: u32,
+}
+
+fn kill_9(pid: u32) {
+    let _ = std::process::Command::new("kill")
+        .args(["-9", &pid.to_string()])
+        .status();
+}
+
 /// Faults to serve, in order: each applies to the next request whose action matches (any action
 /// when `None`).
 type Script = VecDeque<(Option<&'static str>, Fault)>;
@@ -36,6 +49,14 @@ struct Shared {
     script: Script,
     /// Put in place of each "User Initiated" stack-event reason moto returns (already XML text).
     inject_reason: Option<String>,
+    /// Every request goes to this moto account (`x-moto-account-id`): a fresh, empty account.
+    account: Option<String>,
+    /// Requests seen since the tripwire was set.
+    count: usize,
+    /// SIGKILL this process at the request numbered `at` (1-based): before moto sees it, or
+    /// after moto did it and before the answer gets back.
+    tripwire: Option<Tripwire>,
+    tripped: bool,
     /// Every request seen: its action and the fault served (None = forwarded to moto).
     log: Vec<(String, Option<Fault>)>,
 }
@@ -115,6 +136,24 @@ async fn handle(
         .find(|(key, _)| key == "Action")
         .map(|(_, value)| value.into_owned())
         .unwrap_or_default();
+    // The tripwire: the binary is killed at this request, before or after moto handles it.
+    let (tripwire, account) = {
+        let mut shared = shared
+            .lock()
+            .map_err(|_| std::io::Error::other("poisoned"))?;
+        shared.count += 1;
+        let due = shared.tripwire.filter(|t| t.at == shared.count);
+        if due.is_some() {
+            shared.tripped = true;
+        }
+        (due, shared.account.clone())
+    };
+    if let Some(t) = tripwire.filter(|t| !t.after_forward) {
+        kill_9(t.pid);
+        return Err(std::io::Error::other("killed before moto saw it"));
+    }
+    // Small delay: the windows between calls are wide, as on a slow link.
+    tokio::time::sleep(std::time::Duration::from_millis(15)).await;
     let fault = {
         let mut shared = shared
             .lock()
@@ -168,6 +207,9 @@ async fn handle(
             for (name, value) in &parts.headers {
                 forward = forward.header(name, value);
             }
+            if let Some(account) = &account {
+                forward = forward.header("x-moto-account-id", account);
+            }
             let forward = forward
                 .body(Full::new(body))
                 .map_err(std::io::Error::other)?;
@@ -191,6 +233,10 @@ async fn handle(
             }
             let mut parts = parts;
             parts.headers.remove("content-length");
+            if let Some(t) = tripwire.filter(|t| t.after_forward) {
+                kill_9(t.pid);
+                return Err(std::io::Error::other("killed before the answer got back"));
+            }
             Ok(Response::from_parts(parts, Full::new(body)))
         }
     }
@@ -417,6 +463,307 @@ fn plain_mode_shows_a_hostile_reason_escaped() {
         "{}",
         stdout(&output)
     );
+    let _ = std::fs::remove_dir_all(&state);
+    let _ = std::fs::remove_dir_all(&home);
+}
+
+/// An SDK client's configuration that goes through the proxy (and so into its account).
+async fn through(proxy: &Proxy) -> aws_config::SdkConfig {
+    aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .region(aws_config::Region::new("us-east-1"))
+        .endpoint_url(&proxy.endpoint)
+        .credentials_provider(aws_sdk_sts::config::Credentials::new(
+            "testing", "testing", None, None, "moto",
+        ))
+        .load()
+        .await
+}
+
+/// A 12-digit moto account no other test uses.
+fn fresh_account() -> String {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    let n = NEXT.fetch_add(1, Ordering::Relaxed);
+    format!("7{:05}{:06}", std::process::id() % 100_000, n)
+}
+
+/// Runs `create` through the proxy with a tripwire at request `at`; returns whether it was killed.
+fn create_killed_at(
+    proxy: &Proxy,
+    args: &[String],
+    state: &std::path::Path,
+    at: Option<(usize, bool)>,
+) -> (bool, std::process::Output) {
+    let home = temp_dir("kill-home");
+    let child = std::process::Command::new(env!("CARGO_BIN_EXE_segment-aws-setup"))
+        .args(args)
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("HOME", &home)
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env("AWS_ENDPOINT_URL", &proxy.endpoint)
+        .env("AWS_ACCESS_KEY_ID", "testing")
+        .env("AWS_SECRET_ACCESS_KEY", "testing")
+        .env("AWS_REGION", "us-east-1")
+        .env("SEGMENT_AWS_SETUP_STATE_DIR", state)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("started");
+    if let Ok(mut shared) = proxy.shared.lock() {
+        shared.count = 0;
+        shared.tripped = false;
+        shared.tripwire = at.map(|(at, after_forward)| Tripwire {
+            at,
+            after_forward,
+            pid: child.id(),
+        });
+    }
+    let output = child.wait_with_output().expect("ended");
+    let tripped = proxy.shared.lock().map(|s| s.tripped).unwrap_or(false);
+    if let Ok(mut shared) = proxy.shared.lock() {
+        shared.tripwire = None;
+    }
+    let _ = std::fs::remove_dir_all(&home);
+    (tripped, output)
+}
+
+/// What a whole setup left in a fresh account: the one role (its name, trust policy, inline
+/// policies) and the stacks that aren't deleted (name, status).
+async fn account_state(
+    proxy: &Proxy,
+) -> (
+    Vec<(String, serde_json::Value, Vec<String>)>,
+    Vec<(String, String)>,
+) {
+    let config = through(proxy).await;
+    let iam = aws_sdk_iam::Client::new(&config);
+    let mut roles = Vec::new();
+    for role in iam.list_roles().send().await.expect("roles").roles() {
+        let name = role.role_name().to_string();
+        let trust = role
+            .assume_role_policy_document()
+            .map(|d| {
+                let text = percent_encoding::percent_decode_str(d)
+                    .decode_utf8_lossy()
+                    .into_owned();
+                serde_json::from_str(&text).expect("JSON")
+            })
+            .unwrap_or(serde_json::Value::Null);
+        let inline = iam
+            .list_role_policies()
+            .role_name(&name)
+            .send()
+            .await
+            .map(|o| o.policy_names().to_vec())
+            .unwrap_or_default();
+        roles.push((name, trust, inline));
+    }
+    let cloudformation = aws_sdk_cloudformation::Client::new(&config);
+    let stacks = cloudformation
+        .describe_stacks()
+        .send()
+        .await
+        .expect("stacks")
+        .stacks()
+        .iter()
+        .map(|s| {
+            (
+                s.stack_name().unwrap_or_default().to_string(),
+                s.stack_status()
+                    .map(|s| s.as_str().to_string())
+                    .unwrap_or_default(),
+            )
+        })
+        .filter(|(_, status)| status != "DELETE_COMPLETE")
+        .collect();
+    (roles, stacks)
+}
+
+/// `kill -9` of `create` at every request of both methods, before moto handles it and after,
+/// then the same command again: it finishes the same setup with the external ID the first run
+/// saved, ending with exactly one role with its trust and permission policies (one stack
+/// CREATE_COMPLETE for CloudFormation). Each kill point runs in a fresh moto account.
+#[test]
+fn killed_at_any_moment_the_same_create_again_finishes_the_same_setup() {
+    let proxy = Proxy::start(VecDeque::new());
+    let mut points = 0;
+    for method in ["iam", "cloudformation"] {
+        let mut at = 1;
+        'points: loop {
+            for after_forward in [false, true] {
+                let account = fresh_account();
+                if let Ok(mut shared) = proxy.shared.lock() {
+                    shared.account = Some(account.clone());
+                }
+                let state = temp_dir("kill-state");
+                // No --stack-name: the re-run must find the setup the killed run saved.
+                let mut args: Vec<String> = [
+                    "create",
+                    "--integration",
+                    "destination-function",
+                    "--method",
+                    method,
+                    "--bucket",
+                    "b-kill",
+                    "--bucket-region",
+                    "us-east-1",
+                    "--yes",
+                    "--output",
+                    "json",
+                ]
+                .iter()
+                .map(|s| s.to_string())
+                .collect();
+                if method == "iam" {
+                    args.extend(["--role-name".to_string(), "segment-killed".to_string()]);
+                }
+                let (killed, first) =
+                    create_killed_at(&proxy, &args, &state, Some((at, after_forward)));
+                if !killed {
+                    // The whole create needs fewer requests than `at`: every point was tried.
+                    assert!(first.status.success(), "{}", stderr(&first));
+                    let _ = std::fs::remove_dir_all(&state);
+                    break 'points;
+                }
+                points += 1;
+                let saved_before = segment_aws_setup::state::StateStore::at(&state).load_all();
+                let (_, again) = create_killed_at(&proxy, &args, &state, None);
+                let context = format!(
+                    "{method}, killed at request {at} ({}):\nfirst: {}\nagain: {}",
+                    if after_forward {
+                        "after moto did it"
+                    } else {
+                        "before moto saw it"
+                    },
+                    stderr(&first),
+                    stderr(&again)
+                );
+                assert_eq!(again.status.code(), Some(0), "{context}");
+                let settings: serde_json::Value =
+                    serde_json::from_str(&stdout(&again)).expect("JSON");
+                let id = settings["iamRoleExternalId"]
+                    .as_str()
+                    .expect("ID")
+                    .to_string();
+                if let Some(saved) = saved_before.first() {
+                    assert_eq!(
+                        saved.external_ids,
+                        [id.clone()],
+                        "the saved ID is reused: {context}"
+                    );
+                }
+                let (roles, stacks) = block_on(account_state(&proxy));
+                assert_eq!(roles.len(), 1, "exactly one role: {roles:?}\n{context}");
+                let (name, trust, inline) = &roles[0];
+                assert_eq!(inline, &["segment-permissions"], "{context}");
+                assert_eq!(
+                    trust["Statement"][0]["Condition"]["StringEquals"]["sts:ExternalId"], id,
+                    "{context}"
+                );
+                assert_eq!(
+                    settings["iamRoleArn"],
+                    format!("arn:aws:iam::{account}:role/{name}"),
+                    "{context}"
+                );
+                if method == "cloudformation" {
+                    assert_eq!(stacks.len(), 1, "one stack: {stacks:?}\n{context}");
+                    assert_eq!(stacks[0].1, "CREATE_COMPLETE", "{context}");
+                } else {
+                    assert!(stacks.is_empty(), "{stacks:?}");
+                }
+                let saved = segment_aws_setup::state::StateStore::at(&state).load_all();
+                assert!(
+                    saved.len() == 1 && saved[0].finished,
+                    "{saved:?}\n{context}"
+                );
+                let _ = std::fs::remove_dir_all(&state);
+            }
+            at += 1;
+            assert!(at < 40, "a create takes fewer than 40 requests");
+        }
+    }
+    eprintln!("killed at {points} points");
+    assert!(points >= 12, "killed at {points} points");
+}
+
+/// Plain mode killed between CreateRole and PutRolePolicy: the next run offers the setup (this
+/// account's), shows what finishing it changes and asks, then ends with the whole role.
+#[test]
+fn plain_mode_killed_half_way_offers_the_setup_and_finishes_it_after_asking() {
+    use std::io::Write;
+    let proxy = Proxy::start(VecDeque::new());
+    let account = fresh_account();
+    if let Ok(mut shared) = proxy.shared.lock() {
+        shared.account = Some(account.clone());
+    }
+    let state = temp_dir("kill-plain-state");
+    let home = temp_dir("kill-plain-home");
+    let run = |answers: &str, at: Option<(usize, bool)>| {
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_segment-aws-setup"))
+            .env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("HOME", &home)
+            .env("AWS_EC2_METADATA_DISABLED", "true")
+            .env("AWS_ENDPOINT_URL", &proxy.endpoint)
+            .env("AWS_ACCESS_KEY_ID", "testing")
+            .env("AWS_SECRET_ACCESS_KEY", "testing")
+            .env("AWS_REGION", "us-east-1")
+            .env("SEGMENT_AWS_SETUP_STATE_DIR", &state)
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("started");
+        if let Ok(mut shared) = proxy.shared.lock() {
+            shared.count = 0;
+            shared.tripped = false;
+            shared.tripwire = at.map(|(at, after_forward)| Tripwire {
+                at,
+                after_forward,
+                pid: child.id(),
+            });
+        }
+        if let Some(mut stdin) = child.stdin.take() {
+            let _ = stdin.write_all(answers.as_bytes());
+        }
+        let output = child.wait_with_output().expect("ended");
+        if let Ok(mut shared) = proxy.shared.lock() {
+            shared.tripwire = None;
+        }
+        output
+    };
+    // Plain mode's IAM path: GetCallerIdentity, GetRole, CreateRole (killed once moto made it).
+    let first = run(
+        "y\n1\n\n1\nb-plain-kill\n\n2\nsegment-plain-killed\ny\n",
+        Some((3, true)),
+    );
+    assert!(!first.status.success(), "killed: {}", stdout(&first));
+    let (roles, _) = block_on(account_state(&proxy));
+    assert_eq!(roles.len(), 1, "half made: {roles:?}");
+    assert!(roles[0].2.is_empty(), "no permission policy yet");
+
+    let second = run("y\ny\n", None);
+    let text = stdout(&second);
+    assert!(second.status.success(), "{text}\n{}", stderr(&second));
+    assert!(
+        text.contains("An unfinished setup of this account was found: role segment-plain-killed"),
+        "{text}"
+    );
+    assert!(
+        text.contains("Repair: attach inline policy segment-permissions"),
+        "{text}"
+    );
+    assert!(
+        text.contains("Apply this repair? [y/N]"),
+        "asked first: {text}"
+    );
+    let (roles, _) = block_on(account_state(&proxy));
+    assert_eq!(roles.len(), 1);
+    assert_eq!(roles[0].2, ["segment-permissions"]);
+    let saved = segment_aws_setup::state::StateStore::at(&state).load_all();
+    assert!(saved.len() == 1 && saved[0].finished, "{saved:?}");
     let _ = std::fs::remove_dir_all(&state);
     let _ = std::fs::remove_dir_all(&home);
 }
