@@ -650,7 +650,7 @@ fn killed_at_any_moment_the_same_create_again_finishes_the_same_setup() {
                 if let Some(saved) = saved_before.first() {
                     assert_eq!(
                         saved.external_ids,
-                        [id.clone()],
+                        std::slice::from_ref(&id),
                         "the saved ID is reused: {context}"
                     );
                 }
