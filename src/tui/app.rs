@@ -673,6 +673,8 @@ pub fn check_role(app: &mut App, check: RoleCheck) -> Vec<Cmd> {
 pub fn go(app: &mut App, step: Step) {
     app.step = step;
     app.scroll = 0;
+    // A revealed ID is masked again on the next screen.
+    app.revealed = false;
 }
 
 /// Esc on any step before the work starts.

@@ -38,9 +38,14 @@ pub fn draw(app: &App, frame: &mut Frame) {
         Step::Progress => screens::progress::view(app, frame, inner),
         Step::Done => screens::done::view(app, frame, inner),
     }
-    frame.render_widget(footer_line(keys(app)), footer);
+    frame.render_widget(footer_line(app, keys(app)), footer);
     if app.help_open {
-        popup(frame, area, " Help ", help_lines(app));
+        popup(
+            frame,
+            area,
+            " Help ",
+            screens::screen_lines(app, help_lines(app)),
+        );
     } else if app.confirm_quit {
         popup(
             frame,
@@ -76,7 +81,9 @@ fn header_line(app: &App) -> Line<'static> {
     if app.plan_only {
         spans.push(Span::styled("[PLAN ONLY] ", bold()));
     }
-    if app.presenter {
+    if app.presenter && app.revealed {
+        spans.push(Span::styled("[PRESENTER: ID SHOWN, F3 hides] ", bold()));
+    } else if app.presenter {
         spans.push(Span::styled("[PRESENTER] ", bold()));
     }
     if let IdentityState::Ready { caller, .. } = &app.identity
@@ -115,7 +122,18 @@ pub fn keys(app: &App) -> &'static [(&'static str, &'static str)] {
     }
 }
 
-fn footer_line(keys: &[(&str, &str)]) -> Line<'static> {
+/// The footer: the screen's keys, with presenter mode's named by what they do now (turning it
+/// off is an explicit act the footer names).
+fn footer_line(app: &App, keys: &[(&str, &str)]) -> Line<'static> {
+    let mut keys: Vec<(&str, &str)> = keys
+        .iter()
+        .filter(|(key, _)| !(app.presenter && *key == "F2"))
+        .copied()
+        .collect();
+    if app.presenter {
+        keys.push(("F2", "presenter off"));
+        keys.push(("F3", if app.revealed { "hide ID" } else { "show ID" }));
+    }
     let mut spans = Vec::new();
     for (index, (key, action)) in keys.iter().enumerate() {
         if index > 0 {

@@ -757,3 +757,84 @@ async fn a_deny_that_refuses_segment_goes_only_when_its_number_is_pressed() {
         )
     );
 }
+
+/// No run of 8 characters of the secret anywhere on the screen.
+fn assert_masked(screen: &str, secret: &str, at: &str) {
+    let chars: Vec<char> = secret.chars().collect();
+    for window in chars.windows(8) {
+        let run: String = window.iter().collect();
+        assert!(
+            !screen.contains(&run),
+            "{at}: {run:?} of the secret shows:\n{screen}"
+        );
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn presenter_mode_masks_the_secret_on_every_screen_and_stays_on() {
+    let mut d = Driver::new(Script::success(20.0), true).await;
+    d.key(KeyCode::F(2)).await;
+    assert!(d.app.presenter);
+    assert!(d.screen().contains("F2 presenter off"), "{}", d.screen());
+    let mut seen = Vec::new();
+    let mut check = |d: &Driver, at: &str| {
+        assert_masked(&d.screen(), FIXED_ID, at);
+        seen.push(at.to_string());
+    };
+    check(&d, "welcome");
+    d.key(KeyCode::Enter).await;
+    check(&d, "integration");
+    d.key(KeyCode::Enter).await;
+    check(&d, "external ID");
+    d.key(KeyCode::F(1)).await;
+    check(&d, "help");
+    d.key(KeyCode::Esc).await;
+    // F3 shows it, the header says so, and the next screen masks it again.
+    d.key(KeyCode::F(3)).await;
+    assert!(
+        d.screen().contains(&FIXED_ID[..20]),
+        "revealed:\n{}",
+        d.screen()
+    );
+    assert!(d.screen().contains("ID SHOWN"), "{}", d.screen());
+    d.keys(&[KeyCode::Enter, KeyCode::Tab]).await;
+    check(&d, "permissions (masked again after the step changed)");
+    d.type_text("events-bucket").await;
+    d.key(KeyCode::Tab).await;
+    d.type_text("us-west-2").await;
+    d.key(KeyCode::Enter).await;
+    check(&d, "method");
+    d.key(KeyCode::Enter).await;
+    check(&d, "review");
+    d.key(KeyCode::Enter).await;
+    assert_eq!(d.app.step, Step::Done, "{:?}", d.app.work);
+    check(&d, "done");
+    insta::assert_snapshot!("8_done_presenter", d.screen());
+    d.key(KeyCode::Char('x')).await;
+    check(&d, "done, external ID copied");
+    assert!(d.app.presenter, "presenter mode stays on");
+    assert_eq!(seen.len(), 9, "{seen:?}");
+}
+
+#[tokio::test(start_paused = true)]
+async fn presenter_mode_masks_the_lambda_destinations_workspace_id_too() {
+    let mut d = Driver::new(Script::success(20.0), true).await;
+    d.key(KeyCode::F(2)).await;
+    d.keys(&[KeyCode::Enter, KeyCode::Down, KeyCode::Down, KeyCode::Enter])
+        .await;
+    let workspace = "wXZ2sd8N3mJqR7tY";
+    d.type_text(workspace).await;
+    assert_masked(&d.screen(), workspace, "external ID screen");
+    d.keys(&[KeyCode::Enter, KeyCode::Tab]).await;
+    d.type_text("arn:aws:lambda:us-west-2:000000000000:function:events")
+        .await;
+    assert_masked(&d.screen(), workspace, "permissions");
+    d.key(KeyCode::Enter).await;
+    assert_eq!(d.app.step, Step::Method, "{:?}", d.app.plan().err());
+    assert_masked(&d.screen(), workspace, "method");
+    d.key(KeyCode::Enter).await;
+    assert_masked(&d.screen(), workspace, "review");
+    d.key(KeyCode::Enter).await;
+    assert_eq!(d.app.step, Step::Done, "{:?}", d.app.work);
+    assert_masked(&d.screen(), workspace, "done");
+}

@@ -7,9 +7,9 @@ use crossterm::event::{KeyCode, KeyEvent};
 use ratatui::prelude::*;
 
 pub const KEYS: &[(&str, &str)] = &[
-    ("c", "copy role ARN"),
-    ("x", "copy external ID"),
-    ("a", "copy all (JSON)"),
+    ("c", "copy ARN"),
+    ("x", "copy ID"),
+    ("a", "copy all"),
     ("F2", "presenter"),
     ("q", "quit"),
 ];
@@ -19,18 +19,11 @@ pub const KEYS_PLAN_ONLY: &[(&str, &str)] = &[
     ("q", "quit"),
 ];
 
-/// The verify command for later; the external ID is left as a variable, never printed.
+/// The verify command for later: never with the external ID in it (verify finds it in the
+/// saved setup, or asks for it hidden).
 pub fn verify_command(app: &App) -> String {
     let role = app.role_arn.clone().unwrap_or_else(|| "ROLE".into());
-    let id_flag = if app.uses_workspace_id() {
-        format!("--workspace-id {}", app.external_id.value().trim())
-    } else {
-        "--external-id \"$EXTERNAL_ID\"".into()
-    };
-    format!(
-        "segment-aws-setup verify --integration {} --role {role} {id_flag}",
-        app.integration().id
-    )
+    crate::cli::verify_hint(&app.integration().id, &role)
 }
 
 fn next_steps(app: &App) -> Vec<&'static str> {
@@ -51,9 +44,12 @@ pub fn view(app: &App, frame: &mut Frame, area: Rect) {
     let mut lines = Vec::new();
     let Some(settings) = app.settings() else {
         frame.render_widget(
-            paragraph(vec![Line::from(
-                "The inputs are no longer valid: go back with Esc.",
-            )]),
+            paragraph(
+                app,
+                vec![Line::from(
+                    "The inputs are no longer valid: go back with Esc.",
+                )],
+            ),
             area,
         );
         return;
@@ -112,7 +108,7 @@ pub fn view(app: &App, frame: &mut Frame, area: Rect) {
         lines.push(Line::styled("Check the role any time:", dim()));
         lines.push(Line::from(format!("  {}", verify_command(app))));
     }
-    frame.render_widget(paragraph(lines).scroll((app.scroll, 0)), area);
+    frame.render_widget(paragraph(app, lines).scroll((app.scroll, 0)), area);
 }
 
 pub fn on_key(app: &mut App, key: KeyEvent) -> Vec<Cmd> {

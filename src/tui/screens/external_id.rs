@@ -111,7 +111,7 @@ pub fn view(app: &App, frame: &mut Frame, area: Rect) {
             dim(),
         ));
     }
-    frame.render_widget(paragraph(lines), area);
+    frame.render_widget(paragraph(app, lines), area);
 }
 
 pub fn on_key(app: &mut App, key: KeyEvent) -> Vec<Cmd> {

@@ -88,39 +88,62 @@ pub fn json_lines<'a>(app: &App, value: &serde_json::Value) -> Vec<Line<'a>> {
         .collect()
 }
 
-/// Replaces every external ID in a text by its masked form in presenter mode.
-pub fn mask(app: &App, text: &str) -> String {
-    if !app.presenter || app.revealed {
-        return text.to_string();
-    }
-    let mut masked = text.to_string();
-    for id in app
+/// The secrets on screen: the external ID(s) typed or generated (the Lambda destination's
+/// workspace IDs included), and those of a setup being resumed.
+fn secrets(app: &App) -> Vec<String> {
+    let mut secrets: Vec<String> = app
         .external_id
         .value()
         .split(',')
         .map(str::trim)
         .filter(|id| id.len() >= 2)
-    {
-        masked = masked.replace(id, &crate::external_id::masked(id));
+        .map(str::to_string)
+        .collect();
+    if let Some(saved) = &app.resumed {
+        secrets.extend(saved.external_ids.iter().cloned());
+    }
+    if let Some(check) = &app.checking {
+        secrets.extend(check.external_ids.iter().cloned());
+    }
+    // Longest first: an ID that is the start of another must not unmask the other's tail.
+    secrets.sort_by_key(|s| std::cmp::Reverse(s.chars().count()));
+    secrets.dedup();
+    secrets
+}
+
+/// Replaces every external ID in a text by its masked form in presenter mode (until revealed).
+pub fn mask(app: &App, text: &str) -> String {
+    if !app.presenter || app.revealed {
+        return text.to_string();
+    }
+    let mut masked = text.to_string();
+    for id in secrets(app) {
+        masked = masked.replace(&id, &crate::external_id::masked(&id));
     }
     masked
 }
 
-/// A wrapped paragraph; control characters in its text (from AWS, from a policy) are shown
-/// escaped rather than dropped or sent.
-pub fn paragraph<'a>(lines: Vec<Line<'a>>) -> Paragraph<'a> {
-    let lines: Vec<Line<'a>> = lines
+/// Every line as it may be drawn: control characters (from AWS, from a policy) escaped, and in
+/// presenter mode every external ID masked, whatever screen, note, error or help it is in.
+pub fn screen_lines<'a>(app: &App, lines: Vec<Line<'a>>) -> Vec<Line<'a>> {
+    lines
         .into_iter()
         .map(|mut line| {
             for span in &mut line.spans {
-                if let std::borrow::Cow::Owned(escaped) = crate::text::one_line(&span.content) {
-                    span.content = escaped.into();
+                let escaped = crate::text::one_line(&span.content).into_owned();
+                let masked = mask(app, &escaped);
+                if masked != span.content {
+                    span.content = masked.into();
                 }
             }
             line
         })
-        .collect();
-    Paragraph::new(lines).wrap(Wrap { trim: false })
+        .collect()
+}
+
+/// A wrapped paragraph of [`screen_lines`].
+pub fn paragraph<'a>(app: &App, lines: Vec<Line<'a>>) -> Paragraph<'a> {
+    Paragraph::new(screen_lines(app, lines)).wrap(Wrap { trim: false })
 }
 
 /// A spinner frame: braille dots, or a plain `*` where the symbol would be lost.

@@ -109,7 +109,7 @@ pub fn view(app: &App, frame: &mut Frame, area: Rect) {
         }
         Err(error) => lines.push(verdict(false, error.reason.0)),
     }
-    frame.render_widget(paragraph(lines), area);
+    frame.render_widget(paragraph(app, lines), area);
 }
 
 pub fn on_key(app: &mut App, key: KeyEvent) -> Vec<Cmd> {

@@ -183,7 +183,7 @@ pub fn view(app: &App, frame: &mut Frame, area: Rect) {
         }
         _ => {}
     }
-    frame.render_widget(paragraph(lines).scroll((app.scroll, 0)), area);
+    frame.render_widget(paragraph(app, lines).scroll((app.scroll, 0)), area);
 }
 
 pub fn on_key(app: &mut App, key: KeyEvent) -> Vec<Cmd> {

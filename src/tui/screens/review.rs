@@ -110,7 +110,7 @@ pub fn lines<'a>(app: &App) -> Vec<Line<'a>> {
 }
 
 pub fn view(app: &App, frame: &mut Frame, area: Rect) {
-    frame.render_widget(paragraph(lines(app)).scroll((app.scroll, 0)), area);
+    frame.render_widget(paragraph(app, lines(app)).scroll((app.scroll, 0)), area);
 }
 
 pub fn on_key(app: &mut App, key: KeyEvent) -> Vec<Cmd> {

@@ -85,7 +85,7 @@ pub fn view(app: &App, frame: &mut Frame, area: Rect) {
         _ => "Continue",
     };
     lines.push(choice(app.welcome_focus == 0, continue_text));
-    frame.render_widget(paragraph(lines), area);
+    frame.render_widget(paragraph(app, lines), area);
 }
 
 fn first_sentence(message: &str) -> String {
