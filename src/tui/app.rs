@@ -199,6 +199,8 @@ pub struct App {
     pub fix: Option<Result<Fix, Vec<String>>>,
     /// The broad custom permission policy the user accepted with `y` on Review.
     pub broad_accepted: Option<Value>,
+    /// A secret copied and not yet cleared: cleared when the wizard ends.
+    pub secret_on_clipboard: Option<String>,
 }
 
 /// What happened: a key, a resize, the clock, or a command's answer.
@@ -226,6 +228,8 @@ pub enum Msg {
     /// The clear-after delay of a copied secret ran out.
     ClipboardTimer(String),
     ClipboardCleared,
+    /// An empty clipboard was sent through the terminal (OSC 52): it can't be confirmed.
+    ClipboardClearSent,
 }
 
 /// Work for the runtime: each runs as a task and answers with messages.
@@ -328,6 +332,7 @@ impl App {
             confirmed_denies: Vec::new(),
             fix: None,
             broad_accepted: None,
+            secret_on_clipboard: None,
         }
     }
 
@@ -553,15 +558,29 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Cmd> {
         Msg::ClipboardTimer(text) => vec![Cmd::ClearClipboard { text }],
         Msg::ClipboardCleared => {
             app.clipboard_note = Some("The external ID was cleared from the clipboard".into());
+            app.secret_on_clipboard = None;
+            Vec::new()
+        }
+        Msg::ClipboardClearSent => {
+            app.clipboard_note = Some(
+                "An empty clipboard was sent to your terminal (OSC 52); it can't confirm it was cleared"
+                    .into(),
+            );
+            app.secret_on_clipboard = None;
             Vec::new()
         }
     }
 }
 
 /// Quitting: while a stack is being made the stack keeps going, so say how to re-attach, with
-/// the stack's own region (and profile) so the command works as printed.
+/// the stack's own region (and profile) so the command works as printed. A secret still on the
+/// clipboard is cleared first.
 fn leave(app: &mut App) -> Vec<Cmd> {
     app.quit = true;
+    let mut commands = Vec::new();
+    if let Some(text) = app.secret_on_clipboard.take() {
+        commands.push(Cmd::ClearClipboard { text });
+    }
     if app.work == Work::Running && app.method == MethodChoice::Cloudformation {
         let stack = app.stack_name.value().trim();
         let mut command = format!("segment-aws-setup watch --stack-name {stack}");
@@ -575,7 +594,8 @@ fn leave(app: &mut App) -> Vec<Cmd> {
             "Stopped watching; stack {stack} keeps going in AWS. Watch it again with:\n  {command}"
         ));
     }
-    vec![Cmd::Quit]
+    commands.push(Cmd::Quit);
+    commands
 }
 
 /// Whether the current screen is taking typed text (so letters are text, not commands).

@@ -7,10 +7,13 @@ use std::process::{Command, Stdio};
 use std::sync::Mutex;
 
 pub trait Clipboard: Send + Sync {
-    /// Puts the text on the clipboard; returns a sentence saying where it went.
-    fn copy(&self, text: &str) -> Result<String, String>;
+    /// Puts the text on the clipboard (a `secret` is kept out of clipboard managers' histories
+    /// where the platform allows); returns a sentence saying where it went.
+    fn copy(&self, text: &str, secret: bool) -> Result<String, String>;
     /// Whether the clipboard still holds `text`; `None` where it can't be read back (OSC 52).
     fn holds(&self, text: &str) -> Option<bool>;
+    /// Empties the clipboard; through the terminal (OSC 52) an empty clipboard is sent, which
+    /// can't be confirmed.
     fn clear(&self) -> Result<(), String>;
 }
 
@@ -95,9 +98,31 @@ impl SystemClipboard {
 }
 
 impl Clipboard for SystemClipboard {
-    fn copy(&self, text: &str) -> Result<String, String> {
+    fn copy(&self, text: &str, secret: bool) -> Result<String, String> {
         match self.route {
-            Route::Display => match self.with_board(|board| board.set_text(text.to_string())) {
+            Route::Display => match self.with_board(|board| {
+                let set = board.set();
+                #[cfg(target_os = "linux")]
+                let set = if secret {
+                    arboard::SetExtLinux::exclude_from_history(set)
+                } else {
+                    set
+                };
+                #[cfg(target_os = "macos")]
+                let set = if secret {
+                    arboard::SetExtApple::exclude_from_history(set)
+                } else {
+                    set
+                };
+                #[cfg(windows)]
+                let set = if secret {
+                    arboard::SetExtWindows::exclude_from_history(set)
+                } else {
+                    set
+                };
+                let _ = secret;
+                set.text(text.to_string())
+            }) {
                 Ok(()) => Ok("Copied to the clipboard".into()),
                 // A display that refuses: the terminal may still take it.
                 Err(_) => self.to_terminal(text, false),
@@ -119,24 +144,41 @@ impl Clipboard for SystemClipboard {
     fn clear(&self) -> Result<(), String> {
         match self.route {
             Route::Display => self.with_board(|board| board.clear()),
-            Route::Terminal { .. } => Ok(()),
+            Route::Terminal { tmux } => self.to_terminal("", tmux).map(|_| ()),
         }
     }
 }
 
-/// A clipboard that records what it was given, for tests and the demo.
-#[derive(Default)]
+/// A clipboard that records what it was given, for tests and the demo. `readable: false` plays
+/// the OSC 52 route, which can't be read back.
 pub struct RecordingClipboard {
     pub contents: Mutex<Option<String>>,
+    /// Whether the last copy was kept out of clipboard histories.
+    pub excluded_from_history: Mutex<bool>,
+    pub readable: bool,
+}
+
+impl Default for RecordingClipboard {
+    fn default() -> Self {
+        RecordingClipboard {
+            contents: Mutex::new(None),
+            excluded_from_history: Mutex::new(false),
+            readable: true,
+        }
+    }
 }
 
 impl Clipboard for RecordingClipboard {
-    fn copy(&self, text: &str) -> Result<String, String> {
+    fn copy(&self, text: &str, secret: bool) -> Result<String, String> {
         *self.contents.lock().map_err(|_| "poisoned")? = Some(text.to_string());
+        *self.excluded_from_history.lock().map_err(|_| "poisoned")? = secret;
         Ok("Copied to the clipboard".into())
     }
 
     fn holds(&self, text: &str) -> Option<bool> {
+        if !self.readable {
+            return None;
+        }
         self.contents
             .lock()
             .ok()

@@ -113,6 +113,16 @@ async fn event_loop<I: Identity + 'static, S: Stacks + 'static, R: Roles + 'stat
     }
 }
 
+/// Clears a copied secret: from the system clipboard if it still holds it (not if something else
+/// was copied since); through the terminal by sending an empty clipboard, which can't be confirmed.
+pub fn clear_clipboard(clipboard: &dyn Clipboard, text: &str) -> Option<Msg> {
+    match clipboard.holds(text) {
+        Some(true) => clipboard.clear().ok().map(|()| Msg::ClipboardCleared),
+        None => clipboard.clear().ok().map(|()| Msg::ClipboardClearSent),
+        Some(false) => None,
+    }
+}
+
 fn signal(kind: tokio::signal::unix::SignalKind) -> io::Result<tokio::signal::unix::Signal> {
     tokio::signal::unix::signal(kind)
 }
@@ -137,7 +147,7 @@ fn run_commands<I: Identity + 'static, S: Stacks + 'static, R: Roles + 'static>(
             Cmd::Quit => app.quit = true,
             // Clipboard work writes to the terminal (OSC 52), so it runs here, between frames.
             Cmd::Copy { text, secret } => {
-                let result = clipboard.copy(&text);
+                let result = clipboard.copy(&text, secret);
                 if result.is_ok()
                     && secret
                     && let Some(after) = options.clipboard_clear
@@ -151,8 +161,8 @@ fn run_commands<I: Identity + 'static, S: Stacks + 'static, R: Roles + 'static>(
                 let _ = tx.send(Msg::Copied(result));
             }
             Cmd::ClearClipboard { text } => {
-                if clipboard.holds(&text) == Some(true) && clipboard.clear().is_ok() {
-                    let _ = tx.send(Msg::ClipboardCleared);
+                if let Some(msg) = clear_clipboard(clipboard.as_ref(), &text) {
+                    let _ = tx.send(msg);
                 }
             }
             other => executor.spawn(other, tx.clone()),

@@ -85,13 +85,14 @@ impl Driver {
             for command in std::mem::take(&mut queue) {
                 self.commands.push(command.clone());
                 match command {
-                    Cmd::Copy { text, .. } => {
-                        let _ = tx.send(Msg::Copied(self.clipboard.copy(&text)));
+                    Cmd::Copy { text, secret } => {
+                        let _ = tx.send(Msg::Copied(self.clipboard.copy(&text, secret)));
                     }
                     Cmd::ClearClipboard { text } => {
-                        if self.clipboard.holds(&text) == Some(true) {
-                            let _ = self.clipboard.clear();
-                            let _ = tx.send(Msg::ClipboardCleared);
+                        if let Some(msg) =
+                            segment_aws_setup::tui::clear_clipboard(&self.clipboard, &text)
+                        {
+                            let _ = tx.send(msg);
                         }
                     }
                     Cmd::Quit => {}
@@ -538,11 +539,51 @@ async fn a_copied_secret_is_cleared_when_its_timer_runs_out() {
             .as_deref()
             .is_some_and(|n| n.contains("cleared"))
     );
+    assert!(
+        *d.clipboard.excluded_from_history.lock().expect("lock"),
+        "kept out of histories"
+    );
     // Something else copied since is left alone.
     d.key(KeyCode::Char('c')).await;
     let commands = update(&mut d.app, Msg::ClipboardTimer(FIXED_ID.into()));
     d.run(commands).await;
     assert!(d.clipboard.contents.lock().expect("lock").is_some());
+}
+
+#[tokio::test]
+async fn a_secret_still_on_the_clipboard_is_cleared_on_quit_and_osc_52_gets_an_empty_one() {
+    let mut d = Driver::new(Script::success(1.0), true).await;
+    d.walk_to_review().await;
+    d.key(KeyCode::Enter).await;
+    d.key(KeyCode::Char('x')).await;
+    assert_eq!(
+        d.clipboard.contents.lock().expect("lock").as_deref(),
+        Some(FIXED_ID)
+    );
+    d.key(KeyCode::Char('q')).await;
+    assert!(d.app.quit);
+    assert_eq!(
+        d.clipboard.contents.lock().expect("lock").as_deref(),
+        None,
+        "cleared on the way out"
+    );
+    // Through the terminal it can't be read back: an empty clipboard is sent, and said so.
+    let mut d = Driver::new(Script::success(1.0), true).await;
+    d.clipboard.readable = false;
+    d.walk_to_review().await;
+    d.key(KeyCode::Enter).await;
+    d.key(KeyCode::Char('x')).await;
+    let commands = update(&mut d.app, Msg::ClipboardTimer(FIXED_ID.into()));
+    d.run(commands).await;
+    assert_eq!(d.clipboard.contents.lock().expect("lock").as_deref(), None);
+    assert!(
+        d.app
+            .clipboard_note
+            .as_deref()
+            .is_some_and(|n| n.contains("can't confirm")),
+        "{:?}",
+        d.app.clipboard_note
+    );
 }
 
 #[tokio::test(start_paused = true)]

@@ -112,6 +112,17 @@ pub fn view(app: &App, frame: &mut Frame, area: Rect) {
 }
 
 pub fn on_key(app: &mut App, key: KeyEvent) -> Vec<Cmd> {
+    let commands = copy_keys(app, key);
+    // A secret put on the clipboard is cleared when the wizard ends, if not sooner.
+    for command in &commands {
+        if let Cmd::Copy { text, secret: true } = command {
+            app.secret_on_clipboard = Some(text.clone());
+        }
+    }
+    commands
+}
+
+fn copy_keys(app: &mut App, key: KeyEvent) -> Vec<Cmd> {
     let Some(settings) = app.settings() else {
         return Vec::new();
     };
@@ -143,9 +154,10 @@ pub fn on_key(app: &mut App, key: KeyEvent) -> Vec<Cmd> {
                 .plan()
                 .map(|plan| plan.cli_commands().join("\n"))
                 .unwrap_or_default();
+            // The commands read their documents from files: no secret in them.
             vec![Cmd::Copy {
                 text: commands,
-                secret: true,
+                secret: false,
             }]
         }
         KeyCode::Char('a') => {
