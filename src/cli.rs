@@ -715,6 +715,9 @@ async fn create(args: &CreateArgs) -> Result<String, Failure> {
     validate::role_path(&args.role_path).map_err(InputError::at("--role-path"))?;
     require_a_way_to_ask(args.change.yes)?;
     accept_broad_policy(&plan, args.change.yes, args.allow_broad_policy)?;
+    for warning in &plan.warnings {
+        say(&format!("warning: {warning}"));
+    }
     let session = connect(&args.aws).await?;
     say_state_problems(&store);
 

@@ -24,6 +24,71 @@ pub fn check(value: &str, rule: &ExternalIdRule) -> Result<(), Invalid> {
     validate::external_id(value, rule.min_length)
 }
 
+/// Words that make an external ID guessable (a dictionary of the obvious, not a password list).
+const WORDS: &[&str] = &[
+    "password",
+    "passwd",
+    "secret",
+    "segment",
+    "external",
+    "externalid",
+    "letmein",
+    "welcome",
+    "admin",
+    "qwerty",
+    "123456",
+    "abcdef",
+    "changeme",
+    "default",
+    "example",
+    "test",
+    "lambda",
+    "function",
+    "company",
+    "dragon",
+    "monkey",
+    "master",
+    "sunshine",
+    "football",
+    "iloveyou",
+];
+
+/// Why an external ID a user brings for a function looks weak, if it does: a dictionary word,
+/// one kind of character only, or fewer than about 128 bits by a simple estimate (length times
+/// the bits of the character classes it uses). A warning, not a refusal: AWS accepts it.
+pub fn weakness(id: &str) -> Option<String> {
+    let lower = id.to_ascii_lowercase();
+    if let Some(word) = WORDS.iter().find(|w| lower.contains(*w)) {
+        return Some(format!(
+            "it contains the word {word:?}, which makes it guessable; Segment asks for random characters"
+        ));
+    }
+    let classes = [
+        (id.bytes().any(|b| b.is_ascii_lowercase()), 26.0),
+        (id.bytes().any(|b| b.is_ascii_uppercase()), 26.0),
+        (id.bytes().any(|b| b.is_ascii_digit()), 10.0),
+        (id.bytes().any(|b| !b.is_ascii_alphanumeric()), 10.0),
+    ];
+    let used: Vec<f64> = classes
+        .iter()
+        .filter(|(u, _)| *u)
+        .map(|(_, n)| *n)
+        .collect();
+    if used.len() <= 1 {
+        return Some(
+            "it uses one kind of character only (all letters of one case, or all digits)".into(),
+        );
+    }
+    let alphabet: f64 = used.iter().sum();
+    let bits = id.chars().count() as f64 * alphabet.log2();
+    (bits < 128.0).then(|| {
+        format!(
+            "it carries about {} bits of randomness at most; a generated one has about 238 (aim for 128 or more)",
+            bits.round() as u64
+        )
+    })
+}
+
 /// The visible form of a secret in presenter mode: its first 4 characters, then dots.
 pub fn masked(value: &str) -> String {
     let head: String = value.chars().take(4).collect();
@@ -56,6 +121,21 @@ mod tests {
         };
         assert!(check(&"x".repeat(32), &rule).is_ok());
         assert!(check("short", &rule).is_err());
+    }
+
+    #[test]
+    fn weak_ids_are_named_and_generated_ones_are_not() {
+        assert!(weakness(&generate(DEFAULT_LENGTH)).is_none());
+        assert!(
+            weakness("my-segment-external-id-for-prod-2024").is_some_and(|w| w.contains("segment"))
+        );
+        assert!(weakness(&"a".repeat(40)).is_some_and(|w| w.contains("one kind")));
+        assert!(weakness(&"7".repeat(40)).is_some());
+        assert!(weakness("Ab3Ab3Ab3Ab3Ab3Ab3Ab3Ab3Ab3Ab3Ab").is_none_or(|w| w.contains("bits")));
+        assert!(
+            weakness("xK9q2LmZ7rT4vW8yB1nC5").is_some_and(|w| w.contains("bits")),
+            "21 characters are too few"
+        );
     }
 
     #[test]

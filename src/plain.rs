@@ -417,6 +417,13 @@ impl<I: Identity + 'static, S: Stacks + 'static, R: Roles + 'static> Plain<I, S,
                     .map(|_| answer.to_string())
                     .map_err(|e| e.0)
             })?;
+            if id != generated
+                && let Some(why) = external_id::weakness(&id)
+            {
+                self.say(&format!(
+                    "Note: the external ID you typed looks weak: {why}."
+                ));
+            }
             request.external_ids = vec![id];
         }
         Ok(())

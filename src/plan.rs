@@ -101,6 +101,8 @@ pub struct Plan {
     pub policy_name: String,
     pub role_description: String,
     pub tags: Vec<(String, String)>,
+    /// Worth saying, not refusing: an external ID the user brought that looks weak.
+    pub warnings: Vec<String>,
     /// What the permission policy grants broadly (`*`, IAM, other roles, every resource): a
     /// custom policy like that is used only after an explicit yes.
     pub broad_grants: Vec<String>,
@@ -185,6 +187,18 @@ impl Plan {
         };
 
         let broad_grants = policy::broad_grants(&permission_policy);
+        let warnings: Vec<String> = if external_id_generated
+            || integration.external_id.source != ExternalIdSource::Generated
+            || request.existing_role
+        {
+            Vec::new()
+        } else {
+            external_ids
+                .iter()
+                .filter_map(|id| external_id::weakness(id))
+                .map(|why| format!("the external ID you brought looks weak: {why}"))
+                .collect()
+        };
         let role_name = request
             .role_name
             .clone()
@@ -242,6 +256,7 @@ impl Plan {
                 .to_string(),
             tags: template::role_tags(&source),
             broad_grants,
+            warnings,
             template: rendered,
             parameters,
             role_name,
@@ -404,6 +419,7 @@ impl Plan {
             "settings": self.settings_json(None),
             "cliCommands": self.cli_commands(),
             "broadGrants": self.broad_grants,
+            "warnings": self.warnings,
         })
     }
 
@@ -435,6 +451,9 @@ impl Plan {
         out.push_str(&format!("External ID ({id_note})\n"));
         for id in &self.external_ids {
             out.push_str(&format!("  {id}\n"));
+        }
+        for warning in &self.warnings {
+            out.push_str(&format!("  ! {warning}\n"));
         }
         out.push_str(&format!(
             "\nTrust policy\n{}\n",

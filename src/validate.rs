@@ -241,8 +241,19 @@ static LAMBDA_PARTIAL_ARN: LazyLock<Regex> = LazyLock::new(|| {
 static LAMBDA_NAME: LazyLock<Regex> =
     LazyLock::new(|| regex(&format!(r"^{FUNCTION_NAME}{QUALIFIER}$")));
 
-/// A full Lambda function ARN, optionally with a version or alias; returns its region.
+/// A full Lambda function ARN, optionally with a version or alias; returns its region. Only the
+/// `aws` partition: Segment's principals exist only there, so a role in China or GovCloud can't
+/// be assumed by Segment.
 pub fn lambda_arn(value: &str) -> Result<&str, Invalid> {
+    if let Some(partition) = value
+        .strip_prefix("arn:")
+        .and_then(|rest| rest.split(':').next())
+        .filter(|p| *p != "aws" && p.starts_with("aws-"))
+    {
+        return Err(Invalid(format!(
+            "that function is in the {partition} partition; Segment's principals exist only in the aws partition (commercial regions), so Segment can't reach it. Use a function in a commercial region (arn:aws:lambda:...)"
+        )));
+    }
     LAMBDA_ARN
         .captures(value)
         .and_then(|c| c.name("region"))
@@ -406,6 +417,10 @@ mod tests {
         assert_eq!(lambda_arn(arn), Ok("us-west-2"));
         assert_eq!(lambda_arn(&format!("{arn}:v1")), Ok("us-west-2"));
         assert!(lambda_arn("my-function").is_err());
+        let china = lambda_arn("arn:aws-cn:lambda:cn-north-1:123456789012:function:f")
+            .expect_err("another partition");
+        assert!(china.0.contains("aws-cn partition"), "{}", china.0);
+        assert!(lambda_arn("arn:aws-us-gov:lambda:us-gov-west-1:123456789012:function:f").is_err());
         for ok in [
             arn,
             "my-function",

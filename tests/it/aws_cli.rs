@@ -1161,3 +1161,79 @@ async fn a_broad_policy_file_needs_an_explicit_yes_and_a_huge_one_is_refused_unr
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[tokio::test]
+async fn verify_finds_the_saved_id_refuses_other_accounts_and_never_asks_without_a_terminal() {
+    let aws = Aws::new();
+    let role = unique("found");
+    let created = aws.run(&[
+        "create",
+        "--integration",
+        "destination-function",
+        "--method",
+        "iam",
+        "--role-name",
+        &role,
+        "--bucket",
+        "b-found",
+        "--bucket-region",
+        "us-east-1",
+        "--yes",
+    ]);
+    assert_eq!(created.status.code(), Some(0), "{}", stderr(&created));
+    assert!(
+        stderr(&created).contains(&format!(
+            "Check the role any time: segment-aws-setup verify --integration destination-function --role arn:aws:iam::123456789012:role/{role}\n"
+        )),
+        "the hint holds no ID: {}",
+        stderr(&created)
+    );
+    let verified = aws.run(&[
+        "verify",
+        "--integration",
+        "destination-function",
+        "--role",
+        &role,
+    ]);
+    assert_eq!(
+        verified.status.code(),
+        Some(0),
+        "{}{}",
+        stdout(&verified),
+        stderr(&verified)
+    );
+    assert!(
+        stderr(&verified).contains("Using the external ID saved by the setup of role"),
+        "{}",
+        stderr(&verified)
+    );
+
+    let unknown = Aws::new();
+    let nothing_saved = unknown.run(&[
+        "verify",
+        "--integration",
+        "destination-function",
+        "--role",
+        &role,
+    ]);
+    assert_eq!(nothing_saved.status.code(), Some(2));
+    assert!(
+        stderr(&nothing_saved).contains("SEGMENT_AWS_SETUP_EXTERNAL_ID"),
+        "{}",
+        stderr(&nothing_saved)
+    );
+
+    let elsewhere = aws.run(&[
+        "verify",
+        "--integration",
+        "destination-function",
+        "--role",
+        "arn:aws:iam::999999999999:role/theirs",
+    ]);
+    assert_eq!(elsewhere.status.code(), Some(2));
+    let message = stderr(&elsewhere);
+    assert!(
+        message.contains("999999999999") && message.contains("123456789012"),
+        "{message}"
+    );
+}

@@ -49,6 +49,7 @@ fn plan_json_has_exactly_the_documented_keys() {
             "settings",
             "cliCommands",
             "broadGrants",
+            "warnings",
         ]
     );
     assert_eq!(plan["integration"], "destination-function");
@@ -363,4 +364,103 @@ fn every_command_has_help_with_an_example() {
     ] {
         assert!(text.contains(flag), "plan --help lacks {flag}");
     }
+}
+
+#[test]
+fn a_weak_brought_external_id_is_warned_about_and_other_partitions_are_refused() {
+    let output = run(&[
+        "plan",
+        "--integration",
+        "destination-function",
+        "--external-id",
+        "my-segment-external-id-for-production",
+        "--bucket",
+        "b-weak",
+        "--bucket-region",
+        "us-east-1",
+    ]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(
+        stdout(&output)
+            .contains("! the external ID you brought looks weak: it contains the word \"segment\""),
+        "{}",
+        stdout(&output)
+    );
+    let generated = run(&[
+        "plan",
+        "--integration",
+        "destination-function",
+        "--bucket",
+        "b-weak",
+        "--bucket-region",
+        "us-east-1",
+        "--format",
+        "json",
+    ]);
+    let plan: Value = serde_json::from_str(&stdout(&generated)).expect("JSON");
+    assert_eq!(
+        plan["warnings"],
+        serde_json::json!([]),
+        "a generated ID is never weak"
+    );
+    let china = run(&[
+        "plan",
+        "--integration",
+        "lambda-destination",
+        "--workspace-id",
+        "wXZ2sd8N3mJ",
+        "--lambda-arn",
+        "arn:aws-cn:lambda:cn-north-1:123456789012:function:f",
+    ]);
+    assert_eq!(china.status.code(), Some(2));
+    assert!(
+        stderr(&china).contains("aws-cn partition"),
+        "{}",
+        stderr(&china)
+    );
+}
+
+#[test]
+fn plan_out_writes_the_documents_the_commands_read_private_where_they_hold_the_id() {
+    let dir = crate::support::temp_dir("plan-out");
+    let output = run(&[
+        "plan",
+        "--integration",
+        "destination-function",
+        "--bucket",
+        "b-out",
+        "--bucket-region",
+        "us-east-1",
+        "--out",
+        dir.to_str().expect("UTF-8"),
+        "--format",
+        "json",
+    ]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let plan: Value = serde_json::from_str(&stdout(&output)).expect("JSON");
+    let id = plan["externalId"].as_str().expect("an ID");
+    for command in plan["cliCommands"].as_array().expect("commands") {
+        assert!(!command.as_str().expect("text").contains(id), "{command}");
+    }
+    let trust: Value = serde_json::from_str(
+        &std::fs::read_to_string(dir.join("trust-policy.json")).expect("read"),
+    )
+    .expect("JSON");
+    assert_eq!(trust, plan["trustPolicy"]);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = |name: &str| {
+            std::fs::metadata(dir.join(name))
+                .expect("file")
+                .permissions()
+                .mode()
+                & 0o777
+        };
+        assert_eq!(mode("trust-policy.json"), 0o600);
+        assert_eq!(mode("parameters.json"), 0o600);
+        assert_eq!(mode("permission-policy.json"), 0o644);
+    }
+    assert!(dir.join("template.json").exists());
+    let _ = std::fs::remove_dir_all(&dir);
 }

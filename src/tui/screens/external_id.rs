@@ -105,6 +105,16 @@ pub fn view(app: &App, frame: &mut Frame, area: Rect) {
         None => verdict(true, "valid"),
         Some(reason) => verdict(false, reason),
     });
+    if !app.uses_workspace_id()
+        && !app.generated_external_id
+        && problem(app).is_none()
+        && let Some(why) = crate::external_id::weakness(app.external_id.value().trim())
+    {
+        lines.push(Line::styled(
+            format!("! It looks weak: {why}. r makes a random one."),
+            bold(),
+        ));
+    }
     if app.presenter && !app.revealed {
         lines.push(Line::styled(
             "Presenter mode: the ID is masked (F3 reveals it).",
