@@ -135,30 +135,6 @@ proptest! {
         prop_assert_eq!(&reparsed["Statement"][0]["Resource"], &json!(format!("arn:aws:s3:::{value}/*")));
     }
 
-    /// Hostile values typed into any flag are refused before any document is built, or end up
-    /// as plain strings in an unchanged structure.
-    #[test]
-    fn hostile_inputs_are_refused_or_harmless(
-        integration in integration_ids(),
-        bucket in ".{0,80}",
-        region in ".{0,20}",
-        id in ".{0,80}",
-    ) {
-        let request = PlanRequest {
-            integration: integration.clone(),
-            bucket: Some(bucket.clone()),
-            bucket_region: Some(region),
-            external_ids: vec![id.clone()],
-            ..PlanRequest::default()
-        };
-        if let Ok(plan) = Plan::build(Catalog::builtin(), &request) {
-            prop_assert!(validate::bucket_name(&bucket).is_ok());
-            prop_assert!(validate::external_id(&id, 32).is_ok());
-            let principal = &Catalog::builtin().integration(&integration).expect("known").principal;
-            assert_trust_shape(&plan.trust_policy, principal, &[id]);
-        }
-    }
-
     #[test]
     fn every_generated_id_validates(length in 0usize..300) {
         let id = external_id::generate(length);
@@ -381,5 +357,189 @@ mod trust_fix {
                 }
             }
         }
+    }
+}
+
+mod hostile {
+    //! Hostile values that pass validation (so every case reaches the assertions): external IDs
+    //! and workspace IDs made of the allowed alphabet's most awkward characters, ARN-looking IDs,
+    //! and custom policy files whose strings hold quotes, backslashes, `${}`, JSON fragments,
+    //! escape sequences and Unicode look-alikes. They end up as plain strings in documents whose
+    //! structure never changes, and no external ID ever reaches a command line.
+
+    use super::assert_trust_shape;
+    use proptest::prelude::*;
+    use proptest::test_runner::{Config, TestRunner};
+    use segment_aws_setup::plan::{PlanRequest, PolicyFile};
+    use segment_aws_setup::{Catalog, Plan};
+    use serde_json::{Value, json};
+
+    fn awkward_id(min: usize) -> impl Strategy<Value = String> {
+        let alphabet = vec![
+            'a', 'Z', '9', '_', '+', '=', ',', '.', '@', ':', '/', '-', 'l', '1', 'I', 'O', '0',
+        ];
+        (
+            prop::sample::select(vec![
+                "",
+                "arn:aws:iam::458175278816:root",
+                "..//",
+                "sts:ExternalId=",
+                "@@,,",
+            ]),
+            prop::collection::vec(prop::sample::select(alphabet), min..min + 40),
+        )
+            .prop_map(|(prefix, chars)| {
+                format!("{prefix}{}", chars.into_iter().collect::<String>())
+            })
+    }
+
+    fn hostile_text() -> impl Strategy<Value = String> {
+        let fragments = vec![
+            "\"",
+            "\\",
+            "${aws:username}",
+            "${*}",
+            "\"},{\"Effect\":\"Allow\",\"Action\":\"*\",\"Resource\":\"*\"}",
+            "</script>",
+            "Аllow",
+            "Principаl",
+            "\u{202e}",
+            "\u{1b}]52;c;ZXZpbA==\u{7}",
+            "\u{9b}2J",
+            "{{}}",
+            "\n",
+            "😀",
+            "' ; rm -rf / ; '",
+            "$(id)",
+            "`id`",
+        ];
+        prop::collection::vec(prop::sample::select(fragments), 1..5)
+            .prop_map(|parts| parts.concat())
+    }
+
+    #[derive(Debug, Clone)]
+    enum Case {
+        Function {
+            integration: &'static str,
+            id: String,
+            sid: String,
+            resource: String,
+        },
+        Lambda {
+            ids: Vec<String>,
+            function: String,
+        },
+    }
+
+    fn case() -> impl Strategy<Value = Case> {
+        prop_oneof![
+            (
+                prop::sample::select(vec!["destination-function", "source-function"]),
+                awkward_id(32),
+                hostile_text(),
+                hostile_text()
+            )
+                .prop_map(|(integration, id, sid, resource)| Case::Function {
+                    integration,
+                    id,
+                    sid,
+                    resource
+                }),
+            (
+                prop::collection::vec("[A-Za-z0-9_-]{2,30}", 1..4),
+                "[A-Za-z0-9_-]{1,40}"
+            )
+                .prop_map(|(ids, function)| Case::Lambda { ids, function }),
+        ]
+    }
+
+    #[test]
+    fn hostile_inputs_are_refused_or_harmless() {
+        const CASES: u32 = 300;
+        let mut runner = TestRunner::new(Config::with_cases(CASES));
+        let reached = std::cell::Cell::new(0u32);
+        runner
+            .run(&case(), |case| {
+                let (request, ids, document) = match &case {
+                    Case::Function {
+                        integration,
+                        id,
+                        sid,
+                        resource,
+                    } => {
+                        let document = json!({"Version": "2012-10-17", "Statement": [{
+                            "Sid": sid, "Effect": "Allow", "Action": "s3:GetObject",
+                            "Resource": format!("arn:aws:s3:::bucket/{resource}")
+                        }]});
+                        let request = PlanRequest {
+                            integration: integration.to_string(),
+                            external_ids: vec![id.clone()],
+                            policy_file: Some(PolicyFile {
+                                path: "hostile.json".into(),
+                                text: document.to_string(),
+                            }),
+                            ..PlanRequest::default()
+                        };
+                        (request, vec![id.clone()], Some(document))
+                    }
+                    Case::Lambda { ids, function } => {
+                        let request = PlanRequest {
+                            integration: "lambda-destination".into(),
+                            workspace_ids: ids.clone(),
+                            lambda_arns: vec![format!(
+                                "arn:aws:lambda:us-west-2:123456789012:function:{function}"
+                            )],
+                            ..PlanRequest::default()
+                        };
+                        (request, ids.clone(), None)
+                    }
+                };
+                let plan = Plan::build(Catalog::builtin(), &request);
+                prop_assert!(plan.is_ok(), "valid input refused: {:?}", plan.err());
+                let plan = plan.expect("checked");
+                reached.set(reached.get() + 1);
+                let principal = &Catalog::builtin()
+                    .integration(&request.integration)
+                    .expect("known")
+                    .principal;
+                assert_trust_shape(&plan.trust_policy, principal, &ids);
+                if let Some(document) = &document {
+                    prop_assert_eq!(&plan.permission_policy, document);
+                    // The template carries the same document, written in as a value.
+                    let written = plan.template.to_string();
+                    let reparsed: Value =
+                        serde_json::from_str(&written).expect("the template is JSON");
+                    prop_assert_eq!(reparsed, plan.template.clone());
+                    prop_assert!(
+                        written.contains(
+                            &serde_json::to_string(&document["Statement"][0]["Resource"])
+                                .expect("JSON")
+                        )
+                    );
+                }
+                // What the plan prints and writes parses back to the same documents.
+                let json: Value = serde_json::from_str(&plan.to_json().to_string()).expect("JSON");
+                prop_assert_eq!(&json["trustPolicy"], &plan.trust_policy);
+                prop_assert_eq!(&json["permissionPolicy"], &plan.permission_policy);
+                for (name, text, _) in plan.documents() {
+                    prop_assert!(
+                        serde_json::from_str::<Value>(&text).is_ok(),
+                        "{} is JSON",
+                        name
+                    );
+                }
+                for command in plan.cli_commands() {
+                    for id in &ids {
+                        prop_assert!(
+                            !command.contains(id.as_str()),
+                            "an ID on a command line: {}",
+                            command
+                        );
+                    }
+                }
+                Ok(())
+            })
+            .expect("every hostile case stays harmless");
+        assert_eq!(reached.get(), CASES, "every case reached the assertions");
     }
 }
