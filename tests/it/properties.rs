@@ -446,7 +446,7 @@ mod hostile {
                     resource
                 }),
             (
-                prop::collection::vec("[A-Za-z0-9_-]{2,30}", 1..4),
+                prop::collection::vec("[A-Za-z0-9_-]{12,30}", 1..4),
                 "[A-Za-z0-9_-]{1,40}"
             )
                 .prop_map(|(ids, function)| Case::Lambda { ids, function }),
