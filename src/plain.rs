@@ -37,6 +37,8 @@ struct Plain<I, S, R> {
     caller: Option<crate::aws::Caller>,
     store: Option<StateStore>,
     connect: Option<Connect<I, S, R>>,
+    /// The profile this run connected with (a resumed setup may need its own).
+    profile: Option<String>,
 }
 
 /// One line of the transcript, its control characters escaped: plain mode writes no escape
@@ -66,6 +68,7 @@ pub async fn run<I: Identity + 'static, S: Stacks + 'static, R: Roles + 'static>
         caller: None,
         store,
         connect: Some(connect.clone()),
+        profile: options.profile.clone(),
     };
     plain.steps(connect, &options).await
 }
@@ -765,7 +768,9 @@ impl<I: Identity + 'static, S: Stacks + 'static, R: Roles + 'static> Plain<I, S,
     /// repair and asking, finish it.
     async fn resume(&mut self, saved: SavedSetup) -> Result<(), Failure> {
         let current_region = self.connection.as_ref().map(|c| c.region.clone());
-        if saved.region.is_some() && saved.region != current_region {
+        let moved = (saved.region.is_some() && saved.region != current_region)
+            || saved.profile != self.profile;
+        if moved {
             let connect = self.connect.clone().ok_or_else(not_connected)?;
             self.say(&format!("Connecting in {} to resume it.", saved.place()));
             let connection = connect(saved.profile.clone(), saved.region.clone())

@@ -581,21 +581,31 @@ fn leave(app: &mut App) -> Vec<Cmd> {
     if let Some(text) = app.secret_on_clipboard.take() {
         commands.push(Cmd::ClearClipboard { text });
     }
-    if app.work == Work::Running && app.method == MethodChoice::Cloudformation {
+    if let Some(command) = reattach_command(app) {
         let stack = app.stack_name.value().trim();
-        let mut command = format!("segment-aws-setup watch --stack-name {stack}");
-        if let Some(profile) = non_empty(&app.profile) {
-            command.push_str(&format!(" --profile {profile}"));
-        }
-        if let IdentityState::Ready { region, .. } = &app.identity {
-            command.push_str(&format!(" --region {region}"));
-        }
         app.farewell = Some(format!(
             "Stopped watching; stack {stack} keeps going in AWS. Watch it again with:\n  {command}"
         ));
     }
     commands.push(Cmd::Quit);
     commands
+}
+
+/// While a stack is being made: the command that re-attaches to it, with the stack's own region
+/// (and profile), so it works as printed.
+pub fn reattach_command(app: &App) -> Option<String> {
+    if app.work != Work::Running || app.method != MethodChoice::Cloudformation {
+        return None;
+    }
+    let stack = app.stack_name.value().trim();
+    let mut command = format!("segment-aws-setup watch --stack-name {stack}");
+    if let Some(profile) = non_empty(&app.profile) {
+        command.push_str(&format!(" --profile {profile}"));
+    }
+    if let IdentityState::Ready { region, .. } = &app.identity {
+        command.push_str(&format!(" --region {region}"));
+    }
+    Some(command)
 }
 
 /// Whether the current screen is taking typed text (so letters are text, not commands).

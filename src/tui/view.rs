@@ -47,18 +47,22 @@ pub fn draw(app: &App, frame: &mut Frame) {
             screens::screen_lines(app, help_lines(app)),
         );
     } else if app.confirm_quit {
-        popup(
-            frame,
-            area,
-            " Quit? ",
-            vec![
-                Line::from("AWS work is running. Quitting stops watching;"),
-                Line::from("the stack keeps going and you can re-attach with"),
-                Line::from("segment-aws-setup watch --stack-name NAME"),
-                Line::from(""),
-                Line::styled("y: quit   any other key: stay", bold()),
-            ],
-        );
+        let mut lines = vec![Line::from("AWS work is running.")];
+        match super::app::reattach_command(app) {
+            Some(command) => {
+                lines.push(Line::from(
+                    "Quitting stops watching; the stack keeps going in AWS.",
+                ));
+                lines.push(Line::from("Watch it again with:"));
+                lines.push(Line::from(command));
+            }
+            None => lines.push(Line::from(
+                "Quitting now leaves it unfinished; a re-run offers to resume it.",
+            )),
+        }
+        lines.push(Line::from(""));
+        lines.push(Line::styled("y: quit   any other key: stay", bold()));
+        popup(frame, area, " Quit? ", screens::screen_lines(app, lines));
     }
 }
 
@@ -170,7 +174,10 @@ fn help_lines(app: &App) -> Vec<Line<'static>> {
 
 fn popup(frame: &mut Frame, area: Rect, title: &str, lines: Vec<Line<'static>>) {
     let width = 62.min(area.width);
-    let height = (lines.len() as u16 + 2).min(area.height);
+    // Wrapped lines take more than one row: count them, so the last line is never cut off.
+    let inner = width.saturating_sub(2).max(1) as usize;
+    let rows: usize = lines.iter().map(|l| l.width().div_ceil(inner).max(1)).sum();
+    let height = (rows as u16 + 2).min(area.height);
     let rect = Rect {
         x: area.x + (area.width - width) / 2,
         y: area.y + (area.height - height) / 2,
