@@ -30,6 +30,10 @@ pub struct ExternalIdRule {
     pub min_length: usize,
     /// The trust policy may list several IDs (Segment's Lambda destination allows it).
     pub multiple: bool,
+    /// Segment uses the source ID when the workspace ID setting is empty: source IDs may be
+    /// trusted too (`--source-id`).
+    #[serde(default)]
+    pub source_ids: bool,
 }
 
 /// A value the user supplies for a permission preset.
@@ -92,6 +96,12 @@ pub struct SettingSpec {
     pub value: SettingValue,
     #[serde(default)]
     pub sensitive: bool,
+    /// Segment requires it.
+    #[serde(default)]
+    pub required: bool,
+    /// Segment sets it and shows it read-only: nothing to paste.
+    #[serde(default)]
+    pub read_only: bool,
 }
 
 /// One Allow statement: `resource` is a pattern where `{}` stands for each value of
@@ -116,6 +126,49 @@ pub struct Preset {
     pub statement: Option<StatementSpec>,
 }
 
+/// Which values of an input fill a template parameter: all of them (joined with commas), the
+/// first, or the rest. Written `lambdaArns`, `lambdaArns:first` or `lambdaArns:rest`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(try_from = "String")]
+pub struct ParameterSource {
+    pub input: Input,
+    pub part: Part,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Part {
+    All,
+    First,
+    Rest,
+}
+
+impl TryFrom<String> for ParameterSource {
+    type Error = String;
+
+    fn try_from(text: String) -> Result<Self, String> {
+        let (name, part) = match text.split_once(':') {
+            None => (text.as_str(), Part::All),
+            Some((name, "first")) => (name, Part::First),
+            Some((name, "rest")) => (name, Part::Rest),
+            Some((_, other)) => return Err(format!("unknown part {other:?}: first or rest")),
+        };
+        let input: Input = serde_json::from_value(serde_json::Value::String(name.to_string()))
+            .map_err(|e| e.to_string())?;
+        Ok(ParameterSource { input, part })
+    }
+}
+
+impl ParameterSource {
+    /// The parameter's value from the input's values.
+    pub fn value(&self, values: &[String]) -> String {
+        match self.part {
+            Part::All => values.join(","),
+            Part::First => values.first().cloned().unwrap_or_default(),
+            Part::Rest => values.iter().skip(1).cloned().collect::<Vec<_>>().join(","),
+        }
+    }
+}
+
 /// A preset as an integration offers it.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
@@ -124,10 +177,13 @@ pub struct PresetOffer {
     /// Template parameters this preset fills (parameter name → input). When absent, the
     /// template's permission policy is replaced by the preset's literal policy.
     #[serde(default)]
-    pub template_parameters: Option<BTreeMap<String, Input>>,
+    pub template_parameters: Option<BTreeMap<String, ParameterSource>>,
     /// Settings this preset adds to the integration's own.
     #[serde(default)]
     pub settings: Vec<SettingSpec>,
+    /// The code that uses the role (a file in `assets/snippets/`), for functions.
+    #[serde(default)]
+    pub snippet: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -146,6 +202,12 @@ pub struct Integration {
     pub external_id_parameter: String,
     pub presets: Vec<PresetOffer>,
     pub settings: Vec<SettingSpec>,
+    /// What to do next in Segment, in Segment's words, a step each.
+    #[serde(default)]
+    pub next_steps: Vec<String>,
+    /// Worth knowing once the role exists.
+    #[serde(default)]
+    pub notes: Vec<String>,
 }
 
 impl Integration {
@@ -182,6 +244,11 @@ pub enum CatalogError {
         integration: String,
         template: String,
     },
+    #[error("integration {integration} names snippet {snippet}, which is not in assets/snippets")]
+    UnknownSnippet {
+        integration: String,
+        snippet: String,
+    },
     #[error("integration id {0} appears twice")]
     DuplicateIntegration(String),
 }
@@ -207,6 +274,16 @@ impl Catalog {
                     return Err(CatalogError::UnknownPreset {
                         integration: integration.id.clone(),
                         preset: offer.preset.clone(),
+                    });
+                }
+            }
+            for offer in &integration.presets {
+                if let Some(snippet) = &offer.snippet
+                    && crate::outcome::snippet_source(snippet).is_none()
+                {
+                    return Err(CatalogError::UnknownSnippet {
+                        integration: integration.id.clone(),
+                        snippet: snippet.clone(),
                     });
                 }
             }

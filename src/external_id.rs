@@ -118,6 +118,7 @@ mod tests {
             source: ExternalIdSource::Generated,
             min_length: 32,
             multiple: false,
+            source_ids: false,
         };
         assert!(check(&"x".repeat(32), &rule).is_ok());
         assert!(check("short", &rule).is_err());

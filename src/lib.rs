@@ -7,6 +7,7 @@ pub mod cli;
 pub mod engine;
 pub mod external_id;
 pub mod iam_eval;
+pub mod outcome;
 pub mod plain;
 pub mod plan;
 pub mod policy;

@@ -36,6 +36,9 @@ pub struct PlanRequest {
     pub integration: String,
     pub external_ids: Vec<String>,
     pub workspace_ids: Vec<String>,
+    /// Lambda destination: source IDs, trusted too (Segment uses one when the workspace ID
+    /// setting is empty).
+    pub source_ids: Vec<String>,
     pub bucket: Option<String>,
     pub bucket_region: Option<String>,
     pub lambda_arns: Vec<String>,
@@ -78,6 +81,11 @@ pub struct Setting {
     pub key: String,
     pub value: Option<String>,
     pub sensitive: bool,
+    #[serde(default)]
+    pub required: bool,
+    /// Segment sets it and shows it read-only: nothing to paste.
+    #[serde(default)]
+    pub read_only: bool,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -108,6 +116,8 @@ pub struct Plan {
     pub broad_grants: Vec<String>,
     inputs: BTreeMap<Input, Vec<String>>,
     setting_specs: Vec<crate::catalog::SettingSpec>,
+    /// The code that uses the role (a file in `assets/snippets/`).
+    pub snippet: Option<String>,
 }
 
 /// The default stack name: readable and unique, such as `segment-destination-function-k3x9qa`.
@@ -222,7 +232,15 @@ impl Plan {
             .template_parameters
             .is_none()
             .then_some(&permission_policy);
-        let rendered = template::render(&source, literal_trust, literal_permission);
+        let mut rendered = template::render(&source, literal_trust, literal_permission);
+        // The template says what this role may do: the preset actually used.
+        rendered["Description"] = json!(format!(
+            "IAM role that Segment's {} assumes ({}) with an external ID, allowed to: {} ({}). Made by segment-aws-setup; usable by hand.",
+            integration.title.to_lowercase(),
+            integration.principal,
+            preset.title.to_lowercase(),
+            preset.description
+        ));
         let mut parameters = Map::new();
         if one_id {
             parameters.insert(
@@ -230,9 +248,9 @@ impl Plan {
                 json!(external_ids[0]),
             );
         }
-        for (name, input) in offer.template_parameters.iter().flatten() {
-            let values = inputs.get(input).cloned().unwrap_or_default();
-            parameters.insert(name.clone(), json!(values.join(",")));
+        for (name, source) in offer.template_parameters.iter().flatten() {
+            let values = inputs.get(&source.input).cloned().unwrap_or_default();
+            parameters.insert(name.clone(), json!(source.value(&values)));
         }
         let declared = rendered.get("Parameters").and_then(Value::as_object);
         parameters.retain(|name, _| declared.is_some_and(|declared| declared.contains_key(name)));
@@ -263,6 +281,7 @@ impl Plan {
             stack_name,
             inputs,
             setting_specs: integration.settings_with(offer).cloned().collect(),
+            snippet: offer.snippet.clone(),
         })
     }
 
@@ -272,6 +291,11 @@ impl Plan {
             .first()
             .map(String::as_str)
             .unwrap_or_default()
+    }
+
+    /// Every value of an input (all the Lambda ARNs, say).
+    pub fn inputs(&self, input: Input) -> &[String] {
+        self.inputs.get(&input).map(Vec::as_slice).unwrap_or_default()
     }
 
     fn input(&self, input: Input) -> Option<&str> {
@@ -306,6 +330,8 @@ impl Plan {
                     key: spec.key.clone(),
                     value,
                     sensitive: spec.sensitive,
+                    required: spec.required,
+                    read_only: spec.read_only,
                 }
             })
             .collect()
@@ -628,6 +654,17 @@ fn external_ids(
             }
         }
     }
+    if !request.source_ids.is_empty() && !rule.source_ids {
+        return Err(InputError::new(
+            "--source-id",
+            format!("the {} integration does not use source IDs", integration.id),
+        ));
+    }
+    for id in &request.source_ids {
+        validate::workspace_id(id)
+            .map_err(|e| InputError::new("--source-id", e.0.replace("workspace ID", "source ID")))?;
+        ids.push(id.clone());
+    }
     let min_length = if request.existing_role {
         validate::EXTERNAL_ID_MIN_AWS
     } else {
@@ -720,7 +757,7 @@ mod tests {
             plan.settings_json(None),
             json!({"roleAddress": null, "externalId": "wXZ2sd8N3mJ", "function": LAMBDA, "region": "us-west-2"})
         );
-        assert_eq!(plan.parameters["LambdaArns"], json!(LAMBDA));
+        assert_eq!(plan.parameters["LambdaARN"], json!(LAMBDA));
         assert_eq!(
             plan.permission_policy["Statement"][0]["Resource"],
             json!([LAMBDA])

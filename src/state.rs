@@ -45,6 +45,11 @@ pub struct SavedSetup {
     /// When it was saved (seconds since the epoch): the newest unfinished setup is resumed first.
     #[serde(default)]
     pub saved_at: u64,
+    /// The permission preset, and the Lambda ARNs, for the outcome of a resumed setup.
+    #[serde(default)]
+    pub preset: Option<String>,
+    #[serde(default)]
+    pub lambda_arns: Vec<String>,
 }
 
 impl SavedSetup {
@@ -69,6 +74,8 @@ impl SavedSetup {
             permission_policy: Some(plan.permission_policy.clone()),
             finished: false,
             role_arn: None,
+            preset: Some(plan.preset_id.clone()),
+            lambda_arns: plan.inputs(crate::catalog::Input::LambdaArns).to_vec(),
             saved_at: std::time::SystemTime::now()
                 .duration_since(std::time::UNIX_EPOCH)
                 .map(|d| d.as_secs())

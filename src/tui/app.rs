@@ -404,6 +404,7 @@ impl App {
             } else {
                 vec![]
             },
+            source_ids: Vec::new(),
             bucket: uses(crate::catalog::Input::Bucket)
                 .then(|| self.bucket.value().trim().to_string()),
             bucket_region: uses(crate::catalog::Input::BucketRegion)

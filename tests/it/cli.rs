@@ -114,7 +114,7 @@ fn plan_text_for_the_lambda_destination() {
         "wXZ2sd8N3mJ",
         "Role Address",
         "lambda:InvokeFunction",
-        "LambdaArns = arn:aws:lambda:us-west-2:123456789012:function:my-function",
+        "LambdaARN = arn:aws:lambda:us-west-2:123456789012:function:my-function",
         "aws iam put-role-policy",
     ] {
         assert!(text.contains(expected), "missing {expected:?} in\n{text}");

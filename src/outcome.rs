@@ -1,0 +1,354 @@
+//! The end of a setup, built once and rendered by every face (the wizard's Done screen, plain
+//! mode, `create`, `watch` and `verify`, as text or JSON): each Segment setting with its label,
+//! key and the attributes Segment shows (required, sensitive, read-only), the next steps in
+//! Segment in Segment's words, what is worth knowing, the code that uses the role, and how to
+//! check the role later. Pure: the faces only render it.
+
+use crate::catalog::{Catalog, Input, Integration};
+use crate::plan::{Plan, Setting};
+use crate::state::SavedSetup;
+use serde_json::{Value, json};
+
+include!(concat!(env!("OUT_DIR"), "/snippets.rs"));
+
+/// The embedded text of a snippet in `assets/snippets/`, by file name.
+pub fn snippet_source(name: &str) -> Option<&'static str> {
+    SNIPPETS
+        .iter()
+        .find(|(file, _)| *file == name)
+        .map(|(_, text)| *text)
+}
+
+/// One group of settings: one Segment destination instance, or a function's settings.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SettingsGroup {
+    pub heading: Option<String>,
+    pub settings: Vec<Setting>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Outcome {
+    pub integration: String,
+    pub title: String,
+    pub role_arn: Option<String>,
+    pub groups: Vec<SettingsGroup>,
+    pub next_steps: Vec<String>,
+    pub notes: Vec<String>,
+    /// The code that uses the role (functions).
+    pub code: Option<String>,
+    /// The command that checks the role later (never with the external ID in it).
+    pub check_later: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LineKind {
+    Heading,
+    Setting,
+    Value,
+    Step,
+    Note,
+    Code,
+    Blank,
+}
+
+/// One line of the outcome as every face shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutcomeLine {
+    pub kind: LineKind,
+    pub text: String,
+}
+
+fn line(kind: LineKind, text: impl Into<String>) -> OutcomeLine {
+    OutcomeLine {
+        kind,
+        text: text.into(),
+    }
+}
+
+/// The attributes Segment shows for a setting, in its words.
+pub fn attributes(setting: &Setting) -> Vec<&'static str> {
+    let mut out = Vec::new();
+    if setting.read_only {
+        out.push("read-only: already set by Segment, nothing to paste");
+    } else if setting.required {
+        out.push("required");
+    }
+    if setting.sensitive {
+        out.push("sensitive");
+    }
+    out
+}
+
+fn fill_snippet(name: &str, lambda_arns: &[String]) -> Option<String> {
+    let source = snippet_source(name)?;
+    let function = lambda_arns.first().cloned().unwrap_or_default();
+    let region = crate::validate::lambda_arn(&function)
+        .map(str::to_string)
+        .unwrap_or_else(|_| "us-east-1".into());
+    Some(
+        source
+            .replace("{{lambdaFunction}}", &function)
+            .replace("{{lambdaRegion}}", &region),
+    )
+}
+
+impl Outcome {
+    /// The outcome of a plan; `role_arn` once the role exists.
+    pub fn from_plan(plan: &Plan, role_arn: Option<&str>) -> Outcome {
+        let integration = Catalog::builtin().integration(&plan.integration_id);
+        Outcome::build(
+            integration,
+            &plan.integration_id,
+            plan.snippet.as_deref(),
+            plan.settings(role_arn),
+            plan.inputs(Input::LambdaArns),
+            &plan.external_ids,
+            role_arn,
+        )
+    }
+
+    /// The outcome of a saved setup (a resume), once its role exists.
+    pub fn from_saved(saved: &SavedSetup, role_arn: &str) -> Outcome {
+        let integration = Catalog::builtin().integration(&saved.integration);
+        let snippet = integration
+            .and_then(|i| saved.preset.as_deref().and_then(|p| i.offer(p)))
+            .and_then(|offer| offer.snippet.clone());
+        Outcome::build(
+            integration,
+            &saved.integration,
+            snippet.as_deref(),
+            saved.settings_with(role_arn),
+            &saved.lambda_arns,
+            &saved.external_ids,
+            Some(role_arn),
+        )
+    }
+
+    fn build(
+        integration: Option<&Integration>,
+        id: &str,
+        snippet: Option<&str>,
+        settings: Vec<Setting>,
+        lambda_arns: &[String],
+        trusted_ids: &[String],
+        role_arn: Option<&str>,
+    ) -> Outcome {
+        let workspace_ids = integration.is_some_and(|i| i.external_id.source_ids);
+        // One destination instance invokes one function: several ARNs, several instances.
+        let groups = if lambda_arns.len() > 1 && settings.iter().any(|s| s.key == "function") {
+            lambda_arns
+                .iter()
+                .enumerate()
+                .map(|(index, arn)| SettingsGroup {
+                    heading: Some(format!(
+                        "AWS Lambda destination {} of {} (one per function)",
+                        index + 1,
+                        lambda_arns.len()
+                    )),
+                    settings: settings
+                        .iter()
+                        .cloned()
+                        .map(|mut s| {
+                            match s.key.as_str() {
+                                "function" => s.value = Some(arn.clone()),
+                                "region" => {
+                                    s.value =
+                                        crate::validate::lambda_arn(arn).ok().map(str::to_string)
+                                }
+                                _ => {}
+                            }
+                            s
+                        })
+                        .collect(),
+                })
+                .collect()
+        } else {
+            vec![SettingsGroup {
+                heading: None,
+                settings,
+            }]
+        };
+        let mut notes: Vec<String> = integration.map(|i| i.notes.clone()).unwrap_or_default();
+        if workspace_ids && trusted_ids.len() > 1 {
+            notes.push(format!(
+                "The role trusts these IDs: {}. Keep both the workspace ID and the source ID when you trust a source, so deliveries work whether or not the External ID setting is set.",
+                trusted_ids.join(", ")
+            ));
+        }
+        Outcome {
+            integration: id.to_string(),
+            title: integration.map(|i| i.title.clone()).unwrap_or_default(),
+            role_arn: role_arn.map(str::to_string),
+            groups,
+            next_steps: integration.map(|i| i.next_steps.clone()).unwrap_or_default(),
+            notes,
+            code: snippet.and_then(|name| fill_snippet(name, lambda_arns)),
+            check_later: role_arn.map(|arn| {
+                format!("segment-aws-setup verify --integration {id} --role {arn}")
+            }),
+        }
+    }
+
+    /// The settings, keyed as Segment's settings are (the first destination instance's).
+    pub fn settings_json(&self) -> Value {
+        Value::Object(
+            self.groups
+                .first()
+                .map(|g| g.settings.as_slice())
+                .unwrap_or_default()
+                .iter()
+                .map(|s| {
+                    (
+                        s.key.clone(),
+                        s.value.clone().map_or(Value::Null, Value::String),
+                    )
+                })
+                .collect(),
+        )
+    }
+
+    /// The whole outcome for scripts (`--output json`).
+    pub fn to_json(&self) -> Value {
+        let group = |g: &SettingsGroup| {
+            json!({
+                "heading": g.heading,
+                "settings": g.settings.iter().map(|s| json!({
+                    "label": s.label,
+                    "key": s.key,
+                    "value": s.value,
+                    "required": s.required,
+                    "sensitive": s.sensitive,
+                    "readOnly": s.read_only,
+                })).collect::<Vec<_>>(),
+            })
+        };
+        json!({
+            "integration": self.integration,
+            "roleArn": self.role_arn,
+            "settings": self.settings_json(),
+            "instances": self.groups.iter().map(group).collect::<Vec<_>>(),
+            "nextSteps": self.next_steps,
+            "notes": self.notes,
+            "code": self.code,
+            "checkLater": self.check_later,
+        })
+    }
+
+    /// The settings block alone: what to paste, one label and value each. `shown` gives a
+    /// setting's value as it may be shown (a face masks sensitive ones in presenter mode).
+    pub fn settings_lines(&self, shown: &dyn Fn(&Setting) -> String) -> Vec<OutcomeLine> {
+        let mut lines = Vec::new();
+        for group in &self.groups {
+            if let Some(heading) = &group.heading {
+                lines.push(line(LineKind::Heading, heading.clone()));
+            }
+            for setting in &group.settings {
+                let attributes = attributes(setting);
+                let label = if attributes.is_empty() {
+                    format!("{} ({})", setting.label, setting.key)
+                } else {
+                    format!("{} ({}) · {}", setting.label, setting.key, attributes.join(", "))
+                };
+                lines.push(line(LineKind::Setting, label));
+                lines.push(line(LineKind::Value, format!("  {}", shown(setting))));
+            }
+        }
+        lines
+    }
+
+    /// Everything, in order, as every face shows it.
+    pub fn lines(&self, shown: &dyn Fn(&Setting) -> String) -> Vec<OutcomeLine> {
+        let mut lines = vec![line(LineKind::Heading, "Settings in Segment:")];
+        lines.extend(self.settings_lines(shown));
+        if !self.next_steps.is_empty() {
+            lines.push(line(LineKind::Blank, ""));
+            lines.push(line(LineKind::Heading, "Next, in Segment:"));
+            for (index, step) in self.next_steps.iter().enumerate() {
+                lines.push(line(LineKind::Step, format!("  {}. {step}", index + 1)));
+            }
+        }
+        if !self.notes.is_empty() {
+            lines.push(line(LineKind::Blank, ""));
+            lines.push(line(LineKind::Heading, "Worth knowing:"));
+            for note in &self.notes {
+                lines.push(line(LineKind::Note, format!("  - {note}")));
+            }
+        }
+        if let Some(code) = &self.code {
+            lines.push(line(LineKind::Blank, ""));
+            lines.push(line(
+                LineKind::Heading,
+                "Code that uses the role in your function (JavaScript):",
+            ));
+            lines.extend(code.lines().map(|l| line(LineKind::Code, format!("  {l}"))));
+        }
+        if let Some(check) = &self.check_later {
+            lines.push(line(LineKind::Blank, ""));
+            lines.push(line(LineKind::Heading, "Check the role any time:"));
+            lines.push(line(LineKind::Value, format!("  {check}")));
+        }
+        lines
+    }
+}
+
+/// A value as plain text, "(known once the role exists)" before.
+pub fn value_text(setting: &Setting) -> String {
+    setting
+        .value
+        .clone()
+        .unwrap_or_else(|| "(known once the role exists)".into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::plan::PlanRequest;
+
+    fn plan(request: PlanRequest) -> Plan {
+        Plan::build(Catalog::builtin(), &request).expect("valid")
+    }
+
+    #[test]
+    fn a_function_gets_its_settings_steps_and_code_that_passes_the_credentials() {
+        let plan = plan(PlanRequest {
+            integration: "destination-function".into(),
+            bucket: Some("events".into()),
+            bucket_region: Some("us-west-2".into()),
+            ..PlanRequest::default()
+        });
+        let outcome = Outcome::from_plan(&plan, Some("arn:aws:iam::123456789012:role/r"));
+        let text: Vec<String> = outcome.lines(&value_text).into_iter().map(|l| l.text).collect();
+        assert!(text.contains(&"IAM Role External ID (iamRoleExternalId) · required, sensitive".to_string()), "{text:#?}");
+        let code = outcome.code.as_deref().expect("code");
+        for needed in ["RoleArn: settings.iamRoleArn", "ExternalId: settings.iamRoleExternalId", "RoleSessionName", "sessionToken: Credentials.SessionToken", "region: settings.s3BucketRegion", "30 * 60 * 1000"] {
+            assert!(code.contains(needed), "{needed}");
+        }
+        assert_eq!(outcome.settings_json()["s3Bucket"], "events");
+        assert!(outcome.check_later.as_deref().is_some_and(|c| !c.contains(plan.external_id())));
+    }
+
+    #[test]
+    fn the_lambda_destination_says_external_id_is_read_only_and_one_instance_per_function() {
+        let plan = plan(PlanRequest {
+            integration: "lambda-destination".into(),
+            workspace_ids: vec!["wXZ2sd8N3mJ".into()],
+            source_ids: vec!["srcABC123".into()],
+            lambda_arns: vec![
+                "arn:aws:lambda:us-west-2:123456789012:function:a".into(),
+                "arn:aws:lambda:eu-west-1:123456789012:function:b".into(),
+            ],
+            ..PlanRequest::default()
+        });
+        let outcome = Outcome::from_plan(&plan, Some("arn:aws:iam::123456789012:role/r"));
+        assert!(outcome.code.is_none());
+        assert_eq!(outcome.groups.len(), 2);
+        let second = &outcome.groups[1].settings;
+        assert_eq!(second.iter().find(|s| s.key == "region").and_then(|s| s.value.as_deref()), Some("eu-west-1"));
+        let text: Vec<String> = outcome.lines(&value_text).into_iter().map(|l| l.text).collect();
+        assert!(text.iter().any(|l| l.contains("External ID (externalId) · read-only: already set by Segment, nothing to paste")), "{text:#?}");
+        assert!(text.iter().any(|l| l.contains("5 seconds")));
+        assert!(text.iter().any(|l| l.contains("Tail")));
+        assert!(text.iter().any(|l| l.contains("wXZ2sd8N3mJ, srcABC123")));
+        assert!(!text.iter().any(|l| l.to_lowercase().contains("mark it sensitive")));
+    }
+}
