@@ -3,7 +3,13 @@
 //! without touching Rust code.
 use std::{env, fmt::Write as _, fs, path::PathBuf};
 
-fn embed(manifest: &std::path::Path, folder: &str, extension: &str, table: &str, code: &mut String) {
+fn embed(
+    manifest: &std::path::Path,
+    folder: &str,
+    extension: &str,
+    table: &str,
+    code: &mut String,
+) {
     let dir = manifest.join("assets").join(folder);
     println!("cargo::rerun-if-changed={}", dir.display());
     let mut names: Vec<String> = fs::read_dir(&dir)

@@ -4,6 +4,7 @@
 use crate::aws::sdk::{self, Sdk};
 use crate::aws::{AwsError, Caller};
 use crate::engine::{self, EngineError, Progress, Question, WatchOptions};
+use crate::outcome::Outcome;
 use crate::plan::{PlanRequest, PolicyFile, Setting};
 use crate::state::{Method, SavedSetup, StateStore};
 use crate::validate::{self, InputError};
@@ -150,6 +151,16 @@ pub struct SetupArgs {
         value_delimiter = ','
     )]
     pub workspace_ids: Vec<String>,
+
+    /// Lambda destination: a Segment source ID to trust too (Segment uses it when the External ID
+    /// setting is empty). Repeat for several
+    #[arg(
+        long = "source-id",
+        env = "SEGMENT_AWS_SETUP_SOURCE_ID",
+        value_name = "S",
+        value_delimiter = ','
+    )]
+    pub source_ids: Vec<String>,
 
     /// Permissions: let the role write objects to this S3 bucket (s3:PutObject on BUCKET/*)
     #[arg(long, env = "SEGMENT_AWS_SETUP_BUCKET", value_name = "B")]
@@ -375,6 +386,7 @@ impl SetupArgs {
             integration: self.integration.clone(),
             external_ids: self.external_ids.clone(),
             workspace_ids: self.workspace_ids.clone(),
+            source_ids: self.source_ids.clone(),
             bucket: self.bucket.clone(),
             bucket_region: self.bucket_region.clone(),
             lambda_arns: self.lambda_arns.clone(),
@@ -639,44 +651,31 @@ fn progress_printer() -> impl FnMut(Progress) + Send {
     }
 }
 
-/// The settings as the result: a table for people, an object for scripts.
-pub fn settings_output(settings: &[Setting], format: Format) -> String {
+/// The outcome as the result: its lines for people, its object for scripts. `reveal` shows
+/// sensitive values as they are (a command's own result); else they are masked.
+pub fn outcome_output(outcome: &Outcome, format: Format, reveal: bool) -> String {
     match format {
-        Format::Json => pretty_json(&serde_json::Value::Object(
-            settings
-                .iter()
-                .map(|s| {
-                    (
-                        s.key.clone(),
-                        s.value
-                            .clone()
-                            .map_or(serde_json::Value::Null, serde_json::Value::String),
-                    )
-                })
-                .collect(),
-        )),
-        Format::Text => {
-            let width = settings
-                .iter()
-                .map(|s| s.label.chars().count())
-                .max()
-                .unwrap_or(0);
-            let mut text = String::from("Settings to paste into Segment:\n");
-            for setting in settings {
-                let note = if setting.sensitive {
-                    "  (sensitive)"
-                } else {
-                    ""
-                };
-                text.push_str(&format!(
-                    "  {:<width$}  {}{note}\n",
-                    setting.label,
-                    setting.value.as_deref().unwrap_or("")
-                ));
-            }
-            text
-        }
+        Format::Json => pretty_json(&outcome.to_json()),
+        Format::Text => outcome_text(outcome, reveal),
     }
+}
+
+/// The outcome's lines as `create`, `watch` and `verify` print them.
+pub fn outcome_text(outcome: &Outcome, reveal: bool) -> String {
+    let shown = |setting: &Setting| {
+        let value = crate::outcome::value_text(setting);
+        if setting.sensitive && !reveal {
+            crate::external_id::masked(&value)
+        } else {
+            value
+        }
+    };
+    let mut text = String::new();
+    for line in outcome.lines(&shown) {
+        text.push_str(&line.text);
+        text.push('\n');
+    }
+    text
 }
 
 fn state_store() -> Result<StateStore, Failure> {
@@ -839,12 +838,9 @@ async fn create(args: &CreateArgs) -> Result<String, Failure> {
         }
         failure
     })?;
-    finish(
-        &saved.settings_with(&created.role_arn),
-        &created.role_arn,
-        &plan,
-        args.change.output,
-    )
+    say("Done. The settings for Segment and what to do next:");
+    let outcome = Outcome::from_plan(&plan, Some(&created.role_arn));
+    Ok(outcome_output(&outcome, args.change.output, true))
 }
 
 /// The command that checks a role later: never with the external ID in it (`verify` finds it in
@@ -859,20 +855,6 @@ fn say_state_problems(store: &StateStore) {
     for problem in store.load().problems {
         say(&format!("warning: {problem}"));
     }
-}
-
-fn finish(
-    settings: &[Setting],
-    role_arn: &str,
-    plan: &Plan,
-    output: Format,
-) -> Result<String, Failure> {
-    say("Done. Next: paste these settings into Segment (mark the external ID setting sensitive).");
-    say(&format!(
-        "Check the role any time: {}",
-        verify_hint(&plan.integration_id, role_arn)
-    ));
-    Ok(settings_output(settings, output))
 }
 
 async fn watch(args: &WatchArgs) -> Result<String, Failure> {
@@ -903,12 +885,11 @@ async fn watch(args: &WatchArgs) -> Result<String, Failure> {
     match saved {
         Some(saved) => {
             let _ = store.finish(&saved, &role_arn);
-            say(
-                "Done. Next: paste these settings into Segment (mark the external ID setting sensitive).",
-            );
-            Ok(settings_output(
-                &saved.settings_with(&role_arn),
+            say("Done. The settings for Segment and what to do next:");
+            Ok(outcome_output(
+                &Outcome::from_saved(&saved, &role_arn),
                 args.output,
+                true,
             ))
         }
         None => Ok(match args.output {
@@ -1036,7 +1017,16 @@ async fn verify(args: &VerifyArgs) -> Result<String, Failure> {
         let fix = match verification.fix(permission, &confirmed) {
             Ok(fix) => fix,
             Err(reasons) => {
-                print!("{}", verify_output(&verification, args.change.output));
+                let outcome = Outcome::for_existing_role(
+                    integration,
+                    &ids,
+                    &verification.role.arn,
+                    plan.as_ref(),
+                );
+                print!(
+                    "{}",
+                    verify_output(&verification, &outcome, args.change.output)
+                );
                 let mut message = format!(
                     "role {} is not right, and no repair this tool may make passes every probe, so nothing was changed:",
                     verification.role.name
@@ -1075,7 +1065,9 @@ async fn verify(args: &VerifyArgs) -> Result<String, Failure> {
                     .map_err(failure)?;
         }
     }
-    let output = verify_output(&verification, args.change.output);
+    let outcome =
+        Outcome::for_existing_role(integration, &ids, &verification.role.arn, plan.as_ref());
+    let output = verify_output(&verification, &outcome, args.change.output);
     if verification.is_right() {
         Ok(output)
     } else {
@@ -1182,22 +1174,28 @@ fn say_fix(fix: &crate::verify::Fix) {
     }
 }
 
-fn verify_output(verification: &Verification, format: Format) -> String {
+/// The report; when the role is right, the outcome too (its secret masked in text).
+fn verify_output(verification: &Verification, outcome: &Outcome, format: Format) -> String {
     match format {
+        Format::Json => {
+            let mut json = verification.to_json();
+            json["outcome"] = outcome.to_json();
+            pretty_json(&json)
+        }
         Format::Text => {
             let mut text = format!("Role {}\n", verification.role.arn);
             for line in verification.lines() {
                 text.push_str(&line.plain());
                 text.push('\n');
             }
-            text.push_str(if verification.is_right() {
-                "OK: Segment's principal gets in with your external ID, and every other probe is denied.\n"
+            if verification.is_right() {
+                text.push_str("OK: Segment's principal gets in with your external ID, and every other probe is denied.\n\n");
+                text.push_str(&outcome_text(outcome, false));
             } else {
-                "NOT OK\n"
-            });
+                text.push_str("NOT OK\n");
+            }
             text
         }
-        Format::Json => pretty_json(&verification.to_json()),
     }
 }
 

@@ -124,6 +124,62 @@ impl Outcome {
         )
     }
 
+    /// The outcome of an existing role that `verify` checked: the settings the integration (and
+    /// the preset's plan, when one was given) asks for, with the IDs the role must require.
+    pub fn for_existing_role(
+        integration: &Integration,
+        ids: &[String],
+        role_arn: &str,
+        plan: Option<&Plan>,
+    ) -> Outcome {
+        let id_keys: Vec<&str> = integration
+            .settings
+            .iter()
+            .filter(|s| s.value == crate::catalog::SettingValue::ExternalId)
+            .map(|s| s.key.as_str())
+            .collect();
+        let settings: Vec<Setting> = match plan {
+            Some(plan) => plan.settings(Some(role_arn)),
+            None => integration
+                .settings
+                .iter()
+                .map(|spec| Setting {
+                    label: spec.label.clone(),
+                    key: spec.key.clone(),
+                    value: (spec.value == crate::catalog::SettingValue::RoleArn)
+                        .then(|| role_arn.to_string()),
+                    sensitive: spec.sensitive,
+                    required: spec.required,
+                    read_only: spec.read_only,
+                })
+                .collect(),
+        }
+        .into_iter()
+        .map(|mut setting| {
+            if id_keys.contains(&setting.key.as_str()) {
+                setting.value = ids.first().cloned();
+            }
+            setting
+        })
+        .collect();
+        let (snippet, lambda_arns) = match plan {
+            Some(plan) => (
+                plan.snippet.clone(),
+                plan.inputs(Input::LambdaArns).to_vec(),
+            ),
+            None => (None, Vec::new()),
+        };
+        Outcome::build(
+            Some(integration),
+            &integration.id,
+            snippet.as_deref(),
+            settings,
+            &lambda_arns,
+            ids,
+            Some(role_arn),
+        )
+    }
+
     fn build(
         integration: Option<&Integration>,
         id: &str,
@@ -180,12 +236,13 @@ impl Outcome {
             title: integration.map(|i| i.title.clone()).unwrap_or_default(),
             role_arn: role_arn.map(str::to_string),
             groups,
-            next_steps: integration.map(|i| i.next_steps.clone()).unwrap_or_default(),
+            next_steps: integration
+                .map(|i| i.next_steps.clone())
+                .unwrap_or_default(),
             notes,
             code: snippet.and_then(|name| fill_snippet(name, lambda_arns)),
-            check_later: role_arn.map(|arn| {
-                format!("segment-aws-setup verify --integration {id} --role {arn}")
-            }),
+            check_later: role_arn
+                .map(|arn| format!("segment-aws-setup verify --integration {id} --role {arn}")),
         }
     }
 
@@ -247,7 +304,12 @@ impl Outcome {
                 let label = if attributes.is_empty() {
                     format!("{} ({})", setting.label, setting.key)
                 } else {
-                    format!("{} ({}) · {}", setting.label, setting.key, attributes.join(", "))
+                    format!(
+                        "{} ({}) · {}",
+                        setting.label,
+                        setting.key,
+                        attributes.join(", ")
+                    )
                 };
                 lines.push(line(LineKind::Setting, label));
                 lines.push(line(LineKind::Value, format!("  {}", shown(setting))));
@@ -317,14 +379,35 @@ mod tests {
             ..PlanRequest::default()
         });
         let outcome = Outcome::from_plan(&plan, Some("arn:aws:iam::123456789012:role/r"));
-        let text: Vec<String> = outcome.lines(&value_text).into_iter().map(|l| l.text).collect();
-        assert!(text.contains(&"IAM Role External ID (iamRoleExternalId) · required, sensitive".to_string()), "{text:#?}");
+        let text: Vec<String> = outcome
+            .lines(&value_text)
+            .into_iter()
+            .map(|l| l.text)
+            .collect();
+        assert!(
+            text.contains(
+                &"IAM Role External ID (iamRoleExternalId) · required, sensitive".to_string()
+            ),
+            "{text:#?}"
+        );
         let code = outcome.code.as_deref().expect("code");
-        for needed in ["RoleArn: settings.iamRoleArn", "ExternalId: settings.iamRoleExternalId", "RoleSessionName", "sessionToken: Credentials.SessionToken", "region: settings.s3BucketRegion", "30 * 60 * 1000"] {
+        for needed in [
+            "RoleArn: settings.iamRoleArn",
+            "ExternalId: settings.iamRoleExternalId",
+            "RoleSessionName",
+            "sessionToken: Credentials.SessionToken",
+            "region: settings.s3BucketRegion",
+            "30 * 60 * 1000",
+        ] {
             assert!(code.contains(needed), "{needed}");
         }
         assert_eq!(outcome.settings_json()["s3Bucket"], "events");
-        assert!(outcome.check_later.as_deref().is_some_and(|c| !c.contains(plan.external_id())));
+        assert!(
+            outcome
+                .check_later
+                .as_deref()
+                .is_some_and(|c| !c.contains(plan.external_id()))
+        );
     }
 
     #[test]
@@ -343,12 +426,31 @@ mod tests {
         assert!(outcome.code.is_none());
         assert_eq!(outcome.groups.len(), 2);
         let second = &outcome.groups[1].settings;
-        assert_eq!(second.iter().find(|s| s.key == "region").and_then(|s| s.value.as_deref()), Some("eu-west-1"));
-        let text: Vec<String> = outcome.lines(&value_text).into_iter().map(|l| l.text).collect();
-        assert!(text.iter().any(|l| l.contains("External ID (externalId) · read-only: already set by Segment, nothing to paste")), "{text:#?}");
+        assert_eq!(
+            second
+                .iter()
+                .find(|s| s.key == "region")
+                .and_then(|s| s.value.as_deref()),
+            Some("eu-west-1")
+        );
+        let text: Vec<String> = outcome
+            .lines(&value_text)
+            .into_iter()
+            .map(|l| l.text)
+            .collect();
+        assert!(
+            text.iter().any(|l| l.contains(
+                "External ID (externalId) · read-only: already set by Segment, nothing to paste"
+            )),
+            "{text:#?}"
+        );
         assert!(text.iter().any(|l| l.contains("5 seconds")));
         assert!(text.iter().any(|l| l.contains("Tail")));
         assert!(text.iter().any(|l| l.contains("wXZ2sd8N3mJ, srcABC123")));
-        assert!(!text.iter().any(|l| l.to_lowercase().contains("mark it sensitive")));
+        assert!(
+            !text
+                .iter()
+                .any(|l| l.to_lowercase().contains("mark it sensitive"))
+        );
     }
 }

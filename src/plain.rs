@@ -9,7 +9,7 @@ use crate::aws::{Connect, Connection, Identity, Roles, Stacks};
 use crate::catalog::{ExternalIdSource, Input as PresetInput, Integration};
 use crate::cli::{Failure, exit};
 use crate::engine::{self, EngineError, Progress, WatchOptions};
-use crate::plan::{Plan, PlanRequest, PolicyFile, Setting};
+use crate::plan::{Plan, PlanRequest, PolicyFile};
 use crate::state::{Method, SavedSetup, StateStore};
 use crate::{Catalog, external_id, policy, validate};
 use std::io::{BufRead, Write};
@@ -352,7 +352,7 @@ impl<I: Identity + 'static, S: Stacks + 'static, R: Roles + 'static> Plain<I, S,
                 self.say(&format!("  {command}"));
             }
             self.step(8, "Done");
-            self.settings(&plan.settings(None), &plan);
+            self.outcome(&crate::outcome::Outcome::from_plan(&plan, None));
             return Ok(());
         }
         let account = self
@@ -380,11 +380,7 @@ impl<I: Identity + 'static, S: Stacks + 'static, R: Roles + 'static> Plain<I, S,
 
         // 8. Done
         self.step(8, "Done");
-        self.settings(&plan.settings(Some(&role_arn)), &plan);
-        self.say(&format!(
-            "Check the role later: {}",
-            crate::cli::verify_hint(&plan.integration_id, &role_arn)
-        ));
+        self.outcome(&crate::outcome::Outcome::from_plan(&plan, Some(&role_arn)));
         Ok(())
     }
 
@@ -405,6 +401,21 @@ impl<I: Identity + 'static, S: Stacks + 'static, R: Roles + 'static> Plain<I, S,
                 )
                 .map_err(|e| e.0)
             })?;
+            if rule.source_ids {
+                self.say("If the destination's External ID setting is ever empty, Segment uses the source's ID instead");
+                self.say("(Settings > API Keys in the source): trusting it too keeps deliveries working either way.");
+                request.source_ids = self.ask(
+                    "Source ID(s) to trust too, separated by commas:",
+                    Some("none"),
+                    |answer| {
+                        if answer == "none" {
+                            return Ok(Vec::new());
+                        }
+                        validate::comma_separated(answer, "", validate::workspace_id)
+                            .map_err(|e| e.0.replace("workspace ID", "source ID"))
+                    },
+                )?;
+            }
         } else {
             let generated = external_id::generate(external_id::DEFAULT_LENGTH);
             self.say(&format!("Generated external ID (from the OS's secure random source; keep it like a password): {generated}"));
@@ -742,24 +753,10 @@ impl<I: Identity + 'static, S: Stacks + 'static, R: Roles + 'static> Plain<I, S,
         }
     }
 
-    fn settings(&self, settings: &[Setting], plan: &Plan) {
-        self.say("Settings to paste into Segment:");
-        for setting in settings {
-            let value = setting
-                .value
-                .clone()
-                .unwrap_or_else(|| "(known once the role exists)".into());
-            let note = if setting.sensitive {
-                " (sensitive)"
-            } else {
-                ""
-            };
-            self.say(&format!("  {}{note}: {value}", setting.label));
-        }
-        if plan.integration_id == "lambda-destination" {
-            self.say("Next, in Segment: open the Lambda destination's settings and set Lambda, Region and Role Address.");
-        } else {
-            self.say("Next, in Segment: add these to your function's settings; make the external ID a sensitive setting.");
+    /// The outcome, as every face shows it: the settings, the next steps, the code, the check.
+    fn outcome(&self, outcome: &crate::outcome::Outcome) {
+        for line in outcome_lines(outcome) {
+            self.say(&line);
         }
     }
 
@@ -848,16 +845,18 @@ impl<I: Identity + 'static, S: Stacks + 'static, R: Roles + 'static> Plain<I, S,
             Err(error) => return Err(crate::cli::engine_failure(error, self.caller.as_ref())),
         };
         self.step(8, "Done");
-        self.say("Settings to paste into Segment:");
-        for setting in saved.settings_with(&role_arn) {
-            self.say(&format!(
-                "  {}: {}",
-                setting.label,
-                setting.value.unwrap_or_default()
-            ));
-        }
+        self.outcome(&crate::outcome::Outcome::from_saved(&saved, &role_arn));
         Ok(())
     }
+}
+
+/// The outcome's lines as plain mode says them (a transcript: values as they are).
+pub fn outcome_lines(outcome: &crate::outcome::Outcome) -> Vec<String> {
+    outcome
+        .lines(&crate::outcome::value_text)
+        .into_iter()
+        .map(|line| line.text)
+        .collect()
 }
 
 fn declined() -> Failure {

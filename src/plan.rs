@@ -295,7 +295,10 @@ impl Plan {
 
     /// Every value of an input (all the Lambda ARNs, say).
     pub fn inputs(&self, input: Input) -> &[String] {
-        self.inputs.get(&input).map(Vec::as_slice).unwrap_or_default()
+        self.inputs
+            .get(&input)
+            .map(Vec::as_slice)
+            .unwrap_or_default()
     }
 
     fn input(&self, input: Input) -> Option<&str> {
@@ -661,8 +664,9 @@ fn external_ids(
         ));
     }
     for id in &request.source_ids {
-        validate::workspace_id(id)
-            .map_err(|e| InputError::new("--source-id", e.0.replace("workspace ID", "source ID")))?;
+        validate::workspace_id(id).map_err(|e| {
+            InputError::new("--source-id", e.0.replace("workspace ID", "source ID"))
+        })?;
         ids.push(id.clone());
     }
     let min_length = if request.existing_role {

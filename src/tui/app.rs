@@ -201,6 +201,8 @@ pub struct App {
     pub broad_accepted: Option<Value>,
     /// A secret copied and not yet cleared: cleared when the wizard ends.
     pub secret_on_clipboard: Option<String>,
+    /// The user edited the stack name: a generated one arriving late is not put in.
+    pub stack_name_edited: bool,
 }
 
 /// What happened: a key, a resize, the clock, or a command's answer.
@@ -333,6 +335,7 @@ impl App {
             fix: None,
             broad_accepted: None,
             secret_on_clipboard: None,
+            stack_name_edited: false,
         }
     }
 
@@ -528,7 +531,7 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Cmd> {
             Vec::new()
         }
         Msg::StackNameGenerated(name) => {
-            if app.stack_name.value().is_empty() {
+            if app.stack_name.value().is_empty() && !app.stack_name_edited {
                 app.stack_name = Input::new(name);
             }
             Vec::new()
@@ -587,6 +590,9 @@ fn leave(app: &mut App) -> Vec<Cmd> {
         app.farewell = Some(format!(
             "Stopped watching; stack {stack} keeps going in AWS. Watch it again with:\n  {command}"
         ));
+    } else if app.step == Step::Done && (app.role_arn.is_some() || app.plan_only) {
+        // Quitting never loses the settings: they are printed once the terminal is back.
+        app.farewell = screens::done::farewell(app);
     }
     commands.push(Cmd::Quit);
     commands

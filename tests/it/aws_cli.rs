@@ -127,7 +127,20 @@ async fn create_through_cloudformation_then_verify_watch_and_delete() {
         "json",
     ];
     let output = aws.run(&args);
-    let settings = json_out(&output);
+    let outcome = json_out(&output);
+    for key in ["settings", "nextSteps", "notes", "code", "checkLater"] {
+        assert!(
+            outcome.get(key).is_some(),
+            "the outcome holds {key}: {outcome}"
+        );
+    }
+    assert!(
+        outcome["code"]
+            .as_str()
+            .is_some_and(|c| c.contains("sessionToken: Credentials.SessionToken")),
+        "the code passes the assumed credentials to the client"
+    );
+    let settings = outcome["settings"].clone();
     let keys: Vec<&str> = settings
         .as_object()
         .expect("object")
@@ -199,7 +212,7 @@ async fn create_through_cloudformation_then_verify_watch_and_delete() {
 
     let watched = aws.run(&["watch", "--stack-name", &stack, "--output", "json"]);
     assert_eq!(
-        json_out(&watched)["iamRoleArn"],
+        json_out(&watched)["settings"]["iamRoleArn"],
         role_arn,
         "the saved setup's settings"
     );
@@ -229,7 +242,7 @@ async fn create_directly_through_iam_then_delete() {
         "--output",
         "json",
     ]);
-    let settings = json_out(&output);
+    let settings = json_out(&output)["settings"].clone();
     assert_eq!(
         settings,
         json!({
@@ -1182,11 +1195,11 @@ async fn verify_finds_the_saved_id_refuses_other_accounts_and_never_asks_without
     ]);
     assert_eq!(created.status.code(), Some(0), "{}", stderr(&created));
     assert!(
-        stderr(&created).contains(&format!(
-            "Check the role any time: segment-aws-setup verify --integration destination-function --role arn:aws:iam::123456789012:role/{role}\n"
+        stdout(&created).contains(&format!(
+            "Check the role any time:\n  segment-aws-setup verify --integration destination-function --role arn:aws:iam::123456789012:role/{role}\n"
         )),
         "the hint holds no ID: {}",
-        stderr(&created)
+        stdout(&created)
     );
     let verified = aws.run(&[
         "verify",

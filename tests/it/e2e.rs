@@ -166,8 +166,39 @@ fn the_wizard_in_a_terminal_through_to_done_against_moto() {
         Some(role_arn.as_str())
     );
 
+    // The code that uses the role, copied with its own key: the OSC 52 holds the snippet.
+    let before = terminal.raw.len();
+    terminal.send("s");
+    terminal.until("a second OSC 52", |t| {
+        t.raw[before..].windows(7).any(|w| w == b"\x1b]52;c;")
+    });
+    let start = before
+        + terminal.raw[before..]
+            .windows(7)
+            .position(|w| w == b"\x1b]52;c;")
+            .expect("an OSC 52");
+    let encoded: Vec<u8> = terminal.raw[start + 7..]
+        .iter()
+        .copied()
+        .take_while(|b| b.is_ascii_alphanumeric() || b"+/=".contains(b))
+        .collect();
+    let code = String::from_utf8(
+        base64::engine::general_purpose::STANDARD
+            .decode(&encoded)
+            .expect("base64"),
+    )
+    .expect("UTF-8");
+    assert!(
+        code.contains("assumeRole") && code.contains("sessionToken: Credentials.SessionToken"),
+        "{code}"
+    );
+
     terminal.send("q");
-    terminal.wait_raw(b"\x1b[?1049l");
+    let restored = terminal.wait_raw(b"\x1b[?1049l");
+    // Leaving from Done prints the settings block, so quitting never loses it.
+    terminal.until("the settings after the terminal is restored", |t| {
+        String::from_utf8_lossy(&t.raw[restored..]).contains("Settings in Segment:")
+    });
     let status = terminal.session.get_process_mut().wait().expect("exited");
     assert!(
         matches!(status, expectrl::process::unix::WaitStatus::Exited(_, 0)),

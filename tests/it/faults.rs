@@ -316,7 +316,8 @@ fn errors_throttling_and_resets_are_retried_through_to_a_whole_role() {
     let args = create_role_args(&role);
     let output = run_through(&proxy, &args.iter().map(String::as_str).collect::<Vec<_>>());
     assert!(output.status.success(), "{}", stderr(&output));
-    let settings: serde_json::Value = serde_json::from_str(&stdout(&output)).expect("JSON");
+    let outcome: serde_json::Value = serde_json::from_str(&stdout(&output)).expect("JSON");
+    let settings = &outcome["settings"];
     assert_eq!(
         settings["iamRoleArn"],
         format!("arn:aws:iam::123456789012:role/{role}")
@@ -641,8 +642,9 @@ fn killed_at_any_moment_the_same_create_again_finishes_the_same_setup() {
                     stderr(&again)
                 );
                 assert_eq!(again.status.code(), Some(0), "{context}");
-                let settings: serde_json::Value =
+                let outcome: serde_json::Value =
                     serde_json::from_str(&stdout(&again)).expect("JSON");
+                let settings = &outcome["settings"];
                 let id = settings["iamRoleExternalId"]
                     .as_str()
                     .expect("ID")

@@ -6,6 +6,7 @@ mod e2e;
 mod engine_fake;
 mod faults;
 mod moto;
+mod outcome;
 mod plain;
 mod properties;
 mod support;

@@ -42,6 +42,16 @@ fn answer(args: &[&str], answers: &str, with_aws: bool) -> Output {
     output
 }
 
+/// The value on the line after a setting's label.
+fn value_after(text: &str, label: &str) -> String {
+    let mut lines = text.lines();
+    lines
+        .by_ref()
+        .find(|l| l.trim_start() == label)
+        .unwrap_or_else(|| panic!("no {label:?} in:\n{text}"));
+    lines.next().expect("a value").trim().to_string()
+}
+
 fn assert_plain(output: &Output) {
     for (name, bytes) in [("stdout", &output.stdout), ("stderr", &output.stderr)] {
         assert!(
@@ -103,16 +113,23 @@ async fn piped_answers_create_a_stack_and_a_wrong_answer_is_asked_again() {
         text.contains(&format!("[7/8] {stack} CREATE_COMPLETE (")),
         "progress as plain lines:\n{text}"
     );
-    let arn_line = text
-        .lines()
-        .find(|l| l.trim_start().starts_with("IAM Role ARN:"))
-        .expect("the role ARN");
-    let role = arn_line.rsplit('/').next().expect("name").trim();
-    let id_line = text
-        .lines()
-        .find(|l| l.contains("IAM Role External ID (sensitive):"))
-        .expect("the external ID");
-    let id = id_line.rsplit(' ').next().expect("ID").trim();
+    let arn_line = value_after(&text, "IAM Role ARN (iamRoleArn) · required");
+    let role = arn_line
+        .rsplit('/')
+        .next()
+        .expect("name")
+        .trim()
+        .to_string();
+    let id = value_after(
+        &text,
+        "IAM Role External ID (iamRoleExternalId) · required, sensitive",
+    );
+    assert!(
+        text.contains("Code that uses the role in your function"),
+        "{text}"
+    );
+    let role = role.as_str();
+    let id = id.as_str();
     let trust = role_trust(role).await.expect("the role exists in moto");
     assert_eq!(
         trust["Statement"][0]["Condition"]["StringEquals"]["sts:ExternalId"],
@@ -124,7 +141,7 @@ async fn piped_answers_create_a_stack_and_a_wrong_answer_is_asked_again() {
 async fn the_lambda_destination_through_iam_with_the_plain_flag() {
     let role = unique("plain-lambda");
     let arn = "arn:aws:lambda:us-west-2:123456789012:function:events";
-    let answers = format!("y\n3\nwXZ2sd8N3mJ\n{arn}\n2\n{role}\ny\n");
+    let answers = format!("y\n3\nwXZ2sd8N3mJ\nsrcPlain123\n{arn}\n2\n{role}\ny\n");
     let output = answer(&["--plain"], &answers, true);
     assert!(
         output.status.success(),
@@ -138,17 +155,26 @@ async fn the_lambda_destination_through_iam_with_the_plain_flag() {
         text.contains("What may the role do: Invoke Lambda functions (the only choice)"),
         "{text}"
     );
+    assert_eq!(
+        value_after(&text, "Role Address (roleAddress) · required"),
+        format!("arn:aws:iam::123456789012:role/{role}")
+    );
+    assert_eq!(
+        value_after(&text, "Region (region) · required"),
+        "us-west-2"
+    );
     assert!(
-        text.contains(&format!(
-            "Role Address: arn:aws:iam::123456789012:role/{role}"
-        )),
+        text.contains(
+            "External ID (externalId) · read-only: already set by Segment, nothing to paste"
+        ),
         "{text}"
     );
-    assert!(text.contains("Region: us-west-2"), "{text}");
+    assert!(!text.contains("mark"), "nothing to mark sensitive: {text}");
     let trust = role_trust(&role).await.expect("role");
     assert_eq!(
         trust["Statement"][0]["Condition"]["StringEquals"]["sts:ExternalId"],
-        "wXZ2sd8N3mJ"
+        serde_json::json!(["wXZ2sd8N3mJ", "srcPlain123"]),
+        "the source ID is trusted too"
     );
 }
 
@@ -229,10 +255,9 @@ fn the_demo_account_checks_and_repairs_its_legacy_role_with_no_aws_at_all() {
         "{text}"
     );
     assert!(text.contains("confused-deputy risk"), "{text}");
-    assert!(
-        text.contains("Role ARN: arn:aws:iam::000000000000:role/legacy-segment-role")
-            || text.contains("IAM Role ARN: arn:aws:iam::000000000000:role/legacy-segment-role"),
-        "{text}"
+    assert_eq!(
+        value_after(&text, "IAM Role ARN (iamRoleArn) · required"),
+        "arn:aws:iam::000000000000:role/legacy-segment-role"
     );
 }
 

@@ -485,6 +485,16 @@ async fn a_generated_value_arriving_late_never_replaces_what_was_typed() {
     assert_eq!(d.app.step, Step::Method);
     d.key(KeyCode::Tab).await;
     d.key_with(KeyCode::Char('u'), KeyModifiers::CONTROL).await;
+    // The generated name arrives just after the field was emptied, before the typing.
+    update(
+        &mut d.app,
+        Msg::StackNameGenerated("segment-destination-function-late00".into()),
+    );
+    assert_eq!(
+        d.app.stack_name.value(),
+        "",
+        "an emptied field stays the user's"
+    );
     d.type_text("my-stack").await;
     update(
         &mut d.app,

@@ -1,7 +1,8 @@
 //! Step 8: the settings to paste into Segment, labelled as Segment labels them, keys to copy them,
 //! what to do next in Segment, and the command that checks the role later.
 
-use super::{bold, dim, mask, paragraph};
+use super::{bold, dim, paragraph};
+use crate::outcome::{LineKind, Outcome, OutcomeLine};
 use crate::tui::app::{App, Cmd};
 use crossterm::event::{KeyCode, KeyEvent};
 use ratatui::prelude::*;
@@ -9,6 +10,7 @@ use ratatui::prelude::*;
 pub const KEYS: &[(&str, &str)] = &[
     ("c", "copy ARN"),
     ("x", "copy ID"),
+    ("s", "copy code"),
     ("a", "copy all"),
     ("F2", "presenter"),
     ("q", "quit"),
@@ -26,23 +28,48 @@ pub fn verify_command(app: &App) -> String {
     crate::cli::verify_hint(&app.integration().id, &role)
 }
 
-fn next_steps(app: &App) -> Vec<&'static str> {
-    if app.uses_workspace_id() {
-        vec![
-            "Next, in Segment: open the Lambda destination's settings and set Lambda,",
-            "Region and Role Address as above; External ID is your workspace ID already.",
-        ]
-    } else {
-        vec![
-            "Next, in Segment: open your function's Settings, add these settings (make",
-            "IAM Role External ID a sensitive setting), and use them to assume the role.",
-        ]
+/// The outcome of this setup: from the inputs, or from the setup being resumed.
+pub fn outcome(app: &App) -> Option<Outcome> {
+    match (app.plan(), &app.resumed, &app.role_arn) {
+        (Ok(plan), _, role_arn) => Some(Outcome::from_plan(&plan, role_arn.as_deref())),
+        (Err(_), Some(saved), Some(role_arn)) => Some(Outcome::from_saved(saved, role_arn)),
+        _ => None,
     }
+}
+
+/// A setting's value as this screen shows it: a secret masked in presenter mode.
+fn shown(app: &App, setting: &crate::plan::Setting) -> String {
+    let value = crate::outcome::value_text(setting);
+    if setting.sensitive {
+        app.shown_secret(&value)
+    } else {
+        value
+    }
+}
+
+/// The outcome's lines as the Done screen draws them.
+pub fn outcome_lines(app: &App, outcome: &Outcome) -> Vec<OutcomeLine> {
+    outcome.lines(&|setting| shown(app, setting))
+}
+
+/// What is printed when the wizard is left from Done: the settings block, so quitting never
+/// loses it (masked in presenter mode).
+pub fn farewell(app: &App) -> Option<String> {
+    let outcome = outcome(app)?;
+    let mut text = String::from("Settings in Segment:");
+    for line in outcome.settings_lines(&|setting| shown(app, setting)) {
+        text.push('\n');
+        text.push_str(&line.text);
+    }
+    if let Some(check) = &outcome.check_later {
+        text.push_str(&format!("\nCheck the role any time: {check}"));
+    }
+    Some(text)
 }
 
 pub fn view(app: &App, frame: &mut Frame, area: Rect) {
     let mut lines = Vec::new();
-    let Some(settings) = app.settings() else {
+    let Some(outcome) = outcome(app) else {
         frame.render_widget(
             paragraph(
                 app,
@@ -64,49 +91,31 @@ pub fn view(app: &App, frame: &mut Frame, area: Rect) {
                 "they can run these AWS CLI commands (or deploy the CloudFormation template",
             ));
             lines.push(Line::from(format!(
-                "assets/templates/{}), then paste the settings below into Segment.",
+                "assets/templates/{}), then fill in the settings below in Segment.",
                 plan.template_name
             )));
             lines.push(Line::styled(crate::plan::DOCUMENTS_NOTE, dim()));
             for command in plan.cli_commands() {
-                lines.push(Line::from(mask(app, &command)));
+                lines.push(Line::from(command));
             }
             lines.push(Line::from(""));
         }
     } else if app.role_arn.is_some() {
         lines.push(Line::styled(
-            "✓ The role is ready. Paste these settings into Segment:",
+            "✓ The role is ready. Set it up in Segment as below:",
             bold(),
         ));
-    }
-    // Label on one line, value under it: role ARNs are long, and each value stays whole.
-    for setting in settings {
-        let value = setting
-            .value
-            .clone()
-            .unwrap_or_else(|| "(known once the role exists)".into());
-        let value = if setting.sensitive {
-            app.shown_secret(&value)
-        } else {
-            value
-        };
-        let note = if setting.sensitive { ", sensitive" } else { "" };
-        lines.push(Line::from(vec![
-            Span::styled(setting.label.clone(), bold()),
-            Span::styled(format!(" ({}{note})", setting.key), dim()),
-        ]));
-        lines.push(Line::from(format!("  {value}")));
     }
     if let Some(note) = &app.clipboard_note {
         lines.push(Line::styled(note.clone(), bold()));
     }
-    lines.push(Line::from(""));
-    for line in next_steps(app) {
-        lines.push(Line::from(line));
-    }
-    if !app.plan_only {
-        lines.push(Line::styled("Check the role any time:", dim()));
-        lines.push(Line::from(format!("  {}", verify_command(app))));
+    for line in outcome_lines(app, &outcome) {
+        lines.push(match line.kind {
+            LineKind::Heading => Line::styled(line.text, bold()),
+            LineKind::Setting => Line::styled(line.text, bold()),
+            LineKind::Note | LineKind::Code => Line::styled(line.text, dim()),
+            _ => Line::from(line.text),
+        });
     }
     frame.render_widget(paragraph(app, lines).scroll((app.scroll, 0)), area);
 }
@@ -123,7 +132,7 @@ pub fn on_key(app: &mut App, key: KeyEvent) -> Vec<Cmd> {
 }
 
 fn copy_keys(app: &mut App, key: KeyEvent) -> Vec<Cmd> {
-    let Some(settings) = app.settings() else {
+    let Some(outcome) = outcome(app) else {
         return Vec::new();
     };
     let external_id = app
@@ -149,6 +158,16 @@ fn copy_keys(app: &mut App, key: KeyEvent) -> Vec<Cmd> {
             text: external_id,
             secret: !app.uses_workspace_id(),
         }],
+        KeyCode::Char('s') => outcome
+            .code
+            .clone()
+            .map(|code| {
+                vec![Cmd::Copy {
+                    text: code,
+                    secret: false,
+                }]
+            })
+            .unwrap_or_default(),
         KeyCode::Char('a') if app.plan_only => {
             let commands = app
                 .plan()
@@ -161,17 +180,7 @@ fn copy_keys(app: &mut App, key: KeyEvent) -> Vec<Cmd> {
             }]
         }
         KeyCode::Char('a') => {
-            let object: serde_json::Map<String, serde_json::Value> = settings
-                .into_iter()
-                .map(|s| {
-                    (
-                        s.key,
-                        s.value
-                            .map_or(serde_json::Value::Null, serde_json::Value::String),
-                    )
-                })
-                .collect();
-            let json = serde_json::to_string_pretty(&object).unwrap_or_default();
+            let json = serde_json::to_string_pretty(&outcome.settings_json()).unwrap_or_default();
             vec![Cmd::Copy {
                 text: json,
                 secret: true,

@@ -48,7 +48,10 @@ pub fn view(app: &App, frame: &mut Frame, area: Rect) {
             "(Segment sets it: the destination's External ID setting, #SEGMENT_WORKSPACE_ID).",
         ));
         lines.push(Line::from(
-            "Several IDs may be trusted: separate them with commas.",
+            "Several IDs may be trusted: separate them with commas. If the External ID",
+        ));
+        lines.push(Line::from(
+            "setting is ever empty, Segment uses the source ID: add it too (Settings > API Keys).",
         ));
         lines.push(Line::from(""));
         let shown = app.shown_secret(app.external_id.value());

@@ -187,6 +187,10 @@ pub fn on_key(app: &mut App, key: KeyEvent) -> Vec<Cmd> {
                 MethodChoice::Existing => &mut app.existing_role,
             };
             edit(input, key);
+            if app.method == MethodChoice::Cloudformation {
+                // A generated name arriving late never lands in a field the user has edited.
+                app.stack_name_edited = true;
+            }
             app.role_pick = 0;
         }
         _ => {}
