@@ -145,6 +145,7 @@ impl Default for WatchOptions {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Goal {
     Create,
+    Update,
     Delete,
 }
 
@@ -467,9 +468,20 @@ pub async fn watch<S: Stacks>(
     options: &WatchOptions,
     report: &mut (dyn FnMut(Progress) + Send),
 ) -> Result<WatchOutcome, EngineError> {
+    watch_after(stacks, name, goal, options, HashSet::new(), report).await
+}
+
+/// As [`watch`], the events in `seen` (those before an update began) left out.
+async fn watch_after<S: Stacks>(
+    stacks: &S,
+    name: &str,
+    goal: Goal,
+    options: &WatchOptions,
+    mut seen: HashSet<String>,
+    report: &mut (dyn FnMut(Progress) + Send),
+) -> Result<WatchOutcome, EngineError> {
     let start = Instant::now();
     let deadline = start + options.timeout;
-    let mut seen = HashSet::new();
     let mut events = Vec::new();
     let mut last_status = String::new();
     let mut reconnecting = false;
@@ -559,10 +571,11 @@ fn outcome(
 ) -> WatchOutcome {
     let done = match goal {
         Goal::Create => status == "CREATE_COMPLETE",
+        Goal::Update => status == "UPDATE_COMPLETE",
         Goal::Delete => status == "DELETE_COMPLETE",
     };
     if done {
-        WatchOutcome::Done(if goal == Goal::Create { info } else { None })
+        WatchOutcome::Done(if goal == Goal::Delete { None } else { info })
     } else {
         WatchOutcome::Failed {
             status: status.to_string(),
@@ -861,6 +874,259 @@ pub async fn apply_fix<R: Roles>(
         roles
             .put_role_policy(role, policy_name, &document.to_string())
             .await?;
+    }
+    Ok(())
+}
+
+// ---- Changing an existing setup ----------------------------------------------------------------
+
+/// What an update would change, shown before anything changes.
+#[derive(Debug, Clone, PartialEq)]
+pub enum UpdatePreview {
+    /// A change set, created and waiting: each resource change, replacement or not.
+    Stack {
+        stack: String,
+        change_set: String,
+        changes: Vec<String>,
+    },
+    /// The role's documents, before and after (secrets masked), and what will be written.
+    Role {
+        role: String,
+        trust: Option<Value>,
+        permission: Option<(String, Value)>,
+        diff: Vec<String>,
+    },
+    /// The setup already is what the plan says.
+    Nothing { role_arn: String },
+}
+
+impl UpdatePreview {
+    /// The preview, a line each.
+    pub fn lines(&self) -> Vec<String> {
+        match self {
+            UpdatePreview::Stack { stack, changes, .. } => {
+                let mut lines = vec![format!("The change set for stack {stack} would:")];
+                lines.extend(changes.iter().map(|c| format!("  {c}")));
+                if changes.is_empty() {
+                    lines.push("  (CloudFormation listed no resource by name; the template or its parameters differ)".into());
+                }
+                lines
+            }
+            UpdatePreview::Role { role, diff, .. } => {
+                let mut lines = vec![format!(
+                    "Role {role}, its documents before (-) and after (+):"
+                )];
+                lines.extend(diff.iter().cloned());
+                lines
+            }
+            UpdatePreview::Nothing { .. } => {
+                vec!["Nothing to change: the setup already is what you asked for.".into()]
+            }
+        }
+    }
+}
+
+/// Works out an update of the plan's stack (CloudFormation: a change set, created and described,
+/// not executed) or role (IAM: the documents' diff). Nothing changes yet; only a setup this tool
+/// made is updated.
+pub async fn prepare_update<S: Stacks, R: Roles>(
+    stacks: &S,
+    roles: &R,
+    plan: &Plan,
+    method: crate::state::Method,
+    options: &WatchOptions,
+) -> Result<UpdatePreview, EngineError> {
+    match method {
+        crate::state::Method::Cloudformation => {
+            let name = &plan.stack_name;
+            let Some(info) = stacks.describe_stack(name).await? else {
+                return Err(EngineError::StackNotFound {
+                    stack: name.clone(),
+                });
+            };
+            if !is_ours(&info.tags) {
+                return Err(EngineError::NotOurs {
+                    what: format!("stack {name}"),
+                });
+            }
+            if !matches!(
+                info.status.as_str(),
+                "CREATE_COMPLETE" | "UPDATE_COMPLETE" | "UPDATE_ROLLBACK_COMPLETE"
+            ) {
+                return Err(EngineError::StackFailed {
+                    stack: name.clone(),
+                    status: info.status.clone(),
+                    reasons: vec![format!(
+                        "a stack is updated only when it is complete; it is {}",
+                        info.status
+                    )],
+                });
+            }
+            let change_set = format!("segment-aws-setup-{}", now());
+            stacks
+                .create_change_set(&stack_request(plan), &change_set)
+                .await?;
+            let deadline = Instant::now() + options.timeout;
+            loop {
+                let described = stacks.describe_change_set(name, &change_set).await?;
+                match described.status.as_str() {
+                    "CREATE_COMPLETE" => {
+                        return Ok(UpdatePreview::Stack {
+                            stack: name.clone(),
+                            change_set,
+                            changes: described.changes.iter().map(|c| c.describe()).collect(),
+                        });
+                    }
+                    "FAILED" => {
+                        let _ = stacks.delete_change_set(name, &change_set).await;
+                        let reason = described.status_reason.unwrap_or_default();
+                        if reason.contains("didn't contain changes")
+                            || reason.contains("No updates")
+                        {
+                            return Ok(UpdatePreview::Nothing {
+                                role_arn: role_arn_output(&info, name)?,
+                            });
+                        }
+                        return Err(EngineError::StackFailed {
+                            stack: name.clone(),
+                            status: "change set FAILED".into(),
+                            reasons: vec![reason],
+                        });
+                    }
+                    _ if Instant::now() >= deadline => {
+                        return Err(EngineError::TimedOut {
+                            stack: name.clone(),
+                            status: described.status,
+                        });
+                    }
+                    _ => tick(deadline, options).await,
+                }
+            }
+        }
+        crate::state::Method::Iam => {
+            let name = &plan.role_name;
+            let role = existing_role(roles, name).await?;
+            if !is_ours(&role.tags) {
+                return Err(EngineError::NotOurs {
+                    what: format!("role {name}"),
+                });
+            }
+            let trust = (role.trust_policy != plan.trust_policy).then(|| plan.trust_policy.clone());
+            let current = if roles
+                .role_policy_names(name)
+                .await?
+                .iter()
+                .any(|p| p == &plan.policy_name)
+            {
+                Some(roles.get_role_policy(name, &plan.policy_name).await?)
+            } else {
+                None
+            };
+            let permission = (!current
+                .as_ref()
+                .is_some_and(|c| verify::same_policy(c, &plan.permission_policy)))
+            .then(|| (plan.policy_name.clone(), plan.permission_policy.clone()));
+            if trust.is_none() && permission.is_none() {
+                return Ok(UpdatePreview::Nothing { role_arn: role.arn });
+            }
+            let subject = subject_for_plan(plan, &role.arn);
+            let mask = |doc: &Value| verify::masked_external_ids(doc, !subject.workspace_ids);
+            let mut diff = Vec::new();
+            if trust.is_some() {
+                diff.push("Trust policy:".into());
+                diff.extend(verify::diff(
+                    &mask(&role.trust_policy),
+                    &mask(&plan.trust_policy),
+                ));
+            }
+            if permission.is_some() {
+                diff.push(format!("Inline policy {}:", plan.policy_name));
+                diff.extend(verify::diff(
+                    current.as_ref().unwrap_or(&Value::Null),
+                    &plan.permission_policy,
+                ));
+            }
+            Ok(UpdatePreview::Role {
+                role: name.clone(),
+                trust,
+                permission,
+                diff,
+            })
+        }
+    }
+}
+
+/// Applies a previewed update: executes the change set and watches the stack to UPDATE_COMPLETE,
+/// or writes the role's documents; then judges the role like any other.
+pub async fn apply_update<S: Stacks, R: Roles>(
+    stacks: &S,
+    roles: &R,
+    plan: &Plan,
+    preview: &UpdatePreview,
+    options: &WatchOptions,
+    report: &mut (dyn FnMut(Progress) + Send),
+) -> Result<Created, EngineError> {
+    let role_arn = match preview {
+        UpdatePreview::Nothing { role_arn } => role_arn.clone(),
+        UpdatePreview::Stack {
+            stack, change_set, ..
+        } => {
+            // Only what happens from now on is reported.
+            let seen: HashSet<String> = all_events(stacks, stack)
+                .await?
+                .into_iter()
+                .map(|e| e.id)
+                .collect();
+            report(Progress::Note(format!(
+                "Executing change set {change_set} on stack {stack}"
+            )));
+            stacks.execute_change_set(stack, change_set).await?;
+            match watch_after(stacks, stack, Goal::Update, options, seen, report).await? {
+                WatchOutcome::Done(Some(info)) => role_arn_output(&info, stack)?,
+                other => return Err(other.into_error(stack)),
+            }
+        }
+        UpdatePreview::Role {
+            role,
+            trust,
+            permission,
+            ..
+        } => {
+            let info = existing_role(roles, role).await?;
+            if let Some(trust) = trust {
+                report(Progress::Note(format!(
+                    "Updating the trust policy of {role}"
+                )));
+                roles.update_trust_policy(role, &trust.to_string()).await?;
+            }
+            if let Some((name, document)) = permission {
+                report(Progress::Note(format!(
+                    "Writing inline policy {name} of {role}"
+                )));
+                roles
+                    .put_role_policy(role, name, &document.to_string())
+                    .await?;
+            }
+            info.arn
+        }
+    };
+    check_created_role(roles, plan, &role_arn, report).await?;
+    Ok(Created {
+        role_arn,
+        reused: true,
+    })
+}
+
+/// Drops a previewed update that was not wanted: its change set is deleted.
+pub async fn discard_update<S: Stacks>(
+    stacks: &S,
+    preview: &UpdatePreview,
+) -> Result<(), EngineError> {
+    if let UpdatePreview::Stack {
+        stack, change_set, ..
+    } = preview
+    {
+        stacks.delete_change_set(stack, change_set).await?;
     }
     Ok(())
 }

@@ -1070,6 +1070,48 @@ pub fn masked(document: &Value, subject: &Subject) -> Value {
     }
 }
 
+/// A document with every value of an `sts:ExternalId` condition masked (when `secret`), for
+/// showing a diff that holds old and new IDs.
+pub fn masked_external_ids(document: &Value, secret: bool) -> Value {
+    if !secret {
+        return document.clone();
+    }
+    match document {
+        Value::Object(map) => Value::Object(
+            map.iter()
+                .map(|(k, v)| {
+                    let masked = if k.eq_ignore_ascii_case(EXTERNAL_ID_KEY) {
+                        match v {
+                            Value::String(id) => Value::String(crate::external_id::masked(id)),
+                            Value::Array(ids) => Value::Array(
+                                ids.iter()
+                                    .map(|id| match id {
+                                        Value::String(id) => {
+                                            Value::String(crate::external_id::masked(id))
+                                        }
+                                        other => other.clone(),
+                                    })
+                                    .collect(),
+                            ),
+                            other => other.clone(),
+                        }
+                    } else {
+                        masked_external_ids(v, secret)
+                    };
+                    (k.clone(), masked)
+                })
+                .collect(),
+        ),
+        Value::Array(items) => Value::Array(
+            items
+                .iter()
+                .map(|v| masked_external_ids(v, secret))
+                .collect(),
+        ),
+        other => other.clone(),
+    }
+}
+
 /// The change as a line diff of the pretty-printed documents (`-` before, `+` after).
 pub fn diff(before: &Value, after: &Value) -> Vec<String> {
     let before = serde_json::to_string_pretty(before).unwrap_or_default();

@@ -4,8 +4,8 @@
 //! once and never rolls back) and by the demo account. Time is tokio's, so tests can pause it.
 
 use super::{
-    AwsError, Caller, EventPage, Identity, RoleCreate, RoleInfo, Roles, StackCreate, StackEvent,
-    StackInfo, Stacks,
+    AwsError, Caller, ChangeSetInfo, EventPage, Identity, ResourceChange, RoleCreate, RoleInfo,
+    Roles, StackCreate, StackEvent, StackInfo, Stacks,
 };
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -183,7 +183,14 @@ struct FakeStack {
     template: Value,
     /// The role is in the IAM fake (made at CREATE_COMPLETE, gone at DELETE_COMPLETE).
     materialized: bool,
+    /// Bumped by each executed change set; the IAM fake follows at UPDATE_COMPLETE.
+    version: u64,
+    synced_version: u64,
+    change_sets: BTreeMap<String, PendingChangeSet>,
 }
+
+/// A change set waiting to be executed: the new template, its parameters, what it would change.
+type PendingChangeSet = (Value, Vec<(String, String)>, ChangeSetInfo);
 
 /// Stacks that follow a script in time. A window of lost network can be set.
 pub struct ScriptedStacks {
@@ -225,8 +232,10 @@ impl ScriptedStacks {
             return;
         };
         let role = role_name_for(name, &stack.role_logical_id);
-        if status == "CREATE_COMPLETE" && !stack.materialized {
+        let settled = status == "CREATE_COMPLETE" || status == "UPDATE_COMPLETE";
+        if settled && (!stack.materialized || stack.synced_version != stack.version) {
             stack.materialized = true;
+            stack.synced_version = stack.version;
             let resolve = |value: &Value| resolve_refs(value, &stack.parameters, &stack.template);
             let resources = stack.template.get("Resources").and_then(Value::as_object);
             let trust = resources
@@ -298,40 +307,91 @@ fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
         .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
-/// A template value with each `{"Ref": parameter}` replaced by the stack's parameter (a
-/// CommaDelimitedList becomes a list), as CloudFormation does for the fake's roles.
+/// A template value as CloudFormation resolves it for the fake's roles: `Ref` to a parameter (a
+/// CommaDelimitedList becomes a list), and the few functions the templates use (`Fn::If` on a
+/// condition of `Fn::Equals`/`Fn::Not`, `Fn::Join`, `Fn::Split`).
 fn resolve_refs(value: &Value, parameters: &[(String, String)], template: &Value) -> Value {
+    let resolve = |v: &Value| resolve_refs(v, parameters, template);
     match value {
-        Value::Object(map) if map.len() == 1 && map.get("Ref").is_some_and(Value::is_string) => {
-            let name = map["Ref"].as_str().unwrap_or_default();
-            let given = parameters
+        Value::Object(map) if map.len() == 1 => {
+            let (function, argument) = map
                 .iter()
-                .find(|(k, _)| k == name)
-                .map(|(_, v)| v.clone());
-            let list = template["Parameters"][name]["Type"] == "CommaDelimitedList";
-            match given {
-                Some(text) if list => Value::Array(
-                    text.split(',')
-                        .map(|s| Value::String(s.trim().to_string()))
-                        .collect(),
-                ),
-                Some(text) => Value::String(text),
-                None => value.clone(),
+                .next()
+                .map(|(k, v)| (k.as_str(), v))
+                .unwrap_or(("", &Value::Null));
+            match (function, argument) {
+                ("Ref", Value::String(name)) => {
+                    let given = parameters
+                        .iter()
+                        .find(|(k, _)| k == name)
+                        .map(|(_, v)| v.clone());
+                    let declared = &template["Parameters"][name];
+                    let given = given.or_else(|| declared["Default"].as_str().map(str::to_string));
+                    let list = declared["Type"] == "CommaDelimitedList";
+                    match given {
+                        Some(text) if list => Value::Array(
+                            text.split(',')
+                                .map(|s| Value::String(s.trim().to_string()))
+                                .collect(),
+                        ),
+                        Some(text) => Value::String(text),
+                        None => value.clone(),
+                    }
+                }
+                ("Fn::Join", Value::Array(args)) if args.len() == 2 => {
+                    let separator = args[0].as_str().unwrap_or_default();
+                    let parts: Vec<String> = match resolve(&args[1]) {
+                        Value::Array(items) => items
+                            .iter()
+                            .map(|i| i.as_str().unwrap_or_default().to_string())
+                            .collect(),
+                        _ => Vec::new(),
+                    };
+                    Value::String(parts.join(separator))
+                }
+                ("Fn::Split", Value::Array(args)) if args.len() == 2 => {
+                    let separator = args[0].as_str().unwrap_or(",");
+                    match resolve(&args[1]) {
+                        Value::String(text) => Value::Array(
+                            text.split(separator)
+                                .map(|s| Value::String(s.to_string()))
+                                .collect(),
+                        ),
+                        other => other,
+                    }
+                }
+                ("Fn::If", Value::Array(args)) if args.len() == 3 => {
+                    let condition = args[0].as_str().unwrap_or_default();
+                    if condition_holds(&template["Conditions"][condition], parameters, template) {
+                        resolve(&args[1])
+                    } else {
+                        resolve(&args[2])
+                    }
+                }
+                _ => Value::Object(map.iter().map(|(k, v)| (k.clone(), resolve(v))).collect()),
             }
         }
-        Value::Object(map) => Value::Object(
-            map.iter()
-                .map(|(k, v)| (k.clone(), resolve_refs(v, parameters, template)))
-                .collect(),
-        ),
-        Value::Array(items) => Value::Array(
-            items
-                .iter()
-                .map(|v| resolve_refs(v, parameters, template))
-                .collect(),
-        ),
+        Value::Object(map) => {
+            Value::Object(map.iter().map(|(k, v)| (k.clone(), resolve(v))).collect())
+        }
+        Value::Array(items) => Value::Array(items.iter().map(resolve).collect()),
         other => other.clone(),
     }
+}
+
+fn condition_holds(condition: &Value, parameters: &[(String, String)], template: &Value) -> bool {
+    if let Some(args) = condition.get("Fn::Not").and_then(Value::as_array) {
+        return !args
+            .first()
+            .is_some_and(|c| condition_holds(c, parameters, template));
+    }
+    if let Some(args) = condition.get("Fn::Equals").and_then(Value::as_array)
+        && args.len() == 2
+    {
+        return resolve_refs(&args[0], parameters, template)
+            == resolve_refs(&args[1], parameters, template);
+    }
+    false
 }
 
 fn role_name_for(stack: &str, logical_id: &str) -> String {
@@ -362,7 +422,7 @@ impl FakeStack {
                 status = "DELETE_COMPLETE".into();
             }
         }
-        let outputs = if status == "CREATE_COMPLETE" {
+        let outputs = if status == "CREATE_COMPLETE" || status.starts_with("UPDATE_") {
             let arn = format!(
                 "arn:aws:iam::{FAKE_ACCOUNT}:role/{}",
                 role_name_for(name, &self.role_logical_id)
@@ -490,6 +550,9 @@ impl Stacks for ScriptedStacks {
                 deleted_at: None,
                 template,
                 materialized: false,
+                version: 0,
+                synced_version: 0,
+                change_sets: BTreeMap::new(),
             },
         );
         Ok(format!(
@@ -533,6 +596,173 @@ impl Stacks for ScriptedStacks {
             events: events.get(start..end).unwrap_or_default().to_vec(),
             next_token,
         })
+    }
+
+    async fn create_change_set(
+        &self,
+        request: &StackCreate,
+        change_set: &str,
+    ) -> Result<(), AwsError> {
+        let now = self.call("cloudformation:CreateChangeSet")?;
+        let mut stacks = lock(&self.stacks);
+        let Some(stack) = stacks.get_mut(&request.name) else {
+            return Err(AwsError::Service {
+                action: "cloudformation:CreateChangeSet".into(),
+                code: "ValidationError".into(),
+                message: format!("Stack [{}] does not exist", request.name),
+            });
+        };
+        let status = stack.status(&request.name, now).status;
+        if !(status == "CREATE_COMPLETE" || status == "UPDATE_COMPLETE") {
+            return Err(AwsError::Service {
+                action: "cloudformation:CreateChangeSet".into(),
+                code: "ValidationError".into(),
+                message: format!(
+                    "Stack:{} is in {status} state and can not be updated.",
+                    request.name
+                ),
+            });
+        }
+        let template: Value = serde_json::from_str(&request.template_body).unwrap_or(Value::Null);
+        let mut changes = Vec::new();
+        let resources = |t: &Value| {
+            t.get("Resources")
+                .and_then(Value::as_object)
+                .cloned()
+                .unwrap_or_default()
+        };
+        let (old, new) = (resources(&stack.template), resources(&template));
+        for (logical_id, resource) in &new {
+            let before = old
+                .get(logical_id)
+                .map(|r| resolve_refs(r, &stack.parameters, &stack.template));
+            let after = resolve_refs(resource, &request.parameters, &template);
+            let action = match before {
+                None => Some("Add"),
+                Some(before) if before != after => Some("Modify"),
+                Some(_) => None,
+            };
+            if let Some(action) = action {
+                changes.push(ResourceChange {
+                    action: action.into(),
+                    logical_id: logical_id.clone(),
+                    resource_type: resource["Type"].as_str().unwrap_or_default().to_string(),
+                    replacement: (action == "Modify").then(|| "False".to_string()),
+                });
+            }
+        }
+        for (logical_id, resource) in old.iter().filter(|(id, _)| !new.contains_key(*id)) {
+            changes.push(ResourceChange {
+                action: "Remove".into(),
+                logical_id: logical_id.clone(),
+                resource_type: resource["Type"].as_str().unwrap_or_default().to_string(),
+                replacement: None,
+            });
+        }
+        let info = if changes.is_empty() {
+            ChangeSetInfo {
+                status: "FAILED".into(),
+                status_reason: Some("The submitted information didn't contain changes. Submit different information to create a change set.".into()),
+                changes,
+            }
+        } else {
+            ChangeSetInfo {
+                status: "CREATE_COMPLETE".into(),
+                status_reason: None,
+                changes,
+            }
+        };
+        stack.change_sets.insert(
+            change_set.to_string(),
+            (template, request.parameters.clone(), info),
+        );
+        Ok(())
+    }
+
+    async fn describe_change_set(
+        &self,
+        stack: &str,
+        change_set: &str,
+    ) -> Result<ChangeSetInfo, AwsError> {
+        self.call("cloudformation:DescribeChangeSet")?;
+        lock(&self.stacks)
+            .get(stack)
+            .and_then(|s| s.change_sets.get(change_set))
+            .map(|(_, _, info)| info.clone())
+            .ok_or_else(|| AwsError::Service {
+                action: "cloudformation:DescribeChangeSet".into(),
+                code: "ChangeSetNotFound".into(),
+                message: format!("ChangeSet [{change_set}] does not exist"),
+            })
+    }
+
+    async fn execute_change_set(&self, stack: &str, change_set: &str) -> Result<(), AwsError> {
+        let now = self.call("cloudformation:ExecuteChangeSet")?;
+        let mut stacks = lock(&self.stacks);
+        let Some(fake) = stacks.get_mut(stack) else {
+            return Err(AwsError::Service {
+                action: "cloudformation:ExecuteChangeSet".into(),
+                code: "ValidationError".into(),
+                message: format!("Stack [{stack}] does not exist"),
+            });
+        };
+        let Some((template, parameters, info)) = fake.change_sets.remove(change_set) else {
+            return Err(AwsError::Service {
+                action: "cloudformation:ExecuteChangeSet".into(),
+                code: "ChangeSetNotFound".into(),
+                message: format!("ChangeSet [{change_set}] does not exist"),
+            });
+        };
+        // The update takes a few seconds, resource by resource, like CloudFormation's.
+        let base = now.duration_since(fake.created).as_secs_f64();
+        fake.script.steps.push(step(
+            base,
+            "",
+            STACK_TYPE,
+            "UPDATE_IN_PROGRESS",
+            Some("User Initiated"),
+        ));
+        let mut at = base;
+        for change in &info.changes {
+            at += 1.0;
+            fake.script.steps.push(step(
+                at,
+                &change.logical_id,
+                &change.resource_type,
+                "UPDATE_IN_PROGRESS",
+                None,
+            ));
+            at += 1.0;
+            fake.script.steps.push(step(
+                at,
+                &change.logical_id,
+                &change.resource_type,
+                "UPDATE_COMPLETE",
+                None,
+            ));
+        }
+        fake.script.steps.push(step(
+            at + 0.5,
+            "",
+            STACK_TYPE,
+            "UPDATE_COMPLETE_CLEANUP_IN_PROGRESS",
+            None,
+        ));
+        fake.script
+            .steps
+            .push(step(at + 1.0, "", STACK_TYPE, "UPDATE_COMPLETE", None));
+        fake.template = template;
+        fake.parameters = parameters;
+        fake.version += 1;
+        Ok(())
+    }
+
+    async fn delete_change_set(&self, stack: &str, change_set: &str) -> Result<(), AwsError> {
+        self.call("cloudformation:DeleteChangeSet")?;
+        if let Some(fake) = lock(&self.stacks).get_mut(stack) {
+            fake.change_sets.remove(change_set);
+        }
+        Ok(())
     }
 
     async fn stack_owning(&self, physical_id: &str) -> Result<Option<String>, AwsError> {

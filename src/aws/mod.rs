@@ -161,6 +161,42 @@ pub struct RoleInfo {
     pub permissions_boundary: Option<String>,
 }
 
+/// One resource change a change set would make.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResourceChange {
+    /// Add, Modify, Remove, Import, Dynamic.
+    pub action: String,
+    pub logical_id: String,
+    pub resource_type: String,
+    /// True, False or Conditional (Modify only).
+    pub replacement: Option<String>,
+}
+
+impl ResourceChange {
+    /// "Modify FunctionPolicy (AWS::IAM::Policy), not replaced".
+    pub fn describe(&self) -> String {
+        let replacement = match self.replacement.as_deref() {
+            Some("True") => ", replaced (a new physical resource)",
+            Some("Conditional") => ", maybe replaced",
+            Some("False") => ", not replaced",
+            _ => "",
+        };
+        format!(
+            "{} {} ({}){replacement}",
+            self.action, self.logical_id, self.resource_type
+        )
+    }
+}
+
+/// A change set as CloudFormation describes it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChangeSetInfo {
+    /// CREATE_PENDING, CREATE_IN_PROGRESS, CREATE_COMPLETE, FAILED, …
+    pub status: String,
+    pub status_reason: Option<String>,
+    pub changes: Vec<ResourceChange>,
+}
+
 /// Terminal means no `_IN_PROGRESS` suffix: CloudFormation won't change it without a new request.
 pub fn is_terminal(status: &str) -> bool {
     !status.ends_with("_IN_PROGRESS")
@@ -192,6 +228,27 @@ pub trait Stacks: Send + Sync {
         next_token: Option<String>,
     ) -> impl Future<Output = Result<EventPage, AwsError>> + Send;
     fn delete_stack(&self, name: &str) -> impl Future<Output = Result<(), AwsError>> + Send;
+    /// Creates a change set that updates an existing stack to this template and parameters.
+    fn create_change_set(
+        &self,
+        request: &StackCreate,
+        change_set: &str,
+    ) -> impl Future<Output = Result<(), AwsError>> + Send;
+    fn describe_change_set(
+        &self,
+        stack: &str,
+        change_set: &str,
+    ) -> impl Future<Output = Result<ChangeSetInfo, AwsError>> + Send;
+    fn execute_change_set(
+        &self,
+        stack: &str,
+        change_set: &str,
+    ) -> impl Future<Output = Result<(), AwsError>> + Send;
+    fn delete_change_set(
+        &self,
+        stack: &str,
+        change_set: &str,
+    ) -> impl Future<Output = Result<(), AwsError>> + Send;
     /// The stack a resource (such as a role, by name) belongs to, if CloudFormation says so.
     fn stack_owning(
         &self,

@@ -4,8 +4,8 @@
 //! and dropped connections are retried by the SDK's standard retry strategy, bounded.
 
 use super::{
-    AwsError, Caller, EventPage, Identity, RoleCreate, RoleInfo, Roles, StackCreate, StackEvent,
-    StackInfo, Stacks,
+    AwsError, Caller, ChangeSetInfo, EventPage, Identity, ResourceChange, RoleCreate, RoleInfo,
+    Roles, StackCreate, StackEvent, StackInfo, Stacks,
 };
 use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
@@ -262,6 +262,103 @@ impl Stacks for Sdk {
             events,
             next_token: output.next_token().map(str::to_string),
         })
+    }
+
+    async fn create_change_set(
+        &self,
+        request: &StackCreate,
+        change_set: &str,
+    ) -> Result<(), AwsError> {
+        use aws_sdk_cloudformation::types::{Capability, ChangeSetType, Parameter, Tag};
+        let parameters = request
+            .parameters
+            .iter()
+            .map(|(key, value)| {
+                Parameter::builder()
+                    .parameter_key(key)
+                    .parameter_value(value)
+                    .build()
+            })
+            .collect();
+        let tags = request
+            .tags
+            .iter()
+            .map(|(key, value)| Tag::builder().key(key).value(value).build())
+            .collect();
+        self.cloudformation
+            .create_change_set()
+            .stack_name(&request.name)
+            .change_set_name(change_set)
+            .change_set_type(ChangeSetType::Update)
+            .template_body(&request.template_body)
+            .set_parameters(Some(parameters))
+            .capabilities(Capability::CapabilityIam)
+            .set_tags(Some(tags))
+            .send()
+            .await
+            .map_err(|e| classify("cloudformation:CreateChangeSet", e))?;
+        Ok(())
+    }
+
+    async fn describe_change_set(
+        &self,
+        stack: &str,
+        change_set: &str,
+    ) -> Result<ChangeSetInfo, AwsError> {
+        let output = self
+            .cloudformation
+            .describe_change_set()
+            .stack_name(stack)
+            .change_set_name(change_set)
+            .send()
+            .await
+            .map_err(|e| classify("cloudformation:DescribeChangeSet", e))?;
+        let changes = output
+            .changes()
+            .iter()
+            .filter_map(|change| change.resource_change())
+            .map(|change| ResourceChange {
+                action: change
+                    .action()
+                    .map(|a| a.as_str().to_string())
+                    .unwrap_or_default(),
+                logical_id: change.logical_resource_id().unwrap_or_default().to_string(),
+                resource_type: change.resource_type().unwrap_or_default().to_string(),
+                replacement: change.replacement().map(|r| r.as_str().to_string()),
+            })
+            .collect();
+        Ok(ChangeSetInfo {
+            status: output
+                .status()
+                .map(|s| s.as_str().to_string())
+                .unwrap_or_default(),
+            status_reason: output
+                .status_reason()
+                .map(|r| crate::text::one_line(r).into_owned()),
+            changes,
+        })
+    }
+
+    async fn execute_change_set(&self, stack: &str, change_set: &str) -> Result<(), AwsError> {
+        self.cloudformation
+            .execute_change_set()
+            .stack_name(stack)
+            .change_set_name(change_set)
+            .send()
+            .await
+            .map_err(|e| classify("cloudformation:ExecuteChangeSet", e))?;
+        Ok(())
+    }
+
+    async fn delete_change_set(&self, stack: &str, change_set: &str) -> Result<(), AwsError> {
+        self.cloudformation
+            .delete_change_set()
+            .stack_name(stack)
+            .change_set_name(change_set)
+            .send()
+            .await
+            .map_err(|e| classify("cloudformation:DeleteChangeSet", e))?;
+        Ok(())
     }
 
     async fn stack_owning(&self, physical_id: &str) -> Result<Option<String>, AwsError> {

@@ -1250,3 +1250,139 @@ async fn verify_finds_the_saved_id_refuses_other_accounts_and_never_asks_without
         "{message}"
     );
 }
+
+#[tokio::test]
+async fn update_changes_a_setup_through_a_change_set_or_the_role_after_a_preview() {
+    let aws = Aws::new();
+    let stack = unique("upd");
+    let first = "arn:aws:lambda:us-west-2:123456789012:function:first";
+    let second = "arn:aws:lambda:us-west-2:123456789012:function:second";
+    let created = aws.run(&[
+        "create",
+        "--integration",
+        "lambda-destination",
+        "--workspace-id",
+        "wXZ2sd8N3mJ",
+        "--lambda-arn",
+        first,
+        "--stack-name",
+        &stack,
+        "--yes",
+        "--output",
+        "json",
+    ]);
+    let role_arn = json_out(&created)["settings"]["roleAddress"]
+        .as_str()
+        .expect("ARN")
+        .to_string();
+    let role = role_name(&role_arn).to_string();
+    // Without a terminal and without --yes nothing changes.
+    let refused = aws.run(&[
+        "update",
+        "--integration",
+        "lambda-destination",
+        "--stack-name",
+        &stack,
+        "--lambda-arn",
+        second,
+    ]);
+    assert_eq!(refused.status.code(), Some(2), "{}", stderr(&refused));
+    let updated = aws.run(&[
+        "update",
+        "--integration",
+        "lambda-destination",
+        "--stack-name",
+        &stack,
+        "--lambda-arn",
+        second,
+        "--yes",
+        "--output",
+        "json",
+    ]);
+    let outcome = json_out(&updated);
+    assert_eq!(outcome["settings"]["function"], second);
+    assert!(
+        stderr(&updated).contains("Keeping the external ID saved by the setup of stack"),
+        "{}",
+        stderr(&updated)
+    );
+    assert!(
+        stderr(&updated).contains("The change set for stack"),
+        "previewed: {}",
+        stderr(&updated)
+    );
+    assert_eq!(
+        inline_policy(&role, "segment-permissions")
+            .await
+            .expect("policy")["Statement"][0]["Resource"],
+        json!([second])
+    );
+
+    // Through IAM: a rotated external ID, shown before it is written.
+    let iam_role = unique("upd-iam");
+    let made = aws.run(&[
+        "create",
+        "--integration",
+        "destination-function",
+        "--method",
+        "iam",
+        "--role-name",
+        &iam_role,
+        "--bucket",
+        "b-upd",
+        "--bucket-region",
+        "us-east-1",
+        "--yes",
+        "--output",
+        "json",
+    ]);
+    let old_id = json_out(&made)["settings"]["iamRoleExternalId"]
+        .as_str()
+        .expect("ID")
+        .to_string();
+    let rotated = aws.run(&[
+        "update",
+        "--integration",
+        "destination-function",
+        "--method",
+        "iam",
+        "--role-name",
+        &iam_role,
+        "--bucket",
+        "b-upd",
+        "--bucket-region",
+        "us-east-1",
+        "--rotate-external-id",
+        "--yes",
+        "--output",
+        "json",
+    ]);
+    let outcome = json_out(&rotated);
+    let new_id = outcome["settings"]["iamRoleExternalId"]
+        .as_str()
+        .expect("ID")
+        .to_string();
+    assert_ne!(new_id, old_id);
+    assert!(
+        stderr(&rotated).contains("Trust policy:"),
+        "{}",
+        stderr(&rotated)
+    );
+    assert!(
+        !stderr(&rotated).contains(&new_id) && !stderr(&rotated).contains(&old_id),
+        "IDs masked in the diff"
+    );
+    assert_eq!(
+        trust_policy(&iam_role).await,
+        Some(expected_trust("arn:aws:iam::458175278816:root", &new_id))
+    );
+    // verify now finds the new ID in the saved setup.
+    let verified = aws.run(&[
+        "verify",
+        "--integration",
+        "destination-function",
+        "--role",
+        &iam_role,
+    ]);
+    assert_eq!(verified.status.code(), Some(0), "{}", stdout(&verified));
+}

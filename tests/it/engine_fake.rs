@@ -757,3 +757,172 @@ async fn a_stack_of_that_name_made_by_someone_else_is_judged_when_it_completes()
     );
     assert!(error.to_string().starts_with("role "), "{error}");
 }
+
+#[tokio::test(start_paused = true)]
+async fn an_update_is_previewed_as_a_change_set_then_watched_to_update_complete() {
+    let stacks = ScriptedStacks::new(Script::success(4.0));
+    let roles = MemoryRoles::default();
+    stacks.make_roles_in(roles.clone());
+    let first = plan("lambda-destination");
+    engine::create_with_cloudformation(
+        &stacks,
+        &roles,
+        &first,
+        &WatchOptions::default(),
+        &mut |_| false,
+        &mut |_| {},
+    )
+    .await
+    .expect("created");
+    // The same setup for another function, same workspace ID and stack.
+    let request = PlanRequest {
+        integration: "lambda-destination".into(),
+        workspace_ids: first.external_ids.clone(),
+        lambda_arns: vec!["arn:aws:lambda:us-west-2:000000000000:function:other".into()],
+        stack_name: Some(first.stack_name.clone()),
+        ..PlanRequest::default()
+    };
+    let changed = Plan::build(Catalog::builtin(), &request).expect("valid");
+    let preview = engine::prepare_update(
+        &stacks,
+        &roles,
+        &changed,
+        segment_aws_setup::state::Method::Cloudformation,
+        &WatchOptions::default(),
+    )
+    .await
+    .expect("previewed");
+    let engine::UpdatePreview::Stack { changes, .. } = &preview else {
+        panic!("{preview:?}");
+    };
+    assert_eq!(
+        changes,
+        &["Modify invokeLambdaPolicy (AWS::IAM::Policy), not replaced"]
+    );
+    let mut recorded = Recorded::new();
+    let created = engine::apply_update(
+        &stacks,
+        &roles,
+        &changed,
+        &preview,
+        &WatchOptions::default(),
+        &mut |p| recorded.push(p),
+    )
+    .await
+    .expect("updated");
+    let statuses: Vec<String> = recorded
+        .events()
+        .iter()
+        .map(|(_, id, status)| format!("{id} {status}"))
+        .collect();
+    assert!(
+        statuses.iter().all(|s| !s.contains("CREATE_")),
+        "only the update's events: {statuses:?}"
+    );
+    assert!(
+        statuses.iter().any(|s| s.ends_with("UPDATE_COMPLETE")),
+        "{statuses:?}"
+    );
+    let (_, inline) = roles
+        .snapshot(segment_aws_setup::engine::role_name_of(&created.role_arn))
+        .expect("the role");
+    assert_eq!(
+        inline["segment-permissions"]["Statement"][0]["Resource"],
+        json!(["arn:aws:lambda:us-west-2:000000000000:function:other"]),
+        "the role now invokes the other function"
+    );
+    // The same again: nothing to change, said so, and no change set left behind.
+    let again = engine::prepare_update(
+        &stacks,
+        &roles,
+        &changed,
+        segment_aws_setup::state::Method::Cloudformation,
+        &WatchOptions::default(),
+    )
+    .await
+    .expect("previewed");
+    assert!(
+        matches!(again, engine::UpdatePreview::Nothing { .. }),
+        "{again:?}"
+    );
+}
+
+#[tokio::test]
+async fn an_update_through_iam_shows_the_documents_diff_and_writes_only_what_changed() {
+    let roles = MemoryRoles::default();
+    let stacks = ScriptedStacks::new(Script::success(1.0));
+    let first = plan("destination-function");
+    engine::create_with_iam(&roles, &first, "/", false, &mut |_| {})
+        .await
+        .expect("created");
+    let request = PlanRequest {
+        integration: "destination-function".into(),
+        external_ids: first.external_ids.clone(),
+        bucket: Some("another-bucket".into()),
+        bucket_region: Some("us-east-1".into()),
+        role_name: Some(first.role_name.clone()),
+        ..PlanRequest::default()
+    };
+    let changed = Plan::build(Catalog::builtin(), &request).expect("valid");
+    let preview = engine::prepare_update(
+        &stacks,
+        &roles,
+        &changed,
+        segment_aws_setup::state::Method::Iam,
+        &WatchOptions::default(),
+    )
+    .await
+    .expect("previewed");
+    let engine::UpdatePreview::Role {
+        trust,
+        permission,
+        diff,
+        ..
+    } = &preview
+    else {
+        panic!("{preview:?}");
+    };
+    assert!(trust.is_none(), "the trust policy stays");
+    assert!(permission.is_some());
+    assert!(
+        diff.iter()
+            .any(|l| l.starts_with('+') && l.contains("another-bucket")),
+        "{diff:?}"
+    );
+    assert!(
+        !diff.iter().any(|l| l.contains(first.external_id())),
+        "no external ID in the diff"
+    );
+    engine::apply_update(
+        &stacks,
+        &roles,
+        &changed,
+        &preview,
+        &WatchOptions::default(),
+        &mut |_| {},
+    )
+    .await
+    .expect("updated");
+    let (_, inline) = roles.snapshot(&first.role_name).expect("role");
+    assert_eq!(
+        inline["segment-permissions"]["Statement"][0]["Resource"],
+        "arn:aws:s3:::another-bucket/*"
+    );
+    // A role that isn't ours is never updated.
+    roles.insert("handmade", json!({}), vec![]);
+    let mut theirs = request.clone();
+    theirs.role_name = Some("handmade".into());
+    let theirs = Plan::build(Catalog::builtin(), &theirs).expect("valid");
+    let refused = engine::prepare_update(
+        &stacks,
+        &roles,
+        &theirs,
+        segment_aws_setup::state::Method::Iam,
+        &WatchOptions::default(),
+    )
+    .await;
+    assert!(
+        matches!(refused, Err(EngineError::NotOurs { .. })),
+        "{refused:?}"
+    );
+}

@@ -15,7 +15,15 @@ fn valid_external_id() -> impl Strategy<Value = String> {
 }
 
 fn valid_bucket() -> impl Strategy<Value = String> {
-    "[a-z][a-z0-9-]{1,40}[a-z0-9]"
+    // S3 reserves the xn-- and sthree- prefixes and the -s3alias and --ol-s3 suffixes.
+    "[a-z][a-z0-9-]{1,40}[a-z0-9]".prop_filter("not a reserved prefix or suffix", |b| {
+        !["xn--", "sthree-", "amzn-s3-demo-"]
+            .iter()
+            .any(|p| b.starts_with(p))
+            && !["-s3alias", "--ol-s3", "--x-s3", "--table-s3"]
+                .iter()
+                .any(|s| b.ends_with(s))
+    })
 }
 
 fn valid_lambda_arn() -> impl Strategy<Value = String> {
