@@ -473,7 +473,8 @@ async fn faces<
     args: &WizardArgs,
 ) -> Result<String, Failure> {
     let loaded = store.as_ref().map(StateStore::load).unwrap_or_default();
-    let saved: Vec<SavedSetup> = loaded.setups.into_iter().filter(|s| !s.finished).collect();
+    let (finished, saved): (Vec<SavedSetup>, Vec<SavedSetup>) =
+        loaded.setups.into_iter().partition(|s| s.finished);
     let state_problems = loaded.problems;
     let terminal = std::io::stdin().is_terminal() && std::io::stdout().is_terminal();
     if args.plain || !terminal {
@@ -482,6 +483,7 @@ async fn faces<
             region: args.region.clone(),
             demo: args.demo,
             saved,
+            finished,
             state_problems,
         };
         let input = Box::new(std::io::BufReader::new(std::io::stdin()));
@@ -497,6 +499,7 @@ async fn faces<
         region: args.region.clone(),
         demo: args.demo,
         saved,
+        finished,
         state_problems,
     };
     let clipboard = std::sync::Arc::new(crate::tui::clipboard::SystemClipboard::from_environment());

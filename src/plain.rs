@@ -21,6 +21,8 @@ pub struct Options {
     pub demo: bool,
     /// Unfinished setups found in the state directory (offered only in their own account).
     pub saved: Vec<SavedSetup>,
+    /// Finished setups: this account's may be changed.
+    pub finished: Vec<SavedSetup>,
     /// State files that couldn't be read, a sentence each with its path.
     pub state_problems: Vec<String>,
 }
@@ -222,6 +224,37 @@ impl<I: Identity + 'static, S: Stacks + 'static, R: Roles + 'static> Plain<I, S,
                 ));
                 if self.yes_no("Resume it", true)? {
                     return self.resume(saved).await;
+                }
+            }
+            let changeable: Vec<SavedSetup> = options
+                .finished
+                .iter()
+                .filter(|s| s.account == caller.account)
+                .cloned()
+                .collect();
+            if !changeable.is_empty() {
+                self.say("Setups of this account that can be changed (new ARNs, another bucket, a rotated ID):");
+                for (index, saved) in changeable.iter().enumerate() {
+                    self.say(&format!(
+                        "  {}) {} ({}, {})",
+                        index + 1,
+                        saved.what(),
+                        saved.integration,
+                        saved.place()
+                    ));
+                }
+                let count = changeable.len();
+                let pick = self.ask(
+                    "Set up a new role, or change one of these (its number)?",
+                    Some("new"),
+                    move |answer| match answer.parse::<usize>() {
+                        _ if answer == "new" => Ok(None),
+                        Ok(n) if (1..=count).contains(&n) => Ok(Some(n - 1)),
+                        _ => Err(format!("answer new, or a number from 1 to {count}")),
+                    },
+                )?;
+                if let Some(index) = pick {
+                    return self.update(changeable[index].clone()).await;
                 }
             }
         }
@@ -758,6 +791,106 @@ impl<I: Identity + 'static, S: Stacks + 'static, R: Roles + 'static> Plain<I, S,
         for line in outcome_lines(outcome) {
             self.say(&line);
         }
+    }
+
+    /// Changes a setup this tool made: the same integration, method and name; the external ID kept
+    /// or rotated; the permissions asked again; a preview (a change set, or the documents' diff)
+    /// shown and asked for before anything changes.
+    async fn update(&mut self, saved: SavedSetup) -> Result<(), Failure> {
+        let connection = self.connection.clone().ok_or_else(not_connected)?;
+        let integration = Catalog::builtin()
+            .integration(&saved.integration)
+            .ok_or_else(not_connected)?;
+        let mut request = PlanRequest {
+            integration: integration.id.clone(),
+            stack_name: saved.stack_name.clone(),
+            role_name: saved.role_name.clone(),
+            ..PlanRequest::default()
+        };
+        self.step(3, "External ID");
+        if integration.external_id.source == ExternalIdSource::WorkspaceId {
+            let default = saved.external_ids.join(",");
+            request.workspace_ids = self.ask(
+                "Segment workspace and source IDs to trust:",
+                Some(&default),
+                |answer| {
+                    validate::comma_separated(
+                        answer,
+                        "a workspace ID is needed",
+                        validate::workspace_id,
+                    )
+                    .map_err(|e| e.0)
+                },
+            )?;
+        } else {
+            let rotate = self.ask(
+                "Keep the external ID saved with it, or rotate it (a new one, which you then change in Segment)?",
+                Some("keep"),
+                |answer| match answer {
+                    "keep" => Ok(false),
+                    "rotate" => Ok(true),
+                    _ => Err("answer keep or rotate".into()),
+                },
+            )?;
+            request.external_ids = if rotate {
+                vec![external_id::generate(external_id::DEFAULT_LENGTH)]
+            } else {
+                saved.external_ids.clone()
+            };
+        }
+        self.step(4, "Permissions");
+        self.permissions_step(integration, &mut request)?;
+        let plan = Plan::build(Catalog::builtin(), &request).map_err(Failure::from)?;
+        self.step(6, "Review");
+        let options = WatchOptions::default();
+        let caller = self.caller.clone();
+        let failure = |e: EngineError| crate::cli::engine_failure(e, caller.as_ref());
+        let preview = engine::prepare_update(
+            connection.stacks.as_ref(),
+            connection.roles.as_ref(),
+            &plan,
+            saved.method,
+            &options,
+        )
+        .await
+        .map_err(failure)?;
+        for line in preview.lines() {
+            self.say(&line);
+        }
+        if !matches!(preview, engine::UpdatePreview::Nothing { .. })
+            && !self.yes_no("Apply this update", false)?
+        {
+            let _ = engine::discard_update(connection.stacks.as_ref(), &preview).await;
+            return Err(declined());
+        }
+        self.step(7, "Progress");
+        let mut report = self.reporter();
+        let created = engine::apply_update(
+            connection.stacks.as_ref(),
+            connection.roles.as_ref(),
+            &plan,
+            &preview,
+            &options,
+            &mut report,
+        )
+        .await
+        .map_err(failure)?;
+        if let Some(store) = &self.store {
+            let updated = SavedSetup::new(
+                &plan,
+                saved.method,
+                &saved.account,
+                saved.region.as_deref(),
+                saved.profile.as_deref(),
+            );
+            let _ = store.finish(&updated, &created.role_arn);
+        }
+        self.step(8, "Done");
+        self.outcome(&crate::outcome::Outcome::from_plan(
+            &plan,
+            Some(&created.role_arn),
+        ));
+        Ok(())
     }
 
     /// Picks up a saved setup in the account, region and profile it was made for: re-attach to

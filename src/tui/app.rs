@@ -119,6 +119,8 @@ pub enum Work {
     Failed(Failure),
     /// An existing role was read: the report, and the repair waiting for confirmation.
     Verified(Box<Verification>),
+    /// An update was worked out (a change set, or the documents' diff): applied only with Enter.
+    Previewed(Box<crate::engine::UpdatePreview>),
     Done,
 }
 
@@ -154,6 +156,8 @@ pub struct App {
     pub plan_only: bool,
     /// Unfinished setups from the state directory; only the current account's is offered.
     pub saved: Vec<SavedSetup>,
+    /// Finished setups from the state directory: this account's may be changed.
+    pub finished: Vec<SavedSetup>,
     /// State files that couldn't be read, a sentence each with its path.
     pub state_problems: Vec<String>,
     /// The saved setup being resumed: its settings stand in for the inputs it doesn't record.
@@ -203,6 +207,10 @@ pub struct App {
     pub secret_on_clipboard: Option<String>,
     /// The user edited the stack name: a generated one arriving late is not put in.
     pub stack_name_edited: bool,
+    /// Changing a setup this tool made (chosen on Welcome): its saved record.
+    pub updating: Option<SavedSetup>,
+    /// On Welcome, the list of setups to change is open, at this row.
+    pub update_pick: Option<usize>,
 }
 
 /// What happened: a key, a resize, the clock, or a command's answer.
@@ -224,6 +232,7 @@ pub enum Msg {
     Progress(Progress),
     Created(Result<String, Failure>),
     Verified(Result<Box<Verification>, String>),
+    UpdatePreviewed(Result<Box<crate::engine::UpdatePreview>, String>),
     Repaired(Result<(), String>),
     StackDeleted(Result<(), String>),
     Copied(Result<String, String>),
@@ -259,6 +268,19 @@ pub enum Cmd {
     /// Resumes a saved setup in its own profile and region: re-attach to its stack, or read and
     /// judge its role (changed only after the Progress screen asks).
     Resume(Box<SavedSetup>),
+    /// Works out an update of the setup being changed; nothing changes yet.
+    PrepareUpdate {
+        plan: Box<Plan>,
+        method: Method,
+    },
+    /// Applies the previewed update, then saves the setup as it now is.
+    ApplyUpdate {
+        plan: Box<Plan>,
+        preview: Box<crate::engine::UpdatePreview>,
+        saved: Box<SavedSetup>,
+    },
+    /// Drops a previewed update (its change set is deleted).
+    DiscardUpdate(Box<crate::engine::UpdatePreview>),
     /// Marks a resumed setup finished with its role.
     FinishSaved {
         saved: Box<SavedSetup>,
@@ -302,6 +324,7 @@ impl App {
             welcome_focus: 0,
             plan_only: false,
             saved: Vec::new(),
+            finished: Vec::new(),
             state_problems: Vec::new(),
             resumed: None,
             integration: 0,
@@ -336,6 +359,8 @@ impl App {
             broad_accepted: None,
             secret_on_clipboard: None,
             stack_name_edited: false,
+            updating: None,
+            update_pick: None,
         }
     }
 
@@ -479,6 +504,19 @@ impl App {
         }
     }
 
+    /// The finished setups of this account that may be changed (`update`), newest first.
+    pub fn changeable(&self) -> Vec<SavedSetup> {
+        match self.caller() {
+            Some(caller) => self
+                .finished
+                .iter()
+                .filter(|s| s.account == caller.account)
+                .cloned()
+                .collect(),
+            None => Vec::new(),
+        }
+    }
+
     /// The unfinished setup offered for resuming: the newest of this account's.
     pub fn resume_offer(&self) -> Option<SavedSetup> {
         self.offers().here.into_iter().next()
@@ -550,6 +588,7 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Cmd> {
         msg @ (Msg::Progress(_)
         | Msg::Created(_)
         | Msg::Verified(_)
+        | Msg::UpdatePreviewed(_)
         | Msg::Repaired(_)
         | Msg::StackDeleted(_)) => screens::progress::on_message(app, msg),
         Msg::Copied(result) => {
@@ -714,8 +753,14 @@ pub fn go(app: &mut App, step: Step) {
     app.revealed = false;
 }
 
-/// Esc on any step before the work starts.
+/// Esc on any step before the work starts. Changing a setup, the integration is fixed: from the
+/// External ID step Esc leaves the change and returns to Welcome.
 pub fn back(app: &mut App) -> Vec<Cmd> {
+    if app.updating.is_some() && app.step == Step::ExternalId {
+        app.updating = None;
+        go(app, Step::Welcome);
+        return Vec::new();
+    }
     go(app, app.step.previous());
     Vec::new()
 }

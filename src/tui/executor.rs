@@ -208,6 +208,53 @@ impl<I: Identity + 'static, S: Stacks + 'static, R: Roles + 'static> Executor<I,
                     }
                 }
             }
+            Cmd::PrepareUpdate { plan, method } => {
+                let Some(c) = self.connection() else {
+                    return send(Msg::UpdatePreviewed(Err("not connected to AWS".into())));
+                };
+                let result = engine::prepare_update(
+                    c.stacks.as_ref(),
+                    c.roles.as_ref(),
+                    &plan,
+                    method,
+                    &self.watch,
+                )
+                .await;
+                send(Msg::UpdatePreviewed(
+                    result.map(Box::new).map_err(|e| engine::explain(&e, None)),
+                ));
+            }
+            Cmd::ApplyUpdate {
+                plan,
+                preview,
+                saved,
+            } => {
+                let Some(c) = self.connection() else {
+                    return send(Msg::Created(Err(not_connected())));
+                };
+                let result = engine::apply_update(
+                    c.stacks.as_ref(),
+                    c.roles.as_ref(),
+                    &plan,
+                    &preview,
+                    &self.watch,
+                    &mut report,
+                )
+                .await;
+                if let (Ok(created), Some(store)) = (&result, &self.store) {
+                    let _ = store.finish(&saved, &created.role_arn);
+                }
+                send(Msg::Created(
+                    result
+                        .map(|created| created.role_arn)
+                        .map_err(|e| failure(e, None)),
+                ));
+            }
+            Cmd::DiscardUpdate(preview) => {
+                if let Some(c) = self.connection() {
+                    let _ = engine::discard_update(c.stacks.as_ref(), &preview).await;
+                }
+            }
             Cmd::FinishSaved { saved, role_arn } => {
                 if let Some(store) = &self.store {
                     let _ = store.finish(&saved, &role_arn);

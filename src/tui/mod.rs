@@ -31,6 +31,8 @@ pub struct Options {
     pub demo: bool,
     /// Unfinished setups found in the state directory (offered only in their own account).
     pub saved: Vec<SavedSetup>,
+    /// Finished setups (this account's may be changed from Welcome).
+    pub finished: Vec<SavedSetup>,
     /// State files that couldn't be read, a sentence each with its path.
     pub state_problems: Vec<String>,
 }
@@ -41,6 +43,7 @@ pub fn initial_app(options: &Options, width: u16, height: u16) -> App {
     app.presenter = options.presenter;
     app.demo = options.demo;
     app.saved = options.saved.clone();
+    app.finished = options.finished.clone();
     app.state_problems = options.state_problems.clone();
     if let Some(profile) = &options.profile {
         app.profile = tui_input::Input::new(profile.clone());

@@ -105,6 +105,8 @@ pub fn keys(app: &App) -> &'static [(&'static str, &'static str)] {
         return &[("q", "quit")];
     }
     match app.step {
+        Step::Welcome if app.update_pick.is_some() => welcome::KEYS_PICKING,
+        Step::Welcome if !app.changeable().is_empty() => welcome::KEYS_WITH_CHANGE,
         Step::Welcome => welcome::KEYS,
         Step::Integration => integration::KEYS,
         Step::ExternalId if app.editing_external_id || app.uses_workspace_id() => {
@@ -119,6 +121,7 @@ pub fn keys(app: &App) -> &'static [(&'static str, &'static str)] {
         Step::Progress => match app.work {
             Work::Failed(_) => progress::KEYS_FAILED,
             Work::Verified(_) => progress::KEYS_VERIFIED,
+            Work::Previewed(_) => progress::KEYS_PREVIEWED,
             _ => progress::KEYS_RUNNING,
         },
         Step::Done if app.plan_only => done::KEYS_PLAN_ONLY,

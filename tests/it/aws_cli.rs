@@ -1386,3 +1386,69 @@ async fn update_changes_a_setup_through_a_change_set_or_the_role_after_a_preview
     ]);
     assert_eq!(verified.status.code(), Some(0), "{}", stdout(&verified));
 }
+
+#[tokio::test]
+async fn plain_mode_lists_this_accounts_setups_and_changes_one_after_a_preview() {
+    use std::io::Write;
+    let aws = Aws::new();
+    let stack = unique("plainupd");
+    let first = "arn:aws:lambda:us-west-2:123456789012:function:first";
+    let second = "arn:aws:lambda:us-west-2:123456789012:function:second";
+    let created = aws.run(&[
+        "create",
+        "--integration",
+        "lambda-destination",
+        "--workspace-id",
+        "wXZ2sd8N3mJ",
+        "--lambda-arn",
+        first,
+        "--stack-name",
+        &stack,
+        "--yes",
+        "--output",
+        "json",
+    ]);
+    let role_arn = json_out(&created)["settings"]["roleAddress"]
+        .as_str()
+        .expect("ARN")
+        .to_string();
+    let home = temp_dir("plain-upd-home");
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_segment-aws-setup"));
+    command
+        .arg("--plain")
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("HOME", &home)
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    for (key, value) in aws.env() {
+        command.env(key, value);
+    }
+    let mut child = command.spawn().expect("started");
+    if let Some(mut stdin) = child.stdin.take() {
+        stdin
+            .write_all(format!("1\n\n{second}\ny\n").as_bytes())
+            .expect("answers");
+    }
+    let output = child.wait_with_output().expect("ended");
+    let text = stdout(&output);
+    assert!(output.status.success(), "{text}\n{}", stderr(&output));
+    assert!(
+        text.contains(&format!("1) stack {stack} (lambda-destination")),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!("The change set for stack {stack} would:")),
+        "{text}"
+    );
+    assert!(text.contains("Apply this update? [y/N]"), "{text}");
+    assert_eq!(
+        inline_policy(role_name(&role_arn), "segment-permissions")
+            .await
+            .expect("policy")["Statement"][0]["Resource"],
+        json!([second])
+    );
+    let _ = std::fs::remove_dir_all(&home);
+}

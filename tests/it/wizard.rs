@@ -889,3 +889,96 @@ async fn presenter_mode_masks_the_lambda_destinations_workspace_id_too() {
     assert_eq!(d.app.step, Step::Done, "{:?}", d.app.work);
     assert_masked(&d.screen(), workspace, "done");
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_setup_is_changed_from_welcome_after_a_change_set_preview() {
+    let mut d = Driver::new(Script::success(4.0), true).await;
+    let first = segment_aws_setup::Plan::build(
+        segment_aws_setup::Catalog::builtin(),
+        &segment_aws_setup::plan::PlanRequest {
+            integration: "lambda-destination".into(),
+            workspace_ids: vec!["wXZ2sd8N3mJ".into()],
+            lambda_arns: vec!["arn:aws:lambda:us-west-2:000000000000:function:first".into()],
+            stack_name: Some("segment-lambda-destination-upd001".into()),
+            ..Default::default()
+        },
+    )
+    .expect("plan");
+    let created = segment_aws_setup::engine::create_with_cloudformation(
+        d.stacks.as_ref(),
+        d.roles.as_ref(),
+        &first,
+        &segment_aws_setup::engine::WatchOptions::default(),
+        &mut |_| false,
+        &mut |_| {},
+    )
+    .await
+    .expect("created");
+    let mut saved = segment_aws_setup::state::SavedSetup::new(
+        &first,
+        segment_aws_setup::state::Method::Cloudformation,
+        FAKE_ACCOUNT,
+        Some("us-east-1"),
+        None,
+    );
+    saved.finished = true;
+    saved.role_arn = Some(created.role_arn.clone());
+    d.app.finished = vec![saved];
+    assert!(d.screen().contains("can be changed"), "{}", d.screen());
+    d.key(KeyCode::Char('u')).await;
+    assert!(
+        d.screen()
+            .contains("stack segment-lambda-destination-upd001"),
+        "{}",
+        d.screen()
+    );
+    d.key(KeyCode::Enter).await;
+    assert_eq!(d.app.step, Step::ExternalId);
+    assert_eq!(
+        d.app.external_id.value(),
+        "wXZ2sd8N3mJ",
+        "the saved ID is kept"
+    );
+    d.keys(&[KeyCode::Enter, KeyCode::Tab]).await;
+    d.key_with(KeyCode::Char('u'), KeyModifiers::CONTROL).await;
+    d.type_text("arn:aws:lambda:us-west-2:000000000000:function:second")
+        .await;
+    d.key(KeyCode::Enter).await;
+    assert_eq!(d.app.step, Step::Method);
+    assert!(
+        d.screen()
+            .contains("Changing the setup of stack segment-lambda-destination-upd001"),
+        "{}",
+        d.screen()
+    );
+    d.keys(&[KeyCode::Enter, KeyCode::Enter]).await;
+    let Work::Previewed(_) = &d.app.work else {
+        panic!("{:?}", d.app.work);
+    };
+    insta::assert_snapshot!("7_progress_update_previewed", d.screen());
+    let (_, inline) = d
+        .roles
+        .snapshot(segment_aws_setup::engine::role_name_of(&created.role_arn))
+        .expect("role");
+    assert_eq!(
+        inline["segment-permissions"]["Statement"][0]["Resource"],
+        json!(["arn:aws:lambda:us-west-2:000000000000:function:first"]),
+        "nothing changed before Enter"
+    );
+    d.key(KeyCode::Enter).await;
+    assert_eq!(d.app.step, Step::Done, "{:?}", d.app.work);
+    let (_, inline) = d
+        .roles
+        .snapshot(segment_aws_setup::engine::role_name_of(&created.role_arn))
+        .expect("role");
+    assert_eq!(
+        inline["segment-permissions"]["Statement"][0]["Resource"],
+        json!(["arn:aws:lambda:us-west-2:000000000000:function:second"])
+    );
+    let kept = StateStore::at(d.state.clone()).load_all();
+    assert!(
+        kept.iter().any(|s| s.finished
+            && s.lambda_arns == ["arn:aws:lambda:us-west-2:000000000000:function:second"]),
+        "the saved setup is what it now is: {kept:?}"
+    );
+}

@@ -75,6 +75,29 @@ pub fn problem(app: &App) -> Option<String> {
 }
 
 pub fn view(app: &App, frame: &mut Frame, area: Rect) {
+    if let Some(saved) = &app.updating {
+        let how = match saved.method {
+            crate::state::Method::Cloudformation => "its stack, through a change set",
+            crate::state::Method::Iam => "the role's documents, directly through IAM",
+        };
+        let lines = vec![
+            Line::from(format!(
+                "Changing the setup of {} ({}).",
+                saved.what(),
+                saved.integration
+            )),
+            Line::from(format!(
+                "It changes {how}; the method stays as it was made."
+            )),
+            Line::from(""),
+            Line::styled(
+                "Enter goes on to Review; a preview of the change comes before anything changes.",
+                dim(),
+            ),
+        ];
+        frame.render_widget(paragraph(app, lines), area);
+        return;
+    }
     let width = area.width as usize;
     let mut lines = vec![Line::from("How should the role be made?")];
     for method in MethodChoice::ALL {
@@ -136,6 +159,15 @@ pub fn view(app: &App, frame: &mut Frame, area: Rect) {
 }
 
 pub fn on_key(app: &mut App, key: KeyEvent) -> Vec<Cmd> {
+    if app.updating.is_some() {
+        // The setup's method and name stay: only Enter and Esc do anything here.
+        match key.code {
+            KeyCode::Enter if app.plan().is_ok() => go(app, Step::Review),
+            KeyCode::Esc => return back(app),
+            _ => {}
+        }
+        return Vec::new();
+    }
     let mut commands = Vec::new();
     match key.code {
         KeyCode::Esc if app.method_focus == 1 => app.method_focus = 0,

@@ -19,6 +19,11 @@ pub const KEYS_FAILED: &[(&str, &str)] = &[
     ("Esc", "back to edit"),
     ("q", "quit"),
 ];
+pub const KEYS_PREVIEWED: &[(&str, &str)] = &[
+    ("Enter", "apply the update"),
+    ("Esc", "back, nothing changed"),
+    ("q", "quit"),
+];
 pub const KEYS_VERIFIED: &[(&str, &str)] = &[
     ("Enter", "apply the repair / continue"),
     ("1-9", "remove that Deny"),
@@ -66,6 +71,7 @@ pub fn view(app: &App, frame: &mut Frame, area: Rect) {
         Work::Failed(_) => "✗ failed".into(),
         Work::Verified(v) if v.is_right() => "✓ right".into(),
         Work::Verified(_) => "✗ needs repair".into(),
+        Work::Previewed(_) => "update previewed: nothing changed yet".into(),
         Work::Done => "✓ done".into(),
         Work::Idle => String::new(),
     };
@@ -115,6 +121,18 @@ pub fn view(app: &App, frame: &mut Frame, area: Rect) {
             choices.push("Esc: back to edit");
             choices.push("q: quit");
             lines.push(Line::styled(choices.join(" · "), bold()));
+        }
+        Work::Previewed(preview) => {
+            lines.extend(preview.lines().into_iter().map(Line::from));
+            lines.push(Line::styled(
+                match preview.as_ref() {
+                    crate::engine::UpdatePreview::Nothing { .. } => {
+                        "Nothing to change. Enter continues; Esc goes back."
+                    }
+                    _ => "Enter applies this update. Esc goes back (nothing is changed).",
+                },
+                bold(),
+            ));
         }
         Work::Verified(verification) => {
             lines.extend(verification.lines().iter().map(|l| report_line(app, l)));
@@ -195,6 +213,36 @@ pub fn on_key(app: &mut App, key: KeyEvent) -> Vec<Cmd> {
             app.notes
                 .push(format!("Deleting stack {stack} before trying again"));
             vec![Cmd::DeleteStack(stack)]
+        }
+        (Work::Previewed(preview), KeyCode::Enter) => {
+            let preview = preview.clone();
+            let (Ok(plan), Some(saved)) = (app.plan(), app.updating.clone()) else {
+                return Vec::new();
+            };
+            let account = app
+                .caller()
+                .map(|c| c.account.clone())
+                .unwrap_or(saved.account.clone());
+            let updated = crate::state::SavedSetup::new(
+                &plan,
+                saved.method,
+                &account,
+                saved.region.as_deref(),
+                saved.profile.as_deref(),
+            );
+            app.work = Work::Running;
+            app.notes.push("Applying the update".into());
+            vec![Cmd::ApplyUpdate {
+                plan: Box::new(plan),
+                preview,
+                saved: Box::new(updated),
+            }]
+        }
+        (Work::Previewed(preview), KeyCode::Esc) => {
+            let preview = preview.clone();
+            app.work = Work::Idle;
+            go(app, Step::Review);
+            vec![Cmd::DiscardUpdate(preview)]
         }
         (Work::Verified(verification), KeyCode::Enter) if !verification.is_right() => {
             let Some(Ok(fix)) = &app.fix else {
@@ -311,6 +359,14 @@ pub fn on_message(app: &mut App, msg: Msg) -> Vec<Cmd> {
         Msg::Created(Err(failure)) => {
             app.reconnecting = false;
             app.work = Work::Failed(failure);
+        }
+        Msg::UpdatePreviewed(Ok(preview)) => app.work = Work::Previewed(preview),
+        Msg::UpdatePreviewed(Err(message)) => {
+            app.work = Work::Failed(Failure {
+                message,
+                reasons: Vec::new(),
+                stack_left: false,
+            });
         }
         Msg::Verified(Ok(verification)) => {
             refresh_fix(app, &verification);

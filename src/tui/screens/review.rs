@@ -34,19 +34,25 @@ pub fn lines<'a>(app: &App) -> Vec<Line<'a>> {
             ]));
         }
     }
-    let what = match app.method {
-        MethodChoice::Cloudformation => format!(
-            "Creates CloudFormation stack {} (CAPABILITY_IAM) holding an IAM role and its inline policy \"{}\".",
-            plan.stack_name, plan.policy_name
+    let what = match (&app.updating, app.method) {
+        (Some(saved), _) => format!(
+            "Changes the setup of {}: a preview of the change comes first (a change set for a stack, the documents' diff for a role), then Enter applies it.",
+            saved.what()
         ),
-        MethodChoice::Iam => format!(
-            "Creates IAM role {} and puts its inline policy \"{}\" (a failure half-way is cleaned up).",
-            plan.role_name, plan.policy_name
-        ),
-        MethodChoice::Existing => format!(
-            "Reads role {} and checks it; any repair is shown and applied only when you confirm.",
-            app.existing_role.value().trim()
-        ),
+        (None, method) => match method {
+            MethodChoice::Cloudformation => format!(
+                "Creates CloudFormation stack {} (CAPABILITY_IAM) holding an IAM role and its inline policy \"{}\".",
+                plan.stack_name, plan.policy_name
+            ),
+            MethodChoice::Iam => format!(
+                "Creates IAM role {} and puts its inline policy \"{}\" (a failure half-way is cleaned up).",
+                plan.role_name, plan.policy_name
+            ),
+            MethodChoice::Existing => format!(
+                "Reads role {} and checks it; any repair is shown and applied only when you confirm.",
+                app.existing_role.value().trim()
+            ),
+        },
     };
     lines.push(Line::from(what));
     if !plan.broad_grants.is_empty() && app.method != MethodChoice::Existing {
@@ -169,6 +175,14 @@ fn confirm(app: &mut App) -> Vec<Cmd> {
     app.role_arn = None;
     app.work = Work::Running;
     go(app, Step::Progress);
+    if let Some(saved) = &app.updating {
+        app.notes
+            .push(format!("Working out the change to {}", saved.what()));
+        return vec![Cmd::PrepareUpdate {
+            plan: Box::new(plan),
+            method: saved.method,
+        }];
+    }
     let permission = Some((plan.policy_name.clone(), plan.permission_policy.clone()));
     match app.method {
         MethodChoice::Existing => {

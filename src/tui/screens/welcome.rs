@@ -14,6 +14,16 @@ pub const KEYS: &[(&str, &str)] = &[
     ("?", "help"),
     ("q", "quit"),
 ];
+pub const KEYS_WITH_CHANGE: &[(&str, &str)] = &[
+    ("Enter", "continue"),
+    ("Tab", "profile/region"),
+    ("r", "resume"),
+    ("u", "change a setup"),
+    ("?", "help"),
+    ("q", "quit"),
+];
+pub const KEYS_PICKING: &[(&str, &str)] =
+    &[("↑↓", "choose"), ("Enter", "change it"), ("Esc", "close")];
 
 pub fn view(app: &App, frame: &mut Frame, area: Rect) {
     let width = area.width as usize;
@@ -80,6 +90,29 @@ pub fn view(app: &App, frame: &mut Frame, area: Rect) {
     for line in offers.elsewhere.iter().chain(&app.state_problems) {
         lines.push(Line::styled(format!("· {line}"), super::dim()));
     }
+    let changeable = app.changeable();
+    if let Some(pick) = app.update_pick {
+        lines.push(Line::styled(
+            "Change which setup? (↑↓, Enter; Esc closes)",
+            bold(),
+        ));
+        for (index, saved) in changeable.iter().enumerate() {
+            lines.push(choice(
+                index == pick,
+                format!(
+                    "{} ({}, {})",
+                    saved.what(),
+                    saved.integration,
+                    saved.place()
+                ),
+            ));
+        }
+    } else if !changeable.is_empty() {
+        lines.push(Line::from(format!(
+            "{} setup(s) of this account can be changed (new ARNs, another bucket, a rotated ID): u lists them",
+            changeable.len()
+        )));
+    }
     let continue_text = match app.identity {
         IdentityState::Missing(_) => "Continue in plan-only mode",
         _ => "Continue",
@@ -94,7 +127,26 @@ fn first_sentence(message: &str) -> String {
 }
 
 pub fn on_key(app: &mut App, key: KeyEvent) -> Vec<Cmd> {
+    if let Some(pick) = app.update_pick {
+        let count = app.changeable().len().max(1);
+        match key.code {
+            KeyCode::Down | KeyCode::Char('j') => app.update_pick = Some((pick + 1) % count),
+            KeyCode::Up | KeyCode::Char('k') => app.update_pick = Some((pick + count - 1) % count),
+            KeyCode::Esc => app.update_pick = None,
+            KeyCode::Enter => {
+                if let Some(saved) = app.changeable().get(pick).cloned() {
+                    start_update(app, saved);
+                }
+            }
+            _ => {}
+        }
+        return Vec::new();
+    }
     match key.code {
+        KeyCode::Char('u') if app.welcome_focus == 0 && !app.changeable().is_empty() => {
+            app.update_pick = Some(0);
+            Vec::new()
+        }
         KeyCode::Tab | KeyCode::Down => {
             app.welcome_focus = (app.welcome_focus + 1) % 3;
             Vec::new()
@@ -139,6 +191,56 @@ pub fn on_key(app: &mut App, key: KeyEvent) -> Vec<Cmd> {
         }
         _ => Vec::new(),
     }
+}
+
+/// Changes a setup this tool made: its integration, external ID, method and name are kept, the
+/// permissions' inputs are filled in from it, and the wizard goes on from the External ID step
+/// (where `r` rotates a function's ID).
+fn start_update(app: &mut App, saved: crate::state::SavedSetup) {
+    app.update_pick = None;
+    if let Some(index) = crate::Catalog::builtin()
+        .integrations()
+        .iter()
+        .position(|i| i.id == saved.integration)
+    {
+        app.integration = index;
+    }
+    let integration = app.integration();
+    if let Some(index) = integration
+        .presets
+        .iter()
+        .position(|o| Some(&o.preset) == saved.preset.as_ref())
+    {
+        app.preset = index;
+    }
+    let setting = |key: &str| {
+        saved
+            .settings
+            .iter()
+            .find(|s| s.key == key)
+            .and_then(|s| s.value.clone())
+            .unwrap_or_default()
+    };
+    app.bucket = Input::new(setting("s3Bucket"));
+    app.bucket_region = Input::new(setting("s3BucketRegion"));
+    app.lambda_arns = Input::new(saved.lambda_arns.join(","));
+    app.external_id = Input::new(saved.external_ids.join(","));
+    app.generated_external_id = false;
+    app.editing_external_id = false;
+    match saved.method {
+        Method::Cloudformation => {
+            app.method = MethodChoice::Cloudformation;
+            app.stack_name = Input::new(saved.stack_name.clone().unwrap_or_default());
+            app.stack_name_edited = true;
+        }
+        Method::Iam => {
+            app.method = MethodChoice::Iam;
+            app.role_name = Input::new(saved.role_name.clone().unwrap_or_default());
+        }
+    }
+    app.updating = Some(saved);
+    app.plan_only = false;
+    go(app, Step::ExternalId);
 }
 
 /// Picks up a saved setup of this account, in its own profile and region: re-attach to its
