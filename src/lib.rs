@@ -13,6 +13,7 @@ pub mod plan;
 pub mod policy;
 pub mod resume;
 pub mod state;
+pub mod steps;
 pub mod template;
 pub mod text;
 pub mod tui;

@@ -189,9 +189,8 @@ impl<I: Identity + 'static, S: Stacks + 'static, R: Roles + 'static> Plain<I, S,
     async fn steps(&mut self, connect: Connect<I, S, R>, options: &Options) -> Result<(), Failure> {
         // 1. Welcome
         self.step(1, "Welcome");
-        self.say("This sets up the IAM role Segment assumes in your AWS account, with an external ID, so your");
-        self.say("Segment Functions or Lambda destination can reach it. Nothing changes until you confirm at step 6;");
-        self.say("then it creates one IAM role and its inline permission policy, or checks a role you have.");
+        self.say(crate::steps::WELCOME);
+        self.say(crate::steps::WELCOME_CHANGES);
         match connect(options.profile.clone(), options.region.clone()).await {
             Ok(connection) => match engine::identity(connection.identity.as_ref()).await {
                 Ok(caller) => {
@@ -272,16 +271,15 @@ impl<I: Identity + 'static, S: Stacks + 'static, R: Roles + 'static> Plain<I, S,
         // 2. Integration
         self.step(2, "Integration");
         let integrations = Catalog::builtin().integrations();
-        let choices: Vec<(String, String)> = integrations
-            .iter()
-            .map(|i| {
-                (
-                    i.id.clone(),
-                    format!("{}. Pick it when {}", i.title, i.pick_when),
-                )
+        let choices: Vec<(String, String)> = crate::steps::integration_choices()
+            .into_iter()
+            .map(|c| {
+                let detail = c.detail();
+                (c.name, format!("{}. {detail}", c.title))
             })
             .collect();
-        let integration = &integrations[self.choose("Which integration", &choices, 0)?];
+        let integration =
+            &integrations[self.choose(crate::steps::INTEGRATION_QUESTION, &choices, 0)?];
         let mut request = PlanRequest {
             integration: integration.id.clone(),
             ..PlanRequest::default()
@@ -313,22 +311,18 @@ impl<I: Identity + 'static, S: Stacks + 'static, R: Roles + 'static> Plain<I, S,
 
         // 5. Method
         self.step(5, "Method");
-        let methods = [
-            (
-                "cloudformation".to_string(),
-                "a CloudFormation stack (recommended)".to_string(),
-            ),
-            ("iam".to_string(), "directly through IAM".to_string()),
-            (
-                "existing".to_string(),
-                "check (and repair) a role you already have".to_string(),
-            ),
-        ];
+        let methods: Vec<(String, String)> = crate::steps::method_choices()
+            .into_iter()
+            .map(|c| {
+                let detail = c.detail();
+                (c.name, format!("{}: {detail}", c.title))
+            })
+            .collect();
         let method = if plan_only {
             self.say("Plan only: nothing will be created, so no method is needed.");
             0
         } else {
-            self.choose("How should the role be made", &methods, 0)?
+            self.choose(crate::steps::METHOD_QUESTION, &methods, 0)?
         };
         let mut existing_role = None;
         match method {
@@ -424,8 +418,9 @@ impl<I: Identity + 'static, S: Stacks + 'static, R: Roles + 'static> Plain<I, S,
     ) -> Result<(), Failure> {
         let rule = integration.external_id.clone();
         if rule.source == ExternalIdSource::WorkspaceId {
-            self.say("The Lambda destination uses your Segment workspace ID as the external ID (Settings > General in");
-            self.say("Segment). Several may be trusted: separate them with commas.");
+            for line in crate::steps::external_id_intro(integration) {
+                self.say(&line);
+            }
             request.workspace_ids = self.ask("Segment workspace ID:", None, |answer| {
                 validate::comma_separated(
                     answer,
@@ -435,8 +430,7 @@ impl<I: Identity + 'static, S: Stacks + 'static, R: Roles + 'static> Plain<I, S,
                 .map_err(|e| e.0)
             })?;
             if rule.source_ids {
-                self.say("If the destination's External ID setting is ever empty, Segment uses the source's ID instead");
-                self.say("(Settings > API Keys in the source): trusting it too keeps deliveries working either way.");
+                self.say(crate::steps::SOURCE_ID_WHY);
                 request.source_ids = self.ask(
                     "Source ID(s) to trust too, separated by commas:",
                     Some("none"),
@@ -482,13 +476,14 @@ impl<I: Identity + 'static, S: Stacks + 'static, R: Roles + 'static> Plain<I, S,
         request: &mut PlanRequest,
     ) -> Result<(), Failure> {
         let catalog = Catalog::builtin();
-        let choices: Vec<(String, String)> = integration
-            .presets
-            .iter()
-            .filter_map(|offer| catalog.preset(&offer.preset))
-            .map(|p| (p.title.clone(), p.description.clone()))
+        let choices: Vec<(String, String)> = crate::steps::preset_choices(integration)
+            .into_iter()
+            .map(|c| {
+                let detail = c.detail();
+                (c.title, detail)
+            })
             .collect();
-        let chosen = self.choose("What may the role do", &choices, 0)?;
+        let chosen = self.choose(crate::steps::PERMISSIONS_QUESTION, &choices, 0)?;
         let Some(preset) = integration
             .presets
             .get(chosen)

@@ -41,17 +41,13 @@ pub fn view(app: &App, frame: &mut Frame, area: Rect) {
     let integration = app.integration();
     let mut lines = Vec::new();
     if app.uses_workspace_id() {
+        lines.extend(
+            crate::steps::external_id_intro(integration)
+                .into_iter()
+                .map(Line::from),
+        );
         lines.push(Line::from(
-            "The Lambda destination uses your Segment workspace ID as the external ID",
-        ));
-        lines.push(Line::from(
-            "(Segment sets it: the destination's External ID setting, #SEGMENT_WORKSPACE_ID).",
-        ));
-        lines.push(Line::from(
-            "Several IDs may be trusted: separate them with commas. If the External ID",
-        ));
-        lines.push(Line::from(
-            "setting is ever empty, Segment uses the source ID: add it too (Settings > API Keys).",
+            crate::steps::SOURCE_ID_WHY.to_string() + " Add it after a comma.",
         ));
         lines.push(Line::from(""));
         let shown = app.shown_secret(app.external_id.value());
@@ -63,13 +59,11 @@ pub fn view(app: &App, frame: &mut Frame, area: Rect) {
             width,
         ));
     } else {
-        lines.push(Line::from(format!(
-            "Segment presents this ID when it assumes the role; only your {} can.",
-            integration.title.to_lowercase()
-        )));
-        lines.push(Line::from(
-            "Treat it like a password: Segment stores it as a sensitive setting.",
-        ));
+        lines.extend(
+            crate::steps::external_id_intro(integration)
+                .into_iter()
+                .map(Line::from),
+        );
         lines.push(Line::from(""));
         let shown = app.shown_secret(app.external_id.value());
         if app.editing_external_id {

@@ -16,19 +16,14 @@ pub const KEYS: &[(&str, &str)] = &[
 
 pub fn view(app: &App, frame: &mut Frame, area: Rect) {
     let mut lines = vec![
-        Line::from("Which Segment integration will assume the role?"),
+        Line::from(format!("{}?", crate::steps::INTEGRATION_QUESTION)),
         Line::from(""),
     ];
-    for (index, integration) in Catalog::builtin().integrations().iter().enumerate() {
-        lines.push(choice(index == app.integration, integration.title.clone()));
-        lines.push(Line::styled(
-            format!("    Pick it when {}.", integration.pick_when),
-            dim(),
-        ));
-        lines.push(Line::styled(
-            format!("    Segment assumes it as {}", integration.principal),
-            dim(),
-        ));
+    for (index, choice_) in crate::steps::integration_choices().into_iter().enumerate() {
+        lines.push(choice(index == app.integration, choice_.title));
+        for detail in &choice_.details {
+            lines.push(Line::styled(format!("    {detail}"), dim()));
+        }
         lines.push(Line::from(""));
     }
     frame.render_widget(paragraph(app, lines), area);

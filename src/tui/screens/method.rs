@@ -23,21 +23,15 @@ pub const KEYS_TYPING: &[(&str, &str)] = &[
 
 const LIST_ROWS: usize = 6;
 
-fn describe(method: MethodChoice) -> (&'static str, &'static str) {
-    match method {
-        MethodChoice::Cloudformation => (
-            "CloudFormation stack (recommended)",
-            "one stack holds the role and its policy, watched live, deleted in one go",
-        ),
-        MethodChoice::Iam => (
-            "Directly through IAM",
-            "CreateRole and PutRolePolicy; a failure half-way is cleaned up",
-        ),
-        MethodChoice::Existing => (
-            "An existing role",
-            "check its trust policy (and repair it, after showing you)",
-        ),
-    }
+/// The method's title and when to pick it: the step model's, as plain mode says them.
+fn describe(method: MethodChoice) -> (String, String) {
+    let index = MethodChoice::ALL
+        .iter()
+        .position(|m| *m == method)
+        .unwrap_or(0);
+    let choice = crate::steps::method_choices().swap_remove(index);
+    let detail = choice.detail();
+    (choice.title, detail)
 }
 
 /// The account's roles matching what is typed.
@@ -99,7 +93,7 @@ pub fn view(app: &App, frame: &mut Frame, area: Rect) {
         return;
     }
     let width = area.width as usize;
-    let mut lines = vec![Line::from("How should the role be made?")];
+    let mut lines = vec![Line::from(format!("{}?", crate::steps::METHOD_QUESTION))];
     for method in MethodChoice::ALL {
         let (title, detail) = describe(method);
         lines.push(choice(app.method == method, title));

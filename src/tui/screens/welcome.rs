@@ -28,13 +28,10 @@ pub const KEYS_PICKING: &[(&str, &str)] =
 pub fn view(app: &App, frame: &mut Frame, area: Rect) {
     let width = area.width as usize;
     let mut lines = vec![
-        Line::from("This wizard sets up the IAM role Segment assumes in your AWS account, with an"),
-        Line::from("external ID, so your Segment Functions or Lambda destination can reach it."),
+        Line::from(crate::steps::WELCOME),
         Line::from(""),
         Line::styled("What it changes", bold()),
-        Line::from("Nothing until you confirm the Review step. Then it creates one IAM role that"),
-        Line::from("only Segment can assume (with your external ID) and its inline permission"),
-        Line::from("policy, through CloudFormation or IAM directly; or it checks a role you have."),
+        Line::from(crate::steps::WELCOME_CHANGES),
         Line::from(""),
     ];
     match &app.identity {

@@ -1,0 +1,193 @@
+//! `create`: the role, through a CloudFormation stack or directly through IAM; a re-run resumes.
+
+use super::*;
+
+#[derive(Args, Debug)]
+pub struct CreateArgs {
+    #[command(flatten)]
+    pub setup: SetupArgs,
+    #[command(flatten)]
+    pub aws: AwsArgs,
+    #[command(flatten)]
+    pub change: ChangeArgs,
+
+    /// How to create the role: a CloudFormation stack (recommended) or directly through IAM
+    #[arg(long, value_enum, default_value_t = Method::Cloudformation, env = "SEGMENT_AWS_SETUP_METHOD")]
+    pub method: Method,
+
+    /// IAM method: the role's path
+    #[arg(long, default_value = "/", value_name = "PATH")]
+    pub role_path: String,
+
+    /// CloudFormation method: stop watching after this long (the stack keeps going), e.g. 30m, 90s
+    #[arg(long, default_value = "30m", value_parser = humantime::parse_duration, value_name = "DURATION")]
+    pub timeout: Duration,
+
+    /// Use a --policy-file that grants broadly (Action or Resource "*", iam:*, iam:PassRole,
+    /// sts:AssumeRole, NotAction) without asking; needed with --yes
+    #[arg(long, env = "SEGMENT_AWS_SETUP_ALLOW_BROAD_POLICY")]
+    pub allow_broad_policy: bool,
+}
+
+pub(crate) async fn create(args: &CreateArgs) -> Result<String, Failure> {
+    let store = state_store()?;
+    let mut request = args.setup.request()?;
+    let plan = Plan::build(Catalog::builtin(), &request)?;
+    validate::role_path(&args.role_path).map_err(InputError::at("--role-path"))?;
+    require_a_way_to_ask(args.change.yes)?;
+    accept_broad_policy(&plan, args.change.yes, args.allow_broad_policy)?;
+    for warning in &plan.warnings {
+        say(&format!("warning: {warning}"));
+    }
+    let session = connect(&args.aws).await?;
+    say_state_problems(&store);
+
+    // A re-run resumes: the unfinished setup saved for this account (same integration, method and
+    // name when one was given) lends its external IDs and its stack or role name.
+    let given_name = match args.method {
+        Method::Cloudformation => request.stack_name.clone(),
+        Method::Iam => request
+            .role_name
+            .clone()
+            .or_else(|| Some(plan.role_name.clone())),
+    };
+    let rerun = crate::resume::find_for_rerun(
+        &store,
+        &session.caller.account,
+        &plan.integration_id,
+        args.method,
+        given_name.as_deref(),
+    );
+    let plan = match &rerun {
+        Some(saved) => {
+            say(&format!(
+                "Resuming the unfinished setup saved for this account: {} (same external ID). To start another instead, give another --{}",
+                saved.what(),
+                if args.method == Method::Iam {
+                    "role-name"
+                } else {
+                    "stack-name"
+                }
+            ));
+            if request.external_ids.is_empty() && request.workspace_ids.is_empty() {
+                let workspace = Catalog::builtin()
+                    .integration(&saved.integration)
+                    .is_some_and(|i| {
+                        i.external_id.source == crate::catalog::ExternalIdSource::WorkspaceId
+                    });
+                if workspace {
+                    request.workspace_ids = saved.external_ids.clone();
+                } else {
+                    request.external_ids = saved.external_ids.clone();
+                }
+            }
+            request.stack_name = request.stack_name.clone().or(saved.stack_name.clone());
+            request.role_name = request.role_name.clone().or(saved.role_name.clone());
+            Plan::build(Catalog::builtin(), &request)?
+        }
+        None => plan,
+    };
+
+    let what = match args.method {
+        Method::Cloudformation => format!(
+            "Create CloudFormation stack {} (an IAM role trusted by {} with your external ID, and its inline policy {}: {})",
+            plan.stack_name, plan.principal, plan.policy_name, plan.preset_title
+        ),
+        Method::Iam => format!(
+            "Create IAM role {} (trusted by {} with your external ID) with inline policy {}: {}",
+            plan.role_name, plan.principal, plan.policy_name, plan.preset_title
+        ),
+    };
+    if !ask(
+        args.change.yes,
+        &format!("{what} in account {}?", session.caller.account),
+    ) {
+        return Err(Failure {
+            code: exit::DECLINED,
+            message: "nothing was changed".into(),
+        });
+    }
+    let saved = SavedSetup::new(
+        &plan,
+        args.method,
+        &session.caller.account,
+        session.region.as_deref(),
+        session.profile.as_deref(),
+    );
+    let options = WatchOptions {
+        timeout: args.timeout,
+        ..WatchOptions::default()
+    };
+    let yes = args.change.yes;
+    let mut confirm = move |question: &Question| ask(yes, &question.text());
+    let mut report = progress_printer();
+    let work = crate::resume::create(
+        &session.sdk,
+        &session.sdk,
+        Some(&store),
+        &plan,
+        &saved,
+        rerun.is_some(),
+        &args.role_path,
+        &options,
+        &mut confirm,
+        &mut report,
+    );
+    let created = match args.method {
+        Method::Cloudformation => {
+            interruptible(work, || reattach_hint(&plan.stack_name, &session)).await?
+        }
+        Method::Iam => {
+            // Ctrl-C must not cut the create between CreateRole and PutRolePolicy (or its clean-up):
+            // the direct path is two calls, so it runs to the end.
+            let guard = tokio::spawn(async {
+                while tokio::signal::ctrl_c().await.is_ok() {
+                    say("finishing the role first, so nothing is left half made…");
+                }
+            });
+            let result = work.await;
+            guard.abort();
+            result
+        }
+    };
+    let created = created.map_err(|e| {
+        let mut failure = engine_failure(e.clone(), Some(&session.caller));
+        if let EngineError::RoleExists { role } = &e {
+            failure.message.push_str(&format!(
+                "\nCheck it: {}",
+                verify_hint(&plan.integration_id, role)
+            ));
+        }
+        failure
+    })?;
+    say("Done. The settings for Segment and what to do next:");
+    let outcome = Outcome::from_plan(&plan, Some(&created.role_arn));
+    Ok(outcome_output(&outcome, args.change.output, true))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_are_cloudformation_root_path_and_thirty_minutes() {
+        match parse(&[
+            "create",
+            "--integration",
+            "source-function",
+            "-y",
+            "--output",
+            "json",
+        ]) {
+            Ok(Command::Create(args)) => {
+                assert_eq!(args.method, Method::Cloudformation);
+                assert_eq!(args.role_path, "/");
+                assert_eq!(args.timeout, Duration::from_secs(30 * 60));
+                assert!(args.change.yes);
+                assert_eq!(args.change.output, Format::Json);
+            }
+            other => panic!("not a create: {other:?}"),
+        }
+        assert!(parse(&["create", "--integration", "x", "--method", "terraform"]).is_err());
+    }
+}
