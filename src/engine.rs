@@ -164,7 +164,7 @@ pub async fn identity<I: Identity>(identity: &I) -> Result<Caller, EngineError> 
 /// The stack's create request for a plan.
 pub fn stack_request(plan: &Plan) -> StackCreate {
     let mut tags = vec![(CREATED_BY_TAG.0.to_string(), CREATED_BY_TAG.1.to_string())];
-    tags.push(("segment-integration".into(), plan.integration_id.clone()));
+    tags.push((INTEGRATION_TAG.into(), plan.integration_id.clone()));
     StackCreate {
         name: plan.stack_name.clone(),
         template_body: plan.template.to_string(),
@@ -1115,6 +1115,225 @@ pub async fn apply_update<S: Stacks, R: Roles>(
         role_arn,
         reused: true,
     })
+}
+
+/// Where the setups found in AWS are: the account and the connection's region and profile.
+#[derive(Debug, Clone, Copy)]
+pub struct Place<'a> {
+    pub account: &'a str,
+    pub region: Option<&'a str>,
+    pub profile: Option<&'a str>,
+}
+
+/// The setups this tool made in the account, found in AWS rather than in this machine's saved
+/// state (made on another machine, or the state was lost): the region's complete stacks tagged
+/// `created-by=segment-aws-setup` with a known integration, and roles with that tag that trust one
+/// of Segment's principals and that no stack made. Each comes as a finished setup with the
+/// external IDs its role requires (read from its trust policy, so an update keeps them) and, for a
+/// stack, the preset and inputs its parameters show. Nothing changes.
+pub async fn find_setups<S: Stacks, R: Roles>(
+    stacks: &S,
+    roles: &R,
+    place: Place<'_>,
+) -> Result<Vec<crate::state::SavedSetup>, EngineError> {
+    let catalog = Catalog::builtin();
+    let mut found = Vec::new();
+    let mut stack_roles = HashSet::new();
+    for info in stacks.list_stacks().await? {
+        if let Some(setup) = stack_setup(roles, &info, place).await? {
+            if let Some(arn) = &setup.role_arn {
+                stack_roles.insert(role_name_of(arn).to_string());
+            }
+            found.push(setup);
+        }
+    }
+    for listed in roles.list_roles().await? {
+        // ListRoles has no tags: only roles that trust a Segment principal are read further.
+        let trusts_segment = catalog
+            .integrations()
+            .iter()
+            .any(|i| !verify::required_external_ids(&listed.trust_policy, &i.principal).is_empty());
+        if !trusts_segment || stack_roles.contains(&listed.name) {
+            continue;
+        }
+        if let Some(role) = roles.get_role(&listed.name).await?
+            && let Some(setup) = role_setup(stacks, &role, place).await?
+        {
+            found.push(setup);
+        }
+    }
+    Ok(found)
+}
+
+/// The setup of one stack or role this tool made, read from AWS as `find_setups` reads it: for
+/// `update` when nothing is saved on this machine. `None` when there is no such setup.
+pub async fn find_setup<S: Stacks, R: Roles>(
+    stacks: &S,
+    roles: &R,
+    method: crate::state::Method,
+    name: &str,
+    place: Place<'_>,
+) -> Result<Option<crate::state::SavedSetup>, EngineError> {
+    match method {
+        crate::state::Method::Cloudformation => match stacks.describe_stack(name).await? {
+            Some(info) => stack_setup(roles, &info, place).await,
+            None => Ok(None),
+        },
+        crate::state::Method::Iam => match roles.get_role(name).await? {
+            Some(role) => role_setup(stacks, &role, place).await,
+            None => Ok(None),
+        },
+    }
+}
+
+/// A complete stack this tool made, with a known integration, as a setup.
+async fn stack_setup<R: Roles>(
+    roles: &R,
+    info: &StackInfo,
+    place: Place<'_>,
+) -> Result<Option<crate::state::SavedSetup>, EngineError> {
+    let complete = matches!(
+        info.status.as_str(),
+        "CREATE_COMPLETE" | "UPDATE_COMPLETE" | "UPDATE_ROLLBACK_COMPLETE"
+    );
+    let integration =
+        tag(&info.tags, INTEGRATION_TAG).and_then(|id| Catalog::builtin().integration(id));
+    let (Some(integration), Some(role_arn), true, true) = (
+        integration,
+        info.output(ROLE_ARN_OUTPUT),
+        complete,
+        is_ours(&info.tags),
+    ) else {
+        return Ok(None);
+    };
+    let Some(role) = roles.get_role(role_name_of(role_arn)).await? else {
+        return Ok(None);
+    };
+    let mut setup = found_setup(
+        integration,
+        crate::state::Method::Cloudformation,
+        &role,
+        place,
+    );
+    setup.stack_name = Some(info.name.clone());
+    stack_inputs(integration, &info.parameters, &mut setup);
+    Ok(Some(setup))
+}
+
+/// A role this tool made directly through IAM (tagged, trusting a Segment principal, no stack's),
+/// as a setup.
+async fn role_setup<S: Stacks>(
+    stacks: &S,
+    role: &RoleInfo,
+    place: Place<'_>,
+) -> Result<Option<crate::state::SavedSetup>, EngineError> {
+    let catalog = Catalog::builtin();
+    let trusted = |i: &&Integration| {
+        !verify::required_external_ids(&role.trust_policy, &i.principal).is_empty()
+    };
+    // The role's own tag names its integration when two share a principal.
+    let integration = tag(&role.tags, INTEGRATION_TAG)
+        .and_then(|id| catalog.integration(id))
+        .filter(trusted)
+        .or_else(|| catalog.integrations().iter().find(trusted));
+    let Some(integration) = integration.filter(|_| is_ours(&role.tags)) else {
+        return Ok(None);
+    };
+    // A stack's role is changed through its stack, never directly.
+    if stacks.stack_owning(&role.name).await?.is_some() {
+        return Ok(None);
+    }
+    Ok(Some(found_setup(
+        integration,
+        crate::state::Method::Iam,
+        role,
+        place,
+    )))
+}
+
+/// The tag that names a setup's integration, on its stack and its role.
+pub const INTEGRATION_TAG: &str = "segment-integration";
+
+fn tag<'a>(tags: &'a [(String, String)], key: &str) -> Option<&'a str> {
+    tags.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
+}
+
+fn found_setup(
+    integration: &Integration,
+    method: crate::state::Method,
+    role: &RoleInfo,
+    place: Place<'_>,
+) -> crate::state::SavedSetup {
+    crate::state::SavedSetup {
+        integration: integration.id.clone(),
+        method,
+        stack_name: None,
+        role_name: (method == crate::state::Method::Iam).then(|| role.name.clone()),
+        region: place.region.map(str::to_string),
+        profile: place.profile.map(str::to_string),
+        account: place.account.to_string(),
+        external_ids: verify::required_external_ids(&role.trust_policy, &integration.principal),
+        settings: Vec::new(),
+        policy_name: None,
+        permission_policy: None,
+        finished: true,
+        role_arn: Some(role.arn.clone()),
+        saved_at: 0,
+        preset: None,
+        lambda_arns: Vec::new(),
+    }
+}
+
+/// The preset whose template parameters the stack has, and the inputs they hold.
+fn stack_inputs(
+    integration: &Integration,
+    parameters: &[(String, String)],
+    setup: &mut crate::state::SavedSetup,
+) {
+    let value = |name: &str| {
+        parameters
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+    };
+    for offer in &integration.presets {
+        let Some(mapping) = &offer.template_parameters else {
+            continue;
+        };
+        if mapping.is_empty() || !mapping.keys().all(|name| value(name).is_some()) {
+            continue;
+        }
+        setup.preset = Some(offer.preset.clone());
+        for (name, source) in mapping {
+            let text = value(name).unwrap_or_default();
+            let values = text
+                .split(',')
+                .map(str::trim)
+                .filter(|v| !v.is_empty())
+                .map(str::to_string);
+            match source.input {
+                crate::catalog::Input::LambdaArns => setup.lambda_arns.extend(values),
+                crate::catalog::Input::Bucket => {
+                    setup.settings.extend(
+                        offer
+                            .settings
+                            .iter()
+                            .filter(|spec| spec.value == crate::catalog::SettingValue::Bucket)
+                            .map(|spec| crate::plan::Setting {
+                                label: spec.label.clone(),
+                                key: spec.key.clone(),
+                                value: Some(text.clone()),
+                                sensitive: spec.sensitive,
+                                required: spec.required,
+                                read_only: spec.read_only,
+                            }),
+                    );
+                }
+                _ => {}
+            }
+        }
+        return;
+    }
 }
 
 /// Drops a previewed update that was not wanted: its change set is deleted.

@@ -209,6 +209,8 @@ impl<I: Identity + 'static, S: Stacks + 'static, R: Roles + 'static> Plain<I, S,
         for problem in &options.state_problems {
             self.say(&format!("Note: {problem}"));
         }
+        // Whether "Continue" was asked already, with the list of setups to change.
+        let mut asked = false;
         if let Some(caller) = self.caller.clone().filter(|_| !plan_only) {
             let offers = crate::resume::offers(&options.saved, &caller.account);
             for line in &offers.elsewhere {
@@ -225,39 +227,71 @@ impl<I: Identity + 'static, S: Stacks + 'static, R: Roles + 'static> Plain<I, S,
                     return self.resume(saved).await;
                 }
             }
-            let changeable: Vec<SavedSetup> = options
+            let found = match &self.connection {
+                Some(connection) => {
+                    let place = engine::Place {
+                        account: &caller.account,
+                        region: Some(&connection.region),
+                        profile: self.profile.as_deref(),
+                    };
+                    engine::find_setups(
+                        connection.stacks.as_ref(),
+                        connection.roles.as_ref(),
+                        place,
+                    )
+                    .await
+                    .unwrap_or_else(|error| {
+                        self.say(&format!(
+                            "Note: setups made elsewhere could not be listed: {}",
+                            engine::explain(&error, None)
+                        ));
+                        Vec::new()
+                    })
+                }
+                None => Vec::new(),
+            };
+            let region = self
+                .connection
+                .as_ref()
+                .map(|c| c.region.clone())
+                .unwrap_or_default();
+            let saved: Vec<SavedSetup> = options
                 .finished
                 .iter()
-                .filter(|s| s.account == caller.account)
+                .chain(&options.saved)
                 .cloned()
                 .collect();
+            let changeable = crate::resume::changeable(&saved, &found, &caller.account, &region);
             if !changeable.is_empty() {
+                // One question in place of "Continue", so that answers line up whether or not
+                // the account has setups to change.
                 self.say("Setups of this account that can be changed (new ARNs, another bucket, a rotated ID):");
-                for (index, saved) in changeable.iter().enumerate() {
-                    self.say(&format!(
-                        "  {}) {} ({}, {})",
-                        index + 1,
-                        saved.what(),
-                        saved.integration,
-                        saved.place()
-                    ));
+                for (index, setup) in changeable.iter().enumerate() {
+                    self.say(&format!("  {}) {}", index + 1, setup.describe()));
                 }
                 let count = changeable.len();
                 let pick = self.ask(
-                    "Set up a new role, or change one of these (its number)?",
-                    Some("new"),
-                    move |answer| match answer.parse::<usize>() {
-                        _ if answer == "new" => Ok(None),
-                        Ok(n) if (1..=count).contains(&n) => Ok(Some(n - 1)),
-                        _ => Err(format!("answer new, or a number from 1 to {count}")),
+                    "Continue with a new setup (y), or change one of these (its number)?",
+                    Some("y"),
+                    move |answer| match answer.to_ascii_lowercase().as_str() {
+                        "y" | "yes" | "new" => Ok(Some(None)),
+                        "n" | "no" => Ok(None),
+                        other => match other.parse::<usize>() {
+                            Ok(n) if (1..=count).contains(&n) => Ok(Some(Some(n - 1))),
+                            _ => Err(format!("answer y, n, or a number from 1 to {count}")),
+                        },
                     },
                 )?;
-                if let Some(index) = pick {
-                    return self.update(changeable[index].clone()).await;
+                match pick {
+                    Some(Some(index)) => return self.update(changeable[index].setup.clone()).await,
+                    Some(None) => asked = true,
+                    None => return Err(declined()),
                 }
             }
         }
-        let go_on = if plan_only {
+        let go_on = if asked {
+            true
+        } else if plan_only {
             self.say("Without credentials you can go on in plan-only mode: nothing is changed, and it ends with the");
             self.say("policies and AWS CLI commands to hand an administrator.");
             self.yes_no("Continue in plan-only mode", true)?
@@ -292,7 +326,7 @@ impl<I: Identity + 'static, S: Stacks + 'static, R: Roles + 'static> Plain<I, S,
         // 4. Permissions
         self.step(4, "Permissions");
         let plan = loop {
-            self.permissions_step(integration, &mut request)?;
+            self.permissions_step(integration, &mut request, None)?;
             let plan = Plan::build(Catalog::builtin(), &request).map_err(Failure::from)?;
             self.say(&format!("Permission policy \"{}\":", plan.policy_name));
             self.say(&serde_json::to_string_pretty(&plan.permission_policy).unwrap_or_default());
@@ -349,7 +383,7 @@ impl<I: Identity + 'static, S: Stacks + 'static, R: Roles + 'static> Plain<I, S,
                     let names: Vec<String> = roles
                         .iter()
                         .take(20)
-                        .map(|(name, _)| name.clone())
+                        .map(|role| role.name.clone())
                         .collect();
                     self.say(&format!("Roles in the account: {}", names.join(", ")));
                 }
@@ -470,10 +504,13 @@ impl<I: Identity + 'static, S: Stacks + 'static, R: Roles + 'static> Plain<I, S,
         Ok(())
     }
 
+    /// Step 4. The request's inputs, when it has some (a setup being changed), are the defaults,
+    /// and so is `preset`.
     fn permissions_step(
         &mut self,
         integration: &Integration,
         request: &mut PlanRequest,
+        preset: Option<&str>,
     ) -> Result<(), Failure> {
         let catalog = Catalog::builtin();
         let choices: Vec<(String, String)> = crate::steps::preset_choices(integration)
@@ -483,7 +520,12 @@ impl<I: Identity + 'static, S: Stacks + 'static, R: Roles + 'static> Plain<I, S,
                 (c.title, detail)
             })
             .collect();
-        let chosen = self.choose(crate::steps::PERMISSIONS_QUESTION, &choices, 0)?;
+        let default = integration
+            .presets
+            .iter()
+            .position(|o| Some(o.preset.as_str()) == preset)
+            .unwrap_or(0);
+        let chosen = self.choose(crate::steps::PERMISSIONS_QUESTION, &choices, default)?;
         let Some(preset) = integration
             .presets
             .get(chosen)
@@ -494,15 +536,18 @@ impl<I: Identity + 'static, S: Stacks + 'static, R: Roles + 'static> Plain<I, S,
                 message: "no such preset".into(),
             });
         };
-        let region = self
-            .connection
-            .as_ref()
-            .map(|c| c.region.clone())
-            .unwrap_or_else(|| "us-east-1".into());
+        let region = request.bucket_region.clone().unwrap_or_else(|| {
+            self.connection
+                .as_ref()
+                .map(|c| c.region.clone())
+                .unwrap_or_else(|| "us-east-1".into())
+        });
+        let bucket = request.bucket.clone();
+        let lambda_arns = request.lambda_arns.join(",");
         for input in &preset.inputs {
             match input {
                 PresetInput::Bucket => {
-                    request.bucket = Some(self.ask("S3 bucket name:", None, |a| {
+                    request.bucket = Some(self.ask("S3 bucket name:", bucket.as_deref(), |a| {
                         validate::bucket_name(a)
                             .map(|_| a.to_string())
                             .map_err(|e| e.0)
@@ -517,7 +562,9 @@ impl<I: Identity + 'static, S: Stacks + 'static, R: Roles + 'static> Plain<I, S,
                 PresetInput::LambdaArns => {
                     request.lambda_arns = self.ask(
                         "Lambda function ARN(s), separated by commas:",
-                        None,
+                        Some(&lambda_arns)
+                            .filter(|a| !a.is_empty())
+                            .map(String::as_str),
                         |answer| {
                             let check = |arn: &str| validate::lambda_arn(arn).map(|_| ());
                             validate::comma_separated(
@@ -817,9 +864,12 @@ impl<I: Identity + 'static, S: Stacks + 'static, R: Roles + 'static> Plain<I, S,
                     .map_err(|e| e.0)
                 },
             )?;
+        } else if saved.external_ids.is_empty() {
+            self.say("No external ID could be read for it: a new one is generated (change it in Segment once the role is updated).");
+            request.external_ids = vec![external_id::generate(external_id::DEFAULT_LENGTH)];
         } else {
             let rotate = self.ask(
-                "Keep the external ID saved with it, or rotate it (a new one, which you then change in Segment)?",
+                "Keep the external ID its role requires now, or rotate it (a new one, which you then change in Segment)?",
                 Some("keep"),
                 |answer| match answer {
                     "keep" => Ok(false),
@@ -834,7 +884,18 @@ impl<I: Identity + 'static, S: Stacks + 'static, R: Roles + 'static> Plain<I, S,
             };
         }
         self.step(4, "Permissions");
-        self.permissions_step(integration, &mut request)?;
+        // What the setup has now are the defaults.
+        let setting = |key: &str| {
+            saved
+                .settings
+                .iter()
+                .find(|s| s.key == key)
+                .and_then(|s| s.value.clone())
+        };
+        request.bucket = setting("s3Bucket");
+        request.bucket_region = setting("s3BucketRegion");
+        request.lambda_arns = saved.lambda_arns.clone();
+        self.permissions_step(integration, &mut request, saved.preset.as_deref())?;
         let plan = Plan::build(Catalog::builtin(), &request).map_err(Failure::from)?;
         self.step(6, "Review");
         let options = WatchOptions::default();

@@ -36,6 +36,67 @@ pub fn offers(unfinished: &[SavedSetup], account: &str) -> Offers {
     offers
 }
 
+/// A setup that may be changed (`update`), and where it was learnt of.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Changeable {
+    pub setup: SavedSetup,
+    /// Found in AWS (by its tag), not saved on this machine.
+    pub found_in_aws: bool,
+}
+
+impl Changeable {
+    /// "stack S (integration, region R)", with where it was found.
+    pub fn describe(&self) -> String {
+        format!(
+            "{} ({}, {}{})",
+            self.setup.what(),
+            self.setup.integration,
+            self.setup.place(),
+            if self.found_in_aws {
+                ", found in AWS"
+            } else {
+                ""
+            }
+        )
+    }
+}
+
+/// The setups of this account that may be changed: the finished ones saved here (a stack only in
+/// the connected region, stacks being regional), then those found in AWS that aren't saved here
+/// (an unfinished one is offered for resuming instead). `saved` holds both kinds.
+pub fn changeable(
+    saved: &[SavedSetup],
+    found: &[SavedSetup],
+    account: &str,
+    region: &str,
+) -> Vec<Changeable> {
+    let same = |a: &SavedSetup, b: &SavedSetup| {
+        a.method == b.method
+            && a.stack_name == b.stack_name
+            && a.role_name.as_deref().map(str::to_ascii_lowercase)
+                == b.role_name.as_deref().map(str::to_ascii_lowercase)
+    };
+    let mut setups: Vec<Changeable> = saved
+        .iter()
+        .filter(|s| s.finished && s.account == account)
+        .filter(|s| s.method == Method::Iam || s.region.as_deref().is_none_or(|r| r == region))
+        .map(|s| Changeable {
+            setup: s.clone(),
+            found_in_aws: false,
+        })
+        .collect();
+    for setup in found.iter().filter(|s| s.account == account) {
+        let known = saved.iter().any(|s| s.account == account && same(s, setup));
+        if !known {
+            setups.push(Changeable {
+                setup: setup.clone(),
+                found_in_aws: true,
+            });
+        }
+    }
+    setups
+}
+
 /// The unfinished setup a re-run of `create` continues: same account, integration and method,
 /// and the same stack or role name when one was given; else the newest.
 pub fn find_for_rerun(
@@ -182,5 +243,59 @@ pub fn settle(
             let _ = store.remove(saved);
         }
         Err(_) => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn changeable_keeps_saved_first_and_adds_what_aws_has_once() {
+        let setup = |name: &str, region: &str, method: Method| SavedSetup {
+            integration: "destination-function".into(),
+            method,
+            stack_name: (method == Method::Cloudformation).then(|| name.to_string()),
+            role_name: (method == Method::Iam).then(|| name.to_string()),
+            region: Some(region.into()),
+            profile: None,
+            account: "111122223333".into(),
+            external_ids: vec![],
+            settings: vec![],
+            policy_name: None,
+            permission_policy: None,
+            finished: true,
+            role_arn: None,
+            saved_at: 0,
+            preset: None,
+            lambda_arns: vec![],
+        };
+        let mut unfinished = setup("half-made", "us-west-2", Method::Iam);
+        unfinished.finished = false;
+        let saved = vec![
+            setup("here", "us-west-2", Method::Cloudformation),
+            setup("elsewhere", "eu-west-1", Method::Cloudformation),
+            setup("Role-A", "eu-west-1", Method::Iam),
+            unfinished,
+        ];
+        let found = vec![
+            setup("here", "us-west-2", Method::Cloudformation),
+            setup("role-a", "us-west-2", Method::Iam),
+            setup("half-made", "us-west-2", Method::Iam),
+            setup("new-one", "us-west-2", Method::Cloudformation),
+        ];
+        let listed: Vec<String> = changeable(&saved, &found, "111122223333", "us-west-2")
+            .iter()
+            .map(Changeable::describe)
+            .collect();
+        assert_eq!(
+            listed,
+            [
+                "stack here (destination-function, region us-west-2)",
+                "role Role-A (destination-function, region eu-west-1)",
+                "stack new-one (destination-function, region us-west-2, found in AWS)",
+            ]
+        );
+        assert!(changeable(&saved, &found, "444455556666", "us-west-2").is_empty());
     }
 }

@@ -347,6 +347,47 @@ fn segment_request(subject: &Subject, external_id: KeyValue) -> Request {
         )
 }
 
+/// The external IDs a trust policy accepts from `principal`: the values its Allow statements that
+/// name the principal list in an exact-match `sts:ExternalId` condition, in order, once each. An
+/// update of a setup found in AWS (and not saved on this machine) keeps them.
+pub fn required_external_ids(trust_policy: &Value, principal: &str) -> Vec<String> {
+    // An account's root is also written as the bare account ID; a role only by its ARN.
+    let account = principal
+        .strip_suffix(":root")
+        .and_then(|p| p.split(':').nth(4))
+        .unwrap_or_default();
+    let names_principal = |statement: &Value| {
+        let aws = statement.pointer("/Principal/AWS");
+        let values: Vec<&Value> = match aws {
+            Some(Value::Array(many)) => many.iter().collect(),
+            Some(one) => vec![one],
+            None => Vec::new(),
+        };
+        values
+            .into_iter()
+            .filter_map(Value::as_str)
+            .any(|v| v == principal || (!account.is_empty() && v == account))
+    };
+    let statements: Vec<&Value> = match trust_policy.get("Statement") {
+        Some(Value::Array(many)) => many.iter().collect(),
+        Some(one @ Value::Object(_)) => vec![one],
+        _ => Vec::new(),
+    };
+    let mut ids: Vec<String> = Vec::new();
+    for statement in statements {
+        if statement.get("Effect").and_then(Value::as_str) == Some("Allow")
+            && names_principal(statement)
+        {
+            for id in listed_external_ids(statement) {
+                if !ids.contains(&id) {
+                    ids.push(id);
+                }
+            }
+        }
+    }
+    ids
+}
+
 /// The external IDs a statement accepts as listed values of an exact-match condition.
 fn listed_external_ids(statement: &Value) -> Vec<String> {
     let mut ids = Vec::new();
@@ -1693,5 +1734,26 @@ mod tests {
         let listed = judge_permissions(None, Vec::new(), vec![admin]);
         assert!(listed.is_right(), "without a preset, extras are warnings");
         assert_eq!(listed.lines[0].mark, Mark::Warn);
+    }
+
+    #[test]
+    fn required_external_ids_are_those_listed_for_the_principal() {
+        let principal = "arn:aws:iam::458175278816:root";
+        let document = json!({"Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Principal": {"AWS": principal}, "Action": "sts:AssumeRole",
+             "Condition": {"StringEquals": {"sts:ExternalId": ["id-one", "id-two"]}}},
+            {"Effect": "Allow", "Principal": {"AWS": ["458175278816"]}, "Action": "sts:AssumeRole",
+             "Condition": {"StringLike": {"sts:ExternalId": ["id-one", "wild*"]}}},
+            {"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::111122223333:root"},
+             "Action": "sts:AssumeRole",
+             "Condition": {"StringEquals": {"sts:ExternalId": "someone-else"}}},
+            {"Effect": "Deny", "Principal": {"AWS": principal}, "Action": "sts:AssumeRole",
+             "Condition": {"StringEquals": {"sts:ExternalId": "denied"}}}
+        ]});
+        assert_eq!(
+            required_external_ids(&document, principal),
+            ["id-one", "id-two"]
+        );
+        assert!(required_external_ids(&json!({}), principal).is_empty());
     }
 }

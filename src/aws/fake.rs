@@ -5,7 +5,7 @@
 
 use super::{
     AwsError, Caller, ChangeSetInfo, EventPage, Identity, ResourceChange, RoleCreate, RoleInfo,
-    Roles, StackCreate, StackEvent, StackInfo, Stacks,
+    RoleListing, Roles, StackCreate, StackEvent, StackInfo, Stacks,
 };
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -200,6 +200,7 @@ pub struct ScriptedStacks {
     stacks: Mutex<BTreeMap<String, FakeStack>>,
     outage: Mutex<Option<(Instant, Instant)>>,
     calls: AtomicU64,
+    changes: AtomicU64,
     /// Events per DescribeStackEvents page: small, so paging is exercised.
     page_size: usize,
     /// Where a completed stack's role appears, as CloudFormation makes it in IAM.
@@ -216,6 +217,7 @@ impl ScriptedStacks {
             stacks: Mutex::new(BTreeMap::new()),
             outage: Mutex::new(None),
             calls: AtomicU64::new(0),
+            changes: AtomicU64::new(0),
             page_size: 4,
             roles: Mutex::new(None),
         }
@@ -284,8 +286,17 @@ impl ScriptedStacks {
         self.calls.load(Ordering::Relaxed)
     }
 
+    /// Calls that change something (create, delete, change sets), not reads.
+    pub fn changes(&self) -> u64 {
+        self.changes.load(Ordering::Relaxed)
+    }
+
     fn call(&self, action: &str) -> Result<Instant, AwsError> {
         self.calls.fetch_add(1, Ordering::Relaxed);
+        let operation = action.rsplit(':').next().unwrap_or(action);
+        if !operation.starts_with("Describe") && !operation.starts_with("List") {
+            self.changes.fetch_add(1, Ordering::Relaxed);
+        }
         let now = Instant::now();
         if let Some((start, end)) = *lock(&self.outage)
             && now >= start
@@ -359,6 +370,28 @@ fn resolve_refs(value: &Value, parameters: &[(String, String)], template: &Value
                         ),
                         other => other,
                     }
+                }
+                ("Fn::Sub", Value::String(text)) => {
+                    let variable =
+                        regex::Regex::new(r"\$\{([A-Za-z0-9:]+)\}").expect("a valid pattern");
+                    let replaced = variable.replace_all(text, |found: &regex::Captures| {
+                        let name = &found[1];
+                        match name {
+                            "AWS::Partition" => "aws".to_string(),
+                            "AWS::AccountId" => FAKE_ACCOUNT.to_string(),
+                            "AWS::Region" => "us-east-1".to_string(),
+                            _ => match resolve(&serde_json::json!({ "Ref": name })) {
+                                Value::String(v) => v,
+                                Value::Array(items) => items
+                                    .iter()
+                                    .filter_map(Value::as_str)
+                                    .collect::<Vec<_>>()
+                                    .join(","),
+                                _ => found[0].to_string(),
+                            },
+                        }
+                    });
+                    Value::String(replaced.into_owned())
                 }
                 ("Fn::If", Value::Array(args)) if args.len() == 3 => {
                     let condition = args[0].as_str().unwrap_or_default();
@@ -435,10 +468,17 @@ impl FakeStack {
             name: name.to_string(),
             status,
             status_reason: reason,
+            // As CloudFormation shows them: a NoEcho parameter's value is masked.
             parameters: self
                 .parameters
                 .iter()
-                .map(|(k, _)| (k.clone(), "****".into()))
+                .map(|(k, v)| {
+                    let no_echo = self
+                        .template
+                        .pointer(&format!("/Parameters/{k}/NoEcho"))
+                        .is_some_and(|e| e == &Value::Bool(true) || e == "true");
+                    (k.clone(), if no_echo { "****".into() } else { v.clone() })
+                })
                 .collect(),
             outputs,
             tags: self.tags.clone(),
@@ -765,6 +805,20 @@ impl Stacks for ScriptedStacks {
         Ok(())
     }
 
+    async fn list_stacks(&self) -> Result<Vec<StackInfo>, AwsError> {
+        let now = self.call("cloudformation:DescribeStacks")?;
+        let mut stacks = lock(&self.stacks);
+        let mut infos = Vec::new();
+        for (name, stack) in stacks.iter_mut() {
+            let info = stack.status(name, now);
+            self.sync_role(name, stack, &info.status);
+            if info.status != "DELETE_COMPLETE" {
+                infos.push(info);
+            }
+        }
+        Ok(infos)
+    }
+
     async fn stack_owning(&self, physical_id: &str) -> Result<Option<String>, AwsError> {
         self.call("cloudformation:DescribeStackResources")?;
         Ok(lock(&self.stacks)
@@ -1057,12 +1111,16 @@ impl Roles for MemoryRoles {
             .unwrap_or_default())
     }
 
-    async fn list_roles(&self) -> Result<Vec<(String, String)>, AwsError> {
+    async fn list_roles(&self) -> Result<Vec<RoleListing>, AwsError> {
         self.check("iam:ListRoles")?;
         Ok(lock(&self.roles)
             .values()
             .filter_map(|r| r.info.as_ref())
-            .map(|i| (i.name.clone(), i.arn.clone()))
+            .map(|i| RoleListing {
+                name: i.name.clone(),
+                arn: i.arn.clone(),
+                trust_policy: i.trust_policy.clone(),
+            })
             .collect())
     }
 }

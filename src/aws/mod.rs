@@ -161,6 +161,15 @@ pub struct RoleInfo {
     pub permissions_boundary: Option<String>,
 }
 
+/// A role as ListRoles shows it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RoleListing {
+    pub name: String,
+    pub arn: String,
+    /// Decoded from IAM's URL-encoded form.
+    pub trust_policy: Value,
+}
+
 /// One resource change a change set would make.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ResourceChange {
@@ -249,6 +258,8 @@ pub trait Stacks: Send + Sync {
         stack: &str,
         change_set: &str,
     ) -> impl Future<Output = Result<(), AwsError>> + Send;
+    /// Every stack of the region that is not deleted, with its tags and outputs.
+    fn list_stacks(&self) -> impl Future<Output = Result<Vec<StackInfo>, AwsError>> + Send;
     /// The stack a resource (such as a role, by name) belongs to, if CloudFormation says so.
     fn stack_owning(
         &self,
@@ -308,6 +319,6 @@ pub trait Roles: Send + Sync {
         &self,
         role: &str,
     ) -> impl Future<Output = Result<Vec<String>, AwsError>> + Send;
-    /// Every role's name and ARN (for picking an existing role).
-    fn list_roles(&self) -> impl Future<Output = Result<Vec<(String, String)>, AwsError>> + Send;
+    /// Every role: name, ARN and trust policy (ListRoles returns no tags: `get_role` has them).
+    fn list_roles(&self) -> impl Future<Output = Result<Vec<RoleListing>, AwsError>> + Send;
 }

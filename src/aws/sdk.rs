@@ -5,7 +5,7 @@
 
 use super::{
     AwsError, Caller, ChangeSetInfo, EventPage, Identity, ResourceChange, RoleCreate, RoleInfo,
-    Roles, StackCreate, StackEvent, StackInfo, Stacks,
+    RoleListing, Roles, StackCreate, StackEvent, StackInfo, Stacks,
 };
 use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
@@ -124,6 +124,26 @@ where
     }
 }
 
+fn stack_info(stack: &aws_sdk_cloudformation::types::Stack, name: &str) -> StackInfo {
+    StackInfo {
+        name: stack.stack_name().unwrap_or(name).to_string(),
+        status: stack
+            .stack_status()
+            .map(|s| s.as_str().to_string())
+            .unwrap_or_default(),
+        status_reason: stack
+            .stack_status_reason()
+            .map(|r| crate::text::one_line(r).into_owned()),
+        parameters: pairs(
+            stack.parameters(),
+            |p| p.parameter_key(),
+            |p| p.parameter_value(),
+        ),
+        outputs: pairs(stack.outputs(), |o| o.output_key(), |o| o.output_value()),
+        tags: pairs(stack.tags(), |t| t.key(), |t| t.value()),
+    }
+}
+
 fn pairs<T>(
     items: &[T],
     key: impl Fn(&T) -> Option<&str>,
@@ -205,23 +225,20 @@ impl Stacks for Sdk {
             Err(error) if error.is_not_found() => return Ok(None),
             Err(error) => return Err(error),
         };
-        Ok(output.stacks().first().map(|stack| StackInfo {
-            name: stack.stack_name().unwrap_or(name).to_string(),
-            status: stack
-                .stack_status()
-                .map(|s| s.as_str().to_string())
-                .unwrap_or_default(),
-            status_reason: stack
-                .stack_status_reason()
-                .map(|r| crate::text::one_line(r).into_owned()),
-            parameters: pairs(
-                stack.parameters(),
-                |p| p.parameter_key(),
-                |p| p.parameter_value(),
-            ),
-            outputs: pairs(stack.outputs(), |o| o.output_key(), |o| o.output_value()),
-            tags: pairs(stack.tags(), |t| t.key(), |t| t.value()),
-        }))
+        Ok(output.stacks().first().map(|stack| stack_info(stack, name)))
+    }
+
+    async fn list_stacks(&self) -> Result<Vec<StackInfo>, AwsError> {
+        let stacks = self
+            .cloudformation
+            .describe_stacks()
+            .into_paginator()
+            .items()
+            .send()
+            .try_collect()
+            .await
+            .map_err(|e| classify("cloudformation:DescribeStacks", e))?;
+        Ok(stacks.iter().map(|stack| stack_info(stack, "")).collect())
     }
 
     async fn stack_events(
@@ -466,26 +483,15 @@ impl Roles for Sdk {
     }
 
     async fn role_policy_names(&self, role: &str) -> Result<Vec<String>, AwsError> {
-        let mut names = Vec::new();
-        let mut marker = None;
-        loop {
-            let output = self
-                .iam
-                .list_role_policies()
-                .role_name(role)
-                .set_marker(marker)
-                .send()
-                .await
-                .map_err(|e| classify("iam:ListRolePolicies", e))?;
-            names.extend(output.policy_names().iter().cloned());
-            marker = output
-                .marker()
-                .filter(|_| output.is_truncated())
-                .map(str::to_string);
-            if marker.is_none() {
-                return Ok(names);
-            }
-        }
+        self.iam
+            .list_role_policies()
+            .role_name(role)
+            .into_paginator()
+            .items()
+            .send()
+            .try_collect()
+            .await
+            .map_err(|e| classify("iam:ListRolePolicies", e))
     }
 
     async fn get_role_policy(&self, role: &str, policy_name: &str) -> Result<Value, AwsError> {
@@ -533,31 +539,25 @@ impl Roles for Sdk {
     }
 
     async fn attached_policies(&self, role: &str) -> Result<Vec<(String, String)>, AwsError> {
-        let mut policies = Vec::new();
-        let mut marker = None;
-        loop {
-            let output = self
-                .iam
-                .list_attached_role_policies()
-                .role_name(role)
-                .set_marker(marker)
-                .send()
-                .await
-                .map_err(|e| classify("iam:ListAttachedRolePolicies", e))?;
-            policies.extend(output.attached_policies().iter().map(|p| {
+        let policies = self
+            .iam
+            .list_attached_role_policies()
+            .role_name(role)
+            .into_paginator()
+            .items()
+            .send()
+            .try_collect()
+            .await
+            .map_err(|e| classify("iam:ListAttachedRolePolicies", e))?;
+        Ok(policies
+            .iter()
+            .map(|p| {
                 (
                     p.policy_name().unwrap_or_default().to_string(),
                     p.policy_arn().unwrap_or_default().to_string(),
                 )
-            }));
-            marker = output
-                .marker()
-                .filter(|_| output.is_truncated())
-                .map(str::to_string);
-            if marker.is_none() {
-                return Ok(policies);
-            }
-        }
+            })
+            .collect())
     }
 
     async fn managed_policy_document(&self, arn: &str) -> Result<Value, AwsError> {
@@ -589,57 +589,42 @@ impl Roles for Sdk {
     }
 
     async fn instance_profiles(&self, role: &str) -> Result<Vec<String>, AwsError> {
-        let mut profiles = Vec::new();
-        let mut marker = None;
-        loop {
-            let output = self
-                .iam
-                .list_instance_profiles_for_role()
-                .role_name(role)
-                .set_marker(marker)
-                .send()
-                .await
-                .map_err(|e| classify("iam:ListInstanceProfilesForRole", e))?;
-            profiles.extend(
-                output
-                    .instance_profiles()
-                    .iter()
-                    .map(|p| p.instance_profile_name().to_string()),
-            );
-            marker = output
-                .marker()
-                .filter(|_| output.is_truncated())
-                .map(str::to_string);
-            if marker.is_none() {
-                return Ok(profiles);
-            }
-        }
+        let profiles = self
+            .iam
+            .list_instance_profiles_for_role()
+            .role_name(role)
+            .into_paginator()
+            .items()
+            .send()
+            .try_collect()
+            .await
+            .map_err(|e| classify("iam:ListInstanceProfilesForRole", e))?;
+        Ok(profiles
+            .iter()
+            .map(|p| p.instance_profile_name().to_string())
+            .collect())
     }
 
-    async fn list_roles(&self) -> Result<Vec<(String, String)>, AwsError> {
-        let mut roles = Vec::new();
-        let mut marker = None;
-        loop {
-            let output = self
-                .iam
-                .list_roles()
-                .set_marker(marker)
-                .send()
-                .await
-                .map_err(|e| classify("iam:ListRoles", e))?;
-            roles.extend(
-                output
-                    .roles()
-                    .iter()
-                    .map(|r| (r.role_name().to_string(), r.arn().to_string())),
-            );
-            marker = output
-                .marker()
-                .filter(|_| output.is_truncated())
-                .map(str::to_string);
-            if marker.is_none() {
-                return Ok(roles);
-            }
-        }
+    async fn list_roles(&self) -> Result<Vec<RoleListing>, AwsError> {
+        let roles = self
+            .iam
+            .list_roles()
+            .into_paginator()
+            .items()
+            .send()
+            .try_collect()
+            .await
+            .map_err(|e| classify("iam:ListRoles", e))?;
+        Ok(roles
+            .iter()
+            .map(|r| RoleListing {
+                name: r.role_name().to_string(),
+                arn: r.arn().to_string(),
+                trust_policy: r
+                    .assume_role_policy_document()
+                    .map(decode_policy)
+                    .unwrap_or(Value::Null),
+            })
+            .collect())
     }
 }

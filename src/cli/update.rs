@@ -95,21 +95,47 @@ pub(crate) async fn update(args: &UpdateArgs) -> Result<String, Failure> {
     }
     .filter(|s| s.account == session.caller.account);
     if !given && !args.rotate_external_id {
-        let Some(saved) = &saved else {
+        // Kept: the IDs saved on this machine, else those the setup's role requires now (a setup
+        // made elsewhere, found in AWS by its tag).
+        let kept = match &saved {
+            Some(saved) => Some((
+                saved.external_ids.clone(),
+                format!("saved by the setup of {}", saved.what()),
+            )),
+            None => {
+                let place = engine::Place {
+                    account: &session.caller.account,
+                    region: session.region.as_deref(),
+                    profile: session.profile.as_deref(),
+                };
+                engine::find_setup(&session.sdk, &session.sdk, args.method, &name, place)
+                    .await
+                    .map_err(|e| engine_failure(e, Some(&session.caller)))?
+                    .filter(|found| found.integration == integration.id)
+                    .map(|found| {
+                        let what = found.what();
+                        (
+                            found.external_ids,
+                            format!("{what}'s role requires now (found in AWS by its tag)"),
+                        )
+                    })
+            }
+        };
+        let Some((ids, whence)) = kept.filter(|(ids, _)| !ids.is_empty()) else {
             return Err(InputError::new(
                 if workspace { "--workspace-id" } else { "--external-id" },
-                "no setup of that name is saved for this account: give the ID the role requires now (SEGMENT_AWS_SETUP_EXTERNAL_ID keeps it out of the shell's history), or --rotate-external-id for a new one",
+                format!(
+                    "no {} setup of that name is saved or was made by this tool in this account: give the ID the role requires now (SEGMENT_AWS_SETUP_EXTERNAL_ID keeps it out of the shell's history), or --rotate-external-id for a new one",
+                    integration.id
+                ),
             )
             .into());
         };
-        say(&format!(
-            "Keeping the external ID saved by the setup of {}",
-            saved.what()
-        ));
+        say(&format!("Keeping the external ID {whence}"));
         if workspace {
-            request.workspace_ids = saved.external_ids.clone();
+            request.workspace_ids = ids;
         } else {
-            request.external_ids = saved.external_ids.clone();
+            request.external_ids = ids;
         }
     }
     let plan = Plan::build(catalog, &request)?;

@@ -158,6 +158,10 @@ pub struct App {
     pub saved: Vec<SavedSetup>,
     /// Finished setups from the state directory: this account's may be changed.
     pub finished: Vec<SavedSetup>,
+    /// Setups this tool made that were found in AWS (stacks and roles with its tag), and why the
+    /// search failed if it did.
+    pub found: Vec<SavedSetup>,
+    pub found_problem: Option<String>,
     /// State files that couldn't be read, a sentence each with its path.
     pub state_problems: Vec<String>,
     /// The saved setup being resumed: its settings stand in for the inputs it doesn't record.
@@ -229,6 +233,8 @@ pub enum Msg {
         result: Result<String, String>,
     },
     RolesListed(Result<Vec<(String, String)>, String>),
+    /// The setups this tool made, found in the account.
+    SetupsFound(Result<Vec<SavedSetup>, String>),
     Progress(Progress),
     Created(Result<String, Failure>),
     Verified(Result<Box<Verification>, String>),
@@ -256,6 +262,10 @@ pub enum Cmd {
     },
     ReadPolicyFile(String),
     ListRoles,
+    /// Looks for the setups this tool made in the connected account (for "update").
+    FindSetups {
+        profile: Option<String>,
+    },
     /// Saves the setup, then creates: nothing changes in AWS before the save.
     CreateStack {
         plan: Box<Plan>,
@@ -325,6 +335,8 @@ impl App {
             plan_only: false,
             saved: Vec::new(),
             finished: Vec::new(),
+            found: Vec::new(),
+            found_problem: None,
             state_problems: Vec::new(),
             resumed: None,
             integration: 0,
@@ -504,16 +516,15 @@ impl App {
         }
     }
 
-    /// The finished setups of this account that may be changed (`update`), newest first.
-    pub fn changeable(&self) -> Vec<SavedSetup> {
-        match self.caller() {
-            Some(caller) => self
-                .finished
-                .iter()
-                .filter(|s| s.account == caller.account)
-                .cloned()
-                .collect(),
-            None => Vec::new(),
+    /// The setups of this account that may be changed (`update`).
+    pub fn changeable(&self) -> Vec<crate::resume::Changeable> {
+        match &self.identity {
+            IdentityState::Ready { caller, region } => {
+                let saved: Vec<SavedSetup> =
+                    self.finished.iter().chain(&self.saved).cloned().collect();
+                crate::resume::changeable(&saved, &self.found, &caller.account, region)
+            }
+            _ => Vec::new(),
         }
     }
 
@@ -554,10 +565,26 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Cmd> {
         Msg::Terminate => leave(app),
         Msg::Key(key) => on_key(app, key),
         Msg::Identity(result) => {
-            app.identity = match result {
-                Ok((caller, region)) => IdentityState::Ready { caller, region },
-                Err(message) => IdentityState::Missing(message),
-            };
+            app.found.clear();
+            app.found_problem = None;
+            match result {
+                Ok((caller, region)) => {
+                    app.identity = IdentityState::Ready { caller, region };
+                    vec![Cmd::FindSetups {
+                        profile: non_empty(&app.profile),
+                    }]
+                }
+                Err(message) => {
+                    app.identity = IdentityState::Missing(message);
+                    Vec::new()
+                }
+            }
+        }
+        Msg::SetupsFound(result) => {
+            match result {
+                Ok(found) => app.found = found,
+                Err(message) => app.found_problem = Some(message),
+            }
             Vec::new()
         }
         // A generated value arrives a moment later: it never replaces what the user typed meanwhile.

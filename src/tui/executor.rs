@@ -113,9 +113,32 @@ impl<I: Identity + 'static, S: Stacks + 'static, R: Roles + 'static> Executor<I,
                         .unwrap_or_else(|e| Err(format!("can't read {path}: {e}")));
                 send(Msg::PolicyFileRead { path, result });
             }
+            Cmd::FindSetups { profile } => {
+                let Some(c) = self.connection() else {
+                    return send(Msg::SetupsFound(Err("not connected to AWS".into())));
+                };
+                let result = match engine::identity(c.identity.as_ref()).await {
+                    Ok(caller) => {
+                        let place = engine::Place {
+                            account: &caller.account,
+                            region: Some(&c.region),
+                            profile: profile.as_deref(),
+                        };
+                        engine::find_setups(c.stacks.as_ref(), c.roles.as_ref(), place).await
+                    }
+                    Err(error) => Err(error),
+                };
+                send(Msg::SetupsFound(
+                    result.map_err(|e| engine::explain(&e, None)),
+                ));
+            }
             Cmd::ListRoles => match self.connection() {
                 Some(c) => send(Msg::RolesListed(
-                    c.roles.list_roles().await.map_err(|e| e.to_string()),
+                    c.roles
+                        .list_roles()
+                        .await
+                        .map(|roles| roles.into_iter().map(|r| (r.name, r.arn)).collect())
+                        .map_err(|e| e.to_string()),
                 )),
                 None => send(Msg::RolesListed(Err("not connected to AWS".into()))),
             },

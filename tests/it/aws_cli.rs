@@ -1452,3 +1452,131 @@ async fn plain_mode_lists_this_accounts_setups_and_changes_one_after_a_preview()
     );
     let _ = std::fs::remove_dir_all(&home);
 }
+
+#[tokio::test]
+async fn update_on_another_machine_finds_the_setup_by_its_tag_and_keeps_its_id() {
+    let made_here = Aws::new();
+    let stack = unique("elsewhere");
+    let first = "arn:aws:lambda:us-west-2:123456789012:function:first";
+    let second = "arn:aws:lambda:us-west-2:123456789012:function:second";
+    let created = made_here.run(&[
+        "create",
+        "--integration",
+        "lambda-destination",
+        "--workspace-id",
+        "wXZ2sd8N3mJ",
+        "--lambda-arn",
+        first,
+        "--stack-name",
+        &stack,
+        "--yes",
+        "--output",
+        "json",
+    ]);
+    let role_arn = json_out(&created)["settings"]["roleAddress"]
+        .as_str()
+        .expect("ARN")
+        .to_string();
+    let role = role_name(&role_arn).to_string();
+    let iam_role = unique("elsewhere-iam");
+    let made = made_here.run(&[
+        "create",
+        "--integration",
+        "source-function",
+        "--method",
+        "iam",
+        "--role-name",
+        &iam_role,
+        "--bucket",
+        "b-first",
+        "--bucket-region",
+        "us-east-1",
+        "--yes",
+        "--output",
+        "json",
+    ]);
+    let id = json_out(&made)["settings"]["iamRoleExternalId"]
+        .as_str()
+        .expect("ID")
+        .to_string();
+
+    // Another machine: nothing saved; the IDs the roles require are kept.
+    let another = Aws::new();
+    let updated = another.run(&[
+        "update",
+        "--integration",
+        "lambda-destination",
+        "--stack-name",
+        &stack,
+        "--lambda-arn",
+        second,
+        "--yes",
+        "--output",
+        "json",
+    ]);
+    assert!(
+        stderr(&updated).contains("role requires now (found in AWS by its tag)"),
+        "{}",
+        stderr(&updated)
+    );
+    assert_eq!(json_out(&updated)["settings"]["function"], second);
+    assert_eq!(
+        trust_policy(&role).await,
+        Some(expected_trust(
+            "arn:aws:iam::595280932656:role/customer-lambda-prod-destination-access",
+            "wXZ2sd8N3mJ"
+        ))
+    );
+    let rebucketed = another.run(&[
+        "update",
+        "--integration",
+        "source-function",
+        "--method",
+        "iam",
+        "--role-name",
+        &iam_role,
+        "--bucket",
+        "b-second",
+        "--bucket-region",
+        "us-east-1",
+        "--yes",
+        "--output",
+        "json",
+    ]);
+    assert_eq!(rebucketed.status.code(), Some(0), "{}", stderr(&rebucketed));
+    assert_eq!(
+        json_out(&rebucketed)["settings"]["iamRoleExternalId"],
+        id.as_str()
+    );
+    assert_eq!(
+        trust_policy(&iam_role).await,
+        Some(expected_trust("arn:aws:iam::300240842537:root", &id))
+    );
+    assert_eq!(
+        inline_policy(&iam_role, "segment-permissions")
+            .await
+            .expect("policy")["Statement"][0]["Resource"],
+        json!("arn:aws:s3:::b-second/*")
+    );
+    // A role this tool did not make is not found: the ID must be given.
+    let refused = another.run(&[
+        "update",
+        "--integration",
+        "source-function",
+        "--method",
+        "iam",
+        "--role-name",
+        "no-such-role-anywhere",
+        "--bucket",
+        "b-second",
+        "--bucket-region",
+        "us-east-1",
+        "--yes",
+    ]);
+    assert_eq!(refused.status.code(), Some(2), "{}", stderr(&refused));
+    assert!(
+        stderr(&refused).contains("was made by this tool in this account"),
+        "{}",
+        stderr(&refused)
+    );
+}

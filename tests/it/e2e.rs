@@ -252,3 +252,89 @@ fn signal_restores_the_terminal(signal: &str) {
     );
     let _ = std::fs::remove_dir_all(&home);
 }
+
+/// Plain mode in a terminal on "another machine" (an empty state directory): the stack made by
+/// an earlier run is found in AWS by its tag, listed with a number, and changed after a preview;
+/// the workspace ID and the current function ARN are offered as the defaults.
+#[test]
+fn plain_mode_elsewhere_finds_a_setup_in_aws_and_changes_it() {
+    let stack = format!("e{}", unique("found").replace('_', "-"));
+    let first = "arn:aws:lambda:us-west-2:123456789012:function:first";
+    let second = "arn:aws:lambda:us-west-2:123456789012:function:second";
+    let aws_env = |state: &std::path::Path| {
+        vec![
+            ("AWS_ENDPOINT_URL", moto().endpoint.clone()),
+            ("AWS_ACCESS_KEY_ID", "testing".to_string()),
+            ("AWS_SECRET_ACCESS_KEY", "testing".to_string()),
+            ("AWS_REGION", "us-east-1".to_string()),
+            ("SEGMENT_AWS_SETUP_STATE_DIR", state.display().to_string()),
+        ]
+    };
+    let made_here = temp_dir("found-made");
+    let created = crate::support::binary(
+        &[
+            "create",
+            "--integration",
+            "lambda-destination",
+            "--workspace-id",
+            "wXZ2sd8N3mJ",
+            "--lambda-arn",
+            first,
+            "--stack-name",
+            &stack,
+            "--yes",
+        ],
+        &aws_env(&made_here),
+    );
+    assert!(
+        created.status.success(),
+        "{}",
+        crate::support::stderr(&created)
+    );
+
+    let home = temp_dir("found-home");
+    let elsewhere = temp_dir("found-elsewhere");
+    let mut command = Command::new(binary());
+    command
+        .arg("--plain")
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("HOME", &home)
+        .env("TERM", "xterm-256color")
+        .env("AWS_EC2_METADATA_DISABLED", "true");
+    for (key, value) in aws_env(&elsewhere) {
+        command.env(key, value);
+    }
+    let mut terminal = Terminal::spawn(command);
+    let listed = format!(") stack {stack} (lambda-destination, region us-east-1, found in AWS)");
+    terminal.wait_raw(b"change one of these (its number)?");
+    let text = String::from_utf8_lossy(&terminal.raw).into_owned();
+    let number = text
+        .lines()
+        .find(|line| line.contains(&listed))
+        .and_then(|line| line.trim().split(')').next())
+        .unwrap_or_else(|| panic!("{listed} in:\n{text}"))
+        .to_string();
+    terminal.send(&format!("{number}\r"));
+    terminal.wait_raw(b"workspace and source IDs to trust: [wXZ2sd8N3mJ]");
+    terminal.send("\r");
+    terminal.wait_raw(format!("separated by commas: [{first}]").as_bytes());
+    terminal.send(&format!("{second}\r"));
+    terminal.wait_raw(b"Apply this update? [y/N]");
+    terminal.send("y\r");
+    terminal.wait_raw(b"UPDATE_COMPLETE");
+    let status = terminal.session.get_process_mut().wait().expect("exited");
+    assert!(
+        matches!(status, expectrl::process::unix::WaitStatus::Exited(_, 0)),
+        "{status:?}\n{}",
+        String::from_utf8_lossy(&terminal.raw)
+    );
+    let saved = segment_aws_setup::state::StateStore::at(elsewhere.clone()).load_all();
+    assert!(
+        saved.len() == 1 && saved[0].finished && saved[0].lambda_arns == [second],
+        "the changed setup is saved on this machine now: {saved:?}"
+    );
+    for dir in [&made_here, &home, &elsewhere] {
+        let _ = std::fs::remove_dir_all(dir);
+    }
+}

@@ -926,3 +926,117 @@ async fn an_update_through_iam_shows_the_documents_diff_and_writes_only_what_cha
         "{refused:?}"
     );
 }
+
+#[tokio::test(start_paused = true)]
+async fn setups_made_elsewhere_are_found_with_the_ids_their_roles_require() {
+    let stacks = ScriptedStacks::new(Script::success(2.0));
+    let roles = MemoryRoles::default();
+    stacks.make_roles_in(roles.clone());
+    stacks.script_when_named("rolled", Script::rollback(2.0));
+    let create = |plan: Plan| {
+        let (stacks, roles) = (&stacks, &roles);
+        async move {
+            engine::create_with_cloudformation(
+                stacks,
+                roles,
+                &plan,
+                &WatchOptions::default(),
+                &mut |_| false,
+                &mut |_| {},
+            )
+            .await
+        }
+    };
+    let destination = plan("destination-function");
+    create(destination.clone()).await.expect("created");
+    let lambda = Plan::build(
+        Catalog::builtin(),
+        &PlanRequest {
+            integration: "lambda-destination".into(),
+            workspace_ids: vec!["wXZ2sd8N3mJ".into()],
+            source_ids: vec!["qwerty1234".into()],
+            lambda_arns: vec![
+                "arn:aws:lambda:us-west-2:123456789012:function:a".into(),
+                "arn:aws:lambda:eu-west-1:123456789012:function:b".into(),
+            ],
+            ..PlanRequest::default()
+        },
+    )
+    .expect("valid");
+    create(lambda.clone()).await.expect("created");
+    // Not found: a stack that rolled back, and a complete stack without this tool's tag.
+    let mut rolled = plan("source-function");
+    rolled.stack_name = "segment-rolled-back".into();
+    create(rolled).await.expect_err("rolled back");
+    let mut foreign = plan("source-function");
+    foreign.stack_name = "someone-elses".into();
+    let mut request = engine::stack_request(&foreign);
+    request.tags.clear();
+    stacks.create_stack(&request).await.expect("theirs");
+    tokio::time::sleep(Duration::from_secs(5)).await;
+    assert!(
+        stacks
+            .describe_stack("someone-elses")
+            .await
+            .expect("describe")
+            .is_some_and(|s| s.status == "CREATE_COMPLETE")
+    );
+    // Found: a role made through IAM. Not found: one that trusts Segment without the tag.
+    let mut direct = plan("source-function");
+    direct.role_name = "segment-source-direct".into();
+    engine::create_with_iam(&roles, &direct, "/", false, &mut |_| {})
+        .await
+        .expect("created");
+    roles.insert(
+        "by-hand",
+        policy::trust_policy("arn:aws:iam::300240842537:root", &direct.external_ids),
+        vec![],
+    );
+
+    let place = engine::Place {
+        account: FAKE_ACCOUNT,
+        region: Some("us-east-1"),
+        profile: Some("work"),
+    };
+    let found = engine::find_setups(&stacks, &roles, place)
+        .await
+        .expect("listed");
+    let names: Vec<String> = found.iter().map(|s| s.what()).collect();
+    assert_eq!(
+        names.len(),
+        3,
+        "two stacks and one role, nothing else: {names:?}"
+    );
+    let by = |what: &str| {
+        found
+            .iter()
+            .find(|s| s.what() == what)
+            .unwrap_or_else(|| panic!("{what} in {names:?}"))
+    };
+    let found_destination = by(&format!("stack {}", destination.stack_name));
+    assert_eq!(found_destination.integration, "destination-function");
+    assert_eq!(found_destination.external_ids, destination.external_ids);
+    assert_eq!(found_destination.preset.as_deref(), Some("s3-put-object"));
+    assert!(
+        found_destination
+            .settings
+            .iter()
+            .any(|s| s.key == "s3Bucket" && s.value.as_deref() == Some("events-bucket")),
+        "{found_destination:?}"
+    );
+    assert_eq!(found_destination.profile.as_deref(), Some("work"));
+    assert!(found_destination.finished);
+    let found_lambda = by(&format!("stack {}", lambda.stack_name));
+    assert_eq!(found_lambda.external_ids, ["wXZ2sd8N3mJ", "qwerty1234"]);
+    assert_eq!(
+        found_lambda.lambda_arns,
+        [
+            "arn:aws:lambda:us-west-2:123456789012:function:a",
+            "arn:aws:lambda:eu-west-1:123456789012:function:b"
+        ]
+    );
+    let found_role = by("role segment-source-direct");
+    assert_eq!(found_role.method, segment_aws_setup::state::Method::Iam);
+    assert_eq!(found_role.integration, "source-function");
+    assert_eq!(found_role.external_ids, direct.external_ids);
+}

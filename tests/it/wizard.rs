@@ -192,7 +192,7 @@ async fn success_through_cloudformation_to_done() {
     d.key(KeyCode::Enter).await;
     insta::assert_snapshot!("6_review", d.screen());
     assert_eq!(
-        d.stacks.calls(),
+        d.stacks.changes(),
         0,
         "nothing in AWS changes before the review is confirmed"
     );
@@ -722,7 +722,7 @@ async fn a_broad_custom_policy_needs_an_explicit_yes_on_review() {
     );
     d.key(KeyCode::Enter).await;
     assert_eq!(d.app.step, Step::Review, "Enter alone does not start");
-    assert_eq!(d.stacks.calls(), 0);
+    assert_eq!(d.stacks.changes(), 0);
     d.key(KeyCode::Char('y')).await;
     assert!(d.screen().contains("You accepted"), "{}", d.screen());
     d.key(KeyCode::Enter).await;
@@ -981,4 +981,81 @@ async fn a_setup_is_changed_from_welcome_after_a_change_set_preview() {
             && s.lambda_arns == ["arn:aws:lambda:us-west-2:000000000000:function:second"]),
         "the saved setup is what it now is: {kept:?}"
     );
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_setup_made_on_another_machine_is_found_in_aws_and_changed() {
+    let mut d = Driver::new(Script::success(4.0), true).await;
+    let elsewhere = segment_aws_setup::Plan::build(
+        segment_aws_setup::Catalog::builtin(),
+        &segment_aws_setup::plan::PlanRequest {
+            integration: "destination-function".into(),
+            external_ids: vec![FIXED_ID.into()],
+            bucket: Some("first-bucket".into()),
+            bucket_region: Some("us-west-2".into()),
+            stack_name: Some("made-elsewhere-destination".into()),
+            ..Default::default()
+        },
+    )
+    .expect("plan");
+    let created = segment_aws_setup::engine::create_with_cloudformation(
+        d.stacks.as_ref(),
+        d.roles.as_ref(),
+        &elsewhere,
+        &segment_aws_setup::engine::WatchOptions::default(),
+        &mut |_| false,
+        &mut |_| {},
+    )
+    .await
+    .expect("created");
+    // Nothing is saved on this machine: the wizard looks in AWS when it knows the account.
+    assert_eq!(d.saved_files(), 0);
+    d.run(vec![Cmd::FindSetups { profile: None }]).await;
+    assert!(d.screen().contains("1 setup(s)"), "{}", d.screen());
+    d.key(KeyCode::Char('u')).await;
+    assert!(
+        d.screen()
+            .contains("stack made-elsewhere-destination (destination-function, region")
+            && d.screen().contains("found in AWS)"),
+        "{}",
+        d.screen()
+    );
+    d.key(KeyCode::Enter).await;
+    assert_eq!(d.app.step, Step::ExternalId);
+    assert_eq!(
+        d.app.external_id.value(),
+        FIXED_ID,
+        "the ID its role requires is kept"
+    );
+    assert_eq!(d.app.bucket.value(), "first-bucket", "read from the stack");
+    d.keys(&[KeyCode::Enter, KeyCode::Tab]).await;
+    d.key_with(KeyCode::Char('u'), KeyModifiers::CONTROL).await;
+    d.type_text("second-bucket").await;
+    d.key(KeyCode::Tab).await;
+    d.type_text("us-west-2").await;
+    d.key(KeyCode::Enter).await;
+    assert_eq!(d.app.step, Step::Method, "{}", d.screen());
+    d.keys(&[KeyCode::Enter, KeyCode::Enter]).await;
+    let Work::Previewed(_) = &d.app.work else {
+        panic!("{:?}", d.app.work);
+    };
+    d.key(KeyCode::Enter).await;
+    assert_eq!(d.app.step, Step::Done, "{:?}", d.app.work);
+    let (trust, inline) = d
+        .roles
+        .snapshot(segment_aws_setup::engine::role_name_of(&created.role_arn))
+        .expect("role");
+    assert_eq!(
+        inline["segment-permissions"]["Statement"][0]["Resource"],
+        json!("arn:aws:s3:::second-bucket/*")
+    );
+    assert_eq!(
+        trust,
+        segment_aws_setup::policy::trust_policy(
+            "arn:aws:iam::458175278816:root",
+            &[FIXED_ID.into()]
+        ),
+        "the external ID did not change"
+    );
+    assert_eq!(d.saved_files(), 1, "the changed setup is saved here now");
 }

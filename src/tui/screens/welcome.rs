@@ -93,16 +93,8 @@ pub fn view(app: &App, frame: &mut Frame, area: Rect) {
             "Change which setup? (↑↓, Enter; Esc closes)",
             bold(),
         ));
-        for (index, saved) in changeable.iter().enumerate() {
-            lines.push(choice(
-                index == pick,
-                format!(
-                    "{} ({}, {})",
-                    saved.what(),
-                    saved.integration,
-                    saved.place()
-                ),
-            ));
+        for (index, setup) in changeable.iter().enumerate() {
+            lines.push(choice(index == pick, setup.describe()));
         }
     } else if !changeable.is_empty() {
         lines.push(Line::from(format!(
@@ -110,11 +102,20 @@ pub fn view(app: &App, frame: &mut Frame, area: Rect) {
             changeable.len()
         )));
     }
+    if let Some(problem) = &app.found_problem {
+        lines.push(Line::styled(
+            format!("· Setups made elsewhere could not be listed: {problem}"),
+            super::dim(),
+        ));
+    }
     let continue_text = match app.identity {
         IdentityState::Missing(_) => "Continue in plan-only mode",
         _ => "Continue",
     };
-    lines.push(choice(app.welcome_focus == 0, continue_text));
+    lines.push(choice(
+        app.welcome_focus == 0 && app.update_pick.is_none(),
+        continue_text,
+    ));
     frame.render_widget(paragraph(app, lines), area);
 }
 
@@ -131,8 +132,8 @@ pub fn on_key(app: &mut App, key: KeyEvent) -> Vec<Cmd> {
             KeyCode::Up | KeyCode::Char('k') => app.update_pick = Some((pick + count - 1) % count),
             KeyCode::Esc => app.update_pick = None,
             KeyCode::Enter => {
-                if let Some(saved) = app.changeable().get(pick).cloned() {
-                    start_update(app, saved);
+                if let Some(changeable) = app.changeable().get(pick).cloned() {
+                    start_update(app, changeable.setup);
                 }
             }
             _ => {}
