@@ -16,10 +16,11 @@ pub fn draw(app: &App, frame: &mut Frame) {
         frame.render_widget(Paragraph::new(text).wrap(Wrap { trim: true }), area);
         return;
     }
+    let footer_lines = footer_lines(app, keys(app), area.width);
     let [header, body, footer] = Layout::vertical([
         Constraint::Length(1),
         Constraint::Min(3),
-        Constraint::Length(1),
+        Constraint::Length(footer_lines.len() as u16),
     ])
     .areas(area);
     frame.render_widget(header_line(app), header);
@@ -38,7 +39,7 @@ pub fn draw(app: &App, frame: &mut Frame) {
         Step::Progress => screens::progress::view(app, frame, inner),
         Step::Done => screens::done::view(app, frame, inner),
     }
-    frame.render_widget(footer_line(app, keys(app)), footer);
+    frame.render_widget(Paragraph::new(footer_lines), footer);
     if app.help_open {
         popup(
             frame,
@@ -130,8 +131,9 @@ pub fn keys(app: &App) -> &'static [(&'static str, &'static str)] {
 }
 
 /// The footer: the screen's keys, with presenter mode's named by what they do now (turning it
-/// off is an explicit act the footer names).
-fn footer_line(app: &App, keys: &[(&str, &str)]) -> Line<'static> {
+/// off is an explicit act the footer names). Keys that don't fit on one line go on a second, so
+/// none is ever cut off.
+fn footer_lines(app: &App, keys: &[(&str, &str)], width: u16) -> Vec<Line<'static>> {
     let mut keys: Vec<(&str, &str)> = keys
         .iter()
         .filter(|(key, _)| !(app.presenter && *key == "F2"))
@@ -141,18 +143,28 @@ fn footer_line(app: &App, keys: &[(&str, &str)]) -> Line<'static> {
         keys.push(("F2", "presenter off"));
         keys.push(("F3", if app.revealed { "hide ID" } else { "show ID" }));
     }
-    let mut spans = Vec::new();
-    for (index, (key, action)) in keys.iter().enumerate() {
-        if index > 0 {
-            spans.push(Span::raw("  "));
+    let mut lines: Vec<Line<'static>> = Vec::new();
+    let mut current: Vec<Span<'static>> = Vec::new();
+    let mut used = 0usize;
+    for (key, action) in keys {
+        let entry = key.chars().count() + 1 + action.chars().count();
+        if !current.is_empty() && used + 2 + entry > usize::from(width) {
+            lines.push(Line::from(std::mem::take(&mut current)));
+            used = 0;
         }
-        spans.push(Span::styled(
+        if !current.is_empty() {
+            current.push(Span::raw("  "));
+            used += 2;
+        }
+        current.push(Span::styled(
             key.to_string(),
             Style::default().add_modifier(Modifier::REVERSED),
         ));
-        spans.push(Span::raw(format!(" {action}")));
+        current.push(Span::raw(format!(" {action}")));
+        used += entry;
     }
-    Line::from(spans)
+    lines.push(Line::from(current));
+    lines
 }
 
 fn help_lines(app: &App) -> Vec<Line<'static>> {
@@ -197,4 +209,59 @@ fn popup(frame: &mut Frame, area: Rect, title: &str, lines: Vec<Line<'static>>) 
             .wrap(Wrap { trim: false }),
         rect,
     );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tui::screens::*;
+
+    /// Every screen's footer fits in 80 columns on one line, and on two in presenter mode: a key
+    /// that is cut off can't be read (and turning presenter mode off must stay named).
+    #[test]
+    fn every_footer_fits_in_80_columns_in_presenter_mode_too() {
+        let all: &[(&str, &[(&str, &str)])] = &[
+            ("welcome", welcome::KEYS),
+            ("welcome with change", welcome::KEYS_WITH_CHANGE),
+            ("welcome picking", welcome::KEYS_PICKING),
+            ("integration", integration::KEYS),
+            ("external id generated", external_id::KEYS_GENERATED),
+            ("external id typing", external_id::KEYS_TYPING),
+            ("permissions", permissions::KEYS),
+            ("permissions typing", permissions::KEYS_TYPING),
+            ("method", method::KEYS),
+            ("method typing", method::KEYS_TYPING),
+            ("review", review::KEYS),
+            ("progress running", progress::KEYS_RUNNING),
+            ("progress failed", progress::KEYS_FAILED),
+            ("progress previewed", progress::KEYS_PREVIEWED),
+            ("progress verified", progress::KEYS_VERIFIED),
+            ("done", done::KEYS),
+            ("done plan only", done::KEYS_PLAN_ONLY),
+        ];
+        let mut app = crate::tui::initial_app(&crate::tui::Options::default(), 80, 24);
+        let mut too_wide = Vec::new();
+        for presenter in [false, true] {
+            app.presenter = presenter;
+            for (name, keys) in all {
+                let lines = footer_lines(&app, keys, 80);
+                let text: Vec<String> = lines.iter().map(|l| l.to_string()).collect();
+                let allowed = if presenter { 2 } else { 1 };
+                if lines.len() > allowed || lines.iter().any(|l| l.width() > 80) {
+                    too_wide.push(format!("{name} (presenter {presenter}): {text:?}"));
+                }
+                let all_text = text.join("  ");
+                for (key, action) in keys.iter().filter(|(k, _)| *k != "F2") {
+                    assert!(
+                        all_text.contains(&format!("{key} {action}")),
+                        "{name}: {key}"
+                    );
+                }
+                if presenter {
+                    assert!(all_text.contains("F2 presenter off"), "{name}: {all_text}");
+                }
+            }
+        }
+        assert!(too_wide.is_empty(), "{}", too_wide.join("\n"));
+    }
 }

@@ -8,10 +8,9 @@ use crossterm::event::{KeyCode, KeyEvent};
 use ratatui::prelude::*;
 
 pub const KEYS: &[(&str, &str)] = &[
-    ("c", "copy ARN"),
-    ("x", "copy ID"),
-    ("s", "copy code"),
-    ("a", "copy all"),
+    // One entry for the four copy keys, so that presenter mode's keys fit in 80 columns too.
+    ("c/x/s/a", "copy ARN/ID/code/all"),
+    ("↑↓", "scroll"),
     ("F2", "presenter"),
     ("q", "quit"),
 ];
