@@ -370,6 +370,17 @@ mod tests {
         Plan::build(Catalog::builtin(), &request).expect("valid")
     }
 
+    /// The code is shown indented by two in the Done box of an 80-column terminal: no line of
+    /// it may wrap there, or what a user selects with the mouse is broken code.
+    #[test]
+    fn no_snippet_line_wraps_at_80_columns() {
+        for (name, source) in SNIPPETS {
+            for line in source.lines() {
+                assert!(line.chars().count() <= 74, "{name}: {line}");
+            }
+        }
+    }
+
     #[test]
     fn a_function_gets_its_settings_steps_and_code_that_passes_the_credentials() {
         let plan = plan(PlanRequest {

@@ -1,5 +1,6 @@
-// Assumes your role with the function's settings and keeps the credentials for 30 minutes (they
-// last an hour). Build the client of the service your policy allows with them, in its region.
+// Assumes your role with the function's settings and keeps the
+// credentials for 30 minutes (they last an hour). Build the client of the
+// service your policy allows with them, in its region.
 async function awsCredentials(settings) {
   const key = settings.iamRoleArn + settings.iamRoleExternalId;
   return cache.load(key, 30 * 60 * 1000, async () => {

@@ -1,5 +1,6 @@
-// Assumes your role with the function's settings, keeps the credentials for 30 minutes (they last
-// an hour), and invokes your Lambda function with each event. Segment Functions provide AWS.
+// Assumes your role with the function's settings, keeps the credentials
+// for 30 minutes (they last an hour), and invokes your Lambda function
+// with each event. Segment Functions provide AWS (the aws-sdk).
 async function lambdaClient(settings) {
   const key = settings.iamRoleArn + settings.iamRoleExternalId;
   return cache.load(key, 30 * 60 * 1000, async () => {
@@ -11,7 +12,8 @@ async function lambdaClient(settings) {
         DurationSeconds: 3600
       })
       .promise();
-    // The assumed credentials go to the client: without them it would run as Segment.
+    // The assumed credentials go to the client: without them it would
+    // run as Segment.
     return new AWS.Lambda({
       region: '{{lambdaRegion}}',
       accessKeyId: Credentials.AccessKeyId,

@@ -1,5 +1,6 @@
-// Assumes your role with the function's settings, keeps the credentials for 30 minutes (they last
-// an hour), and writes each event to the bucket. Segment Functions provide AWS (the aws-sdk).
+// Assumes your role with the function's settings, keeps the credentials
+// for 30 minutes (they last an hour), and writes each event to the
+// bucket. Segment Functions provide AWS (the aws-sdk).
 async function s3Client(settings) {
   const key = settings.iamRoleArn + settings.iamRoleExternalId;
   return cache.load(key, 30 * 60 * 1000, async () => {
@@ -11,7 +12,8 @@ async function s3Client(settings) {
         DurationSeconds: 3600
       })
       .promise();
-    // The assumed credentials go to the client: without them it would run as Segment.
+    // The assumed credentials go to the client: without them it would
+    // run as Segment.
     return new AWS.S3({
       region: settings.s3BucketRegion,
       accessKeyId: Credentials.AccessKeyId,
