@@ -342,7 +342,10 @@ impl Outcome {
                 LineKind::Heading,
                 "Code that uses the role in your function (JavaScript):",
             ));
-            lines.extend(code.lines().map(|l| line(LineKind::Code, format!("  {l}"))));
+            lines.extend(code.lines().map(|l| match l {
+                "" => line(LineKind::Code, ""),
+                l => line(LineKind::Code, format!("  {l}")),
+            }));
         }
         if let Some(check) = &self.check_later {
             lines.push(line(LineKind::Blank, ""));

@@ -42,9 +42,12 @@ pub mod exit {
 }
 
 const EXAMPLES: &str = "Examples:
-  segment-aws-setup plan --integration destination-function --bucket my-bucket --bucket-region us-west-2
-  segment-aws-setup create --integration destination-function --bucket my-bucket --bucket-region us-west-2 --yes --output json
-  segment-aws-setup verify --integration lambda-destination --role segment-lambda-destination --workspace-id wXZ2sd8N3mJ";
+  segment-aws-setup plan --integration destination-function \\
+      --bucket my-bucket --bucket-region us-west-2
+  segment-aws-setup create --integration destination-function \\
+      --bucket my-bucket --bucket-region us-west-2 --yes --output json
+  segment-aws-setup verify --integration lambda-destination \\
+      --role segment-lambda-destination --workspace-id wXZ2sd8N3mJ";
 
 #[derive(Parser, Debug)]
 #[command(
@@ -99,34 +102,43 @@ pub struct WizardArgs {
 pub enum Command {
     /// Print what a setup would create, with no credentials and no network call
     #[command(after_help = "Examples:
-  # A destination function that writes events to S3 (the external ID is generated):
-  segment-aws-setup plan --integration destination-function --bucket my-bucket --bucket-region us-west-2
+  # A destination function that writes events to S3 (the ID is generated):
+  segment-aws-setup plan --integration destination-function \\
+      --bucket my-bucket --bucket-region us-west-2
 
   # The Lambda destination, as JSON for a script or an administrator:
-  segment-aws-setup plan --integration lambda-destination --workspace-id wXZ2sd8N3mJ \\
-      --lambda-arn arn:aws:lambda:us-west-2:123456789012:function:my-function --format json
+  segment-aws-setup plan --integration lambda-destination \\
+      --workspace-id wXZ2sd8N3mJ --format json \\
+      --lambda-arn arn:aws:lambda:us-west-2:123456789012:function:my-function
 
   # A source function with your own permission policy:
-  segment-aws-setup plan --integration source-function --policy-file policy.json")]
+  segment-aws-setup plan --integration source-function \\
+      --policy-file policy.json")]
     Plan(PlanArgs),
     /// Create the role in your AWS account, through CloudFormation (default) or directly through IAM
     #[command(after_help = "Examples:
   # Through CloudFormation, asking before the change:
-  segment-aws-setup create --integration destination-function --bucket my-bucket --bucket-region us-west-2
+  segment-aws-setup create --integration destination-function \\
+      --bucket my-bucket --bucket-region us-west-2
 
-  # Directly through IAM, in a script (no questions), the settings as JSON on stdout:
-  segment-aws-setup create --integration lambda-destination --method iam --role-name segment-lambda \\
-      --workspace-id wXZ2sd8N3mJ --lambda-arn arn:aws:lambda:us-west-2:123456789012:function:f --yes --output json")]
+  # Directly through IAM, in a script (no questions), JSON on stdout:
+  segment-aws-setup create --integration lambda-destination \\
+      --method iam --role-name segment-lambda --workspace-id wXZ2sd8N3mJ \\
+      --lambda-arn arn:aws:lambda:us-west-2:123456789012:function:f \\
+      --yes --output json")]
     Create(CreateArgs),
     /// Watch a stack until it is done (re-attach after Ctrl-C or a closed session)
     #[command(after_help = "Example:
-  segment-aws-setup watch --stack-name segment-destination-function-k3x9qa --region us-west-2")]
+  segment-aws-setup watch --region us-west-2 \\
+      --stack-name segment-destination-function-k3x9qa")]
     Watch(WatchArgs),
     /// Check that an existing role lets Segment in with your external ID, and repair it with --fix
     #[command(after_help = "Examples:
-  segment-aws-setup verify --integration destination-function --role my-role --external-id \"$EXTERNAL_ID\"
-  segment-aws-setup verify --integration lambda-destination --role arn:aws:iam::123456789012:role/my-role \\
-      --workspace-id wXZ2sd8N3mJ --lambda-arn arn:aws:lambda:us-west-2:123456789012:function:f --fix")]
+  segment-aws-setup verify --integration destination-function --role my-role
+  segment-aws-setup verify --integration lambda-destination \\
+      --role arn:aws:iam::123456789012:role/my-role \\
+      --workspace-id wXZ2sd8N3mJ --fix \\
+      --lambda-arn arn:aws:lambda:us-west-2:123456789012:function:f")]
     Verify(VerifyArgs),
     /// Delete a stack or a role this tool created
     #[command(after_help = "Examples:
@@ -136,12 +148,15 @@ pub enum Command {
     /// Change a setup this tool made: new Lambda ARNs, another bucket or preset, a rotated external
     /// ID. Previewed (a CloudFormation change set, or the documents' diff) before anything changes
     #[command(after_help = "Examples:
-  # The Lambda destination's role, now for another function (the external ID stays):
-  segment-aws-setup update --integration lambda-destination --stack-name segment-lambda-destination-k3x9qa \\
+  # The Lambda destination's role, for another function (the ID stays):
+  segment-aws-setup update --integration lambda-destination \\
+      --stack-name segment-lambda-destination-k3x9qa \\
       --lambda-arn arn:aws:lambda:us-west-2:123456789012:function:events-v2
 
-  # A function's role made through IAM, with a new external ID (then update it in Segment):
-  segment-aws-setup update --integration destination-function --method iam --role-name segment-destination-function \\
+  # A function's role made through IAM, with a new external ID (then
+  # change it in Segment):
+  segment-aws-setup update --integration destination-function \\
+      --method iam --role-name segment-destination-function \\
       --bucket my-bucket --bucket-region us-west-2 --rotate-external-id")]
     Update(UpdateArgs),
 }
@@ -619,4 +634,28 @@ pub(crate) fn parse(args: &[&str]) -> Result<Command, clap::Error> {
         Cli::try_parse_from(std::iter::once("segment-aws-setup").chain(args.iter().copied()))?;
     cli.command
         .ok_or_else(|| clap::Error::raw(clap::error::ErrorKind::MissingSubcommand, "no command"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    /// Examples are copied into a shell: clap would wrap a longer line at the terminal's width,
+    /// breaking the command, so none is wider than 79 columns.
+    #[test]
+    fn every_example_fits_an_80_column_terminal() {
+        let command = Cli::command();
+        let mut helps = vec![("segment-aws-setup".to_string(), command.get_after_help())];
+        for sub in command.get_subcommands() {
+            helps.push((sub.get_name().to_string(), sub.get_after_help()));
+        }
+        for (name, help) in helps {
+            let text = help.map(|h| h.to_string()).unwrap_or_default();
+            assert!(!text.is_empty(), "{name} has examples");
+            for line in text.lines() {
+                assert!(line.chars().count() <= 79, "{name}: {line}");
+            }
+        }
+    }
 }
