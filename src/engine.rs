@@ -1239,8 +1239,17 @@ async fn role_setup<S: Stacks>(
     let Some(integration) = integration.filter(|_| is_ours(&role.tags)) else {
         return Ok(None);
     };
-    // A stack's role is changed through its stack, never directly.
-    if stacks.stack_owning(&role.name).await?.is_some() {
+    // A stack's role is changed through its stack, never directly. A role made through IAM says
+    // so in a tag; one made before that tag existed must not look like a stack's role (named
+    // STACK-LOGICALID-SUFFIX; the stack may be in another region, where this region's
+    // CloudFormation can't see it) and no stack here may own it.
+    let made_with_iam = tag(&role.tags, crate::plan::CREATED_WITH_IAM_TAG.0)
+        == Some(crate::plan::CREATED_WITH_IAM_TAG.1);
+    let named_like_a_stacks = crate::template::load(&integration.template)
+        .as_ref()
+        .and_then(crate::template::role_logical_id)
+        .is_some_and(|logical| role.name.contains(&format!("-{logical}-")));
+    if (!made_with_iam && named_like_a_stacks) || stacks.stack_owning(&role.name).await?.is_some() {
         return Ok(None);
     }
     Ok(Some(found_setup(

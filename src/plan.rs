@@ -88,6 +88,10 @@ pub struct Setting {
     pub read_only: bool,
 }
 
+/// The tag a role made directly through IAM carries (by this tool or by the plan's AWS CLI
+/// commands), besides the template's: it tells such a role from one a stack made.
+pub const CREATED_WITH_IAM_TAG: (&str, &str) = ("created-with", "iam");
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct Plan {
     pub integration_id: String,
@@ -272,7 +276,13 @@ impl Plan {
             role_description: template::role_description(&source)
                 .unwrap_or_default()
                 .to_string(),
-            tags: template::role_tags(&source),
+            tags: template::role_tags(&source)
+                .into_iter()
+                .chain(std::iter::once((
+                    CREATED_WITH_IAM_TAG.0.to_string(),
+                    CREATED_WITH_IAM_TAG.1.to_string(),
+                )))
+                .collect(),
             broad_grants,
             warnings,
             template: rendered,

@@ -992,6 +992,16 @@ async fn setups_made_elsewhere_are_found_with_the_ids_their_roles_require() {
         policy::trust_policy("arn:aws:iam::300240842537:root", &direct.external_ids),
         vec![],
     );
+    // Not found: a stack's role whose stack CloudFormation doesn't show here (another region),
+    // tagged as the template tags it, without the direct-IAM tag.
+    roles.insert(
+        "old-stack-FunctionRole-1JA5DI73RY06",
+        policy::trust_policy("arn:aws:iam::300240842537:root", &direct.external_ids),
+        vec![
+            ("created-by".into(), "segment-aws-setup".into()),
+            ("segment-integration".into(), "source-function".into()),
+        ],
+    );
 
     let place = engine::Place {
         account: FAKE_ACCOUNT,
