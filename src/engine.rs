@@ -1260,6 +1260,35 @@ async fn role_setup<S: Stacks>(
     )))
 }
 
+/// The stack a role belongs to, if any: CloudFormation's own tag, else CloudFormation's answer
+/// for this region, else, for a role without the direct-IAM tag, its name when it is shaped as
+/// one of this tool's stacks names its role (STACK-LOGICALID-SUFFIX): the stack may be in another
+/// region, where this region's CloudFormation can't see it.
+pub async fn owning_stack<S: Stacks>(
+    stacks: &S,
+    role: &RoleInfo,
+) -> Result<Option<String>, EngineError> {
+    if let Some(stack) = tag(&role.tags, "aws:cloudformation:stack-name") {
+        return Ok(Some(stack.to_string()));
+    }
+    if let Some(stack) = stacks.stack_owning(&role.name).await? {
+        return Ok(Some(stack));
+    }
+    let made_with_iam = tag(&role.tags, crate::plan::CREATED_WITH_IAM_TAG.0)
+        == Some(crate::plan::CREATED_WITH_IAM_TAG.1);
+    if made_with_iam {
+        return Ok(None);
+    }
+    Ok(crate::template::names()
+        .filter_map(crate::template::load)
+        .filter_map(|t| crate::template::role_logical_id(&t).map(str::to_string))
+        .find_map(|logical| {
+            role.name
+                .find(&format!("-{logical}-"))
+                .map(|at| role.name[..at].to_string())
+        }))
+}
+
 /// The tag that names a setup's integration, on its stack and its role.
 pub const INTEGRATION_TAG: &str = "segment-integration";
 
@@ -1406,16 +1435,7 @@ pub async fn delete_role<S: Stacks, R: Roles>(
             what: format!("role {}", info.name),
         });
     }
-    let tagged_stack = info
-        .tags
-        .iter()
-        .find(|(k, _)| k == "aws:cloudformation:stack-name")
-        .map(|(_, v)| v.clone());
-    let owner = match tagged_stack {
-        Some(stack) => Some(stack),
-        None => stacks.stack_owning(&info.name).await?,
-    };
-    if let Some(stack) = owner {
+    if let Some(stack) = owning_stack(stacks, &info).await? {
         return Err(EngineError::StackOwned {
             role: info.name,
             stack,

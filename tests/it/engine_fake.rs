@@ -1050,3 +1050,39 @@ async fn setups_made_elsewhere_are_found_with_the_ids_their_roles_require() {
     assert_eq!(found_role.integration, "source-function");
     assert_eq!(found_role.external_ids, direct.external_ids);
 }
+
+#[tokio::test]
+async fn a_role_named_as_a_stacks_is_not_deleted_directly_unless_made_through_iam() {
+    let stacks = ScriptedStacks::new(Script::success(2.0));
+    let roles = MemoryRoles::default();
+    let trust = policy::trust_policy("arn:aws:iam::458175278816:root", &["x".repeat(40)]);
+    let ours = ("created-by".to_string(), "segment-aws-setup".to_string());
+    // Made by a stack in another region: this region's CloudFormation doesn't know it.
+    roles.insert(
+        "events-eu-FunctionRole-1JA5DI73RY06",
+        trust.clone(),
+        vec![ours.clone()],
+    );
+    let refused = engine::delete_role(
+        &stacks,
+        &roles,
+        "events-eu-FunctionRole-1JA5DI73RY06",
+        &mut |_| {},
+    )
+    .await
+    .expect_err("a stack's");
+    assert!(
+        matches!(&refused, EngineError::StackOwned { stack, .. } if stack == "events-eu"),
+        "{refused:?}"
+    );
+    // The same shape of name, made through IAM (it says so): deleted.
+    roles.insert(
+        "my-FunctionRole-name",
+        trust,
+        vec![ours, ("created-with".into(), "iam".into())],
+    );
+    engine::delete_role(&stacks, &roles, "my-FunctionRole-name", &mut |_| {})
+        .await
+        .expect("deleted");
+    assert_eq!(roles.role_names(), ["events-eu-FunctionRole-1JA5DI73RY06"]);
+}
