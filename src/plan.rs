@@ -528,18 +528,17 @@ impl Plan {
             "  Template:\n{}\n",
             indent(&indent(&pretty(&self.template)))
         ));
-        out.push_str("Settings to paste into Segment\n");
-        let width = self
-            .settings(None)
-            .iter()
-            .map(|s| s.label.chars().count())
-            .max()
-            .unwrap_or(0);
-        for setting in self.settings(None) {
-            let value = setting
+        // As every face shows them at the end (attributes such as read-only included).
+        out.push_str("Settings in Segment, once the role exists\n");
+        let outcome = crate::outcome::Outcome::from_plan(self, None);
+        let shown = |setting: &Setting| {
+            setting
                 .value
-                .unwrap_or_else(|| "(known once the role exists)".to_string());
-            out.push_str(&format!("  {:<width$}  {value}\n", setting.label));
+                .clone()
+                .unwrap_or_else(|| "(known once the role exists)".to_string())
+        };
+        for line in outcome.settings_lines(&shown) {
+            out.push_str(&format!("  {}\n", line.text));
         }
         out.push_str("\nThe same with the AWS CLI (for an administrator)\n");
         out.push_str(&format!("  {DOCUMENTS_NOTE}\n"));
@@ -964,8 +963,8 @@ mod tests {
             "Permission policy",
             "Parameters:",
             "Template:",
-            "Settings to paste into Segment",
-            "IAM Role ARN",
+            "Settings in Segment, once the role exists",
+            "IAM Role ARN (iamRoleArn) · required",
             "aws iam create-role",
         ] {
             assert!(text.contains(part), "missing {part}");
