@@ -1059,3 +1059,45 @@ async fn a_setup_made_on_another_machine_is_found_in_aws_and_changed() {
     );
     assert_eq!(d.saved_files(), 1, "the changed setup is saved here now");
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_long_list_of_setups_to_change_scrolls_with_the_choice() {
+    let mut d = Driver::new(Script::success(4.0), true).await;
+    let plan = segment_aws_setup::Plan::build(
+        segment_aws_setup::Catalog::builtin(),
+        &segment_aws_setup::plan::PlanRequest {
+            integration: "destination-function".into(),
+            external_ids: vec![FIXED_ID.into()],
+            bucket: Some("events-bucket".into()),
+            bucket_region: Some("us-west-2".into()),
+            ..Default::default()
+        },
+    )
+    .expect("plan");
+    d.app.finished = (1..=7)
+        .map(|n| {
+            let mut saved = segment_aws_setup::state::SavedSetup::new(
+                &plan,
+                segment_aws_setup::state::Method::Cloudformation,
+                FAKE_ACCOUNT,
+                Some("us-east-1"),
+                None,
+            );
+            saved.stack_name = Some(format!("setup-number-{n}"));
+            saved.finished = true;
+            saved
+        })
+        .collect();
+    d.key(KeyCode::Char('u')).await;
+    insta::assert_snapshot!("1_welcome_picking", d.screen());
+    assert!(d.screen().contains("↓ 2 more"), "{}", d.screen());
+    for _ in 0..6 {
+        d.key(KeyCode::Down).await;
+    }
+    let screen = d.screen();
+    assert!(
+        screen.contains("▶ stack setup-number-7") && screen.contains("↑ 2 more"),
+        "the choice stays on screen: {screen}"
+    );
+    assert!(!screen.contains("↓"), "{screen}");
+}

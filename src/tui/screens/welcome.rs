@@ -25,15 +25,23 @@ pub const KEYS_WITH_CHANGE: &[(&str, &str)] = &[
 pub const KEYS_PICKING: &[(&str, &str)] =
     &[("↑↓", "choose"), ("Enter", "change it"), ("Esc", "close")];
 
+/// Setups listed at once while picking one to change: the list scrolls with the choice.
+const PICK_WINDOW: usize = 5;
+
 pub fn view(app: &App, frame: &mut Frame, area: Rect) {
     let width = area.width as usize;
-    let mut lines = vec![
-        Line::from(crate::steps::WELCOME),
-        Line::from(""),
-        Line::styled("What it changes", bold()),
-        Line::from(crate::steps::WELCOME_CHANGES),
-        Line::from(""),
-    ];
+    // While a setup is picked, the list takes the introduction's place.
+    let mut lines = if app.update_pick.is_some() {
+        Vec::new()
+    } else {
+        vec![
+            Line::from(crate::steps::WELCOME),
+            Line::from(""),
+            Line::styled("What it changes", bold()),
+            Line::from(crate::steps::WELCOME_CHANGES),
+            Line::from(""),
+        ]
+    };
     match &app.identity {
         IdentityState::Loading => lines.push(Line::from("AWS account  checking your credentials…")),
         IdentityState::Ready { caller, region } => {
@@ -93,8 +101,16 @@ pub fn view(app: &App, frame: &mut Frame, area: Rect) {
             "Change which setup? (↑↓, Enter; Esc closes)",
             bold(),
         ));
-        for (index, setup) in changeable.iter().enumerate() {
+        let first = (pick + 1).saturating_sub(PICK_WINDOW);
+        if first > 0 {
+            lines.push(Line::styled(format!("  ↑ {first} more"), super::dim()));
+        }
+        for (index, setup) in changeable.iter().enumerate().skip(first).take(PICK_WINDOW) {
             lines.push(choice(index == pick, setup.describe()));
+        }
+        let after = changeable.len().saturating_sub(first + PICK_WINDOW);
+        if after > 0 {
+            lines.push(Line::styled(format!("  ↓ {after} more"), super::dim()));
         }
     } else if !changeable.is_empty() {
         lines.push(Line::from(format!(
