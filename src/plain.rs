@@ -596,7 +596,15 @@ impl<I: Identity + 'static, S: Stacks + 'static, R: Roles + 'static> Plain<I, S,
 
     fn review(&self, plan: &Plan, method: usize, existing_role: Option<&str>) {
         if let Some(caller) = &self.caller {
-            self.say(&format!("Account {} as {}.", caller.account, caller.arn));
+            let region = self
+                .connection
+                .as_ref()
+                .map(|c| c.region.clone())
+                .unwrap_or_default();
+            self.say(&format!(
+                "Account {} as {}, region {region}.",
+                caller.account, caller.arn
+            ));
         }
         self.say(&match (method, existing_role) {
             (2, Some(role)) => {
@@ -616,6 +624,9 @@ impl<I: Identity + 'static, S: Stacks + 'static, R: Roles + 'static> Plain<I, S,
             plan.principal,
             plan.external_ids.join(", ")
         ));
+        for warning in &plan.warnings {
+            self.say(&format!("Warning: {warning}."));
+        }
         self.say("Trust policy:");
         self.say(&serde_json::to_string_pretty(&plan.trust_policy).unwrap_or_default());
         self.say(&format!("Permission policy \"{}\":", plan.policy_name));

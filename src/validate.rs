@@ -97,6 +97,23 @@ pub fn workspace_id(value: &str) -> Check {
     }
 }
 
+/// Why a valid-looking workspace ID may still be the wrong value: a slug (from the workspace's
+/// URL) or something far longer than Segment's IDs. A warning, not a refusal.
+pub fn workspace_id_doubt(value: &str) -> Option<String> {
+    if value.contains('-') || value.contains('_') {
+        return Some(format!(
+            "{value:?} looks like a workspace slug (as in app.segment.com/SLUG/...), not its ID: Settings > General in Segment shows the ID, letters and digits only"
+        ));
+    }
+    if value.len() > 32 {
+        return Some(format!(
+            "{} characters is far longer than Segment's workspace and source IDs (about 10 to 27 letters and digits): check it is the ID from Settings > General",
+            value.len()
+        ));
+    }
+    None
+}
+
 static ROLE_NAME: LazyLock<Regex> = LazyLock::new(|| regex(r"^[A-Za-z0-9_+=,.@-]{1,64}$"));
 
 pub fn role_name(value: &str) -> Check {

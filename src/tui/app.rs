@@ -215,6 +215,14 @@ pub struct App {
     pub updating: Option<SavedSetup>,
     /// On Welcome, the list of setups to change is open, at this row.
     pub update_pick: Option<usize>,
+    /// Keys typed ahead while the screen waits for a value (the account, a generated ID): they
+    /// act, in order, as soon as it arrives.
+    pub pending_keys: Vec<KeyEvent>,
+    /// The generated external ID set aside while the user types their own: Esc brings it back.
+    pub generated_before_edit: Option<String>,
+    /// The external ID field holds a workspace ID (typed for the Lambda destination), not a
+    /// function's external ID: a change of integration to the other kind empties it.
+    pub external_id_is_workspace: bool,
 }
 
 /// What happened: a key, a resize, the clock, or a command's answer.
@@ -373,6 +381,27 @@ impl App {
             stack_name_edited: false,
             updating: None,
             update_pick: None,
+            pending_keys: Vec::new(),
+            generated_before_edit: None,
+            external_id_is_workspace: false,
+        }
+    }
+
+    /// The screen waits for a value the user can't go on without: Enter (and what follows it)
+    /// is kept until it arrives, not dropped.
+    pub fn waiting_for_value(&self) -> bool {
+        match self.step {
+            Step::Welcome => {
+                self.identity == IdentityState::Loading
+                    && self.welcome_focus == 0
+                    && self.update_pick.is_none()
+            }
+            Step::ExternalId => {
+                !self.uses_workspace_id()
+                    && !self.editing_external_id
+                    && self.external_id.value().is_empty()
+            }
+            _ => false,
         }
     }
 
@@ -477,6 +506,7 @@ impl App {
                     .unwrap_or_else(|| format!("segment-{}", self.integration().id)),
             ),
             existing_role: self.method == MethodChoice::Existing,
+            generated_external_id: self.generated_external_id && !self.uses_workspace_id(),
         }
     }
 
@@ -567,7 +597,7 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Cmd> {
         Msg::Identity(result) => {
             app.found.clear();
             app.found_problem = None;
-            match result {
+            let mut commands = match result {
                 Ok((caller, region)) => {
                     app.identity = IdentityState::Ready { caller, region };
                     vec![Cmd::FindSetups {
@@ -578,7 +608,9 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Cmd> {
                     app.identity = IdentityState::Missing(message);
                     Vec::new()
                 }
-            }
+            };
+            commands.extend(replay_pending_keys(app));
+            commands
         }
         Msg::SetupsFound(result) => {
             match result {
@@ -592,8 +624,9 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Cmd> {
             if !app.uses_workspace_id() && !app.editing_external_id {
                 app.external_id = Input::new(id);
                 app.generated_external_id = true;
+                app.external_id_is_workspace = false;
             }
-            Vec::new()
+            replay_pending_keys(app)
         }
         Msg::StackNameGenerated(name) => {
             if app.stack_name.value().is_empty() && !app.stack_name_edited {
@@ -681,12 +714,22 @@ pub fn reattach_command(app: &App) -> Option<String> {
     Some(command)
 }
 
+/// The keys typed ahead, acted on now that the awaited value is here (they may wait again).
+fn replay_pending_keys(app: &mut App) -> Vec<Cmd> {
+    let mut commands = Vec::new();
+    for key in std::mem::take(&mut app.pending_keys) {
+        commands.extend(on_key(app, key));
+    }
+    commands
+}
+
 /// Whether the current screen is taking typed text (so letters are text, not commands).
 fn typing(app: &App) -> bool {
     match app.step {
         Step::Welcome => app.welcome_focus > 0,
         Step::ExternalId => app.editing_external_id || app.uses_workspace_id(),
-        Step::Permissions => app.permission_focus > 0,
+        // The preset list passes letters to the preset's first field.
+        Step::Permissions => true,
         Step::Method => app.method_focus > 0,
         _ => false,
     }
@@ -751,6 +794,10 @@ fn on_key(app: &mut App, key: KeyEvent) -> Vec<Cmd> {
             return leave(app);
         }
         _ => {}
+    }
+    if app.waiting_for_value() && (key.code == KeyCode::Enter || !app.pending_keys.is_empty()) {
+        app.pending_keys.push(key);
+        return Vec::new();
     }
     match app.step {
         Step::Welcome => screens::welcome::on_key(app, key),

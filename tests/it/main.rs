@@ -13,3 +13,4 @@ mod support;
 mod templates;
 mod trust_corpus;
 mod wizard;
+mod wizard_hands;

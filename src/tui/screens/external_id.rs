@@ -102,6 +102,13 @@ pub fn view(app: &App, frame: &mut Frame, area: Rect) {
         None => verdict(true, "valid"),
         Some(reason) => verdict(false, reason),
     });
+    if app.uses_workspace_id() && problem(app).is_none() {
+        for id in app.external_id.value().split(',').map(str::trim) {
+            if let Some(doubt) = validate::workspace_id_doubt(id) {
+                lines.push(Line::styled(format!("! {doubt}"), bold()));
+            }
+        }
+    }
     if !app.uses_workspace_id()
         && !app.generated_external_id
         && problem(app).is_none()
@@ -124,15 +131,25 @@ pub fn view(app: &App, frame: &mut Frame, area: Rect) {
 pub fn on_key(app: &mut App, key: KeyEvent) -> Vec<Cmd> {
     let typing = app.editing_external_id || app.uses_workspace_id();
     match key.code {
+        // Esc cancels typing: the generated ID comes back (a new one only if there was none).
         KeyCode::Esc if app.editing_external_id && !app.uses_workspace_id() => {
             app.editing_external_id = false;
-            if problem(app).is_some() {
-                return vec![Cmd::GenerateExternalId];
+            match app.generated_before_edit.take() {
+                Some(generated) => {
+                    app.external_id = tui_input::Input::new(generated);
+                    app.generated_external_id = true;
+                }
+                None => {
+                    app.external_id = tui_input::Input::default();
+                    return vec![Cmd::GenerateExternalId];
+                }
             }
         }
         KeyCode::Esc => return back(app),
         KeyCode::Enter if problem(app).is_none() => {
             app.editing_external_id = false;
+            app.generated_before_edit = None;
+            app.external_id_is_workspace = app.uses_workspace_id();
             app.permission_focus = 0;
             go(app, Step::Permissions);
         }
@@ -140,10 +157,16 @@ pub fn on_key(app: &mut App, key: KeyEvent) -> Vec<Cmd> {
         KeyCode::Char('r') if !typing => return vec![Cmd::GenerateExternalId],
         KeyCode::Char('e') if !typing => {
             app.editing_external_id = true;
+            if app.generated_external_id {
+                app.generated_before_edit = Some(app.external_id.value().to_string());
+            }
             app.generated_external_id = false;
             app.external_id = tui_input::Input::default();
         }
-        _ if typing => edit(&mut app.external_id, key),
+        _ if typing => {
+            edit(&mut app.external_id, key);
+            app.external_id_is_workspace = app.uses_workspace_id();
+        }
         _ => {}
     }
     Vec::new()

@@ -40,11 +40,21 @@ pub fn on_key(app: &mut App, key: KeyEvent) -> Vec<Cmd> {
             app.permission_focus = 0;
             app.editing_external_id = false;
             go(app, Step::ExternalId);
-            // A generated ID is kept when going back and forth; the workspace ID is typed.
-            if app.uses_workspace_id() && app.generated_external_id {
+            // A value is kept when going back and forth, but never carried to the other kind
+            // of integration: a function's external ID is no workspace ID, nor the reverse.
+            let workspace = app.uses_workspace_id();
+            let other_kind = if app.generated_external_id {
+                workspace
+            } else {
+                app.external_id_is_workspace != workspace
+            };
+            if other_kind && !app.external_id.value().is_empty() {
                 app.external_id = tui_input::Input::default();
                 app.generated_external_id = false;
-            } else if !app.uses_workspace_id() && app.external_id.value().is_empty() {
+                app.generated_before_edit = None;
+            }
+            app.external_id_is_workspace = workspace;
+            if !workspace && app.external_id.value().is_empty() {
                 return vec![Cmd::GenerateExternalId];
             }
         }

@@ -9,12 +9,15 @@ use crossterm::event::{KeyCode, KeyEvent};
 use ratatui::prelude::*;
 use tui_input::Input;
 
+/// Letters type into the preset's first field (a bucket name may hold a `j` or a `q`), so quitting
+/// and help are on Ctrl-C and F1 here.
 pub const KEYS: &[(&str, &str)] = &[
     ("↑↓", "preset"),
     ("Tab", "next field"),
     ("Enter", "next"),
     ("Esc", "back"),
-    ("q", "quit"),
+    ("F1", "help"),
+    ("Ctrl-C", "quit"),
 ];
 pub const KEYS_TYPING: &[(&str, &str)] = &[
     ("Tab", "next field"),
@@ -126,10 +129,11 @@ pub fn on_key(app: &mut App, key: KeyEvent) -> Vec<Cmd> {
             app.preset = (app.preset + presets - 1) % presets
         }
         KeyCode::Down if app.permission_focus == 0 => app.preset = (app.preset + 1) % presets,
-        KeyCode::Char('k') if app.permission_focus == 0 => {
-            app.preset = (app.preset + presets - 1) % presets
+        // Typing on the preset list goes into the preset's first field.
+        KeyCode::Char(_) if app.permission_focus == 0 && !fields.is_empty() => {
+            app.permission_focus = 1;
+            edit(input_mut(app, fields[0]), key);
         }
-        KeyCode::Char('j') if app.permission_focus == 0 => app.preset = (app.preset + 1) % presets,
         KeyCode::Enter => {
             let focused = app
                 .permission_focus

@@ -27,10 +27,15 @@ pub fn lines<'a>(app: &App) -> Vec<Line<'a>> {
             bold(),
         )),
         (false, Some(caller)) => {
+            let region = match &app.identity {
+                crate::tui::app::IdentityState::Ready { region, .. } => region.clone(),
+                _ => String::new(),
+            };
             lines.push(Line::from(vec![
                 Span::raw("Account "),
                 Span::styled(caller.account.clone(), bold()),
-                Span::raw(format!(" as {}", caller.arn)),
+                Span::raw(format!(" as {}, region ", caller.arn)),
+                Span::styled(region, bold()),
             ]));
         }
     }
@@ -55,6 +60,11 @@ pub fn lines<'a>(app: &App) -> Vec<Line<'a>> {
         },
     };
     lines.push(Line::from(what));
+    lines.extend(
+        plan.warnings
+            .iter()
+            .map(|w| Line::styled(format!("! {w}"), bold())),
+    );
     if !plan.broad_grants.is_empty() && app.method != MethodChoice::Existing {
         let accepted = broad_accepted(app, &plan);
         lines.push(verdict(

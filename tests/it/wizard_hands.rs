@@ -1,0 +1,183 @@
+//! The wizard under real hands: `update()` driven by key messages alone (the answers of commands
+//! sent as messages by the test, in the order a slow network would deliver them), for what a
+//! newcomer, a presenter and an SSH operator do: typing ahead, typing into fields, going back,
+//! quitting, reading the footers.
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use segment_aws_setup::aws::Caller;
+use segment_aws_setup::tui::app::{App, Cmd, Msg, Step, update};
+use segment_aws_setup::tui::{Options, initial_app, view};
+
+const GENERATED: &str = "Gq7RtY2uIoP4aSdF6gHjK8lZxC0vBnM1QwErTyU3";
+
+fn app() -> App {
+    initial_app(&Options::default(), 80, 24)
+}
+
+fn key(app: &mut App, code: KeyCode) -> Vec<Cmd> {
+    update(app, Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)))
+}
+
+fn ctrl(app: &mut App, c: char) -> Vec<Cmd> {
+    update(
+        app,
+        Msg::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL)),
+    )
+}
+
+fn text(app: &mut App, typed: &str) {
+    for c in typed.chars() {
+        key(app, KeyCode::Char(c));
+    }
+}
+
+/// Welcome with the account known, then on to the Integration step.
+fn to_integration(app: &mut App) {
+    identity(app);
+    key(app, KeyCode::Enter);
+    assert_eq!(app.step, Step::Integration);
+}
+
+fn identity(app: &mut App) -> Vec<Cmd> {
+    update(
+        app,
+        Msg::Identity(Ok((
+            Caller {
+                account: "123456789012".into(),
+                arn: "arn:aws:iam::123456789012:user/jo".into(),
+            },
+            "us-west-2".into(),
+        ))),
+    )
+}
+
+fn screen(app: &App) -> String {
+    let mut terminal = Terminal::new(TestBackend::new(app.width, app.height)).expect("terminal");
+    terminal.draw(|frame| view::draw(app, frame)).expect("draw");
+    terminal.backend().to_string()
+}
+
+/// Enter pressed while the account is still loading, and again before the generated ID has
+/// arrived: each acts as soon as what it waits for is there, so the user is never a step behind.
+#[test]
+fn keys_typed_ahead_act_when_the_value_they_wait_for_arrives() {
+    let mut app = app();
+    key(&mut app, KeyCode::Enter);
+    assert_eq!(app.step, Step::Welcome, "the account is not known yet");
+    identity(&mut app);
+    assert_eq!(
+        app.step,
+        Step::Integration,
+        "the early Enter acted on arrival"
+    );
+
+    let asked = key(&mut app, KeyCode::Enter);
+    assert!(asked.contains(&Cmd::GenerateExternalId), "{asked:?}");
+    assert_eq!(app.step, Step::ExternalId);
+    key(&mut app, KeyCode::Enter);
+    assert_eq!(app.step, Step::ExternalId, "no ID to go on with yet");
+    update(&mut app, Msg::ExternalIdGenerated(GENERATED.into()));
+    assert_eq!(
+        app.step,
+        Step::Permissions,
+        "the early Enter acted on arrival"
+    );
+    assert_eq!(app.external_id.value(), GENERATED);
+}
+
+/// On Permissions letters are a bucket name, not list navigation: `j`, `k` and `q` go into the
+/// preset's first field; arrows and Tab still move.
+#[test]
+fn typing_on_permissions_goes_into_the_first_field() {
+    let mut app = app();
+    to_integration(&mut app);
+    key(&mut app, KeyCode::Enter);
+    update(&mut app, Msg::ExternalIdGenerated(GENERATED.into()));
+    key(&mut app, KeyCode::Enter);
+    assert_eq!(app.step, Step::Permissions);
+    let preset = app.preset;
+    text(&mut app, "jk-quarterly");
+    assert_eq!(app.bucket.value(), "jk-quarterly");
+    assert_eq!(app.preset, preset, "letters did not move the preset list");
+    assert!(!app.quit, "q was a letter of the name");
+    key(&mut app, KeyCode::Esc);
+    key(&mut app, KeyCode::Down);
+    assert_ne!(app.preset, preset, "arrows still choose the preset");
+}
+
+/// Esc out of typing your own external ID brings the generated one back.
+#[test]
+fn esc_out_of_typing_your_own_id_restores_the_generated_one() {
+    let mut app = app();
+    to_integration(&mut app);
+    key(&mut app, KeyCode::Enter);
+    update(&mut app, Msg::ExternalIdGenerated(GENERATED.into()));
+    key(&mut app, KeyCode::Char('e'));
+    text(&mut app, "my-own-id");
+    let asked = key(&mut app, KeyCode::Esc);
+    assert!(asked.is_empty(), "no new ID is made: {asked:?}");
+    assert_eq!(app.external_id.value(), GENERATED);
+    assert!(app.generated_external_id);
+    assert_eq!(app.step, Step::ExternalId);
+}
+
+/// A function's external ID is never carried over as the Lambda destination's workspace ID, nor
+/// a workspace ID as a function's external ID.
+#[test]
+fn a_value_typed_for_one_kind_of_integration_is_not_carried_to_the_other() {
+    let mut app = app();
+    to_integration(&mut app);
+    key(&mut app, KeyCode::Enter);
+    update(&mut app, Msg::ExternalIdGenerated(GENERATED.into()));
+    key(&mut app, KeyCode::Char('e'));
+    text(&mut app, "TypedForAFunction0123456789abcdefghijXYZ");
+    key(&mut app, KeyCode::Enter);
+    assert_eq!(app.step, Step::Permissions);
+    key(&mut app, KeyCode::Esc);
+    key(&mut app, KeyCode::Esc);
+    assert_eq!(app.step, Step::Integration);
+    key(&mut app, KeyCode::Up);
+    assert!(app.integration().id == "lambda-destination");
+    key(&mut app, KeyCode::Enter);
+    assert_eq!(app.external_id.value(), "", "not offered as a workspace ID");
+
+    text(&mut app, "wXZ2sd8N3mJ");
+    key(&mut app, KeyCode::Esc);
+    key(&mut app, KeyCode::Down);
+    let asked = key(&mut app, KeyCode::Enter);
+    assert_eq!(app.integration().id, "destination-function");
+    assert_eq!(
+        app.external_id.value(),
+        "",
+        "a workspace ID is no function ID"
+    );
+    assert!(asked.contains(&Cmd::GenerateExternalId), "{asked:?}");
+}
+
+/// A workspace slug or an over-long value passes the character rules, so the screen warns.
+#[test]
+fn a_workspace_id_that_looks_like_a_slug_or_is_too_long_is_warned_about() {
+    let mut app = app();
+    to_integration(&mut app);
+    key(&mut app, KeyCode::Up);
+    key(&mut app, KeyCode::Enter);
+    assert!(app.uses_workspace_id());
+    text(&mut app, "acme-production");
+    assert!(
+        screen(&app).contains("looks like a workspace slug"),
+        "{}",
+        screen(&app)
+    );
+    ctrl(&mut app, 'u');
+    text(&mut app, &"w".repeat(40));
+    assert!(
+        screen(&app).contains("far longer than Segment's"),
+        "{}",
+        screen(&app)
+    );
+    ctrl(&mut app, 'u');
+    text(&mut app, "wXZ2sd8N3mJ");
+    assert!(!screen(&app).contains("! "), "{}", screen(&app));
+}
