@@ -223,6 +223,9 @@ pub struct App {
     /// The external ID field holds a workspace ID (typed for the Lambda destination), not a
     /// function's external ID: a change of integration to the other kind empties it.
     pub external_id_is_workspace: bool,
+    /// The user has gone past choosing the integration: quitting before the work starts loses
+    /// their answers, so it asks.
+    pub answered: bool,
 }
 
 /// What happened: a key, a resize, the clock, or a command's answer.
@@ -384,7 +387,33 @@ impl App {
             pending_keys: Vec::new(),
             generated_before_edit: None,
             external_id_is_workspace: false,
+            answered: false,
         }
+    }
+
+    /// What quitting now would lose, as the quit question says it; `None`: nothing, quit at once.
+    pub fn quit_loses(&self) -> Option<Vec<String>> {
+        if self.work == Work::Running {
+            let mut lines = vec!["AWS work is running.".to_string()];
+            match reattach_command(self) {
+                Some(command) => {
+                    lines.push("Quitting stops watching; the stack keeps going in AWS.".into());
+                    lines.push("Watch it again with:".into());
+                    lines.push(command);
+                }
+                None => lines.push(
+                    "Quitting now leaves it unfinished; a re-run offers to resume it.".into(),
+                ),
+            }
+            return Some(lines);
+        }
+        if self.answered && self.step <= Step::Review {
+            return Some(vec![
+                "Your answers so far are not saved anywhere.".into(),
+                "Nothing has been changed in AWS.".into(),
+            ]);
+        }
+        None
     }
 
     /// The screen waits for a value the user can't go on without: Enter (and what follows it)
@@ -735,26 +764,34 @@ fn typing(app: &App) -> bool {
     }
 }
 
-fn on_key(app: &mut App, key: KeyEvent) -> Vec<Cmd> {
-    if ctrl(&key, 'c') {
-        if app.is_working() && !app.confirm_quit && app.step == Step::Progress {
-            app.confirm_quit = true;
-            return Vec::new();
-        }
-        return leave(app);
+/// The one quit rule, for `q` and Ctrl-C on every screen and at every size: ask when something
+/// would be lost, else leave.
+fn ask_or_leave(app: &mut App) -> Vec<Cmd> {
+    if app.quit_loses().is_some() {
+        app.confirm_quit = true;
+        Vec::new()
+    } else {
+        leave(app)
     }
+}
+
+fn on_key(app: &mut App, key: KeyEvent) -> Vec<Cmd> {
     if app.confirm_quit {
         return match key.code {
             KeyCode::Char('y') | KeyCode::Char('q') => leave(app),
+            _ if ctrl(&key, 'c') => leave(app),
             _ => {
                 app.confirm_quit = false;
                 Vec::new()
             }
         };
     }
+    if ctrl(&key, 'c') {
+        return ask_or_leave(app);
+    }
     if app.too_small() {
         return if key.code == KeyCode::Char('q') {
-            leave(app)
+            ask_or_leave(app)
         } else {
             Vec::new()
         };
@@ -786,13 +823,7 @@ fn on_key(app: &mut App, key: KeyEvent) -> Vec<Cmd> {
             app.help_open = true;
             return Vec::new();
         }
-        KeyCode::Char('q') if !typing(app) => {
-            if app.is_working() && app.step == Step::Progress {
-                app.confirm_quit = true;
-                return Vec::new();
-            }
-            return leave(app);
-        }
+        KeyCode::Char('q') if !typing(app) => return ask_or_leave(app),
         _ => {}
     }
     if app.waiting_for_value() && (key.code == KeyCode::Enter || !app.pending_keys.is_empty()) {
@@ -821,6 +852,9 @@ pub fn check_role(app: &mut App, check: RoleCheck) -> Vec<Cmd> {
 
 /// Moves to a step, resetting the scroll.
 pub fn go(app: &mut App, step: Step) {
+    if step > Step::Integration && step <= Step::Review {
+        app.answered = true;
+    }
     app.step = step;
     app.scroll = 0;
     // A revealed ID is masked again on the next screen.

@@ -9,11 +9,22 @@ use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 pub fn draw(app: &App, frame: &mut Frame) {
     let area = frame.area();
     if app.too_small() {
-        let text = format!(
-            "segment-aws-setup needs a window of at least {MIN_WIDTH}×{MIN_HEIGHT} (now {}×{}).\nMake the window larger, or press q to quit.",
-            area.width, area.height
+        let mut lines = vec![
+            Line::from(format!(
+                "segment-aws-setup needs a window of at least {MIN_WIDTH}×{MIN_HEIGHT} (now {}×{}).",
+                area.width, area.height
+            )),
+            Line::from("Make the window larger, or press q to quit."),
+        ];
+        // The quit question is asked here too: a small window is no reason to lose anything.
+        if app.confirm_quit {
+            lines.push(Line::from(""));
+            lines.extend(quit_lines(app));
+        }
+        frame.render_widget(
+            Paragraph::new(screens::screen_lines(app, lines)).wrap(Wrap { trim: true }),
+            area,
         );
-        frame.render_widget(Paragraph::new(text).wrap(Wrap { trim: true }), area);
         return;
     }
     let footer_lines = footer_lines(app, keys(app), area.width);
@@ -48,23 +59,26 @@ pub fn draw(app: &App, frame: &mut Frame) {
             screens::screen_lines(app, help_lines(app)),
         );
     } else if app.confirm_quit {
-        let mut lines = vec![Line::from("AWS work is running.")];
-        match super::app::reattach_command(app) {
-            Some(command) => {
-                lines.push(Line::from(
-                    "Quitting stops watching; the stack keeps going in AWS.",
-                ));
-                lines.push(Line::from("Watch it again with:"));
-                lines.push(Line::from(command));
-            }
-            None => lines.push(Line::from(
-                "Quitting now leaves it unfinished; a re-run offers to resume it.",
-            )),
-        }
-        lines.push(Line::from(""));
-        lines.push(Line::styled("y: quit   any other key: stay", bold()));
-        popup(frame, area, " Quit? ", screens::screen_lines(app, lines));
+        popup(
+            frame,
+            area,
+            " Quit? ",
+            screens::screen_lines(app, quit_lines(app)),
+        );
     }
+}
+
+/// The quit question: what would be lost, and the keys.
+fn quit_lines(app: &App) -> Vec<Line<'static>> {
+    let mut lines: Vec<Line<'static>> = app
+        .quit_loses()
+        .unwrap_or_else(|| vec!["Nothing would be lost by quitting now.".into()])
+        .into_iter()
+        .map(Line::from)
+        .collect();
+    lines.push(Line::from(""));
+    lines.push(Line::styled("y: quit   any other key: stay", bold()));
+    lines
 }
 
 fn header_line(app: &App) -> Line<'static> {

@@ -181,3 +181,135 @@ fn a_workspace_id_that_looks_like_a_slug_or_is_too_long_is_warned_about() {
     text(&mut app, "wXZ2sd8N3mJ");
     assert!(!screen(&app).contains("! "), "{}", screen(&app));
 }
+
+/// Walks to a step with valid answers (the destination function writing to a bucket).
+fn walk_to(app: &mut App, step: Step) {
+    to_integration(app);
+    if step == Step::Integration {
+        return;
+    }
+    key(app, KeyCode::Enter);
+    update(app, Msg::ExternalIdGenerated(GENERATED.into()));
+    if step == Step::ExternalId {
+        return;
+    }
+    key(app, KeyCode::Enter);
+    text(app, "events-bucket");
+    key(app, KeyCode::Tab);
+    text(app, "us-west-2");
+    if step == Step::Permissions {
+        return;
+    }
+    key(app, KeyCode::Enter);
+    update(
+        app,
+        Msg::StackNameGenerated("segment-destination-function-k3x9qa".into()),
+    );
+    if step == Step::Method {
+        return;
+    }
+    key(app, KeyCode::Enter);
+    assert_eq!(app.step, Step::Review);
+}
+
+/// q and Ctrl-C follow one rule on every screen: they ask when answers or running work would be
+/// lost (any other key stays, y or a second Ctrl-C leaves), and leave at once otherwise.
+#[test]
+fn one_quit_rule_on_every_step() {
+    for quit in ['q', 'c'] {
+        let press = |app: &mut App| {
+            if quit == 'q' {
+                key(app, KeyCode::Char('q'))
+            } else {
+                ctrl(app, 'c')
+            }
+        };
+        let mut fresh = app();
+        identity(&mut fresh);
+        let left = press(&mut fresh);
+        assert!(left.contains(&Cmd::Quit), "Welcome, nothing typed: leaves");
+
+        for step in [
+            Step::ExternalId,
+            Step::Permissions,
+            Step::Method,
+            Step::Review,
+        ] {
+            let mut app = app();
+            walk_to(&mut app, step);
+            assert_eq!(app.step, step);
+            if step == Step::Permissions {
+                // Letters type into the bucket name here; Ctrl-C is the way out.
+                key(&mut app, KeyCode::Esc);
+            }
+            let asked = if step == Step::Permissions {
+                ctrl(&mut app, 'c')
+            } else {
+                press(&mut app)
+            };
+            assert!(asked.is_empty() && app.confirm_quit, "{step:?} asks first");
+            assert!(
+                screen(&app).contains("Your answers so far are not saved"),
+                "{step:?}: {}",
+                screen(&app)
+            );
+            key(&mut app, KeyCode::Char('n'));
+            assert!(
+                !app.confirm_quit && !app.quit,
+                "{step:?}: another key stays"
+            );
+            assert_eq!(app.step, step);
+            if step == Step::Permissions {
+                ctrl(&mut app, 'c');
+            } else {
+                press(&mut app);
+            }
+            let left = if quit == 'q' {
+                key(&mut app, KeyCode::Char('y'))
+            } else {
+                ctrl(&mut app, 'c')
+            };
+            assert!(
+                left.contains(&Cmd::Quit),
+                "{step:?}: y or Ctrl-C again leaves"
+            );
+        }
+        // Back on Integration after answering: still asks.
+        let mut back_again = app();
+        walk_to(&mut back_again, Step::ExternalId);
+        key(&mut back_again, KeyCode::Esc);
+        assert_eq!(back_again.step, Step::Integration);
+        press(&mut back_again);
+        assert!(back_again.confirm_quit, "answers would still be lost");
+    }
+}
+
+/// A window made too small while a stack is being made: q asks there too, with the command that
+/// re-attaches (stack and region), and y leaves with it printed.
+#[test]
+fn quitting_from_a_too_small_window_while_a_stack_runs_asks_with_the_real_command() {
+    let mut app = app();
+    walk_to(&mut app, Step::Review);
+    let started = key(&mut app, KeyCode::Enter);
+    assert!(
+        started.iter().any(|c| matches!(c, Cmd::CreateStack { .. })),
+        "{started:?}"
+    );
+    update(&mut app, Msg::Resize(70, 20));
+    assert!(app.too_small());
+    let asked = key(&mut app, KeyCode::Char('q'));
+    assert!(asked.is_empty() && app.confirm_quit);
+    let shown = screen(&app);
+    assert!(
+        shown.contains("segment-aws-setup watch --stack-name")
+            && shown.contains("segment-destination-function-k3x9qa --region us-west-2"),
+        "{shown}"
+    );
+    let left = key(&mut app, KeyCode::Char('y'));
+    assert!(left.contains(&Cmd::Quit));
+    let farewell = app.farewell.clone().unwrap_or_default();
+    assert!(
+        farewell.contains("--stack-name segment-destination-function-k3x9qa --region us-west-2"),
+        "{farewell}"
+    );
+}
