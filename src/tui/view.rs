@@ -1,7 +1,7 @@
 //! Drawing a frame: the header ("Step N of 8"), the step's screen, the footer with the keys that
 //! work here, and the help and quit popups. Only the event loop calls this.
 
-use super::app::{App, IdentityState, MIN_HEIGHT, MIN_WIDTH, Step, Work};
+use super::app::{App, IdentityState, MIN_HEIGHT, MIN_WIDTH, Step};
 use super::screens::{self, bold, dim};
 use ratatui::prelude::*;
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
@@ -27,7 +27,7 @@ pub fn draw(app: &App, frame: &mut Frame) {
         );
         return;
     }
-    let footer_lines = footer_lines(app, keys(app), area.width);
+    let footer_lines = footer_lines(app, &keys(app), area.width);
     let [header, body, footer] = Layout::vertical([
         Constraint::Length(1),
         Constraint::Min(3),
@@ -114,33 +114,20 @@ fn header_line(app: &App) -> Line<'static> {
 }
 
 /// The keys that work on the current screen, in its current state.
-pub fn keys(app: &App) -> &'static [(&'static str, &'static str)] {
+pub fn keys(app: &App) -> screens::Keys {
     use screens::*;
     if app.too_small() {
-        return &[("q", "quit")];
+        return vec![("q", "quit")];
     }
     match app.step {
-        Step::Welcome if app.update_pick.is_some() => welcome::KEYS_PICKING,
-        Step::Welcome if !app.changeable().is_empty() => welcome::KEYS_WITH_CHANGE,
-        Step::Welcome => welcome::KEYS,
-        Step::Integration => integration::KEYS,
-        Step::ExternalId if app.editing_external_id || app.uses_workspace_id() => {
-            external_id::KEYS_TYPING
-        }
-        Step::ExternalId => external_id::KEYS_GENERATED,
-        Step::Permissions if app.permission_focus > 0 => permissions::KEYS_TYPING,
-        Step::Permissions => permissions::KEYS,
-        Step::Method if app.method_focus > 0 => method::KEYS_TYPING,
-        Step::Method => method::KEYS,
-        Step::Review => review::KEYS,
-        Step::Progress => match app.work {
-            Work::Failed(_) => progress::KEYS_FAILED,
-            Work::Verified(_) => progress::KEYS_VERIFIED,
-            Work::Previewed(_) => progress::KEYS_PREVIEWED,
-            _ => progress::KEYS_RUNNING,
-        },
-        Step::Done if app.plan_only => done::KEYS_PLAN_ONLY,
-        Step::Done => done::KEYS,
+        Step::Welcome => welcome::keys(app),
+        Step::Integration => integration::keys(app),
+        Step::ExternalId => external_id::keys(app),
+        Step::Permissions => permissions::keys(app),
+        Step::Method => method::keys(app),
+        Step::Review => review::keys(app),
+        Step::Progress => progress::keys(app),
+        Step::Done => done::keys(app),
     }
 }
 
@@ -228,37 +215,74 @@ fn popup(frame: &mut Frame, area: Rect, title: &str, lines: Vec<Line<'static>>) 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::tui::screens::*;
+    use crate::tui::app::Work;
+
+    /// The screen states a footer is built from: each step, its focus and its work, for every
+    /// integration.
+    fn states() -> Vec<(String, App)> {
+        use crate::tui::app::{Failure, MethodChoice};
+        let mut states = Vec::new();
+        for integration in 0..crate::Catalog::builtin().integrations().len() {
+            for step in [
+                Step::Welcome,
+                Step::Integration,
+                Step::ExternalId,
+                Step::Permissions,
+                Step::Method,
+                Step::Review,
+                Step::Progress,
+                Step::Done,
+            ] {
+                for variant in 0..4 {
+                    let mut app = crate::tui::initial_app(&crate::tui::Options::default(), 80, 24);
+                    app.integration = integration;
+                    app.step = step;
+                    match (step, variant) {
+                        (Step::Welcome, 1) => app.welcome_focus = 1,
+                        (Step::ExternalId, 1) => app.editing_external_id = true,
+                        (Step::Permissions, v) => app.permission_focus = v.min(2),
+                        (Step::Method, 1) => app.method_focus = 1,
+                        (Step::Method, 2) => app.method = MethodChoice::Existing,
+                        (Step::Method, 3) => {
+                            app.method = MethodChoice::Existing;
+                            app.method_focus = 1;
+                        }
+                        (Step::Progress, 0) => app.work = Work::Running,
+                        (Step::Progress, 2) => {
+                            app.work = Work::Running;
+                            app.method = MethodChoice::Iam;
+                        }
+                        (Step::Progress, 1) => {
+                            app.work = Work::Failed(Failure {
+                                message: "failed".into(),
+                                reasons: vec![],
+                                stack_left: true,
+                            })
+                        }
+                        (Step::Done, 1) => app.plan_only = true,
+                        (Step::Done, 2) => app.role_arn = Some("arn:aws:iam::1:role/r".into()),
+                        _ => {}
+                    }
+                    states.push((
+                        format!("{step:?} integration {integration} variant {variant}"),
+                        app,
+                    ));
+                }
+            }
+        }
+        states
+    }
 
     /// Every screen's footer fits in 80 columns on one line, and on two in presenter mode: a key
     /// that is cut off can't be read (and turning presenter mode off must stay named).
     #[test]
     fn every_footer_fits_in_80_columns_in_presenter_mode_too() {
-        let all: &[(&str, &[(&str, &str)])] = &[
-            ("welcome", welcome::KEYS),
-            ("welcome with change", welcome::KEYS_WITH_CHANGE),
-            ("welcome picking", welcome::KEYS_PICKING),
-            ("integration", integration::KEYS),
-            ("external id generated", external_id::KEYS_GENERATED),
-            ("external id typing", external_id::KEYS_TYPING),
-            ("permissions", permissions::KEYS),
-            ("permissions typing", permissions::KEYS_TYPING),
-            ("method", method::KEYS),
-            ("method typing", method::KEYS_TYPING),
-            ("review", review::KEYS),
-            ("progress running", progress::KEYS_RUNNING),
-            ("progress failed", progress::KEYS_FAILED),
-            ("progress previewed", progress::KEYS_PREVIEWED),
-            ("progress verified", progress::KEYS_VERIFIED),
-            ("done", done::KEYS),
-            ("done plan only", done::KEYS_PLAN_ONLY),
-        ];
-        let mut app = crate::tui::initial_app(&crate::tui::Options::default(), 80, 24);
         let mut too_wide = Vec::new();
-        for presenter in [false, true] {
-            app.presenter = presenter;
-            for (name, keys) in all {
-                let lines = footer_lines(&app, keys, 80);
+        for (name, mut app) in states() {
+            for presenter in [false, true] {
+                app.presenter = presenter;
+                let keys = keys(&app);
+                let lines = footer_lines(&app, &keys, 80);
                 let text: Vec<String> = lines.iter().map(|l| l.to_string()).collect();
                 let allowed = if presenter { 2 } else { 1 };
                 if lines.len() > allowed || lines.iter().any(|l| l.width() > 80) {
@@ -277,5 +301,50 @@ mod tests {
             }
         }
         assert!(too_wide.is_empty(), "{}", too_wide.join("\n"));
+    }
+
+    /// No footer offers a key that does nothing in that state.
+    #[test]
+    fn footers_offer_only_what_works_here() {
+        for (name, app) in states() {
+            let keys = keys(&app);
+            let has = |key: &str| keys.iter().any(|(k, _)| *k == key);
+            if app.step == Step::Welcome {
+                assert!(!has("r"), "{name}: nothing to resume");
+                assert!(!has("u"), "{name}: nothing to change");
+            }
+            if let Work::Failed(failure) = &app.work {
+                assert_eq!(has("d"), failure.stack_left, "{name}");
+            }
+            if app.step == Step::Progress && app.work == Work::Running {
+                let quit = keys.iter().find(|(k, _)| *k == "q").map(|(_, a)| *a);
+                let stack = crate::tui::app::reattach_command(&app).is_some();
+                assert_eq!(
+                    quit.is_some_and(|q| q.contains("stack keeps going")),
+                    stack,
+                    "{name}: the stack keeps going only when there is one"
+                );
+            }
+            if app.step == Step::Permissions {
+                assert!(
+                    !keys.iter().any(|(_, a)| a.contains("read")),
+                    "{name}: no file field is focused: {keys:?}"
+                );
+            }
+            if app.step == Step::Method {
+                assert!(
+                    !has("↑↓") || app.method_focus == 0,
+                    "{name}: no roles to pick"
+                );
+            }
+            if app.step == Step::Done && !app.plan_only {
+                assert_eq!(has("c"), app.role_arn.is_some(), "{name}");
+                assert_eq!(has("x"), !app.uses_workspace_id(), "{name}");
+                assert!(
+                    !has("s") || !app.uses_workspace_id(),
+                    "{name}: no code for Lambda"
+                );
+            }
+        }
     }
 }

@@ -7,18 +7,34 @@ use crate::tui::app::{App, Cmd};
 use crossterm::event::{KeyCode, KeyEvent};
 use ratatui::prelude::*;
 
-pub const KEYS: &[(&str, &str)] = &[
-    // One entry for the four copy keys, so that presenter mode's keys fit in 80 columns too.
-    ("c/x/s/a", "copy ARN/ID/code/all"),
-    ("↑↓", "scroll"),
-    ("F2", "presenter"),
-    ("q", "quit"),
-];
-pub const KEYS_PLAN_ONLY: &[(&str, &str)] = &[
-    ("a", "copy the commands"),
-    ("PgUp/PgDn", "scroll"),
-    ("q", "quit"),
-];
+pub fn keys(app: &App) -> super::Keys {
+    if app.plan_only {
+        return vec![
+            ("a", "copy the commands"),
+            ("↑↓", "scroll"),
+            ("?", "help"),
+            ("q", "quit"),
+        ];
+    }
+    let mut keys = Vec::new();
+    if app.role_arn.is_some() {
+        keys.push(("c", "copy ARN"));
+    }
+    // The Lambda destination's External ID is set by Segment: nothing to copy there.
+    if !app.uses_workspace_id() {
+        keys.push(("x", "copy ID"));
+    }
+    if outcome(app).is_some_and(|o| o.code.is_some()) {
+        keys.push(("s", "copy code"));
+    }
+    keys.extend([
+        ("a", "copy all"),
+        ("↑↓", "scroll"),
+        ("F2", "presenter"),
+        ("q", "quit"),
+    ]);
+    keys
+}
 
 /// The verify command for later: never with the external ID in it (verify finds it in the
 /// saved setup, or asks for it hidden).
@@ -153,7 +169,7 @@ fn copy_keys(app: &mut App, key: KeyEvent) -> Vec<Cmd> {
                 }]
             })
             .unwrap_or_default(),
-        KeyCode::Char('x') => vec![Cmd::Copy {
+        KeyCode::Char('x') if !app.uses_workspace_id() => vec![Cmd::Copy {
             text: external_id,
             secret: !app.uses_workspace_id(),
         }],

@@ -6,20 +6,40 @@ use crate::validate;
 use crossterm::event::{KeyCode, KeyEvent};
 use ratatui::prelude::*;
 
-pub const KEYS_GENERATED: &[(&str, &str)] = &[
-    ("Enter", "next"),
-    ("r", "regenerate"),
-    ("e", "type your own"),
-    ("Esc", "back"),
-    ("F2", "presenter"),
-    ("q", "quit"),
-];
-pub const KEYS_TYPING: &[(&str, &str)] = &[
-    ("Enter", "next"),
-    ("Esc", "back"),
-    ("F2", "presenter"),
-    ("F1", "help"),
-];
+pub fn keys(app: &App) -> super::Keys {
+    if app.uses_workspace_id() {
+        return vec![
+            ("Enter", "next"),
+            ("Esc", "back"),
+            ("F2", "presenter"),
+            ("F1", "help"),
+            ("Ctrl-C", "quit"),
+        ];
+    }
+    if app.editing_external_id {
+        let esc = if app.generated_before_edit.is_some() {
+            "use the generated one"
+        } else {
+            "generate one"
+        };
+        return vec![
+            ("Enter", "next"),
+            ("Esc", esc),
+            ("F2", "presenter"),
+            ("F1", "help"),
+            ("Ctrl-C", "quit"),
+        ];
+    }
+    vec![
+        ("Enter", "next"),
+        ("r", "regenerate"),
+        ("e", "type one"),
+        ("Esc", "back"),
+        ("F2", "presenter"),
+        ("?", "help"),
+        ("q", "quit"),
+    ]
+}
 
 /// What is wrong with the typed ID(s), if anything.
 pub fn problem(app: &App) -> Option<String> {

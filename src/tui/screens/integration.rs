@@ -6,13 +6,15 @@ use crate::tui::app::{App, Cmd, Step, back, go};
 use crossterm::event::{KeyCode, KeyEvent};
 use ratatui::prelude::*;
 
-pub const KEYS: &[(&str, &str)] = &[
-    ("↑↓", "choose"),
-    ("Enter", "next"),
-    ("Esc", "back"),
-    ("?", "help"),
-    ("q", "quit"),
-];
+pub fn keys(_app: &App) -> super::Keys {
+    vec![
+        ("↑↓", "choose"),
+        ("Enter", "next"),
+        ("Esc", "back"),
+        ("?", "help"),
+        ("q", "quit"),
+    ]
+}
 
 pub fn view(app: &App, frame: &mut Frame, area: Rect) {
     let mut lines = vec![

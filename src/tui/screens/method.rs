@@ -7,19 +7,42 @@ use crate::validate;
 use crossterm::event::{KeyCode, KeyEvent};
 use ratatui::prelude::*;
 
-pub const KEYS: &[(&str, &str)] = &[
-    ("↑↓", "choose"),
-    ("Tab", "edit name"),
-    ("Enter", "next"),
-    ("Esc", "back"),
-    ("q", "quit"),
-];
-pub const KEYS_TYPING: &[(&str, &str)] = &[
-    ("Tab", "methods"),
-    ("↑↓", "pick role"),
-    ("Enter", "next"),
-    ("Esc", "back"),
-];
+pub fn keys(app: &App) -> super::Keys {
+    if app.updating.is_some() {
+        return vec![
+            ("Enter", "next"),
+            ("Esc", "back"),
+            ("?", "help"),
+            ("q", "quit"),
+        ];
+    }
+    if app.method_focus == 0 {
+        let tab = if app.method == MethodChoice::Existing {
+            ("Tab", "type or pick the role")
+        } else {
+            ("Tab", "edit the name")
+        };
+        return vec![
+            ("↑↓", "choose"),
+            tab,
+            ("Enter", "next"),
+            ("Esc", "back"),
+            ("?", "help"),
+            ("q", "quit"),
+        ];
+    }
+    let mut keys = vec![("Tab", "methods")];
+    if app.method == MethodChoice::Existing && !matching_roles(app).is_empty() {
+        keys.push(("↑↓", "pick a role"));
+    }
+    keys.extend([
+        ("Enter", "next"),
+        ("Esc", "methods"),
+        ("F1", "help"),
+        ("Ctrl-C", "quit"),
+    ]);
+    keys
+}
 
 const LIST_ROWS: usize = 6;
 

@@ -75,6 +75,27 @@ pub fn verdict<'a>(ok: bool, text: impl Into<String>) -> Line<'a> {
 }
 
 /// Lets a text field take a key (typing, backspace, arrows within the field).
+/// The keys a footer offers: each one does something in the screen's current state.
+pub type Keys = Vec<(&'static str, &'static str)>;
+
+/// Quitting, as the screen takes it: `q` where letters are commands, Ctrl-C where they are text.
+pub fn quit_key(typing: bool) -> (&'static str, &'static str) {
+    if typing {
+        ("Ctrl-C", "quit")
+    } else {
+        ("q", "quit")
+    }
+}
+
+/// Help, as the screen takes it: `?` where letters are commands, F1 where they are text.
+pub fn help_key(typing: bool) -> (&'static str, &'static str) {
+    if typing {
+        ("F1", "help")
+    } else {
+        ("?", "help")
+    }
+}
+
 pub fn edit(input: &mut Input, key: KeyEvent) {
     input.handle_event(&Event::Key(key));
 }

@@ -11,20 +11,32 @@ use tui_input::Input;
 
 /// Letters type into the preset's first field (a bucket name may hold a `j` or a `q`), so quitting
 /// and help are on Ctrl-C and F1 here.
-pub const KEYS: &[(&str, &str)] = &[
-    ("↑↓", "preset"),
-    ("Tab", "next field"),
-    ("Enter", "next"),
-    ("Esc", "back"),
-    ("F1", "help"),
-    ("Ctrl-C", "quit"),
-];
-pub const KEYS_TYPING: &[(&str, &str)] = &[
-    ("Tab", "next field"),
-    ("Enter", "next / read file"),
-    ("Esc", "back"),
-    ("F1", "help"),
-];
+pub fn keys(app: &App) -> super::Keys {
+    let fields = inputs(app);
+    let mut keys = Vec::new();
+    if app.permission_focus == 0 {
+        if app.integration().presets.len() > 1 {
+            keys.push(("↑↓", "preset"));
+        }
+        if !fields.is_empty() {
+            keys.push(("Tab", "fields"));
+        }
+        keys.push(("Enter", "next"));
+        keys.push(("Esc", "back"));
+    } else {
+        let focused = fields.get(app.permission_focus - 1).copied();
+        keys.push(("Tab", "next field"));
+        keys.push(if focused == Some(PresetInput::PolicyFile) {
+            ("Enter", "read the file")
+        } else {
+            ("Enter", "next")
+        });
+        keys.push(("Esc", "presets"));
+    }
+    keys.push(("F1", "help"));
+    keys.push(("Ctrl-C", "quit"));
+    keys
+}
 
 fn inputs(app: &App) -> Vec<PresetInput> {
     Catalog::builtin()

@@ -9,27 +9,45 @@ use crate::verify::{Line as ReportLine, Mark};
 use crossterm::event::{KeyCode, KeyEvent};
 use ratatui::prelude::*;
 
-pub const KEYS_RUNNING: &[(&str, &str)] = &[
-    ("q", "quit (the stack keeps going)"),
-    ("F2", "presenter"),
-    ("?", "help"),
-];
-pub const KEYS_FAILED: &[(&str, &str)] = &[
-    ("d", "delete stack & retry"),
-    ("Esc", "back to edit"),
-    ("q", "quit"),
-];
-pub const KEYS_PREVIEWED: &[(&str, &str)] = &[
-    ("Enter", "apply the update"),
-    ("Esc", "back, nothing changed"),
-    ("q", "quit"),
-];
-pub const KEYS_VERIFIED: &[(&str, &str)] = &[
-    ("Enter", "apply the repair / continue"),
-    ("1-9", "remove that Deny"),
-    ("Esc", "back"),
-    ("q", "quit"),
-];
+pub fn keys(app: &App) -> super::Keys {
+    match &app.work {
+        Work::Failed(failure) => {
+            let mut keys = Vec::new();
+            if failure.stack_left {
+                keys.push(("d", "delete the stack & retry"));
+            }
+            keys.extend([("Esc", "back to edit"), ("?", "help"), ("q", "quit")]);
+            keys
+        }
+        Work::Previewed(_) => vec![
+            ("Enter", "apply the update"),
+            ("Esc", "back, nothing changed"),
+            ("?", "help"),
+            ("q", "quit"),
+        ],
+        Work::Verified(verification) => {
+            let mut keys = Vec::new();
+            if verification.is_right() {
+                keys.push(("Enter", "continue"));
+            } else if matches!(&app.fix, Some(Ok(fix)) if !fix.is_empty()) {
+                keys.push(("Enter", "apply the repair"));
+            }
+            if !verification.judgement.blocking_denies.is_empty() {
+                keys.push(("1-9", "remove that Deny"));
+            }
+            keys.extend([("Esc", "back"), ("?", "help"), ("q", "quit")]);
+            keys
+        }
+        _ => {
+            let quit = if crate::tui::app::reattach_command(app).is_some() {
+                ("q", "quit (the stack keeps going)")
+            } else {
+                ("q", "quit")
+            };
+            vec![quit, ("F2", "presenter"), ("?", "help")]
+        }
+    }
+}
 
 /// A line of the verification report: its mark as a symbol (bold when it fails or warns).
 fn report_line<'a>(app: &App, line: &ReportLine) -> Line<'a> {

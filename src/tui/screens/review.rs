@@ -7,13 +7,26 @@ use crate::tui::app::{App, Cmd, MethodChoice, Step, Work, back, go};
 use crossterm::event::{KeyCode, KeyEvent};
 use ratatui::prelude::*;
 
-pub const KEYS: &[(&str, &str)] = &[
-    ("Enter", "confirm"),
-    ("PgUp/PgDn", "scroll"),
-    ("Esc", "back"),
-    ("F2", "presenter"),
-    ("q", "quit"),
-];
+pub fn keys(app: &App) -> super::Keys {
+    let needs_yes = app
+        .plan()
+        .is_ok_and(|plan| !plan.broad_grants.is_empty() && !broad_accepted(app, &plan))
+        && app.method != MethodChoice::Existing;
+    let mut keys = Vec::new();
+    if needs_yes {
+        keys.push(("y", "accept the broad policy"));
+    } else {
+        keys.push(("Enter", "confirm"));
+    }
+    keys.extend([
+        ("PgUp/PgDn", "scroll"),
+        ("Esc", "back"),
+        ("F2", "presenter"),
+        ("?", "help"),
+        ("q", "quit"),
+    ]);
+    keys
+}
 
 pub fn lines<'a>(app: &App) -> Vec<Line<'a>> {
     let plan = match app.plan() {

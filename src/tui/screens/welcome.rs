@@ -1,29 +1,35 @@
 //! Step 1: what the wizard does and changes, and whose account it will change.
 
-use super::{bold, choice, edit, field, paragraph};
+use super::{Keys, bold, choice, edit, field, help_key, paragraph, quit_key};
 use crate::state::Method;
 use crate::tui::app::{App, Cmd, IdentityState, MethodChoice, Step, Work, go, non_empty};
 use crossterm::event::{KeyCode, KeyEvent};
 use ratatui::prelude::*;
 use tui_input::Input;
 
-pub const KEYS: &[(&str, &str)] = &[
-    ("Enter", "continue"),
-    ("Tab", "profile/region"),
-    ("r", "resume"),
-    ("?", "help"),
-    ("q", "quit"),
-];
-pub const KEYS_WITH_CHANGE: &[(&str, &str)] = &[
-    ("Enter", "continue"),
-    ("Tab", "profile/region"),
-    ("r", "resume"),
-    ("u", "change a setup"),
-    ("?", "help"),
-    ("q", "quit"),
-];
-pub const KEYS_PICKING: &[(&str, &str)] =
-    &[("↑↓", "choose"), ("Enter", "change it"), ("Esc", "close")];
+pub fn keys(app: &App) -> Keys {
+    if app.update_pick.is_some() {
+        return vec![("↑↓", "choose"), ("Enter", "change it"), ("Esc", "close")];
+    }
+    let typing = app.welcome_focus > 0;
+    let mut keys = vec![match (typing, &app.identity) {
+        (true, _) => ("Enter", "reload the account"),
+        (false, IdentityState::Missing(_)) => ("Enter", "plan-only"),
+        (false, _) => ("Enter", "continue"),
+    }];
+    keys.push(("Tab", "profile/region"));
+    if !typing {
+        if app.resume_offer().is_some() {
+            keys.push(("r", "resume"));
+        }
+        if !app.changeable().is_empty() {
+            keys.push(("u", "change a setup"));
+        }
+    }
+    keys.push(help_key(typing));
+    keys.push(quit_key(typing));
+    keys
+}
 
 /// Setups listed at once while picking one to change: the list scrolls with the choice.
 const PICK_WINDOW: usize = 5;
