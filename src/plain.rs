@@ -41,6 +41,8 @@ struct Plain<I, S, R> {
     connect: Option<Connect<I, S, R>>,
     /// The profile this run connected with (a resumed setup may need its own).
     profile: Option<String>,
+    /// The step being asked about, for the `?` answer.
+    current_step: std::cell::Cell<usize>,
 }
 
 /// One line of the transcript, its control characters escaped: plain mode writes no escape
@@ -71,6 +73,7 @@ pub async fn run<I: Identity + 'static, S: Stacks + 'static, R: Roles + 'static>
         store,
         connect: Some(connect.clone()),
         profile: options.profile.clone(),
+        current_step: std::cell::Cell::new(1),
     };
     plain.steps(connect, &options).await
 }
@@ -88,6 +91,7 @@ impl<I: Identity + 'static, S: Stacks + 'static, R: Roles + 'static> Plain<I, S,
         };
         self.say("");
         self.say(&format!("[{number}/8] {title}{demo}"));
+        self.current_step.set(number);
     }
 
     /// Asks until the answer passes `check`; Enter takes the default.
@@ -123,6 +127,13 @@ impl<I: Identity + 'static, S: Stacks + 'static, R: Roles + 'static> Plain<I, S,
             let answer = line.trim();
             if self.echo {
                 self.say(answer);
+            }
+            // `?` explains the step and asks again.
+            if answer == "?" {
+                for idea in crate::steps::ideas(self.current_step.get()) {
+                    self.say(&format!("  {idea}"));
+                }
+                continue;
             }
             let answer = if answer.is_empty() {
                 default.unwrap_or("")

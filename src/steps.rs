@@ -109,9 +109,55 @@ pub fn method_choices() -> Vec<Choice> {
     ]
 }
 
+/// What each step is about, for help (the wizard's `?`, plain mode's `?` answer): the ideas, not
+/// the keys. `step` counts from 1.
+pub fn ideas(step: usize) -> &'static [&'static str] {
+    match step {
+        1 => &[
+            "The role lets Segment call AWS in your account, only as far as its permission policy allows.",
+            "The account and region shown are where it will be made: if they are not the ones you mean, change the profile or region.",
+        ],
+        2 => &[
+            "Each Segment integration reaches AWS as its own principal (an account or a role of Segment's). The role's trust policy names exactly that one, and nobody else.",
+        ],
+        3 => &[
+            "An external ID is a value Segment presents when it assumes your role. The trust policy lets Segment in only with it, so another Segment customer can't make Segment reach your account (the \"confused deputy\").",
+            "For a function you choose it: a long random value, kept like a password in a sensitive setting.",
+            "For the Lambda destination Segment presents your workspace ID (Settings > General in Segment), or the source ID (Settings > API Keys in the source) when the destination's External ID setting is empty.",
+        ],
+        4 => &[
+            "Least privilege: the role may do only what your function or destination needs (write to one bucket, invoke the functions you name, or exactly your policy). If its credentials ever leaked, that is all they could do.",
+        ],
+        5 => &[
+            "CloudFormation keeps the role and its policy in one stack: watched live, rolled back if anything fails, deleted in one go.",
+            "Directly through IAM makes the same role with two calls; a failure half-way is cleaned up.",
+            "An existing role is checked the way IAM evaluates it, and repaired only after you have seen the change.",
+        ],
+        6 => &[
+            "Nothing has changed yet. Confirming makes exactly what is shown, in the account shown; what is needed to resume is saved first.",
+        ],
+        7 => &[
+            "Each resource is shown as AWS reports it; a failure lists every reason, first cause first.",
+            "Quitting while a stack is made leaves it running in AWS; the command that watches it again is shown.",
+        ],
+        8 => &[
+            "Paste the settings into Segment as shown; the next steps say where.",
+            "The external ID is a secret: keep it only in the sensitive setting.",
+        ],
+        _ => &[],
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_step_says_what_it_is_about() {
+        for step in 1..=8 {
+            assert!(!ideas(step).is_empty(), "step {step}");
+        }
+    }
 
     #[test]
     fn every_integration_and_method_is_a_choice() {

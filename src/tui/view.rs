@@ -169,27 +169,29 @@ fn footer_lines(app: &App, keys: &[(&str, &str)], width: u16) -> Vec<Line<'stati
 }
 
 fn help_lines(app: &App) -> Vec<Line<'static>> {
-    let mut lines = vec![
-        Line::styled("Everywhere", bold()),
-        Line::from("  Enter next · Esc back one step · ? or F1 this help"),
-        Line::from("  q or Ctrl-C quit (asks first while AWS work runs)"),
-        Line::from("  F2 presenter mode (masks the external ID) · F3 reveal it"),
-        Line::from(""),
-        Line::styled(format!("On this screen ({})", app.step.title()), bold()),
-    ];
-    for (key, action) in keys(app) {
-        lines.push(Line::from(format!("  {key:<10} {action}")));
-    }
+    let mut lines = vec![Line::styled(format!("About {}", app.step.title()), bold())];
+    lines.extend(
+        crate::steps::ideas(app.step.number())
+            .iter()
+            .map(|idea| Line::from(format!("  {idea}"))),
+    );
     lines.push(Line::from(""));
+    lines.push(Line::styled("Keys here", bold()));
+    let here: Vec<String> = keys(app)
+        .iter()
+        .map(|(key, action)| format!("{key} {action}"))
+        .collect();
+    lines.push(Line::from(format!("  {}", here.join(" · "))));
+    lines.push(Line::styled("Everywhere", bold()));
     lines.push(Line::from(
-        "Nothing in AWS changes before you confirm the Review step.",
+        "  Esc back one step · ? or F1 this help · q or Ctrl-C quit (it asks first when answers or running work would be lost) · F2 presenter mode (IDs masked) · F3 show the ID",
     ));
     lines.push(Line::styled("Esc or ? closes this help", dim()));
     lines
 }
 
 fn popup(frame: &mut Frame, area: Rect, title: &str, lines: Vec<Line<'static>>) {
-    let width = 62.min(area.width);
+    let width = 76.min(area.width);
     // Wrapped lines take more than one row: count them, so the last line is never cut off.
     let inner = width.saturating_sub(2).max(1) as usize;
     let rows: usize = lines.iter().map(|l| l.width().div_ceil(inner).max(1)).sum();

@@ -180,7 +180,13 @@ async fn the_lambda_destination_through_iam_with_the_plain_flag() {
 
 #[test]
 fn without_credentials_plan_only_prints_the_commands_and_changes_nothing() {
-    let output = answer(&[], "y\n1\n\n1\nplan-bucket\nus-west-2\n", false);
+    // `?` explains the step, then the same question is asked again.
+    let output = answer(&[], "y\n?\n1\n\n1\nplan-bucket\nus-west-2\n", false);
+    assert!(
+        stdout(&output).contains("reaches AWS as its own principal"),
+        "{}",
+        stdout(&output)
+    );
     assert!(
         output.status.success(),
         "{}\n{}",

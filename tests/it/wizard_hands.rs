@@ -313,3 +313,39 @@ fn quitting_from_a_too_small_window_while_a_stack_runs_asks_with_the_real_comman
         "{farewell}"
     );
 }
+
+/// Help explains each step's ideas (not only its keys) and fits an 80x24 window whole.
+#[test]
+fn help_on_every_step_explains_it_and_fits() {
+    for step in [
+        Step::Welcome,
+        Step::Integration,
+        Step::ExternalId,
+        Step::Permissions,
+        Step::Method,
+        Step::Review,
+        Step::Progress,
+        Step::Done,
+    ] {
+        for integration in 0..3 {
+            let mut app = app();
+            identity(&mut app);
+            app.integration = integration;
+            app.step = step;
+            app.help_open = true;
+            let shown = screen(&app);
+            assert!(
+                shown.contains(&format!("About {}", step.title())),
+                "{shown}"
+            );
+            assert!(
+                shown.contains("Esc or ? closes this help"),
+                "cut off: {shown}"
+            );
+        }
+    }
+    let mut app = app();
+    walk_to(&mut app, Step::ExternalId);
+    app.help_open = true;
+    assert!(screen(&app).contains("confused deputy"), "{}", screen(&app));
+}
