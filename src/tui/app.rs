@@ -93,6 +93,18 @@ pub enum RolesState {
     Failed(String),
 }
 
+/// A field the user types into: its error shows once it was edited or Enter was pressed on its
+/// step, never on arrival.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Field {
+    ExternalId,
+    Bucket,
+    BucketRegion,
+    LambdaArns,
+    PolicyFile,
+    Name,
+}
+
 /// A row of the progress table: one resource, its newest status.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ResourceRow {
@@ -226,6 +238,8 @@ pub struct App {
     /// The user has gone past choosing the integration: quitting before the work starts loses
     /// their answers, so it asks.
     pub answered: bool,
+    /// The fields whose errors may show.
+    pub touched: std::collections::BTreeSet<Field>,
 }
 
 /// What happened: a key, a resize, the clock, or a command's answer.
@@ -388,7 +402,12 @@ impl App {
             generated_before_edit: None,
             external_id_is_workspace: false,
             answered: false,
+            touched: std::collections::BTreeSet::new(),
         }
+    }
+
+    pub fn touched(&self, field: Field) -> bool {
+        self.touched.contains(&field)
     }
 
     /// What quitting now would lose, as the quit question says it; `None`: nothing, quit at once.
@@ -598,6 +617,28 @@ impl App {
             _ => None,
         }
     }
+}
+
+/// A message from the core in the wizard's words: its fields as the screens label them, never
+/// the command line's flags.
+pub fn wizard_words(message: &str) -> String {
+    const WORDS: &[(&str, &str)] = &[
+        ("--bucket-region", "the bucket region"),
+        ("--bucket", "the S3 bucket"),
+        ("--lambda-arn", "the Lambda ARN(s)"),
+        ("--policy-file", "a policy file"),
+        ("--external-id", "your own external ID"),
+        ("--workspace-id", "the workspace ID"),
+        ("--source-id", "a source ID"),
+        ("--role-name", "the role name"),
+        ("--stack-name", "the stack name"),
+        ("--integration", "the integration"),
+    ];
+    WORDS
+        .iter()
+        .fold(message.to_string(), |text, (flag, words)| {
+            text.replace(flag, words)
+        })
 }
 
 pub fn non_empty(input: &Input) -> Option<String> {

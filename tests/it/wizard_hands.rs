@@ -349,3 +349,83 @@ fn help_on_every_step_explains_it_and_fits() {
     app.help_open = true;
     assert!(screen(&app).contains("confused deputy"), "{}", screen(&app));
 }
+
+/// A field's error shows after it was edited or on Enter, never on arrival, in the wizard's
+/// words (no command-line flag), and goes when it no longer applies.
+#[test]
+fn field_errors_wait_for_the_user_and_speak_the_wizards_words() {
+    let mut app = app();
+    walk_to(&mut app, Step::ExternalId);
+    key(&mut app, KeyCode::Enter);
+    assert_eq!(app.step, Step::Permissions);
+    let arrived = screen(&app);
+    assert!(!arrived.contains('✗'), "no error on arrival: {arrived}");
+    assert!(!arrived.contains("got \"\""), "{arrived}");
+    assert!(
+        arrived.contains("e.g. my-events-bucket"),
+        "a hint instead: {arrived}"
+    );
+
+    key(&mut app, KeyCode::Enter);
+    let asked = screen(&app);
+    assert!(asked.contains('✗'), "Enter shows what is missing: {asked}");
+    assert!(!asked.contains("--"), "no flags in the wizard: {asked}");
+
+    text(&mut app, "events-bucket");
+    key(&mut app, KeyCode::Tab);
+    text(&mut app, "us-west-2");
+    let fixed = screen(&app);
+    assert!(!fixed.contains('✗'), "the errors went: {fixed}");
+
+    // The custom preset: no JSON parser message greets the user.
+    key(&mut app, KeyCode::Esc);
+    key(&mut app, KeyCode::Down);
+    key(&mut app, KeyCode::Down);
+    assert_eq!(app.preset_id(), "custom");
+    let custom = screen(&app);
+    assert!(!custom.contains("EOF") && !custom.contains('✗'), "{custom}");
+
+    // The Lambda destination's workspace ID: a hint until typed.
+    let mut lambda = self::app();
+    to_integration(&mut lambda);
+    key(&mut lambda, KeyCode::Up);
+    key(&mut lambda, KeyCode::Enter);
+    let arrived = screen(&lambda);
+    assert!(!arrived.contains('✗'), "{arrived}");
+    key(&mut lambda, KeyCode::Enter);
+    assert!(screen(&lambda).contains('✗'), "{}", screen(&lambda));
+}
+
+/// Long messages wrap inside their box and keep their ends: a resource's CREATE_FAILED reason on
+/// Progress, and the credentials message on Welcome.
+#[test]
+fn long_messages_wrap_and_keep_their_ends() {
+    let mut welcome = app();
+    update(
+        &mut welcome,
+        Msg::Identity(Err(
+            "no AWS region is set for this profile: pass --region, set AWS_REGION, or add region = us-west-2 to the profile in ~/.aws/config THE-END".into(),
+        )),
+    );
+    assert!(screen(&welcome).contains("THE-END"), "{}", screen(&welcome));
+
+    let mut app = app();
+    walk_to(&mut app, Step::Review);
+    key(&mut app, KeyCode::Enter);
+    let reason = "Resource handler returned message: \"The policy failed legacy parsing (Service: Iam, Status Code: 400, Request ID: 5d1f0000-aaaa-bbbb-cccc-000000000000)\" (RequestToken: 11112222, HandlerErrorCode: InvalidRequest) LAST-WORDS";
+    update(
+        &mut app,
+        Msg::Progress(segment_aws_setup::engine::Progress::Event {
+            event: segment_aws_setup::aws::StackEvent {
+                id: "1".into(),
+                logical_id: "FunctionPolicy".into(),
+                physical_id: None,
+                resource_type: "AWS::IAM::Policy".into(),
+                status: "CREATE_FAILED".into(),
+                reason: Some(reason.into()),
+            },
+            elapsed: std::time::Duration::from_secs(4),
+        }),
+    );
+    assert!(screen(&app).contains("LAST-WORDS"), "{}", screen(&app));
+}

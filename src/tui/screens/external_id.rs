@@ -1,7 +1,7 @@
 //! Step 3: the external ID: generated (regenerate with one key) or typed, checked as it is typed.
 
 use super::{bold, dim, edit, field, paragraph, verdict};
-use crate::tui::app::{App, Cmd, Step, back, go};
+use crate::tui::app::{App, Cmd, Field, Step, back, go};
 use crate::validate;
 use crossterm::event::{KeyCode, KeyEvent};
 use ratatui::prelude::*;
@@ -118,9 +118,15 @@ pub fn view(app: &App, frame: &mut Frame, area: Rect) {
         }
     }
     lines.push(Line::from(""));
+    // An error shows once the field was edited or Enter pressed, not on arrival.
     lines.push(match problem(app) {
         None => verdict(true, "valid"),
-        Some(reason) => verdict(false, reason),
+        Some(reason) if app.touched(Field::ExternalId) => verdict(false, reason),
+        Some(_) if app.uses_workspace_id() => Line::styled(
+            "Type your Segment workspace ID (Settings > General in Segment).",
+            dim(),
+        ),
+        Some(_) => Line::styled("Type your own, or Esc for a generated one.", dim()),
     });
     if app.uses_workspace_id() && problem(app).is_none() {
         for id in app.external_id.value().split(',').map(str::trim) {
@@ -173,7 +179,9 @@ pub fn on_key(app: &mut App, key: KeyEvent) -> Vec<Cmd> {
             app.permission_focus = 0;
             go(app, Step::Permissions);
         }
-        KeyCode::Enter => {}
+        KeyCode::Enter => {
+            app.touched.insert(Field::ExternalId);
+        }
         KeyCode::Char('r') if !typing => return vec![Cmd::GenerateExternalId],
         KeyCode::Char('e') if !typing => {
             app.editing_external_id = true;
@@ -186,6 +194,7 @@ pub fn on_key(app: &mut App, key: KeyEvent) -> Vec<Cmd> {
         _ if typing => {
             edit(&mut app.external_id, key);
             app.external_id_is_workspace = app.uses_workspace_id();
+            app.touched.insert(Field::ExternalId);
         }
         _ => {}
     }

@@ -2,7 +2,7 @@
 //! (picked from the account's roles, filterable, or typed as a name or ARN).
 
 use super::{choice, dim, edit, field, paragraph, verdict};
-use crate::tui::app::{App, Cmd, MethodChoice, RolesState, Step, back, go};
+use crate::tui::app::{App, Cmd, Field, MethodChoice, RolesState, Step, back, go};
 use crate::validate;
 use crossterm::event::{KeyCode, KeyEvent};
 use ratatui::prelude::*;
@@ -170,7 +170,11 @@ pub fn view(app: &App, frame: &mut Frame, area: Rect) {
     }
     lines.push(match problem(app) {
         None => verdict(true, "valid"),
-        Some(reason) => verdict(false, reason),
+        Some(reason) if app.touched(Field::Name) => verdict(false, reason),
+        Some(_) => Line::styled(
+            "  Type the role's name or ARN, or pick it from the list.",
+            dim(),
+        ),
     });
     frame.render_widget(paragraph(app, lines), area);
 }
@@ -212,6 +216,7 @@ pub fn on_key(app: &mut App, key: KeyEvent) -> Vec<Cmd> {
             app.role_pick = (app.role_pick + 1).min(matching_roles(app).len().saturating_sub(1));
         }
         KeyCode::Enter => {
+            app.touched.insert(Field::Name);
             if app.method == MethodChoice::Existing && app.method_focus == 1 {
                 let roles = matching_roles(app);
                 let typed_is_exact = roles.iter().any(|(name, arn)| {
@@ -236,6 +241,7 @@ pub fn on_key(app: &mut App, key: KeyEvent) -> Vec<Cmd> {
                 MethodChoice::Existing => &mut app.existing_role,
             };
             edit(input, key);
+            app.touched.insert(Field::Name);
             if app.method == MethodChoice::Cloudformation {
                 // A generated name arriving late never lands in a field the user has edited.
                 app.stack_name_edited = true;

@@ -4,7 +4,7 @@
 use super::{bold, choice, dim, edit, field, json_lines, paragraph, verdict};
 use crate::Catalog;
 use crate::catalog::Input as PresetInput;
-use crate::tui::app::{App, Cmd, Step, back, go};
+use crate::tui::app::{App, Cmd, Field, Step, back, go, wizard_words};
 use crossterm::event::{KeyCode, KeyEvent};
 use ratatui::prelude::*;
 use tui_input::Input;
@@ -63,6 +63,52 @@ fn input_ref(app: &App, which: PresetInput) -> &Input {
     }
 }
 
+fn field_of(which: PresetInput) -> Field {
+    match which {
+        PresetInput::Bucket => Field::Bucket,
+        PresetInput::BucketRegion => Field::BucketRegion,
+        PresetInput::LambdaArns => Field::LambdaArns,
+        PresetInput::PolicyFile => Field::PolicyFile,
+    }
+}
+
+/// What is wrong with one field, in the wizard's words.
+fn field_problem(app: &App, which: PresetInput) -> Option<String> {
+    let value = input_ref(app, which).value().trim();
+    let result = match which {
+        PresetInput::Bucket => crate::validate::bucket_name(value),
+        PresetInput::BucketRegion => crate::validate::region(value),
+        PresetInput::LambdaArns => crate::validate::comma_separated(
+            value,
+            "type at least one Lambda function ARN",
+            |arn| crate::validate::lambda_arn(arn).map(|_| ()),
+        )
+        .map(|_| ()),
+        PresetInput::PolicyFile => {
+            return match &app.policy_file {
+                _ if value.is_empty() => Some("type the path of your policy document".into()),
+                Some(Err(error)) => Some(wizard_words(error)),
+                Some(Ok(file)) if file.path != value => {
+                    Some("press Enter to read this file".into())
+                }
+                Some(Ok(_)) => None,
+                None => Some("press Enter to read it".into()),
+            };
+        }
+    };
+    result.err().map(|invalid| invalid.0)
+}
+
+/// What a field takes, shown under it until it was edited.
+fn hint(which: PresetInput) -> &'static str {
+    match which {
+        PresetInput::Bucket => "the bucket's name, e.g. my-events-bucket",
+        PresetInput::BucketRegion => "the bucket's region, e.g. us-west-2",
+        PresetInput::LambdaArns => "full ARNs, separated by commas",
+        PresetInput::PolicyFile => "a JSON policy document; Enter in the field reads it",
+    }
+}
+
 fn label(which: PresetInput) -> &'static str {
     match which {
         PresetInput::Bucket => "S3 bucket        ",
@@ -97,23 +143,24 @@ pub fn view(app: &App, frame: &mut Frame, area: Rect) {
             None,
             width,
         ));
-        if which == PresetInput::LambdaArns {
-            lines.push(Line::styled("  full ARNs, separated by commas", dim()));
-        }
-        if which == PresetInput::PolicyFile {
-            let note = match &app.policy_file {
-                None => "  press Enter in the field to read it".to_string(),
-                Some(Ok(file)) => format!(
-                    "  read {} ({} characters)",
-                    file.path,
-                    file.text.chars().count()
-                ),
-                Some(Err(error)) => format!("  ✗ {error}"),
-            };
-            lines.push(Line::styled(note, dim()));
+        match field_problem(app, which) {
+            Some(problem) if app.touched(field_of(which)) => {
+                lines.push(verdict(false, problem));
+            }
+            Some(_) => lines.push(Line::styled(format!("  {}", hint(which)), dim())),
+            None => match (&app.policy_file, which) {
+                (Some(Ok(file)), PresetInput::PolicyFile) => lines.push(Line::styled(
+                    format!("  read ({} characters)", file.text.chars().count()),
+                    dim(),
+                )),
+                _ => {}
+            },
         }
     }
     lines.push(Line::from(""));
+    let fields_ok = inputs(app)
+        .into_iter()
+        .all(|which| field_problem(app, which).is_none());
     match app.plan() {
         Ok(plan) => {
             lines.push(Line::styled(
@@ -122,7 +169,12 @@ pub fn view(app: &App, frame: &mut Frame, area: Rect) {
             ));
             lines.extend(json_lines(app, &plan.permission_policy));
         }
-        Err(error) => lines.push(verdict(false, error.reason.0)),
+        // Each field says what it needs; a problem across fields shows once they are filled.
+        Err(error) if fields_ok => lines.push(verdict(false, wizard_words(&error.reason.0))),
+        Err(_) => lines.push(Line::styled(
+            "The policy appears here once the fields above are filled in.",
+            dim(),
+        )),
     }
     frame.render_widget(paragraph(app, lines), area);
 }
@@ -145,6 +197,7 @@ pub fn on_key(app: &mut App, key: KeyEvent) -> Vec<Cmd> {
         KeyCode::Char(_) if app.permission_focus == 0 && !fields.is_empty() => {
             app.permission_focus = 1;
             edit(input_mut(app, fields[0]), key);
+            app.touched.insert(field_of(fields[0]));
         }
         KeyCode::Enter => {
             let focused = app
@@ -152,6 +205,13 @@ pub fn on_key(app: &mut App, key: KeyEvent) -> Vec<Cmd> {
                 .checked_sub(1)
                 .and_then(|i| fields.get(i))
                 .copied();
+            // Enter shows what is still missing.
+            match focused {
+                Some(which) => {
+                    app.touched.insert(field_of(which));
+                }
+                None => app.touched.extend(fields.iter().map(|w| field_of(*w))),
+            }
             if focused == Some(PresetInput::PolicyFile) {
                 let path = app.policy_path.value().trim().to_string();
                 return if path.is_empty() {
@@ -179,6 +239,7 @@ pub fn on_key(app: &mut App, key: KeyEvent) -> Vec<Cmd> {
         _ if app.permission_focus > 0 => {
             if let Some(which) = fields.get(app.permission_focus - 1).copied() {
                 edit(input_mut(app, which), key);
+                app.touched.insert(field_of(which));
             }
         }
         _ => {}

@@ -101,21 +101,19 @@ pub fn view(app: &App, frame: &mut Frame, area: Rect) {
         lines.push(Line::styled(saved.clone(), dim()));
     }
     for row in &app.resources {
-        let reason = row
-            .reason
-            .as_deref()
-            .map(|r| format!(" {r}"))
-            .unwrap_or_default();
         let text = format!(
-            "{} {:<22} {:<7} {:<20} {:>4}s{}",
+            "{} {:<22} {:<7} {:<20} {:>4}s",
             symbol(app, &row.status),
             row.logical_id.chars().take(22).collect::<String>(),
             short_type(&row.resource_type),
             row.status,
             row.elapsed.as_secs(),
-            reason
         );
         lines.push(Line::from(text.chars().take(width).collect::<String>()));
+        // The reason whole, on its own lines: the box wraps it.
+        if let Some(reason) = &row.reason {
+            lines.push(Line::styled(format!("    {reason}"), dim()));
+        }
     }
     for note in app.notes.iter().rev().take(3).rev() {
         lines.push(Line::styled(note.clone(), dim()));

@@ -143,7 +143,8 @@ pub fn view(app: &App, frame: &mut Frame, area: Rect) {
 
 fn first_sentence(message: &str) -> String {
     let first = message.lines().next().unwrap_or(message);
-    first.chars().take(74).collect()
+    // Whole: the box wraps it (a cut message lost its end, such as how to set a region).
+    first.to_string()
 }
 
 pub fn on_key(app: &mut App, key: KeyEvent) -> Vec<Cmd> {
