@@ -148,13 +148,14 @@ pub fn view(app: &App, frame: &mut Frame, area: Rect) {
                 lines.push(verdict(false, problem));
             }
             Some(_) => lines.push(Line::styled(format!("  {}", hint(which)), dim())),
-            None => match (&app.policy_file, which) {
-                (Some(Ok(file)), PresetInput::PolicyFile) => lines.push(Line::styled(
-                    format!("  read ({} characters)", file.text.chars().count()),
-                    dim(),
-                )),
-                _ => {}
-            },
+            None => {
+                if let (Some(Ok(file)), PresetInput::PolicyFile) = (&app.policy_file, which) {
+                    lines.push(Line::styled(
+                        format!("  read ({} characters)", file.text.chars().count()),
+                        dim(),
+                    ));
+                }
+            }
         }
     }
     lines.push(Line::from(""));
