@@ -161,7 +161,7 @@ impl<I: Identity + 'static, S: Stacks + 'static, R: Roles + 'static> Plain<I, S,
         })
     }
 
-    /// A numbered choice; the number or the name is accepted.
+    /// A numbered choice; the number, the name or a part only one name has is accepted.
     fn choose(
         &mut self,
         question: &str,
@@ -175,25 +175,11 @@ impl<I: Identity + 'static, S: Stacks + 'static, R: Roles + 'static> Plain<I, S,
         for (index, (name, detail)) in choices.iter().enumerate() {
             self.say(&format!("  {}) {name}: {detail}", index + 1));
         }
-        let names: Vec<String> = choices
-            .iter()
-            .map(|(n, _)| n.to_ascii_lowercase())
-            .collect();
-        let count = choices.len();
+        let names: Vec<String> = choices.iter().map(|(n, _)| n.clone()).collect();
         self.ask(
             &format!("{question}?"),
             Some(&(default + 1).to_string()),
-            move |answer| {
-                if let Ok(number) = answer.parse::<usize>()
-                    && (1..=count).contains(&number)
-                {
-                    return Ok(number - 1);
-                }
-                names
-                    .iter()
-                    .position(|n| *n == answer.to_ascii_lowercase())
-                    .ok_or_else(|| format!("answer a number from 1 to {count}"))
-            },
+            move |answer| crate::steps::pick(answer, &names),
         )
     }
 
@@ -370,6 +356,16 @@ impl<I: Identity + 'static, S: Stacks + 'static, R: Roles + 'static> Plain<I, S,
             self.choose(crate::steps::METHOD_QUESTION, &methods, 0)?
         };
         let mut existing_role = None;
+        // The account's roles: a name that is taken, or a role that isn't there, is caught here.
+        let roles: Option<Vec<(String, String)>> = match (&self.connection, method) {
+            (Some(connection), 1 | 2) if !plan_only => connection
+                .roles
+                .list_roles()
+                .await
+                .ok()
+                .map(|roles| roles.into_iter().map(|r| (r.name, r.arn)).collect()),
+            _ => None,
+        };
         match method {
             0 if !plan_only => {
                 let default = plan.stack_name.clone();
@@ -380,21 +376,25 @@ impl<I: Identity + 'static, S: Stacks + 'static, R: Roles + 'static> Plain<I, S,
                 })?);
             }
             1 => {
-                let default = plan.role_name.clone();
+                // Like the stack's, the default name has a random suffix: a second setup
+                // doesn't clash with the first.
+                let default = plan.stack_name.clone();
                 request.role_name = Some(self.ask("Role name:", Some(&default), |a| {
-                    validate::role_name(a)
-                        .map(|_| a.to_string())
-                        .map_err(|e| e.0)
+                    validate::role_name(a).map_err(|e| e.0)?;
+                    match &roles {
+                        Some(roles) if roles.iter().any(|(n, _)| n.eq_ignore_ascii_case(a)) => Err(format!(
+                            "a role named {a} already exists in this account (IAM names ignore case): choose another name, or method 3 to check it"
+                        )),
+                        _ => Ok(a.to_string()),
+                    }
                 })?);
             }
             2 => {
-                if let Some(connection) = &self.connection
-                    && let Ok(roles) = connection.roles.list_roles().await
-                {
-                    let names: Vec<String> = roles
+                if let Some(roles) = &roles {
+                    let names: Vec<&str> = roles
                         .iter()
                         .take(20)
-                        .map(|role| role.name.clone())
+                        .map(|(name, _)| name.as_str())
                         .collect();
                     self.say(&format!("Roles in the account: {}", names.join(", ")));
                 }
@@ -404,7 +404,17 @@ impl<I: Identity + 'static, S: Stacks + 'static, R: Roles + 'static> Plain<I, S,
                     } else {
                         validate::role_name(a)
                     };
-                    check.map(|_| a.to_string()).map_err(|e| e.0)
+                    check.map_err(|e| e.0)?;
+                    match &roles {
+                        Some(roles)
+                            if !roles
+                                .iter()
+                                .any(|(n, arn)| n.eq_ignore_ascii_case(a) || arn == a) =>
+                        {
+                            Err(format!("no role {a} in this account; check the name"))
+                        }
+                        _ => Ok(a.to_string()),
+                    }
                 })?);
                 request.existing_role = true;
             }

@@ -17,10 +17,20 @@ pub fn compact_len(document: &Value) -> usize {
     document.to_string().chars().count()
 }
 
+/// `~` and `~/...` as a shell would read them: the home directory. A path typed in the wizard or
+/// plain mode (or `--policy-file=~/...`, which no shell expands) means the same as in a shell.
+pub fn expand_home(path: &std::path::Path, home: Option<&std::path::Path>) -> std::path::PathBuf {
+    match (path.strip_prefix("~"), home) {
+        (Ok(rest), Some(home)) => home.join(rest),
+        _ => path.to_path_buf(),
+    }
+}
+
 /// Reads a policy file, refusing one larger than [`POLICY_FILE_MAX_BYTES`] without reading it
 /// whole: the one piece of I/O on policies, shared by every face.
 pub fn read_policy_file(path: &std::path::Path) -> Result<String, String> {
     use std::io::Read;
+    let path = &expand_home(path, dirs::home_dir().as_deref());
     let file =
         std::fs::File::open(path).map_err(|e| format!("can't read {}: {e}", path.display()))?;
     let mut text = String::new();
@@ -340,6 +350,21 @@ mod tests {
 
     #[test]
     fn a_policy_file_over_1_mib_is_refused_without_reading_it_whole() {
+        let home = std::path::Path::new("/home/jo");
+        assert_eq!(
+            expand_home(std::path::Path::new("~/p.json"), Some(home)),
+            home.join("p.json")
+        );
+        assert_eq!(expand_home(std::path::Path::new("~"), Some(home)), home);
+        assert_eq!(
+            expand_home(std::path::Path::new("~jo/p.json"), Some(home)),
+            std::path::Path::new("~jo/p.json"),
+            "another user's home is not guessed"
+        );
+        assert_eq!(
+            expand_home(std::path::Path::new("a/~/b"), Some(home)),
+            std::path::Path::new("a/~/b")
+        );
         let refused = read_policy_file(std::path::Path::new("/dev/zero")).expect_err("too large");
         assert!(refused.contains("larger than 1 MiB"), "{refused}");
         assert!(

@@ -109,6 +109,50 @@ pub fn method_choices() -> Vec<Choice> {
     ]
 }
 
+/// A plain-mode answer to a numbered choice: its number, its name, or a part of the name that
+/// only one choice has (`lambda` for `lambda-destination`), case aside.
+pub fn pick(answer: &str, names: &[String]) -> Result<usize, String> {
+    let count = names.len();
+    let answer = answer.trim().to_ascii_lowercase();
+    if let Ok(number) = answer.parse::<usize>() {
+        return if (1..=count).contains(&number) {
+            Ok(number - 1)
+        } else {
+            Err(format!("answer a number from 1 to {count}, or a name"))
+        };
+    }
+    if answer.is_empty() {
+        return Err(format!("answer a number from 1 to {count}, or a name"));
+    }
+    let lower: Vec<String> = names.iter().map(|n| n.to_ascii_lowercase()).collect();
+    if let Some(exact) = lower.iter().position(|n| *n == answer) {
+        return Ok(exact);
+    }
+    let matching: Vec<usize> = lower
+        .iter()
+        .enumerate()
+        .filter(|(_, name)| {
+            name.starts_with(&answer)
+                || name.split(['-', ' ']).any(|word| word.starts_with(&answer))
+        })
+        .map(|(index, _)| index)
+        .collect();
+    match matching.as_slice() {
+        [one] => Ok(*one),
+        [] => Err(format!(
+            "no choice is called {answer:?}: answer a number from 1 to {count}, or a name"
+        )),
+        several => Err(format!(
+            "{answer:?} could be {}: answer its number",
+            several
+                .iter()
+                .map(|&i| names[i].as_str())
+                .collect::<Vec<_>>()
+                .join(" or ")
+        )),
+    }
+}
+
 /// What each step is about, for help (the wizard's `?`, plain mode's `?` answer): the ideas, not
 /// the keys. `step` counts from 1.
 pub fn ideas(step: usize) -> &'static [&'static str] {
@@ -151,6 +195,18 @@ pub fn ideas(step: usize) -> &'static [&'static str] {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_choice_is_picked_by_number_name_or_a_part_only_it_has() {
+        let names: Vec<String> = integration_choices().into_iter().map(|c| c.name).collect();
+        assert_eq!(pick("3", &names), Ok(2));
+        assert_eq!(pick("lambda-destination", &names), Ok(2));
+        assert_eq!(pick("Lambda", &names), Ok(2));
+        assert_eq!(pick("source", &names), Ok(1));
+        assert!(pick("destination", &names).is_err_and(|e| e.contains(" or ")));
+        assert!(pick("4", &names).is_err());
+        assert!(pick("kinesis", &names).is_err());
+    }
 
     #[test]
     fn every_step_says_what_it_is_about() {

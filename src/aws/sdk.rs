@@ -36,10 +36,42 @@ pub async fn load_config(profile: Option<&str>, region: Option<&str>) -> SdkConf
     loader.load().await
 }
 
+/// A named profile (given, or selected with `AWS_PROFILE`) must exist in the AWS config or
+/// credentials file: the SDK would otherwise fall back to other credentials (the environment's)
+/// without a word, and change another account than the one named.
+pub async fn check_profile(profile: Option<&str>) -> Result<(), String> {
+    use aws_types::os_shim_internal::{Env, Fs};
+    let env = Env::real();
+    let Some(name) = profile
+        .map(str::to_string)
+        .or_else(|| env.get("AWS_PROFILE").ok().filter(|p| !p.is_empty()))
+    else {
+        return Ok(());
+    };
+    let files = aws_runtime::env_config::file::EnvConfigFiles::default();
+    let known: Vec<String> = match aws_config::profile::load(&Fs::real(), &env, &files, None).await
+    {
+        Ok(set) if set.get_profile(&name).is_some() => return Ok(()),
+        Ok(set) => set.profiles().map(str::to_string).collect(),
+        Err(_) => Vec::new(),
+    };
+    Err(if known.is_empty() {
+        format!(
+            "no AWS profile named {name:?}: the AWS config files (~/.aws/config, ~/.aws/credentials, or AWS_CONFIG_FILE) define none"
+        )
+    } else {
+        format!(
+            "no AWS profile named {name:?} in the AWS config files; they define: {}",
+            known.join(", ")
+        )
+    })
+}
+
 /// Connects through the standard credential chain, with a profile and region when given.
 pub fn connect() -> super::Connect<Sdk, Sdk, Sdk> {
     std::sync::Arc::new(|profile, region| {
         Box::pin(async move {
+            check_profile(profile.as_deref()).await?;
             let config = load_config(profile.as_deref(), region.as_deref()).await;
             let region = config.region().map(|r| r.to_string()).ok_or_else(|| {
                 "no AWS region: give one (the Region field, --region, AWS_REGION) or set one in your profile".to_string()

@@ -432,6 +432,12 @@ async fn connect(aws: &AwsArgs) -> Result<Session, Failure> {
     if let Some(region) = &aws.region {
         validate::region(region).map_err(InputError::at("--region"))?;
     }
+    sdk::check_profile(aws.profile.as_deref())
+        .await
+        .map_err(|message| Failure {
+            code: exit::CREDENTIALS,
+            message,
+        })?;
     let config = sdk::load_config(aws.profile.as_deref(), aws.region.as_deref()).await;
     let Some(region) = config.region().map(|r| r.to_string()) else {
         return Err(Failure {

@@ -449,6 +449,10 @@ impl App {
                     && !self.editing_external_id
                     && self.external_id.value().is_empty()
             }
+            // The account's roles are being read: the name is checked against them first.
+            Step::Method => {
+                self.method != MethodChoice::Cloudformation && self.roles == RolesState::Loading
+            }
             _ => false,
         }
     }
@@ -699,6 +703,9 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Cmd> {
             replay_pending_keys(app)
         }
         Msg::StackNameGenerated(name) => {
+            if app.role_name.value().is_empty() {
+                app.role_name = Input::new(name.clone());
+            }
             if app.stack_name.value().is_empty() && !app.stack_name_edited {
                 app.stack_name = Input::new(name);
             }
@@ -713,7 +720,7 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Cmd> {
                 Ok(roles) => RolesState::Loaded(roles),
                 Err(message) => RolesState::Failed(message),
             };
-            Vec::new()
+            replay_pending_keys(app)
         }
         msg @ (Msg::Progress(_)
         | Msg::Created(_)

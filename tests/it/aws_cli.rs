@@ -719,11 +719,26 @@ async fn profile_and_region_come_from_the_aws_config_files() {
         stderr(&output)
     );
     assert!(trust_policy(&role).await.is_some());
+    // A profile that doesn't exist is an error, even where the environment holds credentials the
+    // SDK would otherwise fall back to (and change that account instead).
+    let mut with_env_credentials = env.clone();
+    with_env_credentials.push(("AWS_ACCESS_KEY_ID", "testing".into()));
+    with_env_credentials.push(("AWS_SECRET_ACCESS_KEY", "testing".into()));
+    with_env_credentials.push(("AWS_REGION", "us-east-1".into()));
     let missing = binary(
         &["watch", "--profile", "no-such-profile", "--stack-name", "x"],
-        &env,
+        &with_env_credentials,
     );
-    assert_ne!(missing.status.code(), Some(0));
+    assert_eq!(missing.status.code(), Some(3), "{}", stderr(&missing));
+    assert!(
+        stderr(&missing).contains("no AWS profile named \"no-such-profile\"")
+            && stderr(&missing).contains("segment-test"),
+        "{}",
+        stderr(&missing)
+    );
+    with_env_credentials.push(("AWS_PROFILE", "also-missing".into()));
+    let from_env = binary(&["watch", "--stack-name", "x"], &with_env_credentials);
+    assert_eq!(from_env.status.code(), Some(3), "{}", stderr(&from_env));
     let _ = std::fs::remove_dir_all(&dir);
 }
 

@@ -737,10 +737,10 @@ fn plain_mode_killed_half_way_offers_the_setup_and_finishes_it_after_asking() {
         output
     };
     // Plain mode's IAM path: GetCallerIdentity, DescribeStacks and ListRoles (the setups to
-    // change), GetRole, CreateRole (killed once moto made it).
+    // change), ListRoles (is the name taken?), GetRole, CreateRole (killed once moto made it).
     let first = run(
         "y\n1\n\n1\nb-plain-kill\n\n2\nsegment-plain-killed\ny\n",
-        Some((5, true)),
+        Some((6, true)),
     );
     assert!(!first.status.success(), "killed: {}", stdout(&first));
     let (roles, _) = block_on(account_state(&proxy));

@@ -141,7 +141,8 @@ async fn piped_answers_create_a_stack_and_a_wrong_answer_is_asked_again() {
 async fn the_lambda_destination_through_iam_with_the_plain_flag() {
     let role = unique("plain-lambda");
     let arn = "arn:aws:lambda:us-west-2:123456789012:function:events";
-    let answers = format!("y\n3\nwXZ2sd8N3mJ\nsrcPlain123\n{arn}\n2\n{role}\ny\n");
+    // Choices by a part of their name: "lambda" for lambda-destination, "iam" for the method.
+    let answers = format!("y\nlambda\nwXZ2sd8N3mJ\nsrcPlain123\n{arn}\niam\n{role}\ny\n");
     let output = answer(&["--plain"], &answers, true);
     assert!(
         output.status.success(),

@@ -117,14 +117,13 @@ impl Driver {
     async fn key_with(&mut self, code: KeyCode, modifiers: KeyModifiers) {
         let commands = update(&mut self.app, Msg::Key(KeyEvent::new(code, modifiers)));
         self.run(commands).await;
-        if self.app.step == Step::Method
-            && self
-                .app
-                .stack_name
-                .value()
-                .starts_with("segment-destination-function-")
-        {
+        // Deterministic names for snapshots: the generated suffix is replaced.
+        let generated = |name: &str| name.starts_with("segment-destination-function-");
+        if self.app.step == Step::Method && generated(self.app.stack_name.value()) {
             self.app.stack_name = Input::new(FIXED_STACK.into());
+        }
+        if generated(self.app.role_name.value()) {
+            self.app.role_name = Input::new(FIXED_STACK.into());
         }
     }
 

@@ -429,3 +429,57 @@ fn long_messages_wrap_and_keep_their_ends() {
     );
     assert!(screen(&app).contains("LAST-WORDS"), "{}", screen(&app));
 }
+
+/// On Method, the account's roles (read on arrival) catch a taken role name for the direct-IAM
+/// method, and an existing role that isn't there, before Review; Enter waits for the list.
+#[test]
+fn method_catches_a_taken_name_and_a_missing_role_from_the_roles_already_read() {
+    let mut app = app();
+    walk_to(&mut app, Step::Method);
+    key(&mut app, KeyCode::Down);
+    assert_eq!(app.method, segment_aws_setup::tui::app::MethodChoice::Iam);
+    assert_eq!(
+        app.role_name.value(),
+        "segment-destination-function-k3x9qa",
+        "the generated name with its random suffix"
+    );
+    // Tab into the name, type a taken one (case aside), Enter before the roles arrive.
+    key(&mut app, KeyCode::Tab);
+    ctrl(&mut app, 'u');
+    text(&mut app, "Segment-Lambda");
+    key(&mut app, KeyCode::Enter);
+    assert_eq!(app.step, Step::Method, "waits for the roles");
+    update(
+        &mut app,
+        Msg::RolesListed(Ok(vec![(
+            "segment-lambda".into(),
+            "arn:aws:iam::123456789012:role/segment-lambda".into(),
+        )])),
+    );
+    assert_eq!(
+        app.step,
+        Step::Method,
+        "the name is taken: not on to Review"
+    );
+    assert!(screen(&app).contains("already exists"), "{}", screen(&app));
+    ctrl(&mut app, 'u');
+    text(&mut app, "segment-lambda-2");
+    key(&mut app, KeyCode::Enter);
+    assert_eq!(app.step, Step::Review);
+
+    key(&mut app, KeyCode::Esc);
+    key(&mut app, KeyCode::Down);
+    assert_eq!(
+        app.method,
+        segment_aws_setup::tui::app::MethodChoice::Existing
+    );
+    key(&mut app, KeyCode::Tab);
+    text(&mut app, "no-such-role");
+    key(&mut app, KeyCode::Enter);
+    assert_eq!(app.step, Step::Method);
+    assert!(
+        screen(&app).contains("no role no-such-role in this account"),
+        "{}",
+        screen(&app)
+    );
+}

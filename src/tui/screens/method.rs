@@ -88,7 +88,38 @@ pub fn problem(app: &App) -> Option<String> {
             }
         }
     };
-    check.err().map(|invalid| invalid.0)
+    if let Err(invalid) = check {
+        return Some(invalid.0);
+    }
+    // Caught here, from the roles already read, not at step 7 with no way back.
+    let RolesState::Loaded(roles) = &app.roles else {
+        return None;
+    };
+    match app.method {
+        MethodChoice::Iam => {
+            let name = app.role_name.value().trim();
+            roles
+                .iter()
+                .any(|(existing, _)| existing.eq_ignore_ascii_case(name))
+                .then(|| {
+                    format!(
+                        "a role named {name} already exists in this account (IAM names ignore case): choose another name, or An existing role to check it"
+                    )
+                })
+        }
+        MethodChoice::Existing => {
+            let typed = app.existing_role.value().trim();
+            let known = roles
+                .iter()
+                .any(|(name, arn)| name.eq_ignore_ascii_case(typed) || arn == typed);
+            (!known && matching_roles(app).is_empty()).then(|| {
+                format!(
+                    "no role {typed} in this account: pick one from the list, or check the name"
+                )
+            })
+        }
+        MethodChoice::Cloudformation => None,
+    }
 }
 
 pub fn view(app: &App, frame: &mut Frame, area: Rect) {
@@ -250,7 +281,10 @@ pub fn on_key(app: &mut App, key: KeyEvent) -> Vec<Cmd> {
         }
         _ => {}
     }
-    if app.method == MethodChoice::Existing && app.roles == RolesState::NotLoaded && !app.plan_only
+    // The account's roles: to pick one, or to see a name is taken before anything is made.
+    if app.method != MethodChoice::Cloudformation
+        && app.roles == RolesState::NotLoaded
+        && !app.plan_only
     {
         app.roles = RolesState::Loading;
         commands.push(Cmd::ListRoles);

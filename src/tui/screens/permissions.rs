@@ -226,15 +226,22 @@ pub fn on_key(app: &mut App, key: KeyEvent) -> Vec<Cmd> {
             } else if app.plan().is_ok() {
                 app.permission_focus = 0;
                 go(app, Step::Method);
-                if app.role_name.value().is_empty() {
-                    app.role_name =
-                        Input::new(crate::plan::default_role_name(&app.integration().id));
-                }
-                if app.stack_name.value().is_empty() {
-                    return vec![Cmd::GenerateStackName {
+                // A generated name (with a random suffix) for the stack and the role alike, so
+                // a second setup doesn't clash with the first.
+                let mut commands = Vec::new();
+                if app.stack_name.value().is_empty() || app.role_name.value().is_empty() {
+                    commands.push(Cmd::GenerateStackName {
                         integration: app.integration().id.clone(),
-                    }];
+                    });
                 }
+                if app.method != crate::tui::app::MethodChoice::Cloudformation
+                    && app.roles == crate::tui::app::RolesState::NotLoaded
+                    && !app.plan_only
+                {
+                    app.roles = crate::tui::app::RolesState::Loading;
+                    commands.push(Cmd::ListRoles);
+                }
+                return commands;
             }
         }
         _ if app.permission_focus > 0 => {
