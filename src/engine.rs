@@ -104,9 +104,48 @@ pub enum EngineError {
     },
 }
 
+/// Who is calling and where: an error's words name the identity, and the commands it suggests
+/// carry the region and profile, so they work as printed.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Context {
+    pub caller: Option<Caller>,
+    pub region: Option<String>,
+    pub profile: Option<String>,
+}
+
+impl Context {
+    /// ` --profile P --region R`, for a command printed for the user to run.
+    pub fn flags(&self) -> String {
+        let mut flags = String::new();
+        if let Some(profile) = &self.profile {
+            flags.push_str(&format!(" --profile {profile}"));
+        }
+        if let Some(region) = &self.region {
+            flags.push_str(&format!(" --region {region}"));
+        }
+        flags
+    }
+}
+
 /// The error in words, with what to do about it: shared by every face.
 pub fn explain(error: &EngineError, caller: Option<&Caller>) -> String {
+    explain_in(
+        error,
+        &Context {
+            caller: caller.cloned(),
+            ..Context::default()
+        },
+    )
+}
+
+/// [`explain`], with the commands it suggests for this region and profile.
+pub fn explain_in(error: &EngineError, context: &Context) -> String {
+    let caller = context.caller.as_ref();
+    let flags = context.flags();
     match error {
+        EngineError::StackOwned { role, stack } => format!(
+            "role {role} belongs to CloudFormation stack {stack}; nothing was removed. Delete the stack instead: segment-aws-setup delete --stack-name {stack}{flags}"
+        ),
         EngineError::Aws(AwsError::Credentials(detail)) => format!(
             "no usable AWS credentials ({detail}).\nFix: run `aws configure` (access keys) or `aws sso login --profile NAME` (SSO), or choose a profile with --profile or AWS_PROFILE"
         ),
@@ -118,7 +157,7 @@ pub fn explain(error: &EngineError, caller: Option<&Caller>) -> String {
         }
         EngineError::TimedOut { stack, .. } => {
             format!(
-                "{error}; it keeps going. Watch it again: segment-aws-setup watch --stack-name {stack}"
+                "{error}; it keeps going. Watch it again: segment-aws-setup watch --stack-name {stack}{flags}"
             )
         }
         other => other.to_string(),

@@ -246,6 +246,14 @@ impl Outcome {
         }
     }
 
+    /// For this region and profile: the command for later carries them, so it works as printed.
+    pub fn at(mut self, context: &crate::engine::Context) -> Outcome {
+        if let Some(check) = &mut self.check_later {
+            check.push_str(&context.flags());
+        }
+        self
+    }
+
     /// The settings, keyed as Segment's settings are (the first destination instance's).
     pub fn settings_json(&self) -> Value {
         Value::Object(

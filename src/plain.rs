@@ -79,6 +79,15 @@ pub async fn run<I: Identity + 'static, S: Stacks + 'static, R: Roles + 'static>
 }
 
 impl<I: Identity + 'static, S: Stacks + 'static, R: Roles + 'static> Plain<I, S, R> {
+    /// Who and where, for errors and the commands printed.
+    fn context(&self) -> engine::Context {
+        engine::Context {
+            caller: self.caller.clone(),
+            region: self.connection.as_ref().map(|c| c.region.clone()),
+            profile: self.connection.as_ref().and_then(|c| c.profile.clone()),
+        }
+    }
+
     fn say(&self, text: &str) {
         write_line(&self.output, text);
     }
@@ -462,7 +471,9 @@ impl<I: Identity + 'static, S: Stacks + 'static, R: Roles + 'static> Plain<I, S,
 
         // 8. Done
         self.step(8, "Done");
-        self.outcome(&crate::outcome::Outcome::from_plan(&plan, Some(&role_arn)));
+        self.outcome(
+            &crate::outcome::Outcome::from_plan(&plan, Some(&role_arn)).at(&self.context()),
+        );
         Ok(())
     }
 
@@ -740,10 +751,10 @@ impl<I: Identity + 'static, S: Stacks + 'static, R: Roles + 'static> Plain<I, S,
                         &mut report,
                     )
                     .await
-                    .map_err(|e| crate::cli::engine_failure(e, self.caller.as_ref()))?;
+                    .map_err(|e| crate::cli::engine_failure_in(e, &self.context()))?;
                 }
                 Err(error) => {
-                    return Err(crate::cli::engine_failure(error, self.caller.as_ref()));
+                    return Err(crate::cli::engine_failure_in(error, &self.context()));
                 }
             }
         }
@@ -764,7 +775,7 @@ impl<I: Identity + 'static, S: Stacks + 'static, R: Roles + 'static> Plain<I, S,
             permission,
         )
         .await
-        .map_err(|e| crate::cli::engine_failure(e, self.caller.as_ref()))?;
+        .map_err(|e| crate::cli::engine_failure_in(e, &self.context()))?;
         self.show_and_repair(
             verification,
             role,
@@ -787,8 +798,8 @@ impl<I: Identity + 'static, S: Stacks + 'static, R: Roles + 'static> Plain<I, S,
         permission: Option<(&str, &serde_json::Value)>,
     ) -> Result<String, Failure> {
         let connection = self.connection.clone().ok_or_else(not_connected)?;
-        let caller = self.caller.clone();
-        let failure = |e: EngineError| crate::cli::engine_failure(e, caller.as_ref());
+        let context = self.context();
+        let failure = |e: EngineError| crate::cli::engine_failure_in(e, &context);
         self.verification_lines(&verification);
         if !verification.is_right() {
             let mut confirmed = Vec::new();
@@ -931,8 +942,8 @@ impl<I: Identity + 'static, S: Stacks + 'static, R: Roles + 'static> Plain<I, S,
         let plan = Plan::build(Catalog::builtin(), &request).map_err(Failure::from)?;
         self.step(6, "Review");
         let options = WatchOptions::default();
-        let caller = self.caller.clone();
-        let failure = |e: EngineError| crate::cli::engine_failure(e, caller.as_ref());
+        let context = self.context();
+        let failure = |e: EngineError| crate::cli::engine_failure_in(e, &context);
         let preview = engine::prepare_update(
             connection.stacks.as_ref(),
             connection.roles.as_ref(),
@@ -974,10 +985,9 @@ impl<I: Identity + 'static, S: Stacks + 'static, R: Roles + 'static> Plain<I, S,
             let _ = store.finish(&updated, &created.role_arn);
         }
         self.step(8, "Done");
-        self.outcome(&crate::outcome::Outcome::from_plan(
-            &plan,
-            Some(&created.role_arn),
-        ));
+        self.outcome(
+            &crate::outcome::Outcome::from_plan(&plan, Some(&created.role_arn)).at(&self.context()),
+        );
         Ok(())
     }
 
@@ -1063,10 +1073,10 @@ impl<I: Identity + 'static, S: Stacks + 'static, R: Roles + 'static> Plain<I, S,
                     ),
                 });
             }
-            Err(error) => return Err(crate::cli::engine_failure(error, self.caller.as_ref())),
+            Err(error) => return Err(crate::cli::engine_failure_in(error, &self.context())),
         };
         self.step(8, "Done");
-        self.outcome(&crate::outcome::Outcome::from_saved(&saved, &role_arn));
+        self.outcome(&crate::outcome::Outcome::from_saved(&saved, &role_arn).at(&self.context()));
         Ok(())
     }
 }

@@ -1151,7 +1151,7 @@ pub fn demo_connect() -> super::Connect<FakeIdentity, ScriptedStacks, MemoryRole
         ]}),
         Vec::new(),
     );
-    std::sync::Arc::new(move |_profile, _region| {
+    std::sync::Arc::new(move |profile, _region| {
         let (stacks, roles) = (stacks.clone(), roles.clone());
         Box::pin(async move {
             Ok(super::Connection {
@@ -1159,6 +1159,7 @@ pub fn demo_connect() -> super::Connect<FakeIdentity, ScriptedStacks, MemoryRole
                 stacks,
                 roles,
                 region: "us-east-1".into(),
+                profile,
             })
         })
     })

@@ -16,6 +16,8 @@ pub struct Connection<I, S, R> {
     pub stacks: Arc<S>,
     pub roles: Arc<R>,
     pub region: String,
+    /// The profile it was made with, if one was named: printed commands carry it.
+    pub profile: Option<String>,
 }
 
 impl<I, S, R> Clone for Connection<I, S, R> {
@@ -25,6 +27,7 @@ impl<I, S, R> Clone for Connection<I, S, R> {
             stacks: self.stacks.clone(),
             roles: self.roles.clone(),
             region: self.region.clone(),
+            profile: self.profile.clone(),
         }
     }
 }

@@ -82,6 +82,7 @@ pub fn connect() -> super::Connect<Sdk, Sdk, Sdk> {
                 stacks: sdk.clone(),
                 roles: sdk,
                 region,
+                profile,
             })
         })
     })

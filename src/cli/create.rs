@@ -151,17 +151,17 @@ pub(crate) async fn create(args: &CreateArgs) -> Result<String, Failure> {
         }
     };
     let created = created.map_err(|e| {
-        let mut failure = engine_failure(e.clone(), Some(&session.caller));
+        let mut failure = session.failure(e.clone());
         if let EngineError::RoleExists { role } = &e {
             failure.message.push_str(&format!(
                 "\nCheck it: {}",
-                verify_hint(&plan.integration_id, role)
+                verify_hint(&plan.integration_id, role) + &session.context().flags()
             ));
         }
         failure
     })?;
     say("Done. The settings for Segment and what to do next:");
-    let outcome = Outcome::from_plan(&plan, Some(&created.role_arn));
+    let outcome = Outcome::from_plan(&plan, Some(&created.role_arn)).at(&session.context());
     Ok(outcome_output(&outcome, args.change.output, true))
 }
 

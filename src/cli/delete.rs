@@ -47,7 +47,7 @@ pub(crate) async fn delete(args: &DeleteArgs) -> Result<String, Failure> {
         });
     }
     let mut report = progress_printer();
-    let failure = |e| engine_failure(e, Some(&session.caller));
+    let failure = |e| session.failure(e);
     let store = state_store()?;
     if let Some(stack) = &args.stack_name {
         let options = WatchOptions {

@@ -427,6 +427,22 @@ struct Session {
     profile: Option<String>,
 }
 
+impl Session {
+    /// Who and where, for errors and the commands they suggest.
+    fn context(&self) -> engine::Context {
+        engine::Context {
+            caller: Some(self.caller.clone()),
+            region: self.region.clone(),
+            profile: self.profile.clone(),
+        }
+    }
+
+    /// An engine error as this session's failure.
+    fn failure(&self, error: EngineError) -> Failure {
+        engine_failure_in(error, &self.context())
+    }
+}
+
 /// Loads credentials and shows whose account will be changed.
 async fn connect(aws: &AwsArgs) -> Result<Session, Failure> {
     if let Some(region) = &aws.region {
@@ -463,6 +479,17 @@ async fn connect(aws: &AwsArgs) -> Result<Session, Failure> {
 
 /// An engine error as a failure of any face: the exit code and the sentence that says what to do.
 pub(crate) fn engine_failure(error: EngineError, caller: Option<&Caller>) -> Failure {
+    engine_failure_in(
+        error,
+        &engine::Context {
+            caller: caller.cloned(),
+            ..engine::Context::default()
+        },
+    )
+}
+
+/// [`engine_failure`], with the commands it suggests for this region and profile.
+pub(crate) fn engine_failure_in(error: EngineError, context: &engine::Context) -> Failure {
     let code = match &error {
         EngineError::Aws(AwsError::Credentials(_) | AwsError::AccessDenied { .. }) => {
             exit::CREDENTIALS
@@ -484,11 +511,12 @@ pub(crate) fn engine_failure(error: EngineError, caller: Option<&Caller>) -> Fai
                 text.push_str("\n  (CloudFormation gave no reason)");
             }
             text.push_str(&format!(
-                "\nDelete it and try again: segment-aws-setup delete --stack-name {stack}"
+                "\nDelete it and try again: segment-aws-setup delete --stack-name {stack}{}",
+                context.flags()
             ));
             text
         }
-        other => engine::explain(other, caller),
+        other => engine::explain_in(other, context),
     };
     Failure { code, message }
 }

@@ -110,7 +110,7 @@ pub(crate) async fn update(args: &UpdateArgs) -> Result<String, Failure> {
                 };
                 engine::find_setup(&session.sdk, &session.sdk, args.method, &name, place)
                     .await
-                    .map_err(|e| engine_failure(e, Some(&session.caller)))?
+                    .map_err(|e| session.failure(e))?
                     .filter(|found| found.integration == integration.id)
                     .map(|found| {
                         let what = found.what();
@@ -148,7 +148,7 @@ pub(crate) async fn update(args: &UpdateArgs) -> Result<String, Failure> {
         timeout: args.timeout,
         ..WatchOptions::default()
     };
-    let failure = |e| engine_failure(e, Some(&session.caller));
+    let failure = |e| session.failure(e);
     let preview = engine::prepare_update(&session.sdk, &session.sdk, &plan, args.method, &options)
         .await
         .map_err(failure)?;
@@ -192,7 +192,7 @@ pub(crate) async fn update(args: &UpdateArgs) -> Result<String, Failure> {
     let _ = store.finish(&updated, &created.role_arn);
     say("Done. The settings for Segment and what to do next:");
     Ok(outcome_output(
-        &Outcome::from_plan(&plan, Some(&created.role_arn)),
+        &Outcome::from_plan(&plan, Some(&created.role_arn)).at(&session.context()),
         args.change.output,
         true,
     ))

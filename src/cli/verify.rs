@@ -136,7 +136,7 @@ pub(crate) async fn verify(args: &VerifyArgs) -> Result<String, Failure> {
     let permission = plan
         .as_ref()
         .map(|p| (p.policy_name.as_str(), &p.permission_policy));
-    let failure = |e| engine_failure(e, Some(&session.caller));
+    let failure = |e| session.failure(e);
     let mut verification =
         engine::verify_role(&session.sdk, &args.role, integration, &ids, permission)
             .await
@@ -154,7 +154,8 @@ pub(crate) async fn verify(args: &VerifyArgs) -> Result<String, Failure> {
                     &ids,
                     &verification.role.arn,
                     plan.as_ref(),
-                );
+                )
+                .at(&session.context());
                 print!(
                     "{}",
                     verify_output(&verification, &outcome, args.change.output)
@@ -198,7 +199,8 @@ pub(crate) async fn verify(args: &VerifyArgs) -> Result<String, Failure> {
         }
     }
     let outcome =
-        Outcome::for_existing_role(integration, &ids, &verification.role.arn, plan.as_ref());
+        Outcome::for_existing_role(integration, &ids, &verification.role.arn, plan.as_ref())
+            .at(&session.context());
     let output = verify_output(&verification, &outcome, args.change.output);
     if verification.is_right() {
         Ok(output)

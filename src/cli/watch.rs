@@ -43,13 +43,13 @@ pub(crate) async fn watch(args: &WatchArgs) -> Result<String, Failure> {
     );
     let role_arn = interruptible(work, || reattach_hint(&args.stack_name, &session))
         .await?
-        .map_err(|e| engine_failure(e, Some(&session.caller)))?;
+        .map_err(|e| session.failure(e))?;
     match saved {
         Some(saved) => {
             let _ = store.finish(&saved, &role_arn);
             say("Done. The settings for Segment and what to do next:");
             Ok(outcome_output(
-                &Outcome::from_saved(&saved, &role_arn),
+                &Outcome::from_saved(&saved, &role_arn).at(&session.context()),
                 args.output,
                 true,
             ))

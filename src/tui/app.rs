@@ -528,8 +528,12 @@ impl App {
             source_ids: Vec::new(),
             bucket: uses(crate::catalog::Input::Bucket)
                 .then(|| self.bucket.value().trim().to_string()),
-            bucket_region: uses(crate::catalog::Input::BucketRegion)
-                .then(|| self.bucket_region.value().trim().to_string()),
+            // Left empty, the bucket's region is the account's (as plain mode's default).
+            bucket_region: uses(crate::catalog::Input::BucketRegion).then(|| {
+                non_empty(&self.bucket_region)
+                    .or_else(|| self.default_bucket_region())
+                    .unwrap_or_default()
+            }),
             lambda_arns: if uses(crate::catalog::Input::LambdaArns) {
                 list(&self.lambda_arns)
             } else {
@@ -613,6 +617,27 @@ impl App {
     /// The unfinished setup offered for resuming: the newest of this account's.
     pub fn resume_offer(&self) -> Option<SavedSetup> {
         self.offers().here.into_iter().next()
+    }
+
+    /// The bucket region taken when its field is left empty: the connected region.
+    pub fn default_bucket_region(&self) -> Option<String> {
+        match &self.identity {
+            IdentityState::Ready { region, .. } => Some(region.clone()),
+            _ => None,
+        }
+    }
+
+    /// Who and where: printed commands carry the region and profile.
+    pub fn context(&self) -> crate::engine::Context {
+        let region = match &self.identity {
+            IdentityState::Ready { region, .. } => Some(region.clone()),
+            _ => non_empty(&self.region),
+        };
+        crate::engine::Context {
+            caller: self.caller().cloned(),
+            region,
+            profile: non_empty(&self.profile),
+        }
     }
 
     pub fn caller(&self) -> Option<&Caller> {
@@ -781,14 +806,10 @@ pub fn reattach_command(app: &App) -> Option<String> {
         return None;
     }
     let stack = app.stack_name.value().trim();
-    let mut command = format!("segment-aws-setup watch --stack-name {stack}");
-    if let Some(profile) = non_empty(&app.profile) {
-        command.push_str(&format!(" --profile {profile}"));
-    }
-    if let IdentityState::Ready { region, .. } = &app.identity {
-        command.push_str(&format!(" --region {region}"));
-    }
-    Some(command)
+    Some(format!(
+        "segment-aws-setup watch --stack-name {stack}{}",
+        app.context().flags()
+    ))
 }
 
 /// The keys typed ahead, acted on now that the awaited value is here (they may wait again).

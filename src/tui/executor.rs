@@ -28,7 +28,7 @@ impl<I, S, R> Clone for Executor<I, S, R> {
     }
 }
 
-fn failure(error: EngineError, caller: Option<&crate::aws::Caller>) -> Failure {
+fn failure(error: EngineError, context: &engine::Context) -> Failure {
     match error {
         EngineError::StackFailed {
             stack,
@@ -45,10 +45,22 @@ fn failure(error: EngineError, caller: Option<&crate::aws::Caller>) -> Failure {
             stack_left: true,
         },
         other => Failure {
-            message: engine::explain(&other, caller),
+            message: engine::explain_in(&other, context),
             reasons: Vec::new(),
             stack_left: false,
         },
+    }
+}
+
+/// Who and where, for a failure's words and the commands it suggests.
+fn context_of<I, S, R>(
+    connection: &Connection<I, S, R>,
+    caller: Option<crate::aws::Caller>,
+) -> engine::Context {
+    engine::Context {
+        caller,
+        region: Some(connection.region.clone()),
+        profile: connection.profile.clone(),
     }
 }
 
@@ -165,7 +177,7 @@ impl<I: Identity + 'static, S: Stacks + 'static, R: Roles + 'static> Executor<I,
                 send(Msg::Created(
                     result
                         .map(|created| created.role_arn)
-                        .map_err(|e| failure(e, caller.as_ref())),
+                        .map_err(|e| failure(e, &context_of(&c, caller.clone()))),
                 ));
             }
             Cmd::Resume(saved) => {
@@ -210,7 +222,9 @@ impl<I: Identity + 'static, S: Stacks + 'static, R: Roles + 'static> Executor<I,
                         )
                         .await;
                         crate::resume::settle(self.store.as_deref(), &saved, &result);
-                        send(Msg::Created(result.map_err(|e| failure(e, Some(&caller)))));
+                        send(Msg::Created(result.map_err(|e| {
+                            failure(e, &context_of(&connection, Some(caller.clone())))
+                        })));
                     }
                     crate::state::Method::Iam => {
                         let result =
@@ -270,7 +284,7 @@ impl<I: Identity + 'static, S: Stacks + 'static, R: Roles + 'static> Executor<I,
                 send(Msg::Created(
                     result
                         .map(|created| created.role_arn)
-                        .map_err(|e| failure(e, None)),
+                        .map_err(|e| failure(e, &context_of(&c, None))),
                 ));
             }
             Cmd::DiscardUpdate(preview) => {

@@ -1211,9 +1211,9 @@ async fn verify_finds_the_saved_id_refuses_other_accounts_and_never_asks_without
     assert_eq!(created.status.code(), Some(0), "{}", stderr(&created));
     assert!(
         stdout(&created).contains(&format!(
-            "Check the role any time:\n  segment-aws-setup verify --integration destination-function --role arn:aws:iam::123456789012:role/{role}\n"
+            "Check the role any time:\n  segment-aws-setup verify --integration destination-function --role arn:aws:iam::123456789012:role/{role} --region us-east-1\n"
         )),
-        "the hint holds no ID: {}",
+        "the hint holds no ID, and names the region so it works as printed: {}",
         stdout(&created)
     );
     let verified = aws.run(&[

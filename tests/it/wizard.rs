@@ -50,6 +50,7 @@ impl Driver {
                             stacks,
                             roles,
                             region: "us-east-1".into(),
+                            profile: None,
                         })
                     } else {
                         Err("no usable AWS credentials (no credentials found in chain)".to_string())

@@ -483,3 +483,35 @@ fn method_catches_a_taken_name_and_a_missing_role_from_the_roles_already_read() 
         screen(&app)
     );
 }
+
+/// The bucket's region defaults to the account's (said under the field), and the commands the
+/// wizard prints name the region.
+#[test]
+fn regions_are_defaulted_shown_and_carried_by_every_command() {
+    let mut app = app();
+    walk_to(&mut app, Step::ExternalId);
+    key(&mut app, KeyCode::Enter);
+    text(&mut app, "events-bucket");
+    assert!(
+        screen(&app).contains("left empty: us-west-2, the account's region"),
+        "{}",
+        screen(&app)
+    );
+    assert_eq!(app.request().bucket_region.as_deref(), Some("us-west-2"));
+    key(&mut app, KeyCode::Enter);
+    update(
+        &mut app,
+        Msg::StackNameGenerated("segment-destination-function-k3x9qa".into()),
+    );
+    key(&mut app, KeyCode::Enter);
+    assert_eq!(app.step, Step::Review);
+    assert!(
+        screen(&app).contains("region us-west-2"),
+        "{}",
+        screen(&app)
+    );
+    app.role_arn = Some("arn:aws:iam::123456789012:role/r".into());
+    assert!(
+        segment_aws_setup::tui::screens::done::verify_command(&app).ends_with("--region us-west-2")
+    );
+}

@@ -40,16 +40,17 @@ pub fn keys(app: &App) -> super::Keys {
 /// saved setup, or asks for it hidden).
 pub fn verify_command(app: &App) -> String {
     let role = app.role_arn.clone().unwrap_or_else(|| "ROLE".into());
-    crate::cli::verify_hint(&app.integration().id, &role)
+    crate::cli::verify_hint(&app.integration().id, &role) + &app.context().flags()
 }
 
 /// The outcome of this setup: from the inputs, or from the setup being resumed.
 pub fn outcome(app: &App) -> Option<Outcome> {
-    match (app.plan(), &app.resumed, &app.role_arn) {
-        (Ok(plan), _, role_arn) => Some(Outcome::from_plan(&plan, role_arn.as_deref())),
-        (Err(_), Some(saved), Some(role_arn)) => Some(Outcome::from_saved(saved, role_arn)),
-        _ => None,
-    }
+    let outcome = match (app.plan(), &app.resumed, &app.role_arn) {
+        (Ok(plan), _, role_arn) => Outcome::from_plan(&plan, role_arn.as_deref()),
+        (Err(_), Some(saved), Some(role_arn)) => Outcome::from_saved(saved, role_arn),
+        _ => return None,
+    };
+    Some(outcome.at(&app.context()))
 }
 
 /// A setting's value as this screen shows it: a secret masked in presenter mode.

@@ -77,6 +77,9 @@ fn field_problem(app: &App, which: PresetInput) -> Option<String> {
     let value = input_ref(app, which).value().trim();
     let result = match which {
         PresetInput::Bucket => crate::validate::bucket_name(value),
+        PresetInput::BucketRegion if value.is_empty() && app.default_bucket_region().is_some() => {
+            Ok(())
+        }
         PresetInput::BucketRegion => crate::validate::region(value),
         PresetInput::LambdaArns => crate::validate::comma_separated(
             value,
@@ -148,6 +151,17 @@ pub fn view(app: &App, frame: &mut Frame, area: Rect) {
                 lines.push(verdict(false, problem));
             }
             Some(_) => lines.push(Line::styled(format!("  {}", hint(which)), dim())),
+            None if which == PresetInput::BucketRegion
+                && input_ref(app, which).value().is_empty() =>
+            {
+                lines.push(Line::styled(
+                    format!(
+                        "  left empty: {}, the account's region",
+                        app.default_bucket_region().unwrap_or_default()
+                    ),
+                    dim(),
+                ));
+            }
             None => {
                 if let (Some(Ok(file)), PresetInput::PolicyFile) = (&app.policy_file, which) {
                     lines.push(Line::styled(
