@@ -830,9 +830,16 @@ impl<I: Identity + 'static, S: Stacks + 'static, R: Roles + 'static> Plain<I, S,
             for note in &fix.left_alone {
                 self.say(&format!("[7/8] Left alone: {note}"));
             }
+            let cuts_off = verification.repair_cuts_off(&fix);
+            if let Some(warning) = &cuts_off {
+                self.say(&format!("[7/8] Warning: {warning}"));
+            }
             if !fix.is_empty() {
                 if !self.yes_no("Apply this repair", false)? {
                     return Err(declined());
+                }
+                if let Some(warning) = &cuts_off {
+                    self.say(&format!("[7/8] Repairing. {warning}"));
                 }
                 let mut report = self.reporter();
                 engine::apply_fix(

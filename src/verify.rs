@@ -1206,6 +1206,33 @@ impl Verification {
         self.judgement.holds() && self.permissions.is_right()
     }
 
+    /// Whether applying `fix` may refuse Segment where it gets in today: Segment can assume the
+    /// role now without your external ID, or with another, or can't with yours; after the repair
+    /// only your ID(s) work, so Segment's deliveries fail until its setting holds them. A sentence
+    /// to say before the repair is confirmed, and after it.
+    pub fn repair_cuts_off(&self, fix: &Fix) -> Option<String> {
+        fix.trust.as_ref()?;
+        let answer = |kind: ProbeKind| {
+            self.judgement
+                .probes
+                .iter()
+                .find(|p| p.kind == kind)
+                .and_then(|p| p.answer)
+        };
+        let lets_in = |kind| matches!(answer(kind), Some(Decision::Allowed | Decision::Uncertain));
+        let in_some_other_way = lets_in(ProbeKind::SegmentWithoutId)
+            || lets_in(ProbeKind::SegmentOtherId)
+            || answer(ProbeKind::SegmentWithId) != Some(Decision::Allowed);
+        if !in_some_other_way {
+            return None;
+        }
+        Some(if self.judgement.subject.workspace_ids {
+            "After this repair Segment gets in only presenting a trusted ID: the workspace ID (or, when the destination's External ID setting is empty, a trusted source ID). If it uses this role now in another way, its deliveries fail until then.".to_string()
+        } else {
+            "After this repair Segment gets in only with your external ID: if your function uses this role now with no ID or another one, its calls fail until the function's IAM Role External ID setting holds this ID. Paste it into Segment right after the repair.".to_string()
+        })
+    }
+
     /// The report, the same in every face: the probes, then the permission policies.
     pub fn lines(&self) -> Vec<Line> {
         let mut lines = self.judgement.lines();

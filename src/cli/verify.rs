@@ -174,6 +174,10 @@ pub(crate) async fn verify(args: &VerifyArgs) -> Result<String, Failure> {
             }
         };
         say_fix(&fix);
+        let cuts_off = verification.repair_cuts_off(&fix);
+        if let Some(warning) = &cuts_off {
+            say(&format!("warning: {warning}"));
+        }
         if !fix.is_empty() {
             if !ask(
                 args.change.yes,
@@ -191,6 +195,9 @@ pub(crate) async fn verify(args: &VerifyArgs) -> Result<String, Failure> {
             engine::apply_fix(&session.sdk, &verification.role.name, &fix, &mut report)
                 .await
                 .map_err(failure)?;
+            if let Some(warning) = &cuts_off {
+                say(&format!("Repaired. {warning}"));
+            }
             say("Checking the role again");
             verification =
                 engine::verify_role(&session.sdk, &args.role, integration, &ids, permission)

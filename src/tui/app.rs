@@ -240,6 +240,8 @@ pub struct App {
     pub answered: bool,
     /// The fields whose errors may show.
     pub touched: std::collections::BTreeSet<Field>,
+    /// A repair was applied that refuses Segment until its setting holds the ID: said on Done.
+    pub repair_warning: Option<String>,
 }
 
 /// What happened: a key, a resize, the clock, or a command's answer.
@@ -403,6 +405,7 @@ impl App {
             external_id_is_workspace: false,
             answered: false,
             touched: std::collections::BTreeSet::new(),
+            repair_warning: None,
         }
     }
 

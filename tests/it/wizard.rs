@@ -380,6 +380,16 @@ async fn an_existing_role_is_verified_and_repaired_only_on_confirmation() {
     };
     assert!(verification.judgement.confused_deputy_risk());
     insta::assert_snapshot!("7_progress_verified", d.screen());
+    // Segment gets in without an ID today: the repair would refuse it until the ID is in its
+    // setting, and the screen says so before Enter.
+    d.app.height = 60;
+    assert!(
+        d.screen()
+            .contains("After this repair Segment gets in only with your external ID"),
+        "{}",
+        d.screen()
+    );
+    d.app.height = 24;
     assert_eq!(
         d.roles
             .get_role("handmade-role")
@@ -398,6 +408,12 @@ async fn an_existing_role_is_verified_and_repaired_only_on_confirmation() {
     assert!(after.is_right(), "{:?}", after.lines());
     d.key(KeyCode::Enter).await;
     assert_eq!(d.app.step, Step::Done);
+    assert!(
+        d.screen()
+            .contains("After this repair Segment gets in only"),
+        "said again on Done: {}",
+        d.screen()
+    );
     assert_eq!(
         d.roles
             .role_policy_names("handmade-role")

@@ -121,6 +121,9 @@ pub fn view(app: &App, frame: &mut Frame, area: Rect) {
             "✓ The role is ready. Set it up in Segment as below:",
             bold(),
         ));
+        if let Some(warning) = &app.repair_warning {
+            lines.push(Line::styled(format!("! {warning}"), bold()));
+        }
     }
     if let Some(note) = &app.clipboard_note {
         lines.push(Line::styled(note.clone(), bold()));

@@ -183,6 +183,9 @@ pub fn view(app: &App, frame: &mut Frame, area: Rect) {
                                 .iter()
                                 .map(|n| Line::styled(format!("Left alone: {n}"), dim())),
                         );
+                        if let Some(warning) = verification.repair_cuts_off(fix) {
+                            lines.push(Line::styled(format!("! {warning}"), bold()));
+                        }
                         lines.push(Line::styled(
                             "Enter applies this repair. Esc goes back.",
                             bold(),
@@ -271,6 +274,7 @@ pub fn on_key(app: &mut App, key: KeyEvent) -> Vec<Cmd> {
                 role: verification.role.name.clone(),
                 fix: Box::new(fix.clone()),
             };
+            app.repair_warning = verification.repair_cuts_off(fix);
             app.work = Work::Running;
             app.notes.push("Applying the repair".into());
             vec![cmd]
