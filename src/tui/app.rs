@@ -274,6 +274,8 @@ pub enum Msg {
     ClipboardCleared,
     /// An empty clipboard was sent through the terminal (OSC 52): it can't be confirmed.
     ClipboardClearSent,
+    /// The moment the finished Progress screen stays is over: on to Done.
+    ShowDone,
 }
 
 /// Work for the runtime: each runs as a task and answers with messages.
@@ -338,6 +340,8 @@ pub enum Cmd {
     ClearClipboard {
         text: String,
     },
+    /// Sends `ShowDone` after a moment.
+    ShowDoneSoon,
     Quit,
 }
 
@@ -764,6 +768,12 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Cmd> {
             Vec::new()
         }
         Msg::ClipboardTimer(text) => vec![Cmd::ClearClipboard { text }],
+        Msg::ShowDone => {
+            if app.step == Step::Progress && app.work == Work::Done {
+                go(app, Step::Done);
+            }
+            Vec::new()
+        }
         Msg::ClipboardCleared => {
             app.clipboard_note = Some("The external ID was cleared from the clipboard".into());
             app.secret_on_clipboard = None;
@@ -794,7 +804,9 @@ fn leave(app: &mut App) -> Vec<Cmd> {
         app.farewell = Some(format!(
             "Stopped watching; stack {stack} keeps going in AWS. Watch it again with:\n  {command}"
         ));
-    } else if app.step == Step::Done && (app.role_arn.is_some() || app.plan_only) {
+    } else if (app.step == Step::Done || app.work == Work::Done)
+        && (app.role_arn.is_some() || app.plan_only)
+    {
         // Quitting never loses the settings: they are printed once the terminal is back.
         app.farewell = screens::done::farewell(app);
     }

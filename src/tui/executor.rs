@@ -52,6 +52,9 @@ fn failure(error: EngineError, context: &engine::Context) -> Failure {
     }
 }
 
+/// How long the finished Progress screen stays before Done replaces it (a key skips it).
+pub const SHOW_DONE_AFTER: std::time::Duration = std::time::Duration::from_millis(1500);
+
 /// Who and where, for a failure's words and the commands it suggests.
 fn context_of<I, S, R>(
     connection: &Connection<I, S, R>,
@@ -106,6 +109,10 @@ impl<I: Identity + 'static, S: Stacks + 'static, R: Roles + 'static> Executor<I,
                 },
                 Err(message) => send(Msg::Identity(Err(message))),
             },
+            Cmd::ShowDoneSoon => {
+                tokio::time::sleep(SHOW_DONE_AFTER).await;
+                send(Msg::ShowDone);
+            }
             Cmd::GenerateExternalId => {
                 send(Msg::ExternalIdGenerated(crate::external_id::generate(
                     crate::external_id::DEFAULT_LENGTH,

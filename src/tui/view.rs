@@ -68,6 +68,13 @@ pub fn draw(app: &App, frame: &mut Frame) {
     }
 }
 
+/// The rows inside the step's box at the app's size: the screen less the header, the footer
+/// (one or two lines) and the box's borders.
+pub fn body_rows(app: &App) -> u16 {
+    let footer = footer_lines(app, &keys(app), app.width).len() as u16;
+    app.height.saturating_sub(1 + footer + 2)
+}
+
 /// The quit question: what would be lost, and the keys.
 fn quit_lines(app: &App) -> Vec<Line<'static>> {
     let mut lines: Vec<Line<'static>> = app

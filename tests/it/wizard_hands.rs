@@ -515,3 +515,84 @@ fn regions_are_defaulted_shown_and_carried_by_every_command() {
         segment_aws_setup::tui::screens::done::verify_command(&app).ends_with("--region us-west-2")
     );
 }
+
+/// Progress reads well: PgDn moves a page and stops at the end, new content shows from the top,
+/// and the finished state stays until a key or a moment passes.
+#[test]
+fn progress_pages_stop_at_the_end_and_the_finish_stays_a_moment() {
+    let mut app = app();
+    walk_to(&mut app, Step::Review);
+    key(&mut app, KeyCode::Enter);
+    assert_eq!(app.step, Step::Progress);
+    for n in 0..40 {
+        update(
+            &mut app,
+            Msg::Progress(segment_aws_setup::engine::Progress::Note(format!(
+                "note {n}"
+            ))),
+        );
+    }
+    for n in 0..30 {
+        update(
+            &mut app,
+            Msg::Progress(segment_aws_setup::engine::Progress::Event {
+                event: segment_aws_setup::aws::StackEvent {
+                    id: n.to_string(),
+                    logical_id: format!("Resource{n}"),
+                    physical_id: None,
+                    resource_type: "AWS::IAM::Policy".into(),
+                    status: "CREATE_IN_PROGRESS".into(),
+                    reason: Some("Resource creation Initiated".into()),
+                },
+                elapsed: std::time::Duration::from_secs(n),
+            }),
+        );
+    }
+    key(&mut app, KeyCode::PageDown);
+    let page = app.scroll;
+    assert!(page > 1, "a page, not a line: {page}");
+    for _ in 0..20 {
+        key(&mut app, KeyCode::PageDown);
+    }
+    let end = app.scroll;
+    key(&mut app, KeyCode::Down);
+    assert_eq!(app.scroll, end, "stops at the end");
+    assert!(end < 80, "within the content: {end}");
+    let shown = screen(&app);
+    assert!(
+        shown.contains("Resource29"),
+        "the last row is on screen at the end: {shown}"
+    );
+    key(&mut app, KeyCode::PageUp);
+    assert_eq!(app.scroll, end - page);
+
+    update(
+        &mut app,
+        Msg::Progress(segment_aws_setup::engine::Progress::Note("new".into())),
+    );
+    assert_eq!(app.scroll, 0, "new content shows from the top");
+
+    let next = update(
+        &mut app,
+        Msg::Created(Ok("arn:aws:iam::123456789012:role/r".into())),
+    );
+    assert_eq!(
+        app.step,
+        Step::Progress,
+        "the finished state stays a moment"
+    );
+    assert!(next.contains(&Cmd::ShowDoneSoon));
+    assert!(screen(&app).contains("✓ done"), "{}", screen(&app));
+    update(&mut app, Msg::ShowDone);
+    assert_eq!(app.step, Step::Done);
+
+    let mut keyed = self::app();
+    walk_to(&mut keyed, Step::Review);
+    key(&mut keyed, KeyCode::Enter);
+    update(
+        &mut keyed,
+        Msg::Created(Ok("arn:aws:iam::123456789012:role/r".into())),
+    );
+    key(&mut keyed, KeyCode::Char('x'));
+    assert_eq!(keyed.step, Step::Done, "a key goes on at once");
+}

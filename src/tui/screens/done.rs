@@ -1,7 +1,7 @@
 //! Step 8: the settings to paste into Segment, labelled as Segment labels them, keys to copy them,
 //! what to do next in Segment, and the command that checks the role later.
 
-use super::{bold, dim, paragraph};
+use super::{bold, dim};
 use crate::outcome::{LineKind, Outcome, OutcomeLine};
 use crate::tui::app::{App, Cmd};
 use crossterm::event::{KeyCode, KeyEvent};
@@ -84,18 +84,16 @@ pub fn farewell(app: &App) -> Option<String> {
 }
 
 pub fn view(app: &App, frame: &mut Frame, area: Rect) {
+    frame.render_widget(super::scrolled_paragraph(app, lines(app), area), area);
+}
+
+/// Everything the screen shows, before scrolling.
+pub fn lines(app: &App) -> Vec<Line<'static>> {
     let mut lines = Vec::new();
     let Some(outcome) = outcome(app) else {
-        frame.render_widget(
-            paragraph(
-                app,
-                vec![Line::from(
-                    "The inputs are no longer valid: go back with Esc.",
-                )],
-            ),
-            area,
-        );
-        return;
+        return vec![Line::from(
+            "The inputs are no longer valid: go back with Esc.",
+        )];
     };
     if app.plan_only {
         if let Ok(plan) = app.plan() {
@@ -136,7 +134,7 @@ pub fn view(app: &App, frame: &mut Frame, area: Rect) {
             _ => Line::from(line.text),
         });
     }
-    frame.render_widget(paragraph(app, lines).scroll((app.scroll, 0)), area);
+    lines
 }
 
 pub fn on_key(app: &mut App, key: KeyEvent) -> Vec<Cmd> {
@@ -205,18 +203,7 @@ fn copy_keys(app: &mut App, key: KeyEvent) -> Vec<Cmd> {
                 secret: true,
             }]
         }
-        KeyCode::PageDown | KeyCode::Down => {
-            app.scroll =
-                app.scroll
-                    .saturating_add(if key.code == KeyCode::PageDown { 10 } else { 1 });
-            Vec::new()
-        }
-        KeyCode::PageUp | KeyCode::Up => {
-            app.scroll =
-                app.scroll
-                    .saturating_sub(if key.code == KeyCode::PageUp { 10 } else { 1 });
-            Vec::new()
-        }
+        code if super::scroll(app, code, lines(app)) => Vec::new(),
         _ => Vec::new(),
     }
 }

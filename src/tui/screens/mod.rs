@@ -167,6 +167,38 @@ pub fn paragraph<'a>(app: &App, lines: Vec<Line<'a>>) -> Paragraph<'a> {
     Paragraph::new(screen_lines(app, lines)).wrap(Wrap { trim: false })
 }
 
+/// The screen's lines, wrapped, scrolled to the app's position (kept within the content).
+pub fn scrolled_paragraph<'a>(app: &App, lines: Vec<Line<'a>>, area: Rect) -> Paragraph<'a> {
+    let paragraph = paragraph(app, lines);
+    let rows = paragraph.line_count(area.width) as u16;
+    let max = rows.saturating_sub(area.height);
+    paragraph.scroll((app.scroll.min(max), 0))
+}
+
+/// Scrolling keys on a screen that scrolls: a line with ↑↓, a page with PgUp/PgDn (a page is
+/// what the box shows, less one line kept for context), Home and End; never past the end.
+/// Returns whether the key was one of them.
+pub fn scroll(app: &mut App, code: crossterm::event::KeyCode, lines: Vec<Line<'_>>) -> bool {
+    let width = app.width.saturating_sub(2);
+    let visible = crate::tui::view::body_rows(app);
+    let rows = paragraph(app, lines).line_count(width) as u16;
+    let max = rows.saturating_sub(visible);
+    let page = visible.saturating_sub(1).max(1);
+    let current = app.scroll.min(max);
+    app.scroll = match code {
+        crossterm::event::KeyCode::Down => (current + 1).min(max),
+        crossterm::event::KeyCode::PageDown | crossterm::event::KeyCode::Char(' ') => {
+            (current + page).min(max)
+        }
+        crossterm::event::KeyCode::Up => current.saturating_sub(1),
+        crossterm::event::KeyCode::PageUp => current.saturating_sub(page),
+        crossterm::event::KeyCode::Home => 0,
+        crossterm::event::KeyCode::End => max,
+        _ => return false,
+    };
+    true
+}
+
 /// A spinner frame: braille dots, or a plain `*` where the symbol would be lost.
 pub fn spinner(app: &App) -> &'static str {
     const FRAMES: [&str; 10] = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"];

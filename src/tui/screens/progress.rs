@@ -2,7 +2,7 @@
 //! a spinner while waiting. On failure, the reasons in full and the choices. For an existing
 //! role, the verification report and the proposed repair, applied only on confirmation.
 
-use super::{bold, dim, mask, paragraph, spinner, verdict};
+use super::{bold, dim, mask, spinner, verdict};
 use crate::engine::Progress;
 use crate::tui::app::{App, Cmd, Failure, MethodChoice, Msg, ResourceRow, Step, Work, go};
 use crate::verify::{Line as ReportLine, Mark};
@@ -19,6 +19,7 @@ pub fn keys(app: &App) -> super::Keys {
             keys.extend([("Esc", "back to edit"), ("?", "help"), ("q", "quit")]);
             keys
         }
+        Work::Done => vec![("any key", "the settings for Segment"), ("q", "quit")],
         Work::Previewed(_) => vec![
             ("Enter", "apply the update"),
             ("Esc", "back, nothing changed"),
@@ -77,7 +78,12 @@ fn short_type(resource_type: &str) -> &str {
 }
 
 pub fn view(app: &App, frame: &mut Frame, area: Rect) {
-    let width = area.width as usize;
+    frame.render_widget(super::scrolled_paragraph(app, lines(app), area), area);
+}
+
+/// Everything the screen shows, before scrolling.
+pub fn lines(app: &App) -> Vec<Line<'static>> {
+    let width = app.width.saturating_sub(2) as usize;
     let mut lines = Vec::new();
     let title = match app.method {
         MethodChoice::Cloudformation => format!("Stack {}", app.stack_name.value().trim()),
@@ -138,6 +144,10 @@ pub fn view(app: &App, frame: &mut Frame, area: Rect) {
             choices.push("q: quit");
             lines.push(Line::styled(choices.join(" · "), bold()));
         }
+        Work::Done => lines.push(Line::styled(
+            "✓ Finished. The settings for Segment come next (any key).",
+            bold(),
+        )),
         Work::Previewed(preview) => {
             lines.extend(preview.lines().into_iter().map(Line::from));
             lines.push(Line::styled(
@@ -220,10 +230,19 @@ pub fn view(app: &App, frame: &mut Frame, area: Rect) {
         }
         _ => {}
     }
-    frame.render_widget(paragraph(app, lines).scroll((app.scroll, 0)), area);
+    lines
 }
 
 pub fn on_key(app: &mut App, key: KeyEvent) -> Vec<Cmd> {
+    // Finished: any key goes on to Done at once (it comes by itself a moment later).
+    if app.work == Work::Done {
+        go(app, Step::Done);
+        return Vec::new();
+    }
+    let lines = lines(app);
+    if super::scroll(app, key.code, lines) {
+        return Vec::new();
+    }
     match (&app.work, key.code) {
         (Work::Running, _) => Vec::new(),
         (Work::Failed(failure), KeyCode::Char('d')) if failure.stack_left => {
@@ -311,14 +330,6 @@ pub fn on_key(app: &mut App, key: KeyEvent) -> Vec<Cmd> {
             go(app, Step::Review);
             Vec::new()
         }
-        (_, KeyCode::PageDown | KeyCode::Down) => {
-            app.scroll = app.scroll.saturating_add(1);
-            Vec::new()
-        }
-        (_, KeyCode::PageUp | KeyCode::Up) => {
-            app.scroll = app.scroll.saturating_sub(1);
-            Vec::new()
-        }
         _ => Vec::new(),
     }
 }
@@ -336,6 +347,8 @@ fn refresh_fix(app: &mut App, verification: &crate::verify::Verification) {
 
 /// The engine's reports and answers.
 pub fn on_message(app: &mut App, msg: Msg) -> Vec<Cmd> {
+    // New content is shown from the top: the state line first.
+    app.scroll = 0;
     match msg {
         Msg::Progress(Progress::Event { event, elapsed }) => {
             // The stack itself is the screen's title; its changes are notes, not a row.
@@ -374,7 +387,9 @@ pub fn on_message(app: &mut App, msg: Msg) -> Vec<Cmd> {
             app.reconnecting = false;
             app.role_arn = Some(role_arn);
             app.work = Work::Done;
-            go(app, Step::Done);
+            app.scroll = 0;
+            // The finished state stays a moment (or until a key) before Done replaces it.
+            return vec![Cmd::ShowDoneSoon];
         }
         Msg::Created(Err(failure)) => {
             app.reconnecting = false;

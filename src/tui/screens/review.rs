@@ -1,7 +1,7 @@
 //! Step 6: everything that will be created or changed, with the exact JSON and the account.
 //! Enter confirms; nothing in AWS changes before.
 
-use super::{bold, dim, json_lines, mask, paragraph, verdict};
+use super::{bold, dim, json_lines, mask, verdict};
 use crate::state::SavedSetup;
 use crate::tui::app::{App, Cmd, MethodChoice, Step, Work, back, go};
 use crossterm::event::{KeyCode, KeyEvent};
@@ -139,24 +139,13 @@ pub fn lines<'a>(app: &App) -> Vec<Line<'a>> {
 }
 
 pub fn view(app: &App, frame: &mut Frame, area: Rect) {
-    frame.render_widget(paragraph(app, lines(app)).scroll((app.scroll, 0)), area);
+    frame.render_widget(super::scrolled_paragraph(app, lines(app), area), area);
 }
 
 pub fn on_key(app: &mut App, key: KeyEvent) -> Vec<Cmd> {
     match key.code {
         KeyCode::Esc => back(app),
-        KeyCode::PageDown | KeyCode::Down | KeyCode::Char('j') | KeyCode::Char(' ') => {
-            app.scroll =
-                app.scroll
-                    .saturating_add(if key.code == KeyCode::PageDown { 10 } else { 1 });
-            Vec::new()
-        }
-        KeyCode::PageUp | KeyCode::Up | KeyCode::Char('k') => {
-            app.scroll =
-                app.scroll
-                    .saturating_sub(if key.code == KeyCode::PageUp { 10 } else { 1 });
-            Vec::new()
-        }
+        code if super::scroll(app, code, lines(app)) => Vec::new(),
         KeyCode::Char('y') => {
             if let Ok(plan) = app.plan()
                 && !plan.broad_grants.is_empty()
