@@ -268,7 +268,14 @@ pub enum Msg {
     UpdatePreviewed(Result<Box<crate::engine::UpdatePreview>, String>),
     Repaired(Result<(), String>),
     StackDeleted(Result<(), String>),
-    Copied(Result<String, String>),
+    /// A copy's result: what was copied ("role ARN"), whether it was a secret, whether the
+    /// clipboard is the user's own machine's (through the terminal), and where it went.
+    Copied {
+        what: String,
+        secret: bool,
+        remote: bool,
+        result: Result<String, String>,
+    },
     /// The clear-after delay of a copied secret ran out.
     ClipboardTimer(String),
     ClipboardCleared,
@@ -333,6 +340,8 @@ pub enum Cmd {
         fix: Box<Fix>,
     },
     Copy {
+        /// What it is, for the sentence that says it was copied ("role ARN").
+        what: &'static str,
         text: String,
         secret: bool,
     },
@@ -760,10 +769,18 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Cmd> {
         | Msg::UpdatePreviewed(_)
         | Msg::Repaired(_)
         | Msg::StackDeleted(_)) => screens::progress::on_message(app, msg),
-        Msg::Copied(result) => {
+        Msg::Copied {
+            what,
+            secret,
+            remote,
+            result,
+        } => {
             app.clipboard_note = Some(match result {
-                Ok(note) => note,
-                Err(error) => format!("Copy failed ({error}); the value is on screen"),
+                Ok(route) if secret && remote => format!(
+                    "{what} {route}. It can't be cleared from here for sure: an empty clipboard is sent later, but clear it on your machine if your terminal ignores that"
+                ),
+                Ok(route) => format!("{what} {route}"),
+                Err(error) => format!("Copying the {what} failed ({error}); it is on screen"),
             });
             Vec::new()
         }

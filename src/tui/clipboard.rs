@@ -8,8 +8,12 @@ use std::sync::Mutex;
 
 pub trait Clipboard: Send + Sync {
     /// Puts the text on the clipboard (a `secret` is kept out of clipboard managers' histories
-    /// where the platform allows); returns a sentence saying where it went.
+    /// where the platform allows); returns where it went, as the end of a sentence whose
+    /// subject is what was copied ("copied to the clipboard").
     fn copy(&self, text: &str, secret: bool) -> Result<String, String>;
+    /// The clipboard is the user's own machine's, reached through the terminal: it can't be read
+    /// back or cleared for sure from here.
+    fn is_remote(&self) -> bool;
     /// Whether the clipboard still holds `text`; `None` where it can't be read back (OSC 52).
     fn holds(&self, text: &str) -> Option<bool>;
     /// Empties the clipboard; through the terminal (OSC 52) an empty clipboard is sent, which
@@ -66,7 +70,9 @@ impl SystemClipboard {
         f(board).map_err(|e| e.to_string())
     }
 
-    fn to_terminal(&self, text: &str, tmux: bool) -> Result<String, String> {
+    /// `keep_buffer`: tmux keeps the value in its buffer (paste it with prefix-]) when it is no
+    /// secret; a secret's buffer is deleted at once.
+    fn to_terminal(&self, text: &str, tmux: bool, keep_buffer: bool) -> Result<String, String> {
         let mut stdout = std::io::stdout();
         crossterm::execute!(
             stdout,
@@ -86,14 +92,20 @@ impl SystemClipboard {
                     }
                     child.wait()
                 });
-            let _ = Command::new("tmux")
-                .args(["delete-buffer", "-b", "segment-aws-setup"])
-                .status();
+            if !keep_buffer {
+                let _ = Command::new("tmux")
+                    .args(["delete-buffer", "-b", "segment-aws-setup"])
+                    .status();
+            }
             if loaded.is_ok_and(|status| status.success()) {
-                return Ok("Sent to your terminal's clipboard (OSC 52, through tmux)".into());
+                return Ok(if keep_buffer {
+                    "sent to your terminal's clipboard (OSC 52), and kept in tmux's buffer".into()
+                } else {
+                    "sent to your terminal's clipboard (OSC 52, through tmux)".into()
+                });
             }
         }
-        Ok("Sent to your terminal's clipboard (OSC 52); it is on screen too".into())
+        Ok("sent to your terminal's clipboard (OSC 52); it is on screen too".into())
     }
 }
 
@@ -123,12 +135,16 @@ impl Clipboard for SystemClipboard {
                 let _ = secret;
                 set.text(text.to_string())
             }) {
-                Ok(()) => Ok("Copied to the clipboard".into()),
+                Ok(()) => Ok("copied to the clipboard".into()),
                 // A display that refuses: the terminal may still take it.
-                Err(_) => self.to_terminal(text, false),
+                Err(_) => self.to_terminal(text, false, !secret),
             },
-            Route::Terminal { tmux } => self.to_terminal(text, tmux),
+            Route::Terminal { tmux } => self.to_terminal(text, tmux, !secret),
         }
+    }
+
+    fn is_remote(&self) -> bool {
+        matches!(self.route, Route::Terminal { .. })
     }
 
     fn holds(&self, text: &str) -> Option<bool> {
@@ -144,7 +160,7 @@ impl Clipboard for SystemClipboard {
     fn clear(&self) -> Result<(), String> {
         match self.route {
             Route::Display => self.with_board(|board| board.clear()),
-            Route::Terminal { tmux } => self.to_terminal("", tmux).map(|_| ()),
+            Route::Terminal { tmux } => self.to_terminal("", tmux, false).map(|_| ()),
         }
     }
 }
@@ -172,7 +188,15 @@ impl Clipboard for RecordingClipboard {
     fn copy(&self, text: &str, secret: bool) -> Result<String, String> {
         *self.contents.lock().map_err(|_| "poisoned")? = Some(text.to_string());
         *self.excluded_from_history.lock().map_err(|_| "poisoned")? = secret;
-        Ok("Copied to the clipboard".into())
+        Ok(if self.readable {
+            "copied to the clipboard".into()
+        } else {
+            "sent to your terminal's clipboard (OSC 52)".into()
+        })
+    }
+
+    fn is_remote(&self) -> bool {
+        !self.readable
     }
 
     fn holds(&self, text: &str) -> Option<bool> {

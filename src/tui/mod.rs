@@ -149,7 +149,7 @@ fn run_commands<I: Identity + 'static, S: Stacks + 'static, R: Roles + 'static>(
         match command {
             Cmd::Quit => app.quit = true,
             // Clipboard work writes to the terminal (OSC 52), so it runs here, between frames.
-            Cmd::Copy { text, secret } => {
+            Cmd::Copy { what, text, secret } => {
                 let result = clipboard.copy(&text, secret);
                 if result.is_ok()
                     && secret
@@ -161,7 +161,12 @@ fn run_commands<I: Identity + 'static, S: Stacks + 'static, R: Roles + 'static>(
                         let _ = tx.send(Msg::ClipboardTimer(text));
                     });
                 }
-                let _ = tx.send(Msg::Copied(result));
+                let _ = tx.send(Msg::Copied {
+                    what: what.to_string(),
+                    secret,
+                    remote: clipboard.is_remote(),
+                    result,
+                });
             }
             Cmd::ClearClipboard { text } => {
                 if let Some(msg) = clear_clipboard(clipboard.as_ref(), &text) {

@@ -127,7 +127,7 @@ fn the_wizard_in_a_terminal_through_to_done_against_moto() {
     terminal.wait("Step 8 of 8");
 
     terminal.send("c");
-    terminal.wait("Sent to your terminal's clipboard");
+    terminal.wait("Role ARN sent to your terminal's clipboard");
     let start = terminal.wait_raw(b"\x1b]52;c;");
     let encoded: Vec<u8> = terminal.raw[start + 7..]
         .iter()

@@ -86,8 +86,13 @@ impl Driver {
             for command in std::mem::take(&mut queue) {
                 self.commands.push(command.clone());
                 match command {
-                    Cmd::Copy { text, secret } => {
-                        let _ = tx.send(Msg::Copied(self.clipboard.copy(&text, secret)));
+                    Cmd::Copy { what, text, secret } => {
+                        let _ = tx.send(Msg::Copied {
+                            what: what.to_string(),
+                            secret,
+                            remote: self.clipboard.is_remote(),
+                            result: self.clipboard.copy(&text, secret),
+                        });
                     }
                     Cmd::ClearClipboard { text } => {
                         if let Some(msg) =
@@ -549,9 +554,15 @@ async fn a_copied_secret_is_cleared_when_its_timer_runs_out() {
     d.key(KeyCode::Enter).await;
     d.key(KeyCode::Char('x')).await;
     assert!(d.commands.contains(&Cmd::Copy {
+        what: "External ID",
         text: FIXED_ID.into(),
         secret: true
     }));
+    assert_eq!(
+        d.app.clipboard_note.as_deref(),
+        Some("External ID copied to the clipboard"),
+        "each copy says what was copied"
+    );
     assert_eq!(
         d.clipboard.contents.lock().expect("lock").as_deref(),
         Some(FIXED_ID)
@@ -571,6 +582,10 @@ async fn a_copied_secret_is_cleared_when_its_timer_runs_out() {
     );
     // Something else copied since is left alone.
     d.key(KeyCode::Char('c')).await;
+    assert_eq!(
+        d.app.clipboard_note.as_deref(),
+        Some("Role ARN copied to the clipboard")
+    );
     let commands = update(&mut d.app, Msg::ClipboardTimer(FIXED_ID.into()));
     d.run(commands).await;
     assert!(d.clipboard.contents.lock().expect("lock").is_some());
@@ -599,6 +614,12 @@ async fn a_secret_still_on_the_clipboard_is_cleared_on_quit_and_osc_52_gets_an_e
     d.walk_to_review().await;
     d.key(KeyCode::Enter).await;
     d.key(KeyCode::Char('x')).await;
+    let note = d.app.clipboard_note.clone().unwrap_or_default();
+    assert!(
+        note.starts_with("External ID sent to your terminal's clipboard")
+            && note.contains("can't be cleared from here for sure"),
+        "over SSH the secret's copy says it can't be cleared remotely: {note}"
+    );
     let commands = update(&mut d.app, Msg::ClipboardTimer(FIXED_ID.into()));
     d.run(commands).await;
     assert_eq!(d.clipboard.contents.lock().expect("lock").as_deref(), None);

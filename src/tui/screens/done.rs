@@ -141,7 +141,10 @@ pub fn on_key(app: &mut App, key: KeyEvent) -> Vec<Cmd> {
     let commands = copy_keys(app, key);
     // A secret put on the clipboard is cleared when the wizard ends, if not sooner.
     for command in &commands {
-        if let Cmd::Copy { text, secret: true } = command {
+        if let Cmd::Copy {
+            text, secret: true, ..
+        } = command
+        {
             app.secret_on_clipboard = Some(text.clone());
         }
     }
@@ -166,20 +169,23 @@ fn copy_keys(app: &mut App, key: KeyEvent) -> Vec<Cmd> {
             .clone()
             .map(|text| {
                 vec![Cmd::Copy {
+                    what: "Role ARN",
                     text,
                     secret: false,
                 }]
             })
             .unwrap_or_default(),
         KeyCode::Char('x') if !app.uses_workspace_id() => vec![Cmd::Copy {
+            what: "External ID",
             text: external_id,
-            secret: !app.uses_workspace_id(),
+            secret: true,
         }],
         KeyCode::Char('s') => outcome
             .code
             .clone()
             .map(|code| {
                 vec![Cmd::Copy {
+                    what: "Code",
                     text: code,
                     secret: false,
                 }]
@@ -192,6 +198,7 @@ fn copy_keys(app: &mut App, key: KeyEvent) -> Vec<Cmd> {
                 .unwrap_or_default();
             // The commands read their documents from files: no secret in them.
             vec![Cmd::Copy {
+                what: "The AWS CLI commands",
                 text: commands,
                 secret: false,
             }]
@@ -199,6 +206,7 @@ fn copy_keys(app: &mut App, key: KeyEvent) -> Vec<Cmd> {
         KeyCode::Char('a') => {
             let json = serde_json::to_string_pretty(&outcome.settings_json()).unwrap_or_default();
             vec![Cmd::Copy {
+                what: "All settings (JSON)",
                 text: json,
                 secret: true,
             }]
