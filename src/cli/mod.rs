@@ -70,6 +70,10 @@ pub struct WizardArgs {
     #[arg(long, env = "SEGMENT_AWS_SETUP_PRESENTER")]
     pub presenter: bool,
 
+    /// No colours in the wizard (as NO_COLOR or TERM=dumb do); symbols still say everything
+    #[arg(long)]
+    pub no_color: bool,
+
     /// Clear a copied external ID from the clipboard after this many seconds, if it still holds it (0 = never)
     #[arg(
         long,
@@ -322,12 +326,31 @@ async fn wizard(args: &WizardArgs) -> Result<String, Failure> {
     if let Some(region) = &args.region {
         validate::region(region).map_err(InputError::at("--region"))?;
     }
-    if args.demo {
-        // The demo saves nothing: no state file, nothing to resume.
-        faces(crate::aws::fake::demo_connect(), None, args).await
+    let demo_args = WizardArgs {
+        demo: true,
+        ..args.clone()
+    };
+    // The demo saves nothing: no state file, nothing to resume.
+    let ending = if args.demo {
+        faces(crate::aws::fake::demo_connect(), None, args).await?
     } else {
-        faces(sdk::connect(), StateStore::default_location(), args).await
+        faces(sdk::connect(), StateStore::default_location(), args).await?
+    };
+    match ending {
+        FacesEnding::Output(output) => Ok(output),
+        // Chosen on Welcome for want of credentials: the wizard again, on the demo account.
+        FacesEnding::Demo => match faces(crate::aws::fake::demo_connect(), None, &demo_args).await?
+        {
+            FacesEnding::Output(output) => Ok(output),
+            FacesEnding::Demo => Ok(String::new()),
+        },
     }
+}
+
+/// What a face ended with: its output, or the wish to try the demo account.
+enum FacesEnding {
+    Output(String),
+    Demo,
 }
 
 async fn faces<
@@ -338,7 +361,7 @@ async fn faces<
     connect: crate::aws::Connect<I, S, R>,
     store: Option<StateStore>,
     args: &WizardArgs,
-) -> Result<String, Failure> {
+) -> Result<FacesEnding, Failure> {
     let loaded = store.as_ref().map(StateStore::load).unwrap_or_default();
     let (finished, saved): (Vec<SavedSetup>, Vec<SavedSetup>) =
         loaded.setups.into_iter().partition(|s| s.finished);
@@ -355,11 +378,13 @@ async fn faces<
         };
         let input = Box::new(std::io::BufReader::new(std::io::stdin()));
         crate::plain::run(connect, store, options, input, Box::new(std::io::stdout())).await?;
-        return Ok(String::new());
+        return Ok(FacesEnding::Output(String::new()));
     }
     let executor = crate::tui::executor::Executor::new(connect, store);
+    let env = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
     let options = crate::tui::Options {
         presenter: args.presenter,
+        color: crate::tui::colors_wanted(args.no_color, env("NO_COLOR"), env("TERM")),
         clipboard_clear: (args.clipboard_clear > 0)
             .then(|| Duration::from_secs(args.clipboard_clear)),
         profile: args.profile.clone(),
@@ -370,13 +395,18 @@ async fn faces<
         state_problems,
     };
     let clipboard = std::sync::Arc::new(crate::tui::clipboard::SystemClipboard::from_environment());
-    let farewell = crate::tui::run(executor, clipboard, options)
+    let ending = crate::tui::run(executor, clipboard, options)
         .await
         .map_err(|error| Failure {
             code: exit::AWS_REFUSED,
             message: format!("the terminal failed: {error}"),
         })?;
-    Ok(farewell.map(|line| format!("{line}\n")).unwrap_or_default())
+    Ok(match ending {
+        crate::tui::Ending::Left(farewell) => {
+            FacesEnding::Output(farewell.map(|line| format!("{line}\n")).unwrap_or_default())
+        }
+        crate::tui::Ending::Demo => FacesEnding::Demo,
+    })
 }
 
 fn pretty_json(value: &serde_json::Value) -> String {

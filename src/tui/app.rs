@@ -152,6 +152,9 @@ pub struct App {
     pub height: u16,
     pub presenter: bool,
     pub revealed: bool,
+    /// Colours with meaning (success, failure, warning, the current step): off with
+    /// `NO_COLOR`, `--no-color` or a dumb terminal.
+    pub color: bool,
     pub help_open: bool,
     pub confirm_quit: bool,
     pub quit: bool,
@@ -242,6 +245,8 @@ pub struct App {
     pub touched: std::collections::BTreeSet<Field>,
     /// A repair was applied that refuses Segment until its setting holds the ID: said on Done.
     pub repair_warning: Option<String>,
+    /// Without credentials the user chose the demo account: the wizard starts again on it.
+    pub switch_to_demo: bool,
 }
 
 /// What happened: a key, a resize, the clock, or a command's answer.
@@ -362,6 +367,7 @@ impl App {
             height,
             presenter: false,
             revealed: false,
+            color: false,
             help_open: false,
             confirm_quit: false,
             quit: false,
@@ -419,6 +425,7 @@ impl App {
             answered: false,
             touched: std::collections::BTreeSet::new(),
             repair_warning: None,
+            switch_to_demo: false,
         }
     }
 

@@ -24,6 +24,8 @@ use tokio::sync::mpsc;
 #[derive(Debug, Clone, Default)]
 pub struct Options {
     pub presenter: bool,
+    /// Colours with meaning; false with NO_COLOR, --no-color or TERM=dumb.
+    pub color: bool,
     /// Clear a copied secret after this long if the clipboard still holds it; `None`: never.
     pub clipboard_clear: Option<Duration>,
     pub profile: Option<String>,
@@ -37,10 +39,17 @@ pub struct Options {
     pub state_problems: Vec<String>,
 }
 
+/// Whether the wizard uses colour: not with `--no-color`, a non-empty `NO_COLOR` (no-color.org),
+/// or `TERM=dumb`.
+pub fn colors_wanted(no_color_flag: bool, no_color: Option<String>, term: Option<String>) -> bool {
+    !no_color_flag && no_color.is_none() && term.as_deref() != Some("dumb")
+}
+
 /// The wizard's state as it starts, before the first message.
 pub fn initial_app(options: &Options, width: u16, height: u16) -> App {
     let mut app = App::new(width, height);
     app.presenter = options.presenter;
+    app.color = options.color;
     app.demo = options.demo;
     app.saved = options.saved.clone();
     app.finished = options.finished.clone();
@@ -54,12 +63,21 @@ pub fn initial_app(options: &Options, width: u16, height: u16) -> App {
     app
 }
 
-/// Runs the wizard in the terminal until the user leaves; returns a line to print afterwards.
+/// How the wizard ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Ending {
+    /// The user left; a line to print once the terminal is restored.
+    Left(Option<String>),
+    /// Without credentials, the user chose the demo account: start again on it.
+    Demo,
+}
+
+/// Runs the wizard in the terminal until the user leaves.
 pub async fn run<I: Identity + 'static, S: Stacks + 'static, R: Roles + 'static>(
     executor: Executor<I, S, R>,
     clipboard: Arc<dyn Clipboard>,
     options: Options,
-) -> io::Result<Option<String>> {
+) -> io::Result<Ending> {
     // ratatui::init enters the alternate screen and raw mode and installs a panic hook that
     // restores the terminal before the panic message is printed.
     let mut terminal = ratatui::init();
@@ -73,7 +91,7 @@ async fn event_loop<I: Identity + 'static, S: Stacks + 'static, R: Roles + 'stat
     executor: Executor<I, S, R>,
     clipboard: Arc<dyn Clipboard>,
     options: Options,
-) -> io::Result<Option<String>> {
+) -> io::Result<Ending> {
     let size = terminal.size()?;
     let mut app = initial_app(&options, size.width, size.height);
     let (tx, mut rx) = mpsc::unbounded_channel::<Msg>();
@@ -111,7 +129,11 @@ async fn event_loop<I: Identity + 'static, S: Stacks + 'static, R: Roles + 'stat
         dirty = true;
         run_commands(commands, &mut app, &executor, &clipboard, &options, &tx);
         if app.quit {
-            return Ok(app.farewell.clone());
+            return Ok(if app.switch_to_demo {
+                Ending::Demo
+            } else {
+                Ending::Left(app.farewell.clone())
+            });
         }
     }
 }

@@ -35,6 +35,16 @@ pub fn draw(app: &App, frame: &mut Frame) {
     ])
     .areas(area);
     frame.render_widget(header_line(app), header);
+    // Where the width allows, the eight steps beside the screen: done ones ticked, this one marked.
+    let body = if shows_step_list(app) {
+        let [steps, rest] =
+            Layout::horizontal([Constraint::Length(STEP_LIST_WIDTH), Constraint::Min(40)])
+                .areas(body);
+        frame.render_widget(step_list(app), steps);
+        rest
+    } else {
+        body
+    };
     let block = Block::default()
         .borders(Borders::ALL)
         .title(Span::styled(format!(" {} ", app.step.title()), bold()));
@@ -68,6 +78,68 @@ pub fn draw(app: &App, frame: &mut Frame) {
     }
 }
 
+/// The step list's width, shown from this terminal width up.
+const STEP_LIST_WIDTH: u16 = 20;
+const STEP_LIST_FROM: u16 = 100;
+
+fn shows_step_list(app: &App) -> bool {
+    app.width >= STEP_LIST_FROM
+}
+
+/// The eight steps, a line each: `✓` done, `▶` this one (and in colour, where colour is on).
+fn step_list(app: &App) -> Paragraph<'static> {
+    let steps = [
+        Step::Welcome,
+        Step::Integration,
+        Step::ExternalId,
+        Step::Permissions,
+        Step::Method,
+        Step::Review,
+        Step::Progress,
+        Step::Done,
+    ];
+    let lines: Vec<Line<'static>> = steps
+        .iter()
+        .map(|&step| {
+            let (mark, style) = if step == app.step {
+                let style = bold();
+                (
+                    "▶",
+                    if app.color {
+                        style.fg(Color::Cyan)
+                    } else {
+                        style
+                    },
+                )
+            } else if step < app.step {
+                let style = Style::default();
+                (
+                    "✓",
+                    if app.color {
+                        style.fg(Color::Green)
+                    } else {
+                        style
+                    },
+                )
+            } else {
+                (" ", Style::default())
+            };
+            Line::styled(format!("{mark} {} {}", step.number(), step.title()), style)
+        })
+        .collect();
+    Paragraph::new(lines).block(Block::default().borders(Borders::ALL).title(" Steps "))
+}
+
+/// The columns inside the step's box at the app's size.
+pub fn body_width(app: &App) -> u16 {
+    let list = if shows_step_list(app) {
+        STEP_LIST_WIDTH
+    } else {
+        0
+    };
+    app.width.saturating_sub(list + 2)
+}
+
 /// The rows inside the step's box at the app's size: the screen less the header, the footer
 /// (one or two lines) and the box's borders.
 pub fn body_rows(app: &App) -> u16 {
@@ -95,7 +167,12 @@ fn header_line(app: &App) -> Line<'static> {
         Step::COUNT,
         app.step.title()
     );
-    let mut spans = vec![Span::styled(step, bold())];
+    let step_style = if app.color {
+        bold().fg(Color::Cyan)
+    } else {
+        bold()
+    };
+    let mut spans = vec![Span::styled(step, step_style)];
     if app.demo {
         spans.push(Span::styled(
             "[DEMO: simulated account, nothing sent] ",

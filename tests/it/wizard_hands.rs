@@ -596,3 +596,92 @@ fn progress_pages_stop_at_the_end_and_the_finish_stays_a_moment() {
     key(&mut keyed, KeyCode::Char('x'));
     assert_eq!(keyed.step, Step::Done, "a key goes on at once");
 }
+
+fn buffer(app: &App) -> ratatui::buffer::Buffer {
+    let mut terminal = Terminal::new(TestBackend::new(app.width, app.height)).expect("terminal");
+    terminal.draw(|frame| view::draw(app, frame)).expect("draw");
+    terminal.backend().buffer().clone()
+}
+
+/// The colour of the first cell holding `symbol` on screen.
+fn colour_of(app: &App, symbol: &str) -> Option<ratatui::style::Color> {
+    let buffer = buffer(app);
+    buffer
+        .content()
+        .iter()
+        .find(|cell| cell.symbol() == symbol)
+        .map(|cell| cell.fg)
+}
+
+/// Colour with meaning (success green, failure red, the current step cyan), always beside a
+/// symbol that says the same, and none at all when colour is off.
+#[test]
+fn colours_mean_something_and_can_be_turned_off() {
+    use ratatui::style::Color;
+    let mut app = app();
+    app.color = true;
+    to_integration(&mut app);
+    key(&mut app, KeyCode::Up);
+    key(&mut app, KeyCode::Enter);
+    text(&mut app, "wXZ2sd8N3mJ");
+    assert_eq!(colour_of(&app, "✓"), Some(Color::Green), "{}", screen(&app));
+    ctrl(&mut app, 'u');
+    key(&mut app, KeyCode::Enter);
+    assert_eq!(colour_of(&app, "✗"), Some(Color::Red), "{}", screen(&app));
+    let header = buffer(&app);
+    assert_eq!(header[(1, 0)].fg, Color::Cyan, "the current step");
+
+    app.color = false;
+    assert_eq!(colour_of(&app, "✗"), Some(Color::Reset));
+    assert_eq!(buffer(&app)[(1, 0)].fg, Color::Reset);
+
+    assert!(segment_aws_setup::tui::colors_wanted(
+        false,
+        None,
+        Some("xterm-256color".into())
+    ));
+    assert!(!segment_aws_setup::tui::colors_wanted(true, None, None));
+    assert!(!segment_aws_setup::tui::colors_wanted(
+        false,
+        Some("1".into()),
+        None
+    ));
+    assert!(!segment_aws_setup::tui::colors_wanted(
+        false,
+        None,
+        Some("dumb".into())
+    ));
+}
+
+/// Where the width allows, the eight steps are listed beside the screen: done ones ticked, the
+/// current one marked.
+#[test]
+fn a_wide_terminal_shows_the_step_list() {
+    let mut app = initial_app(&Options::default(), 100, 24);
+    walk_to(&mut app, Step::ExternalId);
+    let shown = screen(&app);
+    assert!(shown.contains("✓ 1 Welcome"), "{shown}");
+    assert!(shown.contains("✓ 2 Integration"), "{shown}");
+    assert!(shown.contains("▶ 3 External ID"), "{shown}");
+    assert!(shown.contains("  8 Done"), "{shown}");
+    insta::assert_snapshot!("step_list_100x24", shown);
+    assert!(
+        !screen(&self::app()).contains("1 Welcome"),
+        "not at 80 columns"
+    );
+}
+
+/// Without credentials, Welcome offers the demo account beside plan-only mode.
+#[test]
+fn without_credentials_welcome_offers_the_demo_account() {
+    let mut app = app();
+    update(
+        &mut app,
+        Msg::Identity(Err("no usable AWS credentials (none found)".into())),
+    );
+    let shown = screen(&app);
+    assert!(shown.contains("press d for the demo account"), "{shown}");
+    assert!(shown.contains("plan-only"), "{shown}");
+    let left = key(&mut app, KeyCode::Char('d'));
+    assert!(left.contains(&Cmd::Quit) && app.switch_to_demo);
+}

@@ -157,9 +157,27 @@ pub fn screen_lines<'a>(app: &App, lines: Vec<Line<'a>>) -> Vec<Line<'a>> {
                     span.content = masked.into();
                 }
             }
+            if app.color
+                && let Some(color) = meaning(&line)
+            {
+                line = line.patch_style(Style::default().fg(color));
+            }
             line
         })
         .collect()
+}
+
+/// The colour a line's leading symbol means: success, failure, a warning. The symbol says it
+/// too, so nothing relies on the colour (and `NO_COLOR`, `--no-color` or a dumb terminal turn
+/// colours off).
+fn meaning(line: &Line<'_>) -> Option<Color> {
+    let text: String = line.spans.iter().map(|s| s.content.as_ref()).collect();
+    match text.trim_start().chars().next()? {
+        '✓' => Some(Color::Green),
+        '✗' => Some(Color::Red),
+        '!' | '↺' => Some(Color::Yellow),
+        _ => None,
+    }
 }
 
 /// A wrapped paragraph of [`screen_lines`].
@@ -179,7 +197,7 @@ pub fn scrolled_paragraph<'a>(app: &App, lines: Vec<Line<'a>>, area: Rect) -> Pa
 /// what the box shows, less one line kept for context), Home and End; never past the end.
 /// Returns whether the key was one of them.
 pub fn scroll(app: &mut App, code: crossterm::event::KeyCode, lines: Vec<Line<'_>>) -> bool {
-    let width = app.width.saturating_sub(2);
+    let width = crate::tui::view::body_width(app);
     let visible = crate::tui::view::body_rows(app);
     let rows = paragraph(app, lines).line_count(width) as u16;
     let max = rows.saturating_sub(visible);

@@ -83,7 +83,7 @@ pub fn view(app: &App, frame: &mut Frame, area: Rect) {
 
 /// Everything the screen shows, before scrolling.
 pub fn lines(app: &App) -> Vec<Line<'static>> {
-    let width = app.width.saturating_sub(2) as usize;
+    let width = crate::tui::view::body_width(app) as usize;
     let mut lines = Vec::new();
     let title = match app.method {
         MethodChoice::Cloudformation => format!("Stack {}", app.stack_name.value().trim()),

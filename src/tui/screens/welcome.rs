@@ -19,6 +19,9 @@ pub fn keys(app: &App) -> Keys {
     }];
     keys.push(("Tab", "profile/region"));
     if !typing {
+        if matches!(app.identity, IdentityState::Missing(_)) && !app.demo {
+            keys.push(("d", "demo account"));
+        }
         if app.resume_offer().is_some() {
             keys.push(("r", "resume"));
         }
@@ -70,6 +73,11 @@ pub fn view(app: &App, frame: &mut Frame, area: Rect) {
                 "  Or continue in plan-only mode: nothing is changed; you get the policies",
             ));
             lines.push(Line::from("  and the commands to hand an administrator."));
+            if !app.demo {
+                lines.push(Line::from(
+                    "  Or press d for the demo account: simulated, nothing leaves this machine.",
+                ));
+            }
         }
     }
     lines.push(field(
@@ -198,6 +206,16 @@ pub fn on_key(app: &mut App, key: KeyEvent) -> Vec<Cmd> {
             }
         },
         KeyCode::Char('r') if app.welcome_focus == 0 && app.resume_offer().is_some() => resume(app),
+        // No credentials: the demo account shows the whole flow (the wizard starts again on it).
+        KeyCode::Char('d')
+            if app.welcome_focus == 0
+                && !app.demo
+                && matches!(app.identity, IdentityState::Missing(_)) =>
+        {
+            app.switch_to_demo = true;
+            app.quit = true;
+            vec![Cmd::Quit]
+        }
         KeyCode::Esc => {
             app.welcome_focus = 0;
             Vec::new()
