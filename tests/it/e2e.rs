@@ -338,3 +338,190 @@ fn plain_mode_elsewhere_finds_a_setup_in_aws_and_changes_it() {
         let _ = std::fs::remove_dir_all(dir);
     }
 }
+
+/// The binary in a pseudo-terminal against moto, with its own home and state directory.
+fn wizard_on_moto(args: &[&str]) -> (Terminal, Vec<std::path::PathBuf>) {
+    let home = temp_dir("hands-home");
+    let state = temp_dir("hands-state");
+    let mut command = Command::new(binary());
+    command
+        .args(args)
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("HOME", &home)
+        .env("TERM", "xterm-256color")
+        .env("AWS_ENDPOINT_URL", &moto().endpoint)
+        .env("AWS_ACCESS_KEY_ID", "testing")
+        .env("AWS_SECRET_ACCESS_KEY", "testing")
+        .env("AWS_REGION", "us-east-1")
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env("SEGMENT_AWS_SETUP_STATE_DIR", &state);
+    (Terminal::spawn(command), vec![home, state])
+}
+
+/// Waits for the binary to leave the alternate screen and exit 0.
+fn ends_restored(terminal: &mut Terminal) {
+    terminal.wait_raw(b"\x1b[?1049l");
+    let status = terminal.session.get_process_mut().wait().expect("exited");
+    assert!(
+        matches!(status, expectrl::process::unix::WaitStatus::Exited(_, 0)),
+        "{status:?}"
+    );
+}
+
+/// Keys typed while the account is still loading (a slow link: every AWS answer 2 s late) are
+/// not dropped: three Enters at once land on step 4, as the user meant.
+#[test]
+fn keys_typed_ahead_in_a_terminal_land_where_meant() {
+    let proxy = crate::faults::Proxy::slow(Duration::from_secs(2));
+    let home = temp_dir("ahead-home");
+    let state = temp_dir("ahead-state");
+    let mut command = Command::new(binary());
+    command
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("HOME", &home)
+        .env("TERM", "xterm-256color")
+        .env("AWS_ENDPOINT_URL", proxy.endpoint())
+        .env("AWS_ACCESS_KEY_ID", "testing")
+        .env("AWS_SECRET_ACCESS_KEY", "testing")
+        .env("AWS_REGION", "us-east-1")
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env("SEGMENT_AWS_SETUP_STATE_DIR", &state);
+    let mut terminal = Terminal::spawn(command);
+    terminal.wait("checking your credentials");
+    terminal.send("\r\r\r");
+    terminal.wait("Step 4 of 8: Permissions");
+    terminal.send("\x03");
+    terminal.wait("Quit?");
+    terminal.send("y");
+    ends_restored(&mut terminal);
+    for dir in [home, state] {
+        let _ = std::fs::remove_dir_all(dir);
+    }
+}
+
+/// Quitting from every step before the work starts: from step 3 on it asks (answers would be
+/// lost), and the terminal is restored every time.
+#[test]
+fn quit_at_every_step_asks_when_answers_would_be_lost_and_restores_the_terminal() {
+    for step in 1..=6 {
+        let (mut terminal, dirs) = wizard_on_moto(&[]);
+        terminal.wait("AWS account  123456789012");
+        let steps = [
+            "Step 1 of 8",
+            "Step 2 of 8",
+            "Step 3 of 8",
+            "Step 4 of 8",
+            "Step 5 of 8",
+            "Step 6 of 8",
+        ];
+        for (reached, next) in steps.iter().enumerate().skip(1).take(step - 1) {
+            // On Permissions (step 4) the bucket is typed; the region defaults to the account's.
+            if reached == 4 {
+                terminal.send("\tevents-bucket");
+                terminal.wait("arn:aws:s3:::events-bucket/*");
+            }
+            terminal.send("\r");
+            terminal.wait(next);
+        }
+        // Letters are text on Permissions: Ctrl-C is the way out there.
+        terminal.send(if step == 4 { "\x03" } else { "q" });
+        if step >= 3 {
+            terminal.wait("Your answers so far are not saved");
+            terminal.send("y");
+        }
+        ends_restored(&mut terminal);
+        for dir in dirs {
+            let _ = std::fs::remove_dir_all(dir);
+        }
+    }
+}
+
+/// The window made too small while a stack is being made (the demo account's stack takes 20 s):
+/// the screen asks for room, the stack keeps going, the Progress screen is back at 80x24, and q
+/// asks before leaving with the command that re-attaches.
+#[test]
+fn resizing_while_a_stack_runs_keeps_it_going() {
+    let home = temp_dir("resize-home");
+    let mut command = Command::new(binary());
+    command
+        .arg("--demo")
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("HOME", &home)
+        .env("TERM", "xterm-256color")
+        .env("AWS_ENDPOINT_URL", "http://127.0.0.1:9");
+    let mut terminal = Terminal::spawn(command);
+    terminal.wait("AWS account  000000000000");
+    terminal.send("\r");
+    terminal.wait("Step 2 of 8");
+    terminal.send("\r");
+    terminal.wait("Step 3 of 8");
+    terminal.send("\r");
+    terminal.wait("Step 4 of 8");
+    terminal.send("\tevents-bucket");
+    terminal.wait("arn:aws:s3:::events-bucket/*");
+    terminal.send("\r");
+    terminal.wait("Step 5 of 8");
+    terminal.send("\r");
+    terminal.wait("Step 6 of 8");
+    terminal.send("\r");
+    terminal.wait("Step 7 of 8");
+
+    terminal
+        .session
+        .get_process_mut()
+        .set_window_size(70, 20)
+        .expect("resized");
+    terminal.screen.screen_mut().set_size(20, 70);
+    terminal.wait("needs a window of at least 80×24");
+    terminal
+        .session
+        .get_process_mut()
+        .set_window_size(80, 24)
+        .expect("resized");
+    terminal.screen.screen_mut().set_size(24, 80);
+    terminal.wait("Step 7 of 8");
+    assert!(
+        terminal.screen.screen().contents().contains("working"),
+        "the stack is still being made: {}",
+        terminal.screen.screen().contents()
+    );
+    terminal.send("q");
+    terminal.wait("Watch it again with:");
+    terminal.send("y");
+    let restored = terminal.wait_raw(b"\x1b[?1049l");
+    terminal.until(
+        "the re-attach command after the terminal is restored",
+        |t| {
+            String::from_utf8_lossy(&t.raw[restored..])
+                .contains("segment-aws-setup watch --stack-name")
+        },
+    );
+    let _ = terminal.session.get_process_mut().wait();
+    let _ = std::fs::remove_dir_all(&home);
+}
+
+/// With no credentials at all, d on Welcome starts the wizard again on the demo account.
+#[test]
+fn without_credentials_d_opens_the_demo_account() {
+    let home = temp_dir("nocreds-home");
+    let mut command = Command::new(binary());
+    command
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("HOME", &home)
+        .env("TERM", "xterm-256color")
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env("AWS_REGION", "us-east-1")
+        .env("AWS_ENDPOINT_URL", "http://127.0.0.1:9");
+    let mut terminal = Terminal::spawn(command);
+    terminal.wait("press d for the demo account");
+    terminal.send("d");
+    terminal.wait("DEMO");
+    terminal.wait("AWS account  000000000000");
+    terminal.send("q");
+    ends_restored(&mut terminal);
+    let _ = std::fs::remove_dir_all(&home);
+}

@@ -59,15 +59,30 @@ struct Shared {
     tripped: bool,
     /// Every request seen: its action and the fault served (None = forwarded to moto).
     log: Vec<(String, Option<Fault>)>,
+    /// Added to every request, as a slow link would (15 ms when not set).
+    delay: Option<std::time::Duration>,
 }
 
-struct Proxy {
+pub(crate) struct Proxy {
     endpoint: String,
     shared: Arc<Mutex<Shared>>,
     _runtime: tokio::runtime::Runtime,
 }
 
 impl Proxy {
+    /// A proxy in front of moto that answers every request this much later.
+    pub(crate) fn slow(delay: std::time::Duration) -> Proxy {
+        let proxy = Proxy::start(Script::new());
+        if let Ok(mut shared) = proxy.shared.lock() {
+            shared.delay = Some(delay);
+        }
+        proxy
+    }
+
+    pub(crate) fn endpoint(&self) -> &str {
+        &self.endpoint
+    }
+
     fn start(script: Script) -> Proxy {
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(1)
@@ -153,7 +168,12 @@ async fn handle(
         return Err(std::io::Error::other("killed before moto saw it"));
     }
     // Small delay: the windows between calls are wide, as on a slow link.
-    tokio::time::sleep(std::time::Duration::from_millis(15)).await;
+    let delay = shared
+        .lock()
+        .ok()
+        .and_then(|s| s.delay)
+        .unwrap_or(std::time::Duration::from_millis(15));
+    tokio::time::sleep(delay).await;
     let fault = {
         let mut shared = shared
             .lock()
