@@ -34,9 +34,14 @@ pub struct ExternalIdRule {
     /// trusted too (`--source-id`).
     #[serde(default)]
     pub source_ids: bool,
+    /// Where Segment shows the ID (a workspace ID): said on the External ID step.
+    #[serde(default)]
+    pub shown_as: Option<String>,
 }
 
-/// A value the user supplies for a permission preset.
+/// A value the user supplies for a permission preset. A statement's resource pattern names an
+/// input by its name in braces (`{bucket}`, `{lambdaArns}`): each value of a list input makes
+/// one resource.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub enum Input {
@@ -44,9 +49,32 @@ pub enum Input {
     BucketRegion,
     LambdaArns,
     PolicyFile,
+    /// A path prefix in the bucket (AWS S3: objects land under `PREFIX/segment-logs/`); kept
+    /// as `a/b/` (or empty) so a pattern writes `{bucket}/{pathPrefix}segment-logs/*`.
+    PathPrefix,
+    /// A KMS key that encrypts the bucket or stream (an optional statement).
+    KmsKeyArn,
+    KinesisStreamArn,
+    /// Firehose delivery streams, by ARN.
+    DeliveryStreamArns,
+    /// Data Lakes: the EMR cluster Segment runs its jobs on (a setting, not in the policy).
+    EmrClusterId,
 }
 
 impl Input {
+    /// Every kind, for flags, fields and tests.
+    pub const ALL: [Input; 9] = [
+        Input::Bucket,
+        Input::BucketRegion,
+        Input::LambdaArns,
+        Input::PolicyFile,
+        Input::PathPrefix,
+        Input::KmsKeyArn,
+        Input::KinesisStreamArn,
+        Input::DeliveryStreamArns,
+        Input::EmrClusterId,
+    ];
+
     /// The command-line flag that carries this input.
     pub fn flag(self) -> &'static str {
         match self {
@@ -54,12 +82,49 @@ impl Input {
             Input::BucketRegion => "--bucket-region",
             Input::LambdaArns => "--lambda-arn",
             Input::PolicyFile => "--policy-file",
+            Input::PathPrefix => "--path-prefix",
+            Input::KmsKeyArn => "--kms-key-arn",
+            Input::KinesisStreamArn => "--kinesis-stream-arn",
+            Input::DeliveryStreamArns => "--delivery-stream-arn",
+            Input::EmrClusterId => "--emr-cluster-id",
+        }
+    }
+
+    /// The name a resource pattern uses for it, in braces.
+    pub fn name(self) -> &'static str {
+        match self {
+            Input::Bucket => "bucket",
+            Input::BucketRegion => "bucketRegion",
+            Input::LambdaArns => "lambdaArns",
+            Input::PolicyFile => "policyFile",
+            Input::PathPrefix => "pathPrefix",
+            Input::KmsKeyArn => "kmsKeyArn",
+            Input::KinesisStreamArn => "kinesisStreamArn",
+            Input::DeliveryStreamArns => "deliveryStreamArns",
+            Input::EmrClusterId => "emrClusterId",
         }
     }
 
     /// Inputs that take several values (the flag may be repeated).
     pub fn is_list(self) -> bool {
-        matches!(self, Input::LambdaArns)
+        matches!(self, Input::LambdaArns | Input::DeliveryStreamArns)
+    }
+
+    /// What it takes, with an example: under a wizard field, after a plain-mode question.
+    pub fn hint(self) -> &'static str {
+        match self {
+            Input::Bucket => "the bucket's name, e.g. my-events-bucket",
+            Input::BucketRegion => "the bucket's region, e.g. us-west-2",
+            Input::LambdaArns => "full ARNs, separated by commas",
+            Input::PolicyFile => "a JSON policy document; Enter in the field reads it",
+            Input::PathPrefix => "optional: folders in the bucket, e.g. path/prefix",
+            Input::KmsKeyArn => "optional: the KMS key that encrypts it, arn:aws:kms:...:key/...",
+            Input::KinesisStreamArn => "arn:aws:kinesis:REGION:ACCOUNT:stream/NAME",
+            Input::DeliveryStreamArns => {
+                "arn:aws:firehose:REGION:ACCOUNT:deliverystream/NAME, separated by commas"
+            }
+            Input::EmrClusterId => "optional: the EMR cluster's ID, e.g. j-2AXXXXXXGAPLF",
+        }
     }
 
     pub fn label(self) -> &'static str {
@@ -68,6 +133,11 @@ impl Input {
             Input::BucketRegion => "S3 bucket region",
             Input::LambdaArns => "Lambda function ARNs",
             Input::PolicyFile => "policy file",
+            Input::PathPrefix => "path prefix in the bucket",
+            Input::KmsKeyArn => "KMS key ARN",
+            Input::KinesisStreamArn => "Kinesis stream ARN",
+            Input::DeliveryStreamArns => "Firehose delivery stream ARNs",
+            Input::EmrClusterId => "EMR cluster ID",
         }
     }
 }
@@ -80,10 +150,24 @@ pub enum SettingValue {
     ExternalId,
     Bucket,
     BucketRegion,
+    /// The bucket with the path prefix, as AWS S3's Bucket Name setting takes it
+    /// (`bucket/path/prefix`).
+    BucketWithPrefix,
     /// The first Lambda function ARN.
     LambdaFunction,
     /// The region of the first Lambda function ARN.
     LambdaRegion,
+    /// The Kinesis stream's name, from its ARN.
+    StreamName,
+    /// The Kinesis stream's region, from its ARN.
+    StreamRegion,
+    /// The delivery streams' names, to map events to in Segment.
+    DeliveryStreamNames,
+    /// The delivery streams' region, from their ARNs.
+    DeliveryStreamRegion,
+    /// The AWS account ID (Data Lakes' Glue Catalog ID).
+    AccountId,
+    EmrClusterId,
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -102,16 +186,26 @@ pub struct SettingSpec {
     /// Segment sets it and shows it read-only: nothing to paste.
     #[serde(default)]
     pub read_only: bool,
+    /// Shown when the value isn't known here (the default: known once the role exists).
+    #[serde(default)]
+    pub placeholder: Option<String>,
 }
 
-/// One Allow statement: `resource` is a pattern where `{}` stands for each value of
-/// `resource_input`.
+/// One Allow statement. Each resource is a pattern: `{name}` stands for an input's value (each
+/// value of a list input makes one resource), `{account}` for the account ID and `{role}` for
+/// the role's own ARN.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct StatementSpec {
+    #[serde(default)]
+    pub sid: Option<String>,
     pub action: serde_json::Value,
-    pub resource: String,
-    pub resource_input: Input,
+    pub resources: Vec<String>,
+    #[serde(default)]
+    pub condition: Option<serde_json::Value>,
+    /// Only when this (optional) input is given, such as a KMS key.
+    #[serde(default)]
+    pub when: Option<Input>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -122,8 +216,22 @@ pub struct Preset {
     pub title: String,
     pub description: String,
     pub inputs: Vec<Input>,
-    /// Absent for the custom policy, whose statements come from the user's file.
-    pub statement: Option<StatementSpec>,
+    /// Inputs that may be left out (a KMS key, a path prefix).
+    #[serde(default)]
+    pub optional_inputs: Vec<Input>,
+    /// Empty for the custom policy, whose statements come from the user's file.
+    #[serde(default)]
+    pub statements: Vec<StatementSpec>,
+}
+
+impl Preset {
+    /// Every input the preset takes, required first.
+    pub fn all_inputs(&self) -> impl Iterator<Item = Input> + '_ {
+        self.inputs
+            .iter()
+            .chain(self.optional_inputs.iter())
+            .copied()
+    }
 }
 
 /// Which values of an input fill a template parameter: all of them (joined with commas), the
@@ -323,30 +431,55 @@ impl Catalog {
 mod tests {
     use super::*;
 
+    /// The nine integrations and the principal each trusts, as the facts files give them
+    /// (`segment-aws-facts.md`, `more-integrations-facts.md`): never `:root` for the
+    /// destinations, a different role in 595280932656 for each.
     #[test]
-    fn builtin_catalog_has_the_three_integrations_from_the_facts() {
+    fn builtin_catalog_has_the_nine_integrations_from_the_facts() {
         let catalog = Catalog::builtin();
+        let expected = [
+            ("destination-function", "arn:aws:iam::458175278816:root"),
+            ("source-function", "arn:aws:iam::300240842537:root"),
+            (
+                "lambda-destination",
+                "arn:aws:iam::595280932656:role/customer-lambda-prod-destination-access",
+            ),
+            (
+                "s3-destination",
+                "arn:aws:iam::595280932656:role/segment-s3-integration-production-access",
+            ),
+            (
+                "s3-actions-destination",
+                "arn:aws:iam::595280932656:role/customer-s3-prod-action-destination-access",
+            ),
+            (
+                "kinesis-destination",
+                "arn:aws:iam::595280932656:role/customer-kinesis-access",
+            ),
+            (
+                "firehose-destination",
+                "arn:aws:iam::595280932656:role/customer-firehose-access",
+            ),
+            (
+                "personalize-destination",
+                "arn:aws:iam::595280932656:role/customer-personalize-prod-destination-access",
+            ),
+            (
+                "data-lakes",
+                "arn:aws:iam::595280932656:role/segment-datalakes-production-access",
+            ),
+        ];
         assert_eq!(
             catalog.ids(),
-            [
-                "destination-function",
-                "source-function",
-                "lambda-destination"
-            ]
+            expected.iter().map(|(id, _)| *id).collect::<Vec<_>>()
         );
-        let principal = |id: &str| catalog.integration(id).map(|i| i.principal.clone());
-        assert_eq!(
-            principal("destination-function").as_deref(),
-            Some("arn:aws:iam::458175278816:root")
-        );
-        assert_eq!(
-            principal("source-function").as_deref(),
-            Some("arn:aws:iam::300240842537:root")
-        );
-        assert_eq!(
-            principal("lambda-destination").as_deref(),
-            Some("arn:aws:iam::595280932656:role/customer-lambda-prod-destination-access")
-        );
+        for (id, principal) in expected {
+            assert_eq!(
+                catalog.integration(id).map(|i| i.principal.as_str()),
+                Some(principal),
+                "{id}"
+            );
+        }
     }
 
     #[test]

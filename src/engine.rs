@@ -1403,6 +1403,7 @@ fn stack_inputs(
                                 sensitive: spec.sensitive,
                                 required: spec.required,
                                 read_only: spec.read_only,
+                                placeholder: spec.placeholder.clone(),
                             }),
                     );
                 }

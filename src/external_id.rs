@@ -119,6 +119,7 @@ mod tests {
             min_length: 32,
             multiple: false,
             source_ids: false,
+            shown_as: None,
         };
         assert!(check(&"x".repeat(32), &rule).is_ok());
         assert!(check("short", &rule).is_err());

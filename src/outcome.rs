@@ -151,6 +151,7 @@ impl Outcome {
                     sensitive: spec.sensitive,
                     required: spec.required,
                     read_only: spec.read_only,
+                    placeholder: spec.placeholder.clone(),
                 })
                 .collect(),
         }
@@ -366,10 +367,12 @@ impl Outcome {
 
 /// A value as plain text, "(known once the role exists)" before.
 pub fn value_text(setting: &Setting) -> String {
-    setting
-        .value
-        .clone()
-        .unwrap_or_else(|| "(known once the role exists)".into())
+    setting.value.clone().unwrap_or_else(|| {
+        setting
+            .placeholder
+            .clone()
+            .unwrap_or_else(|| "(known once the role exists)".into())
+    })
 }
 
 #[cfg(test)]

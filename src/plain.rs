@@ -45,6 +45,14 @@ struct Plain<I, S, R> {
     current_step: std::cell::Cell<usize>,
 }
 
+fn capitalized(text: &str) -> String {
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
 /// One line of the transcript, its control characters escaped: plain mode writes no escape
 /// sequence at all, not even one that came from AWS.
 fn write_line(output: &Output, text: &str) {
@@ -321,6 +329,7 @@ impl<I: Identity + 'static, S: Stacks + 'static, R: Roles + 'static> Plain<I, S,
         let integration =
             &integrations[self.choose(crate::steps::INTEGRATION_QUESTION, &choices, 0)?];
         let mut request = PlanRequest {
+            account: self.caller.as_ref().map(|c| c.account.clone()),
             integration: integration.id.clone(),
             ..PlanRequest::default()
         };
@@ -621,9 +630,49 @@ impl<I: Identity + 'static, S: Stacks + 'static, R: Roles + 'static> Plain<I, S,
                             })?,
                         );
                 }
+                other => {
+                    let values = self.ask_input(*other, false, request)?;
+                    request.other_inputs.insert(*other, values);
+                }
             }
         }
+        for input in &preset.optional_inputs {
+            let values = self.ask_input(*input, true, request)?;
+            request.other_inputs.insert(*input, values);
+        }
         Ok(())
+    }
+
+    /// One of the inputs beyond the first four, asked with its hint and checked (several values
+    /// separated by commas for a list); an optional one may be answered `none`.
+    fn ask_input(
+        &mut self,
+        input: PresetInput,
+        optional: bool,
+        request: &PlanRequest,
+    ) -> Result<Vec<String>, Failure> {
+        let current = request
+            .other_inputs
+            .get(&input)
+            .map(|v| v.join(","))
+            .filter(|v| !v.is_empty());
+        let default = current.or_else(|| optional.then(|| "none".to_string()));
+        let question = format!("{} ({}):", capitalized(input.label()), input.hint());
+        self.ask(&question, default.as_deref(), move |answer| {
+            if optional && (answer == "none" || answer.is_empty()) {
+                return Ok(Vec::new());
+            }
+            let values: Vec<String> = if input.is_list() {
+                validate::comma_separated(answer, "at least one is needed", |v| {
+                    validate::input_value(input, v)
+                })
+                .map_err(|e| e.0)?
+            } else {
+                validate::input_value(input, answer).map_err(|e| e.0)?;
+                vec![answer.to_string()]
+            };
+            Ok(values)
+        })
     }
 
     fn review(&self, plan: &Plan, method: usize, existing_role: Option<&str>) {
@@ -894,6 +943,7 @@ impl<I: Identity + 'static, S: Stacks + 'static, R: Roles + 'static> Plain<I, S,
             .integration(&saved.integration)
             .ok_or_else(not_connected)?;
         let mut request = PlanRequest {
+            account: self.caller.as_ref().map(|c| c.account.clone()),
             integration: integration.id.clone(),
             stack_name: saved.stack_name.clone(),
             role_name: saved.role_name.clone(),

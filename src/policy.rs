@@ -127,25 +127,102 @@ pub fn trust_policy(principal: &str, external_ids: &[String]) -> Value {
     })
 }
 
-/// A least-privilege permission policy from a preset's statement: `{}` in the resource pattern is
-/// replaced by each value. One value of a single-valued input gives a string resource; a
-/// list input always gives a list, as Segment's docs write it.
-pub fn permission_policy(statement: &StatementSpec, values: &[String], as_list: bool) -> Value {
-    let resources: Vec<Value> = values
+/// What a preset's resource patterns are filled with: each input's values, the account ID and
+/// the role's own ARN.
+pub struct PatternValues<'a> {
+    pub inputs: &'a std::collections::BTreeMap<crate::catalog::Input, Vec<String>>,
+    pub account: &'a str,
+    pub role_arn: &'a str,
+}
+
+impl PatternValues<'_> {
+    /// The values `{name}` stands for; `None` for a name nothing fills.
+    fn of(&self, name: &str) -> Option<(Vec<String>, bool)> {
+        match name {
+            "account" => Some((vec![self.account.to_string()], false)),
+            "role" => Some((vec![self.role_arn.to_string()], false)),
+            _ => crate::catalog::Input::ALL
+                .into_iter()
+                .find(|input| input.name() == name)
+                .map(|input| {
+                    let values = self.inputs.get(&input).cloned().unwrap_or_default();
+                    // An optional single input left out stands for nothing (no path prefix).
+                    match (values.is_empty(), input.is_list()) {
+                        (true, false) => (vec![String::new()], false),
+                        _ => (values, input.is_list()),
+                    }
+                }),
+        }
+    }
+
+    /// One pattern's resources: each value of a list input makes one; returns whether a list
+    /// input was used (Segment's docs then write a list even for one value).
+    fn expand(&self, pattern: &str) -> (Vec<String>, bool) {
+        let mut results = vec![String::new()];
+        let mut listed = false;
+        let mut rest = pattern;
+        while let Some(open) = rest.find('{') {
+            let Some(close) = rest[open..].find('}').map(|c| open + c) else {
+                break;
+            };
+            let literal = &rest[..open];
+            let name = &rest[open + 1..close];
+            let (values, is_list) = self
+                .of(name)
+                .unwrap_or_else(|| (vec![rest[open..=close].to_string()], false));
+            listed |= is_list;
+            results = results
+                .iter()
+                .flat_map(|prefix| values.iter().map(move |v| format!("{prefix}{literal}{v}")))
+                .collect();
+            rest = &rest[close + 1..];
+        }
+        for result in &mut results {
+            result.push_str(rest);
+        }
+        (results, listed)
+    }
+}
+
+/// A least-privilege permission policy from a preset's statements, their resource patterns
+/// filled in. A statement `when` an optional input is left out is left out too. One resource
+/// from single-valued inputs is written as a string, a list input always as a list, as Segment's
+/// docs write them.
+pub fn permission_policy(statements: &[StatementSpec], values: &PatternValues<'_>) -> Value {
+    let statements: Vec<Value> = statements
         .iter()
-        .map(|value| Value::String(statement.resource.replacen("{}", value, 1)))
+        .filter(|spec| {
+            spec.when
+                .is_none_or(|input| values.inputs.get(&input).is_some_and(|v| !v.is_empty()))
+        })
+        .map(|spec| {
+            let mut resources = Vec::new();
+            let mut listed = spec.resources.len() > 1;
+            for pattern in &spec.resources {
+                let (expanded, is_list) = values.expand(pattern);
+                listed |= is_list;
+                resources.extend(expanded);
+            }
+            let resource = match (listed, resources.as_slice()) {
+                (false, [one]) => json!(one),
+                _ => json!(resources),
+            };
+            let mut statement = serde_json::Map::new();
+            if let Some(sid) = &spec.sid {
+                statement.insert("Sid".into(), json!(sid));
+            }
+            statement.insert("Effect".into(), json!("Allow"));
+            statement.insert("Action".into(), spec.action.clone());
+            statement.insert("Resource".into(), resource);
+            if let Some(condition) = &spec.condition {
+                statement.insert("Condition".into(), condition.clone());
+            }
+            Value::Object(statement)
+        })
         .collect();
-    let resource = match (as_list, resources.as_slice()) {
-        (false, [one]) => one.clone(),
-        _ => Value::Array(resources),
-    };
     json!({
         "Version": POLICY_VERSION,
-        "Statement": [{
-            "Effect": "Allow",
-            "Action": statement.action,
-            "Resource": resource
-        }]
+        "Statement": statements
     })
 }
 
@@ -245,16 +322,78 @@ mod tests {
     #[test]
     fn s3_preset_matches_the_docs_example() {
         let spec = StatementSpec {
+            sid: None,
             action: json!("s3:PutObject"),
-            resource: "arn:aws:s3:::{}/*".into(),
-            resource_input: Input::Bucket,
+            resources: vec!["arn:aws:s3:::{bucket}/*".into()],
+            condition: None,
+            when: None,
         };
-        let policy = permission_policy(&spec, &["my-bucket".to_string()], false);
+        let inputs = [(Input::Bucket, vec!["my-bucket".to_string()])].into();
+        let values = PatternValues {
+            inputs: &inputs,
+            account: "123456789012",
+            role_arn: "arn:aws:iam::123456789012:role/r",
+        };
+        let policy = permission_policy(&[spec], &values);
         assert_eq!(
             policy["Statement"][0]["Resource"],
             json!("arn:aws:s3:::my-bucket/*")
         );
         assert_eq!(policy["Statement"][0]["Action"], json!("s3:PutObject"));
+    }
+
+    #[test]
+    fn patterns_fill_lists_the_account_the_role_and_leave_out_what_is_not_given() {
+        let statements = vec![
+            StatementSpec {
+                sid: Some("Put".into()),
+                action: json!(["firehose:PutRecord"]),
+                resources: vec!["{deliveryStreamArns}".into()],
+                condition: None,
+                when: None,
+            },
+            StatementSpec {
+                sid: None,
+                action: json!("iam:SimulatePrincipalPolicy"),
+                resources: vec![
+                    "{role}".into(),
+                    "arn:aws:glue:{bucketRegion}:{account}:catalog".into(),
+                ],
+                condition: Some(json!({"StringEquals": {"aws:ResourceTag/vendor": "segment"}})),
+                when: None,
+            },
+            StatementSpec {
+                sid: None,
+                action: json!("kms:Decrypt"),
+                resources: vec!["{kmsKeyArn}".into()],
+                condition: None,
+                when: Some(Input::KmsKeyArn),
+            },
+        ];
+        let inputs = [
+            (
+                Input::DeliveryStreamArns,
+                vec!["arn:a".to_string(), "arn:b".to_string()],
+            ),
+            (Input::BucketRegion, vec!["eu-west-1".to_string()]),
+        ]
+        .into();
+        let values = PatternValues {
+            inputs: &inputs,
+            account: "123456789012",
+            role_arn: "arn:aws:iam::123456789012:role/r",
+        };
+        let policy = permission_policy(&statements, &values);
+        assert_eq!(
+            policy["Statement"],
+            json!([
+                {"Sid": "Put", "Effect": "Allow", "Action": ["firehose:PutRecord"], "Resource": ["arn:a", "arn:b"]},
+                {"Effect": "Allow", "Action": "iam:SimulatePrincipalPolicy",
+                 "Resource": ["arn:aws:iam::123456789012:role/r", "arn:aws:glue:eu-west-1:123456789012:catalog"],
+                 "Condition": {"StringEquals": {"aws:ResourceTag/vendor": "segment"}}}
+            ]),
+            "the KMS statement is left out without a key"
+        );
     }
 
     #[test]

@@ -53,12 +53,17 @@ pub fn integration_choices() -> Vec<Choice> {
 /// Step 3: what the external ID is, for this integration.
 pub fn external_id_intro(integration: &Integration) -> Vec<String> {
     if integration.external_id.source == crate::catalog::ExternalIdSource::WorkspaceId {
-        vec![
-            "The Lambda destination uses your Segment workspace ID as the external ID".into(),
-            "(Segment sets it: the destination's External ID setting, #SEGMENT_WORKSPACE_ID)."
-                .into(),
-            "Several IDs may be trusted: separate them with commas.".into(),
-        ]
+        let mut lines = vec![format!(
+            "The {} uses your Segment workspace ID as the external ID.",
+            integration.title
+        )];
+        if let Some(shown) = &integration.external_id.shown_as {
+            lines.push(format!("{shown}."));
+        }
+        if integration.external_id.multiple {
+            lines.push("Several IDs may be trusted: separate them with commas.".into());
+        }
+        lines
     } else {
         vec![
             format!(
@@ -70,7 +75,8 @@ pub fn external_id_intro(integration: &Integration) -> Vec<String> {
     }
 }
 
-/// Why the Lambda destination may trust a source ID too.
+/// Why an integration that takes source IDs (the Lambda destination, Kinesis, Personalize, Data
+/// Lakes) may trust a source ID too.
 pub const SOURCE_ID_WHY: &str = "If the External ID setting is ever empty, Segment uses the source ID (Settings > API Keys in the source): trust it too to keep deliveries working either way.";
 
 /// Step 4's question.
@@ -204,8 +210,9 @@ mod tests {
         assert_eq!(pick("Lambda", &names), Ok(2));
         assert_eq!(pick("source", &names), Ok(1));
         assert!(pick("destination", &names).is_err_and(|e| e.contains(" or ")));
-        assert!(pick("4", &names).is_err());
-        assert!(pick("kinesis", &names).is_err());
+        assert!(pick("99", &names).is_err());
+        assert!(pick("kinesis", &names).is_ok_and(|i| names[i] == "kinesis-destination"));
+        assert!(pick("bigquery", &names).is_err());
     }
 
     #[test]

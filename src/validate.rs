@@ -283,6 +283,126 @@ pub fn lambda_arn(value: &str) -> Result<&str, Invalid> {
         })
 }
 
+/// Refuses an ARN outside the `aws` partition in a sentence: Segment's principals exist only
+/// there.
+fn commercial_partition(value: &str, what: &str) -> Check {
+    match value
+        .strip_prefix("arn:")
+        .and_then(|rest| rest.split(':').next())
+        .filter(|p| *p != "aws" && p.starts_with("aws-"))
+    {
+        Some(partition) => Err(Invalid(format!(
+            "that {what} is in the {partition} partition; Segment's principals exist only in the aws partition (commercial regions), so Segment can't reach it"
+        ))),
+        None => Ok(()),
+    }
+}
+
+static KINESIS_STREAM_ARN: LazyLock<Regex> = LazyLock::new(|| {
+    regex(
+        r"^arn:aws:kinesis:(?P<region>[a-z]{2}(-[a-z]+)+-\d):\d{12}:stream/(?P<name>[A-Za-z0-9_.-]{1,128})$",
+    )
+});
+
+/// A Kinesis data stream's ARN; returns its region and name (Segment's settings take both).
+pub fn kinesis_stream_arn(value: &str) -> Result<(&str, &str), Invalid> {
+    commercial_partition(value, "stream")?;
+    KINESIS_STREAM_ARN
+        .captures(value)
+        .and_then(|c| Some((c.name("region")?.as_str(), c.name("name")?.as_str())))
+        .ok_or_else(|| {
+            Invalid(format!(
+                "a Kinesis stream ARN looks like arn:aws:kinesis:us-west-2:123456789012:stream/NAME (letters, digits, _ . -); got {}",
+                shown(value)
+            ))
+        })
+}
+
+static DELIVERY_STREAM_ARN: LazyLock<Regex> = LazyLock::new(|| {
+    regex(
+        r"^arn:aws:firehose:(?P<region>[a-z]{2}(-[a-z]+)+-\d):\d{12}:deliverystream/(?P<name>[A-Za-z0-9_.-]{1,64})$",
+    )
+});
+
+/// A Firehose delivery stream's ARN; returns its region and name.
+pub fn delivery_stream_arn(value: &str) -> Result<(&str, &str), Invalid> {
+    commercial_partition(value, "delivery stream")?;
+    DELIVERY_STREAM_ARN
+        .captures(value)
+        .and_then(|c| Some((c.name("region")?.as_str(), c.name("name")?.as_str())))
+        .ok_or_else(|| {
+            Invalid(format!(
+                "a Firehose delivery stream ARN looks like arn:aws:firehose:us-west-2:123456789012:deliverystream/NAME (letters, digits, _ . -); got {}",
+                shown(value)
+            ))
+        })
+}
+
+static KMS_KEY_ARN: LazyLock<Regex> =
+    LazyLock::new(|| regex(r"^arn:aws:kms:[a-z]{2}(-[a-z]+)+-\d:\d{12}:key/[A-Za-z0-9-]{1,128}$"));
+
+/// A KMS key's ARN (an alias won't do in a policy's Resource).
+pub fn kms_key_arn(value: &str) -> Check {
+    commercial_partition(value, "key")?;
+    if KMS_KEY_ARN.is_match(value) {
+        Ok(())
+    } else {
+        Err(Invalid(format!(
+            "a KMS key ARN looks like arn:aws:kms:us-west-2:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab (the key's ARN, not an alias); got {}",
+            shown(value)
+        )))
+    }
+}
+
+static PATH_PREFIX: LazyLock<Regex> =
+    LazyLock::new(|| regex(r"^/?[A-Za-z0-9!_.*'()-]+(/[A-Za-z0-9!_.*'()-]+)*/?$"));
+
+/// A path prefix in a bucket (`path/prefix`): S3's safe key characters, no empty segment.
+pub fn path_prefix(value: &str) -> Check {
+    if value.len() <= 512
+        && PATH_PREFIX.is_match(value)
+        && !value.split('/').any(|s| s == "." || s == "..")
+    {
+        Ok(())
+    } else {
+        Err(Invalid(format!(
+            "a path prefix is folder names separated by /, such as path/prefix (letters, digits and ! _ . * ' ( ) -); got {}",
+            shown(value)
+        )))
+    }
+}
+
+static EMR_CLUSTER_ID: LazyLock<Regex> = LazyLock::new(|| regex(r"^j-[A-Za-z0-9]{1,32}$"));
+
+/// An EMR cluster ID, as Segment's Data Lakes setting takes it (`j-` and letters and digits).
+pub fn emr_cluster_id(value: &str) -> Check {
+    if EMR_CLUSTER_ID.is_match(value) {
+        Ok(())
+    } else {
+        Err(Invalid(format!(
+            "an EMR cluster ID looks like j-2AXXXXXXGAPLF (the cluster's ID in the EMR console); got {}",
+            shown(value)
+        )))
+    }
+}
+
+/// One value of a preset's input, checked as its kind requires (a policy file is read, and
+/// checked, where it is read).
+pub fn input_value(input: crate::catalog::Input, value: &str) -> Check {
+    use crate::catalog::Input;
+    match input {
+        Input::Bucket => bucket_name(value),
+        Input::BucketRegion => region(value),
+        Input::LambdaArns => lambda_arn(value).map(|_| ()),
+        Input::PolicyFile => Ok(()),
+        Input::PathPrefix => path_prefix(value),
+        Input::KmsKeyArn => kms_key_arn(value),
+        Input::KinesisStreamArn => kinesis_stream_arn(value).map(|_| ()),
+        Input::DeliveryStreamArns => delivery_stream_arn(value).map(|_| ()),
+        Input::EmrClusterId => emr_cluster_id(value),
+    }
+}
+
 /// What Segment's Lambda setting accepts: a name, `name:alias`, a full ARN or a partial ARN.
 pub fn lambda_function_reference(value: &str) -> Check {
     if LAMBDA_ARN.is_match(value)

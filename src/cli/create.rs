@@ -29,6 +29,18 @@ pub struct CreateArgs {
     pub allow_broad_policy: bool,
 }
 
+/// The request with what the first plan generated (the external ID, the names) kept, so
+/// building it again for the account changes nothing else.
+fn pinned(mut request: PlanRequest, plan: &Plan) -> PlanRequest {
+    if request.external_ids.is_empty() && request.workspace_ids.is_empty() {
+        request.external_ids = plan.external_ids.clone();
+        request.generated_external_id = plan.external_id_generated;
+    }
+    request.stack_name = Some(plan.stack_name.clone());
+    request.role_name = Some(plan.role_name.clone());
+    request
+}
+
 pub(crate) async fn create(args: &CreateArgs) -> Result<String, Failure> {
     let store = state_store()?;
     let mut request = args.setup.request()?;
@@ -41,6 +53,9 @@ pub(crate) async fn create(args: &CreateArgs) -> Result<String, Failure> {
     }
     let session = connect(&args.aws).await?;
     say_state_problems(&store);
+    // The account is known now: policies that name it (or the role) are built for it.
+    request.account = Some(session.caller.account.clone());
+    request.role_path = Some(args.role_path.clone());
 
     // A re-run resumes: the unfinished setup saved for this account (same integration, method and
     // name when one was given) lends its external IDs and its stack or role name.
@@ -85,7 +100,7 @@ pub(crate) async fn create(args: &CreateArgs) -> Result<String, Failure> {
             request.role_name = request.role_name.clone().or(saved.role_name.clone());
             Plan::build(Catalog::builtin(), &request)?
         }
-        None => plan,
+        None => Plan::build(Catalog::builtin(), &pinned(request, &plan))?,
     };
 
     let what = match args.method {

@@ -236,6 +236,63 @@ pub struct SetupArgs {
     /// Stack name for the CloudFormation method [default: segment-INTEGRATION-<6 random>]
     #[arg(long, env = "SEGMENT_AWS_SETUP_STACK_NAME", value_name = "S")]
     pub stack_name: Option<String>,
+
+    #[command(flatten)]
+    pub more: MoreInputArgs,
+}
+
+/// The other integrations' permission inputs (AWS S3, Kinesis, Firehose, Data Lakes).
+#[derive(Args, Debug, Clone, Default)]
+pub struct MoreInputArgs {
+    /// AWS S3: a path prefix in the bucket (Segment writes under PREFIX/segment-logs/)
+    #[arg(long, value_name = "P")]
+    pub path_prefix: Option<String>,
+
+    /// AWS S3, Kinesis: the KMS key that encrypts the bucket or stream (adds its statement)
+    #[arg(long, value_name = "ARN")]
+    pub kms_key_arn: Option<String>,
+
+    /// Kinesis: the stream Segment writes to, by ARN
+    #[arg(long, value_name = "ARN")]
+    pub kinesis_stream_arn: Option<String>,
+
+    /// Firehose: a delivery stream Segment writes to, by ARN. Repeat for several (one region)
+    #[arg(
+        long = "delivery-stream-arn",
+        value_name = "ARN",
+        value_delimiter = ','
+    )]
+    pub delivery_stream_arns: Vec<String>,
+
+    /// Data Lakes: the EMR cluster's ID, for the EMR Cluster ID setting
+    #[arg(long, value_name = "ID")]
+    pub emr_cluster_id: Option<String>,
+}
+
+impl MoreInputArgs {
+    /// As a plan's request takes them.
+    pub fn inputs(&self) -> std::collections::BTreeMap<crate::catalog::Input, Vec<String>> {
+        use crate::catalog::Input;
+        [
+            (
+                Input::PathPrefix,
+                self.path_prefix.iter().cloned().collect(),
+            ),
+            (Input::KmsKeyArn, self.kms_key_arn.iter().cloned().collect()),
+            (
+                Input::KinesisStreamArn,
+                self.kinesis_stream_arn.iter().cloned().collect(),
+            ),
+            (Input::DeliveryStreamArns, self.delivery_stream_arns.clone()),
+            (
+                Input::EmrClusterId,
+                self.emr_cluster_id.iter().cloned().collect(),
+            ),
+        ]
+        .into_iter()
+        .filter(|(_, values): &(Input, Vec<String>)| !values.is_empty())
+        .collect()
+    }
 }
 
 /// Where in AWS: the standard credential chain, with these overrides.
@@ -302,6 +359,7 @@ impl SetupArgs {
             policy_file: read_policy_file(self.policy_file.as_deref())?,
             role_name: self.role_name.clone(),
             stack_name: self.stack_name.clone(),
+            other_inputs: self.more.inputs(),
             ..PlanRequest::default()
         })
     }
@@ -678,7 +736,7 @@ fn accept_broad_policy(plan: &Plan, yes: bool, allow: bool) -> Result<(), Failur
     if yes {
         return Err(Failure {
             code: exit::BAD_INPUT,
-            message: "nothing was changed: the policy file grants broadly, and --yes alone doesn't accept that; add --allow-broad-policy if you mean it".into(),
+            message: "nothing was changed: the permission policy grants broadly, and --yes alone doesn't accept that; add --allow-broad-policy if you mean it".into(),
         });
     }
     if ask(false, "Let Segment have these permissions anyway?") {

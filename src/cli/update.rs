@@ -138,6 +138,7 @@ pub(crate) async fn update(args: &UpdateArgs) -> Result<String, Failure> {
             request.external_ids = ids;
         }
     }
+    request.account = Some(session.caller.account.clone());
     let plan = Plan::build(catalog, &request)?;
     if args.rotate_external_id {
         say(

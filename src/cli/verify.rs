@@ -39,6 +39,8 @@ pub struct VerifyArgs {
     /// Also check the permission preset: this policy document
     #[arg(long, value_name = "F")]
     pub policy_file: Option<std::path::PathBuf>,
+    #[command(flatten)]
+    pub more: MoreInputArgs,
 
     /// Repair what is wrong: the smallest change that makes every probe hold, shown as a diff,
     /// proven before it is applied, and applied only after asking
@@ -86,9 +88,24 @@ pub(crate) async fn verify(args: &VerifyArgs) -> Result<String, Failure> {
         validate::external_id(id, validate::EXTERNAL_ID_MIN_AWS).map_err(InputError::at(*flag))?;
     }
     let workspace = integration.external_id.source == crate::catalog::ExternalIdSource::WorkspaceId;
-    let preset_given =
-        args.bucket.is_some() || !args.lambda_arns.is_empty() || args.policy_file.is_some();
-    let plan = if preset_given {
+    let preset_given = args.bucket.is_some()
+        || !args.lambda_arns.is_empty()
+        || args.policy_file.is_some()
+        || !args.more.inputs().is_empty();
+    // The role's own name, path and account: a policy may name the role (Kinesis) or the
+    // account (Data Lakes).
+    let (role_name, role_path) = match args.role.strip_prefix("arn:") {
+        Some(_) => {
+            let after = args.role.split_once(":role").map(|(_, r)| r).unwrap_or("/");
+            let (path, name) = after.rsplit_once('/').unwrap_or(("", after));
+            (name.to_string(), format!("{path}/"))
+        }
+        None => (args.role.clone(), "/".to_string()),
+    };
+    let build_plan = |account: Option<String>| -> Result<Option<Plan>, Failure> {
+        if !preset_given {
+            return Ok(None);
+        }
         // The permission policy doesn't depend on the ID: a stand-in checks the inputs until the
         // ID is known.
         let id = given
@@ -104,12 +121,15 @@ pub(crate) async fn verify(args: &VerifyArgs) -> Result<String, Failure> {
             lambda_arns: args.lambda_arns.clone(),
             policy_file: read_policy_file(args.policy_file.as_deref())?,
             existing_role: true,
+            other_inputs: args.more.inputs(),
+            account,
+            role_name: Some(role_name.clone()),
+            role_path: Some(role_path.clone()),
             ..PlanRequest::default()
         };
-        Some(Plan::build(catalog, &request)?)
-    } else {
-        None
+        Ok(Some(Plan::build(catalog, &request)?))
     };
+    let plan = build_plan(None)?;
     if args.fix {
         require_a_way_to_ask(args.change.yes)?;
         if let Some(plan) = &plan {
@@ -129,6 +149,8 @@ pub(crate) async fn verify(args: &VerifyArgs) -> Result<String, Failure> {
         )
         .into());
     }
+    // The account is known now: a policy that names it (or the role) is built for it.
+    let plan = build_plan(Some(session.caller.account.clone()))?;
     let ids = match given {
         Some((_, id)) => vec![id],
         None => external_ids_for(&args.role, &session.caller.account, workspace)?,

@@ -102,6 +102,8 @@ pub enum Field {
     BucketRegion,
     LambdaArns,
     PolicyFile,
+    /// A preset's other inputs (a path prefix, a KMS key, streams).
+    Other(crate::catalog::Input),
     Name,
 }
 
@@ -196,6 +198,8 @@ pub struct App {
     pub lambda_arns: Input,
     pub policy_path: Input,
     pub policy_file: Option<Result<PolicyFile, String>>,
+    /// The fields of the presets' other inputs (a path prefix, a KMS key, streams, a cluster).
+    pub more_inputs: std::collections::BTreeMap<crate::catalog::Input, Input>,
 
     pub method: MethodChoice,
     /// 0: the method list; 1: the name field.
@@ -396,6 +400,7 @@ impl App {
             lambda_arns: Input::default(),
             policy_path: Input::default(),
             policy_file: None,
+            more_inputs: std::collections::BTreeMap::new(),
             method: MethodChoice::Cloudformation,
             method_focus: 0,
             stack_name: Input::default(),
@@ -534,7 +539,9 @@ impl App {
                 .collect()
         };
         let preset = Catalog::builtin().preset(self.preset_id());
-        let uses = |input: crate::catalog::Input| preset.is_some_and(|p| p.inputs.contains(&input));
+        let uses = |input: crate::catalog::Input| {
+            preset.is_some_and(|p| p.all_inputs().any(|i| i == input))
+        };
         let id = self.external_id.value().trim().to_string();
         PlanRequest {
             integration: self.integration().id.clone(),
@@ -586,6 +593,14 @@ impl App {
             ),
             existing_role: self.method == MethodChoice::Existing,
             generated_external_id: self.generated_external_id && !self.uses_workspace_id(),
+            other_inputs: self
+                .more_inputs
+                .iter()
+                .filter(|(input, _)| uses(**input))
+                .map(|(input, field)| (*input, list(field)))
+                .collect(),
+            account: self.caller().map(|c| c.account.clone()),
+            role_path: None,
         }
     }
 

@@ -1595,3 +1595,140 @@ async fn update_on_another_machine_finds_the_setup_by_its_tag_and_keeps_its_id()
         stderr(&refused)
     );
 }
+
+/// The integrations added as data reach moto through the binary like the first three: Kinesis,
+/// whose policy names the role itself, directly through IAM and through CloudFormation, each
+/// verified right afterwards with its stream; Data Lakes, whose documented policy grants
+/// broadly, only with --allow-broad-policy.
+#[tokio::test]
+async fn more_integrations_are_created_and_verified_through_the_binary() {
+    let aws = Aws::new();
+    let stream = "arn:aws:kinesis:us-east-1:123456789012:stream/events";
+    let role = unique("kinesis-iam");
+    let created = aws.run(&[
+        "create",
+        "--integration",
+        "kinesis-destination",
+        "--method",
+        "iam",
+        "--role-name",
+        &role,
+        "--workspace-id",
+        "wXZ2sd8N3mJ",
+        "--kinesis-stream-arn",
+        stream,
+        "--yes",
+        "--output",
+        "json",
+    ]);
+    assert_eq!(created.status.code(), Some(0), "{}", stderr(&created));
+    let outcome = json_out(&created);
+    assert_eq!(outcome["settings"]["stream"], "events");
+    assert_eq!(outcome["settings"]["region"], "us-east-1");
+    let policy = inline_policy(&role, "segment-permissions")
+        .await
+        .expect("policy");
+    assert_eq!(
+        policy["Statement"][0]["Resource"],
+        json!([stream, format!("arn:aws:iam::123456789012:role/{role}")]),
+        "the role's own ARN, for iam:SimulatePrincipalPolicy"
+    );
+    let verified = aws.run(&[
+        "verify",
+        "--integration",
+        "kinesis-destination",
+        "--role",
+        &role,
+        "--kinesis-stream-arn",
+        stream,
+    ]);
+    assert_eq!(
+        verified.status.code(),
+        Some(0),
+        "{}{}",
+        stdout(&verified),
+        stderr(&verified)
+    );
+
+    let stack = unique("kinesis-cfn");
+    let stacked = aws.run(&[
+        "create",
+        "--integration",
+        "kinesis-destination",
+        "--stack-name",
+        &stack,
+        "--workspace-id",
+        "wXZ2sd8N3mJ",
+        "--kinesis-stream-arn",
+        stream,
+        "--kms-key-arn",
+        "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab",
+        "--yes",
+        "--output",
+        "json",
+    ]);
+    assert_eq!(stacked.status.code(), Some(0), "{}", stderr(&stacked));
+    let role_arn = json_out(&stacked)["settings"]["roleAddress"]
+        .as_str()
+        .expect("ARN")
+        .to_string();
+    let verified = aws.run(&[
+        "verify",
+        "--integration",
+        "kinesis-destination",
+        "--role",
+        &role_arn,
+        "--kinesis-stream-arn",
+        stream,
+        "--kms-key-arn",
+        "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab",
+    ]);
+    assert_eq!(
+        verified.status.code(),
+        Some(0),
+        "{}{}",
+        stdout(&verified),
+        stderr(&verified)
+    );
+
+    let lake = unique("lake");
+    let lake_args = [
+        "create",
+        "--integration",
+        "data-lakes",
+        "--method",
+        "iam",
+        "--role-name",
+        &lake,
+        "--workspace-id",
+        "wXZ2sd8N3mJ",
+        "--bucket",
+        "my-lake",
+        "--bucket-region",
+        "us-east-1",
+        "--yes",
+    ];
+    let refused = aws.run(&lake_args);
+    assert_eq!(refused.status.code(), Some(2), "{}", stderr(&refused));
+    assert!(
+        stderr(&refused).contains("grants broadly"),
+        "{}",
+        stderr(&refused)
+    );
+    let mut accepted = lake_args.to_vec();
+    accepted.push("--allow-broad-policy");
+    let made = aws.run(&accepted);
+    assert_eq!(made.status.code(), Some(0), "{}", stderr(&made));
+    let policy = inline_policy(&lake, "segment-permissions")
+        .await
+        .expect("policy");
+    assert_eq!(
+        policy["Statement"][1]["Resource"][3], "arn:aws:glue:us-east-1:123456789012:catalog",
+        "the account and the bucket's region"
+    );
+    assert!(
+        stdout(&made).contains("Glue Catalog ID (glueCatalogId) · required\n  123456789012"),
+        "{}",
+        stdout(&made)
+    );
+}

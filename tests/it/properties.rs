@@ -5,10 +5,6 @@ use segment_aws_setup::plan::PlanRequest;
 use segment_aws_setup::{Catalog, Plan, external_id, policy, validate};
 use serde_json::{Value, json};
 
-fn integration_ids() -> impl Strategy<Value = String> {
-    prop::sample::select(Catalog::builtin().ids()).prop_map(str::to_string)
-}
-
 /// Valid external IDs per AWS's character set, 32 to 200 characters.
 fn valid_external_id() -> impl Strategy<Value = String> {
     "[A-Za-z0-9_+=,.@:/-]{32,200}"
@@ -39,34 +35,165 @@ fn valid_lambda_arn() -> impl Strategy<Value = String> {
         })
 }
 
-/// A request valid for the integration, with a random mix of valid inputs.
-fn valid_request() -> impl Strategy<Value = PlanRequest> {
+/// Valid values of every input kind, drawn together (the delivery streams share a region).
+#[derive(Debug, Clone)]
+struct Values {
+    bucket: String,
+    lambda_arns: Vec<String>,
+    path_prefix: String,
+    kms_key_arn: String,
+    kinesis_stream_arn: String,
+    delivery_stream_arns: Vec<String>,
+    emr_cluster_id: String,
+}
+
+fn valid_values() -> impl Strategy<Value = Values> {
+    let region = "[a-z]{2}-(east|west|central)-[1-3]";
     (
-        integration_ids(),
-        valid_external_id(),
-        "[A-Za-z0-9]{8,30}",
         valid_bucket(),
         prop::collection::vec(valid_lambda_arn(), 1..4),
+        "[A-Za-z0-9_.-]{1,10}(/[A-Za-z0-9_-]{1,10}){0,2}",
+        (region, "[0-9]{12}", "[a-f0-9-]{8,36}"),
+        (region, "[0-9]{12}", "[A-Za-z0-9_.-]{1,60}"),
+        (
+            region,
+            "[0-9]{12}",
+            prop::collection::vec("[A-Za-z0-9_.-]{1,40}", 1..4),
+        ),
+        "j-[A-Z0-9]{5,13}",
+    )
+        .prop_map(
+            |(bucket, lambda_arns, path_prefix, kms, stream, delivery, emr_cluster_id)| Values {
+                bucket,
+                lambda_arns,
+                path_prefix,
+                kms_key_arn: format!("arn:aws:kms:{}:{}:key/{}", kms.0, kms.1, kms.2),
+                kinesis_stream_arn: format!(
+                    "arn:aws:kinesis:{}:{}:stream/{}",
+                    stream.0, stream.1, stream.2
+                ),
+                delivery_stream_arns: delivery
+                    .2
+                    .iter()
+                    .map(|name| {
+                        format!(
+                            "arn:aws:firehose:{}:{}:deliverystream/{name}",
+                            delivery.0, delivery.1
+                        )
+                    })
+                    .collect(),
+                emr_cluster_id,
+            },
+        )
+        .prop_filter("the path prefix has no . or .. folder", |v| {
+            !v.path_prefix.split('/').any(|s| s == "." || s == "..")
+        })
+}
+
+/// Every integration with each of its presets (the custom policy aside: it has no statements).
+fn integration_presets() -> Vec<(String, String)> {
+    let catalog = Catalog::builtin();
+    catalog
+        .integrations()
+        .iter()
+        .flat_map(|i| {
+            i.presets
+                .iter()
+                .filter(|o| o.preset != "custom")
+                .map(|o| (i.id.clone(), o.preset.clone()))
+        })
+        .collect()
+}
+
+/// A request valid for an integration and one of its presets, every input of the preset (its
+/// optional ones or not) filled with valid random values: the catalog decides, not this test.
+fn valid_request() -> impl Strategy<Value = PlanRequest> {
+    (
+        prop::sample::select(integration_presets()),
+        valid_external_id(),
+        "[A-Za-z0-9]{8,30}",
+        valid_values(),
         any::<bool>(),
     )
         .prop_map(
-            |(integration, external_id, workspace_id, bucket, lambda_arns, use_lambda)| {
-                let lambda = integration == "lambda-destination";
-                PlanRequest {
-                    external_ids: if lambda { vec![] } else { vec![external_id] },
-                    workspace_ids: if lambda { vec![workspace_id] } else { vec![] },
-                    bucket: (!lambda && !use_lambda).then_some(bucket),
-                    bucket_region: (!lambda && !use_lambda).then(|| "us-west-2".to_string()),
-                    lambda_arns: if lambda || use_lambda {
-                        lambda_arns
+            |((integration, preset), external_id, workspace_id, values, optional)| {
+                use segment_aws_setup::catalog::{ExternalIdSource, Input};
+                let catalog = Catalog::builtin();
+                let rule = &catalog
+                    .integration(&integration)
+                    .expect("known")
+                    .external_id;
+                let workspace = rule.source == ExternalIdSource::WorkspaceId;
+                let mut request = PlanRequest {
+                    external_ids: if workspace { vec![] } else { vec![external_id] },
+                    workspace_ids: if workspace {
+                        vec![workspace_id]
                     } else {
                         vec![]
                     },
                     integration,
+                    account: Some("123456789012".into()),
                     ..PlanRequest::default()
+                };
+                let preset = catalog.preset(&preset).expect("defined");
+                let inputs: Vec<Input> = if optional {
+                    preset.all_inputs().collect()
+                } else {
+                    preset.inputs.clone()
+                };
+                for input in inputs {
+                    match input {
+                        Input::Bucket => request.bucket = Some(values.bucket.clone()),
+                        Input::BucketRegion => request.bucket_region = Some("us-west-2".into()),
+                        Input::LambdaArns => request.lambda_arns = values.lambda_arns.clone(),
+                        Input::PolicyFile => {}
+                        Input::PathPrefix => {
+                            request
+                                .other_inputs
+                                .insert(input, vec![values.path_prefix.clone()]);
+                        }
+                        Input::KmsKeyArn => {
+                            request
+                                .other_inputs
+                                .insert(input, vec![values.kms_key_arn.clone()]);
+                        }
+                        Input::KinesisStreamArn => {
+                            request
+                                .other_inputs
+                                .insert(input, vec![values.kinesis_stream_arn.clone()]);
+                        }
+                        Input::DeliveryStreamArns => {
+                            request
+                                .other_inputs
+                                .insert(input, values.delivery_stream_arns.clone());
+                        }
+                        Input::EmrClusterId => {
+                            request
+                                .other_inputs
+                                .insert(input, vec![values.emr_cluster_id.clone()]);
+                        }
+                    }
                 }
+                request
             },
         )
+}
+
+/// Every resource string of a permission policy.
+fn resources(policy: &Value) -> Vec<String> {
+    policy["Statement"]
+        .as_array()
+        .expect("a list of statements")
+        .iter()
+        .flat_map(|statement| match &statement["Resource"] {
+            Value::String(one) => vec![one.clone()],
+            Value::Array(many) => many
+                .iter()
+                .map(|v| v.as_str().expect("a string resource").to_string())
+                .collect(),
+            other => panic!("unexpected resource {other}"),
+        })
+        .collect()
 }
 
 /// The trust policy holds exactly one statement: the principal, `sts:AssumeRole`, and a
@@ -103,26 +230,47 @@ proptest! {
         prop_assert_eq!(&reparsed, &plan.trust_policy);
     }
 
+    /// Each statement is an Allow with no principal; every resource names only what was given
+    /// (the bucket, the functions, the stream, the key, the account, the role) or is the
+    /// documented `*` of a statement the docs scope by condition or by service; every value the
+    /// policy uses appears in it.
     #[test]
     fn permission_policy_grants_only_the_chosen_resources(request in valid_request()) {
+        use segment_aws_setup::catalog::Input;
         let plan = Plan::build(Catalog::builtin(), &request).expect("valid request");
+        let preset = Catalog::builtin().preset(&plan.preset_id).expect("defined");
         let statements = plan.permission_policy["Statement"].as_array().expect("list");
-        prop_assert_eq!(statements.len(), 1);
-        let statement = &statements[0];
-        prop_assert_eq!(&statement["Effect"], "Allow");
-        let resources: Vec<String> = match &statement["Resource"] {
-            Value::String(one) => vec![one.clone()],
-            Value::Array(many) => many.iter().map(|v| v.as_str().expect("string").to_string()).collect(),
-            other => panic!("unexpected resource {other}"),
-        };
-        if let Some(bucket) = &request.bucket {
-            prop_assert_eq!(resources, vec![format!("arn:aws:s3:::{bucket}/*")]);
-            prop_assert_eq!(&statement["Action"], "s3:PutObject");
-        } else {
-            prop_assert_eq!(resources, request.lambda_arns.clone());
-            prop_assert_eq!(&statement["Action"], &json!(["lambda:InvokeFunction"]));
+        prop_assert!(!statements.is_empty() && statements.len() <= preset.statements.len());
+        for statement in statements {
+            prop_assert_eq!(&statement["Effect"], "Allow");
+            prop_assert!(statement.get("Principal").is_none());
+            prop_assert!(statement.get("NotResource").is_none() && statement.get("NotAction").is_none());
         }
-        prop_assert!(statement.get("Principal").is_none());
+        let role_arn = format!("arn:aws:iam::123456789012:role/{}", plan.role_name);
+        let mut given: Vec<String> = [Input::Bucket, Input::LambdaArns, Input::KmsKeyArn, Input::KinesisStreamArn, Input::DeliveryStreamArns]
+            .into_iter()
+            .flat_map(|input| plan.inputs(input).to_vec())
+            .collect();
+        given.push("123456789012".into());
+        given.push(role_arn);
+        for resource in resources(&plan.permission_policy) {
+            prop_assert!(
+                resource == "*" || given.iter().any(|value| resource.contains(value.as_str())),
+                "{} names nothing given", resource
+            );
+        }
+        let all = resources(&plan.permission_policy).join(" ");
+        for value in plan.inputs(Input::LambdaArns).iter()
+            .chain(plan.inputs(Input::KinesisStreamArn))
+            .chain(plan.inputs(Input::DeliveryStreamArns))
+            .chain(plan.inputs(Input::KmsKeyArn))
+        {
+            prop_assert!(all.contains(value.as_str()), "{} is missing", value);
+        }
+        if let Some(bucket) = &request.bucket {
+            let bucket_arn = format!("arn:aws:s3:::{}", bucket);
+            prop_assert!(all.contains(&bucket_arn), "{} is missing", bucket_arn);
+        }
     }
 
     /// Any string at all, quotes, braces and control characters included, stays a JSON string
@@ -133,10 +281,12 @@ proptest! {
         let reparsed: Value = serde_json::from_str(&trust.to_string()).expect("JSON");
         assert_trust_shape(&reparsed, &principal, &ids);
 
-        let statement = serde_json::from_value(json!({
-            "action": "s3:PutObject", "resource": "arn:aws:s3:::{}/*", "resourceInput": "bucket"
+        let statement: segment_aws_setup::catalog::StatementSpec = serde_json::from_value(json!({
+            "action": "s3:PutObject", "resources": ["arn:aws:s3:::{bucket}/*"]
         })).expect("statement");
-        let permission = policy::permission_policy(&statement, std::slice::from_ref(&value), false);
+        let inputs = [(segment_aws_setup::catalog::Input::Bucket, vec![value.clone()])].into();
+        let values = policy::PatternValues { inputs: &inputs, account: "123456789012", role_arn: "r" };
+        let permission = policy::permission_policy(std::slice::from_ref(&statement), &values);
         let reparsed: Value = serde_json::from_str(&permission.to_string()).expect("JSON");
         prop_assert_eq!(reparsed["Statement"].as_array().map(Vec::len), Some(1));
         prop_assert_eq!(reparsed["Statement"][0].as_object().map(|o| o.len()), Some(3));

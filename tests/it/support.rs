@@ -49,3 +49,66 @@ pub fn stdout(output: &Output) -> String {
 pub fn stderr(output: &Output) -> String {
     String::from_utf8(output.stderr.clone()).expect("UTF-8")
 }
+
+use segment_aws_setup::Catalog;
+use segment_aws_setup::catalog::{ExternalIdSource, Input, Integration};
+use segment_aws_setup::plan::{PlanRequest, PolicyFile};
+
+pub const LAMBDA_A: &str = "arn:aws:lambda:us-west-2:123456789012:function:first";
+pub const LAMBDA_B: &str = "arn:aws:lambda:us-west-2:123456789012:function:second:live";
+
+const CUSTOM_POLICY: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["sqs:SendMessage"],"Resource":"arn:aws:sqs:us-east-1:123456789012:events"}]}"#;
+
+/// A valid request for an integration and one of its presets, with sample values for the inputs
+/// the preset needs (its optional ones too when asked): a new integration or preset in `assets/`
+/// is tested without new code.
+pub fn sample_request(integration: &Integration, preset: &str, with_optional: bool) -> PlanRequest {
+    let mut request = PlanRequest {
+        integration: integration.id.clone(),
+        ..PlanRequest::default()
+    };
+    if integration.external_id.source == ExternalIdSource::WorkspaceId {
+        request.workspace_ids = vec!["wXZ2sd8N3mJ".into()];
+    }
+    let defined = Catalog::builtin().preset(preset).expect("defined");
+    let inputs: Vec<Input> = if with_optional {
+        defined.all_inputs().collect()
+    } else {
+        defined.inputs.clone()
+    };
+    for input in inputs {
+        match input {
+            Input::Bucket => request.bucket = Some("events-bucket".into()),
+            Input::BucketRegion => request.bucket_region = Some("us-west-2".into()),
+            Input::LambdaArns => request.lambda_arns = vec![LAMBDA_A.into(), LAMBDA_B.into()],
+            Input::PolicyFile => {
+                request.policy_file = Some(PolicyFile {
+                    path: "custom.json".into(),
+                    text: CUSTOM_POLICY.into(),
+                })
+            }
+            other => {
+                request.other_inputs.insert(other, sample_values(other));
+            }
+        }
+    }
+    request
+}
+
+/// A valid value of each of the other inputs.
+fn sample_values(input: Input) -> Vec<String> {
+    let values: &[&str] = match input {
+        Input::PathPrefix => &["path/prefix"],
+        Input::KmsKeyArn => {
+            &["arn:aws:kms:us-west-2:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"]
+        }
+        Input::KinesisStreamArn => &["arn:aws:kinesis:us-west-2:123456789012:stream/events"],
+        Input::DeliveryStreamArns => &[
+            "arn:aws:firehose:us-west-2:123456789012:deliverystream/events",
+            "arn:aws:firehose:us-west-2:123456789012:deliverystream/audit",
+        ],
+        Input::EmrClusterId => &["j-2AXXXXXXGAPLF"],
+        _ => &[],
+    };
+    values.iter().map(|v| v.to_string()).collect()
+}

@@ -4,14 +4,12 @@
 
 use crate::moto::moto;
 use aws_sdk_cloudformation::types::{Capability, Parameter, StackStatus, Tag};
-use segment_aws_setup::catalog::{ExternalIdSource, Input, Integration};
-use segment_aws_setup::plan::{PlanRequest, PolicyFile};
+use segment_aws_setup::plan::PlanRequest;
 use segment_aws_setup::{Catalog, Plan};
 use serde_json::Value;
 use std::time::{Duration, Instant};
 
-const LAMBDA_A: &str = "arn:aws:lambda:us-west-2:123456789012:function:first";
-const LAMBDA_B: &str = "arn:aws:lambda:us-west-2:123456789012:function:second:live";
+const LAMBDA_A: &str = crate::support::LAMBDA_A;
 
 fn decode(document: &str) -> Value {
     // IAM returns policy documents URL-encoded.
@@ -21,8 +19,13 @@ fn decode(document: &str) -> Value {
     serde_json::from_str(&text).expect("policy is JSON")
 }
 
-/// Deploys the plan's template with its parameters and checks the role it made.
-async fn deploy_and_check(plan: Plan) {
+/// Moto's account: policies that name the account (or the role) are planned for it.
+const ACCOUNT: &str = "123456789012";
+
+/// Deploys the planned template with its parameters and checks the role it made.
+async fn deploy_and_check(mut request: PlanRequest) {
+    request.account = Some(ACCOUNT.into());
+    let plan = plan(request.clone());
     let config = moto().sdk_config().await;
     let cloudformation = aws_sdk_cloudformation::Client::new(&config);
     let iam = aws_sdk_iam::Client::new(&config);
@@ -50,7 +53,12 @@ async fn deploy_and_check(plan: Plan) {
         )
         .send()
         .await
-        .expect("CreateStack");
+        .unwrap_or_else(|e| {
+            panic!(
+                "CreateStack of {} ({}): {e}",
+                plan.template_name, plan.preset_id
+            )
+        });
 
     let deadline = Instant::now() + Duration::from_secs(30);
     let stack = loop {
@@ -118,39 +126,16 @@ async fn deploy_and_check(plan: Plan) {
         .send()
         .await
         .expect("GetRolePolicy");
-    assert_eq!(decode(inline.policy_document()), plan.permission_policy);
+    // The role's own name is CloudFormation's: a policy that names the role is planned for it.
+    let expected = self::plan(PlanRequest {
+        role_name: Some(role_name.clone()),
+        ..request
+    });
+    assert_eq!(decode(inline.policy_document()), expected.permission_policy);
 }
 
 fn plan(request: PlanRequest) -> Plan {
     Plan::build(Catalog::builtin(), &request).expect("a valid request")
-}
-
-const CUSTOM_POLICY: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["sqs:SendMessage"],"Resource":"arn:aws:sqs:us-east-1:123456789012:events"}]}"#;
-
-/// A valid request for an integration and one of its presets, with sample values for the inputs
-/// the preset needs: a new integration or preset in `assets/` is deployed here without new code.
-fn sample_request(integration: &Integration, preset: &str) -> PlanRequest {
-    let mut request = PlanRequest {
-        integration: integration.id.clone(),
-        ..PlanRequest::default()
-    };
-    if integration.external_id.source == ExternalIdSource::WorkspaceId {
-        request.workspace_ids = vec!["wXZ2sd8N3mJ".into()];
-    }
-    for input in &Catalog::builtin().preset(preset).expect("defined").inputs {
-        match input {
-            Input::Bucket => request.bucket = Some("events-bucket".into()),
-            Input::BucketRegion => request.bucket_region = Some("us-west-2".into()),
-            Input::LambdaArns => request.lambda_arns = vec![LAMBDA_A.into(), LAMBDA_B.into()],
-            Input::PolicyFile => {
-                request.policy_file = Some(PolicyFile {
-                    path: "custom.json".into(),
-                    text: CUSTOM_POLICY.into(),
-                })
-            }
-        }
-    }
-    request
 }
 
 #[tokio::test]
@@ -158,8 +143,15 @@ async fn every_integration_and_preset_deploys_with_the_plans_policies() {
     let mut deployed = 0;
     for integration in Catalog::builtin().integrations() {
         for offer in &integration.presets {
-            deploy_and_check(plan(sample_request(integration, &offer.preset))).await;
-            deployed += 1;
+            for with_optional in [false, true] {
+                deploy_and_check(crate::support::sample_request(
+                    integration,
+                    &offer.preset,
+                    with_optional,
+                ))
+                .await;
+                deployed += 1;
+            }
         }
     }
     assert!(deployed >= Catalog::builtin().integrations().len());
@@ -167,23 +159,23 @@ async fn every_integration_and_preset_deploys_with_the_plans_policies() {
 
 #[tokio::test]
 async fn a_brought_external_id_is_the_one_trusted() {
-    deploy_and_check(plan(PlanRequest {
+    deploy_and_check(PlanRequest {
         integration: "source-function".into(),
         bucket: Some("source-bucket".into()),
         bucket_region: Some("eu-west-3".into()),
         external_ids: vec!["a-brought-external-id-of-32-chars-or-more".into()],
         ..PlanRequest::default()
-    }))
+    })
     .await;
 }
 
 #[tokio::test]
 async fn lambda_destination_with_several_external_ids() {
-    deploy_and_check(plan(PlanRequest {
+    deploy_and_check(PlanRequest {
         integration: "lambda-destination".into(),
         workspace_ids: vec!["workspaceOne".into(), "workspaceTwo".into()],
         lambda_arns: vec![LAMBDA_A.into()],
         ..PlanRequest::default()
-    }))
+    })
     .await;
 }

@@ -33,6 +33,17 @@ fn text(app: &mut App, typed: &str) {
     }
 }
 
+/// On the Integration step, moves the choice to this integration with the arrow keys.
+fn choose_integration(app: &mut App, id: &str) {
+    for _ in 0..segment_aws_setup::Catalog::builtin().integrations().len() {
+        if app.integration().id == id {
+            return;
+        }
+        key(app, KeyCode::Down);
+    }
+    panic!("no integration {id}");
+}
+
 /// Welcome with the account known, then on to the Integration step.
 fn to_integration(app: &mut App) {
     identity(app);
@@ -138,14 +149,13 @@ fn a_value_typed_for_one_kind_of_integration_is_not_carried_to_the_other() {
     key(&mut app, KeyCode::Esc);
     key(&mut app, KeyCode::Esc);
     assert_eq!(app.step, Step::Integration);
-    key(&mut app, KeyCode::Up);
-    assert!(app.integration().id == "lambda-destination");
+    choose_integration(&mut app, "lambda-destination");
     key(&mut app, KeyCode::Enter);
     assert_eq!(app.external_id.value(), "", "not offered as a workspace ID");
 
     text(&mut app, "wXZ2sd8N3mJ");
     key(&mut app, KeyCode::Esc);
-    key(&mut app, KeyCode::Down);
+    choose_integration(&mut app, "destination-function");
     let asked = key(&mut app, KeyCode::Enter);
     assert_eq!(app.integration().id, "destination-function");
     assert_eq!(
@@ -161,7 +171,7 @@ fn a_value_typed_for_one_kind_of_integration_is_not_carried_to_the_other() {
 fn a_workspace_id_that_looks_like_a_slug_or_is_too_long_is_warned_about() {
     let mut app = app();
     to_integration(&mut app);
-    key(&mut app, KeyCode::Up);
+    choose_integration(&mut app, "lambda-destination");
     key(&mut app, KeyCode::Enter);
     assert!(app.uses_workspace_id());
     text(&mut app, "acme-production");
@@ -388,7 +398,7 @@ fn field_errors_wait_for_the_user_and_speak_the_wizards_words() {
     // The Lambda destination's workspace ID: a hint until typed.
     let mut lambda = self::app();
     to_integration(&mut lambda);
-    key(&mut lambda, KeyCode::Up);
+    choose_integration(&mut lambda, "lambda-destination");
     key(&mut lambda, KeyCode::Enter);
     let arrived = screen(&lambda);
     assert!(!arrived.contains('✗'), "{arrived}");
@@ -621,7 +631,7 @@ fn colours_mean_something_and_can_be_turned_off() {
     let mut app = app();
     app.color = true;
     to_integration(&mut app);
-    key(&mut app, KeyCode::Up);
+    choose_integration(&mut app, "lambda-destination");
     key(&mut app, KeyCode::Enter);
     text(&mut app, "wXZ2sd8N3mJ");
     assert_eq!(colour_of(&app, "✓"), Some(Color::Green), "{}", screen(&app));

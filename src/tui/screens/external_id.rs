@@ -66,9 +66,11 @@ pub fn view(app: &App, frame: &mut Frame, area: Rect) {
                 .into_iter()
                 .map(Line::from),
         );
-        lines.push(Line::from(
-            crate::steps::SOURCE_ID_WHY.to_string() + " Add it after a comma.",
-        ));
+        if integration.external_id.source_ids {
+            lines.push(Line::from(
+                crate::steps::SOURCE_ID_WHY.to_string() + " Add it after a comma.",
+            ));
+        }
         lines.push(Line::from(""));
         let shown = app.shown_secret(app.external_id.value());
         lines.push(field(

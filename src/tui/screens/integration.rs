@@ -17,16 +17,20 @@ pub fn keys(_app: &App) -> super::Keys {
 }
 
 pub fn view(app: &App, frame: &mut Frame, area: Rect) {
+    let choices = crate::steps::integration_choices();
     let mut lines = vec![
         Line::from(format!("{}?", crate::steps::INTEGRATION_QUESTION)),
         Line::from(""),
     ];
-    for (index, choice_) in crate::steps::integration_choices().into_iter().enumerate() {
-        lines.push(choice(index == app.integration, choice_.title));
-        for detail in &choice_.details {
-            lines.push(Line::styled(format!("    {detail}"), dim()));
+    // The list, then what the chosen one is: nine integrations fit an 80x24 screen that way.
+    for (index, choice_) in choices.iter().enumerate() {
+        lines.push(choice(index == app.integration, choice_.title.clone()));
+    }
+    lines.push(Line::from(""));
+    if let Some(chosen) = choices.get(app.integration) {
+        for detail in &chosen.details {
+            lines.push(Line::styled(detail.clone(), dim()));
         }
-        lines.push(Line::from(""));
     }
     frame.render_widget(paragraph(app, lines), area);
 }

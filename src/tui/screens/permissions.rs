@@ -38,11 +38,18 @@ pub fn keys(app: &App) -> super::Keys {
     keys
 }
 
+/// The preset's fields: its required inputs, then its optional ones.
 fn inputs(app: &App) -> Vec<PresetInput> {
     Catalog::builtin()
         .preset(app.preset_id())
-        .map(|p| p.inputs.clone())
+        .map(|p| p.all_inputs().collect())
         .unwrap_or_default()
+}
+
+fn optional(app: &App, which: PresetInput) -> bool {
+    Catalog::builtin()
+        .preset(app.preset_id())
+        .is_some_and(|p| p.optional_inputs.contains(&which))
 }
 
 fn input_mut(app: &mut App, which: PresetInput) -> &mut Input {
@@ -51,8 +58,11 @@ fn input_mut(app: &mut App, which: PresetInput) -> &mut Input {
         PresetInput::BucketRegion => &mut app.bucket_region,
         PresetInput::LambdaArns => &mut app.lambda_arns,
         PresetInput::PolicyFile => &mut app.policy_path,
+        other => app.more_inputs.entry(other).or_default(),
     }
 }
+
+static EMPTY: std::sync::LazyLock<Input> = std::sync::LazyLock::new(Input::default);
 
 fn input_ref(app: &App, which: PresetInput) -> &Input {
     match which {
@@ -60,6 +70,7 @@ fn input_ref(app: &App, which: PresetInput) -> &Input {
         PresetInput::BucketRegion => &app.bucket_region,
         PresetInput::LambdaArns => &app.lambda_arns,
         PresetInput::PolicyFile => &app.policy_path,
+        other => app.more_inputs.get(&other).unwrap_or(&EMPTY),
     }
 }
 
@@ -69,6 +80,7 @@ fn field_of(which: PresetInput) -> Field {
         PresetInput::BucketRegion => Field::BucketRegion,
         PresetInput::LambdaArns => Field::LambdaArns,
         PresetInput::PolicyFile => Field::PolicyFile,
+        other => Field::Other(other),
     }
 }
 
@@ -76,17 +88,10 @@ fn field_of(which: PresetInput) -> Field {
 fn field_problem(app: &App, which: PresetInput) -> Option<String> {
     let value = input_ref(app, which).value().trim();
     let result = match which {
-        PresetInput::Bucket => crate::validate::bucket_name(value),
+        _ if value.is_empty() && optional(app, which) => Ok(()),
         PresetInput::BucketRegion if value.is_empty() && app.default_bucket_region().is_some() => {
             Ok(())
         }
-        PresetInput::BucketRegion => crate::validate::region(value),
-        PresetInput::LambdaArns => crate::validate::comma_separated(
-            value,
-            "type at least one Lambda function ARN",
-            |arn| crate::validate::lambda_arn(arn).map(|_| ()),
-        )
-        .map(|_| ()),
         PresetInput::PolicyFile => {
             return match &app.policy_file {
                 _ if value.is_empty() => Some("type the path of your policy document".into()),
@@ -98,27 +103,38 @@ fn field_problem(app: &App, which: PresetInput) -> Option<String> {
                 None => Some("press Enter to read it".into()),
             };
         }
+        list if list.is_list() => crate::validate::comma_separated(
+            value,
+            &format!("type at least one {}", list.label().trim_end_matches('s')),
+            |v| crate::validate::input_value(list, v),
+        )
+        .map(|_| ()),
+        one => crate::validate::input_value(one, value),
     };
     result.err().map(|invalid| invalid.0)
 }
 
 /// What a field takes, shown under it until it was edited.
 fn hint(which: PresetInput) -> &'static str {
-    match which {
-        PresetInput::Bucket => "the bucket's name, e.g. my-events-bucket",
-        PresetInput::BucketRegion => "the bucket's region, e.g. us-west-2",
-        PresetInput::LambdaArns => "full ARNs, separated by commas",
-        PresetInput::PolicyFile => "a JSON policy document; Enter in the field reads it",
-    }
+    which.hint()
 }
 
-fn label(which: PresetInput) -> &'static str {
-    match which {
-        PresetInput::Bucket => "S3 bucket        ",
-        PresetInput::BucketRegion => "Bucket region    ",
-        PresetInput::LambdaArns => "Lambda ARN(s)    ",
-        PresetInput::PolicyFile => "Policy file (JSON)",
-    }
+/// The field's label, padded so the fields line up.
+fn label(which: PresetInput) -> String {
+    let text = match which {
+        PresetInput::LambdaArns => "Lambda ARN(s)".to_string(),
+        PresetInput::PolicyFile => "Policy file (JSON)".to_string(),
+        PresetInput::BucketRegion => "Bucket region".to_string(),
+        other => {
+            let label = other.label();
+            let mut chars = label.chars();
+            chars
+                .next()
+                .map(|c| c.to_uppercase().chain(chars).collect())
+                .unwrap_or_default()
+        }
+    };
+    format!("{text:<18}")
 }
 
 pub fn view(app: &App, frame: &mut Frame, area: Rect) {
@@ -140,7 +156,7 @@ pub fn view(app: &App, frame: &mut Frame, area: Rect) {
     lines.push(Line::from(""));
     for (index, which) in inputs(app).into_iter().enumerate() {
         lines.push(field(
-            label(which),
+            &label(which),
             input_ref(app, which),
             app.permission_focus == index + 1,
             None,
