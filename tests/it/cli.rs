@@ -464,3 +464,180 @@ fn plan_out_writes_the_documents_the_commands_read_private_where_they_hold_the_i
     assert!(dir.join("template.json").exists());
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Each integration added from `more-integrations-facts.md`, planned through the binary, says
+/// what the facts say: the principal (a role, never `:root`), the actions and resources of the
+/// documented policy, and Segment's setting keys.
+#[test]
+fn plan_json_for_each_added_integration_matches_the_facts() {
+    struct Fact {
+        id: &'static str,
+        args: &'static [&'static str],
+        principal: &'static str,
+        actions: &'static [&'static str],
+        resources: &'static [&'static str],
+        settings: &'static [&'static str],
+    }
+    const STREAM: &str = "arn:aws:kinesis:us-west-2:123456789012:stream/events";
+    const DELIVERY: &str = "arn:aws:firehose:us-west-2:123456789012:deliverystream/events";
+    const LAMBDA_FN: &str = "arn:aws:lambda:us-west-2:123456789012:function:personalize";
+    let facts = [
+        Fact {
+            id: "s3-destination",
+            args: &[
+                "--workspace-id",
+                "wXZ2sd8N3mJ",
+                "--bucket",
+                "my-bucket",
+                "--bucket-region",
+                "eu-west-1",
+            ],
+            principal: "arn:aws:iam::595280932656:role/segment-s3-integration-production-access",
+            actions: &["s3:PutObject", "s3:PutObjectAcl"],
+            resources: &["arn:aws:s3:::my-bucket/segment-logs/*"],
+            settings: &["iamRoleArn", "awsRegion", "bucket"],
+        },
+        Fact {
+            id: "s3-actions-destination",
+            args: &["--bucket", "my-bucket", "--bucket-region", "eu-west-1"],
+            principal: "arn:aws:iam::595280932656:role/customer-s3-prod-action-destination-access",
+            actions: &["s3:PutObject", "s3:PutObjectAcl"],
+            resources: &["arn:aws:s3:::my-bucket/*"],
+            settings: &[
+                "iam_role_arn",
+                "iam_external_id",
+                "s3_aws_bucket_name",
+                "s3_aws_region",
+            ],
+        },
+        Fact {
+            id: "kinesis-destination",
+            args: &[
+                "--workspace-id",
+                "wXZ2sd8N3mJ",
+                "--kinesis-stream-arn",
+                STREAM,
+            ],
+            principal: "arn:aws:iam::595280932656:role/customer-kinesis-access",
+            actions: &[
+                "kinesis:PutRecord",
+                "kinesis:PutRecords",
+                "iam:SimulatePrincipalPolicy",
+            ],
+            resources: &[
+                STREAM,
+                "arn:aws:iam::ACCOUNT_ID:role/segment-kinesis-destination",
+            ],
+            settings: &["roleAddress", "secretId", "region", "stream"],
+        },
+        Fact {
+            id: "firehose-destination",
+            args: &[
+                "--workspace-id",
+                "wXZ2sd8N3mJ",
+                "--delivery-stream-arn",
+                DELIVERY,
+            ],
+            principal: "arn:aws:iam::595280932656:role/customer-firehose-access",
+            actions: &["firehose:PutRecord"],
+            resources: &[DELIVERY],
+            settings: &["roleAddress", "secretId", "region", "mappedStreams"],
+        },
+        Fact {
+            id: "personalize-destination",
+            args: &["--workspace-id", "wXZ2sd8N3mJ", "--lambda-arn", LAMBDA_FN],
+            principal: "arn:aws:iam::595280932656:role/customer-personalize-prod-destination-access",
+            actions: &["lambda:InvokeFunction"],
+            resources: &[LAMBDA_FN],
+            settings: &["roleAddress", "externalId", "function", "region"],
+        },
+        Fact {
+            id: "data-lakes",
+            args: &[
+                "--workspace-id",
+                "wXZ2sd8N3mJ",
+                "--bucket",
+                "my-lake",
+                "--bucket-region",
+                "us-west-2",
+            ],
+            principal: "arn:aws:iam::595280932656:role/segment-datalakes-production-access",
+            actions: &[
+                "elasticmapreduce:RunJobFlow",
+                "elasticmapreduce:AddTags",
+                "glue:CreateTable",
+                "glue:BatchCreatePartition",
+                "*",
+                "athena:*",
+                "iam:PassRole",
+            ],
+            resources: &[
+                "*",
+                "arn:aws:glue:us-west-2:ACCOUNT_ID:catalog",
+                "arn:aws:s3:::my-lake/*",
+                "arn:aws:s3:::my-lake",
+                "arn:aws:iam::ACCOUNT_ID:role/EMR_DefaultRole",
+            ],
+            settings: &[
+                "iamRoleArn",
+                "glueCatalogId",
+                "awsRegion",
+                "s3Bucket",
+                "emrClusterId",
+            ],
+        },
+    ];
+    for fact in facts {
+        let mut args = vec!["plan", "--integration", fact.id, "--format", "json"];
+        args.extend_from_slice(fact.args);
+        let output = run(&args);
+        assert!(output.status.success(), "{}: {}", fact.id, stderr(&output));
+        let plan: serde_json::Value = serde_json::from_str(&stdout(&output)).expect("JSON");
+        assert_eq!(plan["principal"], fact.principal, "{}", fact.id);
+        assert!(!fact.principal.ends_with(":root"));
+        let strings = |key: &str| -> Vec<String> {
+            plan["permissionPolicy"]["Statement"]
+                .as_array()
+                .expect("statements")
+                .iter()
+                .flat_map(|s| match &s[key] {
+                    serde_json::Value::String(one) => vec![one.clone()],
+                    serde_json::Value::Array(many) => many
+                        .iter()
+                        .filter_map(|v| v.as_str().map(str::to_string))
+                        .collect(),
+                    _ => vec![],
+                })
+                .collect()
+        };
+        for action in fact.actions {
+            assert!(
+                strings("Action").iter().any(|a| a == action),
+                "{}: {action}",
+                fact.id
+            );
+        }
+        for resource in fact.resources {
+            assert!(
+                strings("Resource").iter().any(|r| r == resource),
+                "{}: {resource} in {:?}",
+                fact.id,
+                strings("Resource")
+            );
+        }
+        let keys: Vec<&str> = plan["settings"]
+            .as_object()
+            .expect("settings")
+            .keys()
+            .map(String::as_str)
+            .collect();
+        for key in fact.settings {
+            assert!(keys.contains(key), "{}: setting {key} in {keys:?}", fact.id);
+        }
+        assert_eq!(
+            plan["trustPolicy"]["Statement"][0]["Principal"]["AWS"], fact.principal,
+            "{}",
+            fact.id
+        );
+    }
+}

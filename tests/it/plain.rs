@@ -277,3 +277,41 @@ fn plan_only_and_commands_need_no_terminal_but_the_help_says_how_to_choose() {
         "{text}"
     );
 }
+
+/// An integration added as data in plain mode: the Firehose destination's delivery streams
+/// asked with their hint, checked, and its settings said (plan-only, no credentials).
+#[test]
+fn plain_mode_takes_an_integration_added_as_data() {
+    let delivery = "arn:aws:firehose:us-west-2:123456789012:deliverystream/events";
+    let output = answer(
+        &[],
+        &format!("y\nfirehose\nwXZ2sd8N3mJ\nnot-an-arn\n{delivery}\n"),
+        false,
+    );
+    assert!(
+        output.status.success(),
+        "{}\n{}",
+        stdout(&output),
+        stderr(&output)
+    );
+    assert_plain(&output);
+    let text = stdout(&output);
+    assert!(
+        text.contains(
+            "Firehose delivery stream ARNs (arn:aws:firehose:REGION:ACCOUNT:deliverystream/NAME"
+        ),
+        "{text}"
+    );
+    assert!(text.contains("That answer can't be used"), "{text}");
+    assert_eq!(
+        value_after(
+            &text,
+            "Map Segment Events to Firehose Delivery Streams (mappedStreams) · required"
+        ),
+        "events"
+    );
+    assert_eq!(
+        value_after(&text, "AWS Kinesis Firehose Region (region) · required"),
+        "us-west-2"
+    );
+}

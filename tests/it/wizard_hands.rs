@@ -695,3 +695,50 @@ fn without_credentials_welcome_offers_the_demo_account() {
     let left = key(&mut app, KeyCode::Char('d'));
     assert!(left.contains(&Cmd::Quit) && app.switch_to_demo);
 }
+
+/// An integration added as data goes through the wizard like the first three: its inputs are
+/// fields on Permissions (the optional KMS key may stay empty), and its policy names the account
+/// and the role itself.
+#[test]
+fn kinesis_goes_through_the_wizard_with_its_own_fields() {
+    let mut app = app();
+    to_integration(&mut app);
+    choose_integration(&mut app, "kinesis-destination");
+    key(&mut app, KeyCode::Enter);
+    assert!(
+        screen(&app).contains("read-only Secret ID setting"),
+        "{}",
+        screen(&app)
+    );
+    text(&mut app, "wXZ2sd8N3mJ");
+    key(&mut app, KeyCode::Enter);
+    assert_eq!(app.step, Step::Permissions);
+    let shown = screen(&app);
+    assert!(
+        shown.contains("Kinesis stream ARN") && shown.contains("KMS key ARN"),
+        "{shown}"
+    );
+    text(
+        &mut app,
+        "arn:aws:kinesis:us-west-2:123456789012:stream/events",
+    );
+    key(&mut app, KeyCode::Enter);
+    update(
+        &mut app,
+        Msg::StackNameGenerated("segment-kinesis-destination-k3x9qa".into()),
+    );
+    assert_eq!(app.step, Step::Method, "{}", screen(&app));
+    let plan = app.plan().expect("a plan");
+    assert_eq!(
+        plan.permission_policy["Statement"][0]["Resource"],
+        serde_json::json!([
+            "arn:aws:kinesis:us-west-2:123456789012:stream/events",
+            "arn:aws:iam::123456789012:role/segment-kinesis-destination-k3x9qa"
+        ])
+    );
+    assert_eq!(
+        plan.permission_policy["Statement"].as_array().map(Vec::len),
+        Some(1),
+        "no KMS statement without a key"
+    );
+}
