@@ -316,6 +316,10 @@ pub struct Integration {
     /// Worth knowing once the role exists.
     #[serde(default)]
     pub notes: Vec<String>,
+    /// The regions its functions or streams must be in (Amazon Personalize: us-west-2); empty,
+    /// any region. The pickers list these.
+    #[serde(default)]
+    pub resource_regions: Vec<String>,
 }
 
 impl Integration {

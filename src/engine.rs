@@ -200,6 +200,44 @@ pub async fn identity<I: Identity>(identity: &I) -> Result<Caller, EngineError> 
     Ok(identity.caller().await?)
 }
 
+/// How long a picker waits for a listing: after that it says so and the user types the value.
+pub const LISTING_TIMEOUT: Duration = Duration::from_secs(8);
+
+/// The resources a picker offers, sorted by name. A refusal, an error or a slow answer comes
+/// back as the sentence every face shows before falling back to typing.
+pub async fn list_resources(
+    resources: &dyn crate::aws::Resources,
+    kind: crate::picker::ResourceKind,
+    region: &str,
+    account: &str,
+) -> Result<Vec<crate::picker::Resource>, String> {
+    let place = if kind.is_regional() {
+        format!(" in {region}")
+    } else {
+        String::new()
+    };
+    let what = kind.plural();
+    match tokio::time::timeout(LISTING_TIMEOUT, resources.list(kind, region, account)).await {
+        Ok(Ok(mut found)) => {
+            found.sort_by(|a, b| a.name.cmp(&b.name).then(a.value.cmp(&b.value)));
+            Ok(found)
+        }
+        Ok(Err(AwsError::AccessDenied { action, .. })) => Err(format!(
+            "AWS refused {action}, so {what}{place} can't be listed: type it instead."
+        )),
+        Ok(Err(AwsError::Credentials(_))) => Err(format!(
+            "{what}{place} can't be listed without working credentials: type it instead."
+        )),
+        Ok(Err(other)) => Err(format!(
+            "{what}{place} couldn't be listed ({other}): type it instead."
+        )),
+        Err(_) => Err(format!(
+            "Listing {what}{place} took over {} s: type it instead.",
+            LISTING_TIMEOUT.as_secs()
+        )),
+    }
+}
+
 /// The stack's create request for a plan.
 pub fn stack_request(plan: &Plan) -> StackCreate {
     let mut tags = vec![(CREATED_BY_TAG.0.to_string(), CREATED_BY_TAG.1.to_string())];

@@ -45,6 +45,12 @@ struct Plain<I, S, R> {
     current_step: std::cell::Cell<usize>,
 }
 
+/// What a picked question was answered with; a bucket from the list brings its region.
+struct Picked {
+    values: Vec<String>,
+    bucket_region: Option<String>,
+}
+
 fn capitalized(text: &str) -> String {
     let mut chars = text.chars();
     match chars.next() {
@@ -341,7 +347,8 @@ impl<I: Identity + 'static, S: Stacks + 'static, R: Roles + 'static> Plain<I, S,
         // 4. Permissions
         self.step(4, "Permissions");
         let plan = loop {
-            self.permissions_step(integration, &mut request, None)?;
+            self.permissions_step(integration, &mut request, None)
+                .await?;
             let plan = Plan::build(Catalog::builtin(), &request).map_err(Failure::from)?;
             self.say(&format!("Permission policy \"{}\":", plan.policy_name));
             self.say(&serde_json::to_string_pretty(&plan.permission_policy).unwrap_or_default());
@@ -547,7 +554,7 @@ impl<I: Identity + 'static, S: Stacks + 'static, R: Roles + 'static> Plain<I, S,
 
     /// Step 4. The request's inputs, when it has some (a setup being changed), are the defaults,
     /// and so is `preset`.
-    fn permissions_step(
+    async fn permissions_step(
         &mut self,
         integration: &Integration,
         request: &mut PlanRequest,
@@ -585,37 +592,45 @@ impl<I: Identity + 'static, S: Stacks + 'static, R: Roles + 'static> Plain<I, S,
         });
         let bucket = request.bucket.clone();
         let lambda_arns = request.lambda_arns.join(",");
+        let mut detected_region = None;
         for input in &preset.inputs {
             match input {
                 PresetInput::Bucket => {
-                    request.bucket = Some(self.ask("S3 bucket name:", bucket.as_deref(), |a| {
-                        validate::bucket_name(a)
-                            .map(|_| a.to_string())
-                            .map_err(|e| e.0)
-                    })?);
+                    let picked = self
+                        .ask_picked(
+                            PresetInput::Bucket,
+                            "S3 bucket name",
+                            bucket.as_deref(),
+                            false,
+                            integration,
+                        )
+                        .await?;
+                    request.bucket = picked.values.into_iter().next();
+                    detected_region = picked.bucket_region;
                 }
                 PresetInput::BucketRegion => {
+                    let default = detected_region.clone().unwrap_or_else(|| region.clone());
+                    if detected_region.is_some() {
+                        self.say(&format!("AWS says the bucket is in {default}."));
+                    }
                     request.bucket_region =
-                        Some(self.ask("S3 bucket region:", Some(&region), |a| {
+                        Some(self.ask("S3 bucket region:", Some(&default), |a| {
                             validate::region(a).map(|_| a.to_string()).map_err(|e| e.0)
                         })?);
                 }
                 PresetInput::LambdaArns => {
-                    request.lambda_arns = self.ask(
-                        "Lambda function ARN(s), separated by commas:",
-                        Some(&lambda_arns)
-                            .filter(|a| !a.is_empty())
-                            .map(String::as_str),
-                        |answer| {
-                            let check = |arn: &str| validate::lambda_arn(arn).map(|_| ());
-                            validate::comma_separated(
-                                answer,
-                                "at least one function ARN is needed",
-                                check,
-                            )
-                            .map_err(|e| e.0)
-                        },
-                    )?;
+                    request.lambda_arns = self
+                        .ask_picked(
+                            PresetInput::LambdaArns,
+                            "Lambda function ARN(s), separated by commas",
+                            Some(&lambda_arns)
+                                .filter(|a| !a.is_empty())
+                                .map(String::as_str),
+                            false,
+                            integration,
+                        )
+                        .await?
+                        .values;
                 }
                 PresetInput::PolicyFile => {
                     request.policy_file =
@@ -631,13 +646,13 @@ impl<I: Identity + 'static, S: Stacks + 'static, R: Roles + 'static> Plain<I, S,
                         );
                 }
                 other => {
-                    let values = self.ask_input(*other, false, request)?;
+                    let values = self.ask_input(*other, false, request, integration).await?;
                     request.other_inputs.insert(*other, values);
                 }
             }
         }
         for input in &preset.optional_inputs {
-            let values = self.ask_input(*input, true, request)?;
+            let values = self.ask_input(*input, true, request, integration).await?;
             request.other_inputs.insert(*input, values);
         }
         Ok(())
@@ -645,11 +660,12 @@ impl<I: Identity + 'static, S: Stacks + 'static, R: Roles + 'static> Plain<I, S,
 
     /// One of the inputs beyond the first four, asked with its hint and checked (several values
     /// separated by commas for a list); an optional one may be answered `none`.
-    fn ask_input(
+    async fn ask_input(
         &mut self,
         input: PresetInput,
         optional: bool,
         request: &PlanRequest,
+        integration: &crate::catalog::Integration,
     ) -> Result<Vec<String>, Failure> {
         let current = request
             .other_inputs
@@ -657,22 +673,155 @@ impl<I: Identity + 'static, S: Stacks + 'static, R: Roles + 'static> Plain<I, S,
             .map(|v| v.join(","))
             .filter(|v| !v.is_empty());
         let default = current.or_else(|| optional.then(|| "none".to_string()));
-        let question = format!("{} ({}):", capitalized(input.label()), input.hint());
-        self.ask(&question, default.as_deref(), move |answer| {
-            if optional && (answer == "none" || answer.is_empty()) {
-                return Ok(Vec::new());
+        let question = format!("{} ({})", capitalized(input.label()), input.hint());
+        Ok(self
+            .ask_picked(input, &question, default.as_deref(), optional, integration)
+            .await?
+            .values)
+    }
+
+    /// The account's resources for a picker, listed (or the sentence why not), numbered.
+    async fn list_for(
+        &self,
+        kind: crate::picker::ResourceKind,
+        region: &str,
+    ) -> Vec<crate::picker::Resource> {
+        let (Some(connection), Some(caller)) = (&self.connection, &self.caller) else {
+            return Vec::new();
+        };
+        let place = if kind.is_regional() {
+            format!(" in {region}")
+        } else {
+            String::new()
+        };
+        self.say(&format!("Listing {}{place}…", kind.plural()));
+        match engine::list_resources(connection.resources.as_ref(), kind, region, &caller.account)
+            .await
+        {
+            Ok(found) if found.is_empty() => {
+                self.say(&format!(
+                    "  No {}{place} in this account: type it.",
+                    kind.plural()
+                ));
+                Vec::new()
             }
-            let values: Vec<String> = if input.is_list() {
-                validate::comma_separated(answer, "at least one is needed", |v| {
-                    validate::input_value(input, v)
-                })
-                .map_err(|e| e.0)?
-            } else {
-                validate::input_value(input, answer).map_err(|e| e.0)?;
-                vec![answer.to_string()]
+            Ok(found) => {
+                let rows: Vec<(usize, &crate::picker::Resource)> =
+                    found.iter().enumerate().map(|(i, r)| (i + 1, r)).collect();
+                self.show_rows(&rows);
+                found
+            }
+            Err(why) => {
+                self.say(&format!("  {why}"));
+                Vec::new()
+            }
+        }
+    }
+
+    /// Numbered rows, at most a screenful; the rest is reached with `/text`.
+    fn show_rows(&self, rows: &[(usize, &crate::picker::Resource)]) {
+        const SHOWN: usize = 20;
+        for (number, resource) in rows.iter().take(SHOWN) {
+            self.say(&format!("  {number}) {}", resource.describe()));
+        }
+        if rows.len() > SHOWN {
+            self.say(&format!(
+                "  … and {} more: /text shows those that hold the text",
+                rows.len() - SHOWN
+            ));
+        }
+    }
+
+    /// A question whose answer may be picked from the account's resources (a numbered list:
+    /// numbers, `/text` to filter, `@region` for another region) or typed by hand; checked as
+    /// the input requires. A bucket picked from the list brings its region.
+    async fn ask_picked(
+        &mut self,
+        input: PresetInput,
+        question: &str,
+        default: Option<&str>,
+        optional: bool,
+        integration: &crate::catalog::Integration,
+    ) -> Result<Picked, Failure> {
+        let kind = crate::picker::ResourceKind::of(input);
+        let home = self
+            .connection
+            .as_ref()
+            .map(|c| c.region.clone())
+            .unwrap_or_else(|| "us-east-1".into());
+        let mut region = crate::picker::regions(&integration.resource_regions, &home)
+            .into_iter()
+            .next()
+            .unwrap_or(home);
+        let mut listed = match kind {
+            Some(kind) => self.list_for(kind, &region).await,
+            None => Vec::new(),
+        };
+        let list = input.is_list();
+        loop {
+            let how = match (kind, listed.is_empty()) {
+                (Some(kind), false) if kind.is_regional() => {
+                    " (a number, /text to filter, @region for another region, or type it):"
+                }
+                (Some(_), false) => " (a number, /text to filter, or type it):",
+                (Some(kind), true) if kind.is_regional() => {
+                    " (type it, or @region to list another region):"
+                }
+                _ => ":",
             };
-            Ok(values)
-        })
+            let rows = listed.clone();
+            let answer = self.ask(&format!("{question}{how}"), default, move |answer| {
+                if optional && (answer == "none" || answer.is_empty()) {
+                    return Ok(crate::picker::Answer::Values(Vec::new()));
+                }
+                let answer = crate::picker::read_answer(answer, &rows, list)?;
+                if let crate::picker::Answer::Values(values) = &answer {
+                    if values.is_empty() {
+                        return Err("at least one is needed".into());
+                    }
+                    for value in values {
+                        validate::input_value(input, value).map_err(|e| e.0)?;
+                    }
+                }
+                Ok(answer)
+            })?;
+            match answer {
+                crate::picker::Answer::Values(values) => {
+                    let bucket_region = values
+                        .first()
+                        .and_then(|bucket| crate::picker::bucket_region(&listed, bucket))
+                        .map(str::to_string);
+                    return Ok(Picked {
+                        values,
+                        bucket_region,
+                    });
+                }
+                crate::picker::Answer::Filter(text) => {
+                    let needle = text.to_lowercase();
+                    let rows: Vec<(usize, &crate::picker::Resource)> = listed
+                        .iter()
+                        .enumerate()
+                        .map(|(i, r)| (i + 1, r))
+                        .filter(|(_, r)| {
+                            r.name.to_lowercase().contains(&needle)
+                                || r.value.to_lowercase().contains(&needle)
+                        })
+                        .collect();
+                    if rows.is_empty() {
+                        self.say(&format!("  none of the list holds \"{text}\""));
+                    } else {
+                        self.show_rows(&rows);
+                    }
+                }
+                crate::picker::Answer::Region(next) => match kind {
+                    Some(kind) if kind.is_regional() => {
+                        region = next;
+                        listed = self.list_for(kind, &region).await;
+                    }
+                    _ => self.say("  this one isn't listed by region"),
+                },
+            }
+        }
     }
 
     fn review(&self, plan: &Plan, method: usize, existing_role: Option<&str>) {
@@ -995,7 +1144,8 @@ impl<I: Identity + 'static, S: Stacks + 'static, R: Roles + 'static> Plain<I, S,
         request.bucket = setting("s3Bucket");
         request.bucket_region = setting("s3BucketRegion");
         request.lambda_arns = saved.lambda_arns.clone();
-        self.permissions_step(integration, &mut request, saved.preset.as_deref())?;
+        self.permissions_step(integration, &mut request, saved.preset.as_deref())
+            .await?;
         let plan = Plan::build(Catalog::builtin(), &request).map_err(Failure::from)?;
         self.step(6, "Review");
         let options = WatchOptions::default();

@@ -1128,7 +1128,8 @@ impl Roles for MemoryRoles {
 /// The demo account: plainly fake (account 000000000000, nothing leaves the machine). A stack
 /// takes about 20 s with its resources appearing one by one; a stack whose name contains
 /// "rollback" fails and rolls back with its reasons; two roles are there to verify, one of them
-/// trusting Segment with no external ID (the confused-deputy risk).
+/// trusting Segment with no external ID (the confused-deputy risk); the pickers list a few
+/// buckets, functions, streams, delivery streams and keys (`FakeResources::demo`).
 pub fn demo_connect() -> super::Connect<FakeIdentity, ScriptedStacks, MemoryRoles> {
     let stacks = std::sync::Arc::new(ScriptedStacks::new(Script::success(20.0)));
     stacks.script_when_named("rollback", Script::rollback(12.0));
@@ -1151,16 +1152,170 @@ pub fn demo_connect() -> super::Connect<FakeIdentity, ScriptedStacks, MemoryRole
         ]}),
         Vec::new(),
     );
+    let resources: std::sync::Arc<dyn super::Resources> =
+        std::sync::Arc::new(FakeResources::demo());
     std::sync::Arc::new(move |profile, _region| {
-        let (stacks, roles) = (stacks.clone(), roles.clone());
+        let (stacks, roles, resources) = (stacks.clone(), roles.clone(), resources.clone());
         Box::pin(async move {
             Ok(super::Connection {
                 identity: std::sync::Arc::new(FakeIdentity),
                 stacks,
                 roles,
+                resources,
                 region: "us-east-1".into(),
                 profile,
             })
         })
     })
+}
+
+/// What the pickers list, in memory: per kind and region (buckets: the whole account, under
+/// ""), a kind AWS refuses, and a delay before each answer.
+#[derive(Default)]
+pub struct FakeResources {
+    listings: std::sync::Mutex<
+        std::collections::BTreeMap<
+            (crate::picker::ResourceKind, String),
+            Vec<crate::picker::Resource>,
+        >,
+    >,
+    denied: std::sync::Mutex<std::collections::BTreeSet<crate::picker::ResourceKind>>,
+    delay: std::sync::Mutex<Duration>,
+    /// How many listings were asked for: once per step, not per key.
+    pub calls: std::sync::atomic::AtomicUsize,
+}
+
+impl FakeResources {
+    /// Adds a resource; `region` is a bucket's own region, or the region a regional one is in.
+    pub fn add(&self, kind: crate::picker::ResourceKind, region: &str, name: &str) {
+        use crate::picker::ResourceKind::*;
+        let (key, value, bucket_region) = match kind {
+            Buckets => (String::new(), name.to_string(), Some(region.to_string())),
+            Functions => (
+                region.to_string(),
+                format!("arn:aws:lambda:{region}:{FAKE_ACCOUNT}:function:{name}"),
+                None,
+            ),
+            Streams => (
+                region.to_string(),
+                format!("arn:aws:kinesis:{region}:{FAKE_ACCOUNT}:stream/{name}"),
+                None,
+            ),
+            DeliveryStreams => (
+                region.to_string(),
+                format!("arn:aws:firehose:{region}:{FAKE_ACCOUNT}:deliverystream/{name}"),
+                None,
+            ),
+            KmsKeys => {
+                // A key's ID is a UUID; derive a stable one from the alias.
+                let digits: String = name
+                    .bytes()
+                    .map(|b| format!("{:x}", b % 16))
+                    .cycle()
+                    .take(32)
+                    .collect();
+                let id = format!(
+                    "{}-{}-{}-{}-{}",
+                    &digits[..8],
+                    &digits[8..12],
+                    &digits[12..16],
+                    &digits[16..20],
+                    &digits[20..]
+                );
+                (
+                    region.to_string(),
+                    format!("arn:aws:kms:{region}:{FAKE_ACCOUNT}:key/{id}"),
+                    None,
+                )
+            }
+        };
+        if let Ok(mut listings) = self.listings.lock() {
+            listings
+                .entry((kind, key))
+                .or_default()
+                .push(crate::picker::Resource {
+                    name: name.to_string(),
+                    value,
+                    region: bucket_region,
+                });
+        }
+    }
+
+    /// AWS refuses to list this kind (AccessDenied).
+    pub fn deny(&self, kind: crate::picker::ResourceKind) {
+        if let Ok(mut denied) = self.denied.lock() {
+            denied.insert(kind);
+        }
+    }
+
+    /// Every answer takes this long.
+    pub fn slow(&self, delay: Duration) {
+        if let Ok(mut d) = self.delay.lock() {
+            *d = delay;
+        }
+    }
+
+    /// The demo account's resources: a few of each kind, buckets in three regions.
+    pub fn demo() -> FakeResources {
+        use crate::picker::ResourceKind::*;
+        let resources = FakeResources::default();
+        for (bucket, region) in [
+            ("acme-events-archive", "us-east-1"),
+            ("acme-segment-logs", "us-west-2"),
+            ("acme-eu-exports", "eu-west-1"),
+        ] {
+            resources.add(Buckets, region, bucket);
+        }
+        for (function, region) in [
+            ("segment-event-handler", "us-east-1"),
+            ("enrich-profile", "us-east-1"),
+            ("personalize-events-forwarder", "us-west-2"),
+            ("segment-event-handler", "us-west-2"),
+        ] {
+            resources.add(Functions, region, function);
+        }
+        for stream in ["segment-events", "clickstream"] {
+            resources.add(Streams, "us-east-1", stream);
+        }
+        for stream in ["segment-to-s3", "pageviews-to-redshift"] {
+            resources.add(DeliveryStreams, "us-east-1", stream);
+        }
+        for key in ["alias/segment-exports", "alias/data-lake"] {
+            resources.add(KmsKeys, "us-east-1", key);
+        }
+        resources
+    }
+}
+
+impl super::Resources for FakeResources {
+    fn list<'a>(
+        &'a self,
+        kind: crate::picker::ResourceKind,
+        region: &'a str,
+        _account: &'a str,
+    ) -> super::Listed<'a> {
+        Box::pin(async move {
+            self.calls.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            let delay = self.delay.lock().map(|d| *d).unwrap_or_default();
+            if !delay.is_zero() {
+                tokio::time::sleep(delay).await;
+            }
+            if self.denied.lock().is_ok_and(|d| d.contains(&kind)) {
+                return Err(AwsError::AccessDenied {
+                    action: kind.permission().to_string(),
+                    message: format!(
+                        "User: arn:aws:iam::{FAKE_ACCOUNT}:user/demo is not authorized to perform: {}",
+                        kind.permission()
+                    ),
+                });
+            }
+            let key = if kind.is_regional() { region } else { "" };
+            Ok(self
+                .listings
+                .lock()
+                .ok()
+                .and_then(|l| l.get(&(kind, key.to_string())).cloned())
+                .unwrap_or_default())
+        })
+    }
 }

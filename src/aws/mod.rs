@@ -1,20 +1,24 @@
-//! AWS behind three small traits (identity, stacks, roles), with one implementation on the SDK
-//! (`sdk`) and a scripted fake (`fake`) for what the emulator can't show: timing, rollbacks,
-//! lost connections. The engine is written against the traits only.
+//! AWS behind small traits (identity, stacks, roles, and the resources pickers list), with one
+//! implementation on the SDK (`sdk`) and a scripted fake (`fake`) for what the emulator can't
+//! show: timing, rollbacks, lost connections. The engine is written against the traits only.
 
 pub mod fake;
 pub mod sdk;
+mod sdk_resources;
+pub use sdk_resources::SdkResources;
 
 use serde_json::Value;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 
-/// An AWS account to work in: the three traits, and the region in use.
+/// An AWS account to work in: the traits, and the region in use.
 pub struct Connection<I, S, R> {
     pub identity: Arc<I>,
     pub stacks: Arc<S>,
     pub roles: Arc<R>,
+    /// What the pickers list; read-only, and never needed to finish a setup.
+    pub resources: Arc<dyn Resources>,
     pub region: String,
     /// The profile it was made with, if one was named: printed commands carry it.
     pub profile: Option<String>,
@@ -26,6 +30,7 @@ impl<I, S, R> Clone for Connection<I, S, R> {
             identity: self.identity.clone(),
             stacks: self.stacks.clone(),
             roles: self.roles.clone(),
+            resources: self.resources.clone(),
             region: self.region.clone(),
             profile: self.profile.clone(),
         }
@@ -324,4 +329,20 @@ pub trait Roles: Send + Sync {
     ) -> impl Future<Output = Result<Vec<String>, AwsError>> + Send;
     /// Every role: name, ARN and trust policy (ListRoles returns no tags: `get_role` has them).
     fn list_roles(&self) -> impl Future<Output = Result<Vec<RoleListing>, AwsError>> + Send;
+}
+
+/// A listing's answer (boxed: the pickers hold the trait as `dyn`).
+pub type Listed<'a> =
+    Pin<Box<dyn Future<Output = Result<Vec<crate::picker::Resource>, AwsError>> + Send + 'a>>;
+
+/// The account's resources a picker offers: read-only listings.
+pub trait Resources: Send + Sync {
+    /// Resources of a kind: buckets of the whole account (each with its region), the others in
+    /// `region`. `account` completes ARNs a listing returns only names for.
+    fn list<'a>(
+        &'a self,
+        kind: crate::picker::ResourceKind,
+        region: &'a str,
+        account: &'a str,
+    ) -> Listed<'a>;
 }

@@ -20,6 +20,7 @@ pub const MAX_ATTEMPTS: u32 = 5;
 /// Loads the SDK configuration from the standard chain, with `--profile` and `--region` when given.
 pub async fn load_config(profile: Option<&str>, region: Option<&str>) -> SdkConfig {
     let mut loader = aws_config::defaults(BehaviorVersion::latest())
+        .http_client(https_client())
         .retry_config(RetryConfig::standard().with_max_attempts(MAX_ATTEMPTS))
         .timeout_config(
             TimeoutConfig::builder()
@@ -34,6 +35,16 @@ pub async fn load_config(profile: Option<&str>, region: Option<&str>) -> SdkConf
         loader = loader.region(Region::new(region.to_string()));
     }
     loader.load().await
+}
+
+/// The one HTTP client: hyper 1 and rustls on ring (see Cargo.toml for why only this one).
+pub fn https_client() -> aws_sdk_sts::config::SharedHttpClient {
+    use aws_smithy_http_client::{Builder, tls};
+    Builder::new()
+        .tls_provider(tls::Provider::Rustls(
+            tls::rustls_provider::CryptoMode::Ring,
+        ))
+        .build_https()
 }
 
 /// A named profile (given, or selected with `AWS_PROFILE`) must exist in the AWS config or
@@ -81,6 +92,7 @@ pub fn connect() -> super::Connect<Sdk, Sdk, Sdk> {
                 identity: sdk.clone(),
                 stacks: sdk.clone(),
                 roles: sdk,
+                resources: std::sync::Arc::new(super::sdk_resources::SdkResources::new(&config)),
                 region,
                 profile,
             })
@@ -116,7 +128,7 @@ const CREDENTIAL_CODES: &[&str] = &[
     "TokenRefreshRequired",
 ];
 
-fn classify<E, R>(action: &str, error: SdkError<E, R>) -> AwsError
+pub(super) fn classify<E, R>(action: &str, error: SdkError<E, R>) -> AwsError
 where
     E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
     R: std::fmt::Debug,

@@ -6,6 +6,7 @@ use super::screens;
 use crate::aws::Caller;
 use crate::catalog::{Catalog, ExternalIdSource, Integration};
 use crate::engine::Progress;
+use crate::picker::{Resource, ResourceKind};
 use crate::plan::{Plan, PlanRequest, PolicyFile, Setting};
 use crate::state::{Method, SavedSetup};
 use crate::validate::InputError;
@@ -91,6 +92,14 @@ pub enum RolesState {
     Loading,
     Loaded(Vec<(String, String)>),
     Failed(String),
+}
+
+/// A picker's list: asked for, arrived, or why there is none (the user types instead).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Listing {
+    Loading,
+    Ready(Vec<crate::picker::Resource>),
+    Unavailable(String),
 }
 
 /// A field the user types into: its error shows once it was edited or Enter was pressed on its
@@ -251,6 +260,12 @@ pub struct App {
     pub repair_warning: Option<String>,
     /// Without credentials the user chose the demo account: the wizard starts again on it.
     pub switch_to_demo: bool,
+    /// What the pickers listed, by kind and region (buckets: the whole account, region "").
+    pub listings: std::collections::BTreeMap<(ResourceKind, String), Listing>,
+    /// The highlighted row of the focused field's picker.
+    pub pick_row: usize,
+    /// The region a regional picker lists, as an index into `picker_regions()`.
+    pub pick_region: std::collections::BTreeMap<ResourceKind, usize>,
 }
 
 /// What happened: a key, a resize, the clock, or a command's answer.
@@ -269,6 +284,11 @@ pub enum Msg {
         result: Result<String, String>,
     },
     RolesListed(Result<Vec<(String, String)>, String>),
+    ResourcesListed {
+        kind: ResourceKind,
+        region: String,
+        result: Result<Vec<Resource>, String>,
+    },
     /// The setups this tool made, found in the account.
     SetupsFound(Result<Vec<SavedSetup>, String>),
     Progress(Progress),
@@ -307,6 +327,12 @@ pub enum Cmd {
     },
     ReadPolicyFile(String),
     ListRoles,
+    /// Lists what a picker offers (once per kind and region).
+    ListResources {
+        kind: ResourceKind,
+        region: String,
+        account: String,
+    },
     /// Looks for the setups this tool made in the connected account (for "update").
     FindSetups {
         profile: Option<String>,
@@ -431,6 +457,9 @@ impl App {
             touched: std::collections::BTreeSet::new(),
             repair_warning: None,
             switch_to_demo: false,
+            listings: std::collections::BTreeMap::new(),
+            pick_row: 0,
+            pick_region: std::collections::BTreeMap::new(),
         }
     }
 
@@ -502,7 +531,61 @@ impl App {
 
     /// AWS work is running: the clock ticks for the spinner, and quitting asks first.
     pub fn is_working(&self) -> bool {
-        self.work == Work::Running || matches!(self.identity, IdentityState::Loading)
+        self.work == Work::Running
+            || matches!(self.identity, IdentityState::Loading)
+            || (self.step == Step::Permissions
+                && self.listings.values().any(|l| *l == Listing::Loading))
+    }
+
+    /// The regions a regional picker may list: the integration's own list, or the account's
+    /// region first and then the others.
+    pub fn picker_regions(&self) -> Vec<String> {
+        let home = self
+            .default_region()
+            .unwrap_or_else(|| "us-east-1".to_string());
+        crate::picker::regions(&self.integration().resource_regions, &home)
+    }
+
+    /// The region a picker of this kind lists now ("" for buckets: the whole account).
+    pub fn listing_region(&self, kind: ResourceKind) -> String {
+        if !kind.is_regional() {
+            return String::new();
+        }
+        let regions = self.picker_regions();
+        let index = self.pick_region.get(&kind).copied().unwrap_or(0);
+        regions[index % regions.len()].clone()
+    }
+
+    pub fn listing(&self, kind: ResourceKind) -> Option<&Listing> {
+        self.listings.get(&(kind, self.listing_region(kind)))
+    }
+
+    /// The listings the Permissions step needs and doesn't have yet: asked for once each.
+    pub fn wanted_listings(&mut self) -> Vec<Cmd> {
+        let Some(account) = self.caller().map(|c| c.account.clone()) else {
+            return Vec::new();
+        };
+        if self.step != Step::Permissions || self.plan_only {
+            return Vec::new();
+        }
+        let inputs: Vec<crate::catalog::Input> = Catalog::builtin()
+            .preset(self.preset_id())
+            .map(|p| p.all_inputs().collect())
+            .unwrap_or_default();
+        let mut commands = Vec::new();
+        for kind in inputs.into_iter().filter_map(ResourceKind::of) {
+            let region = self.listing_region(kind);
+            let key = (kind, region.clone());
+            if let std::collections::btree_map::Entry::Vacant(entry) = self.listings.entry(key) {
+                entry.insert(Listing::Loading);
+                commands.push(Cmd::ListResources {
+                    kind,
+                    region,
+                    account: account.clone(),
+                });
+            }
+        }
+        commands
     }
 
     pub fn integration(&self) -> &'static Integration {
@@ -657,8 +740,25 @@ impl App {
         self.offers().here.into_iter().next()
     }
 
-    /// The bucket region taken when its field is left empty: the connected region.
+    /// The bucket region taken when its field is left empty: where AWS says the bucket is when
+    /// the account's listing has it, else the connected region.
     pub fn default_bucket_region(&self) -> Option<String> {
+        self.detected_bucket_region()
+            .or_else(|| self.default_region())
+    }
+
+    /// The bucket's region as the account's listing of buckets says it.
+    pub fn detected_bucket_region(&self) -> Option<String> {
+        match self.listing(ResourceKind::Buckets) {
+            Some(Listing::Ready(buckets)) => {
+                crate::picker::bucket_region(buckets, self.bucket.value()).map(str::to_string)
+            }
+            _ => None,
+        }
+    }
+
+    /// The connected region.
+    pub fn default_region(&self) -> Option<String> {
         match &self.identity {
             IdentityState::Ready { region, .. } => Some(region.clone()),
             _ => None,
@@ -719,6 +819,13 @@ pub fn ctrl(key: &KeyEvent, c: char) -> bool {
 
 /// Changes the state for one message; returns the commands it needs run.
 pub fn update(app: &mut App, msg: Msg) -> Vec<Cmd> {
+    let mut commands = update_for(app, msg);
+    // Arriving on Permissions, another preset or another region: the pickers' lists, once each.
+    commands.extend(app.wanted_listings());
+    commands
+}
+
+fn update_for(app: &mut App, msg: Msg) -> Vec<Cmd> {
     match msg {
         Msg::Resize(width, height) => {
             app.width = width;
@@ -776,6 +883,19 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Cmd> {
         }
         Msg::PolicyFileRead { path, result } => {
             app.policy_file = Some(result.map(|text| PolicyFile { path, text }));
+            Vec::new()
+        }
+        Msg::ResourcesListed {
+            kind,
+            region,
+            result,
+        } => {
+            let listing = match result {
+                Ok(found) => Listing::Ready(found),
+                Err(message) => Listing::Unavailable(message),
+            };
+            app.listings.insert((kind, region), listing);
+            app.pick_row = 0;
             Vec::new()
         }
         Msg::RolesListed(result) => {
@@ -977,6 +1097,12 @@ pub fn check_role(app: &mut App, check: RoleCheck) -> Vec<Cmd> {
 pub fn go(app: &mut App, step: Step) {
     if step > Step::Integration && step <= Step::Review {
         app.answered = true;
+    }
+    if step == Step::Permissions && app.step != Step::Permissions {
+        // A list that couldn't be had is asked for again each time the step is entered.
+        app.listings
+            .retain(|_, listing| !matches!(listing, Listing::Unavailable(_)));
+        app.pick_row = 0;
     }
     app.step = step;
     app.scroll = 0;

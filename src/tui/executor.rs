@@ -151,6 +151,23 @@ impl<I: Identity + 'static, S: Stacks + 'static, R: Roles + 'static> Executor<I,
                     result.map_err(|e| engine::explain(&e, None)),
                 ));
             }
+            Cmd::ListResources {
+                kind,
+                region,
+                account,
+            } => {
+                let result = match self.connection() {
+                    Some(c) => {
+                        engine::list_resources(c.resources.as_ref(), kind, &region, &account).await
+                    }
+                    None => Err("not connected to AWS: type it instead.".into()),
+                };
+                send(Msg::ResourcesListed {
+                    kind,
+                    region,
+                    result,
+                });
+            }
             Cmd::ListRoles => match self.connection() {
                 Some(c) => send(Msg::RolesListed(
                     c.roles

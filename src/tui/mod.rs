@@ -5,6 +5,7 @@
 pub mod app;
 pub mod clipboard;
 pub mod executor;
+pub mod picker;
 pub mod screens;
 pub mod view;
 

@@ -318,7 +318,7 @@ fn plain_mode_elsewhere_finds_a_setup_in_aws_and_changes_it() {
     terminal.send(&format!("{number}\r"));
     terminal.wait_raw(b"workspace and source IDs to trust: [wXZ2sd8N3mJ]");
     terminal.send("\r");
-    terminal.wait_raw(format!("separated by commas: [{first}]").as_bytes());
+    terminal.wait_raw(format!("another region): [{first}]").as_bytes());
     terminal.send(&format!("{second}\r"));
     terminal.wait_raw(b"Apply this update? [y/N]");
     terminal.send("y\r");

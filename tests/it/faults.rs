@@ -147,10 +147,26 @@ async fn handle(
         .await
         .map_err(std::io::Error::other)?
         .to_bytes();
+    // The query protocol names the action in the form; JSON protocols in X-Amz-Target
+    // (`Kinesis_20131202.ListStreams`); S3's ListBuckets is a GET of `/`.
+    let target = parts
+        .headers
+        .get("x-amz-target")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|t| t.rsplit('.').next())
+        .map(str::to_string);
+    let json = target.is_some();
     let action = form_urlencoded::parse(&body)
         .find(|(key, _)| key == "Action")
         .map(|(_, value)| value.into_owned())
-        .unwrap_or_default();
+        .or(target)
+        .unwrap_or_else(|| {
+            if parts.method == hyper::Method::GET && parts.uri.path() == "/" {
+                "ListBuckets".to_string()
+            } else {
+                String::new()
+            }
+        });
     // The tripwire: the binary is killed at this request, before or after moto handles it.
     let (tripwire, account) = {
         let mut shared = shared
@@ -189,10 +205,28 @@ async fn handle(
         fault
     };
     let answer = |status: StatusCode, code: &str, message: &str| {
+        let (content_type, body) = if json {
+            let code = if code == "AccessDenied" {
+                "AccessDeniedException"
+            } else {
+                code
+            };
+            (
+                "application/x-amz-json-1.1",
+                serde_json::json!({"__type": code, "message": message}).to_string(),
+            )
+        } else if action == "ListBuckets" {
+            (
+                "application/xml",
+                format!("<Error><Code>{code}</Code><Message>{message}</Message></Error>"),
+            )
+        } else {
+            ("text/xml", error_body(code, message))
+        };
         Response::builder()
             .status(status)
-            .header("content-type", "text/xml")
-            .body(Full::new(Bytes::from(error_body(code, message))))
+            .header("content-type", content_type)
+            .body(Full::new(Bytes::from(body)))
             .map_err(std::io::Error::other)
     };
     match fault {
@@ -491,6 +525,7 @@ fn plain_mode_shows_a_hostile_reason_escaped() {
 /// An SDK client's configuration that goes through the proxy (and so into its account).
 async fn through(proxy: &Proxy) -> aws_config::SdkConfig {
     aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .http_client(segment_aws_setup::aws::sdk::https_client())
         .region(aws_config::Region::new("us-east-1"))
         .endpoint_url(&proxy.endpoint)
         .credentials_provider(aws_sdk_sts::config::Credentials::new(
@@ -757,10 +792,11 @@ fn plain_mode_killed_half_way_offers_the_setup_and_finishes_it_after_asking() {
         output
     };
     // Plain mode's IAM path: GetCallerIdentity, DescribeStacks and ListRoles (the setups to
-    // change), ListRoles (is the name taken?), GetRole, CreateRole (killed once moto made it).
+    // change), ListBuckets (the bucket picker; the fresh account has none), ListRoles (is the
+    // name taken?), GetRole, CreateRole (killed once moto made it).
     let first = run(
         "y\n1\n\n1\nb-plain-kill\n\n2\nsegment-plain-killed\ny\n",
-        Some((6, true)),
+        Some((7, true)),
     );
     assert!(!first.status.success(), "killed: {}", stdout(&first));
     let (roles, _) = block_on(account_state(&proxy));
@@ -789,4 +825,46 @@ fn plain_mode_killed_half_way_offers_the_setup_and_finishes_it_after_asking() {
     assert!(saved.len() == 1 && saved[0].finished, "{saved:?}");
     let _ = std::fs::remove_dir_all(&state);
     let _ = std::fs::remove_dir_all(&home);
+}
+
+/// A listing AWS refuses (here Kinesis's ListStreams, a JSON protocol, and S3's ListBuckets, a
+/// REST one) never blocks the step: one sentence naming the permission, then typing.
+#[test]
+fn a_refused_listing_names_the_permission_and_falls_back_to_typing() {
+    use segment_aws_setup::picker::ResourceKind;
+    let proxy = Proxy::start(VecDeque::from([
+        (Some("ListStreams"), Fault::AccessDenied),
+        (Some("ListBuckets"), Fault::AccessDenied),
+    ]));
+    let (streams, buckets, functions) = block_on(async {
+        let config = through(&proxy).await;
+        let resources = segment_aws_setup::aws::SdkResources::new(&config);
+        let list = |kind| {
+            segment_aws_setup::engine::list_resources(&resources, kind, "us-east-1", "123456789012")
+        };
+        (
+            list(ResourceKind::Streams).await,
+            list(ResourceKind::Buckets).await,
+            list(ResourceKind::Functions).await,
+        )
+    });
+    assert_eq!(
+        streams,
+        Err("AWS refused kinesis:ListStreams, so Kinesis streams in us-east-1 can't be listed: type it instead.".to_string())
+    );
+    assert_eq!(
+        buckets,
+        Err(
+            "AWS refused s3:ListAllMyBuckets, so S3 buckets can't be listed: type it instead."
+                .to_string()
+        )
+    );
+    assert!(functions.is_ok(), "the others still list: {functions:?}");
+    let refused: Vec<String> = proxy
+        .log()
+        .into_iter()
+        .filter(|(_, fault)| *fault == Some(Fault::AccessDenied))
+        .map(|(action, _)| action)
+        .collect();
+    assert_eq!(refused, ["ListStreams", "ListBuckets"]);
 }

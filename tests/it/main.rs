@@ -7,6 +7,7 @@ mod engine_fake;
 mod faults;
 mod moto;
 mod outcome;
+mod pickers;
 mod plain;
 mod properties;
 mod support;

@@ -168,6 +168,7 @@ impl Moto {
     /// An SDK configuration that talks to this server with test credentials.
     pub async fn sdk_config(&self) -> aws_config::SdkConfig {
         aws_config::defaults(aws_config::BehaviorVersion::latest())
+            .http_client(segment_aws_setup::aws::sdk::https_client())
             .region(aws_config::Region::new("us-east-1"))
             .endpoint_url(&self.endpoint)
             .credentials_provider(aws_sdk_sts::config::Credentials::new(

@@ -315,3 +315,73 @@ fn plain_mode_takes_an_integration_added_as_data() {
         "us-west-2"
     );
 }
+
+/// The demo account's buckets and functions as numbered lists: `/text` filters, a number picks,
+/// a picked bucket brings the region AWS gives for it, and `@region` lists another region.
+#[test]
+fn plain_mode_picks_from_numbered_lists_in_the_demo_account() {
+    let output = answer(
+        &["--demo"],
+        "y\n1\n\n1\n/logs\n3\n\n3\nlegacy-segment-role\ny\ny\n",
+        false,
+    );
+    assert!(
+        output.status.success(),
+        "{}\n{}",
+        stdout(&output),
+        stderr(&output)
+    );
+    assert_plain(&output);
+    let text = stdout(&output);
+    assert!(text.contains("Listing S3 buckets…"), "{text}");
+    for row in [
+        "  1) acme-eu-exports (eu-west-1)",
+        "  2) acme-events-archive (us-east-1)",
+        "  3) acme-segment-logs (us-west-2)",
+    ] {
+        assert!(text.contains(row), "{row} in:\n{text}");
+    }
+    assert_eq!(
+        text.matches("  3) acme-segment-logs (us-west-2)").count(),
+        2,
+        "listed, then filtered by /logs:\n{text}"
+    );
+    assert!(
+        text.contains("S3 bucket name (a number, /text to filter, or type it):"),
+        "{text}"
+    );
+    assert!(
+        text.contains("AWS says the bucket is in us-west-2."),
+        "{text}"
+    );
+    assert_eq!(
+        value_after(&text, "S3 Bucket (s3Bucket) · required"),
+        "acme-segment-logs"
+    );
+    assert_eq!(
+        value_after(&text, "S3 Bucket Region (s3BucketRegion) · required"),
+        "us-west-2"
+    );
+
+    let output = answer(
+        &["--demo"],
+        "y\nlambda\nw0rkspace1\n\n@us-west-2\n1, segment-event-handler\n1\n\nn\n",
+        false,
+    );
+    let text = stdout(&output);
+    assert!(
+        text.contains("Listing Lambda functions in us-east-1…"),
+        "{text}"
+    );
+    assert!(
+        text.contains("Listing Lambda functions in us-west-2…"),
+        "{text}"
+    );
+    assert!(text.contains("  1) personalize-events-forwarder"), "{text}");
+    assert!(
+        text.contains(
+            "arn:aws:lambda:us-west-2:000000000000:function:personalize-events-forwarder"
+        ) && text.contains("arn:aws:lambda:us-west-2:000000000000:function:segment-event-handler"),
+        "both picked into the policy:\n{text}"
+    );
+}

@@ -6,7 +6,7 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use segment_aws_setup::aws::fake::{
-    FAKE_ACCOUNT, FakeIdentity, MemoryRoles, Script, ScriptedStacks,
+    FAKE_ACCOUNT, FakeIdentity, FakeResources, MemoryRoles, Script, ScriptedStacks,
 };
 use segment_aws_setup::aws::{RoleCreate, Roles, Stacks};
 use segment_aws_setup::state::StateStore;
@@ -28,6 +28,8 @@ struct Driver {
     executor: Executor<FakeIdentity, ScriptedStacks, MemoryRoles>,
     stacks: Arc<ScriptedStacks>,
     roles: Arc<MemoryRoles>,
+    /// What the pickers list: nothing unless a test adds it.
+    resources: Arc<FakeResources>,
     clipboard: RecordingClipboard,
     state: std::path::PathBuf,
     /// Every command `update` asked for, in order.
@@ -39,16 +41,18 @@ impl Driver {
         let stacks = Arc::new(ScriptedStacks::new(script));
         let roles = Arc::new(MemoryRoles::default());
         stacks.make_roles_in(roles.as_ref().clone());
-        let (s, r) = (stacks.clone(), roles.clone());
+        let resources = Arc::new(FakeResources::default());
+        let (s, r, p) = (stacks.clone(), roles.clone(), resources.clone());
         let connect: Connect<FakeIdentity, ScriptedStacks, MemoryRoles> =
             Arc::new(move |_profile, _region| {
-                let (stacks, roles) = (s.clone(), r.clone());
+                let (stacks, roles, resources) = (s.clone(), r.clone(), p.clone());
                 Box::pin(async move {
                     if credentials {
                         Ok(Connection {
                             identity: Arc::new(FakeIdentity),
                             stacks,
                             roles,
+                            resources,
                             region: "us-east-1".into(),
                             profile: None,
                         })
@@ -65,6 +69,7 @@ impl Driver {
             executor,
             stacks,
             roles,
+            resources,
             clipboard: RecordingClipboard::default(),
             state,
             commands: Vec::new(),
@@ -1141,5 +1146,32 @@ async fn a_long_list_of_setups_to_change_scrolls_with_the_choice() {
             .lines()
             .any(|l| l.contains("↓") && l.contains("more")),
         "nothing below the last: {screen}"
+    );
+}
+
+/// The executor lists the account's buckets for the picker once, when Permissions is entered;
+/// the one picked brings its region.
+#[tokio::test(start_paused = true)]
+async fn the_executor_lists_the_accounts_buckets_once_for_the_picker() {
+    use segment_aws_setup::picker::ResourceKind;
+    use std::sync::atomic::Ordering;
+    let mut d = Driver::new(Script::success(20.0), true).await;
+    d.resources
+        .add(ResourceKind::Buckets, "eu-west-1", "events-in-ireland");
+    d.keys(&[KeyCode::Enter, KeyCode::Enter, KeyCode::Enter])
+        .await;
+    assert_eq!(d.app.step, Step::Permissions);
+    assert_eq!(d.resources.calls.load(Ordering::SeqCst), 1);
+    d.keys(&[KeyCode::Tab, KeyCode::Enter]).await;
+    assert_eq!(d.app.bucket.value(), "events-in-ireland");
+    assert_eq!(d.app.bucket_region.value(), "eu-west-1");
+    d.keys(&[KeyCode::Esc, KeyCode::Enter]).await;
+    assert_eq!(d.app.step, Step::Method);
+    d.key(KeyCode::Esc).await;
+    assert_eq!(d.app.step, Step::Permissions);
+    assert_eq!(
+        d.resources.calls.load(Ordering::SeqCst),
+        1,
+        "listed once, not again on coming back"
     );
 }

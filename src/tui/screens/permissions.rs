@@ -4,8 +4,9 @@
 use super::{bold, choice, dim, edit, field, json_lines, paragraph, verdict};
 use crate::Catalog;
 use crate::catalog::Input as PresetInput;
+use crate::picker::ResourceKind;
 use crate::tui::app::{App, Cmd, Field, Step, back, go, wizard_words};
-use crossterm::event::{KeyCode, KeyEvent};
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::prelude::*;
 use tui_input::Input;
 
@@ -25,9 +26,36 @@ pub fn keys(app: &App) -> super::Keys {
         keys.push(("Esc", "back"));
     } else {
         let focused = fields.get(app.permission_focus - 1).copied();
+        let picking = focused.and_then(|which| {
+            let kind = ResourceKind::of(which)?;
+            let (rows, regions) = crate::tui::picker::offers(
+                app,
+                kind,
+                input_ref(app, which).value(),
+                which.is_list(),
+            );
+            Some((which, kind, rows, regions))
+        });
+        if let Some((_, _, true, _)) = picking {
+            keys.push(("↑↓", "pick"));
+        }
+        if let Some((_, _, _, true)) = picking {
+            keys.push(("Ctrl-R", "region"));
+        }
         keys.push(("Tab", "next field"));
+        let takes = picking.is_some_and(|(which, kind, _, _)| {
+            crate::tui::picker::enter_takes(
+                app,
+                kind,
+                input_ref(app, which).value(),
+                which.is_list(),
+            )
+            .is_some()
+        });
         keys.push(if focused == Some(PresetInput::PolicyFile) {
             ("Enter", "read the file")
+        } else if takes {
+            ("Enter", "take it")
         } else {
             ("Enter", "next")
         });
@@ -155,10 +183,11 @@ pub fn view(app: &App, frame: &mut Frame, area: Rect) {
     }
     lines.push(Line::from(""));
     for (index, which) in inputs(app).into_iter().enumerate() {
+        let focused = app.permission_focus == index + 1;
         lines.push(field(
             &label(which),
             input_ref(app, which),
-            app.permission_focus == index + 1,
+            focused,
             None,
             width,
         ));
@@ -171,10 +200,15 @@ pub fn view(app: &App, frame: &mut Frame, area: Rect) {
                 && input_ref(app, which).value().is_empty() =>
             {
                 lines.push(Line::styled(
-                    format!(
-                        "  left empty: {}, the account's region",
-                        app.default_bucket_region().unwrap_or_default()
-                    ),
+                    match app.detected_bucket_region() {
+                        Some(region) => {
+                            format!("  left empty: {region}, where AWS says the bucket is")
+                        }
+                        None => format!(
+                            "  left empty: {}, the account's region",
+                            app.default_bucket_region().unwrap_or_default()
+                        ),
+                    },
                     dim(),
                 ));
             }
@@ -186,6 +220,14 @@ pub fn view(app: &App, frame: &mut Frame, area: Rect) {
                     ));
                 }
             }
+        }
+        if let (true, Some(kind)) = (focused, ResourceKind::of(which)) {
+            lines.extend(crate::tui::picker::view(
+                app,
+                kind,
+                input_ref(app, which).value(),
+                which.is_list(),
+            ));
         }
     }
     lines.push(Line::from(""));
@@ -210,15 +252,68 @@ pub fn view(app: &App, frame: &mut Frame, area: Rect) {
     frame.render_widget(paragraph(app, lines), area);
 }
 
+/// Picks from the focused field's list: ↑↓ move, Enter takes a row, Ctrl-R lists another
+/// region. Returns whether the key was the picker's.
+fn on_picker_key(app: &mut App, which: PresetInput, key: KeyEvent) -> bool {
+    let Some(kind) = ResourceKind::of(which) else {
+        return false;
+    };
+    let text = input_ref(app, which).value().to_string();
+    let list = which.is_list();
+    let rows = crate::tui::picker::matches(app, kind, &text, list).len();
+    match key.code {
+        KeyCode::Up if rows > 0 => app.pick_row = app.pick_row.min(rows - 1).saturating_sub(1),
+        KeyCode::Down if rows > 0 => app.pick_row = (app.pick_row + 1).min(rows - 1),
+        KeyCode::Char('r') if key.modifiers.contains(KeyModifiers::CONTROL) => {
+            if !kind.is_regional() {
+                return false;
+            }
+            let count = app.picker_regions().len();
+            let next = app.pick_region.get(&kind).map_or(1, |i| i + 1) % count;
+            app.pick_region.insert(kind, next);
+            app.pick_row = 0;
+        }
+        KeyCode::Enter => {
+            let Some(value) = crate::tui::picker::enter_takes(app, kind, &text, list) else {
+                return false;
+            };
+            *input_mut(app, which) = Input::new(crate::picker::take(&text, list, &value));
+            app.touched.insert(field_of(which));
+            app.pick_row = 0;
+            // A picked bucket brings its region: nothing to type where AWS can tell.
+            if which == PresetInput::Bucket
+                && let Some(region) = app.detected_bucket_region()
+            {
+                app.bucket_region = Input::new(region);
+            }
+        }
+        _ => return false,
+    }
+    true
+}
+
 pub fn on_key(app: &mut App, key: KeyEvent) -> Vec<Cmd> {
     let fields = inputs(app);
     let presets = app.integration().presets.len();
+    if let Some(which) = app
+        .permission_focus
+        .checked_sub(1)
+        .and_then(|i| fields.get(i))
+        .copied()
+        && on_picker_key(app, which, key)
+    {
+        return Vec::new();
+    }
     match key.code {
         KeyCode::Esc if app.permission_focus > 0 => app.permission_focus = 0,
         KeyCode::Esc => return back(app),
-        KeyCode::Tab => app.permission_focus = (app.permission_focus + 1) % (fields.len() + 1),
+        KeyCode::Tab => {
+            app.permission_focus = (app.permission_focus + 1) % (fields.len() + 1);
+            app.pick_row = 0;
+        }
         KeyCode::BackTab => {
-            app.permission_focus = (app.permission_focus + fields.len()) % (fields.len() + 1)
+            app.permission_focus = (app.permission_focus + fields.len()) % (fields.len() + 1);
+            app.pick_row = 0;
         }
         KeyCode::Up if app.permission_focus == 0 => {
             app.preset = (app.preset + presets - 1) % presets
@@ -278,6 +373,8 @@ pub fn on_key(app: &mut App, key: KeyEvent) -> Vec<Cmd> {
             if let Some(which) = fields.get(app.permission_focus - 1).copied() {
                 edit(input_mut(app, which), key);
                 app.touched.insert(field_of(which));
+                // A new filter starts at its first row.
+                app.pick_row = 0;
             }
         }
         _ => {}

@@ -1,0 +1,330 @@
+//! Picking resources from the account instead of typing them: which inputs can be picked, what a
+//! listed resource is, and how the text typed into a field filters the list and takes a pick.
+//! Plain data and functions; the listing itself is `engine::list_resources`.
+
+use crate::catalog::Input;
+
+/// What can be listed from the account to fill an input.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum ResourceKind {
+    /// S3 buckets, each with the region AWS says it is in.
+    Buckets,
+    /// Lambda functions of a region.
+    Functions,
+    /// Kinesis data streams of a region.
+    Streams,
+    /// Firehose delivery streams of a region.
+    DeliveryStreams,
+    /// KMS keys of a region, with their aliases.
+    KmsKeys,
+}
+
+impl ResourceKind {
+    pub const ALL: [ResourceKind; 5] = [
+        ResourceKind::Buckets,
+        ResourceKind::Functions,
+        ResourceKind::Streams,
+        ResourceKind::DeliveryStreams,
+        ResourceKind::KmsKeys,
+    ];
+
+    /// "buckets", "Lambda functions": for sentences.
+    pub fn plural(self) -> &'static str {
+        match self {
+            ResourceKind::Buckets => "S3 buckets",
+            ResourceKind::Functions => "Lambda functions",
+            ResourceKind::Streams => "Kinesis streams",
+            ResourceKind::DeliveryStreams => "Firehose delivery streams",
+            ResourceKind::KmsKeys => "KMS keys",
+        }
+    }
+
+    /// Buckets are listed once for the whole account; the others live in a region.
+    pub fn is_regional(self) -> bool {
+        self != ResourceKind::Buckets
+    }
+
+    /// The permission a listing needs, said when AWS refuses it.
+    pub fn permission(self) -> &'static str {
+        match self {
+            ResourceKind::Buckets => "s3:ListAllMyBuckets",
+            ResourceKind::Functions => "lambda:ListFunctions",
+            ResourceKind::Streams => "kinesis:ListStreams",
+            ResourceKind::DeliveryStreams => "firehose:ListDeliveryStreams",
+            ResourceKind::KmsKeys => "kms:ListKeys",
+        }
+    }
+
+    /// The input a kind fills.
+    pub fn of(input: Input) -> Option<ResourceKind> {
+        match input {
+            Input::Bucket => Some(ResourceKind::Buckets),
+            Input::LambdaArns => Some(ResourceKind::Functions),
+            Input::KinesisStreamArn => Some(ResourceKind::Streams),
+            Input::DeliveryStreamArns => Some(ResourceKind::DeliveryStreams),
+            Input::KmsKeyArn => Some(ResourceKind::KmsKeys),
+            Input::BucketRegion | Input::PolicyFile | Input::PathPrefix | Input::EmrClusterId => {
+                None
+            }
+        }
+    }
+}
+
+/// One resource as a picker shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Resource {
+    /// Its name (a bucket's, a function's) or, for a key, its alias or ID.
+    pub name: String,
+    /// What goes into the field: a bucket's name, otherwise the ARN.
+    pub value: String,
+    /// Where it is: a bucket's detected region (None when AWS wouldn't say).
+    pub region: Option<String>,
+}
+
+impl Resource {
+    /// The line a list shows: the name, and the region where it is not the value's own.
+    pub fn describe(&self) -> String {
+        match &self.region {
+            Some(region) => format!("{} ({region})", self.name),
+            None => self.name.clone(),
+        }
+    }
+}
+
+/// The part of a field's text that filters the list: for a list input, what follows the last
+/// comma; otherwise all of it.
+pub fn filter_text(text: &str, list: bool) -> &str {
+    if list {
+        text.rsplit(',').next().unwrap_or("").trim()
+    } else {
+        text.trim()
+    }
+}
+
+/// The resources whose name or value holds the filter (any case), minus those a list input
+/// already holds, in the listing's order.
+pub fn matching<'a>(resources: &'a [Resource], text: &str, list: bool) -> Vec<&'a Resource> {
+    let filter = filter_text(text, list).to_lowercase();
+    let taken: Vec<&str> = if list {
+        text.split(',').map(str::trim).collect()
+    } else {
+        Vec::new()
+    };
+    resources
+        .iter()
+        .filter(|r| !taken.contains(&r.value.as_str()))
+        .filter(|r| {
+            filter.is_empty()
+                || r.name.to_lowercase().contains(&filter)
+                || r.value.to_lowercase().contains(&filter)
+        })
+        .collect()
+}
+
+/// The field's text once a resource is picked: it replaces the filter (a list input keeps what it
+/// holds and ends with ", " so the next one can be filtered).
+pub fn take(text: &str, list: bool, value: &str) -> String {
+    if !list {
+        return value.to_string();
+    }
+    let kept: Vec<&str> = text
+        .split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .collect();
+    let kept = &kept[..kept
+        .len()
+        .saturating_sub(usize::from(!filter_text(text, true).is_empty()))];
+    let mut items: Vec<&str> = kept.to_vec();
+    items.push(value);
+    format!("{}, ", items.join(", "))
+}
+
+/// A plain-mode answer to a question with a numbered list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Answer {
+    /// Numbers from the list, names from it, or values typed by hand: the values to check.
+    Values(Vec<String>),
+    /// `/text`: show the rows that hold the text, and ask again.
+    Filter(String),
+    /// `@region`: list another region, and ask again.
+    Region(String),
+}
+
+/// Reads a plain-mode answer against the list it was asked with: `3` (or `1,3` for a list
+/// input) takes rows, a listed name takes its value, `/text` filters, `@region` lists another
+/// region, anything else is a value typed by hand (checked by the caller).
+pub fn read_answer(answer: &str, listed: &[Resource], list: bool) -> Result<Answer, String> {
+    let answer = answer.trim();
+    if let Some(filter) = answer.strip_prefix('/') {
+        return Ok(Answer::Filter(filter.trim().to_string()));
+    }
+    if let Some(region) = answer.strip_prefix('@') {
+        crate::validate::region(region.trim()).map_err(|e| e.0)?;
+        return Ok(Answer::Region(region.trim().to_string()));
+    }
+    let items: Vec<&str> = if list {
+        answer
+            .split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .collect()
+    } else {
+        vec![answer]
+    };
+    items
+        .into_iter()
+        .map(|item| {
+            if let Ok(row) = item.parse::<usize>() {
+                return listed
+                    .get(row.wrapping_sub(1))
+                    .map(|r| r.value.clone())
+                    .ok_or_else(|| match listed.len() {
+                        0 => format!("there is no list to pick {row} from: type the value"),
+                        n => format!("the list has rows 1 to {n}; got {row}"),
+                    });
+            }
+            Ok(listed
+                .iter()
+                .find(|r| r.name == item)
+                .map_or_else(|| item.to_string(), |r| r.value.clone()))
+        })
+        .collect::<Result<Vec<_>, _>>()
+        .map(Answer::Values)
+}
+
+/// The region a bucket was listed in, if the account's listing knows the bucket.
+pub fn bucket_region<'a>(resources: &'a [Resource], bucket: &str) -> Option<&'a str> {
+    resources
+        .iter()
+        .find(|r| r.value == bucket.trim())
+        .and_then(|r| r.region.as_deref())
+}
+
+/// The regions a picker may list in, first the one it starts in: the integration's own list when
+/// it has one (Amazon Personalize: us-west-2), else the account's region and then AWS's
+/// commercial regions.
+pub fn regions(integration_regions: &[String], account_region: &str) -> Vec<String> {
+    if !integration_regions.is_empty() {
+        return integration_regions.to_vec();
+    }
+    let mut all = vec![account_region.to_string()];
+    all.extend(
+        COMMERCIAL_REGIONS
+            .iter()
+            .filter(|r| **r != account_region)
+            .map(|r| r.to_string()),
+    );
+    all
+}
+
+/// AWS's commercial regions, for switching a regional picker to another one.
+pub const COMMERCIAL_REGIONS: [&str; 17] = [
+    "us-east-1",
+    "us-east-2",
+    "us-west-1",
+    "us-west-2",
+    "ca-central-1",
+    "eu-west-1",
+    "eu-west-2",
+    "eu-west-3",
+    "eu-central-1",
+    "eu-north-1",
+    "eu-south-1",
+    "ap-south-1",
+    "ap-northeast-1",
+    "ap-northeast-2",
+    "ap-southeast-1",
+    "ap-southeast-2",
+    "sa-east-1",
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn resource(name: &str, value: &str) -> Resource {
+        Resource {
+            name: name.into(),
+            value: value.into(),
+            region: None,
+        }
+    }
+
+    #[test]
+    fn a_list_filters_on_what_follows_the_last_comma_and_hides_what_it_holds() {
+        let all = [
+            resource("alpha", "arn:x:alpha"),
+            resource("beta", "arn:x:beta"),
+            resource("alphabet", "arn:x:alphabet"),
+        ];
+        let names =
+            |found: Vec<&Resource>| found.iter().map(|r| r.name.clone()).collect::<Vec<_>>();
+        assert_eq!(names(matching(&all, "ALP", false)), ["alpha", "alphabet"]);
+        assert_eq!(
+            names(matching(&all, "arn:x:alpha, b", true)),
+            ["beta", "alphabet"]
+        );
+        assert_eq!(
+            names(matching(&all, "arn:x:alpha, ", true)),
+            ["beta", "alphabet"]
+        );
+        assert_eq!(
+            take("arn:x:alpha, be", true, "arn:x:beta"),
+            "arn:x:alpha, arn:x:beta, "
+        );
+        assert_eq!(take("", true, "arn:x:beta"), "arn:x:beta, ");
+        assert_eq!(
+            take("arn:x:alpha, ", true, "arn:x:beta"),
+            "arn:x:alpha, arn:x:beta, "
+        );
+        assert_eq!(take("bu", false, "bucket"), "bucket");
+    }
+
+    #[test]
+    fn plain_answers_take_rows_names_filters_and_regions() {
+        let all = [
+            resource("alpha", "arn:x:alpha"),
+            resource("beta", "arn:x:beta"),
+        ];
+        let values = |v: &[&str]| Answer::Values(v.iter().map(|s| s.to_string()).collect());
+        assert_eq!(read_answer("2", &all, false), Ok(values(&["arn:x:beta"])));
+        assert_eq!(
+            read_answer("2, 1", &all, true),
+            Ok(values(&["arn:x:beta", "arn:x:alpha"]))
+        );
+        assert_eq!(
+            read_answer("alpha", &all, false),
+            Ok(values(&["arn:x:alpha"]))
+        );
+        assert_eq!(
+            read_answer("arn:y:gamma", &all, false),
+            Ok(values(&["arn:y:gamma"]))
+        );
+        assert_eq!(
+            read_answer("/ALP", &all, false),
+            Ok(Answer::Filter("ALP".into()))
+        );
+        assert_eq!(
+            read_answer("@eu-west-1", &all, false),
+            Ok(Answer::Region("eu-west-1".into()))
+        );
+        assert!(
+            read_answer("3", &all, false)
+                .unwrap_err()
+                .contains("rows 1 to 2")
+        );
+        assert!(read_answer("@moon", &all, false).is_err());
+    }
+
+    #[test]
+    fn regions_start_with_the_integrations_own_or_the_accounts() {
+        assert_eq!(regions(&["us-west-2".into()], "eu-west-1"), ["us-west-2"]);
+        let all = regions(&[], "eu-west-1");
+        assert_eq!(all[0], "eu-west-1");
+        assert_eq!(all.iter().filter(|r| *r == "eu-west-1").count(), 1);
+        for region in COMMERCIAL_REGIONS {
+            assert!(crate::validate::region(region).is_ok(), "{region}");
+        }
+    }
+}
