@@ -193,6 +193,24 @@ pub fn read_answer(answer: &str, listed: &[Resource], list: bool) -> Result<Answ
         .map(Answer::Values)
 }
 
+/// Where a KMS key for this setup must be: the bucket's region, or the Kinesis stream's (a key
+/// encrypts data in its own region only).
+pub fn key_region(request: &crate::plan::PlanRequest) -> Option<String> {
+    request
+        .bucket_region
+        .clone()
+        .filter(|r| !r.is_empty())
+        .or_else(|| {
+            let stream = request
+                .other_inputs
+                .get(&Input::KinesisStreamArn)?
+                .first()?;
+            let region = stream.split(':').nth(3)?;
+            crate::validate::region(region).ok()?;
+            Some(region.to_string())
+        })
+}
+
 /// The region a bucket was listed in, if the account's listing knows the bucket.
 pub fn bucket_region<'a>(resources: &'a [Resource], bucket: &str) -> Option<&'a str> {
     resources

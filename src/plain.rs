@@ -603,6 +603,7 @@ impl<I: Identity + 'static, S: Stacks + 'static, R: Roles + 'static> Plain<I, S,
                             bucket.as_deref(),
                             false,
                             integration,
+                            None,
                         )
                         .await?;
                     request.bucket = picked.values.into_iter().next();
@@ -628,6 +629,7 @@ impl<I: Identity + 'static, S: Stacks + 'static, R: Roles + 'static> Plain<I, S,
                                 .map(String::as_str),
                             false,
                             integration,
+                            None,
                         )
                         .await?
                         .values;
@@ -674,8 +676,19 @@ impl<I: Identity + 'static, S: Stacks + 'static, R: Roles + 'static> Plain<I, S,
             .filter(|v| !v.is_empty());
         let default = current.or_else(|| optional.then(|| "none".to_string()));
         let question = format!("{} ({})", capitalized(input.label()), input.hint());
+        // A key is listed where the bucket or stream is: it encrypts data in its own region only.
+        let home = (input == PresetInput::KmsKeyArn)
+            .then(|| crate::picker::key_region(request))
+            .flatten();
         Ok(self
-            .ask_picked(input, &question, default.as_deref(), optional, integration)
+            .ask_picked(
+                input,
+                &question,
+                default.as_deref(),
+                optional,
+                integration,
+                home,
+            )
             .await?
             .values)
     }
@@ -742,12 +755,11 @@ impl<I: Identity + 'static, S: Stacks + 'static, R: Roles + 'static> Plain<I, S,
         default: Option<&str>,
         optional: bool,
         integration: &crate::catalog::Integration,
+        home: Option<String>,
     ) -> Result<Picked, Failure> {
         let kind = crate::picker::ResourceKind::of(input);
-        let home = self
-            .connection
-            .as_ref()
-            .map(|c| c.region.clone())
+        let home = home
+            .or_else(|| self.connection.as_ref().map(|c| c.region.clone()))
             .unwrap_or_else(|| "us-east-1".into());
         let mut region = crate::picker::regions(&integration.resource_regions, &home)
             .into_iter()

@@ -261,6 +261,21 @@ impl Plan {
                     .map(|why| format!("the external ID you brought looks weak: {why}"))
                     .collect()
             };
+        // An integration whose functions must be in given regions (Amazon Personalize:
+        // us-west-2) says so for each function elsewhere.
+        if !integration.resource_regions.is_empty() {
+            for arn in &request.lambda_arns {
+                if let Ok(region) = validate::lambda_arn(arn)
+                    && !integration.resource_regions.iter().any(|r| r == region)
+                {
+                    warnings.push(format!(
+                        "{} needs its Lambda function in {}, where Segment's Lambdas can reach it; {arn} is in {region}",
+                        integration.title,
+                        integration.resource_regions.join(" or ")
+                    ));
+                }
+            }
+        }
         if request.account.is_none() && permission_policy.to_string().contains(ACCOUNT_PLACEHOLDER)
         {
             warnings.push(format!(

@@ -177,6 +177,7 @@ pub fn ideas(step: usize) -> &'static [&'static str] {
         ],
         4 => &[
             "Least privilege: the role may do only what your function or destination needs (write to one bucket, invoke the functions you name, or exactly your policy). If its credentials ever leaked, that is all they could do.",
+            "Buckets, functions, streams, delivery streams and KMS keys are listed from your account: type part of a name to filter, pick one (a bucket brings its region), or type the value yourself. Functions, streams and keys are listed in one region at a time; another can be listed.",
         ],
         5 => &[
             "CloudFormation keeps the role and its policy in one stack: watched live, rolled back if anything fails, deleted in one go.",

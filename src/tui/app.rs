@@ -538,10 +538,16 @@ impl App {
     }
 
     /// The regions a regional picker may list: the integration's own list, or the account's
-    /// region first and then the others.
-    pub fn picker_regions(&self) -> Vec<String> {
-        let home = self
-            .default_region()
+    /// region (a KMS key: the bucket's or stream's) first and then the others.
+    pub fn picker_regions(&self, kind: ResourceKind) -> Vec<String> {
+        let home = if kind == ResourceKind::KmsKeys {
+            // A key for the bucket or stream must be in its region: listed there first.
+            crate::picker::key_region(&self.request())
+        } else {
+            None
+        };
+        let home = home
+            .or_else(|| self.default_region())
             .unwrap_or_else(|| "us-east-1".to_string());
         crate::picker::regions(&self.integration().resource_regions, &home)
     }
@@ -551,7 +557,7 @@ impl App {
         if !kind.is_regional() {
             return String::new();
         }
-        let regions = self.picker_regions();
+        let regions = self.picker_regions(kind);
         let index = self.pick_region.get(&kind).copied().unwrap_or(0);
         regions[index % regions.len()].clone()
     }

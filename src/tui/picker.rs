@@ -43,7 +43,7 @@ pub fn enter_takes(app: &App, kind: ResourceKind, text: &str, list: bool) -> Opt
 /// Whether ↑↓ move in a list now, and whether another region can be listed.
 pub fn offers(app: &App, kind: ResourceKind, text: &str, list: bool) -> (bool, bool) {
     let rows = !matches(app, kind, text, list).is_empty();
-    let regions = kind.is_regional() && app.picker_regions().len() > 1;
+    let regions = kind.is_regional() && app.picker_regions(kind).len() > 1;
     (rows, regions)
 }
 

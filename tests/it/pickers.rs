@@ -618,3 +618,50 @@ async fn every_kind_is_listed_from_moto() {
             .expect("functions");
     assert!(ours(elsewhere).is_empty());
 }
+
+/// A KMS key encrypts data in its own region only: the key picker lists the bucket's region
+/// once the bucket is picked (AWS S3 destination's optional KMS statement).
+#[test]
+fn kms_keys_are_listed_where_the_bucket_is() {
+    let (mut app, commands) = to_permissions("s3-destination", "us-east-1");
+    assert_eq!(
+        listings(&commands),
+        [
+            (ResourceKind::Buckets, String::new()),
+            (ResourceKind::KmsKeys, "us-east-1".to_string())
+        ]
+    );
+    listed(
+        &mut app,
+        ResourceKind::Buckets,
+        "",
+        &[("acme-eu-exports", "acme-eu-exports", Some("eu-west-1"))],
+    );
+    key(&mut app, KeyCode::Tab);
+    let commands = key(&mut app, KeyCode::Enter);
+    assert_eq!(app.bucket_region.value(), "eu-west-1");
+    assert_eq!(
+        listings(&commands),
+        [(ResourceKind::KmsKeys, "eu-west-1".to_string())]
+    );
+    assert_eq!(app.listing_region(ResourceKind::KmsKeys), "eu-west-1");
+}
+
+/// Amazon Personalize's function outside us-west-2 is warned about in the plan, every face.
+#[test]
+fn a_personalize_function_outside_us_west_2_is_warned_about() {
+    let (mut app, _) = to_permissions("personalize-destination", "eu-west-1");
+    key(&mut app, KeyCode::Tab);
+    text(&mut app, &function("eu-west-1", "forwarder"));
+    let plan = app.plan().expect("a plan");
+    assert!(
+        plan.warnings
+            .iter()
+            .any(|w| w.contains("needs its Lambda function in us-west-2")
+                && w.contains("is in eu-west-1")),
+        "{:?}",
+        plan.warnings
+    );
+    app.lambda_arns = tui_input::Input::new(function("us-west-2", "forwarder"));
+    assert!(app.plan().expect("a plan").warnings.is_empty());
+}

@@ -268,7 +268,7 @@ fn on_picker_key(app: &mut App, which: PresetInput, key: KeyEvent) -> bool {
             if !kind.is_regional() {
                 return false;
             }
-            let count = app.picker_regions().len();
+            let count = app.picker_regions(kind).len();
             let next = app.pick_region.get(&kind).map_or(1, |i| i + 1) % count;
             app.pick_region.insert(kind, next);
             app.pick_row = 0;
