@@ -5,7 +5,7 @@ use super::*;
 
 #[derive(Args, Debug)]
 pub struct VerifyArgs {
-    /// Which Segment integration assumes the role
+    /// Which Segment integration assumes the role (its ID, as for create)
     #[arg(long, env = "SEGMENT_AWS_SETUP_INTEGRATION", value_name = "ID")]
     pub integration: String,
 

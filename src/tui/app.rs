@@ -262,8 +262,8 @@ pub struct App {
     pub switch_to_demo: bool,
     /// What the pickers listed, by kind and region (buckets: the whole account, region "").
     pub listings: std::collections::BTreeMap<(ResourceKind, String), Listing>,
-    /// The highlighted row of the focused field's picker.
-    pub pick_row: usize,
+    /// The row of the focused field's picker moved to with ↑↓ (none until then).
+    pub pick_row: Option<usize>,
     /// The region a regional picker lists, as an index into `picker_regions()`.
     pub pick_region: std::collections::BTreeMap<ResourceKind, usize>,
 }
@@ -458,7 +458,7 @@ impl App {
             repair_warning: None,
             switch_to_demo: false,
             listings: std::collections::BTreeMap::new(),
-            pick_row: 0,
+            pick_row: None,
             pick_region: std::collections::BTreeMap::new(),
         }
     }
@@ -901,7 +901,7 @@ fn update_for(app: &mut App, msg: Msg) -> Vec<Cmd> {
                 Err(message) => Listing::Unavailable(message),
             };
             app.listings.insert((kind, region), listing);
-            app.pick_row = 0;
+            app.pick_row = None;
             Vec::new()
         }
         Msg::RolesListed(result) => {
@@ -1108,7 +1108,7 @@ pub fn go(app: &mut App, step: Step) {
         // A list that couldn't be had is asked for again each time the step is entered.
         app.listings
             .retain(|_, listing| !matches!(listing, Listing::Unavailable(_)));
-        app.pick_row = 0;
+        app.pick_row = None;
     }
     app.step = step;
     app.scroll = 0;

@@ -641,3 +641,19 @@ fn plan_json_for_each_added_integration_matches_the_facts() {
         );
     }
 }
+
+/// `--integration`'s help names every integration of the catalog (the list is data: a new one
+/// added to `assets/integrations.json` must be named there too).
+#[test]
+fn the_integration_flag_names_every_integration_of_the_catalog() {
+    for command in ["create", "plan"] {
+        let text = crate::support::stdout(&crate::support::binary(&[command, "--help"], &[]));
+        for integration in segment_aws_setup::Catalog::builtin().integrations() {
+            assert!(
+                text.contains(&integration.id),
+                "{command} --help doesn't name {}:\n{text}",
+                integration.id
+            );
+        }
+    }
+}

@@ -222,6 +222,8 @@ fn functions_fill_a_list_and_ctrl_r_lists_another_region() {
     );
     key(&mut app, KeyCode::Tab);
     insta::assert_snapshot!("picker_functions", screen(&app));
+    // Nothing is highlighted yet: ↓ highlights the first row, Enter takes it.
+    key(&mut app, KeyCode::Down);
     key(&mut app, KeyCode::Enter);
     assert_eq!(
         app.lambda_arns.value(),
@@ -361,6 +363,8 @@ fn each_picker_fits_80_by_24() {
     );
     key(&mut app, KeyCode::Tab);
     insta::assert_snapshot!("picker_streams", screen(&app));
+    // ↓ highlights the first row, ↓ again the second.
+    key(&mut app, KeyCode::Down);
     key(&mut app, KeyCode::Down);
     key(&mut app, KeyCode::Enter);
     assert_eq!(
@@ -398,6 +402,7 @@ fn each_picker_fits_80_by_24() {
     );
     key(&mut app, KeyCode::Tab);
     insta::assert_snapshot!("picker_delivery_streams", screen(&app));
+    text(&mut app, "page");
     key(&mut app, KeyCode::Enter);
     text(&mut app, "s3");
     key(&mut app, KeyCode::Enter);
@@ -638,6 +643,7 @@ fn kms_keys_are_listed_where_the_bucket_is() {
         &[("acme-eu-exports", "acme-eu-exports", Some("eu-west-1"))],
     );
     key(&mut app, KeyCode::Tab);
+    key(&mut app, KeyCode::Down);
     let commands = key(&mut app, KeyCode::Enter);
     assert_eq!(app.bucket_region.value(), "eu-west-1");
     assert_eq!(
@@ -664,4 +670,70 @@ fn a_personalize_function_outside_us_west_2_is_warned_about() {
     );
     app.lambda_arns = tui_input::Input::new(function("us-west-2", "forwarder"));
     assert!(app.plan().expect("a plan").warnings.is_empty());
+}
+
+/// What the user types is never replaced without their say: a complete bucket name that is
+/// part of a listed one moves on as typed; an empty optional field (a KMS key) is left empty by
+/// Enter; a filter that can't be a value, or a row moved to with ↓, is taken.
+#[test]
+fn enter_never_replaces_a_value_typed_by_hand() {
+    let (mut app, _) = to_permissions("s3-destination", "us-east-1");
+    listed(
+        &mut app,
+        ResourceKind::Buckets,
+        "",
+        &[("events-archive", "events-archive", Some("eu-west-1"))],
+    );
+    let key_arn =
+        format!("arn:aws:kms:us-east-1:{ACCOUNT}:key/1111aaaa-2222-bbbb-3333-cccc4444dddd");
+    listed(
+        &mut app,
+        ResourceKind::KmsKeys,
+        "us-east-1",
+        &[("alias/data", &key_arn, None)],
+    );
+    key(&mut app, KeyCode::Tab);
+    text(&mut app, "events");
+    assert!(
+        !screen(&app).contains("▶ events-archive"),
+        "{}",
+        screen(&app)
+    );
+    key(&mut app, KeyCode::Enter);
+    assert_eq!(app.bucket.value(), "events", "kept as typed");
+    assert_eq!(app.step, Step::Method, "and Enter moved on");
+    // Back, to the KMS key (after the region and the path prefix): Enter leaves it empty.
+    key(&mut app, KeyCode::Esc);
+    for _ in 0..4 {
+        key(&mut app, KeyCode::Tab);
+    }
+    let shown = screen(&app);
+    assert!(
+        shown.contains("alias/data") && !shown.contains("▶ alias/data"),
+        "{shown}"
+    );
+    key(&mut app, KeyCode::Enter);
+    assert_eq!(app.step, Step::Method);
+    assert_eq!(
+        app.more_inputs
+            .get(&segment_aws_setup::catalog::Input::KmsKeyArn)
+            .map(|i| i.value().to_string())
+            .unwrap_or_default(),
+        "",
+        "Enter on the empty optional field took nothing"
+    );
+    key(&mut app, KeyCode::Esc);
+    for _ in 0..4 {
+        key(&mut app, KeyCode::Tab);
+    }
+    // A filter that can't be a key ARN highlights the first match; Enter takes it.
+    text(&mut app, "data");
+    assert!(screen(&app).contains("▶ alias/data"));
+    key(&mut app, KeyCode::Enter);
+    assert_eq!(
+        app.more_inputs
+            .get(&segment_aws_setup::catalog::Input::KmsKeyArn)
+            .map(|i| i.value().to_string()),
+        Some(key_arn)
+    );
 }

@@ -1162,7 +1162,7 @@ async fn the_executor_lists_the_accounts_buckets_once_for_the_picker() {
         .await;
     assert_eq!(d.app.step, Step::Permissions);
     assert_eq!(d.resources.calls.load(Ordering::SeqCst), 1);
-    d.keys(&[KeyCode::Tab, KeyCode::Enter]).await;
+    d.keys(&[KeyCode::Tab, KeyCode::Down, KeyCode::Enter]).await;
     assert_eq!(d.app.bucket.value(), "events-in-ireland");
     assert_eq!(d.app.bucket_region.value(), "eu-west-1");
     d.keys(&[KeyCode::Esc, KeyCode::Enter]).await;

@@ -27,30 +27,20 @@ pub fn keys(app: &App) -> super::Keys {
     } else {
         let focused = fields.get(app.permission_focus - 1).copied();
         let picking = focused.and_then(|which| {
-            let kind = ResourceKind::of(which)?;
-            let (rows, regions) = crate::tui::picker::offers(
-                app,
-                kind,
-                input_ref(app, which).value(),
-                which.is_list(),
-            );
-            Some((which, kind, rows, regions))
+            ResourceKind::of(which)?;
+            let (rows, regions) =
+                crate::tui::picker::offers(app, which, input_ref(app, which).value());
+            Some((which, rows, regions))
         });
-        if let Some((_, _, true, _)) = picking {
+        if let Some((_, true, _)) = picking {
             keys.push(("↑↓", "pick"));
         }
-        if let Some((_, _, _, true)) = picking {
+        if let Some((_, _, true)) = picking {
             keys.push(("Ctrl-R", "region"));
         }
         keys.push(("Tab", "next field"));
-        let takes = picking.is_some_and(|(which, kind, _, _)| {
-            crate::tui::picker::enter_takes(
-                app,
-                kind,
-                input_ref(app, which).value(),
-                which.is_list(),
-            )
-            .is_some()
+        let takes = picking.is_some_and(|(which, _, _)| {
+            crate::tui::picker::enter_takes(app, which, input_ref(app, which).value()).is_some()
         });
         keys.push(if focused == Some(PresetInput::PolicyFile) {
             ("Enter", "read the file")
@@ -221,12 +211,11 @@ pub fn view(app: &App, frame: &mut Frame, area: Rect) {
                 }
             }
         }
-        if let (true, Some(kind)) = (focused, ResourceKind::of(which)) {
+        if focused {
             lines.extend(crate::tui::picker::view(
                 app,
-                kind,
+                which,
                 input_ref(app, which).value(),
-                which.is_list(),
             ));
         }
     }
@@ -260,10 +249,15 @@ fn on_picker_key(app: &mut App, which: PresetInput, key: KeyEvent) -> bool {
     };
     let text = input_ref(app, which).value().to_string();
     let list = which.is_list();
-    let rows = crate::tui::picker::matches(app, kind, &text, list).len();
+    let rows = crate::tui::picker::matches(app, which, &text).len();
+    let current = crate::tui::picker::highlighted(app, which, &text);
     match key.code {
-        KeyCode::Up if rows > 0 => app.pick_row = app.pick_row.min(rows - 1).saturating_sub(1),
-        KeyCode::Down if rows > 0 => app.pick_row = (app.pick_row + 1).min(rows - 1),
+        KeyCode::Up if rows > 0 => {
+            app.pick_row = Some(current.map_or(0, |row| row.saturating_sub(1)))
+        }
+        KeyCode::Down if rows > 0 => {
+            app.pick_row = Some(current.map_or(0, |row| (row + 1).min(rows - 1)))
+        }
         KeyCode::Char('r') if key.modifiers.contains(KeyModifiers::CONTROL) => {
             if !kind.is_regional() {
                 return false;
@@ -271,15 +265,15 @@ fn on_picker_key(app: &mut App, which: PresetInput, key: KeyEvent) -> bool {
             let count = app.picker_regions(kind).len();
             let next = app.pick_region.get(&kind).map_or(1, |i| i + 1) % count;
             app.pick_region.insert(kind, next);
-            app.pick_row = 0;
+            app.pick_row = None;
         }
         KeyCode::Enter => {
-            let Some(value) = crate::tui::picker::enter_takes(app, kind, &text, list) else {
+            let Some(value) = crate::tui::picker::enter_takes(app, which, &text) else {
                 return false;
             };
             *input_mut(app, which) = Input::new(crate::picker::take(&text, list, &value));
             app.touched.insert(field_of(which));
-            app.pick_row = 0;
+            app.pick_row = None;
             // A picked bucket brings its region: nothing to type where AWS can tell.
             if which == PresetInput::Bucket
                 && let Some(region) = app.detected_bucket_region()
@@ -309,11 +303,11 @@ pub fn on_key(app: &mut App, key: KeyEvent) -> Vec<Cmd> {
         KeyCode::Esc => return back(app),
         KeyCode::Tab => {
             app.permission_focus = (app.permission_focus + 1) % (fields.len() + 1);
-            app.pick_row = 0;
+            app.pick_row = None;
         }
         KeyCode::BackTab => {
             app.permission_focus = (app.permission_focus + fields.len()) % (fields.len() + 1);
-            app.pick_row = 0;
+            app.pick_row = None;
         }
         KeyCode::Up if app.permission_focus == 0 => {
             app.preset = (app.preset + presets - 1) % presets
@@ -374,7 +368,7 @@ pub fn on_key(app: &mut App, key: KeyEvent) -> Vec<Cmd> {
                 edit(input_mut(app, which), key);
                 app.touched.insert(field_of(which));
                 // A new filter starts at its first row.
-                app.pick_row = 0;
+                app.pick_row = None;
             }
         }
         _ => {}
