@@ -40,6 +40,11 @@ pub enum Progress {
     Reconnected,
     /// The setup was saved (to this path) before the first change, so a re-run can resume it.
     Saved(String),
+    /// A stack set's instance changed status, with the time since the watch began.
+    Instance {
+        row: crate::stackset::InstanceRow,
+        elapsed: Duration,
+    },
 }
 
 /// A decision the engine needs from the person (or `--yes`) in the middle of its work.

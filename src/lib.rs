@@ -13,6 +13,8 @@ pub mod plain;
 pub mod plan;
 pub mod policy;
 pub mod resume;
+pub mod stack_set_engine;
+pub mod stackset;
 pub mod state;
 pub mod steps;
 pub mod template;

@@ -901,6 +901,10 @@ impl<I: Identity + 'static, S: Stacks + 'static, R: Roles + 'static> Plain<I, S,
                 &output,
                 &format!("[7/8] Saved the setup to {path} so a re-run can resume it."),
             ),
+            Progress::Instance { row, elapsed } => write_line(
+                &output,
+                &format!("[7/8] {} ({} s)", row.line(), elapsed.as_secs()),
+            ),
         }
     }
 

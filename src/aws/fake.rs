@@ -1319,3 +1319,313 @@ impl super::Resources for FakeResources {
         })
     }
 }
+
+/// One instance of a fake stack set: when its current operation started on it, how it ends.
+#[derive(Debug, Clone)]
+struct FakeInstance {
+    /// When the current operation reaches it, and when that is over.
+    starts: Instant,
+    ends: Instant,
+    outcome: Result<(), String>,
+    deleting: bool,
+}
+
+#[derive(Debug, Clone)]
+struct FakeStackSet {
+    info: super::StackSetInfo,
+    instances: BTreeMap<(String, String), FakeInstance>,
+    /// Operation ID → when it is over and whether it failed.
+    operations: BTreeMap<String, (Instant, bool)>,
+}
+
+/// Stack sets on tokio's clock, for what moto can't show: instances appearing one by one,
+/// accounts that fail with a reason (once, or every time), retries, and how many calls the
+/// watcher makes. Organizational units hold the accounts their instances go to.
+pub struct ScriptedStackSets {
+    sets: Mutex<BTreeMap<String, FakeStackSet>>,
+    /// How long one instance takes, and the gap between two instances' starts.
+    takes: Duration,
+    stagger: Duration,
+    /// Account → the reason its instance fails, and whether it fails on retries too.
+    failing: Mutex<BTreeMap<String, (String, bool)>>,
+    org_units: Mutex<BTreeMap<String, Vec<String>>>,
+    next_operation: AtomicU64,
+    /// Every call, for the calls-a-minute figure.
+    pub calls: AtomicU64,
+}
+
+impl ScriptedStackSets {
+    pub fn new(takes: Duration, stagger: Duration) -> ScriptedStackSets {
+        ScriptedStackSets {
+            sets: Mutex::new(BTreeMap::new()),
+            takes,
+            stagger,
+            failing: Mutex::new(BTreeMap::new()),
+            org_units: Mutex::new(BTreeMap::new()),
+            next_operation: AtomicU64::new(1),
+            calls: AtomicU64::new(0),
+        }
+    }
+
+    /// This account's instance fails with `reason` (on every try when `always`, else once).
+    pub fn fail(&self, account: &str, reason: &str, always: bool) {
+        if let Ok(mut failing) = self.failing.lock() {
+            failing.insert(account.to_string(), (reason.to_string(), always));
+        }
+    }
+
+    /// An organizational unit and its accounts.
+    pub fn org_unit(&self, id: &str, accounts: &[&str]) {
+        if let Ok(mut units) = self.org_units.lock() {
+            units.insert(
+                id.to_string(),
+                accounts.iter().map(|a| a.to_string()).collect(),
+            );
+        }
+    }
+
+    fn count(&self) {
+        self.calls.fetch_add(1, Ordering::SeqCst);
+    }
+
+    /// Starts an operation on these account × region pairs; returns its ID.
+    fn operate(
+        &self,
+        name: &str,
+        targets: &super::InstanceTargets,
+        deleting: bool,
+    ) -> Result<String, AwsError> {
+        let accounts: Vec<String> = if targets.org_units.is_empty() {
+            targets.accounts.clone()
+        } else {
+            let units = self.org_units.lock().map(|u| u.clone()).unwrap_or_default();
+            let mut all: Vec<String> = Vec::new();
+            for unit in &targets.org_units {
+                for account in units.get(unit).cloned().unwrap_or_default() {
+                    if !all.contains(&account) {
+                        all.push(account);
+                    }
+                }
+            }
+            all
+        };
+        let mut sets = self.sets.lock().map_err(|_| poisoned())?;
+        let set = sets.get_mut(name).ok_or_else(|| missing_stack_set(name))?;
+        let now = Instant::now();
+        let mut failing = self.failing.lock().map_err(|_| poisoned())?;
+        let mut last = now;
+        let mut any_failed = false;
+        let mut index = 0u32;
+        for account in &accounts {
+            for region in &targets.regions {
+                let starts = now + self.stagger * index;
+                let ends = starts + self.takes;
+                index += 1;
+                last = last.max(ends);
+                let outcome = match failing.get(account).cloned() {
+                    Some((reason, always)) if !deleting => {
+                        if !always {
+                            failing.remove(account);
+                        }
+                        any_failed = true;
+                        Err(reason)
+                    }
+                    _ => Ok(()),
+                };
+                set.instances.insert(
+                    (account.clone(), region.clone()),
+                    FakeInstance {
+                        starts,
+                        ends,
+                        outcome,
+                        deleting,
+                    },
+                );
+            }
+        }
+        let id = format!("op-{}", self.next_operation.fetch_add(1, Ordering::SeqCst));
+        let tolerated = targets.preferences.failure_tolerance_percent >= 100;
+        set.operations
+            .insert(id.clone(), (last, any_failed && !tolerated));
+        Ok(id)
+    }
+}
+
+fn poisoned() -> AwsError {
+    AwsError::Network {
+        action: "fake".into(),
+        message: "lock poisoned".into(),
+    }
+}
+
+fn missing_stack_set(name: &str) -> AwsError {
+    AwsError::Service {
+        action: "cloudformation:DescribeStackSet".into(),
+        code: "StackSetNotFoundException".into(),
+        message: format!("StackSet {name} not found"),
+    }
+}
+
+impl super::StackSets for ScriptedStackSets {
+    fn create_stack_set<'a>(&'a self, request: &'a super::StackSetCreate) -> super::Answer<'a, ()> {
+        Box::pin(async move {
+            self.count();
+            let mut sets = self.sets.lock().map_err(|_| poisoned())?;
+            if sets.contains_key(&request.name) {
+                return Err(AwsError::Service {
+                    action: "cloudformation:CreateStackSet".into(),
+                    code: "NameAlreadyExistsException".into(),
+                    message: format!("StackSet {} already exists", request.name),
+                });
+            }
+            sets.insert(
+                request.name.clone(),
+                FakeStackSet {
+                    info: super::StackSetInfo {
+                        name: request.name.clone(),
+                        status: "ACTIVE".into(),
+                        permission_model: request.permission_model.clone(),
+                        tags: request.tags.clone(),
+                        parameters: request.parameters.clone(),
+                    },
+                    instances: BTreeMap::new(),
+                    operations: BTreeMap::new(),
+                },
+            );
+            Ok(())
+        })
+    }
+
+    fn describe_stack_set<'a>(
+        &'a self,
+        name: &'a str,
+    ) -> super::Answer<'a, Option<super::StackSetInfo>> {
+        Box::pin(async move {
+            self.count();
+            let sets = self.sets.lock().map_err(|_| poisoned())?;
+            Ok(sets.get(name).map(|set| set.info.clone()))
+        })
+    }
+
+    fn create_instances<'a>(
+        &'a self,
+        targets: &'a super::InstanceTargets,
+    ) -> super::Answer<'a, String> {
+        Box::pin(async move {
+            self.count();
+            self.operate(&targets.stack_set, targets, false)
+        })
+    }
+
+    fn rerun_instances<'a>(
+        &'a self,
+        targets: &'a super::InstanceTargets,
+    ) -> super::Answer<'a, String> {
+        Box::pin(async move {
+            self.count();
+            self.operate(&targets.stack_set, targets, false)
+        })
+    }
+
+    fn describe_operation<'a>(
+        &'a self,
+        stack_set: &'a str,
+        operation: &'a str,
+    ) -> super::Answer<'a, super::OperationInfo> {
+        Box::pin(async move {
+            self.count();
+            let sets = self.sets.lock().map_err(|_| poisoned())?;
+            let set = sets
+                .get(stack_set)
+                .ok_or_else(|| missing_stack_set(stack_set))?;
+            let (ends, failed) =
+                set.operations
+                    .get(operation)
+                    .copied()
+                    .ok_or_else(|| AwsError::Service {
+                        action: "cloudformation:DescribeStackSetOperation".into(),
+                        code: "OperationNotFoundException".into(),
+                        message: format!("operation {operation} not found"),
+                    })?;
+            let status = match (Instant::now() >= ends, failed) {
+                (false, _) => "RUNNING",
+                (true, false) => "SUCCEEDED",
+                (true, true) => "FAILED",
+            };
+            Ok(super::OperationInfo {
+                status: status.into(),
+                reason: (status == "FAILED").then(|| {
+                    "The Operation failed: accounts failed beyond the failure tolerance".into()
+                }),
+            })
+        })
+    }
+
+    fn list_instances<'a>(
+        &'a self,
+        stack_set: &'a str,
+    ) -> super::Answer<'a, Vec<crate::stackset::InstanceRow>> {
+        Box::pin(async move {
+            self.count();
+            let mut sets = self.sets.lock().map_err(|_| poisoned())?;
+            let set = sets
+                .get_mut(stack_set)
+                .ok_or_else(|| missing_stack_set(stack_set))?;
+            let now = Instant::now();
+            // A deleted instance is gone once its operation reached it.
+            set.instances
+                .retain(|_, instance| !(instance.deleting && now >= instance.ends));
+            Ok(set
+                .instances
+                .iter()
+                .map(|((account, region), instance)| {
+                    let (status, reason) = if now < instance.starts {
+                        ("PENDING", None)
+                    } else if now < instance.ends {
+                        ("RUNNING", None)
+                    } else {
+                        match &instance.outcome {
+                            Ok(()) => ("SUCCEEDED", None),
+                            Err(reason) => ("FAILED", Some(reason.clone())),
+                        }
+                    };
+                    crate::stackset::InstanceRow {
+                        account: account.clone(),
+                        region: region.clone(),
+                        status: status.into(),
+                        reason,
+                    }
+                })
+                .collect())
+        })
+    }
+
+    fn delete_instances<'a>(
+        &'a self,
+        targets: &'a super::InstanceTargets,
+    ) -> super::Answer<'a, String> {
+        Box::pin(async move {
+            self.count();
+            self.operate(&targets.stack_set, targets, true)
+        })
+    }
+
+    fn delete_stack_set<'a>(&'a self, name: &'a str) -> super::Answer<'a, ()> {
+        Box::pin(async move {
+            self.count();
+            let mut sets = self.sets.lock().map_err(|_| poisoned())?;
+            match sets.get(name) {
+                Some(set) if !set.instances.is_empty() => Err(AwsError::Service {
+                    action: "cloudformation:DeleteStackSet".into(),
+                    code: "StackSetNotEmptyException".into(),
+                    message: format!("StackSet {name} still has instances"),
+                }),
+                Some(_) => {
+                    sets.remove(name);
+                    Ok(())
+                }
+                None => Err(missing_stack_set(name)),
+            }
+        })
+    }
+}

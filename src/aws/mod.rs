@@ -346,3 +346,82 @@ pub trait Resources: Send + Sync {
         account: &'a str,
     ) -> Listed<'a>;
 }
+
+/// A boxed answer of the `dyn` traits.
+pub type Answer<'a, T> = Pin<Box<dyn Future<Output = Result<T, AwsError>> + Send + 'a>>;
+
+/// How a stack set is created.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StackSetCreate {
+    pub name: String,
+    pub description: String,
+    pub template_body: String,
+    pub parameters: Vec<(String, String)>,
+    pub tags: Vec<(String, String)>,
+    /// SELF_MANAGED or SERVICE_MANAGED.
+    pub permission_model: String,
+    /// Service-managed: deploy to accounts added to the units later (and remove from those that
+    /// leave).
+    pub auto_deploy: bool,
+}
+
+/// A stack set as CloudFormation describes it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StackSetInfo {
+    pub name: String,
+    /// ACTIVE or DELETED.
+    pub status: String,
+    pub permission_model: String,
+    pub tags: Vec<(String, String)>,
+    /// NoEcho parameters come back as `****`.
+    pub parameters: Vec<(String, String)>,
+}
+
+/// Which instances an operation works on: accounts (self-managed) or units (service-managed),
+/// in these regions.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InstanceTargets {
+    pub stack_set: String,
+    pub accounts: Vec<String>,
+    pub org_units: Vec<String>,
+    pub regions: Vec<String>,
+    pub preferences: crate::stackset::Preferences,
+}
+
+/// An operation's state: QUEUED, RUNNING, SUCCEEDED, FAILED, STOPPING or STOPPED.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OperationInfo {
+    pub status: String,
+    pub reason: Option<String>,
+}
+
+impl OperationInfo {
+    pub fn is_done(&self) -> bool {
+        matches!(self.status.as_str(), "SUCCEEDED" | "FAILED" | "STOPPED")
+    }
+}
+
+/// CloudFormation StackSets: one role in many accounts.
+pub trait StackSets: Send + Sync {
+    fn create_stack_set<'a>(&'a self, request: &'a StackSetCreate) -> Answer<'a, ()>;
+    /// `None` when there is no such stack set (or it was deleted).
+    fn describe_stack_set<'a>(&'a self, name: &'a str) -> Answer<'a, Option<StackSetInfo>>;
+    /// Creates instances; returns the operation's ID.
+    fn create_instances<'a>(&'a self, targets: &'a InstanceTargets) -> Answer<'a, String>;
+    /// Runs the stack set again on these instances (its template and parameters unchanged): how
+    /// failed instances are retried. Returns the operation's ID.
+    fn rerun_instances<'a>(&'a self, targets: &'a InstanceTargets) -> Answer<'a, String>;
+    fn describe_operation<'a>(
+        &'a self,
+        stack_set: &'a str,
+        operation: &'a str,
+    ) -> Answer<'a, OperationInfo>;
+    /// Every instance with its detailed status and reason.
+    fn list_instances<'a>(
+        &'a self,
+        stack_set: &'a str,
+    ) -> Answer<'a, Vec<crate::stackset::InstanceRow>>;
+    /// Deletes instances (their stacks and roles); returns the operation's ID.
+    fn delete_instances<'a>(&'a self, targets: &'a InstanceTargets) -> Answer<'a, String>;
+    fn delete_stack_set<'a>(&'a self, name: &'a str) -> Answer<'a, ()>;
+}

@@ -174,7 +174,9 @@ pub enum Format {
 /// What the role is for and what it may do: shared by every command that builds a plan.
 #[derive(Args, Debug, Clone)]
 pub struct SetupArgs {
-    /// Which Segment integration assumes the role: destination-function, source-function or lambda-destination
+    /// Which Segment integration assumes the role: destination-function, source-function,
+    /// lambda-destination, s3-destination, s3-actions-destination, kinesis-destination,
+    /// firehose-destination, personalize-destination or data-lakes
     #[arg(long, env = "SEGMENT_AWS_SETUP_INTEGRATION", value_name = "ID")]
     pub integration: String,
 
@@ -646,6 +648,9 @@ fn progress_printer() -> impl FnMut(Progress) + Send {
         Progress::Saved(path) => say(&format!(
             "Saved the setup to {path} so a re-run can resume it"
         )),
+        Progress::Instance { row, elapsed } => {
+            say(&format!("[{:>4} s] {}", elapsed.as_secs(), row.line()))
+        }
     }
 }
 

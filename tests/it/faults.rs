@@ -312,7 +312,7 @@ fn run_through(proxy: &Proxy, args: &[&str]) -> std::process::Output {
     output
 }
 
-fn block_on<T>(future: impl std::future::Future<Output = T>) -> T {
+pub(crate) fn block_on<T>(future: impl std::future::Future<Output = T>) -> T {
     tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -867,4 +867,21 @@ fn a_refused_listing_names_the_permission_and_falls_back_to_typing() {
         .map(|(action, _)| action)
         .collect();
     assert_eq!(refused, ["ListStreams", "ListBuckets"]);
+}
+
+/// A proxy that sends every request into this moto account (`x-moto-account-id`), or moto's
+/// default one; for tests that read several accounts.
+pub(crate) fn account_proxy(account: Option<&str>) -> Proxy {
+    let proxy = Proxy::start(VecDeque::new());
+    if let (Some(account), Ok(mut shared)) = (account, proxy.shared.lock()) {
+        shared.account = Some(account.to_string());
+    }
+    proxy
+}
+
+impl Proxy {
+    /// An SDK configuration that goes through this proxy.
+    pub(crate) fn config(&self) -> aws_config::SdkConfig {
+        block_on(through(self))
+    }
 }

@@ -10,6 +10,7 @@ mod outcome;
 mod pickers;
 mod plain;
 mod properties;
+mod stack_sets;
 mod support;
 mod templates;
 mod trust_corpus;

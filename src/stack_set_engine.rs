@@ -1,0 +1,357 @@
+//! The engine for many accounts: create a stack set of the plan's role, its instances in every
+//! target account, watch them live, retry the failed ones, delete them all. Every face drives
+//! these functions; the data they work on is `stackset`.
+
+use crate::aws::{InstanceTargets, Roles, StackSetCreate, StackSets};
+use crate::engine::{CREATED_BY_TAG, EngineError, INTEGRATION_TAG, Progress, WatchOptions};
+use crate::plan::Plan;
+use crate::stackset::{self, InstanceRow, Preferences, Targets};
+use std::collections::BTreeMap;
+use tokio::time::Instant;
+
+/// A stack set to make: the plan's role under a fixed name in every target.
+#[derive(Debug, Clone)]
+pub struct StackSetRequest {
+    pub name: String,
+    pub targets: Targets,
+    pub regions: Vec<String>,
+    pub preferences: Preferences,
+}
+
+impl StackSetRequest {
+    fn instances(&self, accounts: Vec<String>) -> InstanceTargets {
+        let (accounts, org_units) = match &self.targets {
+            Targets::Accounts(all) if accounts.is_empty() => (all.clone(), Vec::new()),
+            Targets::Accounts(_) => (accounts, Vec::new()),
+            Targets::OrgUnits { ids, .. } => (accounts, ids.clone()),
+        };
+        InstanceTargets {
+            stack_set: self.name.clone(),
+            accounts,
+            org_units,
+            regions: self.regions.clone(),
+            preferences: self.preferences,
+        }
+    }
+}
+
+/// The stack set's create request: the template with the role named, the plan's parameters,
+/// and the tags that make it ours.
+pub fn stack_set_create(plan: &Plan, request: &StackSetRequest) -> StackSetCreate {
+    let template = stackset::with_role_name(&plan.template, &plan.role_name);
+    StackSetCreate {
+        name: request.name.clone(),
+        description: format!(
+            "Role {} that Segment's {} assumes with an external ID, in {}. Made by segment-aws-setup.",
+            plan.role_name,
+            plan.integration_title.to_lowercase(),
+            request.targets.describe()
+        ),
+        template_body: template.to_string(),
+        parameters: plan
+            .parameters
+            .iter()
+            .map(|(key, value)| (key.clone(), value.as_str().unwrap_or_default().to_string()))
+            .collect(),
+        tags: vec![
+            (CREATED_BY_TAG.0.to_string(), CREATED_BY_TAG.1.to_string()),
+            (INTEGRATION_TAG.to_string(), plan.integration_id.clone()),
+        ],
+        permission_model: request.targets.permission_model().to_string(),
+        auto_deploy: matches!(
+            request.targets,
+            Targets::OrgUnits {
+                auto_deploy: true,
+                ..
+            }
+        ),
+    }
+}
+
+/// Self-managed stack sets need AWS's administration role in this account: checked before
+/// anything is made, with how to create it.
+pub async fn check_prerequisites<R: Roles>(
+    roles: &R,
+    targets: &Targets,
+) -> Result<(), EngineError> {
+    if let Targets::Accounts(_) = targets
+        && roles
+            .get_role(stackset::ADMINISTRATION_ROLE)
+            .await?
+            .is_none()
+    {
+        return Err(EngineError::Declined(format!(
+            "role {} is missing. {}",
+            stackset::ADMINISTRATION_ROLE,
+            stackset::ROLES_HOWTO
+        )));
+    }
+    Ok(())
+}
+
+/// Creates the stack set (or reuses ours of that name) and its instances, then watches them to
+/// the end. Returns every instance with its final status.
+pub async fn create<R: Roles>(
+    stack_sets: &dyn StackSets,
+    roles: &R,
+    plan: &Plan,
+    request: &StackSetRequest,
+    options: &WatchOptions,
+    report: &mut (dyn FnMut(Progress) + Send),
+) -> Result<Vec<InstanceRow>, EngineError> {
+    check_prerequisites(roles, &request.targets).await?;
+    match stack_sets.describe_stack_set(&request.name).await? {
+        None => {
+            report(Progress::Note(format!(
+                "Creating stack set {} ({})",
+                request.name,
+                request.targets.permission_model()
+            )));
+            stack_sets
+                .create_stack_set(&stack_set_create(plan, request))
+                .await?;
+        }
+        Some(existing) if !is_ours(&existing.tags) => {
+            return Err(EngineError::NotOurs {
+                what: format!("stack set {}", request.name),
+            });
+        }
+        Some(_) => report(Progress::Note(format!(
+            "Stack set {} exists (made by this tool): adding the instances",
+            request.name
+        ))),
+    }
+    report(Progress::Note(format!(
+        "Creating instances in {} × {} (failure tolerance {} %, {} % at once)",
+        request.targets.describe(),
+        plural_regions(&request.regions),
+        request.preferences.failure_tolerance_percent,
+        request.preferences.max_concurrent_percent
+    )));
+    let operation = stack_sets
+        .create_instances(&request.instances(Vec::new()))
+        .await?;
+    watch(stack_sets, &request.name, Some(&operation), options, report).await
+}
+
+fn plural_regions(regions: &[String]) -> String {
+    if regions.len() == 1 {
+        format!("region {}", regions[0])
+    } else {
+        format!("{} regions", regions.len())
+    }
+}
+
+fn is_ours(tags: &[(String, String)]) -> bool {
+    tags.iter()
+        .any(|(k, v)| k == CREATED_BY_TAG.0 && v == CREATED_BY_TAG.1)
+}
+
+/// Watches a stack set's instances (and its operation, when one is named) until none is being
+/// worked on, reporting each instance whose status changes. ListStackInstances every interval
+/// and DescribeStackSetOperation every fourth: about 50 calls a minute, as for one stack.
+pub async fn watch(
+    stack_sets: &dyn StackSets,
+    name: &str,
+    operation: Option<&str>,
+    options: &WatchOptions,
+    report: &mut (dyn FnMut(Progress) + Send),
+) -> Result<Vec<InstanceRow>, EngineError> {
+    let started = Instant::now();
+    let mut seen: BTreeMap<(String, String), InstanceRow> = BTreeMap::new();
+    let mut operation_done = operation.is_none();
+    let mut poll: u64 = 0;
+    let mut offline = false;
+    loop {
+        let listed = stack_sets.list_instances(name).await;
+        let rows = match listed {
+            Ok(rows) => {
+                if offline {
+                    offline = false;
+                    report(Progress::Reconnected);
+                }
+                Some(rows)
+            }
+            Err(error) if error.is_network() => {
+                if !offline {
+                    offline = true;
+                    report(Progress::Reconnecting {
+                        error: error.to_string(),
+                    });
+                }
+                None
+            }
+            Err(error) => return Err(error.into()),
+        };
+        if let Some(rows) = rows {
+            for row in &rows {
+                let key = (row.account.clone(), row.region.clone());
+                if seen.get(&key) != Some(row) {
+                    report(Progress::Instance {
+                        row: row.clone(),
+                        elapsed: started.elapsed(),
+                    });
+                    seen.insert(key, row.clone());
+                }
+            }
+            if let (Some(operation), false) = (operation, operation_done)
+                && poll.is_multiple_of(4)
+            {
+                let info = stack_sets.describe_operation(name, operation).await?;
+                if info.is_done() {
+                    operation_done = true;
+                    report(Progress::Status {
+                        status: format!("operation {}", info.status),
+                        elapsed: started.elapsed(),
+                    });
+                }
+            }
+            if operation_done && !rows.iter().any(InstanceRow::pending) {
+                return Ok(rows);
+            }
+        }
+        if started.elapsed() >= options.timeout {
+            return Err(EngineError::TimedOut {
+                stack: format!("stack set {name}"),
+                status: "being worked on".into(),
+            });
+        }
+        poll += 1;
+        // The operation is asked about every poll once the instances are all done, so the end
+        // shows without waiting for the fourth poll.
+        if seen.values().all(|r| !r.pending()) && !operation_done {
+            poll = poll.next_multiple_of(4);
+        }
+        tokio::time::sleep(options.interval).await;
+    }
+}
+
+/// Runs the failed instances again (their template and parameters unchanged) and watches them.
+pub async fn retry(
+    stack_sets: &dyn StackSets,
+    name: &str,
+    org_units: &[String],
+    preferences: Preferences,
+    options: &WatchOptions,
+    report: &mut (dyn FnMut(Progress) + Send),
+) -> Result<Vec<InstanceRow>, EngineError> {
+    let set = ours(stack_sets, name).await?;
+    let rows = stack_sets.list_instances(name).await?;
+    let failed: Vec<&InstanceRow> = rows.iter().filter(|r| r.failed()).collect();
+    if failed.is_empty() {
+        report(Progress::Note(format!(
+            "No failed instance in stack set {name}: nothing to retry"
+        )));
+        return Ok(rows);
+    }
+    let mut accounts: Vec<String> = failed.iter().map(|r| r.account.clone()).collect();
+    accounts.dedup();
+    let mut regions: Vec<String> = failed.iter().map(|r| r.region.clone()).collect();
+    regions.sort();
+    regions.dedup();
+    report(Progress::Note(format!(
+        "Retrying {} failed instance(s): {}",
+        failed.len(),
+        failed
+            .iter()
+            .map(|r| format!("{} {}", r.account, r.region))
+            .collect::<Vec<_>>()
+            .join(", ")
+    )));
+    // Service-managed stack sets are run on their units again (the instances that succeeded
+    // are left as they are); self-managed ones on the failed accounts only.
+    if set.permission_model == "SERVICE_MANAGED" && org_units.is_empty() {
+        return Err(EngineError::Declined(format!(
+            "stack set {name} deploys to organizational units: name them with --org-units to retry"
+        )));
+    }
+    let targets = InstanceTargets {
+        stack_set: name.to_string(),
+        accounts: if org_units.is_empty() {
+            accounts
+        } else {
+            Vec::new()
+        },
+        org_units: org_units.to_vec(),
+        regions,
+        preferences,
+    };
+    let operation = stack_sets.rerun_instances(&targets).await?;
+    watch(stack_sets, name, Some(&operation), options, report).await
+}
+
+async fn ours(
+    stack_sets: &dyn StackSets,
+    name: &str,
+) -> Result<crate::aws::StackSetInfo, EngineError> {
+    match stack_sets.describe_stack_set(name).await? {
+        None => Err(EngineError::StackNotFound {
+            stack: format!("set {name}"),
+        }),
+        Some(set) if !is_ours(&set.tags) => Err(EngineError::NotOurs {
+            what: format!("stack set {name}"),
+        }),
+        Some(set) => Ok(set),
+    }
+}
+
+/// Deletes a stack set this tool made: its instances first (their stacks and roles), watched,
+/// then the stack set.
+pub async fn delete(
+    stack_sets: &dyn StackSets,
+    name: &str,
+    org_units: &[String],
+    options: &WatchOptions,
+    report: &mut (dyn FnMut(Progress) + Send),
+) -> Result<(), EngineError> {
+    let set = ours(stack_sets, name).await?;
+    let rows = stack_sets.list_instances(name).await?;
+    if !rows.is_empty() {
+        let mut accounts: Vec<String> = rows.iter().map(|r| r.account.clone()).collect();
+        accounts.sort();
+        accounts.dedup();
+        let mut regions: Vec<String> = rows.iter().map(|r| r.region.clone()).collect();
+        regions.sort();
+        regions.dedup();
+        if set.permission_model == "SERVICE_MANAGED" && org_units.is_empty() {
+            return Err(EngineError::Declined(format!(
+                "stack set {name} deploys to organizational units: name them with --org-units to delete its instances"
+            )));
+        }
+        report(Progress::Note(format!(
+            "Deleting {} instance(s) of stack set {name}",
+            rows.len()
+        )));
+        let targets = InstanceTargets {
+            stack_set: name.to_string(),
+            accounts: if org_units.is_empty() {
+                accounts
+            } else {
+                Vec::new()
+            },
+            org_units: org_units.to_vec(),
+            regions,
+            preferences: Preferences::default(),
+        };
+        let operation = stack_sets.delete_instances(&targets).await?;
+        let left = watch(stack_sets, name, Some(&operation), options, report).await?;
+        if !left.is_empty() {
+            return Err(EngineError::Declined(format!(
+                "{} instance(s) of stack set {name} are left ({}); the stack set stays",
+                left.len(),
+                left.iter()
+                    .map(|r| format!(
+                        "{} {}: {}",
+                        r.account,
+                        r.region,
+                        r.reason.as_deref().unwrap_or(&r.status)
+                    ))
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            )));
+        }
+    }
+    report(Progress::Note(format!("Deleting stack set {name}")));
+    stack_sets.delete_stack_set(name).await?;
+    Ok(())
+}

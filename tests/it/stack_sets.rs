@@ -1,0 +1,360 @@
+//! Many accounts through a StackSet: the engine on the scripted fake (instances one by one, an
+//! account that fails and its retry, units, the administration role checked first, the watch's
+//! calls a minute, delete), and on moto (self-managed, three accounts, each account's role read
+//! back with moto's per-account header).
+
+use segment_aws_setup::aws::fake::{MemoryRoles, ScriptedStackSets};
+use segment_aws_setup::aws::{Roles, StackSets};
+use segment_aws_setup::catalog::Catalog;
+use segment_aws_setup::engine::{EngineError, Progress, WatchOptions};
+use segment_aws_setup::plan::{Plan, PlanRequest};
+use segment_aws_setup::stack_set_engine::{self, StackSetRequest};
+use segment_aws_setup::stackset::{self, Preferences, Targets};
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+
+const ACCOUNTS: [&str; 3] = ["111111111111", "222222222222", "333333333333"];
+
+fn plan(role_name: &str) -> Plan {
+    let request = PlanRequest {
+        integration: "lambda-destination".into(),
+        workspace_ids: vec!["wXZ2sd8N3mJ".into()],
+        lambda_arns: vec!["arn:aws:lambda:us-east-1:111111111111:function:events".into()],
+        role_name: Some(role_name.into()),
+        ..PlanRequest::default()
+    };
+    Plan::build(Catalog::builtin(), &request).expect("a plan")
+}
+
+fn request(name: &str, targets: Targets) -> StackSetRequest {
+    StackSetRequest {
+        name: name.into(),
+        targets,
+        regions: vec!["us-east-1".into()],
+        preferences: Preferences::default(),
+    }
+}
+
+fn accounts() -> Targets {
+    Targets::Accounts(ACCOUNTS.iter().map(|a| a.to_string()).collect())
+}
+
+/// The fake account with AWS's administration role in it.
+fn administered() -> MemoryRoles {
+    let roles = MemoryRoles::default();
+    roles.insert(
+        stackset::ADMINISTRATION_ROLE,
+        serde_json::json!({"Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Principal": {"Service": "cloudformation.amazonaws.com"}, "Action": "sts:AssumeRole"}
+        ]}),
+        Vec::new(),
+    );
+    roles
+}
+
+fn options() -> WatchOptions {
+    WatchOptions {
+        interval: Duration::from_millis(1500),
+        timeout: Duration::from_secs(600),
+    }
+}
+
+/// Three accounts, one failing once with its reason: every instance is reported as it changes,
+/// the failure with its reason; `retry` runs only that one again and it succeeds.
+#[tokio::test(start_paused = true)]
+async fn three_accounts_one_failure_and_its_retry() {
+    let sets = ScriptedStackSets::new(Duration::from_secs(20), Duration::from_secs(2));
+    sets.fail(
+        "222222222222",
+        "Account 222222222222 should have 'AWSCloudFormationStackSetExecutionRole' role with trust relationship to Role 'AWSCloudFormationStackSetAdministrationRole'.",
+        false,
+    );
+    let roles = administered();
+    let plan = plan("segment-lambda");
+    let mut lines = Vec::new();
+    let rows = stack_set_engine::create(
+        &sets,
+        &roles,
+        &plan,
+        &request("segment-lambda-set", accounts()),
+        &options(),
+        &mut |p| {
+            if let Progress::Instance { row, .. } = p {
+                lines.push(row.line());
+            }
+        },
+    )
+    .await
+    .expect("watched to the end");
+    let statuses: Vec<(String, String)> = rows
+        .iter()
+        .map(|r| (r.account.clone(), r.status.clone()))
+        .collect();
+    assert_eq!(
+        statuses,
+        [
+            ("111111111111".to_string(), "SUCCEEDED".to_string()),
+            ("222222222222".to_string(), "FAILED".to_string()),
+            ("333333333333".to_string(), "SUCCEEDED".to_string()),
+        ]
+    );
+    assert!(
+        rows[1]
+            .reason
+            .as_deref()
+            .is_some_and(|r| r.contains("AWSCloudFormationStackSetExecutionRole")),
+        "{rows:?}"
+    );
+    for account in ACCOUNTS {
+        let seen: Vec<&String> = lines.iter().filter(|l| l.contains(account)).collect();
+        assert!(
+            seen.first()
+                .is_some_and(|l| l.contains("PENDING") || l.contains("RUNNING")),
+            "{account} was seen before it ended: {lines:?}"
+        );
+    }
+    assert!(
+        lines.iter().any(|l| l.starts_with(
+            "account 222222222222 us-east-1 FAILED: Account 222222222222 should have"
+        )),
+        "{lines:?}"
+    );
+    let csv = stackset::csv(&rows, &plan.role_name);
+    assert!(csv.contains(
+        "111111111111,us-east-1,SUCCEEDED,arn:aws:iam::111111111111:role/segment-lambda,"
+    ));
+    assert!(csv.contains("222222222222,us-east-1,FAILED,,"));
+
+    let mut retried = Vec::new();
+    let rows = stack_set_engine::retry(
+        &sets,
+        "segment-lambda-set",
+        &[],
+        Preferences::default(),
+        &options(),
+        &mut |p| {
+            if let Progress::Note(note) = p {
+                retried.push(note);
+            }
+        },
+    )
+    .await
+    .expect("retried");
+    assert!(rows.iter().all(|r| r.succeeded()), "{rows:?}");
+    assert!(
+        retried
+            .iter()
+            .any(|n| n == "Retrying 1 failed instance(s): 222222222222 us-east-1"),
+        "{retried:?}"
+    );
+}
+
+/// The watch's cadence: ListStackInstances every 1.5 s and DescribeStackSetOperation every
+/// fourth poll, about 50 calls a minute, as for one stack.
+#[tokio::test(start_paused = true)]
+async fn the_watch_keeps_to_its_calls_a_minute() {
+    let sets = ScriptedStackSets::new(Duration::from_secs(120), Duration::ZERO);
+    let roles = administered();
+    let start = tokio::time::Instant::now();
+    stack_set_engine::create(
+        &sets,
+        &roles,
+        &plan("segment-lambda"),
+        &request("calls", accounts()),
+        &options(),
+        &mut |_| {},
+    )
+    .await
+    .expect("watched");
+    let minutes = start.elapsed().as_secs_f64() / 60.0;
+    let per_minute = sets.calls.load(Ordering::SeqCst) as f64 / minutes;
+    assert!(
+        (45.0..=55.0).contains(&per_minute),
+        "{per_minute:.1} calls a minute"
+    );
+}
+
+/// Self-managed without AWS's administration role: refused before anything is made, with how to
+/// make the roles.
+#[tokio::test(start_paused = true)]
+async fn the_administration_role_is_checked_first() {
+    let sets = ScriptedStackSets::new(Duration::from_secs(5), Duration::ZERO);
+    let error = stack_set_engine::create(
+        &sets,
+        &MemoryRoles::default(),
+        &plan("segment-lambda"),
+        &request("no-admin", accounts()),
+        &options(),
+        &mut |_| {},
+    )
+    .await
+    .expect_err("refused");
+    assert!(
+        error
+            .to_string()
+            .contains("AWSCloudFormationStackSetAdministrationRole is missing")
+            && error.to_string().contains("stacksets-prereqs-self-managed"),
+        "{error}"
+    );
+    assert!(
+        sets.describe_stack_set("no-admin")
+            .await
+            .expect("asked")
+            .is_none()
+    );
+    assert_eq!(
+        sets.calls.load(Ordering::SeqCst),
+        1,
+        "nothing made: only the check above asked"
+    );
+}
+
+/// Organizational units: every account in them, service-managed, no administration role needed.
+#[tokio::test(start_paused = true)]
+async fn org_units_reach_their_accounts() {
+    let sets = ScriptedStackSets::new(Duration::from_secs(10), Duration::from_secs(1));
+    sets.org_unit("ou-ab12-cd345678", &ACCOUNTS[..2]);
+    sets.org_unit("ou-ab12-ef901234", &ACCOUNTS[2..]);
+    let targets = Targets::OrgUnits {
+        ids: vec!["ou-ab12-cd345678".into(), "ou-ab12-ef901234".into()],
+        auto_deploy: true,
+    };
+    let rows = stack_set_engine::create(
+        &sets,
+        &MemoryRoles::default(),
+        &plan("segment-lambda"),
+        &request("by-units", targets),
+        &options(),
+        &mut |_| {},
+    )
+    .await
+    .expect("watched");
+    assert_eq!(rows.len(), 3);
+    assert!(rows.iter().all(|r| r.succeeded()));
+    let set = sets
+        .describe_stack_set("by-units")
+        .await
+        .expect("asked")
+        .expect("made");
+    assert_eq!(set.permission_model, "SERVICE_MANAGED");
+}
+
+/// Delete: instances first, watched, then the stack set; a stack set this tool didn't make is
+/// refused.
+#[tokio::test(start_paused = true)]
+async fn delete_removes_the_instances_then_the_stack_set() {
+    let sets = ScriptedStackSets::new(Duration::from_secs(10), Duration::ZERO);
+    let roles = administered();
+    stack_set_engine::create(
+        &sets,
+        &roles,
+        &plan("segment-lambda"),
+        &request("to-delete", accounts()),
+        &options(),
+        &mut |_| {},
+    )
+    .await
+    .expect("made");
+    let mut notes = Vec::new();
+    stack_set_engine::delete(&sets, "to-delete", &[], &options(), &mut |p| {
+        if let Progress::Note(n) = p {
+            notes.push(n);
+        }
+    })
+    .await
+    .expect("deleted");
+    assert_eq!(
+        notes,
+        [
+            "Deleting 3 instance(s) of stack set to-delete",
+            "Deleting stack set to-delete"
+        ]
+    );
+    assert!(
+        sets.describe_stack_set("to-delete")
+            .await
+            .expect("asked")
+            .is_none()
+    );
+
+    sets.create_stack_set(&segment_aws_setup::aws::StackSetCreate {
+        name: "someone-elses".into(),
+        description: String::new(),
+        template_body: "{}".into(),
+        parameters: Vec::new(),
+        tags: Vec::new(),
+        permission_model: "SELF_MANAGED".into(),
+        auto_deploy: false,
+    })
+    .await
+    .expect("made");
+    let refused = stack_set_engine::delete(&sets, "someone-elses", &[], &options(), &mut |_| {})
+        .await
+        .expect_err("not ours");
+    assert!(matches!(refused, EngineError::NotOurs { .. }), "{refused}");
+}
+
+/// On moto: a self-managed stack set over three accounts makes the named role in each (read back
+/// in each account through moto's per-account header), with the plan's trust policy; delete
+/// takes them all away.
+#[test]
+fn moto_makes_the_role_in_every_account_and_deletes_it() {
+    let name = crate::support::unique("set");
+    let role_name = format!("{name}-role");
+    let plan = plan(&role_name);
+    let targets: Vec<String> = (0..3)
+        .map(|i| format!("9{:05}{:06}", std::process::id() % 100_000, 500 + i))
+        .collect();
+    let caller = crate::faults::account_proxy(None);
+    let config = caller.config();
+    let sdk = segment_aws_setup::aws::sdk::Sdk::new(&config);
+    crate::faults::block_on(async {
+        // AWS's administration role, in the caller's account.
+        let _ = sdk
+            .create_role(&segment_aws_setup::aws::RoleCreate {
+                name: stackset::ADMINISTRATION_ROLE.into(),
+                path: "/".into(),
+                description: "StackSets administration".into(),
+                trust_policy: r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"cloudformation.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#.into(),
+                tags: Vec::new(),
+            })
+            .await;
+        let request = request(&name, Targets::Accounts(targets.clone()));
+        let rows = stack_set_engine::create(&sdk, &sdk, &plan, &request, &options(), &mut |_| {})
+            .await
+            .expect("made");
+        assert_eq!(rows.len(), 3, "{rows:?}");
+        assert!(rows.iter().all(|r| r.succeeded()), "{rows:?}");
+    });
+    for account in &targets {
+        let proxy = crate::faults::account_proxy(Some(account));
+        let config = proxy.config();
+        let role = crate::faults::block_on(async {
+            let sdk = segment_aws_setup::aws::sdk::Sdk::new(&config);
+            sdk.get_role(&role_name).await.expect("asked")
+        })
+        .unwrap_or_else(|| panic!("no role {role_name} in {account}"));
+        assert_eq!(role.arn, stackset::role_arn(account, &role_name));
+        assert_eq!(role.trust_policy, plan.trust_policy, "{account}");
+    }
+    crate::faults::block_on(async {
+        stack_set_engine::delete(&sdk, &name, &[], &options(), &mut |_| {})
+            .await
+            .expect("deleted");
+        assert!(
+            sdk.describe_stack_set(&name)
+                .await
+                .expect("asked")
+                .is_none()
+        );
+    });
+    for account in &targets {
+        let proxy = crate::faults::account_proxy(Some(account));
+        let config = proxy.config();
+        let role = crate::faults::block_on(async {
+            let sdk = segment_aws_setup::aws::sdk::Sdk::new(&config);
+            sdk.get_role(&role_name).await.expect("asked")
+        });
+        assert!(role.is_none(), "{account} still has {role_name}");
+    }
+}
