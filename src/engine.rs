@@ -1401,6 +1401,7 @@ fn found_setup(
         saved_at: 0,
         preset: None,
         lambda_arns: Vec::new(),
+        stack_set: None,
     }
 }
 

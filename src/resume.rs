@@ -22,6 +22,14 @@ pub struct Offers {
 pub fn offers(unfinished: &[SavedSetup], account: &str) -> Offers {
     let mut offers = Offers::default();
     for saved in unfinished.iter().filter(|s| !s.finished) {
+        // A StackSet is watched and retried by name, from the command line.
+        if let Some(stack_set) = &saved.stack_set {
+            offers.elsewhere.push(format!(
+                "stack set {stack_set} ({}) is unfinished: watch it with segment-aws-setup watch --stack-set {stack_set}, or run the same create again",
+                saved.integration
+            ));
+            continue;
+        }
         if saved.account == account {
             offers.here.push(saved.clone());
         } else {
@@ -78,7 +86,7 @@ pub fn changeable(
     };
     let mut setups: Vec<Changeable> = saved
         .iter()
-        .filter(|s| s.finished && s.account == account)
+        .filter(|s| s.finished && s.account == account && s.stack_set.is_none())
         .filter(|s| s.method == Method::Iam || s.region.as_deref().is_none_or(|r| r == region))
         .map(|s| Changeable {
             setup: s.clone(),
@@ -107,7 +115,8 @@ pub fn find_for_rerun(
     name: Option<&str>,
 ) -> Option<SavedSetup> {
     store.unfinished().into_iter().find(|s| {
-        s.account == account
+        s.stack_set.is_none()
+            && s.account == account
             && s.integration == integration
             && s.method == method
             && name.is_none_or(|name| match method {
@@ -269,6 +278,7 @@ mod tests {
             saved_at: 0,
             preset: None,
             lambda_arns: vec![],
+            stack_set: None,
         };
         let mut unfinished = setup("half-made", "us-west-2", Method::Iam);
         unfinished.finished = false;

@@ -50,6 +50,9 @@ pub struct SavedSetup {
     pub preset: Option<String>,
     #[serde(default)]
     pub lambda_arns: Vec<String>,
+    /// Made through a StackSet of this name, in many accounts (watched and retried by name).
+    #[serde(default)]
+    pub stack_set: Option<String>,
 }
 
 impl SavedSetup {
@@ -76,6 +79,7 @@ impl SavedSetup {
             role_arn: None,
             preset: Some(plan.preset_id.clone()),
             lambda_arns: plan.inputs(crate::catalog::Input::LambdaArns).to_vec(),
+            stack_set: None,
             saved_at: std::time::SystemTime::now()
                 .duration_since(std::time::UNIX_EPOCH)
                 .map(|d| d.as_secs())

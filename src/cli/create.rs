@@ -10,6 +10,8 @@ pub struct CreateArgs {
     pub aws: AwsArgs,
     #[command(flatten)]
     pub change: ChangeArgs,
+    #[command(flatten)]
+    pub many: ManyArgs,
 
     /// How to create the role: a CloudFormation stack (recommended) or directly through IAM
     #[arg(long, value_enum, default_value_t = Method::Cloudformation, env = "SEGMENT_AWS_SETUP_METHOD")]
@@ -31,7 +33,7 @@ pub struct CreateArgs {
 
 /// The request with what the first plan generated (the external ID, the names) kept, so
 /// building it again for the account changes nothing else.
-fn pinned(mut request: PlanRequest, plan: &Plan) -> PlanRequest {
+pub(crate) fn pinned(mut request: PlanRequest, plan: &Plan) -> PlanRequest {
     if request.external_ids.is_empty() && request.workspace_ids.is_empty() {
         request.external_ids = plan.external_ids.clone();
         request.generated_external_id = plan.external_id_generated;
@@ -51,6 +53,10 @@ pub(crate) async fn create(args: &CreateArgs) -> Result<String, Failure> {
     for warning in &plan.warnings {
         say(&format!("warning: {warning}"));
     }
+    if args.many.wanted() {
+        return super::stack_set::create(args, plan, request).await;
+    }
+    no_csv(args.change.output)?;
     let session = connect(&args.aws).await?;
     say_state_problems(&store);
     // The account is known now: policies that name it (or the role) are built for it.

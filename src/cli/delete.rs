@@ -3,7 +3,7 @@
 use super::*;
 
 #[derive(Args, Debug)]
-#[group(id = "what", required = true, multiple = false, args = ["stack_name", "role_name"])]
+#[group(id = "what", required = true, multiple = false, args = ["stack_name", "role_name", "stack_set"])]
 pub struct DeleteArgs {
     /// Delete this CloudFormation stack (and the role it made)
     #[arg(long, value_name = "S")]
@@ -11,6 +11,18 @@ pub struct DeleteArgs {
     /// Delete this role (its inline policies first); only roles this tool created
     #[arg(long, value_name = "R")]
     pub role_name: Option<String>,
+    /// Delete this StackSet: its instances (the role in every account) first, then the set;
+    /// only StackSets this tool created
+    #[arg(long, value_name = "NAME")]
+    pub stack_set: Option<String>,
+    /// With --stack-set of organizational units: the units its instances are in
+    #[arg(
+        long,
+        value_name = "OU,...",
+        value_delimiter = ',',
+        requires = "stack_set"
+    )]
+    pub org_units: Vec<String>,
     #[command(flatten)]
     pub aws: AwsArgs,
     #[command(flatten)]
@@ -22,6 +34,16 @@ pub struct DeleteArgs {
 }
 
 pub(crate) async fn delete(args: &DeleteArgs) -> Result<String, Failure> {
+    if let Some(set) = &args.stack_set {
+        return super::stack_set::delete(
+            set,
+            &args.org_units,
+            &args.aws,
+            args.change.yes,
+            args.timeout,
+        )
+        .await;
+    }
     if let Some(stack) = &args.stack_name {
         validate::stack_name(stack).map_err(InputError::at("--stack-name"))?;
     }

@@ -19,6 +19,8 @@ use std::time::Duration;
 mod create;
 mod delete;
 mod plan;
+mod retry;
+mod stack_set;
 mod update;
 mod verify;
 mod watch;
@@ -26,6 +28,8 @@ mod watch;
 pub use create::CreateArgs;
 pub use delete::DeleteArgs;
 pub use plan::PlanArgs;
+pub use retry::RetryArgs;
+pub use stack_set::ManyArgs;
 pub use update::UpdateArgs;
 pub use verify::VerifyArgs;
 pub use watch::WatchArgs;
@@ -129,13 +133,24 @@ pub enum Command {
   segment-aws-setup create --integration lambda-destination \\
       --method iam --role-name segment-lambda --workspace-id wXZ2sd8N3mJ \\
       --lambda-arn arn:aws:lambda:us-west-2:123456789012:function:f \\
-      --yes --output json")]
+      --yes --output json
+
+  # The role in three accounts through a StackSet, a CSV row per account:
+  segment-aws-setup create --integration lambda-destination \\
+      --workspace-id wXZ2sd8N3mJ --role-name segment-lambda \\
+      --lambda-arn arn:aws:lambda:us-west-2:123456789012:function:f \\
+      --accounts 111111111111,222222222222,333333333333 --yes --output csv")]
     Create(CreateArgs),
     /// Watch a stack until it is done (re-attach after Ctrl-C or a closed session)
     #[command(after_help = "Example:
   segment-aws-setup watch --region us-west-2 \\
-      --stack-name segment-destination-function-k3x9qa")]
+      --stack-name segment-destination-function-k3x9qa
+  segment-aws-setup watch --stack-set segment-lambda-destination-k3x9qa")]
     Watch(WatchArgs),
+    /// Run a StackSet's failed instances again (after fixing what their reasons say)
+    #[command(after_help = "Example:
+  segment-aws-setup retry --stack-set segment-lambda-destination-k3x9qa")]
+    Retry(RetryArgs),
     /// Check that an existing role lets Segment in with your external ID, and repair it with --fix
     #[command(after_help = "Examples:
   segment-aws-setup verify --integration destination-function --role my-role
@@ -147,7 +162,8 @@ pub enum Command {
     /// Delete a stack or a role this tool created
     #[command(after_help = "Examples:
   segment-aws-setup delete --stack-name segment-destination-function-k3x9qa
-  segment-aws-setup delete --role-name segment-lambda-destination --yes")]
+  segment-aws-setup delete --role-name segment-lambda-destination --yes
+  segment-aws-setup delete --stack-set segment-lambda-destination-k3x9qa")]
     Delete(DeleteArgs),
     /// Change a setup this tool made: new Lambda ARNs, another bucket or preset, a rotated external
     /// ID. Previewed (a CloudFormation change set, or the documents' diff) before anything changes
@@ -169,6 +185,20 @@ pub enum Command {
 pub enum Format {
     Text,
     Json,
+    /// A row per account: StackSet results only.
+    Csv,
+}
+
+/// CSV is for the rows of a StackSet; other results are one object.
+fn no_csv(format: Format) -> Result<(), Failure> {
+    if format == Format::Csv {
+        return Err(InputError::new(
+            "--output",
+            "csv is for StackSets (create --accounts or --org-units, watch or retry --stack-set); use text or json",
+        )
+        .into());
+    }
+    Ok(())
 }
 
 /// What the role is for and what it may do: shared by every command that builds a plan.
@@ -315,7 +345,8 @@ pub struct ChangeArgs {
     #[arg(long, short = 'y', env = "SEGMENT_AWS_SETUP_YES")]
     pub yes: bool,
 
-    /// Output on stdout: text for people, json (the Segment settings object) for scripts
+    /// Output on stdout: text for people, json (the Segment settings object) for scripts, csv (a
+    /// row per account) for a StackSet
     #[arg(long, value_enum, default_value_t = Format::Text, env = "SEGMENT_AWS_SETUP_OUTPUT")]
     pub output: Format,
 }
@@ -374,6 +405,7 @@ pub async fn run(cli: Cli) -> Result<String, Failure> {
         Some(Command::Plan(args)) => plan::plan(&args),
         Some(Command::Create(args)) => create::create(&args).await,
         Some(Command::Watch(args)) => watch::watch(&args).await,
+        Some(Command::Retry(args)) => stack_set::retry(&args).await,
         Some(Command::Verify(args)) => verify::verify(&args).await,
         Some(Command::Delete(args)) => delete::delete(&args).await,
         Some(Command::Update(args)) => update::update(&args).await,
@@ -659,7 +691,8 @@ fn progress_printer() -> impl FnMut(Progress) + Send {
 pub fn outcome_output(outcome: &Outcome, format: Format, reveal: bool) -> String {
     match format {
         Format::Json => pretty_json(&outcome.to_json()),
-        Format::Text => outcome_text(outcome, reveal),
+        // CSV is refused before (`no_csv`): one outcome is not rows.
+        Format::Text | Format::Csv => outcome_text(outcome, reveal),
     }
 }
 

@@ -20,6 +20,7 @@ pub struct PlanArgs {
 }
 
 pub(crate) fn plan(args: &PlanArgs) -> Result<String, Failure> {
+    no_csv(args.format)?;
     let plan = Plan::build(Catalog::builtin(), &args.setup.request()?)?;
     if let Some(dir) = &args.out {
         write_documents(&plan, dir).map_err(|error| Failure {
@@ -37,7 +38,7 @@ pub(crate) fn plan(args: &PlanArgs) -> Result<String, Failure> {
         ));
     }
     Ok(match args.format {
-        Format::Text => plan.to_text(),
+        Format::Text | Format::Csv => plan.to_text(),
         Format::Json => pretty_json(&plan.to_json()),
     })
 }

@@ -31,6 +31,7 @@ pub struct UpdateArgs {
 }
 
 pub(crate) async fn update(args: &UpdateArgs) -> Result<String, Failure> {
+    no_csv(args.change.output)?;
     let store = state_store()?;
     let mut request = args.setup.request()?;
     let catalog = Catalog::builtin();

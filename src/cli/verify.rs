@@ -64,6 +64,7 @@ pub struct VerifyArgs {
 }
 
 pub(crate) async fn verify(args: &VerifyArgs) -> Result<String, Failure> {
+    no_csv(args.change.output)?;
     let catalog = Catalog::builtin();
     let integration = catalog.integration(&args.integration).ok_or_else(|| {
         Failure::from(InputError::new(
@@ -345,7 +346,7 @@ fn verify_output(verification: &Verification, outcome: &Outcome, format: Format)
             json["outcome"] = outcome.to_json();
             pretty_json(&json)
         }
-        Format::Text => {
+        Format::Text | Format::Csv => {
             let mut text = format!("Role {}\n", verification.role.arn);
             for line in verification.lines() {
                 text.push_str(&line.plain());

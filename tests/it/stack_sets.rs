@@ -358,3 +358,172 @@ fn moto_makes_the_role_in_every_account_and_deletes_it() {
         assert!(role.is_none(), "{account} still has {role_name}");
     }
 }
+
+fn moto_env(state: &std::path::Path) -> Vec<(&'static str, String)> {
+    vec![
+        ("AWS_ENDPOINT_URL", crate::moto::moto().endpoint.clone()),
+        ("AWS_ACCESS_KEY_ID", "testing".into()),
+        ("AWS_SECRET_ACCESS_KEY", "testing".into()),
+        ("AWS_REGION", "us-east-1".into()),
+        ("SEGMENT_AWS_SETUP_STATE_DIR", state.display().to_string()),
+    ]
+}
+
+/// Through the binary on moto: `create --accounts ... --output csv` (the setup saved first, a row
+/// per account with its role ARN), `watch --stack-set` as JSON, then `delete --stack-set`.
+#[test]
+fn the_binary_makes_watches_and_deletes_a_stack_set_on_moto() {
+    use crate::support::{binary, stderr, stdout, temp_dir, unique};
+    let state = temp_dir("stack-set-state");
+    let env = moto_env(&state);
+    let name = unique("cli-set");
+    let role = format!("{name}-role");
+    let accounts: Vec<String> = (0..3)
+        .map(|i| format!("8{:05}{:06}", std::process::id() % 100_000, 700 + i))
+        .collect();
+    // AWS's administration role in the caller's (moto's default) account.
+    crate::faults::block_on(async {
+        let config = crate::moto::moto().sdk_config().await;
+        let _ = aws_sdk_iam::Client::new(&config)
+            .create_role()
+            .role_name(stackset::ADMINISTRATION_ROLE)
+            .assume_role_policy_document(r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"cloudformation.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#)
+            .send()
+            .await;
+    });
+    let output = binary(
+        &[
+            "create",
+            "--integration",
+            "lambda-destination",
+            "--workspace-id",
+            "wXZ2sd8N3mJ",
+            "--lambda-arn",
+            "arn:aws:lambda:us-west-2:123456789012:function:events",
+            "--role-name",
+            &role,
+            "--stack-set-name",
+            &name,
+            "--accounts",
+            &accounts.join(","),
+            "--yes",
+            "--output",
+            "csv",
+        ],
+        &env,
+    );
+    assert!(
+        output.status.success(),
+        "{}\n{}",
+        stdout(&output),
+        stderr(&output)
+    );
+    let csv = stdout(&output);
+    assert!(
+        csv.starts_with("account,region,status,role_arn,reason\n"),
+        "{csv}"
+    );
+    for account in &accounts {
+        assert!(
+            csv.contains(&format!(
+                "{account},us-east-1,SUCCEEDED,arn:aws:iam::{account}:role/{role},"
+            )),
+            "{csv}"
+        );
+    }
+    let log = stderr(&output);
+    assert!(log.contains("Saved the setup to"), "{log}");
+    assert!(
+        log.find("Saved the setup to") < log.find(&format!("Creating stack set {name}")),
+        "saved before the first change:\n{log}"
+    );
+    assert!(
+        log.contains(&format!("account {} us-east-1 SUCCEEDED", accounts[0])),
+        "{log}"
+    );
+
+    let watched = binary(&["watch", "--stack-set", &name, "--output", "json"], &env);
+    assert!(watched.status.success(), "{}", stderr(&watched));
+    let json: serde_json::Value = serde_json::from_str(&stdout(&watched)).expect("JSON");
+    assert_eq!(
+        json["Instances"].as_array().map(Vec::len),
+        Some(3),
+        "{json}"
+    );
+
+    let deleted = binary(&["delete", "--stack-set", &name, "--yes"], &env);
+    assert!(
+        deleted.status.success(),
+        "{}\n{}",
+        stdout(&deleted),
+        stderr(&deleted)
+    );
+    for account in &accounts {
+        let proxy = crate::faults::account_proxy(Some(account));
+        let config = proxy.config();
+        let left = crate::faults::block_on(async {
+            segment_aws_setup::aws::sdk::Sdk::new(&config)
+                .get_role(&role)
+                .await
+                .expect("asked")
+        });
+        assert!(left.is_none(), "{account} still has {role}");
+    }
+    let _ = std::fs::remove_dir_all(&state);
+}
+
+/// Bad targets and formats are refused before any AWS call, in a sentence.
+#[test]
+fn targets_and_formats_are_checked_first() {
+    use crate::support::{binary, stderr};
+    let nowhere = vec![("AWS_ENDPOINT_URL", "http://127.0.0.1:9".to_string())];
+    let base = [
+        "create",
+        "--integration",
+        "lambda-destination",
+        "--workspace-id",
+        "wXZ2sd8N3mJ",
+        "--lambda-arn",
+        "arn:aws:lambda:us-west-2:123456789012:function:events",
+        "--yes",
+    ];
+    let run = |more: &[&str]| {
+        let mut args = base.to_vec();
+        args.extend_from_slice(more);
+        binary(&args, &nowhere)
+    };
+    let bad_account = run(&["--accounts", "1234"]);
+    assert_eq!(bad_account.status.code(), Some(2));
+    assert!(
+        stderr(&bad_account).contains("exactly 12 digits"),
+        "{}",
+        stderr(&bad_account)
+    );
+    let bad_unit = run(&["--org-units", "ou-x"]);
+    assert_eq!(bad_unit.status.code(), Some(2));
+    assert!(
+        stderr(&bad_unit).contains("ou-ab12-cd345678"),
+        "{}",
+        stderr(&bad_unit)
+    );
+    let both = run(&[
+        "--accounts",
+        "111111111111",
+        "--org-units",
+        "ou-ab12-cd345678",
+    ]);
+    assert_eq!(both.status.code(), Some(2), "{}", stderr(&both));
+    let auto = run(&["--accounts", "111111111111", "--auto-deploy"]);
+    assert!(
+        stderr(&auto).contains("--auto-deploy works with --org-units only"),
+        "{}",
+        stderr(&auto)
+    );
+    let csv = run(&["--output", "csv"]);
+    assert_eq!(csv.status.code(), Some(2));
+    assert!(
+        stderr(&csv).contains("csv is for StackSets"),
+        "{}",
+        stderr(&csv)
+    );
+}

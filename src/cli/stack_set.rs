@@ -1,0 +1,354 @@
+//! Many accounts from the command line: `create --accounts ... | --org-units ...` makes the role
+//! in each through a StackSet; `watch`, `retry` and `delete` take `--stack-set`. The result is a
+//! row per account (its role ARN, or why it failed) as text, JSON or CSV.
+
+use super::*;
+use crate::stack_set_engine::{self, StackSetRequest};
+use crate::stackset::{self, InstanceRow, Preferences};
+
+/// The targets of a StackSet, for `create`.
+#[derive(Args, Debug, Clone, Default)]
+pub struct ManyArgs {
+    /// Make the role in each of these accounts through a StackSet (self-managed permissions:
+    /// AWSCloudFormationStackSetAdministrationRole here, AWSCloudFormationStackSetExecutionRole
+    /// in each account)
+    #[arg(
+        long,
+        value_name = "ID,...",
+        value_delimiter = ',',
+        conflicts_with = "org_units"
+    )]
+    pub accounts: Vec<String>,
+
+    /// Make the role in every account of these organizational units (or the root, r-...)
+    /// through a StackSet (service-managed permissions: AWS Organizations' trusted access)
+    #[arg(long, value_name = "OU,...", value_delimiter = ',')]
+    pub org_units: Vec<String>,
+
+    /// With --org-units: also make the role in accounts added to the units later
+    #[arg(long)]
+    pub auto_deploy: bool,
+
+    /// The regions the StackSet's instances go to (default: this region only: a role is
+    /// global, one region makes it in every account)
+    #[arg(long, value_name = "REGION,...", value_delimiter = ',')]
+    pub stack_set_regions: Vec<String>,
+
+    /// Percentage of accounts that may fail before CloudFormation stops (default 100: every
+    /// account is tried, and `retry` runs the failed ones again)
+    #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u8).range(0..=100), value_name = "PERCENT")]
+    pub failure_tolerance: u8,
+
+    /// Percentage of accounts worked on at once (default 100)
+    #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u8).range(1..=100), value_name = "PERCENT")]
+    pub max_concurrent: u8,
+
+    /// The StackSet's name (default: the stack name, segment-INTEGRATION-SUFFIX)
+    #[arg(long, value_name = "NAME")]
+    pub stack_set_name: Option<String>,
+}
+
+impl ManyArgs {
+    pub fn wanted(&self) -> bool {
+        !self.accounts.is_empty() || !self.org_units.is_empty()
+    }
+
+    fn preferences(&self) -> Preferences {
+        Preferences {
+            failure_tolerance_percent: self.failure_tolerance,
+            max_concurrent_percent: self.max_concurrent,
+        }
+    }
+}
+
+fn watch_hint(name: &str, session: &Session) -> String {
+    format!(
+        "Stopped watching; stack set {name} keeps going in AWS. Watch it again with:\n  segment-aws-setup watch --stack-set {name}{}",
+        session.context().flags()
+    )
+}
+
+/// `create` with --accounts or --org-units.
+pub(crate) async fn create(
+    args: &CreateArgs,
+    plan: Plan,
+    mut request: PlanRequest,
+) -> Result<String, Failure> {
+    let many = &args.many;
+    let flag = if many.accounts.is_empty() {
+        "--org-units"
+    } else {
+        "--accounts"
+    };
+    let targets = stackset::targets(&many.accounts, &many.org_units, many.auto_deploy)
+        .map_err(InputError::at(flag))?;
+    let name = many
+        .stack_set_name
+        .clone()
+        .unwrap_or_else(|| plan.stack_name.clone());
+    validate::stack_name(&name).map_err(InputError::at("--stack-set-name"))?;
+    let store = state_store()?;
+    let session = connect(&args.aws).await?;
+    say_state_problems(&store);
+    let home = session.region.clone().unwrap_or_else(|| "us-east-1".into());
+    let regions = stackset::regions(&many.stack_set_regions, &home)
+        .map_err(InputError::at("--stack-set-regions"))?;
+    // A re-run of the same stack set keeps the external ID it was saved with.
+    let rerun = store.unfinished().into_iter().find(|s| {
+        s.account == session.caller.account && s.stack_set.as_deref() == Some(name.as_str())
+    });
+    if let Some(saved) = &rerun
+        && request.external_ids.is_empty()
+        && request.workspace_ids.is_empty()
+    {
+        say(&format!(
+            "Resuming stack set {name} saved for this account (same external ID)"
+        ));
+        request.external_ids = saved.external_ids.clone();
+    }
+    request.role_name = Some(plan.role_name.clone());
+    request.stack_name = Some(plan.stack_name.clone());
+    request.account = None;
+    let plan = match &rerun {
+        Some(_) => Plan::build(Catalog::builtin(), &request)?,
+        None => Plan::build(Catalog::builtin(), &super::create::pinned(request, &plan))?,
+    };
+    let stack_set = StackSetRequest {
+        name: name.clone(),
+        targets,
+        regions,
+        preferences: many.preferences(),
+    };
+    let question = format!(
+        "Create StackSet {name}: role {} (trusted by {} with your external ID, {}) in {} × {}, from account {}?",
+        plan.role_name,
+        plan.principal,
+        plan.preset_title.to_lowercase(),
+        stack_set.targets.describe(),
+        stack_set.regions.join(", "),
+        session.caller.account
+    );
+    if !ask(args.change.yes, &question) {
+        return Err(Failure {
+            code: exit::DECLINED,
+            message: "nothing was changed".into(),
+        });
+    }
+    // Saved before the first change: a re-run finds the external ID again.
+    let mut saved = SavedSetup::new(
+        &plan,
+        Method::Cloudformation,
+        &session.caller.account,
+        session.region.as_deref(),
+        session.profile.as_deref(),
+    );
+    saved.stack_name = None;
+    saved.stack_set = Some(name.clone());
+    if rerun.is_none() {
+        let path = store.save(&saved).map_err(|e| Failure {
+            code: exit::BAD_INPUT,
+            message: format!(
+                "the setup couldn't be saved before changing anything ({e}); nothing was changed"
+            ),
+        })?;
+        say(&format!(
+            "Saved the setup to {} so a re-run can resume it",
+            path.display()
+        ));
+    }
+    let options = WatchOptions {
+        timeout: args.timeout,
+        ..WatchOptions::default()
+    };
+    let mut report = progress_printer();
+    let work = stack_set_engine::create(
+        &session.sdk,
+        &session.sdk,
+        &plan,
+        &stack_set,
+        &options,
+        &mut report,
+    );
+    let rows = interruptible(work, || watch_hint(&name, &session))
+        .await?
+        .map_err(|e| session.failure(e))?;
+    if rows.iter().all(InstanceRow::succeeded) {
+        let _ = store.finish(&saved, &stackset::role_arn("ACCOUNT", &plan.role_name));
+    }
+    Ok(result(&plan, &name, &rows, args.change.output, &session))
+}
+
+/// The rows as the result: a line per account for people (then the settings, the same for
+/// every account but the role ARN), an object for scripts, or CSV.
+fn result(
+    plan: &Plan,
+    name: &str,
+    rows: &[InstanceRow],
+    format: Format,
+    session: &Session,
+) -> String {
+    let failed: Vec<&InstanceRow> = rows.iter().filter(|r| r.failed()).collect();
+    match format {
+        Format::Csv => stackset::csv(rows, &plan.role_name),
+        Format::Json => pretty_json(&serde_json::json!({
+            "StackSetName": name,
+            "RoleName": plan.role_name,
+            "ExternalIds": plan.external_ids,
+            "Instances": rows.iter().map(|r| serde_json::json!({
+                "Account": r.account,
+                "Region": r.region,
+                "Status": r.status,
+                "RoleArn": r.succeeded().then(|| stackset::role_arn(&r.account, &plan.role_name)),
+                "Reason": r.reason,
+            })).collect::<Vec<_>>(),
+            "Failed": failed.len(),
+        })),
+        Format::Text => {
+            let mut text = String::new();
+            for row in rows {
+                let arn = if row.succeeded() {
+                    stackset::role_arn(&row.account, &plan.role_name)
+                } else {
+                    row.reason.clone().unwrap_or_default()
+                };
+                text.push_str(&format!(
+                    "{}  {}  {:<9}  {arn}\n",
+                    row.account, row.region, row.status
+                ));
+            }
+            if !failed.is_empty() {
+                text.push_str(&format!(
+                    "\n{} instance(s) failed. Fix the reason, then run them again:\n  segment-aws-setup retry --stack-set {name}{}\n",
+                    failed.len(),
+                    session.context().flags()
+                ));
+            }
+            if let Some(first) = rows.iter().find(|r| r.succeeded()) {
+                text.push_str(
+                    "\nThe settings for Segment, the same for every account but its role ARN (above):\n",
+                );
+                let outcome = Outcome::from_plan(
+                    plan,
+                    Some(&stackset::role_arn(&first.account, &plan.role_name)),
+                );
+                text.push_str(&outcome_output(&outcome, Format::Text, true));
+            }
+            text
+        }
+    }
+}
+
+/// The rows alone (watch, retry): no plan to hand, so no settings.
+fn rows_output(name: &str, rows: &[InstanceRow], format: Format) -> String {
+    match format {
+        Format::Csv => stackset::csv(rows, "ROLE"),
+        Format::Json => pretty_json(&serde_json::json!({
+            "StackSetName": name,
+            "Instances": rows.iter().map(|r| serde_json::json!({
+                "Account": r.account,
+                "Region": r.region,
+                "Status": r.status,
+                "Reason": r.reason,
+            })).collect::<Vec<_>>(),
+        })),
+        Format::Text => rows.iter().map(|r| format!("{}\n", r.line())).collect(),
+    }
+}
+
+/// `watch --stack-set`.
+pub(crate) async fn watch(
+    name: &str,
+    aws: &AwsArgs,
+    timeout: Duration,
+    format: Format,
+) -> Result<String, Failure> {
+    validate::stack_name(name).map_err(InputError::at("--stack-set"))?;
+    let session = connect(aws).await?;
+    let options = WatchOptions {
+        timeout,
+        ..WatchOptions::default()
+    };
+    let mut report = progress_printer();
+    let work = stack_set_engine::watch(&session.sdk, name, None, &options, &mut report);
+    let rows = interruptible(work, || watch_hint(name, &session))
+        .await?
+        .map_err(|e| session.failure(e))?;
+    Ok(rows_output(name, &rows, format))
+}
+
+/// `retry --stack-set`: the failed instances again.
+pub(crate) async fn retry(args: &super::retry::RetryArgs) -> Result<String, Failure> {
+    validate::stack_name(&args.stack_set).map_err(InputError::at("--stack-set"))?;
+    for unit in &args.org_units {
+        stackset::org_unit_id(unit).map_err(InputError::at("--org-units"))?;
+    }
+    require_a_way_to_ask(args.change.yes)?;
+    let session = connect(&args.aws).await?;
+    if !ask(
+        args.change.yes,
+        &format!(
+            "Run the failed instances of stack set {} again, in account {}?",
+            args.stack_set, session.caller.account
+        ),
+    ) {
+        return Err(Failure {
+            code: exit::DECLINED,
+            message: "nothing was changed".into(),
+        });
+    }
+    let options = WatchOptions {
+        timeout: args.timeout,
+        ..WatchOptions::default()
+    };
+    let mut report = progress_printer();
+    let work = stack_set_engine::retry(
+        &session.sdk,
+        &args.stack_set,
+        &args.org_units,
+        Preferences::default(),
+        &options,
+        &mut report,
+    );
+    let rows = interruptible(work, || watch_hint(&args.stack_set, &session))
+        .await?
+        .map_err(|e| session.failure(e))?;
+    Ok(rows_output(&args.stack_set, &rows, args.change.output))
+}
+
+/// `delete --stack-set`: its instances, then the stack set.
+pub(crate) async fn delete(
+    name: &str,
+    org_units: &[String],
+    aws: &AwsArgs,
+    yes: bool,
+    timeout: Duration,
+) -> Result<String, Failure> {
+    validate::stack_name(name).map_err(InputError::at("--stack-set"))?;
+    for unit in org_units {
+        stackset::org_unit_id(unit).map_err(InputError::at("--org-units"))?;
+    }
+    require_a_way_to_ask(yes)?;
+    let session = connect(aws).await?;
+    if !ask(
+        yes,
+        &format!(
+            "Delete stack set {name}: the role in every account it reached, then the stack set, from account {}?",
+            session.caller.account
+        ),
+    ) {
+        return Err(Failure {
+            code: exit::DECLINED,
+            message: "nothing was changed".into(),
+        });
+    }
+    let options = WatchOptions {
+        timeout,
+        ..WatchOptions::default()
+    };
+    let mut report = progress_printer();
+    let work = stack_set_engine::delete(&session.sdk, name, org_units, &options, &mut report);
+    interruptible(work, || watch_hint(name, &session))
+        .await?
+        .map_err(|e| session.failure(e))?;
+    Ok(format!("Deleted stack set {name} and its instances\n"))
+}
