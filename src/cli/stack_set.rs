@@ -175,18 +175,40 @@ pub(crate) async fn create(
     if rows.iter().all(InstanceRow::succeeded) {
         let _ = store.finish(&saved, &stackset::role_arn("ACCOUNT", &plan.role_name));
     }
-    Ok(result(&plan, &name, &rows, args.change.output, &session))
+    with_failures(
+        result(&plan, &name, &rows, args.change.output),
+        &name,
+        &rows,
+        &session,
+    )
+}
+
+/// The result on stdout; when an instance failed, exit code 4 too (after the rows), with the
+/// command that runs the failed ones again.
+fn with_failures(
+    output: String,
+    name: &str,
+    rows: &[InstanceRow],
+    session: &Session,
+) -> Result<String, Failure> {
+    let failed = rows.iter().filter(|r| r.failed()).count();
+    if failed == 0 {
+        return Ok(output);
+    }
+    print!("{output}");
+    Err(Failure {
+        code: exit::AWS_REFUSED,
+        message: format!(
+            "{failed} of {} instance(s) of stack set {name} failed (their reasons are above); once fixed: segment-aws-setup retry --stack-set {name}{}",
+            rows.len(),
+            session.context().flags()
+        ),
+    })
 }
 
 /// The rows as the result: a line per account for people (then the settings, the same for
 /// every account but the role ARN), an object for scripts, or CSV.
-fn result(
-    plan: &Plan,
-    name: &str,
-    rows: &[InstanceRow],
-    format: Format,
-    session: &Session,
-) -> String {
+fn result(plan: &Plan, name: &str, rows: &[InstanceRow], format: Format) -> String {
     let failed: Vec<&InstanceRow> = rows.iter().filter(|r| r.failed()).collect();
     match format {
         Format::Csv => stackset::csv(rows, &plan.role_name),
@@ -218,9 +240,8 @@ fn result(
             }
             if !failed.is_empty() {
                 text.push_str(&format!(
-                    "\n{} instance(s) failed. Fix the reason, then run them again:\n  segment-aws-setup retry --stack-set {name}{}\n",
-                    failed.len(),
-                    session.context().flags()
+                    "\n{} instance(s) failed: fix what the reason says (the retry command is below).\n",
+                    failed.len()
                 ));
             }
             if let Some(first) = rows.iter().find(|r| r.succeeded()) {
@@ -273,7 +294,7 @@ pub(crate) async fn watch(
     let rows = interruptible(work, || watch_hint(name, &session))
         .await?
         .map_err(|e| session.failure(e))?;
-    Ok(rows_output(name, &rows, format))
+    with_failures(rows_output(name, &rows, format), name, &rows, &session)
 }
 
 /// `retry --stack-set`: the failed instances again.
@@ -312,7 +333,12 @@ pub(crate) async fn retry(args: &super::retry::RetryArgs) -> Result<String, Fail
     let rows = interruptible(work, || watch_hint(&args.stack_set, &session))
         .await?
         .map_err(|e| session.failure(e))?;
-    Ok(rows_output(&args.stack_set, &rows, args.change.output))
+    with_failures(
+        rows_output(&args.stack_set, &rows, args.change.output),
+        &args.stack_set,
+        &rows,
+        &session,
+    )
 }
 
 /// `delete --stack-set`: its instances, then the stack set.
