@@ -1352,6 +1352,8 @@ pub struct ScriptedStackSets {
     next_operation: AtomicU64,
     /// Every call, for the calls-a-minute figure.
     pub calls: AtomicU64,
+    /// The next this many ListStackInstances get no answer (a lost connection).
+    unanswered: AtomicU64,
 }
 
 impl ScriptedStackSets {
@@ -1364,7 +1366,13 @@ impl ScriptedStackSets {
             org_units: Mutex::new(BTreeMap::new()),
             next_operation: AtomicU64::new(1),
             calls: AtomicU64::new(0),
+            unanswered: AtomicU64::new(0),
         }
+    }
+
+    /// The next `polls` listings of instances get no answer, as over a lost connection.
+    pub fn lose_connection(&self, polls: u64) {
+        self.unanswered.store(polls, Ordering::SeqCst);
     }
 
     /// This account's instance fails with `reason` (on every try when `always`, else once).
@@ -1567,6 +1575,16 @@ impl super::StackSets for ScriptedStackSets {
     ) -> super::Answer<'a, Vec<crate::stackset::InstanceRow>> {
         Box::pin(async move {
             self.count();
+            if self
+                .unanswered
+                .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+                .is_ok()
+            {
+                return Err(AwsError::Network {
+                    action: "cloudformation:ListStackInstances".into(),
+                    message: "connection reset".into(),
+                });
+            }
             let mut sets = self.sets.lock().map_err(|_| poisoned())?;
             let set = sets
                 .get_mut(stack_set)

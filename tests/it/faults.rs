@@ -61,6 +61,9 @@ struct Shared {
     log: Vec<(String, Option<Fault>)>,
     /// Added to every request, as a slow link would (15 ms when not set).
     delay: Option<std::time::Duration>,
+    /// ListStackInstances shows this account's instance FAILED with this reason (moto never
+    /// fails one).
+    fail_instance: Option<(String, String)>,
 }
 
 pub(crate) struct Proxy {
@@ -278,6 +281,14 @@ async fn handle(
                 .map_err(std::io::Error::other)?
                 .to_bytes();
             let inject = shared.lock().ok().and_then(|s| s.inject_reason.clone());
+            let fail = shared.lock().ok().and_then(|s| s.fail_instance.clone());
+            if let (Some((account, reason)), "ListStackInstances") = (fail, action.as_str()) {
+                body = Bytes::from(failed_instance(
+                    &String::from_utf8_lossy(&body),
+                    &account,
+                    &reason,
+                ));
+            }
             if let (Some(reason), "DescribeStackEvents") = (inject, action.as_str()) {
                 let text = String::from_utf8_lossy(&body).replace(
                     "<ResourceStatusReason>User Initiated</ResourceStatusReason>",
@@ -867,6 +878,100 @@ fn a_refused_listing_names_the_permission_and_falls_back_to_typing() {
         .map(|(action, _)| action)
         .collect();
     assert_eq!(refused, ["ListStreams", "ListBuckets"]);
+}
+
+/// ListStackInstances' answer with this account's instance FAILED, with a reason: its
+/// DetailedStatus (the first after its Account) changed, and a StatusReason after its status.
+fn failed_instance(xml: &str, account: &str, reason: &str) -> String {
+    let Some(at) = xml.find(&format!("<Account>{account}</Account>")) else {
+        return xml.to_string();
+    };
+    let (head, tail) = xml.split_at(at);
+    let tail = tail.replacen(
+        "<DetailedStatus>SUCCEEDED</DetailedStatus>",
+        "<DetailedStatus>FAILED</DetailedStatus>",
+        1,
+    );
+    let tail = tail.replacen(
+        "</StackInstanceStatus>",
+        &format!("</StackInstanceStatus><StatusReason>{reason}</StatusReason>"),
+        1,
+    );
+    format!("{head}{tail}")
+}
+
+/// Through the binary: a StackSet whose instance in one account fails (shown so by the proxy)
+/// prints every row, the failed one with its reason, and exits 4 naming the retry command.
+#[test]
+fn a_failed_stack_set_instance_exits_4_with_its_reason_and_the_retry_command() {
+    let proxy = Proxy::start(VecDeque::new());
+    let accounts: Vec<String> = (0..3)
+        .map(|i| format!("6{:05}{:06}", std::process::id() % 100_000, 900 + i))
+        .collect();
+    let reason = "Account should have 'AWSCloudFormationStackSetExecutionRole' role";
+    if let Ok(mut shared) = proxy.shared.lock() {
+        shared.fail_instance = Some((accounts[1].clone(), reason.to_string()));
+    }
+    let config = proxy.config();
+    block_on(async {
+        let _ = aws_sdk_iam::Client::new(&config)
+            .create_role()
+            .role_name(segment_aws_setup::stackset::ADMINISTRATION_ROLE)
+            .assume_role_policy_document(r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"cloudformation.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#)
+            .send()
+            .await;
+    });
+    let state = temp_dir("failed-set-state");
+    let name = unique("failed-set");
+    let output = binary(
+        &[
+            "create",
+            "--integration",
+            "lambda-destination",
+            "--workspace-id",
+            "wXZ2sd8N3mJ",
+            "--lambda-arn",
+            "arn:aws:lambda:us-west-2:123456789012:function:events",
+            "--role-name",
+            &format!("{name}-role"),
+            "--stack-set-name",
+            &name,
+            "--accounts",
+            &accounts.join(","),
+            "--yes",
+        ],
+        &[
+            ("AWS_ENDPOINT_URL", proxy.endpoint.clone()),
+            ("AWS_ACCESS_KEY_ID", "testing".into()),
+            ("AWS_SECRET_ACCESS_KEY", "testing".into()),
+            ("AWS_REGION", "us-east-1".into()),
+            ("SEGMENT_AWS_SETUP_STATE_DIR", state.display().to_string()),
+        ],
+    );
+    assert_eq!(
+        output.status.code(),
+        Some(4),
+        "{}\n{}",
+        stdout(&output),
+        stderr(&output)
+    );
+    let rows = stdout(&output);
+    assert!(
+        rows.contains(&format!("{}  us-east-1  FAILED     {reason}", accounts[1])),
+        "{rows}"
+    );
+    assert!(
+        rows.contains(&format!("arn:aws:iam::{}:role/{name}-role", accounts[0])),
+        "{rows}"
+    );
+    let message = stderr(&output);
+    assert!(
+        message.contains(&format!(
+            "1 of 3 instance(s) of stack set {name} failed (their reasons are above); once fixed: segment-aws-setup retry --stack-set {name}"
+        )),
+        "{message}"
+    );
+    let _ = std::fs::remove_dir_all(&state);
 }
 
 /// A proxy that sends every request into this moto account (`x-moto-account-id`), or moto's

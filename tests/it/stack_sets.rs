@@ -527,3 +527,28 @@ fn targets_and_formats_are_checked_first() {
         stderr(&csv)
     );
 }
+
+/// A lost connection while watching is said once, polled through, and the watch ends as
+/// before.
+#[tokio::test(start_paused = true)]
+async fn the_watch_survives_a_lost_connection() {
+    let sets = ScriptedStackSets::new(Duration::from_secs(10), Duration::ZERO);
+    sets.lose_connection(4);
+    let mut seen = Vec::new();
+    let rows = stack_set_engine::create(
+        &sets,
+        &administered(),
+        &plan("segment-lambda"),
+        &request("offline", accounts()),
+        &options(),
+        &mut |p| match p {
+            Progress::Reconnecting { .. } => seen.push("reconnecting"),
+            Progress::Reconnected => seen.push("reconnected"),
+            _ => {}
+        },
+    )
+    .await
+    .expect("watched to the end");
+    assert_eq!(seen, ["reconnecting", "reconnected"]);
+    assert!(rows.iter().all(|r| r.succeeded()), "{rows:?}");
+}
