@@ -85,6 +85,24 @@ impl Terminal {
     fn send(&mut self, keys: &str) {
         self.session.send(keys).expect("keys sent");
     }
+
+    /// The text of the first whole OSC 52 sequence received after byte `from`: it waits for the
+    /// sequence's end (BEL or ST), since a long one (the code snippet) may arrive in pieces.
+    fn osc52_after(&mut self, from: usize) -> String {
+        fn whole(raw: &[u8]) -> Option<(usize, usize)> {
+            let start = raw.windows(7).position(|w| w == b"\x1b]52;c;")? + 7;
+            let end = raw[start..].iter().position(|b| *b == 0x07 || *b == 0x1b)? + start;
+            Some((start, end))
+        }
+        self.until("a whole OSC 52 sequence", |t| {
+            whole(&t.raw[from.min(t.raw.len())..]).is_some()
+        });
+        let (start, end) = whole(&self.raw[from..]).expect("a whole OSC 52 sequence");
+        let decoded = base64::engine::general_purpose::STANDARD
+            .decode(&self.raw[from + start..from + end])
+            .expect("base64");
+        String::from_utf8(decoded).expect("UTF-8")
+    }
 }
 
 #[test]
@@ -128,16 +146,7 @@ fn the_wizard_in_a_terminal_through_to_done_against_moto() {
 
     terminal.send("c");
     terminal.wait("Role ARN sent to your terminal's clipboard");
-    let start = terminal.wait_raw(b"\x1b]52;c;");
-    let encoded: Vec<u8> = terminal.raw[start + 7..]
-        .iter()
-        .copied()
-        .take_while(|b| b.is_ascii_alphanumeric() || b"+/=".contains(b))
-        .collect();
-    let decoded = base64::engine::general_purpose::STANDARD
-        .decode(&encoded)
-        .expect("base64");
-    let role_arn = String::from_utf8(decoded).expect("UTF-8");
+    let role_arn = terminal.osc52_after(0);
     assert!(
         role_arn.starts_with(&format!(
             "arn:aws:iam::123456789012:role/{stack}-FunctionRole-"
@@ -169,25 +178,7 @@ fn the_wizard_in_a_terminal_through_to_done_against_moto() {
     // The code that uses the role, copied with its own key: the OSC 52 holds the snippet.
     let before = terminal.raw.len();
     terminal.send("s");
-    terminal.until("a second OSC 52", |t| {
-        t.raw[before..].windows(7).any(|w| w == b"\x1b]52;c;")
-    });
-    let start = before
-        + terminal.raw[before..]
-            .windows(7)
-            .position(|w| w == b"\x1b]52;c;")
-            .expect("an OSC 52");
-    let encoded: Vec<u8> = terminal.raw[start + 7..]
-        .iter()
-        .copied()
-        .take_while(|b| b.is_ascii_alphanumeric() || b"+/=".contains(b))
-        .collect();
-    let code = String::from_utf8(
-        base64::engine::general_purpose::STANDARD
-            .decode(&encoded)
-            .expect("base64"),
-    )
-    .expect("UTF-8");
+    let code = terminal.osc52_after(before);
     assert!(
         code.contains("assumeRole") && code.contains("sessionToken: Credentials.SessionToken"),
         "{code}"
