@@ -1525,14 +1525,12 @@ impl super::StackSets for ScriptedStackSets {
         })
     }
 
+    /// A retry is one more operation on those instances, as a create is.
     fn rerun_instances<'a>(
         &'a self,
         targets: &'a super::InstanceTargets,
     ) -> super::Answer<'a, String> {
-        Box::pin(async move {
-            self.count();
-            self.operate(&targets.stack_set, targets, false)
-        })
+        self.create_instances(targets)
     }
 
     fn describe_operation<'a>(

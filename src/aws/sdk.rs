@@ -169,6 +169,32 @@ where
     }
 }
 
+/// Parameters as CloudFormation takes them (stacks, change sets, stack sets).
+fn cfn_parameters(pairs: &[(String, String)]) -> Vec<aws_sdk_cloudformation::types::Parameter> {
+    pairs
+        .iter()
+        .map(|(key, value)| {
+            aws_sdk_cloudformation::types::Parameter::builder()
+                .parameter_key(key)
+                .parameter_value(value)
+                .build()
+        })
+        .collect()
+}
+
+/// Tags as CloudFormation takes them.
+fn cfn_tags(pairs: &[(String, String)]) -> Vec<aws_sdk_cloudformation::types::Tag> {
+    pairs
+        .iter()
+        .map(|(key, value)| {
+            aws_sdk_cloudformation::types::Tag::builder()
+                .key(key)
+                .value(value)
+                .build()
+        })
+        .collect()
+}
+
 fn stack_info(stack: &aws_sdk_cloudformation::types::Stack, name: &str) -> StackInfo {
     StackInfo {
         name: stack.stack_name().unwrap_or(name).to_string(),
@@ -228,22 +254,9 @@ impl Identity for Sdk {
 
 impl Stacks for Sdk {
     async fn create_stack(&self, request: &StackCreate) -> Result<String, AwsError> {
-        use aws_sdk_cloudformation::types::{Capability, Parameter, Tag};
-        let parameters = request
-            .parameters
-            .iter()
-            .map(|(key, value)| {
-                Parameter::builder()
-                    .parameter_key(key)
-                    .parameter_value(value)
-                    .build()
-            })
-            .collect();
-        let tags = request
-            .tags
-            .iter()
-            .map(|(key, value)| Tag::builder().key(key).value(value).build())
-            .collect();
+        use aws_sdk_cloudformation::types::Capability;
+        let parameters = cfn_parameters(&request.parameters);
+        let tags = cfn_tags(&request.tags);
         let output = self
             .cloudformation
             .create_stack()
@@ -331,22 +344,9 @@ impl Stacks for Sdk {
         request: &StackCreate,
         change_set: &str,
     ) -> Result<(), AwsError> {
-        use aws_sdk_cloudformation::types::{Capability, ChangeSetType, Parameter, Tag};
-        let parameters = request
-            .parameters
-            .iter()
-            .map(|(key, value)| {
-                Parameter::builder()
-                    .parameter_key(key)
-                    .parameter_value(value)
-                    .build()
-            })
-            .collect();
-        let tags = request
-            .tags
-            .iter()
-            .map(|(key, value)| Tag::builder().key(key).value(value).build())
-            .collect();
+        use aws_sdk_cloudformation::types::{Capability, ChangeSetType};
+        let parameters = cfn_parameters(&request.parameters);
+        let tags = cfn_tags(&request.tags);
         self.cloudformation
             .create_change_set()
             .stack_name(&request.name)
@@ -713,25 +713,10 @@ fn is_stack_set_missing(error: &AwsError) -> bool {
 
 impl super::StackSets for Sdk {
     fn create_stack_set<'a>(&'a self, request: &'a super::StackSetCreate) -> super::Answer<'a, ()> {
-        use aws_sdk_cloudformation::types::{
-            AutoDeployment, Capability, Parameter, PermissionModels, Tag,
-        };
+        use aws_sdk_cloudformation::types::{AutoDeployment, Capability, PermissionModels};
         Box::pin(async move {
-            let parameters = request
-                .parameters
-                .iter()
-                .map(|(key, value)| {
-                    Parameter::builder()
-                        .parameter_key(key)
-                        .parameter_value(value)
-                        .build()
-                })
-                .collect();
-            let tags = request
-                .tags
-                .iter()
-                .map(|(key, value)| Tag::builder().key(key).value(value).build())
-                .collect();
+            let parameters = cfn_parameters(&request.parameters);
+            let tags = cfn_tags(&request.tags);
             let mut call = self
                 .cloudformation
                 .create_stack_set()
