@@ -2,10 +2,13 @@
 //! target account, watch them live, retry the failed ones, delete them all. Every face drives
 //! these functions; the data they work on is `stackset`.
 
-use crate::aws::{InstanceTargets, Roles, StackSetCreate, StackSets};
+use crate::aws::{InstanceTargets, Members, Roles, StackSetCreate, StackSets};
+use crate::catalog::Integration;
 use crate::engine::{CREATED_BY_TAG, EngineError, INTEGRATION_TAG, Progress, WatchOptions};
 use crate::plan::Plan;
-use crate::stackset::{self, InstanceRow, Preferences, Targets};
+use crate::stackset::{self, AccountCheck, InstanceRow, Preferences, Targets, Verdict};
+use futures_util::StreamExt;
+use serde_json::Value;
 use std::collections::BTreeMap;
 use tokio::time::Instant;
 
@@ -354,4 +357,72 @@ pub async fn delete(
     report(Progress::Note(format!("Deleting stack set {name}")));
     stack_sets.delete_stack_set(name).await?;
     Ok(())
+}
+
+/// How many member accounts are checked at once: each check is a handful of IAM reads.
+const ACCOUNTS_AT_ONCE: usize = 4;
+
+/// Verifies the role in each account: entered through role `through` there (the caller's own
+/// account with its own credentials, given as `home`), then judged as `verify` judges one role.
+/// An account that can't be entered or read is a row that says why, never an error for all.
+/// `permission_for` gives the preset's policy for an account (it may name the account).
+#[allow(clippy::too_many_arguments)]
+pub async fn verify_accounts<M: Members>(
+    members: &M,
+    home: Option<(&str, &M::Roles)>,
+    accounts: &[String],
+    through: &str,
+    role_name: &str,
+    integration: &Integration,
+    external_ids: &[String],
+    permission_for: &(dyn Fn(&str) -> Option<(String, Value)> + Sync),
+) -> Vec<AccountCheck> {
+    let check = |account: String| async move {
+        let role_arn = stackset::role_arn(&account, role_name);
+        let permission = permission_for(&account);
+        let permission = permission.as_ref().map(|(name, doc)| (name.as_str(), doc));
+        let judged = match home {
+            Some((own, roles)) if own == account => {
+                crate::engine::verify_role(roles, role_name, integration, external_ids, permission)
+                    .await
+            }
+            _ => match members.enter(&account, through).await {
+                Ok(roles) => {
+                    crate::engine::verify_role(
+                        &roles,
+                        role_name,
+                        integration,
+                        external_ids,
+                        permission,
+                    )
+                    .await
+                }
+                Err(error) => {
+                    let verdict = Verdict::NotChecked(format!(
+                        "can't enter it through {}: {error}",
+                        stackset::role_arn(&account, through)
+                    ));
+                    return AccountCheck {
+                        account,
+                        role_arn,
+                        verdict,
+                    };
+                }
+            },
+        };
+        let verdict = match judged {
+            Ok(verification) => Verdict::Judged(Box::new(verification)),
+            Err(EngineError::RoleNotFound { .. }) => Verdict::NoRole,
+            Err(error) => Verdict::NotChecked(error.to_string()),
+        };
+        AccountCheck {
+            account,
+            role_arn,
+            verdict,
+        }
+    };
+    futures_util::stream::iter(accounts.iter().cloned().map(check))
+        .buffered(ACCOUNTS_AT_ONCE)
+        .collect()
+        .await
 }

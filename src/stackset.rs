@@ -48,6 +48,9 @@ fn plural(n: usize, one: &str, many: &str) -> String {
 }
 
 /// The self-managed model's roles, by AWS's documented names.
+/// The role AWS Organizations makes in each account it creates, which the management account may
+/// assume: how `verify --accounts` enters member accounts unless told another.
+pub const MEMBER_ACCESS_ROLE: &str = "OrganizationAccountAccessRole";
 pub const ADMINISTRATION_ROLE: &str = "AWSCloudFormationStackSetAdministrationRole";
 pub const EXECUTION_ROLE: &str = "AWSCloudFormationStackSetExecutionRole";
 
@@ -211,13 +214,7 @@ impl InstanceRow {
 /// The result as CSV: a row per instance, with the role ARN where it succeeded. The external ID
 /// is not in it (it is one per setup, shown once).
 pub fn csv(rows: &[InstanceRow], role_name: &str) -> String {
-    let field = |text: &str| {
-        if text.contains([',', '"', '\n']) {
-            format!("\"{}\"", text.replace('"', "\"\""))
-        } else {
-            text.to_string()
-        }
-    };
+    let field = csv_field;
     let mut out = String::from("account,region,status,role_arn,reason\n");
     for row in rows {
         let arn = if row.succeeded() {
@@ -233,6 +230,126 @@ pub fn csv(rows: &[InstanceRow], role_name: &str) -> String {
             field(&arn),
             field(row.reason.as_deref().unwrap_or(""))
         ));
+    }
+    out
+}
+
+/// A CSV field, quoted when it holds a comma, a quote or a line break (RFC 4180).
+fn csv_field(text: &str) -> String {
+    if text.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", text.replace('"', "\"\""))
+    } else {
+        text.to_string()
+    }
+}
+
+/// What verifying the role in one member account found.
+#[derive(Debug, Clone)]
+pub enum Verdict {
+    /// The role was read and judged, right or not.
+    Judged(Box<crate::verify::Verification>),
+    /// The account has no role of that name.
+    NoRole,
+    /// The account couldn't be entered or read: why, in a sentence.
+    NotChecked(String),
+}
+
+/// One member account's row of `verify --accounts`.
+#[derive(Debug, Clone)]
+pub struct AccountCheck {
+    pub account: String,
+    pub role_arn: String,
+    pub verdict: Verdict,
+}
+
+impl AccountCheck {
+    pub fn is_right(&self) -> bool {
+        matches!(&self.verdict, Verdict::Judged(v) if v.is_right())
+    }
+
+    /// OK, NOT OK, NO ROLE or NOT CHECKED.
+    pub fn word(&self) -> &'static str {
+        match &self.verdict {
+            Verdict::Judged(v) if v.is_right() => "OK",
+            Verdict::Judged(_) => "NOT OK",
+            Verdict::NoRole => "NO ROLE",
+            Verdict::NotChecked(_) => "NOT CHECKED",
+        }
+    }
+
+    /// Why it is not OK, in a line: the first failing check, the missing role, or why the
+    /// account couldn't be checked. Empty when it is OK.
+    pub fn reason(&self) -> String {
+        match &self.verdict {
+            Verdict::Judged(v) if v.is_right() => String::new(),
+            Verdict::Judged(v) => v
+                .lines()
+                .iter()
+                .find(|line| line.mark == crate::verify::Mark::Fail)
+                .map(|line| line.text.split_whitespace().collect::<Vec<_>>().join(" "))
+                .unwrap_or_else(|| "a check failed".into()),
+            Verdict::NoRole => format!("no role {} in this account", self.role_name()),
+            Verdict::NotChecked(why) => why.clone(),
+        }
+    }
+
+    fn role_name(&self) -> &str {
+        self.role_arn.rsplit('/').next().unwrap_or(&self.role_arn)
+    }
+
+    pub fn to_json(&self) -> serde_json::Value {
+        let mut json = serde_json::json!({
+            "account": self.account,
+            "roleArn": self.role_arn,
+            "result": self.word(),
+            "reason": self.reason(),
+        });
+        if let Verdict::Judged(verification) = &self.verdict {
+            json["verification"] = verification.to_json();
+        }
+        json
+    }
+}
+
+/// `verify --accounts` as CSV: a row per account.
+pub fn checks_csv(checks: &[AccountCheck]) -> String {
+    let mut out = String::from("account,role_arn,result,reason\n");
+    for check in checks {
+        out.push_str(&format!(
+            "{},{},{},{}\n",
+            csv_field(&check.account),
+            csv_field(&check.role_arn),
+            csv_field(check.word()),
+            csv_field(&check.reason())
+        ));
+    }
+    out
+}
+
+/// `verify --accounts` as a table: a row per account, each reason on its own indented line so
+/// the rows fit 80 columns; then the full report of each account that is not OK.
+pub fn checks_text(checks: &[AccountCheck]) -> String {
+    let mut out = format!("{:<14}{}\n", "ACCOUNT", "RESULT");
+    for check in checks {
+        out.push_str(&format!("{:<14}{}\n", check.account, check.word()));
+        let reason = check.reason();
+        if !reason.is_empty() {
+            out.push_str(&format!("    {reason}\n"));
+        }
+    }
+    for check in checks {
+        if let Verdict::Judged(verification) = &check.verdict
+            && !verification.is_right()
+        {
+            out.push_str(&format!(
+                "\nAccount {}: {}\n",
+                check.account, check.role_arn
+            ));
+            for line in verification.lines() {
+                out.push_str(&line.plain());
+                out.push('\n');
+            }
+        }
     }
     out
 }

@@ -89,6 +89,9 @@ impl SavedSetup {
 
     /// "stack S" or "role R".
     pub fn what(&self) -> String {
+        if let Some(stack_set) = &self.stack_set {
+            return format!("stack set {stack_set}");
+        }
         match (&self.stack_name, &self.role_name) {
             (Some(stack), _) => format!("stack {stack}"),
             (None, Some(role)) => format!("role {role}"),
@@ -277,6 +280,28 @@ impl StateStore {
                     .role_name
                     .as_deref()
                     .is_some_and(|r| r.eq_ignore_ascii_case(name)))
+        })
+    }
+
+    /// The StackSet setup saved in this account: by the stack set's name when given, else by its
+    /// role's name.
+    pub fn find_stack_set(
+        &self,
+        account: &str,
+        stack_set: Option<&str>,
+        role: &str,
+    ) -> Option<SavedSetup> {
+        self.load_all().into_iter().find(|s| {
+            s.account == account
+                && s.stack_set.is_some()
+                && match stack_set {
+                    Some(name) => s.stack_set.as_deref() == Some(name),
+                    None => s
+                        .role_arn
+                        .as_deref()
+                        .and_then(|arn| arn.rsplit('/').next())
+                        .is_some_and(|n| n.eq_ignore_ascii_case(role)),
+                }
         })
     }
 

@@ -1396,6 +1396,16 @@ impl ScriptedStackSets {
         self.calls.fetch_add(1, Ordering::SeqCst);
     }
 
+    /// When an instance's current operation is over (by the script): what a benchmark compares
+    /// the moment the watcher shows it with.
+    pub fn ends_at(&self, stack_set: &str, account: &str, region: &str) -> Option<Instant> {
+        let sets = self.sets.lock().ok()?;
+        sets.get(stack_set)?
+            .instances
+            .get(&(account.to_string(), region.to_string()))
+            .map(|instance| instance.ends)
+    }
+
     /// Starts an operation on these account × region pairs; returns its ID.
     fn operate(
         &self,
@@ -1643,5 +1653,45 @@ impl super::StackSets for ScriptedStackSets {
                 None => Err(missing_stack_set(name)),
             }
         })
+    }
+}
+
+/// Member accounts in memory: each one's IAM (clones share it), and those whose access role
+/// can't be assumed.
+#[derive(Default)]
+pub struct FakeMembers {
+    accounts: Mutex<BTreeMap<String, MemoryRoles>>,
+    closed: Mutex<Vec<String>>,
+}
+
+impl FakeMembers {
+    /// The IAM of a member account (made empty on first use).
+    pub fn account(&self, id: &str) -> MemoryRoles {
+        lock(&self.accounts)
+            .entry(id.to_string())
+            .or_default()
+            .clone()
+    }
+
+    /// Assuming a role in this account is refused, as when the caller isn't trusted there.
+    pub fn close(&self, id: &str) {
+        lock(&self.closed).push(id.to_string());
+    }
+}
+
+impl super::Members for FakeMembers {
+    type Roles = MemoryRoles;
+
+    async fn enter(&self, account: &str, through: &str) -> Result<MemoryRoles, AwsError> {
+        let arn = crate::stackset::role_arn(account, through);
+        if lock(&self.closed).iter().any(|a| a == account) {
+            return Err(AwsError::AccessDenied {
+                action: "sts:AssumeRole".into(),
+                message: format!(
+                    "User: arn:aws:iam::{FAKE_ACCOUNT}:user/demo is not authorized to perform: sts:AssumeRole on resource: {arn}"
+                ),
+            });
+        }
+        Ok(self.account(account))
     }
 }

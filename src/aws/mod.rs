@@ -425,3 +425,15 @@ pub trait StackSets: Send + Sync {
     fn delete_instances<'a>(&'a self, targets: &'a InstanceTargets) -> Answer<'a, String>;
     fn delete_stack_set<'a>(&'a self, name: &'a str) -> Answer<'a, ()>;
 }
+
+/// The member accounts of an organization, entered through a role each one trusts (AWS
+/// Organizations makes `OrganizationAccountAccessRole` in the accounts it creates).
+pub trait Members: Send + Sync {
+    type Roles: Roles;
+    /// IAM in `account`, with the credentials of role `through` there (sts:AssumeRole).
+    fn enter(
+        &self,
+        account: &str,
+        through: &str,
+    ) -> impl Future<Output = Result<Self::Roles, AwsError>> + Send;
+}

@@ -101,6 +101,8 @@ pub fn connect() -> super::Connect<Sdk, Sdk, Sdk> {
 }
 
 pub struct Sdk {
+    /// Kept to enter member accounts with other credentials and the same settings.
+    config: SdkConfig,
     sts: aws_sdk_sts::Client,
     cloudformation: aws_sdk_cloudformation::Client,
     iam: aws_sdk_iam::Client,
@@ -109,6 +111,7 @@ pub struct Sdk {
 impl Sdk {
     pub fn new(config: &SdkConfig) -> Self {
         Sdk {
+            config: config.clone(),
             sts: aws_sdk_sts::Client::new(config),
             cloudformation: aws_sdk_cloudformation::Client::new(config),
             iam: aws_sdk_iam::Client::new(config),
@@ -249,6 +252,45 @@ impl Identity for Sdk {
             account: output.account().unwrap_or_default().to_string(),
             arn: output.arn().unwrap_or_default().to_string(),
         })
+    }
+}
+
+impl super::Members for Sdk {
+    type Roles = Sdk;
+
+    async fn enter(&self, account: &str, through: &str) -> Result<Sdk, AwsError> {
+        use aws_sdk_sts::config::{Credentials, SharedCredentialsProvider};
+        let action = "sts:AssumeRole";
+        let output = self
+            .sts
+            .assume_role()
+            .role_arn(crate::stackset::role_arn(account, through))
+            .role_session_name("segment-aws-setup-verify")
+            // Long enough for a verify, short for credentials that are never stored.
+            .duration_seconds(900)
+            .send()
+            .await
+            .map_err(|e| classify(action, e))?;
+        let Some(given) = output.credentials() else {
+            return Err(AwsError::Service {
+                action: action.into(),
+                code: "NoCredentials".into(),
+                message: "AWS returned no credentials".into(),
+            });
+        };
+        let credentials = Credentials::new(
+            given.access_key_id(),
+            given.secret_access_key(),
+            Some(given.session_token().to_string()),
+            std::time::SystemTime::try_from(*given.expiration()).ok(),
+            "segment-aws-setup-member-account",
+        );
+        let config = self
+            .config
+            .to_builder()
+            .credentials_provider(SharedCredentialsProvider::new(credentials))
+            .build();
+        Ok(Sdk::new(&config))
     }
 }
 

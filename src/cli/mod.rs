@@ -194,7 +194,7 @@ fn no_csv(format: Format) -> Result<(), Failure> {
     if format == Format::Csv {
         return Err(InputError::new(
             "--output",
-            "csv is for StackSets (create --accounts or --org-units, watch or retry --stack-set); use text or json",
+            "csv is for StackSets (create --accounts or --org-units, watch or retry --stack-set, verify --accounts or --stack-set); use text or json",
         )
         .into());
     }

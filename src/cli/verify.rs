@@ -2,6 +2,10 @@
 //! repair, proven before it is applied.
 
 use super::*;
+use crate::aws::StackSets;
+use crate::stack_set_engine;
+use crate::stackset;
+use std::collections::BTreeMap;
 
 #[derive(Args, Debug)]
 pub struct VerifyArgs {
@@ -57,6 +61,25 @@ pub struct VerifyArgs {
     #[arg(long, env = "SEGMENT_AWS_SETUP_ALLOW_BROAD_POLICY")]
     pub allow_broad_policy: bool,
 
+    /// Verify the role in each of these accounts (--role is then its name), entered through
+    /// --member-role there; the account of your credentials is checked with them
+    #[arg(
+        long,
+        value_name = "ID,...",
+        value_delimiter = ',',
+        conflicts_with_all = ["fix", "stack_set"]
+    )]
+    pub accounts: Vec<String>,
+
+    /// Verify the role in every account this StackSet made it in (as --accounts)
+    #[arg(long, value_name = "NAME", conflicts_with = "fix")]
+    pub stack_set: Option<String>,
+
+    /// With --accounts or --stack-set: the role each account is entered through, which your
+    /// credentials may assume (AWS Organizations makes this one in the accounts it creates)
+    #[arg(long, value_name = "NAME", default_value = stackset::MEMBER_ACCESS_ROLE)]
+    pub member_role: String,
+
     #[command(flatten)]
     pub aws: AwsArgs,
     #[command(flatten)]
@@ -64,7 +87,10 @@ pub struct VerifyArgs {
 }
 
 pub(crate) async fn verify(args: &VerifyArgs) -> Result<String, Failure> {
-    no_csv(args.change.output)?;
+    let across = !args.accounts.is_empty() || args.stack_set.is_some();
+    if !across {
+        no_csv(args.change.output)?;
+    }
     let catalog = Catalog::builtin();
     let integration = catalog.integration(&args.integration).ok_or_else(|| {
         Failure::from(InputError::new(
@@ -72,6 +98,22 @@ pub(crate) async fn verify(args: &VerifyArgs) -> Result<String, Failure> {
             format!("choose one of: {}", catalog.ids().join(", ")),
         ))
     })?;
+    if across {
+        if args.role.starts_with("arn:") {
+            return Err(InputError::new(
+                "--role",
+                "with --accounts or --stack-set give the role's name: an ARN names one account",
+            )
+            .into());
+        }
+        if !args.accounts.is_empty() {
+            stackset::targets(&args.accounts, &[], false).map_err(InputError::at("--accounts"))?;
+        }
+        if let Some(name) = &args.stack_set {
+            validate::stack_name(name).map_err(InputError::at("--stack-set"))?;
+        }
+        validate::role_name(&args.member_role).map_err(InputError::at("--member-role"))?;
+    }
     if args.role.starts_with("arn:") {
         validate::role_arn(&args.role).map_err(InputError::at("--role"))?;
     } else {
@@ -138,6 +180,13 @@ pub(crate) async fn verify(args: &VerifyArgs) -> Result<String, Failure> {
         }
     }
     let session = connect(&args.aws).await?;
+    if across {
+        let ids = match &given {
+            Some((_, id)) => vec![id.clone()],
+            None => stack_set_external_ids(args, &session.caller.account, workspace)?,
+        };
+        return verify_accounts(args, &session, integration, &ids, &build_plan).await;
+    }
     if let Some(account) = crate::verify::account_in_arn(&args.role)
         && account != session.caller.account
     {
@@ -248,13 +297,111 @@ pub(crate) async fn verify(args: &VerifyArgs) -> Result<String, Failure> {
     }
 }
 
+/// `verify --accounts | --stack-set`: the role in each account, a row each; exit code 4 when
+/// one is not OK or couldn't be checked.
+async fn verify_accounts(
+    args: &VerifyArgs,
+    session: &Session,
+    integration: &crate::catalog::Integration,
+    ids: &[String],
+    build_plan: &dyn Fn(Option<String>) -> Result<Option<Plan>, Failure>,
+) -> Result<String, Failure> {
+    let accounts = match &args.stack_set {
+        Some(name) => {
+            let mut accounts: Vec<String> = session
+                .sdk
+                .list_instances(name)
+                .await
+                .map_err(|e| session.failure(e.into()))?
+                .into_iter()
+                .map(|row| row.account)
+                .collect();
+            accounts.sort();
+            accounts.dedup();
+            if accounts.is_empty() {
+                return Err(Failure {
+                    code: exit::BAD_INPUT,
+                    message: format!("stack set {name} has no instances: no account to verify"),
+                });
+            }
+            accounts
+        }
+        None => args.accounts.clone(),
+    };
+    // Each account's preset policy (it may name the account), built before any call.
+    let mut policies = BTreeMap::new();
+    for account in &accounts {
+        let policy = build_plan(Some(account.clone()))?
+            .map(|plan| (plan.policy_name.clone(), plan.permission_policy.clone()));
+        policies.insert(account.clone(), policy);
+    }
+    say(&format!(
+        "Verifying role {} in {} account(s), entered through {}",
+        args.role,
+        accounts.len(),
+        args.member_role
+    ));
+    let checks = stack_set_engine::verify_accounts(
+        &session.sdk,
+        Some((session.caller.account.as_str(), &session.sdk)),
+        &accounts,
+        &args.member_role,
+        &args.role,
+        integration,
+        ids,
+        &|account: &str| policies.get(account).cloned().flatten(),
+    )
+    .await;
+    let output = match args.change.output {
+        Format::Csv => stackset::checks_csv(&checks),
+        Format::Json => pretty_json(&serde_json::json!({
+            "role": args.role,
+            "memberRole": args.member_role,
+            "accounts": checks.iter().map(stackset::AccountCheck::to_json).collect::<Vec<_>>(),
+            "right": checks.iter().all(stackset::AccountCheck::is_right),
+        })),
+        Format::Text => stackset::checks_text(&checks),
+    };
+    let wrong = checks.iter().filter(|c| !c.is_right()).count();
+    if wrong == 0 {
+        return Ok(output);
+    }
+    print!("{output}");
+    Err(Failure {
+        code: exit::AWS_REFUSED,
+        message: format!(
+            "role {} is not right, or couldn't be checked, in {wrong} of {} account(s); repair one with: segment-aws-setup verify --fix --role {} (with credentials for that account)",
+            args.role,
+            checks.len(),
+            args.role
+        ),
+    })
+}
+
+/// The IDs a StackSet's roles must require when none was given: those of the StackSet setup
+/// saved in this account, else asked for on the terminal without echo.
+fn stack_set_external_ids(
+    args: &VerifyArgs,
+    account: &str,
+    workspace: bool,
+) -> Result<Vec<String>, Failure> {
+    let saved = state_store()
+        .ok()
+        .and_then(|store| store.find_stack_set(account, args.stack_set.as_deref(), &args.role));
+    external_ids_from(saved, workspace)
+}
+
 /// The IDs a role must require when none was given: those of the setup saved for the role, else
 /// asked for on the terminal without echo (never on the command line, never in the history).
 fn external_ids_for(role: &str, account: &str, workspace: bool) -> Result<Vec<String>, Failure> {
-    if let Some(saved) = state_store()
+    let saved = state_store()
         .ok()
-        .and_then(|store| store.find_for_role(account, role))
-    {
+        .and_then(|store| store.find_for_role(account, role));
+    external_ids_from(saved, workspace)
+}
+
+fn external_ids_from(saved: Option<SavedSetup>, workspace: bool) -> Result<Vec<String>, Failure> {
+    if let Some(saved) = saved {
         say(&format!(
             "Using the external ID saved by the setup of {} (pass --external-id or set SEGMENT_AWS_SETUP_EXTERNAL_ID for another)",
             saved.what()

@@ -913,14 +913,7 @@ fn a_failed_stack_set_instance_exits_4_with_its_reason_and_the_retry_command() {
         shared.fail_instance = Some((accounts[1].clone(), reason.to_string()));
     }
     let config = proxy.config();
-    block_on(async {
-        let _ = aws_sdk_iam::Client::new(&config)
-            .create_role()
-            .role_name(segment_aws_setup::stackset::ADMINISTRATION_ROLE)
-            .assume_role_policy_document(r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"cloudformation.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#)
-            .send()
-            .await;
-    });
+    crate::support::make_stack_set_administration_role(&config);
     let state = temp_dir("failed-set-state");
     let name = unique("failed-set");
     let output = binary(

@@ -3,7 +3,7 @@
 //! calls a minute, delete), and on moto (self-managed, three accounts, each account's role read
 //! back with moto's per-account header).
 
-use segment_aws_setup::aws::fake::{MemoryRoles, ScriptedStackSets};
+use segment_aws_setup::aws::fake::{FAKE_ACCOUNT, FakeMembers, MemoryRoles, ScriptedStackSets};
 use segment_aws_setup::aws::{Roles, StackSets};
 use segment_aws_setup::catalog::Catalog;
 use segment_aws_setup::engine::{EngineError, Progress, WatchOptions};
@@ -308,17 +308,8 @@ fn moto_makes_the_role_in_every_account_and_deletes_it() {
     let caller = crate::faults::account_proxy(None);
     let config = caller.config();
     let sdk = segment_aws_setup::aws::sdk::Sdk::new(&config);
+    crate::support::make_stack_set_administration_role(&config);
     crate::faults::block_on(async {
-        // AWS's administration role, in the caller's account.
-        let _ = sdk
-            .create_role(&segment_aws_setup::aws::RoleCreate {
-                name: stackset::ADMINISTRATION_ROLE.into(),
-                path: "/".into(),
-                description: "StackSets administration".into(),
-                trust_policy: r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"cloudformation.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#.into(),
-                tags: Vec::new(),
-            })
-            .await;
         let request = request(&name, Targets::Accounts(targets.clone()));
         let rows = stack_set_engine::create(&sdk, &sdk, &plan, &request, &options(), &mut |_| {})
             .await
@@ -382,15 +373,8 @@ fn the_binary_makes_watches_and_deletes_a_stack_set_on_moto() {
         .map(|i| format!("8{:05}{:06}", std::process::id() % 100_000, 700 + i))
         .collect();
     // AWS's administration role in the caller's (moto's default) account.
-    crate::faults::block_on(async {
-        let config = crate::moto::moto().sdk_config().await;
-        let _ = aws_sdk_iam::Client::new(&config)
-            .create_role()
-            .role_name(stackset::ADMINISTRATION_ROLE)
-            .assume_role_policy_document(r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"cloudformation.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#)
-            .send()
-            .await;
-    });
+    let config = crate::faults::block_on(crate::moto::moto().sdk_config());
+    crate::support::make_stack_set_administration_role(&config);
     let output = binary(
         &[
             "create",
@@ -451,6 +435,92 @@ fn the_binary_makes_watches_and_deletes_a_stack_set_on_moto() {
         "{json}"
     );
 
+    // verify across the stack set's accounts: each entered with sts:AssumeRole (moto switches
+    // to the role's account), the workspace ID found in the setup saved by create.
+    let verified = binary(
+        &[
+            "verify",
+            "--integration",
+            "lambda-destination",
+            "--role",
+            &role,
+            "--stack-set",
+            &name,
+            "--output",
+            "csv",
+        ],
+        &env,
+    );
+    let csv = stdout(&verified);
+    assert!(verified.status.success(), "{csv}\n{}", stderr(&verified));
+    assert!(
+        stderr(&verified).contains(&format!(
+            "Using the external ID saved by the setup of stack set {name}"
+        )),
+        "{}",
+        stderr(&verified)
+    );
+    assert!(csv.starts_with("account,role_arn,result,reason\n"), "{csv}");
+    for account in &accounts {
+        assert!(
+            csv.contains(&format!(
+                "{account},arn:aws:iam::{account}:role/{role},OK,\n"
+            )),
+            "{csv}"
+        );
+    }
+    // An account without the role, and one whose role trusts Segment with no workspace ID.
+    let bare = format!("7{:05}{:06}", std::process::id() % 100_000, 710);
+    let open = format!("7{:05}{:06}", std::process::id() % 100_000, 711);
+    let proxy = crate::faults::account_proxy(Some(&open));
+    let config = proxy.config();
+    crate::faults::block_on(async {
+        segment_aws_setup::aws::sdk::Sdk::new(&config)
+            .create_role(&segment_aws_setup::aws::RoleCreate {
+                name: role.clone(),
+                path: "/".into(),
+                description: "trusts Segment with no external ID".into(),
+                trust_policy: r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::595280932656:role/customer-lambda-prod-destination-access"},"Action":"sts:AssumeRole"}]}"#.into(),
+                tags: Vec::new(),
+            })
+            .await
+            .expect("made");
+    });
+    let mixed = binary(
+        &[
+            "verify",
+            "--integration",
+            "lambda-destination",
+            "--role",
+            &role,
+            "--accounts",
+            &format!("{},{bare},{open}", accounts[0]),
+            "--workspace-id",
+            "wXZ2sd8N3mJ",
+        ],
+        &env,
+    );
+    let table = stdout(&mixed);
+    assert_eq!(mixed.status.code(), Some(4), "{table}\n{}", stderr(&mixed));
+    assert!(table.contains(&format!("{}  OK\n", accounts[0])), "{table}");
+    assert!(
+        table.contains(&format!(
+            "{bare}  NO ROLE\n    no role {role} in this account\n"
+        )),
+        "{table}"
+    );
+    assert!(table.contains(&format!("{open}  NOT OK\n")), "{table}");
+    assert!(
+        table.contains(&format!("Account {open}: arn:aws:iam::{open}:role/{role}")),
+        "{table}"
+    );
+    assert!(table.contains("confused-deputy"), "{table}");
+    assert!(
+        stderr(&mixed).contains("in 2 of 3 account(s)"),
+        "{}",
+        stderr(&mixed)
+    );
+
     let deleted = binary(&["delete", "--stack-set", &name, "--yes"], &env);
     assert!(
         deleted.status.success(),
@@ -470,6 +540,119 @@ fn the_binary_makes_watches_and_deletes_a_stack_set_on_moto() {
         assert!(left.is_none(), "{account} still has {role}");
     }
     let _ = std::fs::remove_dir_all(&state);
+}
+
+/// verify across accounts: the account of the credentials with its own IAM, the others entered
+/// through their access role; a right role, a role that lets Segment in without the workspace
+/// ID, an account that can't be entered and one without the role each get their row and reason.
+#[tokio::test]
+async fn verify_across_accounts_gives_each_account_its_row() {
+    let plan = plan("segment-lambda");
+    let right = |roles: &MemoryRoles| {
+        roles.insert("segment-lambda", plan.trust_policy.clone(), Vec::new());
+        roles.put_inline(
+            "segment-lambda",
+            &plan.policy_name,
+            plan.permission_policy.clone(),
+        );
+    };
+    let home = MemoryRoles::default();
+    right(&home);
+    let members = FakeMembers::default();
+    right(&members.account(ACCOUNTS[0]));
+    members.account(ACCOUNTS[1]).insert(
+        "segment-lambda",
+        serde_json::json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
+            "Principal": {"AWS": "arn:aws:iam::595280932656:role/customer-lambda-prod-destination-access"},
+            "Action": "sts:AssumeRole"}]}),
+        Vec::new(),
+    );
+    members.close(ACCOUNTS[2]);
+    let accounts: Vec<String> = [
+        FAKE_ACCOUNT,
+        ACCOUNTS[0],
+        ACCOUNTS[1],
+        ACCOUNTS[2],
+        "444444444444",
+    ]
+    .iter()
+    .map(|a| a.to_string())
+    .collect();
+    let integration = Catalog::builtin()
+        .integration("lambda-destination")
+        .expect("in the catalog");
+    let policy = Some((plan.policy_name.clone(), plan.permission_policy.clone()));
+    let checks = stack_set_engine::verify_accounts(
+        &members,
+        Some((FAKE_ACCOUNT, &home)),
+        &accounts,
+        stackset::MEMBER_ACCESS_ROLE,
+        "segment-lambda",
+        integration,
+        &["wXZ2sd8N3mJ".to_string()],
+        &|_| policy.clone(),
+    )
+    .await;
+    let words: Vec<&str> = checks.iter().map(|c| c.word()).collect();
+    assert_eq!(words, ["OK", "OK", "NOT OK", "NOT CHECKED", "NO ROLE"]);
+    assert_eq!(
+        checks
+            .iter()
+            .map(|c| c.account.as_str())
+            .collect::<Vec<_>>(),
+        accounts,
+        "in the order given"
+    );
+    assert!(
+        checks[2].reason().contains("must be"),
+        "{}",
+        checks[2].reason()
+    );
+    assert!(
+        checks[3].reason().contains(&format!(
+            "arn:aws:iam::{}:role/OrganizationAccountAccessRole",
+            ACCOUNTS[2]
+        )) && checks[3].reason().contains("sts:AssumeRole"),
+        "{}",
+        checks[3].reason()
+    );
+    assert_eq!(checks[4].reason(), "no role segment-lambda in this account");
+    assert_eq!(
+        members.account(FAKE_ACCOUNT).role_names(),
+        Vec::<String>::new(),
+        "the caller's account is read with its own credentials"
+    );
+    let csv = stackset::checks_csv(&checks);
+    assert_eq!(csv.lines().count(), 6, "{csv}");
+    assert!(
+        csv.contains("111111111111,arn:aws:iam::111111111111:role/segment-lambda,OK,\n"),
+        "{csv}"
+    );
+    let text = stackset::checks_text(&checks);
+    let rows: Vec<&str> = text
+        .lines()
+        .take_while(|l| !l.is_empty())
+        .filter(|l| !l.starts_with("    "))
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            "ACCOUNT       RESULT",
+            "000000000000  OK",
+            "111111111111  OK",
+            "222222222222  NOT OK",
+            "333333333333  NOT CHECKED",
+            "444444444444  NO ROLE"
+        ],
+        "{text}"
+    );
+    assert!(
+        text.contains("Account 222222222222: arn:aws:iam::222222222222:role/segment-lambda"),
+        "{text}"
+    );
+    let json = checks[2].to_json();
+    assert_eq!(json["result"], "NOT OK");
+    assert_eq!(json["verification"]["confusedDeputyRisk"], true, "{json}");
 }
 
 /// Bad targets and formats are refused before any AWS call, in a sentence.
@@ -519,6 +702,50 @@ fn targets_and_formats_are_checked_first() {
         "{}",
         stderr(&auto)
     );
+    let verify = |more: &[&str]| {
+        let mut args = vec![
+            "verify",
+            "--integration",
+            "lambda-destination",
+            "--workspace-id",
+            "wXZ2sd8N3mJ",
+        ];
+        args.extend_from_slice(more);
+        binary(&args, &nowhere)
+    };
+    let arn = verify(&[
+        "--role",
+        "arn:aws:iam::111111111111:role/r",
+        "--accounts",
+        "111111111111",
+    ]);
+    assert_eq!(arn.status.code(), Some(2));
+    assert!(
+        stderr(&arn).contains("give the role's name"),
+        "{}",
+        stderr(&arn)
+    );
+    let short = verify(&["--role", "r", "--accounts", "1111"]);
+    assert!(
+        stderr(&short).contains("exactly 12 digits"),
+        "{}",
+        stderr(&short)
+    );
+    let member = verify(&[
+        "--role",
+        "r",
+        "--accounts",
+        "111111111111",
+        "--member-role",
+        "a b",
+    ]);
+    assert!(
+        stderr(&member).contains("--member-role"),
+        "{}",
+        stderr(&member)
+    );
+    let fix = verify(&["--role", "r", "--accounts", "111111111111", "--fix"]);
+    assert_eq!(fix.status.code(), Some(2), "{}", stderr(&fix));
     let csv = run(&["--output", "csv"]);
     assert_eq!(csv.status.code(), Some(2));
     assert!(

@@ -112,3 +112,25 @@ fn sample_values(input: Input) -> Vec<String> {
     };
     values.iter().map(|v| v.to_string()).collect()
 }
+
+/// AWS's StackSet administration role in the account of `config` (moto's default account unless
+/// the config enters another), as self-managed stack sets need it; there already is fine.
+pub fn make_stack_set_administration_role(config: &aws_config::SdkConfig) {
+    crate::faults::block_on(async {
+        let made = aws_sdk_iam::Client::new(config)
+            .create_role()
+            .role_name(segment_aws_setup::stackset::ADMINISTRATION_ROLE)
+            .assume_role_policy_document(r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"cloudformation.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#)
+            .send()
+            .await;
+        if let Err(error) = made {
+            let code = aws_sdk_iam::error::ProvideErrorMetadata::code(&error)
+                .unwrap_or_default()
+                .to_string();
+            assert_eq!(
+                code, "EntityAlreadyExists",
+                "the administration role: {error:?}"
+            );
+        }
+    });
+}

@@ -1,0 +1,98 @@
+//! The 20-account StackSet benchmark that `scripts/bench` runs (on tokio's real clock): a
+//! StackSet created in 20 accounts on the scripted fake, instances finishing one by one, watched
+//! by the engine every face uses. Prints, as JSON, how long after the last instance succeeded
+//! the watcher showed it, the largest such lag of any instance, and the calls a minute.
+
+use segment_aws_setup::aws::fake::{MemoryRoles, ScriptedStackSets};
+use segment_aws_setup::catalog::Catalog;
+use segment_aws_setup::engine::{Progress, WatchOptions};
+use segment_aws_setup::plan::{Plan, PlanRequest};
+use segment_aws_setup::stack_set_engine::{self, StackSetRequest};
+use segment_aws_setup::stackset::{self, Preferences, Targets};
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+use tokio::time::Instant;
+
+const ACCOUNTS: usize = 20;
+const NAME: &str = "segment-bench";
+const REGION: &str = "us-east-1";
+
+#[tokio::main]
+async fn main() -> Result<(), String> {
+    // Each instance takes 6 s, one starting every 0.4 s: about 14 s in all.
+    let sets = ScriptedStackSets::new(Duration::from_secs(6), Duration::from_millis(400));
+    let roles = MemoryRoles::default();
+    roles.insert(
+        stackset::ADMINISTRATION_ROLE,
+        serde_json::json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
+            "Principal": {"Service": "cloudformation.amazonaws.com"}, "Action": "sts:AssumeRole"}]}),
+        Vec::new(),
+    );
+    let accounts: Vec<String> = (0..ACCOUNTS)
+        .map(|i| format!("{:012}", 100_000_000_000u64 + i as u64))
+        .collect();
+    let plan = Plan::build(
+        Catalog::builtin(),
+        &PlanRequest {
+            integration: "lambda-destination".into(),
+            workspace_ids: vec!["wXZ2sd8N3mJ".into()],
+            lambda_arns: vec!["arn:aws:lambda:us-east-1:111111111111:function:events".into()],
+            role_name: Some("segment-lambda".into()),
+            ..PlanRequest::default()
+        },
+    )
+    .map_err(|e| e.to_string())?;
+    let request = StackSetRequest {
+        name: NAME.into(),
+        targets: Targets::Accounts(accounts.clone()),
+        regions: vec![REGION.into()],
+        preferences: Preferences::default(),
+    };
+    let mut shown: Vec<(String, Instant)> = Vec::new();
+    let started = Instant::now();
+    let rows = stack_set_engine::create(
+        &sets,
+        &roles,
+        &plan,
+        &request,
+        &WatchOptions::default(),
+        &mut |progress| {
+            if let Progress::Instance { row, .. } = progress
+                && row.succeeded()
+            {
+                shown.push((row.account, Instant::now()));
+            }
+        },
+    )
+    .await
+    .map_err(|e| e.to_string())?;
+    let elapsed = started.elapsed();
+    if rows.len() != ACCOUNTS || !rows.iter().all(|r| r.succeeded()) {
+        return Err(format!(
+            "expected {ACCOUNTS} succeeded instances, got {rows:?}"
+        ));
+    }
+    let mut lags = Vec::new();
+    let mut last: Option<(Instant, Duration)> = None;
+    for (account, at) in &shown {
+        let ends = sets
+            .ends_at(NAME, account, REGION)
+            .ok_or_else(|| format!("no instance for {account}"))?;
+        let lag = at.saturating_duration_since(ends);
+        lags.push(lag);
+        if last.is_none_or(|(end, _)| ends > end) {
+            last = Some((ends, lag));
+        }
+    }
+    let calls = sets.calls.load(Ordering::SeqCst);
+    let report = serde_json::json!({
+        "accounts": ACCOUNTS,
+        "seconds": elapsed.as_secs_f64(),
+        "lastShownAfterSeconds": last.map(|(_, lag)| lag.as_secs_f64()),
+        "largestLagSeconds": lags.iter().max().map(Duration::as_secs_f64),
+        "calls": calls,
+        "callsPerMinute": calls as f64 / elapsed.as_secs_f64() * 60.0,
+    });
+    println!("{report}");
+    Ok(())
+}
