@@ -247,6 +247,17 @@ impl Outcome {
         }
     }
 
+    /// A StackSet's outcome: the settings with the first account's role ARN, and the command that
+    /// checks the role in every account.
+    pub fn for_stack_set(plan: &Plan, first_role_arn: &str, stack_set: &str) -> Outcome {
+        let mut outcome = Outcome::from_plan(plan, Some(first_role_arn));
+        outcome.check_later = Some(format!(
+            "segment-aws-setup verify --integration {} --role {} --stack-set {stack_set}",
+            plan.integration_id, plan.role_name
+        ));
+        outcome
+    }
+
     /// For this region and profile: the command for later carries them, so it works as printed.
     pub fn at(mut self, context: &crate::engine::Context) -> Outcome {
         if let Some(check) = &mut self.check_later {

@@ -5,11 +5,14 @@
 //!
 //! It uses the same plan, validators and engine as the wizard and the commands.
 
+use crate::aws::fake::DEMO_ACCOUNTS;
 use crate::aws::{Connect, Connection, Identity, Roles, Stacks};
 use crate::catalog::{ExternalIdSource, Input as PresetInput, Integration};
 use crate::cli::{Failure, exit};
 use crate::engine::{self, EngineError, Progress, WatchOptions};
 use crate::plan::{Plan, PlanRequest, PolicyFile};
+use crate::stack_set_engine::StackSetRequest;
+use crate::stackset::{self, InstanceRow, Preferences, Targets};
 use crate::state::{Method, SavedSetup, StateStore};
 use crate::{Catalog, external_id, policy, validate};
 use std::io::{BufRead, Write};
@@ -381,6 +384,7 @@ impl<I: Identity + 'static, S: Stacks + 'static, R: Roles + 'static> Plain<I, S,
             self.choose(crate::steps::METHOD_QUESTION, &methods, 0)?
         };
         let mut existing_role = None;
+        let mut stack_set = None;
         // The account's roles: a name that is taken, or a role that isn't there, is caught here.
         let roles: Option<Vec<(String, String)>> = match (&self.connection, method) {
             (Some(connection), 1 | 2) if !plan_only => connection
@@ -443,13 +447,27 @@ impl<I: Identity + 'static, S: Stacks + 'static, R: Roles + 'static> Plain<I, S,
                 })?);
                 request.existing_role = true;
             }
+            3 => {
+                // One fixed name, so each account's role ARN is known.
+                let default = plan.stack_name.clone();
+                request.role_name = Some(self.ask(
+                    "Role name (the same in every account):",
+                    Some(&default),
+                    |a| {
+                        validate::role_name(a)
+                            .map(|_| a.to_string())
+                            .map_err(|e| e.0)
+                    },
+                )?);
+                stack_set = Some(self.stack_set_questions(&plan.stack_name)?);
+            }
             _ => {}
         }
         let plan = Plan::build(Catalog::builtin(), &request).map_err(Failure::from)?;
 
         // 6. Review
         self.step(6, "Review");
-        self.review(&plan, method, existing_role.as_deref());
+        self.review(&plan, method, existing_role.as_deref(), stack_set.as_ref());
         if plan_only {
             self.say(
                 "Plan only: nothing will be changed. These AWS CLI commands make the same role:",
@@ -480,6 +498,12 @@ impl<I: Identity + 'static, S: Stacks + 'static, R: Roles + 'static> Plain<I, S,
 
         // 7. Progress
         self.step(7, "Progress");
+        if let Some(request) = &stack_set {
+            let rows = self.create_stack_set(&plan, request).await?;
+            self.step(8, "Done");
+            self.stack_set_done(&plan, request, &rows);
+            return Ok(());
+        }
         let role_arn = match (method, existing_role) {
             (2, Some(role)) => self.existing(&plan, &role).await?,
             _ => self.create(&plan, method == 0).await?,
@@ -836,7 +860,168 @@ impl<I: Identity + 'static, S: Stacks + 'static, R: Roles + 'static> Plain<I, S,
         }
     }
 
-    fn review(&self, plan: &Plan, method: usize, existing_role: Option<&str>) {
+    /// Where a StackSet goes: accounts or organizational units, the regions, its name.
+    fn stack_set_questions(&mut self, default_name: &str) -> Result<StackSetRequest, Failure> {
+        if self.demo {
+            self.say(&format!(
+                "The demo organization: ou-demo-development ({}, {}) and ou-demo-production ({}, {}).",
+                DEMO_ACCOUNTS[0], DEMO_ACCOUNTS[1], DEMO_ACCOUNTS[2], DEMO_ACCOUNTS[3]
+            ));
+        }
+        self.say("Accounts get the role through AWS's self-managed StackSet roles; organizational units through AWS Organizations (service-managed).");
+        let targets = self.ask(
+            "Account IDs, or organizational units (ou-..., r-...), separated by commas:",
+            None,
+            |a| stackset::parse_targets(a, false).map_err(|e| e.0),
+        )?;
+        let targets = match targets {
+            Targets::OrgUnits { ids, .. } => Targets::OrgUnits {
+                ids,
+                auto_deploy: self.yes_no(
+                    "Also make the role in accounts added to these units later",
+                    false,
+                )?,
+            },
+            accounts => accounts,
+        };
+        let home = self
+            .connection
+            .as_ref()
+            .map(|c| c.region.clone())
+            .unwrap_or_else(|| "us-east-1".into());
+        self.say("An IAM role is global: one region makes it in every account (a second would make the same role again, and fail).");
+        let regions = self.ask("Regions, separated by commas:", Some(&home), |a| {
+            stackset::regions(&stackset::split_list(a), &home).map_err(|e| e.0)
+        })?;
+        let name = self.ask("StackSet name:", Some(default_name), |a| {
+            validate::stack_name(a)
+                .map(|_| a.to_string())
+                .map_err(|e| e.0)
+        })?;
+        Ok(StackSetRequest {
+            name,
+            targets,
+            regions,
+            preferences: Preferences::default(),
+        })
+    }
+
+    /// Saves the setup, makes the StackSet, watches every instance; when some fail, shows why and
+    /// offers to run them again.
+    async fn create_stack_set(
+        &mut self,
+        plan: &Plan,
+        request: &StackSetRequest,
+    ) -> Result<Vec<InstanceRow>, Failure> {
+        let connection = self.connection.clone().ok_or_else(not_connected)?;
+        let account = self
+            .caller
+            .as_ref()
+            .map(|c| c.account.clone())
+            .unwrap_or_default();
+        let saved = SavedSetup::for_stack_set(
+            plan,
+            &request.name,
+            &account,
+            Some(&connection.region),
+            None,
+        );
+        let mut report = self.reporter();
+        let mut rows = crate::resume::create_stack_set(
+            connection.stack_sets.as_ref(),
+            connection.roles.as_ref(),
+            self.store.as_ref(),
+            plan,
+            &saved,
+            false,
+            request,
+            &WatchOptions::default(),
+            &mut report,
+        )
+        .await
+        .map_err(|e| crate::cli::engine_failure_in(e, &self.context()))?;
+        loop {
+            let failed: Vec<&InstanceRow> = rows.iter().filter(|r| r.failed()).collect();
+            if failed.is_empty() {
+                crate::resume::finish_stack_set(
+                    self.store.as_ref(),
+                    &saved,
+                    &plan.role_name,
+                    &rows,
+                );
+                return Ok(rows);
+            }
+            self.say(&format!("{} instance(s) failed:", failed.len()));
+            for row in failed {
+                self.say(&format!("  - {}", row.line()));
+            }
+            if !self.yes_no(
+                "Fix what the reasons say, then run the failed instances again",
+                false,
+            )? {
+                return Ok(rows);
+            }
+            let units = match &request.targets {
+                Targets::OrgUnits { ids, .. } => ids.clone(),
+                Targets::Accounts(_) => Vec::new(),
+            };
+            let mut report = self.reporter();
+            rows = crate::stack_set_engine::retry(
+                connection.stack_sets.as_ref(),
+                &request.name,
+                &units,
+                Preferences::default(),
+                &WatchOptions::default(),
+                &mut report,
+            )
+            .await
+            .map_err(|e| crate::cli::engine_failure_in(e, &self.context()))?;
+        }
+    }
+
+    /// A row per account, then the settings (the same for every account but its role ARN), and
+    /// the retry command when an instance failed.
+    fn stack_set_done(&self, plan: &Plan, request: &StackSetRequest, rows: &[InstanceRow]) {
+        for row in rows {
+            let detail = if row.succeeded() {
+                stackset::role_arn(&row.account, &plan.role_name)
+            } else {
+                row.reason.clone().unwrap_or_default()
+            };
+            self.say(&format!(
+                "  {}  {}  {:<9}  {detail}",
+                row.account, row.region, row.status
+            ));
+        }
+        if rows.iter().any(InstanceRow::failed) {
+            self.say(&format!(
+                "Once the reasons are fixed, run the failed instances again: segment-aws-setup retry --stack-set {}{}",
+                request.name,
+                self.context().flags()
+            ));
+        }
+        if let Some(first) = rows.iter().find(|r| r.succeeded()) {
+            self.say(
+                "The settings for Segment, the same for every account but its role ARN (above):",
+            );
+            self.outcome(
+                &crate::outcome::Outcome::for_stack_set(
+                    plan,
+                    &stackset::role_arn(&first.account, &plan.role_name),
+                    &request.name,
+                )
+                .at(&self.context()),
+            );
+        }
+    }
+
+    fn review(
+        &self,
+        plan: &Plan,
+        method: usize,
+        existing_role: Option<&str>,
+        stack_set: Option<&StackSetRequest>,
+    ) {
         if let Some(caller) = &self.caller {
             let region = self
                 .connection
@@ -849,6 +1034,19 @@ impl<I: Identity + 'static, S: Stacks + 'static, R: Roles + 'static> Plain<I, S,
             ));
         }
         self.say(&match (method, existing_role) {
+            (3, _) => match stack_set {
+                Some(request) => format!(
+                    "Creates StackSet {} ({}): IAM role {} with inline policy \"{}\" in {} ({}), region {}.",
+                    request.name,
+                    request.targets.permission_model().to_lowercase().replace('_', "-"),
+                    plan.role_name,
+                    plan.policy_name,
+                    request.targets.describe(),
+                    request.targets.ids().join(", "),
+                    request.regions.join(", ")
+                ),
+                None => String::new(),
+            },
             (2, Some(role)) => {
                 format!("Reads role {role} and checks it; any repair is shown and asked for first.")
             }

@@ -197,6 +197,54 @@ pub async fn create<S: Stacks, R: Roles>(
     result
 }
 
+/// Saves a StackSet setup before the first change (a re-run of the same stack set keeps the
+/// record it found), creates the stack set and its instances and watches them; the record is
+/// finished once every instance succeeded.
+#[allow(clippy::too_many_arguments)]
+pub async fn create_stack_set<R: Roles>(
+    stack_sets: &dyn crate::aws::StackSets,
+    roles: &R,
+    store: Option<&StateStore>,
+    plan: &Plan,
+    saved: &SavedSetup,
+    rerun: bool,
+    request: &crate::stack_set_engine::StackSetRequest,
+    options: &WatchOptions,
+    report: &mut (dyn FnMut(Progress) + Send),
+) -> Result<Vec<crate::stackset::InstanceRow>, EngineError> {
+    if let Some(store) = store
+        && !rerun
+    {
+        let path = store.save(saved).map_err(|error| {
+            EngineError::NotSaved(format!(
+                "can't save the setup in {} before changing anything ({error}), so nothing was changed",
+                store.dir().display()
+            ))
+        })?;
+        report(Progress::Saved(path.display().to_string()));
+    }
+    let rows =
+        crate::stack_set_engine::create(stack_sets, roles, plan, request, options, report).await?;
+    finish_stack_set(store, saved, &plan.role_name, &rows);
+    Ok(rows)
+}
+
+/// A StackSet setup is finished once every instance succeeded (after its create, or a retry):
+/// kept with its role's name so `verify --stack-set` finds its external ID.
+pub fn finish_stack_set(
+    store: Option<&StateStore>,
+    saved: &SavedSetup,
+    role_name: &str,
+    rows: &[crate::stackset::InstanceRow],
+) {
+    if let Some(store) = store
+        && !rows.is_empty()
+        && rows.iter().all(crate::stackset::InstanceRow::succeeded)
+    {
+        let _ = store.finish(saved, &crate::stackset::role_arn("ACCOUNT", role_name));
+    }
+}
+
 /// A saved direct-IAM setup's role, read and judged for resuming: only a role tagged as this
 /// tool's is resumed. The face shows the verification and its fix, and asks before any change.
 pub async fn check_saved_role<R: Roles>(

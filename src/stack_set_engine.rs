@@ -13,7 +13,7 @@ use std::collections::BTreeMap;
 use tokio::time::Instant;
 
 /// A stack set to make: the plan's role under a fixed name in every target.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StackSetRequest {
     pub name: String,
     pub targets: Targets,

@@ -26,6 +26,14 @@ impl Targets {
         }
     }
 
+    /// The accounts' or units' IDs.
+    pub fn ids(&self) -> &[String] {
+        match self {
+            Targets::Accounts(accounts) => accounts,
+            Targets::OrgUnits { ids, .. } => ids,
+        }
+    }
+
     /// "3 accounts" or "2 organizational units (and accounts added later)".
     pub fn describe(&self) -> String {
         match self {
@@ -47,10 +55,10 @@ fn plural(n: usize, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
 }
 
-/// The self-managed model's roles, by AWS's documented names.
 /// The role AWS Organizations makes in each account it creates, which the management account may
 /// assume: how `verify --accounts` enters member accounts unless told another.
 pub const MEMBER_ACCESS_ROLE: &str = "OrganizationAccountAccessRole";
+/// The self-managed model's roles, by AWS's documented names.
 pub const ADMINISTRATION_ROLE: &str = "AWSCloudFormationStackSetAdministrationRole";
 pub const EXECUTION_ROLE: &str = "AWSCloudFormationStackSetExecutionRole";
 
@@ -109,7 +117,7 @@ pub fn targets(
     };
     match (unique(accounts), unique(org_units)) {
         (a, o) if !a.is_empty() && !o.is_empty() => Err(Invalid(
-            "give accounts (--accounts) or organizational units (--org-units), not both: they use different permission models".into(),
+            "give accounts or organizational units, not both: they use different permission models (self-managed, service-managed)".into(),
         )),
         (a, _) if !a.is_empty() => {
             for account in &a {
@@ -133,6 +141,24 @@ pub fn targets(
         }
         _ => Err(Invalid("give at least one account or organizational unit".into())),
     }
+}
+
+/// Targets typed as one answer (plain mode, the wizard): account IDs or organizational units
+/// (`ou-...`, the root `r-...`), separated by commas or spaces.
+pub fn parse_targets(text: &str, auto_deploy: bool) -> Result<Targets, Invalid> {
+    let (units, accounts): (Vec<String>, Vec<String>) = split_list(text)
+        .into_iter()
+        .partition(|value| value.starts_with("ou-") || value.starts_with("r-"));
+    targets(&accounts, &units, auto_deploy && !units.is_empty())
+}
+
+/// A typed list: the values between commas and spaces.
+pub fn split_list(text: &str) -> Vec<String> {
+    text.split([',', ' ', '\t'])
+        .map(str::trim)
+        .filter(|value| !value.is_empty())
+        .map(str::to_string)
+        .collect()
 }
 
 /// The regions the instances go to: one by default, since an IAM role is global (one region

@@ -87,6 +87,20 @@ impl SavedSetup {
         }
     }
 
+    /// A StackSet setup: the stack set's name instead of a stack's.
+    pub fn for_stack_set(
+        plan: &Plan,
+        stack_set: &str,
+        account: &str,
+        region: Option<&str>,
+        profile: Option<&str>,
+    ) -> Self {
+        let mut saved = SavedSetup::new(plan, Method::Cloudformation, account, region, profile);
+        saved.stack_name = None;
+        saved.stack_set = Some(stack_set.to_string());
+        saved
+    }
+
     /// "stack S" or "role R".
     pub fn what(&self) -> String {
         if let Some(stack_set) = &self.stack_set {
@@ -123,6 +137,10 @@ impl SavedSetup {
     }
 
     fn file_name(&self) -> String {
+        // Each StackSet has its own file: they have neither a stack nor a role name here.
+        if let Some(stack_set) = &self.stack_set {
+            return format!("{}-stackset-{stack_set}.json", self.account);
+        }
         let subject = self
             .stack_name
             .as_deref()
@@ -483,6 +501,46 @@ mod tests {
         );
         store.remove(&setup).expect("removed");
         assert!(store.load_all().is_empty());
+        let _ = fs::remove_dir_all(&dir);
+    }
+
+    /// Two StackSets of one account are two records, each found by its name (and, once
+    /// finished, by its role's name); one finishing leaves the other.
+    #[test]
+    fn each_stack_set_has_its_own_record() {
+        let dir = std::env::temp_dir().join(format!(
+            "segment-aws-setup-stack-sets-{}",
+            std::process::id()
+        ));
+        let store = StateStore::owned_at(dir.clone());
+        let plan = plan();
+        let first = SavedSetup::for_stack_set(&plan, "set-one", "123456789012", None, None);
+        let mut second = SavedSetup::for_stack_set(&plan, "set-two", "123456789012", None, None);
+        second.external_ids = vec!["another-external-id-of-thirty-two-chars".into()];
+        store.save(&first).expect("saved");
+        store.save(&second).expect("saved");
+        assert_eq!(store.unfinished().len(), 2);
+        assert_eq!(first.what(), "stack set set-one");
+        let found = store
+            .find_stack_set("123456789012", Some("set-two"), "ignored")
+            .expect("found by name");
+        assert_eq!(found.external_ids, second.external_ids);
+        store
+            .finish(
+                &first,
+                &crate::stackset::role_arn("ACCOUNT", "segment-role"),
+            )
+            .expect("finished");
+        let by_role = store
+            .find_stack_set("123456789012", None, "segment-role")
+            .expect("found by its role");
+        assert_eq!(by_role.stack_set.as_deref(), Some("set-one"));
+        assert_eq!(store.unfinished(), vec![second.clone()]);
+        assert!(
+            store
+                .find_stack_set("999999999999", Some("set-two"), "r")
+                .is_none()
+        );
         let _ = fs::remove_dir_all(&dir);
     }
 

@@ -112,6 +112,11 @@ pub fn method_choices() -> Vec<Choice> {
             "An existing role",
             "check its trust policy (and repair it, after showing you)",
         ),
+        choice(
+            "stackset",
+            "Several accounts (StackSet)",
+            "the same role in many accounts or organizational units, watched live",
+        ),
     ]
 }
 
@@ -234,7 +239,7 @@ mod tests {
                 .iter()
                 .map(|c| c.name.as_str())
                 .collect::<Vec<_>>(),
-            ["cloudformation", "iam", "existing"]
+            ["cloudformation", "iam", "existing", "stackset"]
         );
     }
 }

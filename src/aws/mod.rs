@@ -19,6 +19,8 @@ pub struct Connection<I, S, R> {
     pub roles: Arc<R>,
     /// What the pickers list; read-only, and never needed to finish a setup.
     pub resources: Arc<dyn Resources>,
+    /// StackSets, for the same role in many accounts.
+    pub stack_sets: Arc<dyn StackSets>,
     pub region: String,
     /// The profile it was made with, if one was named: printed commands carry it.
     pub profile: Option<String>,
@@ -31,6 +33,7 @@ impl<I, S, R> Clone for Connection<I, S, R> {
             stacks: self.stacks.clone(),
             roles: self.roles.clone(),
             resources: self.resources.clone(),
+            stack_sets: self.stack_sets.clone(),
             region: self.region.clone(),
             profile: self.profile.clone(),
         }

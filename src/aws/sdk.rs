@@ -91,6 +91,7 @@ pub fn connect() -> super::Connect<Sdk, Sdk, Sdk> {
             Ok(super::Connection {
                 identity: sdk.clone(),
                 stacks: sdk.clone(),
+                stack_sets: sdk.clone(),
                 roles: sdk,
                 resources: std::sync::Arc::new(super::sdk_resources::SdkResources::new(&config)),
                 region,

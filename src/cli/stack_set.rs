@@ -135,36 +135,25 @@ pub(crate) async fn create(
         });
     }
     // Saved before the first change: a re-run finds the external ID again.
-    let mut saved = SavedSetup::new(
+    let saved = SavedSetup::for_stack_set(
         &plan,
-        Method::Cloudformation,
+        &name,
         &session.caller.account,
         session.region.as_deref(),
         session.profile.as_deref(),
     );
-    saved.stack_name = None;
-    saved.stack_set = Some(name.clone());
-    if rerun.is_none() {
-        let path = store.save(&saved).map_err(|e| Failure {
-            code: exit::BAD_INPUT,
-            message: format!(
-                "the setup couldn't be saved before changing anything ({e}); nothing was changed"
-            ),
-        })?;
-        say(&format!(
-            "Saved the setup to {} so a re-run can resume it",
-            path.display()
-        ));
-    }
     let options = WatchOptions {
         timeout: args.timeout,
         ..WatchOptions::default()
     };
     let mut report = progress_printer();
-    let work = stack_set_engine::create(
+    let work = crate::resume::create_stack_set(
         &session.sdk,
         &session.sdk,
+        Some(&store),
         &plan,
+        &saved,
+        rerun.is_some(),
         &stack_set,
         &options,
         &mut report,
@@ -172,9 +161,6 @@ pub(crate) async fn create(
     let rows = interruptible(work, || watch_hint(&name, &session))
         .await?
         .map_err(|e| session.failure(e))?;
-    if rows.iter().all(InstanceRow::succeeded) {
-        let _ = store.finish(&saved, &stackset::role_arn("ACCOUNT", &plan.role_name));
-    }
     with_failures(
         result(&plan, &name, &rows, args.change.output),
         &name,
@@ -248,9 +234,10 @@ fn result(plan: &Plan, name: &str, rows: &[InstanceRow], format: Format) -> Stri
                 text.push_str(
                     "\nThe settings for Segment, the same for every account but its role ARN (above):\n",
                 );
-                let outcome = Outcome::from_plan(
+                let outcome = Outcome::for_stack_set(
                     plan,
-                    Some(&stackset::role_arn(&first.account, &plan.role_name)),
+                    &stackset::role_arn(&first.account, &plan.role_name),
+                    name,
                 );
                 text.push_str(&outcome_output(&outcome, Format::Text, true));
             }

@@ -8,6 +8,8 @@ use crate::catalog::{Catalog, ExternalIdSource, Integration};
 use crate::engine::Progress;
 use crate::picker::{Resource, ResourceKind};
 use crate::plan::{Plan, PlanRequest, PolicyFile, Setting};
+use crate::stack_set_engine::StackSetRequest;
+use crate::stackset::InstanceRow;
 use crate::state::{Method, SavedSetup};
 use crate::validate::InputError;
 use crate::verify::{Fix, Verification};
@@ -76,13 +78,16 @@ pub enum MethodChoice {
     Cloudformation,
     Iam,
     Existing,
+    /// Several accounts: a StackSet.
+    StackSet,
 }
 
 impl MethodChoice {
-    pub const ALL: [MethodChoice; 3] = [
+    pub const ALL: [MethodChoice; 4] = [
         MethodChoice::Cloudformation,
         MethodChoice::Iam,
         MethodChoice::Existing,
+        MethodChoice::StackSet,
     ];
 }
 
@@ -211,11 +216,15 @@ pub struct App {
     pub more_inputs: std::collections::BTreeMap<crate::catalog::Input, Input>,
 
     pub method: MethodChoice,
-    /// 0: the method list; 1: the name field.
+    /// 0: the method list; 1: the name field; 2: a StackSet's targets.
     pub method_focus: usize,
     pub stack_name: Input,
     pub role_name: Input,
     pub existing_role: Input,
+    /// A StackSet's accounts or organizational units, as typed.
+    pub targets: Input,
+    /// A StackSet's instances as the watcher last reported them.
+    pub instances: Vec<InstanceRow>,
     pub roles: RolesState,
     pub role_pick: usize,
 
@@ -293,6 +302,8 @@ pub enum Msg {
     SetupsFound(Result<Vec<SavedSetup>, String>),
     Progress(Progress),
     Created(Result<String, Failure>),
+    /// A StackSet's instances at the end of a create or retry.
+    StackSetDone(Result<Vec<InstanceRow>, Failure>),
     Verified(Result<Box<Verification>, String>),
     UpdatePreviewed(Result<Box<crate::engine::UpdatePreview>, String>),
     Repaired(Result<(), String>),
@@ -336,6 +347,20 @@ pub enum Cmd {
     /// Looks for the setups this tool made in the connected account (for "update").
     FindSetups {
         profile: Option<String>,
+    },
+    /// Saves the setup, then creates the StackSet and its instances, watched.
+    CreateStackSet {
+        plan: Box<Plan>,
+        saved: Box<SavedSetup>,
+        request: Box<StackSetRequest>,
+    },
+    /// Runs a StackSet's failed instances again, watched.
+    RetryStackSet {
+        name: String,
+        org_units: Vec<String>,
+        /// Finished once every instance succeeds.
+        saved: Box<SavedSetup>,
+        role_name: String,
     },
     /// Saves the setup, then creates: nothing changes in AWS before the save.
     CreateStack {
@@ -429,6 +454,8 @@ impl App {
             more_inputs: std::collections::BTreeMap::new(),
             method: MethodChoice::Cloudformation,
             method_focus: 0,
+            targets: Input::default(),
+            instances: Vec::new(),
             stack_name: Input::default(),
             role_name: Input::default(),
             existing_role: Input::default(),
@@ -508,7 +535,8 @@ impl App {
             }
             // The account's roles are being read: the name is checked against them first.
             Step::Method => {
-                self.method != MethodChoice::Cloudformation && self.roles == RolesState::Loading
+                matches!(self.method, MethodChoice::Iam | MethodChoice::Existing)
+                    && self.roles == RolesState::Loading
             }
             _ => false,
         }
@@ -701,9 +729,27 @@ impl App {
         Plan::build(Catalog::builtin(), &self.request())
     }
 
+    /// Where a StackSet goes: the targets typed, this region (a role is global), the stack name
+    /// field as its name.
+    pub fn stack_set_request(&self) -> Result<StackSetRequest, String> {
+        let targets =
+            crate::stackset::parse_targets(self.targets.value(), false).map_err(|e| e.0)?;
+        let name = self.stack_name.value().trim().to_string();
+        crate::validate::stack_name(&name).map_err(|e| e.0)?;
+        Ok(StackSetRequest {
+            name,
+            targets,
+            regions: vec![self.default_region().unwrap_or_else(|| "us-east-1".into())],
+            preferences: crate::stackset::Preferences::default(),
+        })
+    }
+
     /// The method as the engine knows it, for what is saved.
     pub fn saved_method(&self) -> Method {
-        if self.method == MethodChoice::Cloudformation {
+        if matches!(
+            self.method,
+            MethodChoice::Cloudformation | MethodChoice::StackSet
+        ) {
             Method::Cloudformation
         } else {
             Method::Iam
@@ -913,6 +959,7 @@ fn update_for(app: &mut App, msg: Msg) -> Vec<Cmd> {
         }
         msg @ (Msg::Progress(_)
         | Msg::Created(_)
+        | Msg::StackSetDone(_)
         | Msg::Verified(_)
         | Msg::UpdatePreviewed(_)
         | Msg::Repaired(_)
@@ -965,9 +1012,13 @@ fn leave(app: &mut App) -> Vec<Cmd> {
         commands.push(Cmd::ClearClipboard { text });
     }
     if let Some(command) = reattach_command(app) {
+        let what = match app.method {
+            MethodChoice::StackSet => "stack set",
+            _ => "stack",
+        };
         let stack = app.stack_name.value().trim();
         app.farewell = Some(format!(
-            "Stopped watching; stack {stack} keeps going in AWS. Watch it again with:\n  {command}"
+            "Stopped watching; {what} {stack} keeps going in AWS. Watch it again with:\n  {command}"
         ));
     } else if (app.step == Step::Done || app.work == Work::Done)
         && (app.role_arn.is_some() || app.plan_only)
@@ -982,12 +1033,17 @@ fn leave(app: &mut App) -> Vec<Cmd> {
 /// While a stack is being made: the command that re-attaches to it, with the stack's own region
 /// (and profile), so it works as printed.
 pub fn reattach_command(app: &App) -> Option<String> {
-    if app.work != Work::Running || app.method != MethodChoice::Cloudformation {
+    let flag = match app.method {
+        MethodChoice::Cloudformation => "--stack-name",
+        MethodChoice::StackSet => "--stack-set",
+        _ => return None,
+    };
+    if app.work != Work::Running {
         return None;
     }
     let stack = app.stack_name.value().trim();
     Some(format!(
-        "segment-aws-setup watch --stack-name {stack}{}",
+        "segment-aws-setup watch {flag} {stack}{}",
         app.context().flags()
     ))
 }

@@ -204,6 +204,62 @@ impl<I: Identity + 'static, S: Stacks + 'static, R: Roles + 'static> Executor<I,
                         .map_err(|e| failure(e, &context_of(&c, caller.clone()))),
                 ));
             }
+            Cmd::CreateStackSet {
+                plan,
+                saved,
+                request,
+            } => {
+                let Some(c) = self.connection() else {
+                    return send(Msg::StackSetDone(Err(not_connected())));
+                };
+                let caller = c.identity.caller().await.ok();
+                let result = crate::resume::create_stack_set(
+                    c.stack_sets.as_ref(),
+                    c.roles.as_ref(),
+                    self.store.as_deref(),
+                    &plan,
+                    &saved,
+                    false,
+                    &request,
+                    &self.watch,
+                    &mut report,
+                )
+                .await;
+                send(Msg::StackSetDone(
+                    result.map_err(|e| failure(e, &context_of(&c, caller))),
+                ));
+            }
+            Cmd::RetryStackSet {
+                name,
+                org_units,
+                saved,
+                role_name,
+            } => {
+                let Some(c) = self.connection() else {
+                    return send(Msg::StackSetDone(Err(not_connected())));
+                };
+                let caller = c.identity.caller().await.ok();
+                let result = crate::stack_set_engine::retry(
+                    c.stack_sets.as_ref(),
+                    &name,
+                    &org_units,
+                    crate::stackset::Preferences::default(),
+                    &self.watch,
+                    &mut report,
+                )
+                .await;
+                if let Ok(rows) = &result {
+                    crate::resume::finish_stack_set(
+                        self.store.as_deref(),
+                        &saved,
+                        &role_name,
+                        rows,
+                    );
+                }
+                send(Msg::StackSetDone(
+                    result.map_err(|e| failure(e, &context_of(&c, caller))),
+                ));
+            }
             Cmd::Resume(saved) => {
                 // In the account, profile and region the setup was made for.
                 let connection =

@@ -258,13 +258,72 @@ fn the_demo_account_checks_and_repairs_its_legacy_role_with_no_aws_at_all() {
     );
     assert!(text.contains("AWS account 000000000000"), "{text}");
     assert!(
-        text.contains("Roles in the account: lambda-execution-role, legacy-segment-role"),
+        text.contains("Roles in the account: AWSCloudFormationStackSetAdministrationRole, lambda-execution-role, legacy-segment-role"),
         "{text}"
     );
     assert!(text.contains("confused-deputy risk"), "{text}");
     assert_eq!(
         value_after(&text, "IAM Role ARN (iamRoleArn) · required"),
         "arn:aws:iam::000000000000:role/legacy-segment-role"
+    );
+}
+
+/// Several accounts (StackSet) in the demo organization: both units, the instance that fails
+/// once shown with its reason and run again on request, then a row per account with its role
+/// ARN, the settings and the command that verifies every account.
+#[test]
+fn the_demo_organization_gets_the_role_through_a_stack_set() {
+    let output = answer(
+        &["--demo"],
+        "y\n1\n\n1\ndemo-bucket\n\n4\nsegment-demo-role\nou-demo-development, ou-demo-production\nn\n\n\ny\ny\n",
+        false,
+    );
+    let text = stdout(&output);
+    assert!(output.status.success(), "{text}\n{}", stderr(&output));
+    assert_plain(&output);
+    assert!(
+        text.contains("The demo organization: ou-demo-development (000000000001, 000000000002)"),
+        "{text}"
+    );
+    assert!(
+        text.contains("Creates StackSet segment-destination-function-"),
+        "{text}"
+    );
+    assert!(
+        text.contains("(service-managed): IAM role segment-demo-role with inline policy"),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            "in 2 organizational units (ou-demo-development, ou-demo-production), region us-east-1."
+        ),
+        "{text}"
+    );
+    let failed = "[7/8] account 000000000004 us-east-1 FAILED: Account 000000000004 should have 'AWSCloudFormationStackSetExecutionRole' role";
+    assert!(text.contains(failed), "{text}");
+    assert!(text.contains("1 instance(s) failed:"), "{text}");
+    let retried = text.find("Retrying 1 failed instance(s)").expect("retried");
+    assert!(text.find(failed) < Some(retried), "{text}");
+    for account in [
+        "000000000001",
+        "000000000002",
+        "000000000003",
+        "000000000004",
+    ] {
+        assert!(
+            text.contains(&format!(
+                "  {account}  us-east-1  SUCCEEDED  arn:aws:iam::{account}:role/segment-demo-role"
+            )),
+            "{text}"
+        );
+    }
+    assert_eq!(
+        value_after(&text, "IAM Role ARN (iamRoleArn) · required"),
+        "arn:aws:iam::000000000001:role/segment-demo-role"
+    );
+    assert!(
+        text.contains("segment-aws-setup verify --integration destination-function --role segment-demo-role --stack-set segment-destination-function-"),
+        "{text}"
     );
 }
 

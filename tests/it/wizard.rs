@@ -6,7 +6,8 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use segment_aws_setup::aws::fake::{
-    FAKE_ACCOUNT, FakeIdentity, FakeResources, MemoryRoles, Script, ScriptedStacks,
+    FAKE_ACCOUNT, FakeIdentity, FakeResources, MemoryRoles, Script, ScriptedStackSets,
+    ScriptedStacks,
 };
 use segment_aws_setup::aws::{RoleCreate, Roles, Stacks};
 use segment_aws_setup::state::StateStore;
@@ -30,6 +31,8 @@ struct Driver {
     roles: Arc<MemoryRoles>,
     /// What the pickers list: nothing unless a test adds it.
     resources: Arc<FakeResources>,
+    /// StackSets: instances take 10 s, one starting every second.
+    stack_sets: Arc<ScriptedStackSets>,
     clipboard: RecordingClipboard,
     state: std::path::PathBuf,
     /// Every command `update` asked for, in order.
@@ -42,10 +45,20 @@ impl Driver {
         let roles = Arc::new(MemoryRoles::default());
         stacks.make_roles_in(roles.as_ref().clone());
         let resources = Arc::new(FakeResources::default());
-        let (s, r, p) = (stacks.clone(), roles.clone(), resources.clone());
+        let stack_sets = Arc::new(ScriptedStackSets::new(
+            std::time::Duration::from_secs(10),
+            std::time::Duration::from_secs(1),
+        ));
+        let (s, r, p, k) = (
+            stacks.clone(),
+            roles.clone(),
+            resources.clone(),
+            stack_sets.clone(),
+        );
         let connect: Connect<FakeIdentity, ScriptedStacks, MemoryRoles> =
             Arc::new(move |_profile, _region| {
-                let (stacks, roles, resources) = (s.clone(), r.clone(), p.clone());
+                let (stacks, roles, resources, stack_sets) =
+                    (s.clone(), r.clone(), p.clone(), k.clone());
                 Box::pin(async move {
                     if credentials {
                         Ok(Connection {
@@ -53,6 +66,7 @@ impl Driver {
                             stacks,
                             roles,
                             resources,
+                            stack_sets,
                             region: "us-east-1".into(),
                             profile: None,
                         })
@@ -70,6 +84,7 @@ impl Driver {
             stacks,
             roles,
             resources,
+            stack_sets,
             clipboard: RecordingClipboard::default(),
             state,
             commands: Vec::new(),
@@ -1174,4 +1189,110 @@ async fn the_executor_lists_the_accounts_buckets_once_for_the_picker() {
         1,
         "listed once, not again on coming back"
     );
+}
+
+/// Several accounts through a StackSet: the method's two fields (the targets checked as typed),
+/// the review naming the StackSet and its units, the instances as a table while they run, the
+/// one that fails with its reason and `r` to run it again, then Done with each account's role ARN
+/// and the command that verifies them all.
+#[tokio::test(start_paused = true)]
+async fn several_accounts_through_a_stack_set_to_done() {
+    use segment_aws_setup::stackset::{ADMINISTRATION_ROLE, InstanceRow};
+    use segment_aws_setup::tui::app::MethodChoice;
+    let mut d = Driver::new(Script::success(20.0), true).await;
+    d.stack_sets
+        .org_unit("ou-ab12-development", &["111111111111", "222222222222"]);
+    d.stack_sets
+        .org_unit("ou-ab12-production", &["333333333333"]);
+    let reason = "Account 333333333333 should have 'AWSCloudFormationStackSetExecutionRole' role with trust relationship to Role 'AWSCloudFormationStackSetAdministrationRole'.";
+    d.stack_sets.fail("333333333333", reason, false);
+    d.roles.insert(
+        ADMINISTRATION_ROLE,
+        serde_json::json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
+            "Principal": {"Service": "cloudformation.amazonaws.com"}, "Action": "sts:AssumeRole"}]}),
+        Vec::new(),
+    );
+    d.keys(&[KeyCode::Enter, KeyCode::Enter, KeyCode::Enter, KeyCode::Tab])
+        .await;
+    d.type_text("events-bucket").await;
+    d.key(KeyCode::Tab).await;
+    d.type_text("us-west-2").await;
+    d.key(KeyCode::Enter).await;
+    assert_eq!(d.app.step, Step::Method);
+    d.keys(&[KeyCode::Down, KeyCode::Down, KeyCode::Down]).await;
+    assert_eq!(d.app.method, MethodChoice::StackSet);
+    // Enter with the name filled goes to the targets; a wrong one says what is allowed.
+    d.key(KeyCode::Enter).await;
+    assert_eq!((d.app.step, d.app.method_focus), (Step::Method, 2));
+    d.type_text("ou-x").await;
+    d.key(KeyCode::Enter).await;
+    assert_eq!(d.app.step, Step::Method);
+    insta::assert_snapshot!("5_method_stack_set_invalid", d.screen());
+    d.keys(&[KeyCode::Backspace; 4]).await;
+    d.type_text("ou-ab12-development, ou-ab12-production").await;
+    insta::assert_snapshot!("5_method_stack_set", d.screen());
+    d.key(KeyCode::Enter).await;
+    assert_eq!(d.app.step, Step::Review);
+    insta::assert_snapshot!("6_review_stack_set", d.screen());
+
+    // The table while the instances run (the watcher's messages, fed by hand).
+    let commands = update(&mut d.app, Msg::Key(KeyEvent::from(KeyCode::Enter)));
+    assert_eq!(d.app.step, Step::Progress);
+    assert!(
+        matches!(commands.first(), Some(Cmd::CreateStackSet { request, .. }) if request.name == FIXED_STACK),
+        "{commands:?}"
+    );
+    for (account, status) in [
+        ("111111111111", "SUCCEEDED"),
+        ("222222222222", "RUNNING"),
+        ("333333333333", "PENDING"),
+    ] {
+        let row = InstanceRow {
+            account: account.into(),
+            region: "us-east-1".into(),
+            status: status.into(),
+            reason: None,
+        };
+        update(
+            &mut d.app,
+            Msg::Progress(segment_aws_setup::engine::Progress::Instance {
+                row,
+                elapsed: std::time::Duration::from_secs(4),
+            }),
+        );
+    }
+    insta::assert_snapshot!("7_progress_stack_set_running", d.screen());
+    d.key(KeyCode::Char('q')).await;
+    d.key(KeyCode::Char('n')).await;
+    assert!(!d.app.quit);
+
+    // The real run on the fake: one account fails with its reason; r runs it again.
+    d.run(commands).await;
+    let Work::Failed(failure) = &d.app.work else {
+        panic!("{:?}", d.app.work)
+    };
+    assert!(
+        failure.message.contains("1 of 3 instance(s) failed"),
+        "{failure:?}"
+    );
+    insta::assert_snapshot!("7_progress_stack_set_failed", d.screen());
+    assert!(
+        d.screen()
+            .contains("AWSCloudFormationStackSetExecutionRole")
+    );
+    d.key(KeyCode::Char('r')).await;
+    assert_eq!(d.app.step, Step::Done, "{:?}", d.app.work);
+    assert!(d.app.instances.iter().all(InstanceRow::succeeded));
+    insta::assert_snapshot!("8_done_stack_set", d.screen());
+    let screen = d.screen();
+    for account in ["111111111111", "222222222222", "333333333333"] {
+        assert!(
+            screen.contains(&format!("arn:aws:iam::{account}:role/{FIXED_STACK}")),
+            "{screen}"
+        );
+    }
+    // The setup was saved before the first change, and is finished now.
+    let saved = StateStore::at(d.state.clone()).load_all();
+    assert_eq!(saved.len(), 1, "{saved:?}");
+    assert!(saved[0].finished && saved[0].stack_set.as_deref() == Some(FIXED_STACK));
 }

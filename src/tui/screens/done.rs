@@ -45,7 +45,11 @@ pub fn verify_command(app: &App) -> String {
 
 /// The outcome of this setup: from the inputs, or from the setup being resumed.
 pub fn outcome(app: &App) -> Option<Outcome> {
+    let stack_set = app.method == crate::tui::app::MethodChoice::StackSet;
     let outcome = match (app.plan(), &app.resumed, &app.role_arn) {
+        (Ok(plan), _, Some(role_arn)) if stack_set => {
+            Outcome::for_stack_set(&plan, role_arn, app.stack_name.value().trim())
+        }
         (Ok(plan), _, role_arn) => Outcome::from_plan(&plan, role_arn.as_deref()),
         (Err(_), Some(saved), Some(role_arn)) => Outcome::from_saved(saved, role_arn),
         _ => return None,
@@ -114,6 +118,22 @@ pub fn lines(app: &App) -> Vec<Line<'static>> {
             }
             lines.push(Line::from(""));
         }
+    } else if app.role_arn.is_some() && app.method == crate::tui::app::MethodChoice::StackSet {
+        lines.push(Line::styled(
+            "✓ The role is in every account. Each account's role ARN:",
+            bold(),
+        ));
+        let role_name = app.role_name.value().trim();
+        for row in &app.instances {
+            lines.push(Line::from(format!(
+                "  {}",
+                crate::stackset::role_arn(&row.account, role_name)
+            )));
+        }
+        lines.push(Line::styled(
+            "Set it up in Segment as below (the first account's ARN; use each account's own):",
+            bold(),
+        ));
     } else if app.role_arn.is_some() {
         lines.push(Line::styled(
             "✓ The role is ready. Set it up in Segment as below:",

@@ -1,5 +1,6 @@
-//! Step 5: how: a CloudFormation stack (recommended), directly through IAM, or an existing role
-//! (picked from the account's roles, filterable, or typed as a name or ARN).
+//! Step 5: how: a CloudFormation stack (recommended), directly through IAM, an existing role
+//! (picked from the account's roles, filterable, or typed as a name or ARN), or several accounts
+//! through a StackSet (the role's fixed name, and the accounts or organizational units).
 
 use super::{choice, dim, edit, field, paragraph, verdict};
 use crate::tui::app::{App, Cmd, Field, MethodChoice, RolesState, Step, back, go};
@@ -19,6 +20,8 @@ pub fn keys(app: &App) -> super::Keys {
     if app.method_focus == 0 {
         let tab = if app.method == MethodChoice::Existing {
             ("Tab", "type or pick the role")
+        } else if app.method == MethodChoice::StackSet {
+            ("Tab", "name and accounts")
         } else {
             ("Tab", "edit the name")
         };
@@ -31,7 +34,11 @@ pub fn keys(app: &App) -> super::Keys {
             ("q", "quit"),
         ];
     }
-    let mut keys = vec![("Tab", "methods")];
+    let mut keys = vec![if app.method == MethodChoice::StackSet {
+        ("Tab", "next field")
+    } else {
+        ("Tab", "methods")
+    }];
     if app.method == MethodChoice::Existing && !matching_roles(app).is_empty() {
         keys.push(("↑↓", "pick a role"));
     }
@@ -79,6 +86,13 @@ pub fn problem(app: &App) -> Option<String> {
     let check = match app.method {
         MethodChoice::Cloudformation => validate::stack_name(app.stack_name.value().trim()),
         MethodChoice::Iam => validate::role_name(app.role_name.value().trim()),
+        MethodChoice::StackSet => {
+            validate::role_name(app.role_name.value().trim()).and_then(|_| {
+                app.stack_set_request()
+                    .map(|_| ())
+                    .map_err(validate::Invalid)
+            })
+        }
         MethodChoice::Existing => {
             let value = app.existing_role.value().trim();
             if value.starts_with("arn:") {
@@ -118,7 +132,36 @@ pub fn problem(app: &App) -> Option<String> {
                 )
             })
         }
-        MethodChoice::Cloudformation => None,
+        MethodChoice::Cloudformation | MethodChoice::StackSet => None,
+    }
+}
+
+/// The StackSet's fields: the role's fixed name and where it goes.
+fn stack_set_lines(app: &App, lines: &mut Vec<Line<'static>>, width: usize) {
+    lines.push(field(
+        "Role name (all accounts)",
+        &app.role_name,
+        app.method_focus == 1,
+        None,
+        width,
+    ));
+    lines.push(field(
+        "Accounts or OUs         ",
+        &app.targets,
+        app.method_focus == 2,
+        None,
+        width,
+    ));
+    let region = app.default_region().unwrap_or_default();
+    lines.push(Line::styled(
+        format!("  12-digit account IDs or ou-... units, comma-separated · region {region}"),
+        dim(),
+    ));
+    if app.demo {
+        lines.push(Line::styled(
+            "  Demo organization: ou-demo-development, ou-demo-production",
+            dim(),
+        ));
     }
 }
 
@@ -166,6 +209,7 @@ pub fn view(app: &App, frame: &mut Frame, area: Rect) {
             lines.push(field("Stack name", &app.stack_name, focused, None, width))
         }
         MethodChoice::Iam => lines.push(field("Role name ", &app.role_name, focused, None, width)),
+        MethodChoice::StackSet => stack_set_lines(app, &mut lines, width),
         MethodChoice::Existing => {
             lines.push(field(
                 "Role (name, ARN or filter)",
@@ -202,6 +246,10 @@ pub fn view(app: &App, frame: &mut Frame, area: Rect) {
     lines.push(match problem(app) {
         None => verdict(true, "valid"),
         Some(reason) if app.touched(Field::Name) => verdict(false, reason),
+        Some(_) if app.method == MethodChoice::StackSet => Line::styled(
+            "  Name the role, then type the accounts or organizational units.",
+            dim(),
+        ),
         Some(_) => Line::styled(
             "  Type the role's name or ARN, or pick it from the list.",
             dim(),
@@ -222,8 +270,17 @@ pub fn on_key(app: &mut App, key: KeyEvent) -> Vec<Cmd> {
     }
     let mut commands = Vec::new();
     match key.code {
-        KeyCode::Esc if app.method_focus == 1 => app.method_focus = 0,
+        KeyCode::Esc if app.method_focus > 0 => app.method_focus = 0,
         KeyCode::Esc => return back(app),
+        // A StackSet has two fields: Tab goes list, name, targets, and round again.
+        KeyCode::Tab | KeyCode::BackTab if app.method == MethodChoice::StackSet => {
+            let forward = key.code == KeyCode::Tab;
+            app.method_focus = if forward {
+                (app.method_focus + 1) % 3
+            } else {
+                (app.method_focus + 2) % 3
+            };
+        }
         KeyCode::Tab | KeyCode::BackTab => app.method_focus = 1 - app.method_focus.min(1),
         KeyCode::Up | KeyCode::Down | KeyCode::Char('k') | KeyCode::Char('j')
             if app.method_focus == 0 =>
@@ -233,10 +290,11 @@ pub fn on_key(app: &mut App, key: KeyEvent) -> Vec<Cmd> {
                 .position(|m| *m == app.method)
                 .unwrap_or(0);
             let forward = matches!(key.code, KeyCode::Down | KeyCode::Char('j'));
+            let count = MethodChoice::ALL.len();
             let next = if forward {
-                (index + 1) % 3
+                (index + 1) % count
             } else {
-                (index + 2) % 3
+                (index + count - 1) % count
             };
             app.method = MethodChoice::ALL[next];
         }
@@ -261,15 +319,21 @@ pub fn on_key(app: &mut App, key: KeyEvent) -> Vec<Cmd> {
             if problem(app).is_none() && app.plan().is_ok() {
                 app.method_focus = 0;
                 go(app, Step::Review);
+            } else if app.method == MethodChoice::StackSet
+                && validate::role_name(app.role_name.value().trim()).is_ok()
+            {
+                app.method_focus = 2;
             } else {
                 app.method_focus = 1;
             }
         }
-        _ if app.method_focus == 1 => {
+        _ if app.method_focus > 0 => {
             let input = match app.method {
                 MethodChoice::Cloudformation => &mut app.stack_name,
                 MethodChoice::Iam => &mut app.role_name,
                 MethodChoice::Existing => &mut app.existing_role,
+                MethodChoice::StackSet if app.method_focus == 2 => &mut app.targets,
+                MethodChoice::StackSet => &mut app.role_name,
             };
             edit(input, key);
             app.touched.insert(Field::Name);
@@ -282,7 +346,7 @@ pub fn on_key(app: &mut App, key: KeyEvent) -> Vec<Cmd> {
         _ => {}
     }
     // The account's roles: to pick one, or to see a name is taken before anything is made.
-    if app.method != MethodChoice::Cloudformation
+    if matches!(app.method, MethodChoice::Iam | MethodChoice::Existing)
         && app.roles == RolesState::NotLoaded
         && !app.plan_only
     {

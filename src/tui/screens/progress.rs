@@ -1,9 +1,10 @@
-//! Step 7: the work, live: a row per resource with a status symbol, its reason and elapsed time,
-//! a spinner while waiting. On failure, the reasons in full and the choices. For an existing
+//! Step 7: the work, live: a row per resource (or, for a StackSet, per account and region) with a
+//! status symbol, its reason and elapsed time, a spinner while waiting. On failure, the reasons in full and the choices. For an existing
 //! role, the verification report and the proposed repair, applied only on confirmation.
 
 use super::{bold, dim, mask, spinner, verdict};
 use crate::engine::Progress;
+use crate::stackset::InstanceRow;
 use crate::tui::app::{App, Cmd, Failure, MethodChoice, Msg, ResourceRow, Step, Work, go};
 use crate::verify::{Line as ReportLine, Mark};
 use crossterm::event::{KeyCode, KeyEvent};
@@ -15,6 +16,9 @@ pub fn keys(app: &App) -> super::Keys {
             let mut keys = Vec::new();
             if failure.stack_left {
                 keys.push(("d", "delete the stack & retry"));
+            }
+            if retryable(app) {
+                keys.push(("r", "run the failed accounts again"));
             }
             keys.extend([("Esc", "back to edit"), ("?", "help"), ("q", "quit")]);
             keys
@@ -40,12 +44,16 @@ pub fn keys(app: &App) -> super::Keys {
             keys
         }
         _ => {
-            let quit = if crate::tui::app::reattach_command(app).is_some() {
-                ("q", "quit (the stack keeps going)")
-            } else {
-                ("q", "quit")
+            let quit = match (crate::tui::app::reattach_command(app).is_some(), app.method) {
+                (true, MethodChoice::StackSet) => ("q", "quit (the stack set keeps going)"),
+                (true, _) => ("q", "quit (the stack keeps going)"),
+                (false, _) => ("q", "quit"),
             };
-            vec![quit, ("F2", "presenter"), ("?", "help")]
+            let mut keys = vec![quit, ("F2", "presenter"), ("?", "help")];
+            if app.instances.len() > 8 {
+                keys.insert(0, ("PgUp/PgDn", "scroll"));
+            }
+            keys
         }
     }
 }
@@ -73,6 +81,52 @@ pub fn symbol(app: &App, status: &str) -> &'static str {
     }
 }
 
+/// An instance's status as a symbol: done, failed, or still being worked on.
+fn instance_symbol(app: &App, row: &InstanceRow) -> &'static str {
+    if row.succeeded() {
+        "✓"
+    } else if row.failed() {
+        "✗"
+    } else {
+        spinner(app)
+    }
+}
+
+/// A StackSet whose failed instances may be run again from here.
+fn retryable(app: &App) -> bool {
+    app.method == MethodChoice::StackSet
+        && matches!(app.work, Work::Failed(_))
+        && app.instances.iter().any(InstanceRow::failed)
+}
+
+/// A StackSet's progress: the count, then a row per account and region (its reason below it).
+fn instance_lines(app: &App, lines: &mut Vec<Line<'static>>, width: usize) {
+    let done = app.instances.iter().filter(|r| !r.pending()).count();
+    let failed = app.instances.iter().filter(|r| r.failed()).count();
+    lines.push(Line::from(format!(
+        "{done} of {} instance(s) done{}",
+        app.instances.len(),
+        if failed > 0 {
+            format!(", {failed} failed")
+        } else {
+            String::new()
+        }
+    )));
+    for row in &app.instances {
+        let text = format!(
+            "{} {:<14}{:<16}{}",
+            instance_symbol(app, row),
+            row.account,
+            row.region,
+            row.status
+        );
+        lines.push(Line::from(text.chars().take(width).collect::<String>()));
+        if let Some(reason) = &row.reason {
+            lines.push(Line::styled(format!("    {reason}"), dim()));
+        }
+    }
+}
+
 fn short_type(resource_type: &str) -> &str {
     resource_type.rsplit("::").next().unwrap_or(resource_type)
 }
@@ -89,6 +143,7 @@ pub fn lines(app: &App) -> Vec<Line<'static>> {
         MethodChoice::Cloudformation => format!("Stack {}", app.stack_name.value().trim()),
         MethodChoice::Iam => format!("Role {}", app.role_name.value().trim()),
         MethodChoice::Existing => format!("Role {}", app.existing_role.value().trim()),
+        MethodChoice::StackSet => format!("StackSet {}", app.stack_name.value().trim()),
     };
     let state = match &app.work {
         Work::Running => format!("{} working…", spinner(app)),
@@ -105,6 +160,9 @@ pub fn lines(app: &App) -> Vec<Line<'static>> {
     ]));
     if let Some(saved) = &app.saved_to {
         lines.push(Line::styled(saved.clone(), dim()));
+    }
+    if app.method == MethodChoice::StackSet {
+        instance_lines(app, &mut lines, width);
     }
     for row in &app.resources {
         let text = format!(
@@ -139,6 +197,9 @@ pub fn lines(app: &App) -> Vec<Line<'static>> {
             let mut choices = Vec::new();
             if failure.stack_left {
                 choices.push("d: delete the stack and retry");
+            }
+            if retryable(app) {
+                choices.push("r: once fixed, run the failed accounts again");
             }
             choices.push("Esc: back to edit");
             choices.push("q: quit");
@@ -245,6 +306,30 @@ pub fn on_key(app: &mut App, key: KeyEvent) -> Vec<Cmd> {
     }
     match (&app.work, key.code) {
         (Work::Running, _) => Vec::new(),
+        (Work::Failed(_), KeyCode::Char('r')) if retryable(app) => {
+            let (Ok(plan), Ok(request)) = (app.plan(), app.stack_set_request()) else {
+                return Vec::new();
+            };
+            let account = app.caller().map(|c| c.account.clone()).unwrap_or_default();
+            let saved = crate::state::SavedSetup::for_stack_set(
+                &plan,
+                &request.name,
+                &account,
+                app.default_region().as_deref(),
+                crate::tui::app::non_empty(&app.profile).as_deref(),
+            );
+            let org_units = match &request.targets {
+                crate::stackset::Targets::OrgUnits { ids, .. } => ids.clone(),
+                crate::stackset::Targets::Accounts(_) => Vec::new(),
+            };
+            app.work = Work::Running;
+            vec![Cmd::RetryStackSet {
+                name: request.name,
+                org_units,
+                saved: Box::new(saved),
+                role_name: plan.role_name,
+            }]
+        }
         (Work::Failed(failure), KeyCode::Char('d')) if failure.stack_left => {
             let stack = app.stack_name.value().trim().to_string();
             app.work = Work::Running;
@@ -347,8 +432,11 @@ fn refresh_fix(app: &mut App, verification: &crate::verify::Verification) {
 
 /// The engine's reports and answers.
 pub fn on_message(app: &mut App, msg: Msg) -> Vec<Cmd> {
-    // New content is shown from the top: the state line first.
-    app.scroll = 0;
+    // New content is shown from the top: the state line first. A StackSet's rows change in
+    // place, so reading further down its table isn't interrupted.
+    if !matches!(msg, Msg::Progress(Progress::Instance { .. })) {
+        app.scroll = 0;
+    }
     match msg {
         Msg::Progress(Progress::Event { event, elapsed }) => {
             // The stack itself is the screen's title; its changes are notes, not a row.
@@ -383,6 +471,43 @@ pub fn on_message(app: &mut App, msg: Msg) -> Vec<Cmd> {
         Msg::Progress(Progress::Status { .. }) => {}
         Msg::Progress(Progress::Reconnecting { .. }) => app.reconnecting = true,
         Msg::Progress(Progress::Reconnected) => app.reconnecting = false,
+        Msg::Progress(Progress::Instance { row, .. }) => {
+            match app
+                .instances
+                .iter_mut()
+                .find(|r| r.account == row.account && r.region == row.region)
+            {
+                Some(existing) => *existing = row,
+                None => app.instances.push(row),
+            }
+        }
+        Msg::StackSetDone(Ok(rows)) => {
+            app.reconnecting = false;
+            app.instances = rows;
+            let failed = app.instances.iter().filter(|r| r.failed()).count();
+            if failed > 0 {
+                app.work = Work::Failed(Failure {
+                    message: format!(
+                        "{failed} of {} instance(s) failed: fix what each reason says",
+                        app.instances.len()
+                    ),
+                    reasons: Vec::new(),
+                    stack_left: false,
+                });
+                return Vec::new();
+            }
+            let role_name = app.role_name.value().trim().to_string();
+            app.role_arn = app
+                .instances
+                .first()
+                .map(|r| crate::stackset::role_arn(&r.account, &role_name));
+            app.work = Work::Done;
+            return vec![Cmd::ShowDoneSoon];
+        }
+        Msg::StackSetDone(Err(failure)) => {
+            app.reconnecting = false;
+            app.work = Work::Failed(failure);
+        }
         Msg::Created(Ok(role_arn)) => {
             app.reconnecting = false;
             app.role_arn = Some(role_arn);

@@ -70,6 +70,24 @@ pub fn lines<'a>(app: &App) -> Vec<Line<'a>> {
                 "Reads role {} and checks it; any repair is shown and applied only when you confirm.",
                 app.existing_role.value().trim()
             ),
+            MethodChoice::StackSet => match app.stack_set_request() {
+                Ok(request) => format!(
+                    "Creates StackSet {} ({}): IAM role {} with its inline policy \"{}\" in {} ({}), region {}; each account's role ARN is arn:aws:iam::ACCOUNT:role/{}.",
+                    request.name,
+                    request
+                        .targets
+                        .permission_model()
+                        .to_lowercase()
+                        .replace('_', "-"),
+                    plan.role_name,
+                    plan.policy_name,
+                    request.targets.describe(),
+                    request.targets.ids().join(", "),
+                    request.regions.join(", "),
+                    plan.role_name
+                ),
+                Err(reason) => reason,
+            },
         },
     };
     lines.push(Line::from(what));
@@ -112,7 +130,10 @@ pub fn lines<'a>(app: &App) -> Vec<Line<'a>> {
         bold(),
     ));
     lines.extend(json_lines(app, &plan.permission_policy));
-    if app.method == MethodChoice::Cloudformation {
+    if matches!(
+        app.method,
+        MethodChoice::Cloudformation | MethodChoice::StackSet
+    ) {
         lines.push(Line::styled(
             format!(
                 "Template assets/templates/{} with parameters:",
@@ -177,6 +198,9 @@ fn confirm(app: &mut App) -> Vec<Cmd> {
     if app.method != MethodChoice::Existing && !broad_accepted(app, &plan) {
         return Vec::new();
     }
+    if app.method == MethodChoice::StackSet && app.stack_set_request().is_err() {
+        return Vec::new();
+    }
     let account = app.caller().map(|c| c.account.clone()).unwrap_or_default();
     let region = match &app.identity {
         crate::tui::app::IdentityState::Ready { region, .. } => Some(region.clone()),
@@ -196,7 +220,25 @@ fn confirm(app: &mut App) -> Vec<Cmd> {
         }];
     }
     let permission = Some((plan.policy_name.clone(), plan.permission_policy.clone()));
+    app.instances.clear();
     match app.method {
+        MethodChoice::StackSet => {
+            let Ok(request) = app.stack_set_request() else {
+                return Vec::new();
+            };
+            let saved = SavedSetup::for_stack_set(
+                &plan,
+                &request.name,
+                &account,
+                region.as_deref(),
+                crate::tui::app::non_empty(&app.profile).as_deref(),
+            );
+            vec![Cmd::CreateStackSet {
+                plan: Box::new(plan),
+                saved: Box::new(saved),
+                request: Box::new(request),
+            }]
+        }
         MethodChoice::Existing => {
             let check = crate::tui::app::RoleCheck {
                 role: app.existing_role.value().trim().to_string(),
