@@ -119,10 +119,15 @@ pub async fn create<R: Roles>(
                 what: format!("stack set {}", request.name),
             });
         }
-        Some(_) => report(Progress::Note(format!(
-            "Stack set {} exists (made by this tool): adding the instances",
-            request.name
-        ))),
+        Some(_) => {
+            // A re-run (after Ctrl-C, a lost session, a dead laptop): the instances already
+            // there are watched, not made again; only missing ones are added.
+            report(Progress::Note(format!(
+                "Stack set {} exists (made by this tool): adding only the instances it lacks",
+                request.name
+            )));
+            return add_missing(stack_sets, request, options, report).await;
+        }
     }
     report(Progress::Note(format!(
         "Creating instances in {} × {} (failure tolerance {} %, {} % at once)",
@@ -135,6 +140,72 @@ pub async fn create<R: Roles>(
         .create_instances(&request.instances(Vec::new()))
         .await?;
     watch(stack_sets, &request.name, Some(&operation), options, report).await
+}
+
+/// Times an operation still running (the interrupted create's) is waited for before giving up.
+const BUSY_TRIES: usize = 3;
+
+/// The targets' instances on an existing stack set: the accounts that lack one get it (units
+/// are asked for again: CloudFormation adds only what they lack), the rest are watched. An
+/// operation still running, such as the create a re-run follows, is watched to its end first.
+async fn add_missing(
+    stack_sets: &dyn StackSets,
+    request: &StackSetRequest,
+    options: &WatchOptions,
+    report: &mut (dyn FnMut(Progress) + Send),
+) -> Result<Vec<InstanceRow>, EngineError> {
+    for _ in 0..BUSY_TRIES {
+        let existing = stack_sets.list_instances(&request.name).await?;
+        let missing: Vec<String> = match &request.targets {
+            Targets::Accounts(accounts) => accounts
+                .iter()
+                .filter(|account| {
+                    !request.regions.iter().all(|region| {
+                        existing
+                            .iter()
+                            .any(|row| &row.account == *account && &row.region == region)
+                    })
+                })
+                .cloned()
+                .collect(),
+            Targets::OrgUnits { .. } => Vec::new(),
+        };
+        let units = matches!(request.targets, Targets::OrgUnits { .. });
+        if missing.is_empty() && !units {
+            report(Progress::Note(
+                "Every account already has its instance: watching them".into(),
+            ));
+            return watch(stack_sets, &request.name, None, options, report).await;
+        }
+        if !units {
+            report(Progress::Note(format!(
+                "Creating instances in {} account(s) that lack one: {}",
+                missing.len(),
+                missing.join(", ")
+            )));
+        }
+        match stack_sets
+            .create_instances(&request.instances(missing))
+            .await
+        {
+            Ok(operation) => {
+                return watch(stack_sets, &request.name, Some(&operation), options, report).await;
+            }
+            Err(error) if error.code() == Some("OperationInProgressException") => {
+                report(Progress::Note(format!(
+                    "Another operation on stack set {} is still running (the one a re-run follows): watching it first",
+                    request.name
+                )));
+                watch(stack_sets, &request.name, None, options, report).await?;
+                tokio::time::sleep(options.interval).await;
+            }
+            Err(error) => return Err(error.into()),
+        }
+    }
+    Err(EngineError::Declined(format!(
+        "stack set {} is still busy with another operation: watch it, then run this again",
+        request.name
+    )))
 }
 
 fn plural_regions(regions: &[String]) -> String {

@@ -1473,6 +1473,14 @@ impl ScriptedStackSets {
         let mut sets = self.sets.lock().map_err(|_| poisoned())?;
         let set = sets.get_mut(name).ok_or_else(|| missing_stack_set(name))?;
         let now = Instant::now();
+        // As AWS: one operation at a time per stack set.
+        if set.operations.values().any(|(ends, _)| *ends > now) {
+            return Err(AwsError::Service {
+                action: "cloudformation:CreateStackInstances".into(),
+                code: "OperationInProgressException".into(),
+                message: format!("Another Operation on StackSet {name} is in progress"),
+            });
+        }
         let mut failing = self.failing.lock().map_err(|_| poisoned())?;
         let mut last = now;
         let mut any_failed = false;

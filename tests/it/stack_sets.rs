@@ -755,6 +755,70 @@ fn targets_and_formats_are_checked_first() {
     );
 }
 
+/// A re-run after the create was cut off (Ctrl-C, a closed session, kill -9): the instances the
+/// first run started are watched, not made again; an account added on a re-run while the first
+/// operation still runs waits for it (CloudFormation runs one operation at a time), then gets its
+/// instance.
+#[tokio::test(start_paused = true)]
+async fn a_re_run_after_an_interrupted_create_finishes_it() {
+    let sets = ScriptedStackSets::new(Duration::from_secs(10), Duration::from_secs(1));
+    let roles = administered();
+    let plan = plan("segment-lambda");
+    let first = request("rerun-set", accounts());
+    let cut_off = tokio::time::timeout(
+        Duration::from_secs(4),
+        stack_set_engine::create(&sets, &roles, &plan, &first, &options(), &mut |_| {}),
+    )
+    .await;
+    assert!(cut_off.is_err(), "still running when it was cut off");
+    let mut notes = Vec::new();
+    let rows = stack_set_engine::create(&sets, &roles, &plan, &first, &options(), &mut |p| {
+        if let Progress::Note(note) = p {
+            notes.push(note);
+        }
+    })
+    .await
+    .expect("finished by the re-run");
+    assert_eq!(rows.len(), 3, "{rows:?}");
+    assert!(rows.iter().all(|r| r.succeeded()), "{rows:?}");
+    assert!(
+        notes
+            .iter()
+            .any(|n| n == "Every account already has its instance: watching them"),
+        "{notes:?}"
+    );
+
+    let second = request("rerun-two", accounts());
+    let cut_off = tokio::time::timeout(
+        Duration::from_secs(2),
+        stack_set_engine::create(&sets, &roles, &plan, &second, &options(), &mut |_| {}),
+    )
+    .await;
+    assert!(cut_off.is_err());
+    let mut more = ACCOUNTS.iter().map(|a| a.to_string()).collect::<Vec<_>>();
+    more.push("444444444444".into());
+    let wider = request("rerun-two", Targets::Accounts(more));
+    let mut notes = Vec::new();
+    let rows = stack_set_engine::create(&sets, &roles, &plan, &wider, &options(), &mut |p| {
+        if let Progress::Note(note) = p {
+            notes.push(note);
+        }
+    })
+    .await
+    .expect("finished by the re-run");
+    assert_eq!(rows.len(), 4, "{rows:?}");
+    assert!(rows.iter().all(|r| r.succeeded()), "{rows:?}");
+    let waited = notes
+        .iter()
+        .position(|n| n.contains("is still running (the one a re-run follows)"))
+        .unwrap_or_else(|| panic!("{notes:?}"));
+    let added = notes
+        .iter()
+        .rposition(|n| n == "Creating instances in 1 account(s) that lack one: 444444444444")
+        .unwrap_or_else(|| panic!("{notes:?}"));
+    assert!(waited < added, "{notes:?}");
+}
+
 /// A lost connection while watching is said once, polled through, and the watch ends as
 /// before.
 #[tokio::test(start_paused = true)]
