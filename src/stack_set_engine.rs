@@ -274,10 +274,14 @@ pub async fn watch(
                 let info = stack_sets.describe_operation(name, operation).await?;
                 if info.is_done() {
                     operation_done = true;
-                    report(Progress::Status {
-                        status: format!("operation {}", info.status),
-                        elapsed: started.elapsed(),
-                    });
+                    report(Progress::Note(format!(
+                        "Stack set operation {}{}",
+                        info.status,
+                        info.reason
+                            .as_deref()
+                            .map(|r| format!(": {r}"))
+                            .unwrap_or_default()
+                    )));
                 }
             }
             if operation_done && !rows.iter().any(InstanceRow::pending) {

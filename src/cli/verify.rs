@@ -370,9 +370,10 @@ async fn verify_accounts(
     Err(Failure {
         code: exit::AWS_REFUSED,
         message: format!(
-            "role {} is not right, or couldn't be checked, in {wrong} of {} account(s); repair one with: segment-aws-setup verify --fix --role {} (with credentials for that account)",
+            "role {} is not right, or couldn't be checked, in {wrong} of {} account(s); repair one with credentials for that account: segment-aws-setup verify --integration {} --role {} --fix",
             args.role,
             checks.len(),
+            integration.id,
             args.role
         ),
     })

@@ -267,6 +267,7 @@ async fn delete_removes_the_instances_then_the_stack_set() {
         notes,
         [
             "Deleting 3 instance(s) of stack set to-delete",
+            "Stack set operation SUCCEEDED",
             "Deleting stack set to-delete"
         ]
     );
