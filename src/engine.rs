@@ -224,9 +224,16 @@ pub async fn list_resources(
     let what = kind.plural();
     match tokio::time::timeout(LISTING_TIMEOUT, resources.list(kind, region, account)).await {
         Ok(Ok(mut found)) => {
-            found.sort_by(|a, b| a.name.cmp(&b.name).then(a.value.cmp(&b.value)));
+            // The organization's units come in the tree's order, the root first, then accounts.
+            if kind != crate::picker::ResourceKind::OrgTargets {
+                found.sort_by(|a, b| a.name.cmp(&b.name).then(a.value.cmp(&b.value)));
+            }
             Ok(found)
         }
+        Ok(Err(error)) if error.code() == Some("AWSOrganizationsNotInUseException") => Err(
+            "This account is not in an organization (AWS Organizations): type the account IDs."
+                .into(),
+        ),
         Ok(Err(AwsError::AccessDenied { action, .. })) => Err(format!(
             "AWS refused {action}, so {what}{place} can't be listed: type it instead."
         )),

@@ -17,6 +17,8 @@ pub enum ResourceKind {
     DeliveryStreams,
     /// KMS keys of a region, with their aliases.
     KmsKeys,
+    /// A StackSet's targets: the organization's units (the root first) and its active accounts.
+    OrgTargets,
 }
 
 impl ResourceKind {
@@ -36,12 +38,13 @@ impl ResourceKind {
             ResourceKind::Streams => "Kinesis streams",
             ResourceKind::DeliveryStreams => "Firehose delivery streams",
             ResourceKind::KmsKeys => "KMS keys",
+            ResourceKind::OrgTargets => "organizational units and accounts",
         }
     }
 
     /// Buckets are listed once for the whole account; the others live in a region.
     pub fn is_regional(self) -> bool {
-        self != ResourceKind::Buckets
+        !matches!(self, ResourceKind::Buckets | ResourceKind::OrgTargets)
     }
 
     /// The permission a listing needs, said when AWS refuses it.
@@ -52,6 +55,7 @@ impl ResourceKind {
             ResourceKind::Streams => "kinesis:ListStreams",
             ResourceKind::DeliveryStreams => "firehose:ListDeliveryStreams",
             ResourceKind::KmsKeys => "kms:ListKeys",
+            ResourceKind::OrgTargets => "organizations:ListAccounts",
         }
     }
 
@@ -138,6 +142,46 @@ pub fn take(text: &str, list: bool, value: &str) -> String {
     let mut items: Vec<&str> = kept.to_vec();
     items.push(value);
     format!("{}, ", items.join(", "))
+}
+
+/// An organizational unit as a StackSet target row: its ID, then where it is in the tree.
+pub fn org_unit(id: &str, path: &str) -> Resource {
+    Resource {
+        name: format!("{id}  {path}"),
+        value: id.to_string(),
+        region: None,
+    }
+}
+
+/// An account as a StackSet target row: its ID, then its name.
+pub fn org_account(id: &str, name: &str) -> Resource {
+    Resource {
+        name: format!("{id}  {name}"),
+        value: id.to_string(),
+        region: None,
+    }
+}
+
+fn is_unit(value: &str) -> bool {
+    value.starts_with("ou-") || value.starts_with("r-")
+}
+
+/// The target rows for the typed targets: units and accounts until one is chosen, then only
+/// that kind (a StackSet goes to accounts or to units, not both).
+pub fn target_rows<'a>(listed: &'a [Resource], text: &str) -> Vec<&'a Resource> {
+    let chosen: Vec<&str> = text
+        .split(',')
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+        .collect();
+    let held = &chosen[..chosen
+        .len()
+        .saturating_sub(usize::from(!filter_text(text, true).is_empty()))];
+    let units = held.first().map(|v| is_unit(v));
+    matching(listed, text, true)
+        .into_iter()
+        .filter(|r| units.is_none_or(|units| is_unit(&r.value) == units))
+        .collect()
 }
 
 /// A plain-mode answer to a question with a numbered list.
@@ -297,6 +341,35 @@ mod tests {
             "arn:x:alpha, arn:x:beta, "
         );
         assert_eq!(take("bu", false, "bucket"), "bucket");
+    }
+
+    #[test]
+    fn target_rows_keep_to_the_kind_chosen_first() {
+        let all = [
+            org_unit("r-ab12", "Root"),
+            org_unit("ou-ab12-production", "Root / Production"),
+            org_account("111111111111", "prod"),
+            org_account("222222222222", "dev"),
+        ];
+        let values =
+            |rows: Vec<&Resource>| rows.iter().map(|r| r.value.clone()).collect::<Vec<_>>();
+        assert_eq!(values(target_rows(&all, "")).len(), 4);
+        assert_eq!(
+            values(target_rows(&all, "prod")),
+            ["ou-ab12-production", "111111111111"]
+        );
+        assert_eq!(
+            values(target_rows(&all, "111111111111, ")),
+            ["222222222222"]
+        );
+        assert_eq!(
+            values(target_rows(&all, "r-ab12, ")),
+            ["ou-ab12-production"]
+        );
+        assert_eq!(
+            values(target_rows(&all, "111111111111, Root")),
+            Vec::<String>::new()
+        );
     }
 
     #[test]

@@ -5,7 +5,6 @@
 //!
 //! It uses the same plan, validators and engine as the wizard and the commands.
 
-use crate::aws::fake::DEMO_ACCOUNTS;
 use crate::aws::{Connect, Connection, Identity, Roles, Stacks};
 use crate::catalog::{ExternalIdSource, Input as PresetInput, Integration};
 use crate::cli::{Failure, exit};
@@ -459,7 +458,7 @@ impl<I: Identity + 'static, S: Stacks + 'static, R: Roles + 'static> Plain<I, S,
                             .map_err(|e| e.0)
                     },
                 )?);
-                stack_set = Some(self.stack_set_questions(&plan.stack_name)?);
+                stack_set = Some(self.stack_set_questions(&plan.stack_name).await?);
             }
             _ => {}
         }
@@ -861,18 +860,23 @@ impl<I: Identity + 'static, S: Stacks + 'static, R: Roles + 'static> Plain<I, S,
     }
 
     /// Where a StackSet goes: accounts or organizational units, the regions, its name.
-    fn stack_set_questions(&mut self, default_name: &str) -> Result<StackSetRequest, Failure> {
-        if self.demo {
-            self.say(&format!(
-                "The demo organization: ou-demo-development ({}, {}) and ou-demo-production ({}, {}).",
-                DEMO_ACCOUNTS[0], DEMO_ACCOUNTS[1], DEMO_ACCOUNTS[2], DEMO_ACCOUNTS[3]
-            ));
-        }
+    async fn stack_set_questions(
+        &mut self,
+        default_name: &str,
+    ) -> Result<StackSetRequest, Failure> {
         self.say("Accounts get the role through AWS's self-managed StackSet roles; organizational units through AWS Organizations (service-managed).");
+        let listed = self
+            .list_for(crate::picker::ResourceKind::OrgTargets, "")
+            .await;
         let targets = self.ask(
-            "Account IDs, or organizational units (ou-..., r-...), separated by commas:",
+            "Account IDs, or organizational units (ou-..., r-...), separated by commas (numbers pick from the list):",
             None,
-            |a| stackset::parse_targets(a, false).map_err(|e| e.0),
+            |a| match crate::picker::read_answer(a, &listed, true)? {
+                crate::picker::Answer::Values(values) => {
+                    stackset::parse_targets(&values.join(","), false).map_err(|e| e.0)
+                }
+                _ => Err("answer numbers from the list, or account IDs or organizational units, separated by commas".into()),
+            },
         )?;
         let targets = match targets {
             Targets::OrgUnits { ids, .. } => Targets::OrgUnits {

@@ -1193,6 +1193,7 @@ pub fn demo_organization() -> ScriptedStackSets {
     let sets = ScriptedStackSets::new(Duration::from_secs(8), Duration::from_millis(1500));
     sets.org_unit("ou-demo-development", &DEMO_ACCOUNTS[..2]);
     sets.org_unit("ou-demo-production", &DEMO_ACCOUNTS[2..]);
+    sets.org_unit("r-demo", &DEMO_ACCOUNTS);
     sets.fail(
         DEMO_ACCOUNTS[3],
         &format!(
@@ -1249,6 +1250,14 @@ impl FakeResources {
                 format!("arn:aws:firehose:{region}:{FAKE_ACCOUNT}:deliverystream/{name}"),
                 None,
             ),
+            OrgTargets => {
+                self.add_org_target(if name.starts_with("ou-") || name.starts_with("r-") {
+                    crate::picker::org_unit(name, region)
+                } else {
+                    crate::picker::org_account(name, region)
+                });
+                return;
+            }
             KmsKeys => {
                 // A key's ID is a UUID; derive a stable one from the alias.
                 let digits: String = name
@@ -1281,6 +1290,16 @@ impl FakeResources {
                     value,
                     region: bucket_region,
                 });
+        }
+    }
+
+    /// A unit or account of the organization, in the listing's order.
+    fn add_org_target(&self, target: crate::picker::Resource) {
+        if let Ok(mut listings) = self.listings.lock() {
+            listings
+                .entry((crate::picker::ResourceKind::OrgTargets, String::new()))
+                .or_default()
+                .push(target);
         }
     }
 
@@ -1325,6 +1344,19 @@ impl FakeResources {
         }
         for key in ["alias/segment-exports", "alias/data-lake"] {
             resources.add(KmsKeys, "us-east-1", key);
+        }
+        // The organization (`demo_organization`): units with their paths, accounts with names.
+        for (id, where_or_name) in [
+            ("r-demo", "Root"),
+            ("ou-demo-development", "Root / Development"),
+            ("ou-demo-production", "Root / Production"),
+            (FAKE_ACCOUNT, "management"),
+            (DEMO_ACCOUNTS[0], "dev"),
+            (DEMO_ACCOUNTS[1], "staging"),
+            (DEMO_ACCOUNTS[2], "prod-eu"),
+            (DEMO_ACCOUNTS[3], "prod-us"),
+        ] {
+            resources.add(OrgTargets, where_or_name, id);
         }
         resources
     }

@@ -232,6 +232,78 @@ fn partition(region: &str) -> &'static str {
     }
 }
 
+/// At most this many organizational units are read from the tree (a picker, not an inventory).
+const MAX_UNITS: usize = 500;
+
+impl SdkResources {
+    /// The organization's units, the root first and each unit with its path, then its active
+    /// accounts, each with its name.
+    async fn org_targets(&self) -> Result<Vec<Resource>, AwsError> {
+        let organizations = aws_sdk_organizations::Client::new(&self.config);
+        let pages: Vec<aws_sdk_organizations::operation::list_roots::ListRootsOutput> =
+            organizations
+                .list_roots()
+                .into_paginator()
+                .send()
+                .try_collect()
+                .await
+                .map_err(|e| classify("organizations:ListRoots", e))?;
+        let roots: Vec<&aws_sdk_organizations::types::Root> =
+            pages.iter().flat_map(|page| page.roots()).collect();
+        let mut units = Vec::new();
+        let mut parents: std::collections::VecDeque<(String, String)> = roots
+            .iter()
+            .filter_map(|root| {
+                Some((
+                    root.id()?.to_string(),
+                    root.name().unwrap_or("Root").to_string(),
+                ))
+            })
+            .collect();
+        while let Some((parent, path)) = parents.pop_front() {
+            units.push(crate::picker::org_unit(&parent, &path));
+            if units.len() >= MAX_UNITS {
+                break;
+            }
+            use aws_sdk_organizations::operation::list_organizational_units_for_parent::ListOrganizationalUnitsForParentOutput as Units;
+            let pages: Vec<Units> = organizations
+                .list_organizational_units_for_parent()
+                .parent_id(&parent)
+                .into_paginator()
+                .send()
+                .try_collect()
+                .await
+                .map_err(|e| classify("organizations:ListOrganizationalUnitsForParent", e))?;
+            for child in pages.iter().flat_map(|page| page.organizational_units()) {
+                if let Some(id) = child.id() {
+                    let name = child.name().unwrap_or(id);
+                    parents.push_back((id.to_string(), format!("{path} / {name}")));
+                }
+            }
+        }
+        let pages: Vec<aws_sdk_organizations::operation::list_accounts::ListAccountsOutput> =
+            organizations
+                .list_accounts()
+                .into_paginator()
+                .send()
+                .try_collect()
+                .await
+                .map_err(|e| classify("organizations:ListAccounts", e))?;
+        let mut accounts: Vec<Resource> = pages
+            .iter()
+            .flat_map(|page| page.accounts())
+            .filter(|a| {
+                a.status()
+                    .is_none_or(|s| *s == aws_sdk_organizations::types::AccountStatus::Active)
+            })
+            .filter_map(|a| Some(crate::picker::org_account(a.id()?, a.name().unwrap_or(""))))
+            .collect();
+        accounts.sort_by(|a, b| a.value.cmp(&b.value));
+        units.extend(accounts);
+        Ok(units)
+    }
+}
+
 impl Resources for SdkResources {
     fn list<'a>(&'a self, kind: ResourceKind, region: &'a str, account: &'a str) -> Listed<'a> {
         Box::pin(async move {
@@ -241,6 +313,7 @@ impl Resources for SdkResources {
                 ResourceKind::Streams => self.streams(region, account).await,
                 ResourceKind::DeliveryStreams => self.delivery_streams(region, account).await,
                 ResourceKind::KmsKeys => self.kms_keys(region).await,
+                ResourceKind::OrgTargets => self.org_targets().await,
             }
         })
     }

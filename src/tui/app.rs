@@ -599,7 +599,23 @@ impl App {
         let Some(account) = self.caller().map(|c| c.account.clone()) else {
             return Vec::new();
         };
-        if self.step != Step::Permissions || self.plan_only {
+        if self.plan_only {
+            return Vec::new();
+        }
+        // A StackSet's targets: the organization's units and accounts, once.
+        if self.step == Step::Method && self.method == MethodChoice::StackSet {
+            let key = (ResourceKind::OrgTargets, String::new());
+            if let std::collections::btree_map::Entry::Vacant(entry) = self.listings.entry(key) {
+                entry.insert(Listing::Loading);
+                return vec![Cmd::ListResources {
+                    kind: ResourceKind::OrgTargets,
+                    region: String::new(),
+                    account,
+                }];
+            }
+            return Vec::new();
+        }
+        if self.step != Step::Permissions {
             return Vec::new();
         }
         let inputs: Vec<crate::catalog::Input> = Catalog::builtin()

@@ -737,3 +737,80 @@ fn enter_never_replaces_a_value_typed_by_hand() {
         Some(key_arn)
     );
 }
+
+/// A StackSet's targets from moto's Organizations, in an account of its own (one organization
+/// per management account): the root, each unit with its path in the tree (a unit under a
+/// unit too), then the active accounts with their names; an account outside any organization
+/// gets one sentence.
+#[test]
+fn the_organizations_units_and_accounts_are_listed_from_moto() {
+    let account = format!("5{:05}{:06}", std::process::id() % 100_000, 321);
+    let proxy = crate::faults::account_proxy(Some(&account));
+    let config = proxy.config();
+    let outside = format!("5{:05}{:06}", std::process::id() % 100_000, 322);
+    let lone = crate::faults::account_proxy(Some(&outside));
+    let lone_config = lone.config();
+    crate::faults::block_on(async {
+        let org = aws_sdk_organizations::Client::new(&config);
+        org.create_organization()
+            .feature_set(aws_sdk_organizations::types::OrganizationFeatureSet::All)
+            .send()
+            .await
+            .expect("organization");
+        let roots = org.list_roots().send().await.expect("roots");
+        let root = roots.roots()[0].id().expect("root ID").to_string();
+        let unit = |parent: String, name: &'static str| {
+            let org = org.clone();
+            async move {
+                org.create_organizational_unit()
+                    .parent_id(parent)
+                    .name(name)
+                    .send()
+                    .await
+                    .expect("unit")
+                    .organizational_unit()
+                    .and_then(|u| u.id().map(str::to_string))
+                    .expect("unit ID")
+            }
+        };
+        let production = unit(root.clone(), "Production").await;
+        let europe = unit(production.clone(), "Europe").await;
+        org.create_account()
+            .email("dev@example.com")
+            .account_name("dev")
+            .send()
+            .await
+            .expect("account");
+        let resources = segment_aws_setup::aws::SdkResources::new(&config);
+        let listed = engine::list_resources(&resources, ResourceKind::OrgTargets, "", &account)
+            .await
+            .expect("listed");
+        let rows: Vec<String> = listed.iter().map(|r| r.describe()).collect();
+        assert_eq!(rows[0], format!("{root}  Root"), "{rows:?}");
+        assert_eq!(
+            rows[1],
+            format!("{production}  Root / Production"),
+            "{rows:?}"
+        );
+        assert_eq!(
+            rows[2],
+            format!("{europe}  Root / Production / Europe"),
+            "{rows:?}"
+        );
+        assert!(
+            rows.iter()
+                .any(|r| r.ends_with("  dev") && r.len() == 12 + 5),
+            "{rows:?}"
+        );
+        assert!(
+            listed.iter().skip(3).all(|r| r.value.len() == 12),
+            "accounts after the units: {rows:?}"
+        );
+
+        let resources = segment_aws_setup::aws::SdkResources::new(&lone_config);
+        let refused = engine::list_resources(&resources, ResourceKind::OrgTargets, "", &outside)
+            .await
+            .expect_err("not in an organization");
+        assert!(refused.contains("not in an organization"), "{refused}");
+    });
+}

@@ -275,16 +275,17 @@ fn the_demo_account_checks_and_repairs_its_legacy_role_with_no_aws_at_all() {
 fn the_demo_organization_gets_the_role_through_a_stack_set() {
     let output = answer(
         &["--demo"],
-        "y\n1\n\n1\ndemo-bucket\n\n4\nsegment-demo-role\nou-demo-development, ou-demo-production\nn\n\n\ny\ny\n",
+        "y\n1\n\n1\ndemo-bucket\n\n4\nsegment-demo-role\n2, ou-demo-production\nn\n\n\ny\ny\n",
         false,
     );
     let text = stdout(&output);
     assert!(output.status.success(), "{text}\n{}", stderr(&output));
     assert_plain(&output);
     assert!(
-        text.contains("The demo organization: ou-demo-development (000000000001, 000000000002)"),
-        "{text}"
+        text.contains("  2) ou-demo-development  Root / Development"),
+        "the organization's units and accounts, numbered:\n{text}"
     );
+    assert!(text.contains("  6) 000000000002  staging"), "{text}");
     assert!(
         text.contains("Creates StackSet segment-destination-function-"),
         "{text}"

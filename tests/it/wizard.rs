@@ -10,6 +10,7 @@ use segment_aws_setup::aws::fake::{
     ScriptedStacks,
 };
 use segment_aws_setup::aws::{RoleCreate, Roles, Stacks};
+use segment_aws_setup::picker::ResourceKind;
 use segment_aws_setup::state::StateStore;
 use segment_aws_setup::tui::app::{App, Cmd, IdentityState, Msg, Step, Work, update};
 use segment_aws_setup::tui::clipboard::{Clipboard, RecordingClipboard};
@@ -1206,6 +1207,15 @@ async fn several_accounts_through_a_stack_set_to_done() {
         .org_unit("ou-ab12-production", &["333333333333"]);
     let reason = "Account 333333333333 should have 'AWSCloudFormationStackSetExecutionRole' role with trust relationship to Role 'AWSCloudFormationStackSetAdministrationRole'.";
     d.stack_sets.fail("333333333333", reason, false);
+    for (id, place) in [
+        ("r-ab12", "Root"),
+        ("ou-ab12-development", "Root / Development"),
+        ("ou-ab12-production", "Root / Production"),
+        ("111111111111", "dev"),
+        ("333333333333", "prod"),
+    ] {
+        d.resources.add(ResourceKind::OrgTargets, place, id);
+    }
     d.roles.insert(
         ADMINISTRATION_ROLE,
         serde_json::json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
@@ -1229,7 +1239,25 @@ async fn several_accounts_through_a_stack_set_to_done() {
     assert_eq!(d.app.step, Step::Method);
     insta::assert_snapshot!("5_method_stack_set_invalid", d.screen());
     d.keys(&[KeyCode::Backspace; 4]).await;
-    d.type_text("ou-ab12-development, ou-ab12-production").await;
+    // Picked from the organization: a filter highlights its first match and Enter takes it; once
+    // a unit is chosen only units are offered.
+    d.type_text("devel").await;
+    d.key(KeyCode::Enter).await;
+    assert_eq!(d.app.targets.value(), "ou-ab12-development, ");
+    d.type_text("1111").await;
+    assert!(
+        d.screen()
+            .contains("None of the 5 organizational units and accounts match.")
+    );
+    d.keys(&[KeyCode::Backspace; 4]).await;
+    d.key(KeyCode::Down).await;
+    d.key(KeyCode::Down).await;
+    insta::assert_snapshot!("5_method_stack_set_picker", d.screen());
+    d.key(KeyCode::Enter).await;
+    assert_eq!(
+        d.app.targets.value(),
+        "ou-ab12-development, ou-ab12-production, "
+    );
     insta::assert_snapshot!("5_method_stack_set", d.screen());
     d.key(KeyCode::Enter).await;
     assert_eq!(d.app.step, Step::Review);

@@ -2,8 +2,10 @@
 //! (picked from the account's roles, filterable, or typed as a name or ARN), or several accounts
 //! through a StackSet (the role's fixed name, and the accounts or organizational units).
 
+use super::spinner;
 use super::{choice, dim, edit, field, paragraph, verdict};
-use crate::tui::app::{App, Cmd, Field, MethodChoice, RolesState, Step, back, go};
+use crate::picker::{self, ResourceKind};
+use crate::tui::app::{App, Cmd, Field, Listing, MethodChoice, RolesState, Step, back, go};
 use crate::validate;
 use crossterm::event::{KeyCode, KeyEvent};
 use ratatui::prelude::*;
@@ -41,6 +43,10 @@ pub fn keys(app: &App) -> super::Keys {
     }];
     if app.method == MethodChoice::Existing && !matching_roles(app).is_empty() {
         keys.push(("↑↓", "pick a role"));
+    }
+    if app.method == MethodChoice::StackSet && app.method_focus == 2 && !target_rows(app).is_empty()
+    {
+        keys.push(("↑↓", "pick"));
     }
     keys.extend([
         ("Enter", "next"),
@@ -157,13 +163,81 @@ fn stack_set_lines(app: &App, lines: &mut Vec<Line<'static>>, width: usize) {
         format!("  12-digit account IDs or ou-... units, comma-separated · region {region}"),
         dim(),
     ));
-    if app.demo {
-        lines.push(Line::styled(
-            "  Demo organization: ou-demo-development, ou-demo-production",
-            dim(),
-        ));
+    if app.method_focus == 2 {
+        lines.extend(target_picker(app));
     }
 }
+
+/// The organization's units and accounts matching what is typed after the last comma.
+fn target_rows(app: &App) -> Vec<&picker::Resource> {
+    match app.listing(ResourceKind::OrgTargets) {
+        Some(Listing::Ready(found)) => picker::target_rows(found, app.targets.value()),
+        _ => Vec::new(),
+    }
+}
+
+/// The highlighted target row: the one moved to with ↑↓, else the first match when the typed
+/// text can only be a filter (not an account or unit ID itself).
+fn highlighted_target(app: &App) -> Option<usize> {
+    let rows = target_rows(app).len();
+    if rows == 0 {
+        return None;
+    }
+    if let Some(row) = app.pick_row {
+        return Some(row.min(rows - 1));
+    }
+    let filter = picker::filter_text(app.targets.value(), true);
+    let is_id =
+        validate::account_id(filter).is_ok() || crate::stackset::org_unit_id(filter).is_ok();
+    (!filter.is_empty() && !is_id).then_some(0)
+}
+
+/// The list under the targets field (4 rows at a time, the page holding the highlighted one).
+fn target_picker(app: &App) -> Vec<Line<'static>> {
+    let what = ResourceKind::OrgTargets.plural();
+    match app.listing(ResourceKind::OrgTargets) {
+        None => Vec::new(),
+        Some(Listing::Loading) => vec![Line::styled(
+            format!("  {} listing {what}… (type meanwhile)", spinner(app)),
+            dim(),
+        )],
+        Some(Listing::Unavailable(why)) => vec![Line::from(format!("  ! {why}"))],
+        Some(Listing::Ready(found)) => {
+            let rows = target_rows(app);
+            if rows.is_empty() {
+                return vec![Line::styled(
+                    format!("  None of the {} {what} match.", found.len()),
+                    dim(),
+                )];
+            }
+            let selected = highlighted_target(app);
+            let first = selected.unwrap_or(0) / PICK_ROWS * PICK_ROWS;
+            let mut lines: Vec<Line<'static>> = rows
+                .iter()
+                .enumerate()
+                .skip(first)
+                .take(PICK_ROWS)
+                .map(|(index, row)| {
+                    let mut line = choice(Some(index) == selected, row.describe());
+                    line.spans.insert(0, Span::raw("  "));
+                    line
+                })
+                .collect();
+            lines.push(Line::styled(
+                format!(
+                    "  {} of {} {what} · type to filter, ↓ to pick",
+                    rows.len(),
+                    found.len()
+                ),
+                dim(),
+            ));
+            lines
+        }
+    }
+}
+
+/// Rows of the targets list shown at once.
+const PICK_ROWS: usize = 4;
 
 pub fn view(app: &App, frame: &mut Frame, area: Rect) {
     if let Some(saved) = &app.updating {
@@ -298,6 +372,32 @@ pub fn on_key(app: &mut App, key: KeyEvent) -> Vec<Cmd> {
             };
             app.method = MethodChoice::ALL[next];
         }
+        KeyCode::Up if app.method == MethodChoice::StackSet && app.method_focus == 2 => {
+            app.pick_row = highlighted_target(app).map(|row| row.saturating_sub(1));
+        }
+        KeyCode::Down if app.method == MethodChoice::StackSet && app.method_focus == 2 => {
+            let rows = target_rows(app).len();
+            if rows > 0 {
+                app.pick_row = Some(match highlighted_target(app) {
+                    Some(row) if app.pick_row.is_some() => (row + 1).min(rows - 1),
+                    Some(row) => row,
+                    None => 0,
+                });
+            }
+        }
+        KeyCode::Enter
+            if app.method == MethodChoice::StackSet
+                && app.method_focus == 2
+                && highlighted_target(app).is_some() =>
+        {
+            let row = highlighted_target(app).unwrap_or(0);
+            if let Some(value) = target_rows(app).get(row).map(|r| r.value.clone()) {
+                let text = picker::take(app.targets.value(), true, &value);
+                app.targets = tui_input::Input::new(text);
+                app.touched.insert(Field::Name);
+            }
+            app.pick_row = None;
+        }
         KeyCode::Up if app.method == MethodChoice::Existing => {
             app.role_pick = app.role_pick.saturating_sub(1)
         }
@@ -337,6 +437,7 @@ pub fn on_key(app: &mut App, key: KeyEvent) -> Vec<Cmd> {
             };
             edit(input, key);
             app.touched.insert(Field::Name);
+            app.pick_row = None;
             if app.method == MethodChoice::Cloudformation {
                 // A generated name arriving late never lands in a field the user has edited.
                 app.stack_name_edited = true;
