@@ -1242,6 +1242,11 @@ async fn several_accounts_through_a_stack_set_to_done() {
     // Picked from the organization: a filter highlights its first match and Enter takes it; once
     // a unit is chosen only units are offered.
     d.type_text("devel").await;
+    let screen = d.screen();
+    assert!(
+        screen.contains("Enter takes the highlighted row.") && !screen.contains("✗"),
+        "a filter is not an error:\n{screen}"
+    );
     d.key(KeyCode::Enter).await;
     assert_eq!(d.app.targets.value(), "ou-ab12-development, ");
     d.type_text("1111").await;

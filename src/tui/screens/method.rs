@@ -317,8 +317,13 @@ pub fn view(app: &App, frame: &mut Frame, area: Rect) {
             }
         }
     }
+    let picking = app.method == MethodChoice::StackSet
+        && app.method_focus == 2
+        && highlighted_target(app).is_some();
     lines.push(match problem(app) {
         None => verdict(true, "valid"),
+        // A filter being typed is not a wrong ID.
+        Some(_) if picking => Line::styled("  Enter takes the highlighted row.", dim()),
         Some(reason) if app.touched(Field::Name) => verdict(false, reason),
         Some(_) if app.method == MethodChoice::StackSet => Line::styled(
             "  Name the role, then type the accounts or organizational units.",
