@@ -742,3 +742,53 @@ fn kinesis_goes_through_the_wizard_with_its_own_fields() {
         "no KMS statement without a key"
     );
 }
+
+/// A StackSet over many accounts: the table grows a row per account as the watcher reports it,
+/// a row changing keeps the place being read, and the table pages down to its last account.
+#[test]
+fn a_long_stack_set_table_scrolls_and_keeps_its_place() {
+    use segment_aws_setup::stackset::InstanceRow;
+    let mut app = app();
+    walk_to(&mut app, Step::Method);
+    for _ in 0..3 {
+        key(&mut app, KeyCode::Down);
+    }
+    key(&mut app, KeyCode::Tab);
+    key(&mut app, KeyCode::Tab);
+    text(&mut app, "ou-ab12-production");
+    key(&mut app, KeyCode::Enter);
+    assert_eq!(app.step, Step::Review);
+    key(&mut app, KeyCode::Enter);
+    assert_eq!(app.step, Step::Progress);
+    let row = |n: u64, status: &str| InstanceRow {
+        account: format!("{:012}", 100_000_000_000 + n),
+        region: "us-east-1".into(),
+        status: status.into(),
+        reason: None,
+    };
+    let report = |app: &mut App, row: InstanceRow| {
+        update(
+            app,
+            Msg::Progress(segment_aws_setup::engine::Progress::Instance {
+                row,
+                elapsed: std::time::Duration::from_secs(3),
+            }),
+        )
+    };
+    for n in 0..40 {
+        report(&mut app, row(n, "RUNNING"));
+    }
+    assert_eq!(app.instances.len(), 40);
+    assert!(screen(&app).contains("0 of 40 instance(s) done"));
+    key(&mut app, KeyCode::PageDown);
+    let page = app.scroll;
+    assert!(page > 1, "a page: {page}");
+    report(&mut app, row(3, "SUCCEEDED"));
+    assert_eq!(app.scroll, page, "a row changing keeps the place");
+    assert_eq!(app.instances.len(), 40, "changed in place, not added");
+    for _ in 0..10 {
+        key(&mut app, KeyCode::PageDown);
+    }
+    let shown = screen(&app);
+    assert!(shown.contains("100000000039"), "the last account: {shown}");
+}
