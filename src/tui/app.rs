@@ -223,6 +223,8 @@ pub struct App {
     pub existing_role: Input,
     /// A StackSet's accounts or organizational units, as typed.
     pub targets: Input,
+    /// With units: accounts added to them later get the role too (Ctrl-A on the targets).
+    pub auto_deploy: bool,
     /// A StackSet's instances as the watcher last reported them.
     pub instances: Vec<InstanceRow>,
     pub roles: RolesState,
@@ -455,6 +457,7 @@ impl App {
             method: MethodChoice::Cloudformation,
             method_focus: 0,
             targets: Input::default(),
+            auto_deploy: false,
             instances: Vec::new(),
             stack_name: Input::default(),
             role_name: Input::default(),
@@ -748,8 +751,8 @@ impl App {
     /// Where a StackSet goes: the targets typed, this region (a role is global), the stack name
     /// field as its name.
     pub fn stack_set_request(&self) -> Result<StackSetRequest, String> {
-        let targets =
-            crate::stackset::parse_targets(self.targets.value(), false).map_err(|e| e.0)?;
+        let targets = crate::stackset::parse_targets(self.targets.value(), self.auto_deploy)
+            .map_err(|e| e.0)?;
         let name = self.stack_name.value().trim().to_string();
         crate::validate::stack_name(&name).map_err(|e| e.0)?;
         Ok(StackSetRequest {

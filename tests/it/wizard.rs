@@ -1263,9 +1263,18 @@ async fn several_accounts_through_a_stack_set_to_done() {
         d.app.targets.value(),
         "ou-ab12-development, ou-ab12-production, "
     );
+    d.key_with(KeyCode::Char('a'), KeyModifiers::CONTROL).await;
+    assert!(d.app.auto_deploy);
     insta::assert_snapshot!("5_method_stack_set", d.screen());
     d.key(KeyCode::Enter).await;
     assert_eq!(d.app.step, Step::Review);
+    assert!(matches!(
+        d.app.stack_set_request().map(|r| r.targets),
+        Ok(segment_aws_setup::stackset::Targets::OrgUnits {
+            auto_deploy: true,
+            ..
+        })
+    ));
     insta::assert_snapshot!("6_review_stack_set", d.screen());
 
     // The table while the instances run (the watcher's messages, fed by hand).

@@ -48,6 +48,9 @@ pub fn keys(app: &App) -> super::Keys {
     {
         keys.push(("↑↓", "pick"));
     }
+    if app.method == MethodChoice::StackSet && app.method_focus == 2 && targets_units(app) {
+        keys.push(("Ctrl-A", "later accounts"));
+    }
     keys.extend([
         ("Enter", "next"),
         ("Esc", "methods"),
@@ -163,9 +166,26 @@ fn stack_set_lines(app: &App, lines: &mut Vec<Line<'static>>, width: usize) {
         format!("  12-digit account IDs or ou-... units, comma-separated · region {region}"),
         dim(),
     ));
+    if targets_units(app) {
+        lines.push(Line::styled(
+            format!(
+                "  Accounts added to these units later get the role too: {} (Ctrl-A)",
+                if app.auto_deploy { "yes" } else { "no" }
+            ),
+            dim(),
+        ));
+    }
     if app.method_focus == 2 {
         lines.extend(target_picker(app));
     }
+}
+
+/// The targets typed so far are organizational units (automatic deployment applies).
+fn targets_units(app: &App) -> bool {
+    matches!(
+        crate::stackset::parse_targets(app.targets.value(), false),
+        Ok(crate::stackset::Targets::OrgUnits { .. })
+    )
 }
 
 /// The organization's units and accounts matching what is typed after the last comma.
@@ -376,6 +396,15 @@ pub fn on_key(app: &mut App, key: KeyEvent) -> Vec<Cmd> {
                 (index + count - 1) % count
             };
             app.method = MethodChoice::ALL[next];
+        }
+        KeyCode::Char('a')
+            if key
+                .modifiers
+                .contains(crossterm::event::KeyModifiers::CONTROL)
+                && app.method == MethodChoice::StackSet
+                && app.method_focus == 2 =>
+        {
+            app.auto_deploy = !app.auto_deploy;
         }
         KeyCode::Up if app.method == MethodChoice::StackSet && app.method_focus == 2 => {
             app.pick_row = highlighted_target(app).map(|row| row.saturating_sub(1));
