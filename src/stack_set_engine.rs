@@ -322,11 +322,6 @@ pub async fn retry(
         )));
         return Ok(rows);
     }
-    let mut accounts: Vec<String> = failed.iter().map(|r| r.account.clone()).collect();
-    accounts.dedup();
-    let mut regions: Vec<String> = failed.iter().map(|r| r.region.clone()).collect();
-    regions.sort();
-    regions.dedup();
     report(Progress::Note(format!(
         "Retrying {} failed instance(s): {}",
         failed.len(),
@@ -343,19 +338,36 @@ pub async fn retry(
             "stack set {name} deploys to organizational units: name them with --org-units to retry"
         )));
     }
-    let targets = InstanceTargets {
+    let targets = targets_of(name, &failed, org_units, preferences);
+    let operation = stack_sets.rerun_instances(&targets).await?;
+    watch(stack_sets, name, Some(&operation), options, report).await
+}
+
+/// An operation on existing instances: their regions, and the units named (service-managed) or
+/// else their accounts (self-managed).
+fn targets_of(
+    name: &str,
+    rows: &[&InstanceRow],
+    org_units: &[String],
+    preferences: Preferences,
+) -> InstanceTargets {
+    let distinct = |values: Vec<String>| {
+        let mut values = values;
+        values.sort();
+        values.dedup();
+        values
+    };
+    InstanceTargets {
         stack_set: name.to_string(),
         accounts: if org_units.is_empty() {
-            accounts
+            distinct(rows.iter().map(|r| r.account.clone()).collect())
         } else {
             Vec::new()
         },
         org_units: org_units.to_vec(),
-        regions,
+        regions: distinct(rows.iter().map(|r| r.region.clone()).collect()),
         preferences,
-    };
-    let operation = stack_sets.rerun_instances(&targets).await?;
-    watch(stack_sets, name, Some(&operation), options, report).await
+    }
 }
 
 async fn ours(
@@ -385,12 +397,6 @@ pub async fn delete(
     let set = ours(stack_sets, name).await?;
     let rows = stack_sets.list_instances(name).await?;
     if !rows.is_empty() {
-        let mut accounts: Vec<String> = rows.iter().map(|r| r.account.clone()).collect();
-        accounts.sort();
-        accounts.dedup();
-        let mut regions: Vec<String> = rows.iter().map(|r| r.region.clone()).collect();
-        regions.sort();
-        regions.dedup();
         if set.permission_model == "SERVICE_MANAGED" && org_units.is_empty() {
             return Err(EngineError::Declined(format!(
                 "stack set {name} deploys to organizational units: name them with --org-units to delete its instances"
@@ -400,17 +406,8 @@ pub async fn delete(
             "Deleting {} instance(s) of stack set {name}",
             rows.len()
         )));
-        let targets = InstanceTargets {
-            stack_set: name.to_string(),
-            accounts: if org_units.is_empty() {
-                accounts
-            } else {
-                Vec::new()
-            },
-            org_units: org_units.to_vec(),
-            regions,
-            preferences: Preferences::default(),
-        };
+        let all: Vec<&InstanceRow> = rows.iter().collect();
+        let targets = targets_of(name, &all, org_units, Preferences::default());
         let operation = stack_sets.delete_instances(&targets).await?;
         let left = watch(stack_sets, name, Some(&operation), options, report).await?;
         if !left.is_empty() {

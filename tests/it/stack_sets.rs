@@ -872,21 +872,33 @@ async fn a_re_run_after_an_interrupted_create_finishes_it() {
     let sets = ScriptedStackSets::new(Duration::from_secs(10), Duration::from_secs(1));
     let roles = administered();
     let plan = plan("segment-lambda");
-    let first = request("rerun-set", accounts());
-    let cut_off = tokio::time::timeout(
-        Duration::from_secs(4),
-        stack_set_engine::create(&sets, &roles, &plan, &first, &options(), &mut |_| {}),
+    // A create cut off after `after`, then run again to its end: the rows and the notes.
+    let cut_off_then_rerun = |first: StackSetRequest, again: StackSetRequest, after: u64| {
+        let (sets, roles, plan) = (&sets, &roles, &plan);
+        async move {
+            let cut_off = tokio::time::timeout(
+                Duration::from_secs(after),
+                stack_set_engine::create(sets, roles, plan, &first, &options(), &mut |_| {}),
+            )
+            .await;
+            assert!(cut_off.is_err(), "still running when it was cut off");
+            let mut notes = Vec::new();
+            let rows = stack_set_engine::create(sets, roles, plan, &again, &options(), &mut |p| {
+                if let Progress::Note(note) = p {
+                    notes.push(note);
+                }
+            })
+            .await
+            .expect("finished by the re-run");
+            (rows, notes)
+        }
+    };
+    let (rows, notes) = cut_off_then_rerun(
+        request("rerun-set", accounts()),
+        request("rerun-set", accounts()),
+        4,
     )
     .await;
-    assert!(cut_off.is_err(), "still running when it was cut off");
-    let mut notes = Vec::new();
-    let rows = stack_set_engine::create(&sets, &roles, &plan, &first, &options(), &mut |p| {
-        if let Progress::Note(note) = p {
-            notes.push(note);
-        }
-    })
-    .await
-    .expect("finished by the re-run");
     assert_eq!(rows.len(), 3, "{rows:?}");
     assert!(rows.iter().all(|r| r.succeeded()), "{rows:?}");
     assert!(
@@ -896,24 +908,14 @@ async fn a_re_run_after_an_interrupted_create_finishes_it() {
         "{notes:?}"
     );
 
-    let second = request("rerun-two", accounts());
-    let cut_off = tokio::time::timeout(
-        Duration::from_secs(2),
-        stack_set_engine::create(&sets, &roles, &plan, &second, &options(), &mut |_| {}),
-    )
-    .await;
-    assert!(cut_off.is_err());
     let mut more = ACCOUNTS.iter().map(|a| a.to_string()).collect::<Vec<_>>();
     more.push("444444444444".into());
-    let wider = request("rerun-two", Targets::Accounts(more));
-    let mut notes = Vec::new();
-    let rows = stack_set_engine::create(&sets, &roles, &plan, &wider, &options(), &mut |p| {
-        if let Progress::Note(note) = p {
-            notes.push(note);
-        }
-    })
-    .await
-    .expect("finished by the re-run");
+    let (rows, notes) = cut_off_then_rerun(
+        request("rerun-two", accounts()),
+        request("rerun-two", Targets::Accounts(more)),
+        2,
+    )
+    .await;
     assert_eq!(rows.len(), 4, "{rows:?}");
     assert!(rows.iter().all(|r| r.succeeded()), "{rows:?}");
     let waited = notes
