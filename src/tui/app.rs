@@ -250,6 +250,9 @@ pub struct App {
     pub secret_on_clipboard: Option<String>,
     /// The user edited the stack name: a generated one arriving late is not put in.
     pub stack_name_edited: bool,
+    /// A generated stack and role name was asked for and hasn't arrived: an Enter on Method waits
+    /// for it (it is checked against it).
+    pub generating_name: bool,
     /// Changing a setup this tool made (chosen on Welcome): its saved record.
     pub updating: Option<SavedSetup>,
     /// On Welcome, the list of setups to change is open, at this row.
@@ -477,6 +480,7 @@ impl App {
             fix: None,
             broad_accepted: None,
             secret_on_clipboard: None,
+            generating_name: false,
             stack_name_edited: false,
             updating: None,
             update_pick: None,
@@ -536,10 +540,12 @@ impl App {
                     && !self.editing_external_id
                     && self.external_id.value().is_empty()
             }
-            // The account's roles are being read: the name is checked against them first.
+            // The generated name is coming, or the account's roles are being read: the name is
+            // checked against them first.
             Step::Method => {
-                matches!(self.method, MethodChoice::Iam | MethodChoice::Existing)
-                    && self.roles == RolesState::Loading
+                self.generating_name
+                    || (matches!(self.method, MethodChoice::Iam | MethodChoice::Existing)
+                        && self.roles == RolesState::Loading)
             }
             _ => false,
         }
@@ -944,13 +950,14 @@ fn update_for(app: &mut App, msg: Msg) -> Vec<Cmd> {
             replay_pending_keys(app)
         }
         Msg::StackNameGenerated(name) => {
+            app.generating_name = false;
             if app.role_name.value().is_empty() {
                 app.role_name = Input::new(name.clone());
             }
             if app.stack_name.value().is_empty() && !app.stack_name_edited {
                 app.stack_name = Input::new(name);
             }
-            Vec::new()
+            replay_pending_keys(app)
         }
         Msg::PolicyFileRead { path, result } => {
             app.policy_file = Some(result.map(|text| PolicyFile { path, text }));

@@ -792,3 +792,30 @@ fn a_long_stack_set_table_scrolls_and_keeps_its_place() {
     let shown = screen(&app);
     assert!(shown.contains("100000000039"), "the last account: {shown}");
 }
+
+/// An Enter typed on Method before the generated stack name arrives (a loaded machine) waits for
+/// it, then goes on to Review, instead of judging an empty name.
+#[test]
+fn an_enter_on_method_waits_for_the_generated_name() {
+    let mut app = app();
+    walk_to(&mut app, Step::Permissions);
+    let commands = key(&mut app, KeyCode::Enter);
+    assert_eq!(app.step, Step::Method);
+    assert!(
+        commands
+            .iter()
+            .any(|c| matches!(c, Cmd::GenerateStackName { .. })),
+        "{commands:?}"
+    );
+    key(&mut app, KeyCode::Enter);
+    assert_eq!(app.step, Step::Method, "waits for the name");
+    assert_eq!(
+        app.method_focus, 0,
+        "no error state: the name field isn't focused"
+    );
+    update(
+        &mut app,
+        Msg::StackNameGenerated("segment-destination-function-k3x9qa".into()),
+    );
+    assert_eq!(app.step, Step::Review);
+}

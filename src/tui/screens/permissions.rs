@@ -349,6 +349,7 @@ pub fn on_key(app: &mut App, key: KeyEvent) -> Vec<Cmd> {
                 // a second setup doesn't clash with the first.
                 let mut commands = Vec::new();
                 if app.stack_name.value().is_empty() || app.role_name.value().is_empty() {
+                    app.generating_name = true;
                     commands.push(Cmd::GenerateStackName {
                         integration: app.integration().id.clone(),
                     });
