@@ -354,6 +354,13 @@ async fn a_rollback_shows_the_reasons_and_delete_and_retry_succeeds() {
     d.key(KeyCode::Char('d')).await;
     assert_eq!(d.app.step, Step::Done, "{:?}", d.app.work);
     assert!(d.app.role_arn.is_some());
+    let saved = StateStore::at(d.state.clone()).load_all();
+    assert_eq!(saved.len(), 1, "{saved:?}");
+    assert_eq!(
+        saved[0].region.as_deref(),
+        Some("us-east-1"),
+        "the retried setup keeps its region for a resume"
+    );
 }
 
 #[tokio::test(start_paused = true)]

@@ -552,8 +552,14 @@ pub fn on_message(app: &mut App, msg: Msg) -> Vec<Cmd> {
             app.resources.clear();
             if let Ok(plan) = app.plan() {
                 let account = app.caller().map(|c| c.account.clone()).unwrap_or_default();
-                let saved =
-                    crate::state::SavedSetup::new(&plan, app.saved_method(), &account, None, None);
+                // Saved as the first try was: a resume goes to the same region and profile.
+                let saved = crate::state::SavedSetup::new(
+                    &plan,
+                    app.saved_method(),
+                    &account,
+                    app.default_region().as_deref(),
+                    crate::tui::app::non_empty(&app.profile).as_deref(),
+                );
                 app.notes.push("Creating the stack again".into());
                 return vec![Cmd::CreateStack {
                     plan: Box::new(plan),
