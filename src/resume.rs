@@ -169,13 +169,7 @@ pub async fn create<S: Stacks, R: Roles>(
     report: &mut (dyn FnMut(Progress) + Send),
 ) -> Result<Created, EngineError> {
     if let Some(store) = store {
-        let path = store.save(saved).map_err(|error| {
-            EngineError::NotSaved(format!(
-                "can't save the setup in {} before changing anything ({error}), so nothing was changed",
-                store.dir().display()
-            ))
-        })?;
-        report(Progress::Saved(path.display().to_string()));
+        save_first(store, saved, report)?;
     }
     let result = match saved.method {
         Method::Cloudformation => {
@@ -197,6 +191,22 @@ pub async fn create<S: Stacks, R: Roles>(
     result
 }
 
+/// Saves the setup before the first change in AWS: when it can't be saved, nothing is changed.
+fn save_first(
+    store: &StateStore,
+    saved: &SavedSetup,
+    report: &mut (dyn FnMut(Progress) + Send),
+) -> Result<(), EngineError> {
+    let path = store.save(saved).map_err(|error| {
+        EngineError::NotSaved(format!(
+            "can't save the setup in {} before changing anything ({error}), so nothing was changed",
+            store.dir().display()
+        ))
+    })?;
+    report(Progress::Saved(path.display().to_string()));
+    Ok(())
+}
+
 /// Saves a StackSet setup before the first change (a re-run of the same stack set keeps the
 /// record it found), creates the stack set and its instances and watches them; the record is
 /// finished once every instance succeeded.
@@ -215,13 +225,7 @@ pub async fn create_stack_set<R: Roles>(
     if let Some(store) = store
         && !rerun
     {
-        let path = store.save(saved).map_err(|error| {
-            EngineError::NotSaved(format!(
-                "can't save the setup in {} before changing anything ({error}), so nothing was changed",
-                store.dir().display()
-            ))
-        })?;
-        report(Progress::Saved(path.display().to_string()));
+        save_first(store, saved, report)?;
     }
     let rows =
         crate::stack_set_engine::create(stack_sets, roles, plan, request, options, report).await?;

@@ -751,14 +751,7 @@ fn the_organizations_units_and_accounts_are_listed_from_moto() {
     let lone = crate::faults::account_proxy(Some(&outside));
     let lone_config = lone.config();
     crate::faults::block_on(async {
-        let org = aws_sdk_organizations::Client::new(&config);
-        org.create_organization()
-            .feature_set(aws_sdk_organizations::types::OrganizationFeatureSet::All)
-            .send()
-            .await
-            .expect("organization");
-        let roots = org.list_roots().send().await.expect("roots");
-        let root = roots.roots()[0].id().expect("root ID").to_string();
+        let (org, root) = crate::support::make_organization(&config).await;
         let unit = |parent: String, name: &'static str| {
             let org = org.clone();
             async move {

@@ -364,14 +364,7 @@ fn moto_deploys_to_the_accounts_of_an_organizational_unit() {
     let plan = plan(&role_name);
     let sdk = segment_aws_setup::aws::sdk::Sdk::new(&config);
     let (unit, members, sandbox) = crate::faults::block_on(async {
-        let org = aws_sdk_organizations::Client::new(&config);
-        org.create_organization()
-            .feature_set(aws_sdk_organizations::types::OrganizationFeatureSet::All)
-            .send()
-            .await
-            .expect("organization");
-        let roots = org.list_roots().send().await.expect("roots");
-        let root = roots.roots()[0].id().expect("root").to_string();
+        let (org, root) = crate::support::make_organization(&config).await;
         let unit = org
             .create_organizational_unit()
             .parent_id(&root)

@@ -134,3 +134,19 @@ pub fn make_stack_set_administration_role(config: &aws_config::SdkConfig) {
         }
     });
 }
+
+/// An organization (all features) made in the account of `config`, which becomes its management
+/// account: the client, and the root's ID.
+pub async fn make_organization(
+    config: &aws_config::SdkConfig,
+) -> (aws_sdk_organizations::Client, String) {
+    let org = aws_sdk_organizations::Client::new(config);
+    org.create_organization()
+        .feature_set(aws_sdk_organizations::types::OrganizationFeatureSet::All)
+        .send()
+        .await
+        .expect("organization");
+    let roots = org.list_roots().send().await.expect("roots");
+    let root = roots.roots()[0].id().expect("root ID").to_string();
+    (org, root)
+}
