@@ -508,6 +508,14 @@ fn pretty_json(value: &serde_json::Value) -> String {
 }
 
 /// A line on stderr, its control characters escaped (text from AWS may hold escape sequences).
+/// The result printed before a failure's message (the rows stay on stdout): escaped as `main`
+/// escapes a result, since it holds text from AWS.
+fn print_output(output: &str) {
+    let mut stdout = std::io::stdout().lock();
+    let _ = write!(stdout, "{}", crate::text::escape_controls(output));
+    let _ = stdout.flush();
+}
+
 fn say(line: &str) {
     let mut stderr = std::io::stderr().lock();
     let _ = writeln!(stderr, "{}", crate::text::escape_controls(line));

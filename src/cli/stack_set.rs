@@ -181,7 +181,7 @@ fn with_failures(
     if failed == 0 {
         return Ok(output);
     }
-    print!("{output}");
+    print_output(&output);
     Err(Failure {
         code: exit::AWS_REFUSED,
         message: format!(

@@ -228,10 +228,7 @@ pub(crate) async fn verify(args: &VerifyArgs) -> Result<String, Failure> {
                     plan.as_ref(),
                 )
                 .at(&session.context());
-                print!(
-                    "{}",
-                    verify_output(&verification, &outcome, args.change.output)
-                );
+                print_output(&verify_output(&verification, &outcome, args.change.output));
                 let mut message = format!(
                     "role {} is not right, and no repair this tool may make passes every probe, so nothing was changed:",
                     verification.role.name
@@ -284,7 +281,7 @@ pub(crate) async fn verify(args: &VerifyArgs) -> Result<String, Failure> {
     if verification.is_right() {
         Ok(output)
     } else {
-        print!("{output}");
+        print_output(&output);
         let hint = if args.fix {
             ""
         } else {
@@ -366,7 +363,7 @@ async fn verify_accounts(
     if wrong == 0 {
         return Ok(output);
     }
-    print!("{output}");
+    print_output(&output);
     Err(Failure {
         code: exit::AWS_REFUSED,
         message: format!(

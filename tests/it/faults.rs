@@ -909,8 +909,13 @@ fn a_failed_stack_set_instance_exits_4_with_its_reason_and_the_retry_command() {
         .map(|i| format!("6{:05}{:06}", std::process::id() % 100_000, 900 + i))
         .collect();
     let reason = "Account should have 'AWSCloudFormationStackSetExecutionRole' role";
+    // The reason comes from AWS: it also holds a title-setting and a clipboard-setting sequence,
+    // which must reach the terminal escaped, on stdout as on stderr.
     if let Ok(mut shared) = proxy.shared.lock() {
-        shared.fail_instance = Some((accounts[1].clone(), reason.to_string()));
+        shared.fail_instance = Some((
+            accounts[1].clone(),
+            format!("{reason}&#x1b;]0;pwned&#x7;&#x1b;]52;c;ZXZpbA==&#x7;"),
+        ));
     }
     let config = proxy.config();
     crate::support::make_stack_set_administration_role(&config);
@@ -948,6 +953,13 @@ fn a_failed_stack_set_instance_exits_4_with_its_reason_and_the_retry_command() {
         stdout(&output),
         stderr(&output)
     );
+    for stream in [&output.stdout, &output.stderr] {
+        assert!(
+            !stream.contains(&0x1b) && !stream.contains(&0x07),
+            "a raw escape sequence from AWS reached the terminal:\n{}",
+            String::from_utf8_lossy(stream)
+        );
+    }
     let rows = stdout(&output);
     assert!(
         rows.contains(&format!("{}  us-east-1  FAILED     {reason}", accounts[1])),
