@@ -146,6 +146,9 @@ pub fn take(text: &str, list: bool, value: &str) -> String {
 
 /// An organizational unit as a StackSet target row: its ID, then where it is in the tree.
 pub fn org_unit(id: &str, path: &str) -> Resource {
+    // A unit's name is free text in AWS Organizations: a new line or a bidirectional control in
+    // it must not forge a row of its own.
+    let path = crate::text::one_line(path);
     Resource {
         name: format!("{id}  {path}"),
         value: id.to_string(),
@@ -155,6 +158,7 @@ pub fn org_unit(id: &str, path: &str) -> Resource {
 
 /// An account as a StackSet target row: its ID, then its name.
 pub fn org_account(id: &str, name: &str) -> Resource {
+    let name = crate::text::one_line(name);
     Resource {
         name: format!("{id}  {name}"),
         value: id.to_string(),
@@ -341,6 +345,21 @@ mod tests {
             "arn:x:alpha, arn:x:beta, "
         );
         assert_eq!(take("bu", false, "bucket"), "bucket");
+    }
+
+    /// Names in AWS Organizations are free text: one with a new line, a line separator or a
+    /// bidirectional override stays one row that shows what it holds.
+    #[test]
+    fn an_organizations_name_cannot_forge_a_row() {
+        let unit = org_unit("ou-ab12-cd345678", "Root / Prod\n111111111111  OK");
+        assert_eq!(unit.name.lines().count(), 1, "{}", unit.name);
+        assert!(unit.name.contains("\\u000a"), "{}", unit.name);
+        let account = org_account("222222222222", "dev\u{2028}333333333333 \u{202E}KO");
+        assert_eq!(
+            account.name,
+            "222222222222  dev\\u2028333333333333 \\u202eKO"
+        );
+        assert_eq!(account.value, "222222222222");
     }
 
     #[test]

@@ -260,12 +260,20 @@ pub fn csv(rows: &[InstanceRow], role_name: &str) -> String {
     out
 }
 
-/// A CSV field, quoted when it holds a comma, a quote or a line break (RFC 4180).
-fn csv_field(text: &str) -> String {
+/// A CSV field, quoted when it holds a comma, a quote or a line break (RFC 4180). A cell a
+/// spreadsheet would run as a formula (one starting with `=`, `+`, `-`, `@`, a tab or a carriage
+/// return: OWASP's CSV injection) gets a leading `'`, so it is shown as text; the reason of a
+/// failed instance comes from AWS and may hold anything.
+pub fn csv_field(text: &str) -> String {
+    let text = if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{text}")
+    } else {
+        text.to_string()
+    };
     if text.contains([',', '"', '\n', '\r']) {
         format!("\"{}\"", text.replace('"', "\"\""))
     } else {
-        text.to_string()
+        text
     }
 }
 

@@ -129,12 +129,14 @@ pub fn role_name(value: &str) -> Check {
 
 static ROLE_PATH: LazyLock<Regex> = LazyLock::new(|| regex(r"^(/|/[\x21-\x7E]+/)$"));
 
+/// A role's path. IAM allows `*` and `?` in one, but the role's ARN goes into policies (a
+/// Kinesis or Data Lakes policy names the role itself), where they are wildcards: refused.
 pub fn role_path(value: &str) -> Check {
-    if value.len() <= 512 && ROLE_PATH.is_match(value) {
+    if value.len() <= 512 && ROLE_PATH.is_match(value) && !value.contains(['*', '?']) {
         Ok(())
     } else {
         Err(Invalid(format!(
-            "a role path is / or starts and ends with / (for example /segment/), at most 512 printable ASCII characters with no spaces; got {}",
+            "a role path is / or starts and ends with / (for example /segment/), at most 512 printable ASCII characters with no spaces and no * or ? (they would be wildcards in the role's policies); got {}",
             shown(value)
         )))
     }
@@ -355,9 +357,10 @@ pub fn kms_key_arn(value: &str) -> Check {
 }
 
 static PATH_PREFIX: LazyLock<Regex> =
-    LazyLock::new(|| regex(r"^/?[A-Za-z0-9!_.*'()-]+(/[A-Za-z0-9!_.*'()-]+)*/?$"));
+    LazyLock::new(|| regex(r"^/?[A-Za-z0-9!_.'()-]+(/[A-Za-z0-9!_.'()-]+)*/?$"));
 
-/// A path prefix in a bucket (`path/prefix`): S3's safe key characters, no empty segment.
+/// A path prefix in a bucket (`path/prefix`): S3's safe key characters but `*` (a wildcard in the
+/// policy's resource, which would reach other prefixes), no empty segment.
 pub fn path_prefix(value: &str) -> Check {
     if value.len() <= 512
         && PATH_PREFIX.is_match(value)
@@ -366,7 +369,7 @@ pub fn path_prefix(value: &str) -> Check {
         Ok(())
     } else {
         Err(Invalid(format!(
-            "a path prefix is folder names separated by /, such as path/prefix (letters, digits and ! _ . * ' ( ) -); got {}",
+            "a path prefix is folder names separated by /, such as path/prefix (letters, digits and ! _ . ' ( ) -; no * or ?, which would be wildcards in the policy); got {}",
             shown(value)
         )))
     }
@@ -483,6 +486,12 @@ mod tests {
         assert!(role_path("/segment").is_err());
         assert!(role_path("/a b/").is_err());
         assert!(role_path(&format!("/{}/", "a".repeat(511))).is_err());
+        // Wildcards in the role's own ARN, which its policies name.
+        assert!(role_path("/*/").is_err());
+        assert!(role_path("/seg?ent/").is_err());
+        assert!(path_prefix("logs/2026").is_ok());
+        assert!(path_prefix("logs/*").is_err());
+        assert!(path_prefix("lo?s").is_err());
     }
 
     #[test]

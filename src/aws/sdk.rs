@@ -235,6 +235,11 @@ fn pairs<T>(
         .collect()
 }
 
+/// Text from AWS that is shown on a line: one line, control and invisible characters escaped.
+fn shown(text: &str) -> String {
+    crate::text::one_line(text).into_owned()
+}
+
 /// IAM returns policy documents URL-encoded.
 fn decode_policy(document: &str) -> Value {
     let text = percent_encoding::percent_decode_str(document).decode_utf8_lossy();
@@ -358,14 +363,16 @@ impl Stacks for Sdk {
         let events = output
             .stack_events()
             .iter()
+            // Every field is shown on a line of its own: one line each, escaped, whatever a
+            // resource's physical ID (free text for some types) holds.
             .map(|event| StackEvent {
                 id: event.event_id().unwrap_or_default().to_string(),
-                logical_id: event.logical_resource_id().unwrap_or_default().to_string(),
+                logical_id: shown(event.logical_resource_id().unwrap_or_default()),
                 physical_id: event
                     .physical_resource_id()
                     .filter(|id| !id.is_empty())
-                    .map(str::to_string),
-                resource_type: event.resource_type().unwrap_or_default().to_string(),
+                    .map(shown),
+                resource_type: shown(event.resource_type().unwrap_or_default()),
                 status: event
                     .resource_status()
                     .map(|s| s.as_str().to_string())
@@ -427,8 +434,8 @@ impl Stacks for Sdk {
                     .action()
                     .map(|a| a.as_str().to_string())
                     .unwrap_or_default(),
-                logical_id: change.logical_resource_id().unwrap_or_default().to_string(),
-                resource_type: change.resource_type().unwrap_or_default().to_string(),
+                logical_id: shown(change.logical_resource_id().unwrap_or_default()),
+                resource_type: shown(change.resource_type().unwrap_or_default()),
                 replacement: change.replacement().map(|r| r.as_str().to_string()),
             })
             .collect();

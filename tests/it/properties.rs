@@ -336,6 +336,48 @@ proptest! {
         prop_assert!(validate::lambda_function_reference(&value).is_err());
     }
 
+    /// A role path and a path prefix end up in policies (the role's own ARN, the bucket's
+    /// resource): a wildcard in either is refused wherever it is, and anything else valid passes.
+    #[test]
+    fn wildcards_never_pass_into_a_path(
+        folders in prop::collection::vec("[A-Za-z0-9_.-]{1,12}", 1..4),
+        at in 0usize..4,
+        wildcard in prop::sample::select(vec!['*', '?']),
+    ) {
+        let clean = folders.join("/");
+        prop_assume!(!clean.split('/').any(|s| s == "." || s == ".."));
+        prop_assert!(validate::path_prefix(&clean).is_ok());
+        let clean_path = format!("/{clean}/");
+        prop_assert!(validate::role_path(&clean_path).is_ok());
+        let mut wild: Vec<String> = folders.clone();
+        let index = at % wild.len();
+        wild[index].push(wildcard);
+        let wild = wild.join("/");
+        prop_assert!(validate::path_prefix(&wild).is_err());
+        let wild_path = format!("/{wild}/");
+        prop_assert!(validate::role_path(&wild_path).is_err());
+    }
+
+    /// Whatever AWS puts in a row, a spreadsheet opening the CSV runs no formula and reads one
+    /// cell: it never starts with a formula's first character, and the row keeps its columns.
+    #[test]
+    fn a_csv_cell_is_never_a_formula(text in "\\PC*", first in prop::sample::select(vec!['=', '+', '-', '@', '\t', '\r', 'a'])) {
+        let value = format!("{first}{text}");
+        let cell = segment_aws_setup::stackset::csv_field(&value);
+        let unquoted = cell.strip_prefix('"').unwrap_or(&cell);
+        prop_assert!(!unquoted.starts_with(['=', '+', '-', '@', '\t', '\r']), "{}", cell);
+        let rows = segment_aws_setup::stackset::csv(
+            &[segment_aws_setup::stackset::InstanceRow {
+                account: "111111111111".into(),
+                region: "us-east-1".into(),
+                status: "FAILED".into(),
+                reason: Some(value),
+            }],
+            "role",
+        );
+        prop_assert_eq!(rows.lines().next(), Some("account,region,status,role_arn,reason"));
+    }
+
     #[test]
     fn lengths_beyond_the_limits_are_refused(extra in 1usize..50) {
         prop_assert!(validate::role_name(&"r".repeat(64 + extra)).is_err());
