@@ -2,7 +2,7 @@
 //! build time. Adding an integration is a change to that file (and a template in
 //! `assets/templates/`), not to code.
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::sync::LazyLock;
 
@@ -42,7 +42,7 @@ pub struct ExternalIdRule {
 /// A value the user supplies for a permission preset. A statement's resource pattern names an
 /// input by its name in braces (`{bucket}`, `{lambdaArns}`): each value of a list input makes
 /// one resource.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub enum Input {
     Bucket,
@@ -308,6 +308,10 @@ pub struct Integration {
     pub template: String,
     /// The template parameter that carries one external ID.
     pub external_id_parameter: String,
+    /// The template parameter that carries a rotation's new external ID beside the current one
+    /// (integrations whose ID is generated: the role accepts both until the rotation finishes).
+    #[serde(default)]
+    pub next_external_id_parameter: Option<String>,
     pub presets: Vec<PresetOffer>,
     pub settings: Vec<SettingSpec>,
     /// What to do next in Segment, in Segment's words, a step each.

@@ -101,6 +101,8 @@ pub enum EngineError {
     RoleInUse { role: String, attached: Vec<String> },
     #[error("role {role} is not right: {}", problems.join("; "))]
     RoleWrong { role: String, problems: Vec<String> },
+    #[error("the saved permission policy of {setup} was not applied: {why}")]
+    SavedPolicyRefused { setup: String, why: String },
     #[error("{original}; deleting the half-made role {role} failed too ({cleanup})")]
     CleanupFailed {
         role: String,
@@ -119,17 +121,23 @@ pub struct Context {
 }
 
 impl Context {
-    /// ` --profile P --region R`, for a command printed for the user to run.
+    /// ` --profile P --region R`, for a command printed for the user to run: each value quoted
+    /// for a shell when it needs it (a profile may be named anything the AWS config files allow).
     pub fn flags(&self) -> String {
         let mut flags = String::new();
         if let Some(profile) = &self.profile {
-            flags.push_str(&format!(" --profile {profile}"));
+            flags.push_str(&format!(" --profile {}", shell_word(profile)));
         }
         if let Some(region) = &self.region {
-            flags.push_str(&format!(" --region {region}"));
+            flags.push_str(&format!(" --region {}", shell_word(region)));
         }
         flags
     }
+}
+
+/// A word of a printed command, quoted for a POSIX shell when it needs it.
+pub fn shell_word(word: &str) -> std::borrow::Cow<'_, str> {
+    shlex::try_quote(word).unwrap_or(std::borrow::Cow::Borrowed("''"))
 }
 
 /// The error in words, with what to do about it: shared by every face.
@@ -1409,6 +1417,10 @@ fn found_setup(
         preset: None,
         lambda_arns: Vec::new(),
         stack_set: None,
+        pending_external_ids: Vec::new(),
+        rotation_started_at: None,
+        inputs: Default::default(),
+        role_path: None,
     }
 }
 

@@ -1473,11 +1473,11 @@ impl<I: Identity + 'static, S: Stacks + 'static, R: Roles + 'static> Plain<I, S,
                         let integration = Catalog::builtin()
                             .integration(&saved.integration)
                             .ok_or_else(not_connected)?;
-                        let permission = saved
-                            .policy_name
-                            .as_deref()
-                            .zip(saved.permission_policy.as_ref());
-                        let ids = saved.external_ids.clone();
+                        // Judged again by check_saved_role: only a policy it passed is used.
+                        let judged = crate::resume::judged_policy(&saved)
+                            .map_err(|e| crate::cli::engine_failure_in(e, &self.context()))?;
+                        let permission = judged.as_ref().map(|(name, doc)| (name.as_str(), doc));
+                        let ids = saved.all_external_ids();
                         let arn = self
                             .show_and_repair(verification, &role, integration, &ids, permission)
                             .await?;

@@ -58,6 +58,9 @@ pub struct PlanRequest {
     pub account: Option<String>,
     /// The role's path for the direct IAM method (`/` when not given).
     pub role_path: Option<String>,
+    /// A rotation under way: the new external ID, accepted beside the current ones until
+    /// Segment has it (integrations whose ID is generated).
+    pub next_external_ids: Vec<String>,
 }
 
 /// What stands for the account ID in a plan made without credentials.
@@ -118,7 +121,11 @@ pub struct Plan {
     pub principal: String,
     pub preset_id: String,
     pub preset_title: String,
+    /// The IDs Segment presents today.
     pub external_ids: Vec<String>,
+    /// A rotation's new ID: the role accepts it beside `external_ids`, and it is the one to paste
+    /// into Segment now. Empty when no rotation is under way.
+    pub next_external_ids: Vec<String>,
     /// True when the wizard generated the external ID (it must then be kept like a password).
     pub external_id_generated: bool,
     pub trust_policy: Value,
@@ -128,6 +135,8 @@ pub struct Plan {
     pub template: Value,
     pub parameters: Map<String, Value>,
     pub role_name: String,
+    /// The role's path (the direct IAM method; `/` otherwise).
+    pub role_path: String,
     pub stack_name: String,
     pub policy_name: String,
     pub role_description: String,
@@ -204,7 +213,13 @@ impl Plan {
 
         let (external_ids, generated_here) = external_ids(integration, request)?;
         let external_id_generated = generated_here || request.generated_external_id;
-        let trust_policy = policy::trust_policy(&integration.principal, &external_ids);
+        let next_external_ids = next_external_ids(integration, request, &external_ids)?;
+        let accepted: Vec<String> = external_ids
+            .iter()
+            .chain(&next_external_ids)
+            .cloned()
+            .collect();
+        let trust_policy = policy::trust_policy(&integration.principal, &accepted);
         let trust_chars = trust_policy.to_string().chars().count();
         if trust_chars > TRUST_POLICY_MAX_CHARS {
             return Err(InputError::new(
@@ -295,7 +310,14 @@ impl Plan {
             )
         })?;
         let one_id = external_ids.len() == 1;
-        let literal_trust = (!one_id).then_some(&trust_policy);
+        // A rotation's second ID goes in the template's own parameter where it has one (NoEcho:
+        // the secret never appears in the template); otherwise several IDs are written literally.
+        let next_parameter = integration
+            .next_external_id_parameter
+            .as_ref()
+            .filter(|name| source["Parameters"].get(name.as_str()).is_some());
+        let parameterized = one_id && (next_external_ids.is_empty() || next_parameter.is_some());
+        let literal_trust = (!parameterized).then_some(&trust_policy);
         let literal_permission = offer
             .template_parameters
             .is_none()
@@ -310,11 +332,19 @@ impl Plan {
             preset.description
         ));
         let mut parameters = Map::new();
-        if one_id {
+        if parameterized {
             parameters.insert(
                 integration.external_id_parameter.clone(),
                 json!(external_ids[0]),
             );
+            // Always given, empty when not rotating: an update that leaves it out would keep the
+            // stack's previous value on some paths and the default on others.
+            if let Some(name) = next_parameter {
+                parameters.insert(
+                    name.clone(),
+                    json!(next_external_ids.first().cloned().unwrap_or_default()),
+                );
+            }
         }
         for (name, source) in offer.template_parameters.iter().flatten() {
             let values = inputs.get(&source.input).cloned().unwrap_or_default();
@@ -330,6 +360,7 @@ impl Plan {
             preset_id: preset.id.clone(),
             preset_title: preset.title.clone(),
             external_ids,
+            next_external_ids,
             external_id_generated,
             trust_policy,
             permission_policy,
@@ -352,6 +383,7 @@ impl Plan {
             template: rendered,
             parameters,
             role_name,
+            role_path,
             stack_name,
             inputs,
             account: request.account.clone(),
@@ -360,12 +392,28 @@ impl Plan {
         })
     }
 
-    /// The external ID as Segment's setting holds it (the first one, when several are trusted).
+    /// The external ID as Segment's setting should hold it: a rotation's new one, else the first
+    /// one when several are trusted.
     pub fn external_id(&self) -> &str {
-        self.external_ids
+        self.next_external_ids
             .first()
+            .or(self.external_ids.first())
             .map(String::as_str)
             .unwrap_or_default()
+    }
+
+    /// Every ID the role accepts: today's, and a rotation's new one.
+    pub fn accepted_external_ids(&self) -> Vec<String> {
+        self.external_ids
+            .iter()
+            .chain(&self.next_external_ids)
+            .cloned()
+            .collect()
+    }
+
+    /// Every input the plan was built from, by kind.
+    pub fn all_inputs(&self) -> &BTreeMap<Input, Vec<String>> {
+        &self.inputs
     }
 
     /// Every value of an input (all the Lambda ARNs, say).
@@ -613,10 +661,10 @@ impl Plan {
             self.stack_name, self.template_name
         ));
         for (name, value) in &self.parameters {
-            out.push_str(&format!(
-                "    {name} = {}\n",
-                value.as_str().unwrap_or_default()
-            ));
+            match value.as_str().unwrap_or_default() {
+                "" => out.push_str(&format!("    {name} = (empty)\n")),
+                value => out.push_str(&format!("    {name} = {value}\n")),
+            }
         }
         if self.parameters.is_empty() {
             out.push_str("    (none: the documents are written into the template)\n");
@@ -764,6 +812,43 @@ fn check_together(inputs: &BTreeMap<Input, Vec<String>>) -> Result<(), InputErro
     Ok(())
 }
 
+/// A rotation's new external ID, checked: only for integrations whose ID is generated (a
+/// workspace ID is Segment's, not rotated), one at a time, and not one already trusted.
+fn next_external_ids(
+    integration: &Integration,
+    request: &PlanRequest,
+    current: &[String],
+) -> Result<Vec<String>, InputError> {
+    if request.next_external_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    if integration.external_id.source != ExternalIdSource::Generated {
+        return Err(InputError::new(
+            "--rotate-external-id",
+            format!(
+                "the {} integration's external ID is your workspace ID, set by Segment: it is not rotated",
+                integration.id
+            ),
+        ));
+    }
+    if request.next_external_ids.len() > 1 {
+        return Err(InputError::new(
+            "--rotate-external-id",
+            "a rotation brings one new external ID",
+        ));
+    }
+    let next = &request.next_external_ids[0];
+    validate::external_id(next, integration.external_id.min_length)
+        .map_err(InputError::at("--rotate-external-id"))?;
+    if current.contains(next) {
+        return Err(InputError::new(
+            "--rotate-external-id",
+            "the new external ID is the one Segment uses now",
+        ));
+    }
+    Ok(request.next_external_ids.clone())
+}
+
 /// The external IDs to trust, checked; generated when the integration generates one and none was
 /// given. Returns whether it was generated.
 fn external_ids(
@@ -877,6 +962,53 @@ mod tests {
         );
         assert!(plan.stack_name.starts_with("segment-destination-function-"));
         assert_eq!(plan.role_name, "segment-destination-function");
+    }
+
+    /// A rotation's first phase: the role accepts today's ID and the new one, the new one in
+    /// its own NoEcho parameter (never in the template's text), and it is the one Segment's
+    /// setting should get now.
+    #[test]
+    fn a_rotation_trusts_both_ids_through_the_templates_parameters() {
+        let old = "o".repeat(40);
+        let new = "n".repeat(40);
+        let rotating = PlanRequest {
+            external_ids: vec![old.clone()],
+            next_external_ids: vec![new.clone()],
+            ..s3("destination-function")
+        };
+        let plan = Plan::build(Catalog::builtin(), &rotating).expect("valid");
+        assert_eq!(plan.accepted_external_ids(), [old.clone(), new.clone()]);
+        assert_eq!(plan.external_id(), new);
+        assert_eq!(
+            plan.trust_policy["Statement"][0]["Condition"]["StringEquals"]["sts:ExternalId"],
+            json!([old, new])
+        );
+        assert_eq!(plan.parameters["ExternalId"], json!(old));
+        assert_eq!(plan.parameters["NextExternalId"], json!(new));
+        assert!(
+            !plan.template.to_string().contains(&new),
+            "the secret stays out of the template"
+        );
+        assert_eq!(plan.settings_json(None)["iamRoleExternalId"], json!(new));
+        // Not rotating: the parameter is given, empty.
+        let plain = Plan::build(Catalog::builtin(), &s3("destination-function")).expect("valid");
+        assert_eq!(plain.parameters["NextExternalId"], json!(""));
+        // A workspace ID is Segment's: never rotated; a new ID is a strong one, not today's.
+        let workspace = PlanRequest {
+            workspace_ids: vec!["wXZ2sd8N3mJ".into()],
+            next_external_ids: vec![new.clone()],
+            lambda_arns: vec![LAMBDA.into()],
+            ..request("lambda-destination")
+        };
+        assert!(Plan::build(Catalog::builtin(), &workspace).is_err());
+        for next in ["short", old.as_str()] {
+            let bad = PlanRequest {
+                external_ids: vec![old.clone()],
+                next_external_ids: vec![next.to_string()],
+                ..s3("destination-function")
+            };
+            assert!(Plan::build(Catalog::builtin(), &bad).is_err(), "{next}");
+        }
     }
 
     #[test]

@@ -249,8 +249,52 @@ pub fn finish_stack_set(
     }
 }
 
+/// The permission policy a resume may attach: the saved one only when it is what the saved
+/// preset and inputs make (built again here), and, for a custom policy, when it grants nothing
+/// broadly (that needs the explicit yes `create` asks for). A state file is untrusted input: a
+/// policy edited into it is never applied.
+pub fn judged_policy(
+    saved: &SavedSetup,
+) -> Result<Option<(String, serde_json::Value)>, EngineError> {
+    let (Some(name), Some(policy)) = (&saved.policy_name, &saved.permission_policy) else {
+        return Ok(None);
+    };
+    let refuse = |why: String| EngineError::SavedPolicyRefused {
+        setup: saved.what(),
+        why,
+    };
+    let plan = Plan::build(Catalog::builtin(), &saved.request())
+        .map_err(|error| refuse(format!("its preset and inputs don't make a plan ({error})")))?;
+    if saved.preset.as_deref().is_some_and(|p| p != plan.preset_id) {
+        return Err(refuse(format!(
+            "its inputs make preset {}, not the saved {}",
+            plan.preset_id,
+            saved.preset.as_deref().unwrap_or_default()
+        )));
+    }
+    if &plan.policy_name != name {
+        return Err(refuse(format!(
+            "the template's policy is {}, not {name}",
+            plan.policy_name
+        )));
+    }
+    if !plan.broad_grants.is_empty() {
+        return Err(refuse(format!(
+            "it grants broadly ({}); run the create again with --policy-file and --allow-broad-policy if you mean it",
+            plan.broad_grants.join("; ")
+        )));
+    }
+    if !crate::verify::same_policy(policy, &plan.permission_policy) {
+        return Err(refuse(
+            "it is not the policy its preset and inputs make (the state file was changed)".into(),
+        ));
+    }
+    Ok(Some((name.clone(), plan.permission_policy)))
+}
+
 /// A saved direct-IAM setup's role, read and judged for resuming: only a role tagged as this
-/// tool's is resumed. The face shows the verification and its fix, and asks before any change.
+/// tool's is resumed, and only with a saved policy judged again. The face shows the verification
+/// and its fix, and asks before any change.
 pub async fn check_saved_role<R: Roles>(
     roles: &R,
     saved: &SavedSetup,
@@ -267,11 +311,18 @@ pub async fn check_saved_role<R: Roles>(
             what: format!("role {}", info.name),
         });
     }
-    let permission = saved
-        .policy_name
-        .as_deref()
-        .zip(saved.permission_policy.as_ref());
-    engine::verify_role(roles, &role, integration, &saved.external_ids, permission).await
+    let judged = judged_policy(saved)?;
+    let permission = judged
+        .as_ref()
+        .map(|(name, document)| (name.as_str(), document));
+    engine::verify_role(
+        roles,
+        &role,
+        integration,
+        &saved.all_external_ids(),
+        permission,
+    )
+    .await
 }
 
 /// Re-attaches to a saved setup's stack and judges its role.
@@ -284,7 +335,8 @@ pub async fn reattach_saved<S: Stacks, R: Roles>(
 ) -> Result<String, EngineError> {
     let stack = saved.stack_name.clone().unwrap_or_default();
     let integration = Catalog::builtin().integration(&saved.integration);
-    let expected = integration.map(|i| (i, saved.external_ids.as_slice()));
+    let ids = saved.all_external_ids();
+    let expected = integration.map(|i| (i, ids.as_slice()));
     engine::reattach(stacks, roles, &stack, expected, options, report).await
 }
 
@@ -311,6 +363,42 @@ pub fn settle(
 mod tests {
     use super::*;
 
+    /// A state file is untrusted: the policy a resume attaches is built again from the saved
+    /// preset and inputs, so one edited into the file (wider, or another preset's) is refused.
+    #[test]
+    fn a_resume_attaches_only_the_policy_its_preset_and_inputs_make() {
+        let request = crate::plan::PlanRequest {
+            integration: "destination-function".into(),
+            bucket: Some("my-bucket".into()),
+            bucket_region: Some("us-east-1".into()),
+            role_name: Some("segment-role".into()),
+            ..crate::plan::PlanRequest::default()
+        };
+        let plan = Plan::build(Catalog::builtin(), &request).expect("valid");
+        let saved = SavedSetup::new(&plan, Method::Iam, "123456789012", None, None);
+        let (name, policy) = judged_policy(&saved).expect("judged").expect("a policy");
+        assert_eq!(name, "segment-permissions");
+        assert_eq!(policy, plan.permission_policy);
+        let mut widened = saved.clone();
+        widened.permission_policy =
+            Some(serde_json::json!({"Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Action": "s3:*", "Resource": "*"}]}));
+        let refused = judged_policy(&widened).expect_err("refused");
+        assert!(
+            refused
+                .to_string()
+                .contains("not the policy its preset and inputs make"),
+            "{refused}"
+        );
+        let mut custom = saved.clone();
+        custom.preset = Some("custom".into());
+        custom.inputs.clear();
+        custom.settings.clear();
+        custom.permission_policy = widened.permission_policy.clone();
+        let refused = judged_policy(&custom).expect_err("broad");
+        assert!(refused.to_string().contains("grants broadly"), "{refused}");
+    }
+
     #[test]
     fn changeable_keeps_saved_first_and_adds_what_aws_has_once() {
         let setup = |name: &str, region: &str, method: Method| SavedSetup {
@@ -331,6 +419,10 @@ mod tests {
             preset: None,
             lambda_arns: vec![],
             stack_set: None,
+            pending_external_ids: vec![],
+            rotation_started_at: None,
+            inputs: Default::default(),
+            role_path: None,
         };
         let mut unfinished = setup("half-made", "us-west-2", Method::Iam);
         unfinished.finished = false;

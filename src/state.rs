@@ -1,12 +1,20 @@
 //! What is needed to resume a setup, saved in the user's state directory before the first change
-//! in AWS: integration, method, stack or role name, region, account, external IDs and the
-//! settings. A finished setup stays, marked finished with its role ARN, so `verify` can find the
-//! external ID without it being typed. The file holds the external ID, so it is mode 0600, opened
-//! with O_EXCL and O_NOFOLLOW; the tool's own directory is 0700 (a directory the user named is
-//! used as it is).
+//! in AWS: integration, method, stack or role name, region, account, external IDs (and a
+//! rotation's new one, before the role accepts it) and the settings. A finished setup stays,
+//! marked finished with its role ARN, so `verify` can find the external ID without it being typed.
+//! The file holds the external ID, so it is mode 0600, opened with O_EXCL and O_NOFOLLOW; the
+//! tool's own directory is 0700 (a directory the user named is used as it is).
+//!
+//! A state file is read as untrusted input: it must be a regular file owned by the user, not
+//! writable by others, at most [`MAX_FILE_BYTES`], and every field must pass the validator a typed
+//! value would ([`SavedSetup::check`]); a file that doesn't is named and left alone. File names
+//! are built only from checked fields.
 
+use crate::catalog::{Catalog, Input};
 use crate::plan::{Plan, Setting};
+use crate::validate;
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 use std::fs;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
@@ -53,6 +61,31 @@ pub struct SavedSetup {
     /// Made through a StackSet of this name, in many accounts (watched and retried by name).
     #[serde(default)]
     pub stack_set: Option<String>,
+    /// A rotation's new external ID: saved before the role is changed to accept it, so that the
+    /// role never accepts an ID saved nowhere. Empty when no rotation is under way.
+    #[serde(default)]
+    pub pending_external_ids: Vec<String>,
+    /// When the rotation began (seconds since the epoch).
+    #[serde(default)]
+    pub rotation_started_at: Option<u64>,
+    /// Every input the plan was built from (bucket, ARNs, prefix, key, streams, cluster), so a
+    /// resume can build the same plan again and judge the saved policy against it.
+    #[serde(default)]
+    pub inputs: BTreeMap<Input, Vec<String>>,
+    /// The role's path (the direct IAM method), which its ARN and so its policy may name.
+    #[serde(default)]
+    pub role_path: Option<String>,
+}
+
+/// A state file larger than this is not read: a setup takes a few kilobytes.
+pub const MAX_FILE_BYTES: u64 = 256 * 1024;
+
+/// Seconds since the epoch.
+pub fn now_seconds() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
 }
 
 impl SavedSetup {
@@ -80,11 +113,223 @@ impl SavedSetup {
             preset: Some(plan.preset_id.clone()),
             lambda_arns: plan.inputs(crate::catalog::Input::LambdaArns).to_vec(),
             stack_set: None,
-            saved_at: std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map(|d| d.as_secs())
-                .unwrap_or(0),
+            saved_at: now_seconds(),
+            pending_external_ids: plan.next_external_ids.clone(),
+            rotation_started_at: None,
+            inputs: plan.all_inputs().clone(),
+            role_path: (method == Method::Iam && plan.role_path != "/")
+                .then(|| plan.role_path.clone()),
         }
+    }
+
+    /// Every ID the role may accept while this record stands: the current ones and a rotation's
+    /// new one.
+    pub fn all_external_ids(&self) -> Vec<String> {
+        let mut ids = self.external_ids.clone();
+        for id in &self.pending_external_ids {
+            if !ids.contains(id) {
+                ids.push(id.clone());
+            }
+        }
+        ids
+    }
+
+    /// The request that builds this setup's plan again: its integration, IDs (a rotation's new
+    /// one too), inputs, names and account. A record saved before the inputs were kept gives its
+    /// Lambda ARNs and its bucket settings instead.
+    pub fn request(&self) -> crate::plan::PlanRequest {
+        let workspace = Catalog::builtin()
+            .integration(&self.integration)
+            .is_some_and(|i| i.external_id.source == crate::catalog::ExternalIdSource::WorkspaceId);
+        let mut inputs = self.inputs.clone();
+        if inputs.is_empty() {
+            if !self.lambda_arns.is_empty() {
+                inputs.insert(Input::LambdaArns, self.lambda_arns.clone());
+            }
+            let setting = |key: &str| {
+                self.settings
+                    .iter()
+                    .find(|s| s.key == key)
+                    .and_then(|s| s.value.clone())
+            };
+            if let Some(bucket) = setting("s3Bucket") {
+                inputs.insert(Input::Bucket, vec![bucket]);
+            }
+            if let Some(region) = setting("s3BucketRegion") {
+                inputs.insert(Input::BucketRegion, vec![region]);
+            }
+        }
+        let one = |input: Input| inputs.get(&input).and_then(|v| v.first()).cloned();
+        let custom = self.preset.as_deref() == Some("custom");
+        crate::plan::PlanRequest {
+            integration: self.integration.clone(),
+            external_ids: if workspace {
+                Vec::new()
+            } else {
+                self.external_ids.clone()
+            },
+            workspace_ids: if workspace {
+                self.external_ids.clone()
+            } else {
+                Vec::new()
+            },
+            next_external_ids: self.pending_external_ids.clone(),
+            source_ids: Vec::new(),
+            bucket: one(Input::Bucket),
+            bucket_region: one(Input::BucketRegion),
+            lambda_arns: inputs.get(&Input::LambdaArns).cloned().unwrap_or_default(),
+            policy_file: if custom {
+                self.permission_policy
+                    .as_ref()
+                    .map(|policy| crate::plan::PolicyFile {
+                        path: inputs
+                            .get(&Input::PolicyFile)
+                            .and_then(|v| v.first().cloned())
+                            .unwrap_or_else(|| "(the saved policy)".into()),
+                        text: policy.to_string(),
+                    })
+            } else {
+                None
+            },
+            role_name: self.role_name.clone(),
+            stack_name: self.stack_name.clone(),
+            existing_role: true,
+            generated_external_id: true,
+            other_inputs: inputs
+                .into_iter()
+                .filter(|(input, _)| {
+                    !matches!(
+                        input,
+                        Input::Bucket | Input::BucketRegion | Input::LambdaArns | Input::PolicyFile
+                    )
+                })
+                .collect(),
+            account: Some(self.account.clone()),
+            role_path: self.role_path.clone(),
+        }
+    }
+
+    /// A rotation is under way: the role accepts (or is about to accept) a new ID too.
+    pub fn rotating(&self) -> bool {
+        !self.pending_external_ids.is_empty()
+    }
+
+    /// Checks every field as a typed value is checked: a state file is untrusted input (it may
+    /// have been planted or edited), and file names are built from these fields.
+    pub fn check(&self) -> Result<(), String> {
+        let catalog = Catalog::builtin();
+        let Some(integration) = catalog.integration(&self.integration) else {
+            return Err(format!(
+                "integration {:?} is not one this tool knows",
+                crate::text::one_line(&self.integration)
+            ));
+        };
+        let field = |name: &str, result: validate::Check| {
+            result.map_err(|invalid| format!("{name}: {}", invalid.0))
+        };
+        field("account", validate::account_id(&self.account))?;
+        if let Some(stack) = &self.stack_name {
+            field("stackName", validate::stack_name(stack))?;
+        }
+        if let Some(role) = &self.role_name {
+            field("roleName", validate::role_name(role))?;
+        }
+        if let Some(stack_set) = &self.stack_set {
+            field("stackSet", validate::stack_name(stack_set))?;
+        }
+        let named = match (self.method, &self.stack_set) {
+            (_, Some(_)) => true,
+            (Method::Cloudformation, None) => self.stack_name.is_some(),
+            (Method::Iam, None) => self.role_name.is_some(),
+        };
+        if !named {
+            return Err("it names no stack, role or stack set".into());
+        }
+        if let Some(region) = &self.region {
+            field("region", validate::region(region))?;
+        }
+        if let Some(profile) = &self.profile {
+            field("profile", validate::profile_name(profile))?;
+        }
+        if let Some(path) = &self.role_path {
+            field("rolePath", validate::role_path(path))?;
+        }
+        const MAX_IDS: usize = 20;
+        if self.external_ids.len() + self.pending_external_ids.len() > MAX_IDS {
+            return Err(format!("it holds more than {MAX_IDS} external IDs"));
+        }
+        for id in self.external_ids.iter().chain(&self.pending_external_ids) {
+            field(
+                "externalIds",
+                validate::external_id(id, validate::EXTERNAL_ID_MIN_AWS),
+            )?;
+        }
+        if let Some(arn) = &self.role_arn {
+            // A StackSet's record names its role in every account with ACCOUNT.
+            let every_account = self.stack_set.is_some()
+                && arn
+                    .strip_prefix("arn:aws:iam::ACCOUNT:role/")
+                    .is_some_and(|name| validate::role_name(name).is_ok());
+            if !every_account {
+                field("roleArn", validate::role_arn(arn))?;
+            }
+        }
+        if let Some(preset) = &self.preset
+            && !integration.presets.iter().any(|o| &o.preset == preset)
+        {
+            return Err(format!(
+                "preset {:?} is not one of {}'s",
+                crate::text::one_line(preset),
+                integration.id
+            ));
+        }
+        for arn in &self.lambda_arns {
+            field("lambdaArns", validate::lambda_arn(arn).map(|_| ()))?;
+        }
+        for (input, values) in &self.inputs {
+            for value in values {
+                field(input.label(), validate::input_value(*input, value))?;
+            }
+        }
+        if let Some(name) = &self.policy_name {
+            field("policyName", validate::policy_name(name))?;
+        }
+        if let Some(policy) = &self.permission_policy {
+            let text = policy.to_string();
+            if crate::policy::compact_len(policy) > crate::policy::INLINE_POLICIES_MAX_CHARS {
+                return Err(format!(
+                    "permissionPolicy is longer than IAM's {} characters",
+                    crate::policy::INLINE_POLICIES_MAX_CHARS
+                ));
+            }
+            crate::policy::check_custom_policy(&text)
+                .map_err(|invalid| format!("permissionPolicy: {}", invalid.0))?;
+        }
+        const MAX_SETTINGS: usize = 50;
+        if self.settings.len() > MAX_SETTINGS {
+            return Err(format!("it holds more than {MAX_SETTINGS} settings"));
+        }
+        let plain = |text: &str, max: usize| {
+            text.chars().count() <= max
+                && !text
+                    .chars()
+                    .any(|c| c.is_control() || crate::text::is_invisible(c))
+        };
+        for setting in &self.settings {
+            let texts = [&setting.label, &setting.key]
+                .into_iter()
+                .chain(setting.value.as_ref())
+                .chain(setting.placeholder.as_ref());
+            for text in texts {
+                if !plain(text, 2048) {
+                    return Err(format!(
+                        "setting {:?} holds a control character or is too long",
+                        crate::text::one_line(&setting.key)
+                    ));
+                }
+            }
+        }
+        Ok(())
     }
 
     /// A StackSet setup: the stack set's name instead of a stack's.
@@ -198,7 +443,13 @@ impl StateStore {
     }
 
     /// Writes the setup (replacing an earlier save of the same one); returns the file's path.
+    /// A setup whose fields don't pass their checks is not written (its file name is made of
+    /// them). The file is written whole, synced, renamed into place and the directory synced, so
+    /// a crash leaves the old record or the new one, never a part.
     pub fn save(&self, setup: &SavedSetup) -> io::Result<PathBuf> {
+        setup
+            .check()
+            .map_err(|why| io::Error::new(io::ErrorKind::InvalidInput, why))?;
         if self.owned {
             create_private_dir(&self.dir)?;
         } else {
@@ -216,6 +467,7 @@ impl StateStore {
         file.write_all(text.as_bytes())?;
         file.sync_all()?;
         fs::rename(&partial, &path)?;
+        sync_dir(&self.dir)?;
         Ok(path)
     }
 
@@ -240,9 +492,15 @@ impl StateStore {
                 continue;
             }
             let path = entry.path();
-            match read_no_follow(&path) {
+            match read_state_file(&path) {
                 Ok(text) => match serde_json::from_str::<SavedSetup>(&text) {
-                    Ok(setup) => loaded.setups.push(setup),
+                    Ok(setup) => match setup.check() {
+                        Ok(()) => loaded.setups.push(setup),
+                        Err(why) => loaded.problems.push(format!(
+                            "{} is not a setup this tool saved ({why}); it was left as it is and not used",
+                            path.display()
+                        )),
+                    },
                     Err(error) => loaded.problems.push(format!(
                         "{} is not a saved setup ({error}); it was left as it is",
                         path.display()
@@ -250,7 +508,7 @@ impl StateStore {
                 },
                 Err(error) => loaded
                     .problems
-                    .push(format!("can't read {}: {error}", path.display())),
+                    .push(format!("can't use {}: {error}", path.display())),
             }
         }
         loaded.setups.sort_by_key(|s| std::cmp::Reverse(s.saved_at));
@@ -333,9 +591,12 @@ impl StateStore {
 
     /// Forgets a setup (nothing was made for it, or it was deleted).
     pub fn remove(&self, setup: &SavedSetup) -> io::Result<()> {
+        setup
+            .check()
+            .map_err(|why| io::Error::new(io::ErrorKind::InvalidInput, why))?;
         match fs::remove_file(self.dir.join(setup.file_name())) {
             Err(error) if error.kind() != io::ErrorKind::NotFound => Err(error),
-            _ => Ok(()),
+            _ => sync_dir(&self.dir),
         }
     }
 }
@@ -379,7 +640,7 @@ fn private_new_file(path: &Path) -> io::Result<fs::File> {
     fs::OpenOptions::new()
         .write(true)
         .create_new(true)
-        .custom_flags(O_NOFOLLOW)
+        .custom_flags(no_follow())
         .mode(0o600)
         .open(path)
 }
@@ -401,7 +662,7 @@ pub fn write_file_no_follow(path: &Path, contents: &[u8], private: bool) -> io::
     {
         use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
         let mode = if private { 0o600 } else { 0o644 };
-        options.custom_flags(O_NOFOLLOW).mode(mode);
+        options.custom_flags(no_follow()).mode(mode);
         let mut file = options.open(path)?;
         file.set_permissions(fs::Permissions::from_mode(mode))?;
         file.write_all(contents)?;
@@ -416,26 +677,83 @@ pub fn write_file_no_follow(path: &Path, contents: &[u8], private: bool) -> io::
     }
 }
 
-/// Reads a file that must not be a symbolic link.
-fn read_no_follow(path: &Path) -> io::Result<String> {
+/// `O_NOFOLLOW`, as the platform spells it.
+#[cfg(unix)]
+fn no_follow() -> i32 {
+    rustix::fs::OFlags::NOFOLLOW.bits() as i32
+}
+
+/// Makes a rename or removal in the directory durable.
+fn sync_dir(dir: &Path) -> io::Result<()> {
+    #[cfg(unix)]
+    {
+        fs::File::open(dir)?.sync_all()
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = dir;
+        Ok(())
+    }
+}
+
+/// Why a state file is not read, from what its metadata says: not a regular file, another
+/// user's (`owner`: the file's and the effective user's IDs), writable by others, or too large.
+fn refusal(regular: bool, owner: Option<(u32, u32)>, mode: u32, len: u64) -> Option<String> {
+    if !regular {
+        return Some("it is not a regular file".into());
+    }
+    if let Some((file, me)) = owner
+        && file != me
+    {
+        return Some(format!("it belongs to user {file}, not to you (user {me})"));
+    }
+    if mode & 0o022 != 0 {
+        return Some(format!(
+            "other users may write it (mode {:o}); a saved setup is mode 600",
+            mode & 0o777
+        ));
+    }
+    if len > MAX_FILE_BYTES {
+        return Some(format!(
+            "it is {len} bytes, more than a saved setup's {MAX_FILE_BYTES}"
+        ));
+    }
+    None
+}
+
+/// Reads a state file, refusing what the user didn't make: a symbolic link (never followed), a
+/// file that is not a regular file (a FIFO would block the read, a device would never end), one
+/// owned by another user or writable by others, and one larger than [`MAX_FILE_BYTES`]. The
+/// checks are made on the opened file, so nothing can be swapped in between.
+fn read_state_file(path: &Path) -> io::Result<String> {
     use std::io::Read;
     let mut options = fs::OpenOptions::new();
     options.read(true);
     #[cfg(unix)]
     {
         use std::os::unix::fs::OpenOptionsExt;
-        options.custom_flags(O_NOFOLLOW);
+        // Non-blocking, so opening a FIFO returns at once and is refused below.
+        options.custom_flags(no_follow() | rustix::fs::OFlags::NONBLOCK.bits() as i32);
+    }
+    let file = options.open(path)?;
+    let metadata = file.metadata()?;
+    #[cfg(unix)]
+    let (owner, mode) = {
+        use std::os::unix::fs::MetadataExt;
+        (
+            Some((metadata.uid(), rustix::process::geteuid().as_raw())),
+            metadata.mode(),
+        )
+    };
+    #[cfg(not(unix))]
+    let (owner, mode) = (None, 0o600);
+    if let Some(why) = refusal(metadata.is_file(), owner, mode, metadata.len()) {
+        return Err(io::Error::new(io::ErrorKind::PermissionDenied, why));
     }
     let mut text = String::new();
-    options.open(path)?.read_to_string(&mut text)?;
+    file.take(MAX_FILE_BYTES + 1).read_to_string(&mut text)?;
     Ok(text)
 }
-
-/// `O_NOFOLLOW` (Linux and the BSDs/macOS spell it differently).
-#[cfg(target_os = "linux")]
-const O_NOFOLLOW: i32 = 0o400000;
-#[cfg(all(unix, not(target_os = "linux")))]
-const O_NOFOLLOW: i32 = 0x0100;
 
 #[cfg(test)]
 mod tests {
@@ -541,6 +859,106 @@ mod tests {
                 .find_stack_set("999999999999", Some("set-two"), "r")
                 .is_none()
         );
+        let _ = fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn only_a_regular_small_file_of_the_users_own_is_read() {
+        assert_eq!(refusal(true, Some((1000, 1000)), 0o100600, 900), None);
+        assert!(
+            refusal(false, Some((1000, 1000)), 0o010600, 0)
+                .is_some_and(|w| w.contains("not a regular file"))
+        );
+        assert!(
+            refusal(true, Some((0, 1000)), 0o100600, 900)
+                .is_some_and(|w| w.contains("belongs to user 0, not to you (user 1000)"))
+        );
+        assert!(
+            refusal(true, Some((1000, 1000)), 0o100620, 900)
+                .is_some_and(|w| w.contains("other users may write it (mode 620)"))
+        );
+        assert!(
+            refusal(true, Some((1000, 1000)), 0o100606, 900).is_some(),
+            "world-writable"
+        );
+        assert!(
+            refusal(true, Some((1000, 1000)), 0o100600, MAX_FILE_BYTES + 1)
+                .is_some_and(|w| w.contains("bytes, more than"))
+        );
+    }
+
+    /// Files planted in the state directory are named and never used: a FIFO (which would block
+    /// a read), a huge file, one others may write, and setups whose fields would make a file name
+    /// outside the directory or a policy nobody judged.
+    #[cfg(unix)]
+    #[test]
+    fn planted_state_files_are_refused_and_named() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir =
+            std::env::temp_dir().join(format!("segment-aws-setup-planted-{}", std::process::id()));
+        let store = StateStore::owned_at(&dir);
+        let plan = plan();
+        let good = SavedSetup::new(&plan, Method::Iam, "123456789012", None, None);
+        store.save(&good).expect("saved");
+        let fifo = dir.join("fifo.json");
+        rustix::fs::mkfifoat(
+            rustix::fs::CWD,
+            &fifo,
+            rustix::fs::Mode::from_raw_mode(0o600),
+        )
+        .expect("fifo");
+        fs::write(
+            dir.join("huge.json"),
+            vec![b' '; MAX_FILE_BYTES as usize + 10],
+        )
+        .expect("huge");
+        let shared = dir.join("shared.json");
+        fs::write(&shared, serde_json::to_string(&good).expect("json")).expect("write");
+        fs::set_permissions(&shared, fs::Permissions::from_mode(0o666)).expect("mode");
+        let mut escaping = serde_json::to_value(&good).expect("json");
+        escaping["roleName"] = serde_json::json!("../../../etc/passwd");
+        fs::write(dir.join("escaping.json"), escaping.to_string()).expect("write");
+        let mut absolute = serde_json::to_value(&good).expect("json");
+        absolute["stackSet"] = serde_json::json!("/tmp/x");
+        fs::write(dir.join("absolute.json"), absolute.to_string()).expect("write");
+        let mut wide = serde_json::to_value(&good).expect("json");
+        wide["permissionPolicy"] =
+            serde_json::json!({"Version": "2012-10-17", "Statement": "nope"});
+        fs::write(dir.join("wide.json"), wide.to_string()).expect("write");
+        let mut forged = serde_json::to_value(&good).expect("json");
+        forged["settings"][0]["value"] = serde_json::json!("arn\u{1b}]52;c;ZXZpbA==\u{7}");
+        fs::write(dir.join("forged.json"), forged.to_string()).expect("write");
+        let loaded = store.load();
+        assert_eq!(loaded.setups.len(), 1, "{:?}", loaded.problems);
+        assert_eq!(loaded.setups[0], good);
+        for name in [
+            "fifo.json",
+            "huge.json",
+            "shared.json",
+            "escaping.json",
+            "absolute.json",
+            "wide.json",
+            "forged.json",
+        ] {
+            assert!(
+                loaded.problems.iter().any(|p| p.contains(name)),
+                "{name}: {:?}",
+                loaded.problems
+            );
+        }
+        assert!(
+            loaded
+                .problems
+                .iter()
+                .any(|p| p.contains("escaping.json") && p.contains("roleName")),
+            "{:?}",
+            loaded.problems
+        );
+        // A record with such a field is never written either.
+        let mut bad = good.clone();
+        bad.role_name = Some("../outside".into());
+        assert!(store.save(&bad).is_err());
+        assert!(!dir.join("..").join("outside.json").exists());
         let _ = fs::remove_dir_all(&dir);
     }
 

@@ -109,20 +109,68 @@ pub fn render(
     {
         properties.insert("PolicyDocument".into(), permission.clone());
     }
-    let used = referenced_names(rendered.get("Resources").unwrap_or(&Value::Null));
-    let used_by_outputs = referenced_names(rendered.get("Outputs").unwrap_or(&Value::Null));
-    if let Some(parameters) = rendered
-        .get_mut("Parameters")
-        .and_then(Value::as_object_mut)
-    {
-        parameters.retain(|name, _| used.contains(name) || used_by_outputs.contains(name));
-        if parameters.is_empty() {
-            rendered
-                .as_object_mut()
-                .map(|object| object.remove("Parameters"));
+    // What the resources and outputs still use: parameters, and conditions with the parameters
+    // those name. The rest goes (a condition naming a dropped parameter would be invalid).
+    let mut used = referenced_names(rendered.get("Resources").unwrap_or(&Value::Null));
+    used.extend(referenced_names(
+        rendered.get("Outputs").unwrap_or(&Value::Null),
+    ));
+    let mut conditions = BTreeSet::new();
+    collect_conditions(
+        rendered.get("Resources").unwrap_or(&Value::Null),
+        &mut conditions,
+    );
+    collect_conditions(
+        rendered.get("Outputs").unwrap_or(&Value::Null),
+        &mut conditions,
+    );
+    if let Some(declared) = rendered.get("Conditions").and_then(Value::as_object) {
+        for (name, condition) in declared {
+            if conditions.contains(name) {
+                used.extend(referenced_names(condition));
+            }
+        }
+    }
+    for (section, keep) in [("Conditions", &conditions), ("Parameters", &used)] {
+        if let Some(entries) = rendered.get_mut(section).and_then(Value::as_object_mut) {
+            entries.retain(|name, _| keep.contains(name));
+            if entries.is_empty() {
+                rendered
+                    .as_object_mut()
+                    .map(|object| object.remove(section));
+            }
         }
     }
     rendered
+}
+
+/// Conditions used through `Fn::If` or a resource's `Condition`.
+fn collect_conditions(value: &Value, names: &mut BTreeSet<String>) {
+    match value {
+        Value::Object(object) => {
+            for (key, inner) in object {
+                match (key.as_str(), inner) {
+                    ("Fn::If", Value::Array(arguments)) => {
+                        if let Some(Value::String(name)) = arguments.first() {
+                            names.insert(name.clone());
+                        }
+                        arguments
+                            .iter()
+                            .skip(1)
+                            .for_each(|a| collect_conditions(a, names));
+                    }
+                    ("Condition", Value::String(name)) => {
+                        names.insert(name.clone());
+                    }
+                    _ => collect_conditions(inner, names),
+                }
+            }
+        }
+        Value::Array(items) => items
+            .iter()
+            .for_each(|item| collect_conditions(item, names)),
+        _ => {}
+    }
 }
 
 static SUB_VARIABLE: LazyLock<Regex> =
@@ -209,10 +257,15 @@ mod tests {
             .expect("kept")
             .keys()
             .collect();
-        assert_eq!(parameters, ["ExternalId"]);
+        assert_eq!(parameters, ["ExternalId", "NextExternalId"]);
+        assert!(rendered["Conditions"]["Rotating"].is_object());
         let trust = json!({"Version": "2012-10-17", "Statement": []});
         let rendered = render(&template, Some(&trust), Some(&permission));
         assert!(rendered.get("Parameters").is_none());
+        assert!(
+            rendered.get("Conditions").is_none(),
+            "a condition on a dropped parameter goes too"
+        );
     }
 
     #[test]

@@ -32,7 +32,7 @@ impl InputError {
     }
 }
 
-type Check = Result<(), Invalid>;
+pub type Check = Result<(), Invalid>;
 
 fn regex(pattern: &str) -> Regex {
     Regex::new(pattern).expect("validator patterns are constants")
@@ -137,6 +137,38 @@ pub fn role_path(value: &str) -> Check {
     } else {
         Err(Invalid(format!(
             "a role path is / or starts and ends with / (for example /segment/), at most 512 printable ASCII characters with no spaces and no * or ? (they would be wildcards in the role's policies); got {}",
+            shown(value)
+        )))
+    }
+}
+
+static POLICY_NAME: LazyLock<Regex> = LazyLock::new(|| regex(r"^[\w+=,.@-]{1,128}$"));
+
+/// An inline policy's name, as IAM allows it.
+pub fn policy_name(value: &str) -> Check {
+    if POLICY_NAME.is_match(value) {
+        Ok(())
+    } else {
+        Err(Invalid(format!(
+            "a policy name is 1 to 128 characters: letters, digits and _ + = , . @ -; got {}",
+            shown(value)
+        )))
+    }
+}
+
+/// An AWS profile's name as the tool keeps it: whatever the AWS config files allow, but no
+/// control or invisible character (the commands it prints carry it, quoted for a shell).
+pub fn profile_name(value: &str) -> Check {
+    let count = value.chars().count();
+    if (1..=128).contains(&count)
+        && !value
+            .chars()
+            .any(|c| c.is_control() || crate::text::is_invisible(c))
+    {
+        Ok(())
+    } else {
+        Err(Invalid(format!(
+            "a profile name is 1 to 128 characters with no control characters; got {}",
             shown(value)
         )))
     }

@@ -741,13 +741,10 @@ async fn interruptible<T>(
 }
 
 fn reattach_hint(stack: &str, session: &Session) -> String {
-    let mut command = format!("segment-aws-setup watch --stack-name {stack}");
-    if let Some(profile) = &session.profile {
-        command.push_str(&format!(" --profile {profile}"));
-    }
-    if let Some(region) = &session.region {
-        command.push_str(&format!(" --region {region}"));
-    }
+    let command = format!(
+        "segment-aws-setup watch --stack-name {stack}{}",
+        session.context().flags()
+    );
     format!("stopped watching; the stack keeps going in AWS. Watch it again with:\n  {command}")
 }
 

@@ -743,6 +743,7 @@ impl App {
                 .collect(),
             account: self.caller().map(|c| c.account.clone()),
             role_path: None,
+            next_external_ids: Vec::new(),
         }
     }
 

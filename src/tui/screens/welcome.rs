@@ -327,14 +327,13 @@ fn resume(app: &mut App) -> Vec<Cmd> {
                 "Checking role {role} in {} to finish it; any change is shown first",
                 saved.place()
             ));
+            // Only a saved policy judged again is attached (the executor refuses the resume
+            // with the reason otherwise).
             app.checking = Some(crate::tui::app::RoleCheck {
                 role,
                 integration: saved.integration.clone(),
-                external_ids: saved.external_ids.clone(),
-                permission: saved
-                    .policy_name
-                    .clone()
-                    .zip(saved.permission_policy.clone()),
+                external_ids: saved.all_external_ids(),
+                permission: crate::resume::judged_policy(&saved).ok().flatten(),
             });
             app.confirmed_denies.clear();
             app.fix = None;
