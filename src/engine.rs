@@ -368,6 +368,7 @@ pub fn subject_for_plan(plan: &Plan, role_arn: &str) -> Subject {
                 .to_string(),
             workspace_ids: false,
             now: now(),
+            rotating: false,
         },
     }
 }
@@ -922,11 +923,13 @@ pub async fn verify_role<R: Roles>(
     role: &str,
     integration: &Integration,
     external_ids: &[String],
+    rotating: bool,
     permission: Option<(&str, &Value)>,
 ) -> Result<Verification, EngineError> {
     let name = role_name_of(role);
     let info = existing_role(roles, name).await?;
-    let subject = Subject::new(integration, external_ids.to_vec(), &info.arn, now());
+    let subject =
+        Subject::new(integration, external_ids.to_vec(), &info.arn, now()).with_rotation(rotating);
     let judgement = verify::judge(&info.trust_policy, &subject);
     let mut inline = Vec::new();
     for policy in roles.role_policy_names(&info.name).await? {
@@ -992,12 +995,22 @@ pub enum UpdatePreview {
         trust: Option<Value>,
         permission: Option<(String, Value)>,
         diff: Vec<String>,
+        /// Every external ID the documents before and after hold, for a face to mask.
+        ids: Vec<String>,
     },
     /// The setup already is what the plan says.
     Nothing { role_arn: String },
 }
 
 impl UpdatePreview {
+    /// The IDs a face masks while it shows the preview (presenter mode).
+    pub fn shown_ids(&self) -> &[String] {
+        match self {
+            UpdatePreview::Role { ids, .. } => ids,
+            _ => &[],
+        }
+    }
+
     /// The preview, a line each.
     pub fn lines(&self) -> Vec<String> {
         match self {
@@ -1143,11 +1156,14 @@ pub async fn prepare_update<S: Stacks, R: Roles>(
                     &plan.permission_policy,
                 ));
             }
+            let mut ids = verify::every_listed_id(&role.trust_policy);
+            ids.extend(verify::every_listed_id(&plan.trust_policy));
             Ok(UpdatePreview::Role {
                 role: name.clone(),
                 trust,
                 permission,
                 diff,
+                ids,
             })
         }
     }

@@ -89,6 +89,43 @@ pub fn weakness(id: &str) -> Option<String> {
     })
 }
 
+/// Defaults published for the external ID, which anyone may present: Segment's 2019
+/// CloudFormation template for the Lambda destination defaults `ExternalId` to `external-id`,
+/// and the destination's setting shows the placeholder `#SEGMENT_WORKSPACE_ID`.
+const PUBLISHED_DEFAULTS: &[&str] = &[
+    "external-id",
+    "externalid",
+    "external_id",
+    "#segment_workspace_id",
+    "segment_workspace_id",
+];
+
+/// Why an ID a role accepts can be guessed by anyone, if it can: under 32 characters (Segment
+/// asks for at least 32 random ones), a published default, or one holding `*` or `?` (what a
+/// wildcard looks like, and a value anyone can type).
+pub fn guessable(id: &str) -> Option<String> {
+    if PUBLISHED_DEFAULTS.contains(&id.to_ascii_lowercase().as_str()) {
+        return Some(format!("{id:?} is a published default"));
+    }
+    if id.contains(['*', '?']) {
+        return Some(format!("{id:?} holds * or ?"));
+    }
+    let count = id.chars().count();
+    (count < 32)
+        .then(|| format!("it has {count} characters, under the 32 random ones Segment asks for"))
+}
+
+/// An ID anyone may know already (a published default, or one holding a wildcard's
+/// characters): shown as it is, even in presenter mode, so it can be found and removed.
+pub fn is_public(id: &str) -> bool {
+    PUBLISHED_DEFAULTS.contains(&id.to_ascii_lowercase().as_str()) || id.contains(['*', '?'])
+}
+
+/// What a Segment workspace or source ID looks like (`wXZ2sd8N3mJ`): 8 to 32 letters and digits.
+pub fn looks_like_segment_id(id: &str) -> bool {
+    (8..=32).contains(&id.len()) && id.bytes().all(|b| b.is_ascii_alphanumeric())
+}
+
 /// The visible form of a secret in presenter mode: its first 4 characters, then dots.
 pub fn masked(value: &str) -> String {
     let head: String = value.chars().take(4).collect();

@@ -19,6 +19,27 @@ pub fn snippet_source(name: &str) -> Option<&'static str> {
         .map(|(_, text)| *text)
 }
 
+/// The command that finishes a saved setup's rotation (the old external ID stops working), with
+/// the setup's own region and profile.
+pub fn finish_rotation_command(saved: &crate::state::SavedSetup) -> String {
+    let target = match (&saved.stack_set, &saved.stack_name, &saved.role_name) {
+        (Some(set), _, _) => format!("--stack-set {set}"),
+        (None, Some(stack), _) => format!("--stack-name {stack}"),
+        (None, None, Some(role)) => format!("--method iam --role-name {role}"),
+        (None, None, None) => String::new(),
+    };
+    let context = crate::engine::Context {
+        caller: None,
+        region: saved.region.clone(),
+        profile: saved.profile.clone(),
+    };
+    format!(
+        "segment-aws-setup update --integration {} {target} --finish-rotation{}",
+        saved.integration,
+        context.flags()
+    )
+}
+
 /// One group of settings: one Segment destination instance, or a function's settings.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SettingsGroup {

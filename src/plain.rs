@@ -1188,6 +1188,7 @@ impl<I: Identity + 'static, S: Stacks + 'static, R: Roles + 'static> Plain<I, S,
             role,
             integration,
             &plan.external_ids,
+            false,
             permission,
         )
         .await
@@ -1216,6 +1217,7 @@ impl<I: Identity + 'static, S: Stacks + 'static, R: Roles + 'static> Plain<I, S,
         let connection = self.connection.clone().ok_or_else(not_connected)?;
         let context = self.context();
         let failure = |e: EngineError| crate::cli::engine_failure_in(e, &context);
+        let rotating = verification.judgement.subject.rotating;
         self.verification_lines(&verification);
         if !verification.is_right() {
             let mut confirmed = Vec::new();
@@ -1271,6 +1273,7 @@ impl<I: Identity + 'static, S: Stacks + 'static, R: Roles + 'static> Plain<I, S,
                     role,
                     integration,
                     external_ids,
+                    rotating,
                     permission,
                 )
                 .await

@@ -320,6 +320,7 @@ pub async fn check_saved_role<R: Roles>(
         &role,
         integration,
         &saved.all_external_ids(),
+        saved.rotating(),
         permission,
     )
     .await

@@ -447,6 +447,7 @@ pub async fn verify_accounts<M: Members>(
     role_name: &str,
     integration: &Integration,
     external_ids: &[String],
+    rotating: bool,
     permission_for: &(dyn Fn(&str) -> Option<(String, Value)> + Sync),
 ) -> Vec<AccountCheck> {
     let check = |account: String| async move {
@@ -455,8 +456,15 @@ pub async fn verify_accounts<M: Members>(
         let permission = permission.as_ref().map(|(name, doc)| (name.as_str(), doc));
         let judged = match home {
             Some((own, roles)) if own == account => {
-                crate::engine::verify_role(roles, role_name, integration, external_ids, permission)
-                    .await
+                crate::engine::verify_role(
+                    roles,
+                    role_name,
+                    integration,
+                    external_ids,
+                    rotating,
+                    permission,
+                )
+                .await
             }
             _ => match members.enter(&account, through).await {
                 Ok(roles) => {
@@ -465,6 +473,7 @@ pub async fn verify_accounts<M: Members>(
                         role_name,
                         integration,
                         external_ids,
+                        rotating,
                         permission,
                     )
                     .await

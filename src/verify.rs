@@ -28,6 +28,9 @@ pub struct Subject {
     pub workspace_ids: bool,
     /// Now, in seconds since the epoch, for date conditions.
     pub now: i64,
+    /// A rotation is under way (the saved setup says so): an extra strong ID the role accepts is
+    /// a warning, not a failure.
+    pub rotating: bool,
 }
 
 /// The account in an IAM ARN (`arn:aws:iam::ACCOUNT:...`).
@@ -48,7 +51,14 @@ impl Subject {
             customer_account: account_in_arn(role_arn).unwrap_or_default().to_string(),
             workspace_ids: integration.external_id.source == ExternalIdSource::WorkspaceId,
             now,
+            rotating: false,
         }
+    }
+
+    /// The same subject, with a rotation under way or not.
+    pub fn with_rotation(mut self, rotating: bool) -> Subject {
+        self.rotating = rotating;
+        self
     }
 
     /// Segment's account: the principal's own.
@@ -101,12 +111,18 @@ pub enum ProbeKind {
     SegmentAccountOther,
     OtherAccount,
     Anonymous,
+    /// Segment's principal with an ID the role accepts besides yours that it must not: one
+    /// anyone can guess, or (no rotation under way) one that isn't yours.
+    SegmentExtraId,
 }
 
 impl ProbeKind {
     /// Who asks, as the explanations say it.
     fn asker(self) -> &'static str {
         match self {
+            ProbeKind::SegmentExtraId => {
+                "Segment's principal with an external ID the role accepts besides yours"
+            }
             ProbeKind::SegmentWithId => "Segment's principal",
             ProbeKind::SegmentWithoutId => "Segment's principal with no external ID",
             ProbeKind::SegmentOtherId => {
@@ -388,6 +404,63 @@ pub fn required_external_ids(trust_policy: &Value, principal: &str) -> Vec<Strin
     ids
 }
 
+/// The external IDs with which Segment's principal may assume the role today, as the evaluator
+/// answers it: every ID the policy lists (or the subject brings) for which Segment's request is
+/// allowed or may be. An ID a Deny revokes, or one listed on a statement that is not for
+/// sts:AssumeRole or not for Segment, is not accepted. In the policy's order, once each.
+pub fn accepted_external_ids(document: &Value, subject: &Subject) -> Vec<String> {
+    let mut candidates = every_listed_id(document);
+    for id in &subject.external_ids {
+        if !candidates.contains(id) {
+            candidates.push(id.clone());
+        }
+    }
+    candidates
+        .into_iter()
+        .filter(|id| {
+            let request = segment_request(subject, KeyValue::Known(vec![id.clone()]));
+            iam_eval::evaluate(document, &request).decision != Decision::Denied
+        })
+        .collect()
+}
+
+/// Every ID any statement lists in an exact-match `sts:ExternalId` condition, once each: what a
+/// face masks in presenter mode when it shows the document.
+pub fn every_listed_id(document: &Value) -> Vec<String> {
+    let mut ids: Vec<String> = Vec::new();
+    for statement in iam_eval::statements(document).unwrap_or_default() {
+        for id in listed_external_ids(statement) {
+            if !ids.contains(&id) {
+                ids.push(id);
+            }
+        }
+    }
+    ids
+}
+
+/// Why an extra ID the role accepts must go: for a secret ID, anyone can guess it or (outside a
+/// rotation) it is not yours; for a workspace ID, it doesn't look like Segment's. `None`: it may
+/// stay (a warning or a listing says so).
+fn extra_id_problem(id: &str, subject: &Subject) -> Option<String> {
+    if subject.workspace_ids {
+        return (!crate::external_id::looks_like_segment_id(id)).then(|| {
+            format!(
+                "{id:?} doesn't look like a Segment workspace or source ID (8 to 32 letters and digits), so it is no proof Segment asks for you: a Segment customer could set it"
+            )
+        });
+    }
+    match crate::external_id::guessable(id) {
+        Some(why) => Some(format!(
+            "{why}, so any Segment customer can put it in their own function's settings and have Segment assume your role"
+        )),
+        None if subject.rotating => None,
+        None => Some(
+            "it is not your external ID and no rotation is under way: an ID rotated out (or never yours) still works, for whoever has it"
+                .into(),
+        ),
+    }
+}
+
 /// The external IDs a statement accepts as listed values of an exact-match condition.
 fn listed_external_ids(statement: &Value) -> Vec<String> {
     let mut ids = Vec::new();
@@ -416,7 +489,10 @@ fn listed_external_ids(statement: &Value) -> Vec<String> {
                 one => vec![one],
             };
             for value in values.into_iter().filter_map(Value::as_str) {
-                if !(base == "stringlike" && value.contains(['*', '?'])) {
+                // A policy variable (`${aws:username}`) is no ID: the evaluator treats it as
+                // not understood wherever it is.
+                let wildcard = base == "stringlike" && value.contains(['*', '?']);
+                if !wildcard && !value.contains("${") {
                     ids.push(value.to_string());
                 }
             }
@@ -689,36 +765,58 @@ pub fn judge(document: &Value, subject: &Subject) -> Judgement {
     let mut warnings = Vec::new();
     let mut also_trusted = Vec::new();
 
-    // The IDs listed on statements that name Segment: ours, and any extra ones.
+    // The IDs Segment gets in with besides ours, as the evaluator answers it: each judged.
     let statements = iam_eval::statements(document).unwrap_or_default();
-    let segment_any_id = segment_request(subject, KeyValue::Any);
     let mut listed: Vec<String> = subject.external_ids.clone();
-    for (index, statement) in statements.iter().enumerate() {
-        let trace = iam_eval::evaluate_statement(statement, index + 1, &segment_any_id);
-        if trace.effect == iam_eval::Effect::Deny || !trace.principal.result.possible() {
-            continue;
-        }
-        let extra: Vec<String> = listed_external_ids(statement)
-            .into_iter()
-            .filter(|id| !subject.external_ids.contains(id))
+    let mut extra_probes = Vec::new();
+    for extra in accepted_external_ids(document, subject)
+        .into_iter()
+        .filter(|id| !subject.external_ids.contains(id))
+    {
+        let request = segment_request(subject, KeyValue::Known(vec![extra.clone()]));
+        let evaluation = iam_eval::evaluate(document, &request);
+        let letting_in: Vec<String> = evaluation
+            .statements
+            .iter()
+            .filter(|t| t.effect != iam_eval::Effect::Deny && t.result.possible())
+            .map(StatementTrace::label)
             .collect();
-        if !extra.is_empty() {
-            let shown: Vec<String> = extra.iter().map(|id| subject.shown_id(id)).collect();
-            if subject.workspace_ids {
-                also_trusted.push(format!(
-                    "{} also trusts Segment with workspace IDs {}",
-                    trace.label(),
-                    shown.join(", ")
-                ));
-            } else {
-                warnings.push(format!(
-                    "{} also accepts external ID {}: an ID rotated out still works; remove it unless you still use it",
-                    trace.label(),
-                    shown.join(", ")
-                ));
-            }
+        let shown = if crate::external_id::is_public(&extra) {
+            // A published default or a wildcard-like value is no secret: shown, to be found.
+            format!("{extra:?}")
+        } else {
+            subject.shown_id(&extra)
+        };
+        match extra_id_problem(&extra, subject) {
+            Some(why) => extra_probes.push(ProbeResult {
+                kind: ProbeKind::SegmentExtraId,
+                question: format!("Segment's principal, extra {} {shown}", subject.id_word()),
+                expected: Decision::Denied,
+                answer: Some(evaluation.decision),
+                why: letting_in
+                    .iter()
+                    .map(|label| format!("{label} accepts it: {why}"))
+                    .collect(),
+                not_asked: None,
+                request: Some(request),
+                evaluation: Some(evaluation),
+            }),
+            None if subject.workspace_ids => also_trusted.push(format!(
+                "{} also trusts Segment with workspace ID {shown}",
+                letting_in.join(", ")
+            )),
+            None => warnings.push(format!(
+                "{} also accepts external ID {shown}: a rotation is under way; finish it (segment-aws-setup update --finish-rotation) once Segment's setting holds the new ID, and the old one stops working",
+                letting_in.join(", ")
+            )),
         }
-        listed.extend(extra);
+    }
+    // "Another external ID" is any but those the policy names: each of those was judged on its
+    // own above (accepted ones) or is refused (a Deny revokes it, or it's not for AssumeRole).
+    for id in every_listed_id(document) {
+        if !listed.contains(&id) {
+            listed.push(id);
+        }
     }
 
     for id in &subject.external_ids {
@@ -741,6 +839,7 @@ pub fn judge(document: &Value, subject: &Subject) -> Judgement {
             subject,
         ));
     }
+    probes.extend(extra_probes);
     probes.push(asked(
         ProbeKind::SegmentWithoutId,
         "Segment's principal, no external ID".into(),
@@ -961,6 +1060,37 @@ fn shrink(statement: &Value, number: usize, request: &Request) -> (Option<Value>
     (Some(shrunk), removed)
 }
 
+/// The statement without `id` among the values of its `sts:ExternalId` conditions; `None` when
+/// a condition would be left with no value (removing the condition would let any ID in: the
+/// statement goes instead).
+fn without_external_id(statement: &Value, id: &str) -> Option<Value> {
+    let mut narrowed = statement.clone();
+    let Some(conditions) = narrowed.get_mut("Condition").and_then(Value::as_object_mut) else {
+        return Some(narrowed);
+    };
+    for keys in conditions.values_mut() {
+        let Some(keys) = keys.as_object_mut() else {
+            continue;
+        };
+        for (key, values) in keys.iter_mut() {
+            if !key.eq_ignore_ascii_case(EXTERNAL_ID_KEY) {
+                continue;
+            }
+            let list: Vec<Value> = match &*values {
+                Value::Array(many) => many.clone(),
+                one => vec![one.clone()],
+            };
+            let kept: Vec<Value> = list.into_iter().filter(|v| v != id).collect();
+            *values = match kept.len() {
+                0 => return None,
+                1 => kept.into_iter().next().unwrap_or(Value::Null),
+                _ => Value::Array(kept),
+            };
+        }
+    }
+    Some(narrowed)
+}
+
 /// The smallest repair that makes every probe hold: remove only the offending principals from a
 /// statement (a statement left with none goes), remove a Deny that refuses Segment only when
 /// confirmed (`confirmed_denies`, 1-based), add the documented statement if Segment still isn't
@@ -982,6 +1112,39 @@ pub fn repair(document: &Value, subject: &Subject, confirmed_denies: &[usize]) -
         let (Some(request), Some(evaluation)) = (&probe.request, &probe.evaluation) else {
             continue;
         };
+        if probe.kind == ProbeKind::SegmentExtraId {
+            // The statement stays for your ID; only the extra ID goes from its condition.
+            let KeyValue::Known(ids) = request.key(EXTERNAL_ID_KEY) else {
+                continue;
+            };
+            for trace in evaluation
+                .statements
+                .iter()
+                .filter(|t| t.effect != iam_eval::Effect::Deny && t.result.possible())
+            {
+                let index = trace.number - 1;
+                let Some(statement) = kept[index].take() else {
+                    continue;
+                };
+                let narrowed = ids
+                    .iter()
+                    .try_fold(statement, |s, id| without_external_id(&s, id));
+                let which = probe.question.rsplit(' ').next().unwrap_or_default();
+                changes.push(match &narrowed {
+                    Some(_) => format!(
+                        "{}: stop accepting external ID {which} ({})",
+                        trace.label(),
+                        probe.why.first().and_then(|w| w.split(": ").nth(1)).unwrap_or("it isn't yours")
+                    ),
+                    None => format!(
+                        "remove {} (it let Segment in only with external ID {which}, which isn't yours)",
+                        trace.label()
+                    ),
+                });
+                kept[index] = narrowed;
+            }
+            continue;
+        }
         for trace in evaluation
             .statements
             .iter()
@@ -1268,9 +1431,11 @@ impl Verification {
                 RepairPlan::Proposed {
                     document, changes, ..
                 } => {
+                    // Every external ID masked, the extra ones being removed too (not only yours).
+                    let secret = !subject.workspace_ids;
                     let shown = diff(
-                        &masked(&self.role.trust_policy, subject),
-                        &masked(&document, subject),
+                        &masked_external_ids(&masked(&self.role.trust_policy, subject), secret),
+                        &masked_external_ids(&masked(&document, subject), secret),
                     );
                     (Some(document), changes, shown)
                 }
@@ -1687,21 +1852,93 @@ mod tests {
         );
     }
 
+    /// Extra IDs are judged: for a function, one anyone can guess (a published default such as
+    /// Segment's 2019 `external-id`, `*`, under 32 characters) is NOT OK, as is any other ID
+    /// outside a rotation; during one, a strong extra ID is a warning. A Deny-revoked ID, or
+    /// one on a statement not for sts:AssumeRole, is not accepted at all. For a workspace-ID
+    /// integration an extra ID must look like Segment's. --fix removes only the extra ID.
     #[test]
-    fn extra_ids_warn_for_functions_and_are_listed_for_the_lambda_destination() {
+    fn extra_ids_are_judged_and_the_fix_removes_only_them() {
         let subject_f = subject("destination-function", &[ID]);
-        let document = policy::trust_policy(
-            &subject_f.principal,
-            &[ID.into(), "old-rotated-out-external-id-000000".into()],
-        );
-        let judgement = judge(&document, &subject_f);
+        let principal = subject_f.principal.clone();
+        let rotated_out = "old-rotated-out-external-id-000000";
+        for extra in ["external-id", "*", "short-but-random-Xy7", rotated_out] {
+            let document = policy::trust_policy(&principal, &[ID.into(), extra.into()]);
+            let judgement = judge(&document, &subject_f);
+            assert!(!judgement.holds(), "{extra}: {:?}", judgement.lines());
+            let probe = judgement
+                .failing()
+                .find(|p| p.kind == ProbeKind::SegmentExtraId)
+                .unwrap_or_else(|| panic!("{extra}: an extra-ID probe"));
+            assert!(probe.why[0].starts_with("statement 1"), "{:?}", probe.why);
+            if extra == "external-id" || extra == "*" {
+                assert!(
+                    probe.question.contains(&format!("{extra:?}")),
+                    "{}",
+                    probe.question
+                );
+            } else {
+                assert!(
+                    !probe.question.contains(extra),
+                    "masked: {}",
+                    probe.question
+                );
+            }
+            let RepairPlan::Proposed {
+                document: fixed,
+                changes,
+                ..
+            } = repair(&document, &subject_f, &[])
+            else {
+                panic!("{extra}: a repair");
+            };
+            assert_eq!(
+                fixed,
+                policy::trust_policy(&principal, &[ID.into()]),
+                "{extra}"
+            );
+            assert!(
+                changes[0].contains("stop accepting external ID"),
+                "{changes:?}"
+            );
+        }
+        // During a rotation the strong extra ID is expected: a warning naming how to finish it.
+        let document = policy::trust_policy(&principal, &[ID.into(), rotated_out.into()]);
+        let rotating = subject_f.clone().with_rotation(true);
+        let judgement = judge(&document, &rotating);
         assert!(judgement.holds(), "{:?}", judgement.lines());
-        assert_eq!(judgement.warnings.len(), 1);
         assert!(
             judgement.warnings[0].contains("old-••••"),
             "masked: {}",
             judgement.warnings[0]
         );
+        assert!(judgement.warnings[0].contains("--finish-rotation"));
+        // ...but a guessable one fails even then.
+        let document = policy::trust_policy(&principal, &[ID.into(), "external-id".into()]);
+        assert!(!judge(&document, &rotating).holds());
+        // A Deny that revokes the extra ID, or a statement that isn't for sts:AssumeRole: not
+        // accepted, so nothing extra.
+        let mut revoked = policy::trust_policy(&principal, &[ID.into(), rotated_out.into()]);
+        revoked["Statement"]
+            .as_array_mut()
+            .expect("list")
+            .push(json!({
+                "Effect": "Deny", "Principal": {"AWS": principal}, "Action": "sts:AssumeRole",
+                "Condition": {"StringEquals": {"sts:ExternalId": rotated_out}}
+            }));
+        assert_eq!(accepted_external_ids(&revoked, &subject_f), [ID]);
+        let judged = judge(&revoked, &subject_f);
+        assert!(judged.holds(), "{:#?}", judged.lines());
+        let mut tagging = policy::trust_policy(&principal, &[ID.into()]);
+        tagging["Statement"]
+            .as_array_mut()
+            .expect("list")
+            .push(json!({
+                "Effect": "Allow", "Principal": {"AWS": principal}, "Action": "sts:TagSession",
+                "Condition": {"StringEquals": {"sts:ExternalId": rotated_out}}
+            }));
+        assert_eq!(accepted_external_ids(&tagging, &subject_f), [ID]);
+        // The Lambda destination: other workspace IDs are listed; anything else fails.
         let subject_l = subject("lambda-destination", &["wXZ2sd8N3mJ"]);
         let document = policy::trust_policy(
             &subject_l.principal,
@@ -1710,6 +1947,11 @@ mod tests {
         let judgement = judge(&document, &subject_l);
         assert!(judgement.holds());
         assert!(judgement.also_trusted[0].contains("otherWorkspace1"));
+        for bad in ["external-id", "#SEGMENT_WORKSPACE_ID", "*"] {
+            let document =
+                policy::trust_policy(&subject_l.principal, &["wXZ2sd8N3mJ".into(), bad.into()]);
+            assert!(!judge(&document, &subject_l).holds(), "{bad}");
+        }
     }
 
     #[test]

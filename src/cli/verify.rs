@@ -182,9 +182,12 @@ pub(crate) async fn verify(args: &VerifyArgs) -> Result<String, Failure> {
     let session = connect(&args.aws).await?;
     if across {
         let ids = match &given {
-            Some((_, id)) => vec![id.clone()],
+            Some((_, id)) => KnownIds::given(id.clone()),
             None => stack_set_external_ids(args, &session.caller.account, workspace)?,
         };
+        if let Some(line) = ids.rotation_line() {
+            say(&line);
+        }
         return verify_accounts(args, &session, integration, &ids, &build_plan).await;
     }
     if let Some(account) = crate::verify::account_in_arn(&args.role)
@@ -202,17 +205,26 @@ pub(crate) async fn verify(args: &VerifyArgs) -> Result<String, Failure> {
     // The account is known now: a policy that names it (or the role) is built for it.
     let plan = build_plan(Some(session.caller.account.clone()))?;
     let ids = match given {
-        Some((_, id)) => vec![id],
+        Some((_, id)) => KnownIds::given(id),
         None => external_ids_for(&args.role, &session.caller.account, workspace)?,
     };
+    if let Some(line) = ids.rotation_line() {
+        say(&line);
+    }
     let permission = plan
         .as_ref()
         .map(|p| (p.policy_name.as_str(), &p.permission_policy));
     let failure = |e| session.failure(e);
-    let mut verification =
-        engine::verify_role(&session.sdk, &args.role, integration, &ids, permission)
-            .await
-            .map_err(failure)?;
+    let mut verification = engine::verify_role(
+        &session.sdk,
+        &args.role,
+        integration,
+        &ids.ids,
+        ids.rotating(),
+        permission,
+    )
+    .await
+    .map_err(failure)?;
     if args.fix && !verification.is_right() {
         for line in verification.lines() {
             say(&line.plain());
@@ -223,7 +235,7 @@ pub(crate) async fn verify(args: &VerifyArgs) -> Result<String, Failure> {
             Err(reasons) => {
                 let outcome = Outcome::for_existing_role(
                     integration,
-                    &ids,
+                    &ids.ids,
                     &verification.role.arn,
                     plan.as_ref(),
                 )
@@ -268,14 +280,20 @@ pub(crate) async fn verify(args: &VerifyArgs) -> Result<String, Failure> {
                 say(&format!("Repaired. {warning}"));
             }
             say("Checking the role again");
-            verification =
-                engine::verify_role(&session.sdk, &args.role, integration, &ids, permission)
-                    .await
-                    .map_err(failure)?;
+            verification = engine::verify_role(
+                &session.sdk,
+                &args.role,
+                integration,
+                &ids.ids,
+                ids.rotating(),
+                permission,
+            )
+            .await
+            .map_err(failure)?;
         }
     }
     let outcome =
-        Outcome::for_existing_role(integration, &ids, &verification.role.arn, plan.as_ref())
+        Outcome::for_existing_role(integration, &ids.ids, &verification.role.arn, plan.as_ref())
             .at(&session.context());
     let output = verify_output(&verification, &outcome, args.change.output);
     if verification.is_right() {
@@ -300,7 +318,7 @@ async fn verify_accounts(
     args: &VerifyArgs,
     session: &Session,
     integration: &crate::catalog::Integration,
-    ids: &[String],
+    ids: &KnownIds,
     build_plan: &dyn Fn(Option<String>) -> Result<Option<Plan>, Failure>,
 ) -> Result<String, Failure> {
     let accounts = match &args.stack_set {
@@ -345,7 +363,8 @@ async fn verify_accounts(
         &args.member_role,
         &args.role,
         integration,
-        ids,
+        &ids.ids,
+        ids.rotating(),
         &|account: &str| policies.get(account).cloned().flatten(),
     )
     .await;
@@ -378,11 +397,42 @@ async fn verify_accounts(
 
 /// The IDs a StackSet's roles must require when none was given: those of the StackSet setup
 /// saved in this account, else asked for on the terminal without echo.
+/// The IDs a role is checked against, and the saved rotation they come from, if one is under
+/// way (then the role accepts the old ID and the new one).
+struct KnownIds {
+    ids: Vec<String>,
+    rotation: Option<(SavedSetup, u64)>,
+}
+
+impl KnownIds {
+    fn given(id: String) -> KnownIds {
+        KnownIds {
+            ids: vec![id],
+            rotation: None,
+        }
+    }
+
+    fn rotating(&self) -> bool {
+        self.rotation.is_some()
+    }
+
+    /// "Rotation in progress since ...", with how to finish it.
+    fn rotation_line(&self) -> Option<String> {
+        let (saved, since) = self.rotation.as_ref()?;
+        Some(format!(
+            "A rotation of the external ID is in progress since {} ({}): the role accepts the old ID and the new one until it is finished. Once Segment's setting holds the new ID: {}",
+            humantime::format_rfc3339_seconds(std::time::UNIX_EPOCH + Duration::from_secs(*since)),
+            saved.what(),
+            crate::outcome::finish_rotation_command(saved)
+        ))
+    }
+}
+
 fn stack_set_external_ids(
     args: &VerifyArgs,
     account: &str,
     workspace: bool,
-) -> Result<Vec<String>, Failure> {
+) -> Result<KnownIds, Failure> {
     let saved = state_store()
         .ok()
         .and_then(|store| store.find_stack_set(account, args.stack_set.as_deref(), &args.role));
@@ -391,20 +441,27 @@ fn stack_set_external_ids(
 
 /// The IDs a role must require when none was given: those of the setup saved for the role, else
 /// asked for on the terminal without echo (never on the command line, never in the history).
-fn external_ids_for(role: &str, account: &str, workspace: bool) -> Result<Vec<String>, Failure> {
+fn external_ids_for(role: &str, account: &str, workspace: bool) -> Result<KnownIds, Failure> {
     let saved = state_store()
         .ok()
         .and_then(|store| store.find_for_role(account, role));
     external_ids_from(saved, workspace)
 }
 
-fn external_ids_from(saved: Option<SavedSetup>, workspace: bool) -> Result<Vec<String>, Failure> {
+fn external_ids_from(saved: Option<SavedSetup>, workspace: bool) -> Result<KnownIds, Failure> {
     if let Some(saved) = saved {
         say(&format!(
             "Using the external ID saved by the setup of {} (pass --external-id or set SEGMENT_AWS_SETUP_EXTERNAL_ID for another)",
             saved.what()
         ));
-        return Ok(saved.external_ids);
+        let rotation = saved
+            .rotating()
+            .then(|| saved.rotation_started_at.unwrap_or(saved.saved_at))
+            .map(|since| (saved.clone(), since));
+        return Ok(KnownIds {
+            ids: saved.all_external_ids(),
+            rotation,
+        });
     }
     let word = if workspace {
         "workspace ID"
@@ -430,7 +487,7 @@ fn external_ids_from(saved: Option<SavedSetup>, workspace: bool) -> Result<Vec<S
             .map_err(|_| missing())?;
     let typed = typed.trim().to_string();
     validate::external_id(&typed, validate::EXTERNAL_ID_MIN_AWS).map_err(InputError::at(word))?;
-    Ok(vec![typed])
+    Ok(KnownIds::given(typed))
 }
 
 /// The Deny statements that refuse Segment and may go: those named with `--remove-deny`, and on a

@@ -158,6 +158,8 @@ pub struct RoleCheck {
     pub role: String,
     pub integration: String,
     pub external_ids: Vec<String>,
+    /// A rotation is under way: the role accepts the new ID beside the old.
+    pub rotating: bool,
     pub permission: Option<(String, Value)>,
 }
 

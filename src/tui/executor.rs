@@ -407,6 +407,7 @@ impl<I: Identity + 'static, S: Stacks + 'static, R: Roles + 'static> Executor<I,
                     &check.role,
                     integration,
                     &check.external_ids,
+                    check.rotating,
                     permission,
                 )
                 .await;

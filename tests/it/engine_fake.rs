@@ -556,6 +556,7 @@ async fn verify_flags_a_confused_deputy_and_repair_keeps_other_statements() {
         "handmade",
         integration,
         &plan.external_ids,
+        false,
         permission,
     )
     .await
@@ -576,6 +577,7 @@ async fn verify_flags_a_confused_deputy_and_repair_keeps_other_statements() {
         &format!("arn:aws:iam::{FAKE_ACCOUNT}:role/handmade"),
         integration,
         &plan.external_ids,
+        false,
         permission,
     )
     .await

@@ -452,6 +452,8 @@ mod trust_fix {
                 json!({"StringEquals": {"sts:ExternalId": [ID, "old-rotated-out-external-id-000000"]}}),
             ),
             Some(json!({"StringEquals": {"sts:ExternalId": "some-other-external-id-00000000000"}})),
+            Some(json!({"StringEquals": {"sts:ExternalId": [ID, "external-id"]}})),
+            Some(json!({"StringEquals": {"sts:ExternalId": ["*", ID]}})),
             Some(json!({"StringLike": {"sts:ExternalId": "*"}})),
             Some(json!({"StringEqualsIfExists": {"sts:ExternalId": ID}})),
             Some(json!({"ForAllValues:StringEquals": {"sts:ExternalId": ID}})),

@@ -691,6 +691,7 @@ async fn verify_across_accounts_gives_each_account_its_row() {
         "segment-lambda",
         integration,
         &["wXZ2sd8N3mJ".to_string()],
+        false,
         &|_| policy.clone(),
     )
     .await;

@@ -955,6 +955,82 @@ async fn presenter_mode_masks_the_lambda_destinations_workspace_id_too() {
     assert_masked(&d.screen(), workspace, "done");
 }
 
+/// Presenter mode on every path: an existing role's repair diff shows an extra external ID the
+/// role accepts (one this wizard never knew) masked, and leaving the wizard prints the settings
+/// with the workspace ID masked too.
+#[tokio::test(start_paused = true)]
+async fn presenter_mode_masks_extra_ids_in_a_repair_and_the_settings_printed_on_exit() {
+    let mut d = Driver::new(Script::success(5.0), true).await;
+    let stray = "Qz7RvVdXk2mPw9LbN4TsY6HcJf8GqWe3Ua51";
+    let trust = segment_aws_setup::policy::trust_policy(
+        "arn:aws:iam::458175278816:root",
+        &[FIXED_ID.to_string(), stray.to_string()],
+    );
+    d.roles
+        .create_role(&RoleCreate {
+            name: "handmade-role".into(),
+            path: "/".into(),
+            description: String::new(),
+            trust_policy: trust.to_string(),
+            tags: vec![],
+        })
+        .await
+        .expect("role");
+    d.key(KeyCode::F(2)).await;
+    d.keys(&[KeyCode::Enter, KeyCode::Enter, KeyCode::Enter, KeyCode::Tab])
+        .await;
+    d.type_text("events-bucket").await;
+    d.key(KeyCode::Tab).await;
+    d.type_text("us-west-2").await;
+    d.key(KeyCode::Enter).await;
+    d.keys(&[KeyCode::Down, KeyCode::Down, KeyCode::Tab]).await;
+    d.type_text("handmade-role").await;
+    d.keys(&[KeyCode::Enter, KeyCode::Enter]).await;
+    let Work::Verified(verification) = &d.app.work else {
+        panic!("{:?}", d.app.work)
+    };
+    assert!(
+        !verification.judgement.holds(),
+        "an extra ID outside a rotation"
+    );
+    let fix = d.app.fix.clone().expect("a fix").expect("proven");
+    assert!(
+        fix.changes
+            .iter()
+            .any(|c| c.contains("stop accepting external ID")),
+        "{:?}",
+        fix.changes
+    );
+    d.app.height = 80;
+    let screen = d.screen();
+    assert!(screen.contains("The repair, proven to pass"), "{screen}");
+    assert!(
+        screen.contains("\"Qz7R••••••••\""),
+        "the diff shows it, masked: {screen}"
+    );
+    assert_masked(&screen, stray, "the repair's diff");
+    assert_masked(&screen, FIXED_ID, "the repair's diff");
+
+    // The Lambda destination through to Done, then quit: the workspace ID stays masked in what
+    // is printed once the terminal is back.
+    let mut d = Driver::new(Script::success(4.0), true).await;
+    d.key(KeyCode::F(2)).await;
+    d.keys(&[KeyCode::Enter, KeyCode::Down, KeyCode::Down, KeyCode::Enter])
+        .await;
+    let workspace = "wXZ2sd8N3mJqR7tY";
+    d.type_text(workspace).await;
+    d.keys(&[KeyCode::Enter, KeyCode::Tab]).await;
+    d.type_text("arn:aws:lambda:us-west-2:000000000000:function:events")
+        .await;
+    d.keys(&[KeyCode::Enter, KeyCode::Enter, KeyCode::Enter])
+        .await;
+    assert_eq!(d.app.step, Step::Done, "{:?}", d.app.work);
+    d.key(KeyCode::Char('q')).await;
+    let farewell = d.app.farewell.clone().expect("the settings are printed");
+    assert!(farewell.contains("Settings in Segment"), "{farewell}");
+    assert_masked(&farewell, workspace, "the settings printed on exit");
+}
+
 #[tokio::test(start_paused = true)]
 async fn a_setup_is_changed_from_welcome_after_a_change_set_preview() {
     let mut d = Driver::new(Script::success(4.0), true).await;

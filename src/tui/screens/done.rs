@@ -84,7 +84,8 @@ pub fn farewell(app: &App) -> Option<String> {
     if let Some(check) = &outcome.check_later {
         text.push_str(&format!("\nCheck the role any time: {check}"));
     }
-    Some(text)
+    // In presenter mode every ID stays masked once the terminal is back, workspace IDs too.
+    Some(super::mask(app, &text))
 }
 
 pub fn view(app: &App, frame: &mut Frame, area: Rect) {

@@ -126,6 +126,28 @@ fn secrets(app: &App) -> Vec<String> {
     if let Some(check) = &app.checking {
         secrets.extend(check.external_ids.iter().cloned());
     }
+    // IDs read from AWS: a verified role's (extra ones included), a setup being changed, the
+    // setups found in the account. A workspace ID is masked in presenter mode too.
+    if let crate::tui::app::Work::Verified(verification) = &app.work {
+        secrets.extend(crate::verify::every_listed_id(
+            &verification.role.trust_policy,
+        ));
+    }
+    if let Some(Ok(fix)) = &app.fix
+        && let Some(trust) = &fix.trust
+    {
+        secrets.extend(crate::verify::every_listed_id(trust));
+    }
+    if let crate::tui::app::Work::Previewed(preview) = &app.work {
+        secrets.extend(preview.shown_ids().iter().cloned());
+    }
+    if let Some(saved) = &app.updating {
+        secrets.extend(saved.all_external_ids());
+    }
+    for found in &app.found {
+        secrets.extend(found.all_external_ids());
+    }
+    secrets.retain(|id| id.len() >= 2);
     // Longest first: an ID that is the start of another must not unmask the other's tail.
     secrets.sort_by_key(|s| std::cmp::Reverse(s.chars().count()));
     secrets.dedup();

@@ -244,6 +244,7 @@ fn confirm(app: &mut App) -> Vec<Cmd> {
                 role: app.existing_role.value().trim().to_string(),
                 integration: plan.integration_id.clone(),
                 external_ids: plan.external_ids.clone(),
+                rotating: false,
                 permission,
             };
             crate::tui::app::check_role(app, check)

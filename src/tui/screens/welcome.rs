@@ -333,6 +333,7 @@ fn resume(app: &mut App) -> Vec<Cmd> {
                 role,
                 integration: saved.integration.clone(),
                 external_ids: saved.all_external_ids(),
+                rotating: saved.rotating(),
                 permission: crate::resume::judged_policy(&saved).ok().flatten(),
             });
             app.confirmed_denies.clear();
