@@ -55,6 +55,7 @@ async fn main() -> Result<(), String> {
         &roles,
         &plan,
         &request,
+        true,
         &WatchOptions::default(),
         &mut |progress| {
             if let Progress::Instance { row, .. } = progress

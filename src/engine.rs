@@ -15,8 +15,7 @@ use std::collections::HashSet;
 use std::time::Duration;
 use tokio::time::Instant;
 
-/// The tag every resource the tool creates carries; `delete` refuses roles without it.
-pub const CREATED_BY_TAG: (&str, &str) = ("created-by", "segment-aws-setup");
+pub use crate::ownership::{CREATED_BY_TAG, INTEGRATION_TAG};
 
 /// What the engine tells the face while it works.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -87,8 +86,20 @@ pub enum EngineError {
     },
     #[error("stack {stack} does not exist")]
     StackNotFound { stack: String },
-    #[error("{what} was not created by segment-aws-setup (no {}={} tag); delete it yourself if you mean to", CREATED_BY_TAG.0, CREATED_BY_TAG.1)]
-    NotOurs { what: String },
+    #[error("{what} was not created by segment-aws-setup: {why}. Nothing was changed (a {}={} tag alone proves nothing: anyone who may tag it can set one); change or delete it yourself if you mean to", CREATED_BY_TAG.0, CREATED_BY_TAG.1)]
+    NotOurs { what: String, why: String },
+    #[error(
+        "stack set {name} exists, but no setup of it is saved on this machine, so the external ID its roles require can't be known here: nothing was changed. Add accounts from the machine that made it, or take it over with the ID its roles require: segment-aws-setup update --integration {integration} --stack-set {name} --external-id ID"
+    )]
+    StackSetNotSaved { name: String, integration: String },
+    #[error("stack set {name} exists with other settings ({}): nothing was changed. Change it with segment-aws-setup update --integration {integration} --stack-set {name} (and the inputs you want), or give another --stack-set-name", differences.join("; "))]
+    StackSetDiffers {
+        name: String,
+        integration: String,
+        differences: Vec<String>,
+    },
+    #[error("the change set for stack {stack} would {}, which this tool never makes; nothing was changed and the change set was deleted", changes.join(", "))]
+    ForeignChange { stack: String, changes: Vec<String> },
     #[error("{0}: nothing was changed")]
     Declined(String),
     #[error("{0}")]
@@ -301,12 +312,8 @@ pub async fn create_with_cloudformation<S: Stacks, R: Roles>(
             return reuse_complete_stack(roles, plan, &info, report).await;
         }
         Some(info) if info.status == "ROLLBACK_COMPLETE" => {
-            // Even with --yes: only a stack this tool made is deleted.
-            if !is_ours(&info.tags) {
-                return Err(EngineError::NotOurs {
-                    what: format!("stack {name} (ROLLBACK_COMPLETE)"),
-                });
-            }
+            // Even with --yes: only a stack this tool made is deleted, proven by its template.
+            prove_stack(stacks, &info).await?;
             let question = Question::DeleteRolledBackStack {
                 stack: name.clone(),
             };
@@ -1054,11 +1061,7 @@ pub async fn prepare_update<S: Stacks, R: Roles>(
                     stack: name.clone(),
                 });
             };
-            if !is_ours(&info.tags) {
-                return Err(EngineError::NotOurs {
-                    what: format!("stack {name}"),
-                });
-            }
+            prove_stack(stacks, &info).await?;
             if !matches!(
                 info.status.as_str(),
                 "CREATE_COMPLETE" | "UPDATE_COMPLETE" | "UPDATE_ROLLBACK_COMPLETE"
@@ -1081,6 +1084,19 @@ pub async fn prepare_update<S: Stacks, R: Roles>(
                 let described = stacks.describe_change_set(name, &change_set).await?;
                 match described.status.as_str() {
                     "CREATE_COMPLETE" => {
+                        let foreign: Vec<String> = described
+                            .changes
+                            .iter()
+                            .filter(|c| crate::ownership::foreign_change(c))
+                            .map(|c| c.describe())
+                            .collect();
+                        if !foreign.is_empty() {
+                            let _ = stacks.delete_change_set(name, &change_set).await;
+                            return Err(EngineError::ForeignChange {
+                                stack: name.clone(),
+                                changes: foreign,
+                            });
+                        }
                         return Ok(UpdatePreview::Stack {
                             stack: name.clone(),
                             change_set,
@@ -1116,11 +1132,7 @@ pub async fn prepare_update<S: Stacks, R: Roles>(
         crate::state::Method::Iam => {
             let name = &plan.role_name;
             let role = existing_role(roles, name).await?;
-            if !is_ours(&role.tags) {
-                return Err(EngineError::NotOurs {
-                    what: format!("role {name}"),
-                });
-            }
+            prove_role(&role)?;
             let trust = (role.trust_policy != plan.trust_policy).then(|| plan.trust_policy.clone());
             let current = if roles
                 .role_policy_names(name)
@@ -1253,7 +1265,7 @@ pub async fn find_setups<S: Stacks, R: Roles>(
     let mut found = Vec::new();
     let mut stack_roles = HashSet::new();
     for info in stacks.list_stacks().await? {
-        if let Some(setup) = stack_setup(roles, &info, place).await? {
+        if let Some(setup) = stack_setup(stacks, roles, &info, place).await? {
             if let Some(arn) = &setup.role_arn {
                 stack_roles.insert(role_name_of(arn).to_string());
             }
@@ -1265,7 +1277,7 @@ pub async fn find_setups<S: Stacks, R: Roles>(
         let trusts_segment = catalog
             .integrations()
             .iter()
-            .any(|i| !verify::required_external_ids(&listed.trust_policy, &i.principal).is_empty());
+            .any(|i| crate::ownership::names_principal(&listed.trust_policy, &i.principal));
         if !trusts_segment || stack_roles.contains(&listed.name) {
             continue;
         }
@@ -1289,7 +1301,7 @@ pub async fn find_setup<S: Stacks, R: Roles>(
 ) -> Result<Option<crate::state::SavedSetup>, EngineError> {
     match method {
         crate::state::Method::Cloudformation => match stacks.describe_stack(name).await? {
-            Some(info) => stack_setup(roles, &info, place).await,
+            Some(info) => stack_setup(stacks, roles, &info, place).await,
             None => Ok(None),
         },
         crate::state::Method::Iam => match roles.get_role(name).await? {
@@ -1299,8 +1311,9 @@ pub async fn find_setup<S: Stacks, R: Roles>(
     }
 }
 
-/// A complete stack this tool made, with a known integration, as a setup.
-async fn stack_setup<R: Roles>(
+/// A complete stack this tool made (proven by its template, not only its tag), as a setup.
+async fn stack_setup<S: Stacks, R: Roles>(
+    stacks: &S,
     roles: &R,
     info: &StackInfo,
     place: Place<'_>,
@@ -1309,15 +1322,16 @@ async fn stack_setup<R: Roles>(
         info.status.as_str(),
         "CREATE_COMPLETE" | "UPDATE_COMPLETE" | "UPDATE_ROLLBACK_COMPLETE"
     );
-    let integration =
-        tag(&info.tags, INTEGRATION_TAG).and_then(|id| Catalog::builtin().integration(id));
-    let (Some(integration), Some(role_arn), true, true) = (
-        integration,
-        info.output(ROLE_ARN_OUTPUT),
-        complete,
-        is_ours(&info.tags),
-    ) else {
+    let (Some(role_arn), true, true) =
+        (info.output(ROLE_ARN_OUTPUT), complete, is_ours(&info.tags))
+    else {
         return Ok(None);
+    };
+    // A tagged stack that isn't ours (someone's team-infra) is not a setup: never offered.
+    let integration = match prove_stack(stacks, info).await {
+        Ok(integration) => integration,
+        Err(EngineError::NotOurs { .. }) => return Ok(None),
+        Err(error) => return Err(error),
     };
     let Some(role) = roles.get_role(role_name_of(role_arn)).await? else {
         return Ok(None);
@@ -1333,23 +1347,14 @@ async fn stack_setup<R: Roles>(
     Ok(Some(setup))
 }
 
-/// A role this tool made directly through IAM (tagged, trusting a Segment principal, no stack's),
-/// as a setup.
+/// A role this tool made directly through IAM (tagged, trusting its integration's principal, no
+/// stack's), as a setup.
 async fn role_setup<S: Stacks>(
     stacks: &S,
     role: &RoleInfo,
     place: Place<'_>,
 ) -> Result<Option<crate::state::SavedSetup>, EngineError> {
-    let catalog = Catalog::builtin();
-    let trusted = |i: &&Integration| {
-        !verify::required_external_ids(&role.trust_policy, &i.principal).is_empty()
-    };
-    // The role's own tag names its integration when two share a principal.
-    let integration = tag(&role.tags, INTEGRATION_TAG)
-        .and_then(|id| catalog.integration(id))
-        .filter(trusted)
-        .or_else(|| catalog.integrations().iter().find(trusted));
-    let Some(integration) = integration.filter(|_| is_ours(&role.tags)) else {
+    let Ok(integration) = prove_role(role) else {
         return Ok(None);
     };
     // A stack's role is changed through its stack, never directly. A role made through IAM says
@@ -1402,9 +1407,6 @@ pub async fn owning_stack<S: Stacks>(
         }))
 }
 
-/// The tag that names a setup's integration, on its stack and its role.
-pub const INTEGRATION_TAG: &str = "segment-integration";
-
 fn tag<'a>(tags: &'a [(String, String)], key: &str) -> Option<&'a str> {
     tags.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
 }
@@ -1423,7 +1425,7 @@ fn found_setup(
         region: place.region.map(str::to_string),
         profile: place.profile.map(str::to_string),
         account: place.account.to_string(),
-        external_ids: verify::required_external_ids(&role.trust_policy, &integration.principal),
+        external_ids: keepable_external_ids(integration, role).0,
         settings: Vec::new(),
         policy_name: None,
         permission_policy: None,
@@ -1438,6 +1440,32 @@ fn found_setup(
         inputs: Default::default(),
         role_path: None,
     }
+}
+
+/// The external IDs a role accepts today (the evaluator's answer: none a Deny revokes, none on a
+/// statement not for sts:AssumeRole) that a change may keep, and those it must not, each with
+/// why: one anyone can guess (a function's), or one that doesn't look like a Segment ID (a
+/// workspace integration's).
+pub fn keepable_external_ids(
+    integration: &Integration,
+    role: &RoleInfo,
+) -> (Vec<String>, Vec<(String, String)>) {
+    let subject = Subject::new(integration, Vec::new(), &role.arn, now());
+    let mut kept = Vec::new();
+    let mut dropped = Vec::new();
+    for id in verify::accepted_external_ids(&role.trust_policy, &subject) {
+        let problem = if subject.workspace_ids {
+            (!crate::external_id::looks_like_segment_id(&id))
+                .then(|| "it doesn't look like a Segment workspace or source ID".to_string())
+        } else {
+            crate::external_id::guessable(&id)
+        };
+        match problem {
+            Some(why) => dropped.push((id, why)),
+            None => kept.push(id),
+        }
+    }
+    (kept, dropped)
 }
 
 /// The preset whose template parameters the stack has, and the inputs they hold.
@@ -1507,10 +1535,39 @@ pub async fn discard_update<S: Stacks>(
     Ok(())
 }
 
-/// Whether the tool created it: it carries the `created-by` tag.
+/// Whether it carries the `created-by` tag: a hint (a re-run's leftovers), never proof enough to
+/// change or delete anything ([`prove_stack`], [`prove_role`]).
 pub fn is_ours(tags: &[(String, String)]) -> bool {
-    tags.iter()
-        .any(|(k, v)| k == CREATED_BY_TAG.0 && v == CREATED_BY_TAG.1)
+    crate::ownership::tagged(tags)
+}
+
+/// A stack is ours when its template and resources are exactly what this tool makes: its
+/// integration, or an error naming what it holds.
+pub async fn prove_stack<S: Stacks>(
+    stacks: &S,
+    info: &StackInfo,
+) -> Result<&'static Integration, EngineError> {
+    let not_ours = |why: String| EngineError::NotOurs {
+        what: format!("stack {}", info.name),
+        why,
+    };
+    if !is_ours(&info.tags) {
+        return Err(not_ours(format!(
+            "it has no {}={} tag",
+            CREATED_BY_TAG.0, CREATED_BY_TAG.1
+        )));
+    }
+    let template = stacks.stack_template(&info.name).await?;
+    let resources = stacks.stack_resources(&info.name).await?;
+    crate::ownership::stack_is_ours(&info.tags, &template, &resources).map_err(not_ours)
+}
+
+/// A role is ours when it carries our tag and trusts its integration's principal.
+pub fn prove_role(role: &RoleInfo) -> Result<&'static Integration, EngineError> {
+    crate::ownership::role_is_ours(role).map_err(|why| EngineError::NotOurs {
+        what: format!("role {}", role.name),
+        why,
+    })
 }
 
 /// Deletes a stack this tool created and watches it go.
@@ -1525,17 +1582,64 @@ pub async fn delete_stack<S: Stacks>(
             stack: name.to_string(),
         });
     };
-    if !is_ours(&info.tags) {
-        return Err(EngineError::NotOurs {
-            what: format!("stack {name}"),
-        });
-    }
+    prove_stack(stacks, &info).await?;
     report(Progress::Note(format!("Deleting stack {name}")));
     stacks.delete_stack(name).await?;
     match watch(stacks, name, Goal::Delete, options, report).await? {
         WatchOutcome::Done(_) => Ok(()),
         other => Err(other.into_error(name)),
     }
+}
+
+/// What deleting a stack removes, each resource named as CloudFormation holds it, once the
+/// stack is proven ours: for the confirmation, before anything is deleted.
+pub async fn preview_delete_stack<S: Stacks>(
+    stacks: &S,
+    name: &str,
+) -> Result<Vec<String>, EngineError> {
+    let Some(info) = stacks.describe_stack(name).await? else {
+        return Err(EngineError::StackNotFound {
+            stack: name.to_string(),
+        });
+    };
+    prove_stack(stacks, &info).await?;
+    let mut items: Vec<String> = stacks
+        .stack_resources(name)
+        .await?
+        .into_iter()
+        .map(|r| {
+            let kind = match r.resource_type.as_str() {
+                crate::template::ROLE_TYPE => "role",
+                crate::template::POLICY_TYPE => "its inline policy",
+                _ => "resource",
+            };
+            match r.physical_id {
+                Some(id) => format!("{kind} {id} ({} {})", r.resource_type, r.logical_id),
+                None => format!("{kind} {} ({})", r.logical_id, r.resource_type),
+            }
+        })
+        .collect();
+    items.push(format!("the stack {name}"));
+    Ok(items)
+}
+
+/// What deleting a role removes (the role and its inline policies), once it is proven ours and
+/// nothing stands in the way: for the confirmation, before anything is deleted.
+pub async fn preview_delete_role<S: Stacks, R: Roles>(
+    stacks: &S,
+    roles: &R,
+    role: &str,
+) -> Result<Vec<String>, EngineError> {
+    let info = deletable_role(stacks, roles, role_name_of(role)).await?;
+    let mut items = vec![format!("role {}", info.arn)];
+    items.extend(
+        roles
+            .role_policy_names(&info.name)
+            .await?
+            .into_iter()
+            .map(|p| format!("its inline policy {p}")),
+    );
+    Ok(items)
 }
 
 /// Deletes a role the tool created: its inline policies first, then the role. Everything that
@@ -1547,13 +1651,23 @@ pub async fn delete_role<S: Stacks, R: Roles>(
     role: &str,
     report: &mut (dyn FnMut(Progress) + Send),
 ) -> Result<(), EngineError> {
-    let name = role_name_of(role);
+    let info = deletable_role(stacks, roles, role_name_of(role)).await?;
+    report(Progress::Note(format!(
+        "Deleting role {} and its inline policies",
+        info.name
+    )));
+    remove_role(roles, &info.name).await?;
+    Ok(())
+}
+
+/// The role, proven ours, with nothing in the way of deleting it.
+async fn deletable_role<S: Stacks, R: Roles>(
+    stacks: &S,
+    roles: &R,
+    name: &str,
+) -> Result<RoleInfo, EngineError> {
     let info = existing_role(roles, name).await?;
-    if !is_ours(&info.tags) {
-        return Err(EngineError::NotOurs {
-            what: format!("role {}", info.name),
-        });
-    }
+    prove_role(&info)?;
     if let Some(stack) = owning_stack(stacks, &info).await? {
         return Err(EngineError::StackOwned {
             role: info.name,
@@ -1582,10 +1696,5 @@ pub async fn delete_role<S: Stacks, R: Roles>(
             attached,
         });
     }
-    report(Progress::Note(format!(
-        "Deleting role {} and its inline policies",
-        info.name
-    )));
-    remove_role(roles, &info.name).await?;
-    Ok(())
+    Ok(info)
 }

@@ -8,6 +8,7 @@ pub mod engine;
 pub mod external_id;
 pub mod iam_eval;
 pub mod outcome;
+pub mod ownership;
 pub mod picker;
 pub mod plain;
 pub mod plan;

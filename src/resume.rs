@@ -207,9 +207,24 @@ fn save_first(
     Ok(())
 }
 
-/// Saves a StackSet setup before the first change (a re-run of the same stack set keeps the
-/// record it found), creates the stack set and its instances and watches them; the record is
-/// finished once every instance succeeded.
+/// The StackSet setup saved on this machine for the stack set `name` in this account, finished
+/// or not: a re-run, or accounts added later, must use its external ID.
+pub fn stack_set_record(
+    store: Option<&StateStore>,
+    account: &str,
+    name: &str,
+) -> Option<SavedSetup> {
+    store?
+        .load_all()
+        .into_iter()
+        .find(|s| s.account == account && s.stack_set.as_deref() == Some(name))
+}
+
+/// Saves a StackSet setup before the first change, creates the stack set and its instances (or,
+/// for one that exists, adds the accounts it lacks) and watches them; the record is finished once
+/// every instance succeeded. An existing stack set is used only with the setup saved for it here
+/// and that setup's external IDs: a new account's role requires the stack set's own ID, so any
+/// other ID printed or saved would lock Segment out of every account.
 #[allow(clippy::too_many_arguments)]
 pub async fn create_stack_set<R: Roles>(
     stack_sets: &dyn crate::aws::StackSets,
@@ -217,18 +232,41 @@ pub async fn create_stack_set<R: Roles>(
     store: Option<&StateStore>,
     plan: &Plan,
     saved: &SavedSetup,
-    rerun: bool,
     request: &crate::stack_set_engine::StackSetRequest,
     options: &WatchOptions,
     report: &mut (dyn FnMut(Progress) + Send),
 ) -> Result<Vec<crate::stackset::InstanceRow>, EngineError> {
-    if let Some(store) = store
-        && !rerun
-    {
-        save_first(store, saved, report)?;
+    let record = stack_set_record(store, &saved.account, &request.name);
+    if let Some(record) = &record {
+        let mut saved_ids = record.all_external_ids();
+        let mut planned = plan.accepted_external_ids();
+        saved_ids.sort();
+        planned.sort();
+        if saved_ids != planned {
+            return Err(EngineError::NotSaved(format!(
+                "the setup saved for stack set {} requires another external ID than this run's: nothing was changed. Run it again without an ID (the saved one is used), or change the stack set's ID with segment-aws-setup update --integration {} --stack-set {} --rotate-external-id",
+                request.name, plan.integration_id, request.name
+            )));
+        }
     }
-    let rows =
-        crate::stack_set_engine::create(stack_sets, roles, plan, request, options, report).await?;
+    if let Some(store) = store {
+        let mut saved = saved.clone();
+        if let Some(record) = &record {
+            saved.pending_external_ids = record.pending_external_ids.clone();
+            saved.rotation_started_at = record.rotation_started_at;
+        }
+        save_first(store, &saved, report)?;
+    }
+    let rows = crate::stack_set_engine::create(
+        stack_sets,
+        roles,
+        plan,
+        request,
+        record.is_some(),
+        options,
+        report,
+    )
+    .await?;
     finish_stack_set(store, saved, &plan.role_name, &rows);
     Ok(rows)
 }
@@ -306,11 +344,7 @@ pub async fn check_saved_role<R: Roles>(
     let Some(info) = roles.get_role(&role).await? else {
         return Err(EngineError::RoleNotFound { role });
     };
-    if !engine::is_ours(&info.tags) {
-        return Err(EngineError::NotOurs {
-            what: format!("role {}", info.name),
-        });
-    }
+    engine::prove_role(&info)?;
     let judged = judged_policy(saved)?;
     let permission = judged
         .as_ref()

@@ -93,12 +93,16 @@ pub async fn check_prerequisites<R: Roles>(
 }
 
 /// Creates the stack set (or reuses ours of that name) and its instances, then watches them to
-/// the end. Returns every instance with its final status.
+/// the end. Returns every instance with its final status. An existing stack set of that name is
+/// reused only when it is provably ours, its setup is saved on this machine (`saved_here`: else
+/// its external ID can't be known here) and its template and parameters are the plan's: new
+/// accounts then get the same role, requiring the same ID.
 pub async fn create<R: Roles>(
     stack_sets: &dyn StackSets,
     roles: &R,
     plan: &Plan,
     request: &StackSetRequest,
+    saved_here: bool,
     options: &WatchOptions,
     report: &mut (dyn FnMut(Progress) + Send),
 ) -> Result<Vec<InstanceRow>, EngineError> {
@@ -114,12 +118,22 @@ pub async fn create<R: Roles>(
                 .create_stack_set(&stack_set_create(plan, request))
                 .await?;
         }
-        Some(existing) if !is_ours(&existing.tags) => {
-            return Err(EngineError::NotOurs {
-                what: format!("stack set {}", request.name),
-            });
-        }
-        Some(_) => {
+        Some(existing) => {
+            prove(&existing)?;
+            if !saved_here {
+                return Err(EngineError::StackSetNotSaved {
+                    name: request.name.clone(),
+                    integration: plan.integration_id.clone(),
+                });
+            }
+            let differences = differences(plan, request, &existing);
+            if !differences.is_empty() {
+                return Err(EngineError::StackSetDiffers {
+                    name: request.name.clone(),
+                    integration: plan.integration_id.clone(),
+                    differences,
+                });
+            }
             // A re-run (after Ctrl-C, a lost session, a dead laptop): the instances already
             // there are watched, not made again; only missing ones are added.
             report(Progress::Note(format!(
@@ -216,9 +230,41 @@ fn plural_regions(regions: &[String]) -> String {
     }
 }
 
-fn is_ours(tags: &[(String, String)]) -> bool {
-    tags.iter()
-        .any(|(k, v)| k == CREATED_BY_TAG.0 && v == CREATED_BY_TAG.1)
+/// A stack set is ours when its template is one of this tool's (the tag alone proves nothing).
+pub fn prove(set: &crate::aws::StackSetInfo) -> Result<&'static Integration, EngineError> {
+    let template: Value = serde_json::from_str(&set.template_body).unwrap_or(Value::Null);
+    crate::ownership::stack_set_is_ours(&set.tags, &template).map_err(|why| EngineError::NotOurs {
+        what: format!("stack set {}", set.name),
+        why,
+    })
+}
+
+/// How an existing stack set differs from what the plan would make: its template, and each
+/// parameter CloudFormation shows (a NoEcho one, the external ID, comes back masked).
+fn differences(
+    plan: &Plan,
+    request: &StackSetRequest,
+    existing: &crate::aws::StackSetInfo,
+) -> Vec<String> {
+    let wanted = stack_set_create(plan, request);
+    let mut differences = Vec::new();
+    let parse = |text: &str| serde_json::from_str::<Value>(text).unwrap_or(Value::Null);
+    if parse(&existing.template_body) != parse(&wanted.template_body) {
+        differences.push(
+            "its template is not the one this plan makes (another preset, other inputs or another role name)"
+                .to_string(),
+        );
+    }
+    for (key, value) in &wanted.parameters {
+        match existing.parameters.iter().find(|(k, _)| k == key) {
+            Some((_, shown)) if shown == "****" || shown == value => {}
+            Some((_, shown)) => differences.push(format!(
+                "parameter {key} is {shown:?}, the plan's is {value:?}"
+            )),
+            None => differences.push(format!("it has no parameter {key}")),
+        }
+    }
+    differences
 }
 
 /// Watches a stack set's instances (and its operation, when one is named) until none is being
@@ -378,11 +424,40 @@ async fn ours(
         None => Err(EngineError::StackNotFound {
             stack: format!("set {name}"),
         }),
-        Some(set) if !is_ours(&set.tags) => Err(EngineError::NotOurs {
-            what: format!("stack set {name}"),
-        }),
-        Some(set) => Ok(set),
+        Some(set) => prove(&set).map(|_| set),
     }
+}
+
+/// What deleting a stack set removes, once it is proven ours: the role in each account and
+/// region it reached, then the stack set. For the confirmation, before anything is deleted.
+pub async fn preview_delete(
+    stack_sets: &dyn StackSets,
+    name: &str,
+) -> Result<Vec<String>, EngineError> {
+    let set = ours(stack_sets, name).await?;
+    let template: Value = serde_json::from_str(&set.template_body).unwrap_or(Value::Null);
+    let role = template
+        .get("Resources")
+        .and_then(Value::as_object)
+        .and_then(|r| r.values().find(|v| v["Type"] == crate::template::ROLE_TYPE))
+        .and_then(|r| r["Properties"]["RoleName"].as_str())
+        .unwrap_or("its role")
+        .to_string();
+    let mut items: Vec<String> = stack_sets
+        .list_instances(name)
+        .await?
+        .into_iter()
+        .map(|row| {
+            format!(
+                "role {} in account {} ({})",
+                stackset::role_arn(&row.account, &role),
+                row.account,
+                row.region
+            )
+        })
+        .collect();
+    items.push(format!("the stack set {name}"));
+    Ok(items)
 }
 
 /// Deletes a stack set this tool made: its instances first (their stacks and roles), watched,

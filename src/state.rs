@@ -209,6 +209,17 @@ impl SavedSetup {
         }
     }
 
+    /// Puts this setup's external IDs into a request, in the field its integration takes them in
+    /// (a workspace ID or a generated one), with a rotation's new one.
+    pub fn lend_ids(&self, request: &mut crate::plan::PlanRequest) {
+        let saved = self.request();
+        request.external_ids = saved.external_ids;
+        request.workspace_ids = saved.workspace_ids;
+        request.source_ids.clear();
+        request.next_external_ids = saved.next_external_ids;
+        request.generated_external_id = !request.external_ids.is_empty();
+    }
+
     /// A rotation is under way: the role accepts (or is about to accept) a new ID too.
     pub fn rotating(&self) -> bool {
         !self.pending_external_ids.is_empty()

@@ -5,7 +5,7 @@
 
 use super::{
     AwsError, Caller, ChangeSetInfo, EventPage, Identity, ResourceChange, RoleCreate, RoleInfo,
-    RoleListing, Roles, StackCreate, StackEvent, StackInfo, Stacks,
+    RoleListing, Roles, StackCreate, StackEvent, StackInfo, StackResource, Stacks,
 };
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -294,7 +294,10 @@ impl ScriptedStacks {
     fn call(&self, action: &str) -> Result<Instant, AwsError> {
         self.calls.fetch_add(1, Ordering::Relaxed);
         let operation = action.rsplit(':').next().unwrap_or(action);
-        if !operation.starts_with("Describe") && !operation.starts_with("List") {
+        if !["Describe", "List", "Get"]
+            .iter()
+            .any(|read| operation.starts_with(read))
+        {
             self.changes.fetch_add(1, Ordering::Relaxed);
         }
         let now = Instant::now();
@@ -425,6 +428,14 @@ fn condition_holds(condition: &Value, parameters: &[(String, String)], template:
             == resolve_refs(&args[1], parameters, template);
     }
     false
+}
+
+fn no_such_stack(action: &str, name: &str) -> AwsError {
+    AwsError::Service {
+        action: action.into(),
+        code: "ValidationError".into(),
+        message: format!("Stack with id {name} does not exist"),
+    }
 }
 
 fn role_name_for(stack: &str, logical_id: &str) -> String {
@@ -828,6 +839,53 @@ impl Stacks for ScriptedStacks {
                     && role_name_for(name, &stack.role_logical_id) == physical_id
             })
             .map(|(name, _)| name.clone()))
+    }
+
+    async fn stack_template(&self, name: &str) -> Result<Value, AwsError> {
+        let now = self.call("cloudformation:GetTemplate")?;
+        let stacks = lock(&self.stacks);
+        match stacks.get(name) {
+            Some(stack) if stack.status(name, now).status != "DELETE_COMPLETE" => {
+                Ok(stack.template.clone())
+            }
+            _ => Err(no_such_stack("cloudformation:GetTemplate", name)),
+        }
+    }
+
+    async fn stack_resources(&self, name: &str) -> Result<Vec<StackResource>, AwsError> {
+        let now = self.call("cloudformation:DescribeStackResources")?;
+        let stacks = lock(&self.stacks);
+        let Some(stack) = stacks
+            .get(name)
+            .filter(|s| s.status(name, now).status != "DELETE_COMPLETE")
+        else {
+            return Err(no_such_stack("cloudformation:DescribeStackResources", name));
+        };
+        // What the template holds, each with the name CloudFormation gives it.
+        Ok(stack
+            .template
+            .get("Resources")
+            .and_then(Value::as_object)
+            .into_iter()
+            .flatten()
+            .map(|(logical_id, resource)| StackResource {
+                logical_id: logical_id.clone(),
+                resource_type: resource["Type"].as_str().unwrap_or_default().to_string(),
+                physical_id: Some(if logical_id == &stack.role_logical_id {
+                    role_name_for(name, logical_id)
+                } else {
+                    format!("{name}-{logical_id}-DEMO0F4C3A2E")
+                }),
+            })
+            .collect())
+    }
+
+    async fn change_sets(&self, stack: &str) -> Result<Vec<String>, AwsError> {
+        self.call("cloudformation:ListChangeSets")?;
+        Ok(lock(&self.stacks)
+            .get(stack)
+            .map(|s| s.change_sets.keys().cloned().collect())
+            .unwrap_or_default())
     }
 
     async fn delete_stack(&self, name: &str) -> Result<(), AwsError> {
@@ -1403,6 +1461,9 @@ struct FakeInstance {
     ends: Instant,
     outcome: Result<(), String>,
     deleting: bool,
+    /// The template and parameters the operation deploys (what the member's role becomes).
+    template: Value,
+    parameters: Vec<(String, String)>,
 }
 
 #[derive(Debug, Clone)]
@@ -1429,6 +1490,10 @@ pub struct ScriptedStackSets {
     pub calls: AtomicU64,
     /// The next this many ListStackInstances get no answer (a lost connection).
     unanswered: AtomicU64,
+    /// Where a succeeded instance's role appears (each account's IAM), when set.
+    members: Mutex<Option<std::sync::Arc<FakeMembers>>>,
+    /// How many operations were started, for tests that cut a run at each one.
+    pub operations_started: AtomicU64,
 }
 
 impl ScriptedStackSets {
@@ -1442,6 +1507,66 @@ impl ScriptedStackSets {
             next_operation: AtomicU64::new(1),
             calls: AtomicU64::new(0),
             unanswered: AtomicU64::new(0),
+            members: Mutex::new(None),
+            operations_started: AtomicU64::new(0),
+        }
+    }
+
+    /// Succeeded instances make (or change) their role in these member accounts' IAM, as
+    /// CloudFormation does in each account; deleted ones remove it.
+    pub fn make_roles_in(&self, members: std::sync::Arc<FakeMembers>) {
+        *lock(&self.members) = Some(members);
+    }
+
+    /// The role an instance's template and parameters make, in its account's IAM.
+    fn sync_member_role(&self, account: &str, instance: &FakeInstance, now: Instant) {
+        let Some(members) = lock(&self.members).clone() else {
+            return;
+        };
+        if now < instance.ends || instance.outcome.is_err() {
+            return;
+        }
+        let iam = members.account(account);
+        let template = &instance.template;
+        let Some((logical, role)) = template
+            .get("Resources")
+            .and_then(Value::as_object)
+            .and_then(|r| r.iter().find(|(_, v)| v["Type"] == ROLE_TYPE))
+        else {
+            return;
+        };
+        let name = role["Properties"]["RoleName"]
+            .as_str()
+            .map(str::to_string)
+            .unwrap_or_else(|| format!("{account}-{logical}"));
+        if instance.deleting {
+            iam.remove(&name);
+            return;
+        }
+        let resolve = |value: &Value| resolve_refs(value, &instance.parameters, template);
+        let trust = resolve(&role["Properties"]["AssumeRolePolicyDocument"]);
+        if iam
+            .snapshot(&name)
+            .is_some_and(|(current, _)| current == trust)
+        {
+            return;
+        }
+        iam.insert(&name, trust, crate::template::role_tags(template));
+        for resource in template
+            .get("Resources")
+            .and_then(Value::as_object)
+            .into_iter()
+            .flat_map(|r| r.values())
+            .filter(|r| r["Type"] == POLICY_TYPE)
+        {
+            let policy = resource["Properties"]["PolicyName"]
+                .as_str()
+                .unwrap_or("policy");
+            iam.put_inline(
+                &name,
+                policy,
+                resolve(&resource["Properties"]["PolicyDocument"]),
+            );
         }
     }
 
@@ -1488,6 +1613,7 @@ impl ScriptedStackSets {
         targets: &super::InstanceTargets,
         deleting: bool,
     ) -> Result<String, AwsError> {
+        self.operations_started.fetch_add(1, Ordering::SeqCst);
         let accounts: Vec<String> = if targets.org_units.is_empty() {
             targets.accounts.clone()
         } else {
@@ -1533,6 +1659,7 @@ impl ScriptedStackSets {
                     }
                     _ => Ok(()),
                 };
+                let template = serde_json::from_str(&set.info.template_body).unwrap_or(Value::Null);
                 set.instances.insert(
                     (account.clone(), region.clone()),
                     FakeInstance {
@@ -1540,6 +1667,8 @@ impl ScriptedStackSets {
                         ends,
                         outcome,
                         deleting,
+                        template,
+                        parameters: set.info.parameters.clone(),
                     },
                 );
             }
@@ -1588,6 +1717,7 @@ impl super::StackSets for ScriptedStackSets {
                         permission_model: request.permission_model.clone(),
                         tags: request.tags.clone(),
                         parameters: request.parameters.clone(),
+                        template_body: request.template_body.clone(),
                     },
                     instances: BTreeMap::new(),
                     operations: BTreeMap::new(),
@@ -1604,7 +1734,18 @@ impl super::StackSets for ScriptedStackSets {
         Box::pin(async move {
             self.count();
             let sets = self.sets.lock().map_err(|_| poisoned())?;
-            Ok(sets.get(name).map(|set| set.info.clone()))
+            // As CloudFormation shows them: a NoEcho parameter's value is masked.
+            Ok(sets.get(name).map(|set| {
+                let mut info = set.info.clone();
+                let template: Value =
+                    serde_json::from_str(&info.template_body).unwrap_or(Value::Null);
+                for (key, value) in &mut info.parameters {
+                    if template["Parameters"][key.as_str()]["NoEcho"] == Value::Bool(true) {
+                        *value = "****".into();
+                    }
+                }
+                info
+            }))
         })
     }
 
@@ -1681,6 +1822,9 @@ impl super::StackSets for ScriptedStackSets {
                 .get_mut(stack_set)
                 .ok_or_else(|| missing_stack_set(stack_set))?;
             let now = Instant::now();
+            for ((account, _), instance) in &set.instances {
+                self.sync_member_role(account, instance, now);
+            }
             // A deleted instance is gone once its operation reached it.
             set.instances
                 .retain(|_, instance| !(instance.deleting && now >= instance.ends));
@@ -1716,6 +1860,54 @@ impl super::StackSets for ScriptedStackSets {
         Box::pin(async move {
             self.count();
             self.operate(&targets.stack_set, targets, true)
+        })
+    }
+
+    /// Every instance gets the new template and parameters, in one operation.
+    fn update_stack_set<'a>(
+        &'a self,
+        request: &'a super::StackSetUpdate,
+    ) -> super::Answer<'a, String> {
+        Box::pin(async move {
+            self.count();
+            let targets = {
+                let mut sets = self.sets.lock().map_err(|_| poisoned())?;
+                let set = sets
+                    .get_mut(&request.name)
+                    .ok_or_else(|| missing_stack_set(&request.name))?;
+                let now = Instant::now();
+                if set.operations.values().any(|(ends, _)| *ends > now) {
+                    return Err(AwsError::Service {
+                        action: "cloudformation:UpdateStackSet".into(),
+                        code: "OperationInProgressException".into(),
+                        message: format!(
+                            "Another Operation on StackSet {} is in progress",
+                            request.name
+                        ),
+                    });
+                }
+                set.info.template_body = request.template_body.clone();
+                set.info.parameters = request.parameters.clone();
+                let keys: Vec<(String, String)> = set.instances.keys().cloned().collect();
+                super::InstanceTargets {
+                    stack_set: request.name.clone(),
+                    accounts: keys
+                        .iter()
+                        .map(|(a, _)| a.clone())
+                        .collect::<std::collections::BTreeSet<_>>()
+                        .into_iter()
+                        .collect(),
+                    org_units: Vec::new(),
+                    regions: keys
+                        .iter()
+                        .map(|(_, r)| r.clone())
+                        .collect::<std::collections::BTreeSet<_>>()
+                        .into_iter()
+                        .collect(),
+                    preferences: request.preferences,
+                }
+            };
+            self.operate(&request.name, &targets, false)
         })
     }
 

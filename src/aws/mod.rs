@@ -181,6 +181,14 @@ pub struct RoleListing {
     pub trust_policy: Value,
 }
 
+/// A resource a stack holds, as CloudFormation lists it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StackResource {
+    pub logical_id: String,
+    pub resource_type: String,
+    pub physical_id: Option<String>,
+}
+
 /// One resource change a change set would make.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ResourceChange {
@@ -276,6 +284,19 @@ pub trait Stacks: Send + Sync {
         &self,
         physical_id: &str,
     ) -> impl Future<Output = Result<Option<String>, AwsError>> + Send;
+    /// The template the stack was last deployed with (GetTemplate), parsed; a template that is
+    /// not JSON comes back as a string.
+    fn stack_template(&self, name: &str) -> impl Future<Output = Result<Value, AwsError>> + Send;
+    /// Every resource the stack holds (DescribeStackResources).
+    fn stack_resources(
+        &self,
+        name: &str,
+    ) -> impl Future<Output = Result<Vec<StackResource>, AwsError>> + Send;
+    /// The names of the stack's change sets (ListChangeSets).
+    fn change_sets(
+        &self,
+        stack: &str,
+    ) -> impl Future<Output = Result<Vec<String>, AwsError>> + Send;
 }
 
 pub trait Roles: Send + Sync {
@@ -378,6 +399,17 @@ pub struct StackSetInfo {
     pub tags: Vec<(String, String)>,
     /// NoEcho parameters come back as `****`.
     pub parameters: Vec<(String, String)>,
+    /// The template its instances are made from.
+    pub template_body: String,
+}
+
+/// A stack set's new template and parameters, for every instance it has.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StackSetUpdate {
+    pub name: String,
+    pub template_body: String,
+    pub parameters: Vec<(String, String)>,
+    pub preferences: crate::stackset::Preferences,
 }
 
 /// Which instances an operation works on: accounts (self-managed) or units (service-managed),
@@ -427,6 +459,9 @@ pub trait StackSets: Send + Sync {
     /// Deletes instances (their stacks and roles); returns the operation's ID.
     fn delete_instances<'a>(&'a self, targets: &'a InstanceTargets) -> Answer<'a, String>;
     fn delete_stack_set<'a>(&'a self, name: &'a str) -> Answer<'a, ()>;
+    /// Deploys a new template and parameters to every instance (the role in every account);
+    /// returns the operation's ID.
+    fn update_stack_set<'a>(&'a self, request: &'a StackSetUpdate) -> Answer<'a, String>;
 }
 
 /// The member accounts of an organization, entered through a role each one trusts (AWS

@@ -5,7 +5,7 @@
 
 use super::{
     AwsError, Caller, ChangeSetInfo, EventPage, Identity, ResourceChange, RoleCreate, RoleInfo,
-    RoleListing, Roles, StackCreate, StackEvent, StackInfo, Stacks,
+    RoleListing, Roles, StackCreate, StackEvent, StackInfo, StackResource, Stacks,
 };
 use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
@@ -493,6 +493,68 @@ impl Stacks for Sdk {
         }
     }
 
+    async fn stack_template(&self, name: &str) -> Result<Value, AwsError> {
+        let output = self
+            .cloudformation
+            .get_template()
+            .stack_name(name)
+            .send()
+            .await
+            .map_err(|e| classify("cloudformation:GetTemplate", e))?;
+        let body = output.template_body().unwrap_or_default();
+        Ok(serde_json::from_str(body).unwrap_or_else(|_| Value::String(body.to_string())))
+    }
+
+    async fn stack_resources(&self, name: &str) -> Result<Vec<StackResource>, AwsError> {
+        let output = self
+            .cloudformation
+            .describe_stack_resources()
+            .stack_name(name)
+            .send()
+            .await
+            .map_err(|e| classify("cloudformation:DescribeStackResources", e))?;
+        Ok(output
+            .stack_resources()
+            .iter()
+            .map(|resource| StackResource {
+                logical_id: shown(resource.logical_resource_id().unwrap_or_default()),
+                resource_type: shown(resource.resource_type().unwrap_or_default()),
+                physical_id: resource
+                    .physical_resource_id()
+                    .filter(|id| !id.is_empty())
+                    .map(shown),
+            })
+            .collect())
+    }
+
+    async fn change_sets(&self, stack: &str) -> Result<Vec<String>, AwsError> {
+        let mut names = Vec::new();
+        let mut token = None;
+        // No paginator in the SDK for ListChangeSets: its NextToken, by hand.
+        loop {
+            let output = self
+                .cloudformation
+                .list_change_sets()
+                .stack_name(stack)
+                .set_next_token(token)
+                .send()
+                .await
+                .map_err(|e| classify("cloudformation:ListChangeSets", e))?;
+            names.extend(
+                output
+                    .summaries()
+                    .iter()
+                    // Some endpoints list every stack's: only this stack's are its own.
+                    .filter(|c| c.stack_name().is_none_or(|s| s == stack))
+                    .filter_map(|c| c.change_set_name().map(str::to_string)),
+            );
+            token = output.next_token().map(str::to_string);
+            if token.is_none() {
+                return Ok(names);
+            }
+        }
+    }
+
     async fn delete_stack(&self, name: &str) -> Result<(), AwsError> {
         self.cloudformation
             .delete_stack()
@@ -833,6 +895,7 @@ impl super::StackSets for Sdk {
                         |p| p.parameter_key(),
                         |p| p.parameter_value(),
                     ),
+                    template_body: set.template_body().unwrap_or_default().to_string(),
                 })
                 .filter(|set| set.status != "DELETED"))
         })
@@ -975,6 +1038,27 @@ impl super::StackSets for Sdk {
                 .send()
                 .await
                 .map_err(|e| classify("cloudformation:DeleteStackInstances", e))?;
+            Ok(output.operation_id().unwrap_or_default().to_string())
+        })
+    }
+
+    fn update_stack_set<'a>(
+        &'a self,
+        request: &'a super::StackSetUpdate,
+    ) -> super::Answer<'a, String> {
+        use aws_sdk_cloudformation::types::Capability;
+        Box::pin(async move {
+            let output = self
+                .cloudformation
+                .update_stack_set()
+                .stack_set_name(&request.name)
+                .template_body(&request.template_body)
+                .set_parameters(Some(cfn_parameters(&request.parameters)))
+                .capabilities(Capability::CapabilityNamedIam)
+                .operation_preferences(operation_preferences(&request.preferences))
+                .send()
+                .await
+                .map_err(|e| classify("cloudformation:UpdateStackSet", e))?;
             Ok(output.operation_id().unwrap_or_default().to_string())
         })
     }

@@ -91,16 +91,7 @@ pub(crate) async fn create(args: &CreateArgs) -> Result<String, Failure> {
                 }
             ));
             if request.external_ids.is_empty() && request.workspace_ids.is_empty() {
-                let workspace = Catalog::builtin()
-                    .integration(&saved.integration)
-                    .is_some_and(|i| {
-                        i.external_id.source == crate::catalog::ExternalIdSource::WorkspaceId
-                    });
-                if workspace {
-                    request.workspace_ids = saved.external_ids.clone();
-                } else {
-                    request.external_ids = saved.external_ids.clone();
-                }
+                saved.lend_ids(&mut request);
             }
             request.stack_name = request.stack_name.clone().or(saved.stack_name.clone());
             request.role_name = request.role_name.clone().or(saved.role_name.clone());

@@ -61,7 +61,7 @@ impl ManyArgs {
     }
 }
 
-fn watch_hint(name: &str, session: &Session) -> String {
+pub(super) fn watch_hint(name: &str, session: &Session) -> String {
     format!(
         "Stopped watching; stack set {name} keeps going in AWS. Watch it again with:\n  segment-aws-setup watch --stack-set {name}{}",
         session.context().flags()
@@ -93,18 +93,22 @@ pub(crate) async fn create(
     let home = session.region.clone().unwrap_or_else(|| "us-east-1".into());
     let regions = stackset::regions(&many.stack_set_regions, &home)
         .map_err(InputError::at("--stack-set-regions"))?;
-    // A re-run of the same stack set keeps the external ID it was saved with.
-    let rerun = store.unfinished().into_iter().find(|s| {
-        s.account == session.caller.account && s.stack_set.as_deref() == Some(name.as_str())
-    });
+    // A re-run of the same stack set, or accounts added to it later, keep the external ID it
+    // was saved with, finished or not: the new accounts' roles require the stack set's own.
+    let rerun = crate::resume::stack_set_record(Some(&store), &session.caller.account, &name);
     if let Some(saved) = &rerun
         && request.external_ids.is_empty()
         && request.workspace_ids.is_empty()
     {
         say(&format!(
-            "Resuming stack set {name} saved for this account (same external ID)"
+            "Using the external ID of stack set {name}, saved for this account{}",
+            if saved.finished {
+                " (its accounts' roles require it)"
+            } else {
+                " (resuming it)"
+            }
         ));
-        request.external_ids = saved.external_ids.clone();
+        saved.lend_ids(&mut request);
     }
     request.role_name = Some(plan.role_name.clone());
     request.stack_name = Some(plan.stack_name.clone());
@@ -153,7 +157,6 @@ pub(crate) async fn create(
         Some(&store),
         &plan,
         &saved,
-        rerun.is_some(),
         &stack_set,
         &options,
         &mut report,
@@ -326,42 +329,4 @@ pub(crate) async fn retry(args: &super::retry::RetryArgs) -> Result<String, Fail
         &rows,
         &session,
     )
-}
-
-/// `delete --stack-set`: its instances, then the stack set.
-pub(crate) async fn delete(
-    name: &str,
-    org_units: &[String],
-    aws: &AwsArgs,
-    yes: bool,
-    timeout: Duration,
-) -> Result<String, Failure> {
-    validate::stack_name(name).map_err(InputError::at("--stack-set"))?;
-    for unit in org_units {
-        stackset::org_unit_id(unit).map_err(InputError::at("--org-units"))?;
-    }
-    require_a_way_to_ask(yes)?;
-    let session = connect(aws).await?;
-    if !ask(
-        yes,
-        &format!(
-            "Delete stack set {name}: the role in every account it reached, then the stack set, from account {}?",
-            session.caller.account
-        ),
-    ) {
-        return Err(Failure {
-            code: exit::DECLINED,
-            message: "nothing was changed".into(),
-        });
-    }
-    let options = WatchOptions {
-        timeout,
-        ..WatchOptions::default()
-    };
-    let mut report = progress_printer();
-    let work = stack_set_engine::delete(&session.sdk, name, org_units, &options, &mut report);
-    interruptible(work, || watch_hint(name, &session))
-        .await?
-        .map_err(|e| session.failure(e))?;
-    Ok(format!("Deleted stack set {name} and its instances\n"))
 }

@@ -11,18 +11,18 @@ use std::process::Output;
 const LAMBDA: &str = "arn:aws:lambda:us-west-2:123456789012:function:events";
 
 /// The binary pointed at moto, with its own state directory.
-struct Aws {
-    state: PathBuf,
+pub(crate) struct Aws {
+    pub(crate) state: PathBuf,
 }
 
 impl Aws {
-    fn new() -> Self {
+    pub(crate) fn new() -> Self {
         Aws {
             state: temp_dir("state"),
         }
     }
 
-    fn env(&self) -> Vec<(&'static str, String)> {
+    pub(crate) fn env(&self) -> Vec<(&'static str, String)> {
         vec![
             ("AWS_ENDPOINT_URL", moto().endpoint.clone()),
             ("AWS_ACCESS_KEY_ID", "testing".into()),
@@ -35,11 +35,11 @@ impl Aws {
         ]
     }
 
-    fn run(&self, args: &[&str]) -> Output {
+    pub(crate) fn run(&self, args: &[&str]) -> Output {
         binary(args, &self.env())
     }
 
-    fn saved_files(&self) -> Vec<PathBuf> {
+    pub(crate) fn saved_files(&self) -> Vec<PathBuf> {
         std::fs::read_dir(&self.state)
             .map(|entries| entries.filter_map(Result::ok).map(|e| e.path()).collect())
             .unwrap_or_default()
@@ -52,22 +52,22 @@ impl Drop for Aws {
     }
 }
 
-async fn iam() -> aws_sdk_iam::Client {
+pub(crate) async fn iam() -> aws_sdk_iam::Client {
     aws_sdk_iam::Client::new(&moto().sdk_config().await)
 }
 
-async fn cloudformation() -> aws_sdk_cloudformation::Client {
+pub(crate) async fn cloudformation() -> aws_sdk_cloudformation::Client {
     aws_sdk_cloudformation::Client::new(&moto().sdk_config().await)
 }
 
-fn decode(document: &str) -> Value {
+pub(crate) fn decode(document: &str) -> Value {
     let text = percent_encoding::percent_decode_str(document)
         .decode_utf8()
         .expect("UTF-8");
     serde_json::from_str(&text).expect("JSON")
 }
 
-async fn trust_policy(role: &str) -> Option<Value> {
+pub(crate) async fn trust_policy(role: &str) -> Option<Value> {
     let output = iam().await.get_role().role_name(role).send().await.ok()?;
     output
         .role()
@@ -75,7 +75,7 @@ async fn trust_policy(role: &str) -> Option<Value> {
         .map(decode)
 }
 
-async fn inline_policy(role: &str, name: &str) -> Option<Value> {
+pub(crate) async fn inline_policy(role: &str, name: &str) -> Option<Value> {
     let output = iam()
         .await
         .get_role_policy()
@@ -87,7 +87,7 @@ async fn inline_policy(role: &str, name: &str) -> Option<Value> {
     Some(decode(output.policy_document()))
 }
 
-fn json_out(output: &Output) -> Value {
+pub(crate) fn json_out(output: &Output) -> Value {
     assert!(
         output.status.success(),
         "exit {:?}: {}",
@@ -97,11 +97,11 @@ fn json_out(output: &Output) -> Value {
     serde_json::from_str(&stdout(output)).expect("JSON on stdout")
 }
 
-fn role_name(arn: &str) -> &str {
+pub(crate) fn role_name(arn: &str) -> &str {
     arn.rsplit('/').next().expect("name")
 }
 
-fn expected_trust(principal: &str, id: &str) -> Value {
+pub(crate) fn expected_trust(principal: &str, id: &str) -> Value {
     json!({"Version": "2012-10-17", "Statement": [{
         "Effect": "Allow", "Principal": {"AWS": principal}, "Action": "sts:AssumeRole",
         "Condition": {"StringEquals": {"sts:ExternalId": id}}

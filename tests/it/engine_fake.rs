@@ -1088,3 +1088,162 @@ async fn a_role_named_as_a_stacks_is_not_deleted_directly_unless_made_through_ia
         .expect("deleted");
     assert_eq!(roles.role_names(), ["events-eu-FunctionRole-1JA5DI73RY06"]);
 }
+
+/// Stacks whose change sets also name a resource this tool never makes (as when a stack drifted
+/// or CloudFormation plans to replace something of someone else's): everything else as the fake.
+struct Drifted(ScriptedStacks);
+
+impl Stacks for Drifted {
+    async fn create_stack(
+        &self,
+        request: &segment_aws_setup::aws::StackCreate,
+    ) -> Result<String, AwsError> {
+        self.0.create_stack(request).await
+    }
+    async fn describe_stack(
+        &self,
+        name: &str,
+    ) -> Result<Option<segment_aws_setup::aws::StackInfo>, AwsError> {
+        self.0.describe_stack(name).await
+    }
+    async fn stack_events(
+        &self,
+        name: &str,
+        next_token: Option<String>,
+    ) -> Result<segment_aws_setup::aws::EventPage, AwsError> {
+        self.0.stack_events(name, next_token).await
+    }
+    async fn delete_stack(&self, name: &str) -> Result<(), AwsError> {
+        self.0.delete_stack(name).await
+    }
+    async fn create_change_set(
+        &self,
+        request: &segment_aws_setup::aws::StackCreate,
+        change_set: &str,
+    ) -> Result<(), AwsError> {
+        self.0.create_change_set(request, change_set).await
+    }
+    async fn describe_change_set(
+        &self,
+        stack: &str,
+        change_set: &str,
+    ) -> Result<segment_aws_setup::aws::ChangeSetInfo, AwsError> {
+        let mut info = self.0.describe_change_set(stack, change_set).await?;
+        info.changes.push(segment_aws_setup::aws::ResourceChange {
+            action: "Remove".into(),
+            logical_id: "EventsQueue".into(),
+            resource_type: "AWS::SQS::Queue".into(),
+            replacement: None,
+        });
+        Ok(info)
+    }
+    async fn execute_change_set(&self, stack: &str, change_set: &str) -> Result<(), AwsError> {
+        self.0.execute_change_set(stack, change_set).await
+    }
+    async fn delete_change_set(&self, stack: &str, change_set: &str) -> Result<(), AwsError> {
+        self.0.delete_change_set(stack, change_set).await
+    }
+    async fn list_stacks(&self) -> Result<Vec<segment_aws_setup::aws::StackInfo>, AwsError> {
+        self.0.list_stacks().await
+    }
+    async fn stack_owning(&self, physical_id: &str) -> Result<Option<String>, AwsError> {
+        self.0.stack_owning(physical_id).await
+    }
+    async fn stack_template(&self, name: &str) -> Result<serde_json::Value, AwsError> {
+        self.0.stack_template(name).await
+    }
+    async fn stack_resources(
+        &self,
+        name: &str,
+    ) -> Result<Vec<segment_aws_setup::aws::StackResource>, AwsError> {
+        self.0.stack_resources(name).await
+    }
+    async fn change_sets(&self, stack: &str) -> Result<Vec<String>, AwsError> {
+        self.0.change_sets(stack).await
+    }
+}
+
+/// A change set that would remove (or replace, or add) a resource of a type this tool never makes
+/// is refused and deleted, even on a stack that is provably ours; and a tagged stack holding
+/// someone else's resources is neither deleted nor updated.
+#[tokio::test(start_paused = true)]
+async fn a_change_set_touching_what_we_never_make_is_refused_and_deleted() {
+    let stacks = Drifted(ScriptedStacks::new(Script::success(2.0)));
+    let roles = MemoryRoles::default();
+    stacks.0.make_roles_in(roles.clone());
+    let first = plan("destination-function");
+    engine::create_with_cloudformation(
+        &stacks,
+        &roles,
+        &first,
+        &WatchOptions::default(),
+        &mut |_| false,
+        &mut |_| {},
+    )
+    .await
+    .expect("created");
+    let mut request = PlanRequest {
+        integration: "destination-function".into(),
+        external_ids: first.external_ids.clone(),
+        bucket: Some("another-bucket".into()),
+        bucket_region: Some("us-east-1".into()),
+        stack_name: Some(first.stack_name.clone()),
+        ..PlanRequest::default()
+    };
+    let changed = Plan::build(Catalog::builtin(), &request).expect("valid");
+    let refused = engine::prepare_update(
+        &stacks,
+        &roles,
+        &changed,
+        segment_aws_setup::state::Method::Cloudformation,
+        &WatchOptions::default(),
+    )
+    .await
+    .expect_err("refused");
+    assert!(
+        matches!(&refused, EngineError::ForeignChange { changes, .. }
+            if changes == &["Remove EventsQueue (AWS::SQS::Queue)"]),
+        "{refused:?}"
+    );
+    assert!(
+        stacks
+            .change_sets(&first.stack_name)
+            .await
+            .expect("listed")
+            .is_empty(),
+        "its change set was deleted"
+    );
+
+    // A tagged stack of someone else's: neither updated nor deleted.
+    let plain = ScriptedStacks::new(Script::success(2.0));
+    let theirs = segment_aws_setup::aws::StackCreate {
+        name: "team-infra".into(),
+        template_body: json!({"Resources": {"Queue": {"Type": "AWS::SQS::Queue"}}}).to_string(),
+        parameters: vec![],
+        tags: vec![("created-by".into(), "segment-aws-setup".into())],
+    };
+    plain.create_stack(&theirs).await.expect("theirs");
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let refused = engine::delete_stack(&plain, "team-infra", &WatchOptions::default(), &mut |_| {})
+        .await
+        .expect_err("refused");
+    assert!(
+        refused.to_string().contains("Queue (AWS::SQS::Queue)"),
+        "{refused}"
+    );
+    request.stack_name = Some("team-infra".into());
+    let changed = Plan::build(Catalog::builtin(), &request).expect("valid");
+    let refused = engine::prepare_update(
+        &plain,
+        &roles,
+        &changed,
+        segment_aws_setup::state::Method::Cloudformation,
+        &WatchOptions::default(),
+    )
+    .await;
+    assert!(
+        matches!(refused, Err(EngineError::NotOurs { .. })),
+        "{refused:?}"
+    );
+    assert_eq!(plain.changes(), 1, "only its own create changed anything");
+}

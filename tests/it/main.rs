@@ -2,6 +2,7 @@
 
 mod aws_cli;
 mod cli;
+mod day2;
 mod e2e;
 mod engine_fake;
 mod faults;

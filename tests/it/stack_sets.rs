@@ -77,6 +77,7 @@ async fn three_accounts_one_failure_and_its_retry() {
         &roles,
         &plan,
         &request("segment-lambda-set", accounts()),
+        true,
         &options(),
         &mut |p| {
             if let Progress::Instance { row, .. } = p {
@@ -161,6 +162,7 @@ async fn the_watch_keeps_to_its_calls_a_minute() {
         &roles,
         &plan("segment-lambda"),
         &request("calls", accounts()),
+        true,
         &options(),
         &mut |_| {},
     )
@@ -184,6 +186,7 @@ async fn the_administration_role_is_checked_first() {
         &MemoryRoles::default(),
         &plan("segment-lambda"),
         &request("no-admin", accounts()),
+        true,
         &options(),
         &mut |_| {},
     )
@@ -224,6 +227,7 @@ async fn org_units_reach_their_accounts() {
         &MemoryRoles::default(),
         &plan("segment-lambda"),
         &request("by-units", targets),
+        true,
         &options(),
         &mut |_| {},
     )
@@ -250,6 +254,7 @@ async fn delete_removes_the_instances_then_the_stack_set() {
         &roles,
         &plan("segment-lambda"),
         &request("to-delete", accounts()),
+        true,
         &options(),
         &mut |_| {},
     )
@@ -312,9 +317,10 @@ fn moto_makes_the_role_in_every_account_and_deletes_it() {
     crate::support::make_stack_set_administration_role(&config);
     crate::faults::block_on(async {
         let request = request(&name, Targets::Accounts(targets.clone()));
-        let rows = stack_set_engine::create(&sdk, &sdk, &plan, &request, &options(), &mut |_| {})
-            .await
-            .expect("made");
+        let rows =
+            stack_set_engine::create(&sdk, &sdk, &plan, &request, true, &options(), &mut |_| {})
+                .await
+                .expect("made");
         assert_eq!(rows.len(), 3, "{rows:?}");
         assert!(rows.iter().all(|r| r.succeeded()), "{rows:?}");
     });
@@ -409,9 +415,10 @@ fn moto_deploys_to_the_accounts_of_an_organizational_unit() {
             regions: vec!["us-east-1".into()],
             preferences: Preferences::default(),
         };
-        let rows = stack_set_engine::create(&sdk, &sdk, &plan, &request, &options(), &mut |_| {})
-            .await
-            .expect("made");
+        let rows =
+            stack_set_engine::create(&sdk, &sdk, &plan, &request, true, &options(), &mut |_| {})
+                .await
+                .expect("made");
         let mut accounts: Vec<String> = rows.iter().map(|r| r.account.clone()).collect();
         accounts.sort();
         let mut members = made[..2].to_vec();
@@ -872,18 +879,19 @@ async fn a_re_run_after_an_interrupted_create_finishes_it() {
         async move {
             let cut_off = tokio::time::timeout(
                 Duration::from_secs(after),
-                stack_set_engine::create(sets, roles, plan, &first, &options(), &mut |_| {}),
+                stack_set_engine::create(sets, roles, plan, &first, true, &options(), &mut |_| {}),
             )
             .await;
             assert!(cut_off.is_err(), "still running when it was cut off");
             let mut notes = Vec::new();
-            let rows = stack_set_engine::create(sets, roles, plan, &again, &options(), &mut |p| {
-                if let Progress::Note(note) = p {
-                    notes.push(note);
-                }
-            })
-            .await
-            .expect("finished by the re-run");
+            let rows =
+                stack_set_engine::create(sets, roles, plan, &again, true, &options(), &mut |p| {
+                    if let Progress::Note(note) = p {
+                        notes.push(note);
+                    }
+                })
+                .await
+                .expect("finished by the re-run");
             (rows, notes)
         }
     };
@@ -935,6 +943,7 @@ async fn the_watch_survives_a_lost_connection() {
         &administered(),
         &plan("segment-lambda"),
         &request("offline", accounts()),
+        true,
         &options(),
         &mut |p| match p {
             Progress::Reconnecting { .. } => seen.push("reconnecting"),
