@@ -146,9 +146,63 @@ impl Context {
     }
 }
 
+/// How many unbroken sections run: paired IAM calls (CreateRole then PutRolePolicy or its
+/// clean-up; UpdateAssumeRolePolicy then PutRolePolicy) that an interrupt must not cut apart.
+fn unbroken_count() -> &'static tokio::sync::watch::Sender<usize> {
+    static COUNT: std::sync::OnceLock<tokio::sync::watch::Sender<usize>> =
+        std::sync::OnceLock::new();
+    COUNT.get_or_init(|| tokio::sync::watch::Sender::new(0))
+}
+
+/// Held across calls an interrupt must not cut apart: while one is held, Ctrl-C (the command
+/// line) and quitting (the wizard) wait for it to be dropped ([`unbroken_done`]).
+pub struct Unbroken(());
+
+impl Unbroken {
+    pub fn enter() -> Unbroken {
+        unbroken_count().send_modify(|n| *n += 1);
+        Unbroken(())
+    }
+}
+
+impl Drop for Unbroken {
+    fn drop(&mut self) {
+        unbroken_count().send_modify(|n| *n = n.saturating_sub(1));
+    }
+}
+
+/// Whether calls that must not be cut apart are running now.
+pub fn unbroken_running() -> bool {
+    *unbroken_count().borrow() > 0
+}
+
+/// Returns once no unbroken section runs.
+pub async fn unbroken_done() {
+    let mut receiver = unbroken_count().subscribe();
+    let _ = receiver.wait_for(|n| *n == 0).await;
+}
+
 /// A word of a printed command, quoted for a POSIX shell when it needs it.
 pub fn shell_word(word: &str) -> std::borrow::Cow<'_, str> {
     shlex::try_quote(word).unwrap_or(std::borrow::Cow::Borrowed("''"))
+}
+
+/// What to do after a stack ended in `status`: a failed create is deleted and made again; a
+/// rolled-back update left the stack as it was (nothing to delete: fix and update again); an
+/// update whose rollback failed needs CloudFormation to continue it.
+pub fn after_failure(stack: &str, status: &str, context: &Context) -> String {
+    let flags = context.flags();
+    match status {
+        "UPDATE_ROLLBACK_FAILED" => format!(
+            "\nThe update's rollback failed: the stack can't be changed until CloudFormation continues it (aws cloudformation continue-update-rollback --stack-name {stack}), then watch it: segment-aws-setup watch --stack-name {stack}{flags}"
+        ),
+        status if status.starts_with("UPDATE_") => format!(
+            "\nThe update was rolled back: the stack and its role are as they were before it. Fix what the reasons say, then run the same update again (keep the stack: don't delete it)"
+        ),
+        _ => format!(
+            "\nDelete it and try again: segment-aws-setup delete --stack-name {stack}{flags}"
+        ),
+    }
 }
 
 /// The error in words, with what to do about it: shared by every face.
@@ -366,10 +420,13 @@ pub fn now() -> i64 {
 /// The judge's subject for a plan's role.
 pub fn subject_for_plan(plan: &Plan, role_arn: &str) -> Subject {
     match Catalog::builtin().integration(&plan.integration_id) {
-        Some(integration) => Subject::new(integration, plan.external_ids.clone(), role_arn, now()),
+        Some(integration) => {
+            Subject::new(integration, plan.accepted_external_ids(), role_arn, now())
+                .with_rotation(!plan.next_external_ids.is_empty())
+        }
         None => Subject {
             principal: plan.principal.clone(),
-            external_ids: plan.external_ids.clone(),
+            external_ids: plan.accepted_external_ids(),
             customer_account: verify::account_in_arn(role_arn)
                 .unwrap_or_default()
                 .to_string(),
@@ -675,7 +732,8 @@ fn outcome(
     events: &[StackEvent],
 ) -> WatchOutcome {
     let done = match goal {
-        Goal::Create => status == "CREATE_COMPLETE",
+        // Re-attaching after an interrupted update sees the update's end: a success too.
+        Goal::Create => status == "CREATE_COMPLETE" || status == "UPDATE_COMPLETE",
         Goal::Update => status == "UPDATE_COMPLETE",
         Goal::Delete => status == "DELETE_COMPLETE",
     };
@@ -819,6 +877,8 @@ pub async fn create_with_iam<R: Roles>(
         tags,
     };
     report(Progress::Note(format!("Creating role {name}")));
+    // From CreateRole to its policy (or its clean-up), nothing may cut in.
+    let _unbroken = Unbroken::enter();
     let role_arn = match roles.create_role(&request).await {
         Ok(arn) => arn,
         Err(error) if error.is_already_exists() => {
@@ -968,6 +1028,7 @@ pub async fn apply_fix<R: Roles>(
     fix: &Fix,
     report: &mut (dyn FnMut(Progress) + Send),
 ) -> Result<(), EngineError> {
+    let _unbroken = Unbroken::enter();
     if let Some(trust) = &fix.trust {
         report(Progress::Note(format!(
             "Updating the trust policy of {role}"
@@ -990,11 +1051,15 @@ pub async fn apply_fix<R: Roles>(
 /// What an update would change, shown before anything changes.
 #[derive(Debug, Clone, PartialEq)]
 pub enum UpdatePreview {
-    /// A change set, created and waiting: each resource change, replacement or not.
+    /// A change set, created and waiting: each resource change, replacement or not, and what
+    /// the stack's role's documents become (secrets masked).
     Stack {
         stack: String,
         change_set: String,
         changes: Vec<String>,
+        diff: Vec<String>,
+        /// Every external ID the documents before and after hold, for a face to mask.
+        ids: Vec<String>,
     },
     /// The role's documents, before and after (secrets masked), and what will be written.
     Role {
@@ -1013,19 +1078,28 @@ impl UpdatePreview {
     /// The IDs a face masks while it shows the preview (presenter mode).
     pub fn shown_ids(&self) -> &[String] {
         match self {
-            UpdatePreview::Role { ids, .. } => ids,
-            _ => &[],
+            UpdatePreview::Role { ids, .. } | UpdatePreview::Stack { ids, .. } => ids,
+            UpdatePreview::Nothing { .. } => &[],
         }
     }
 
     /// The preview, a line each.
     pub fn lines(&self) -> Vec<String> {
         match self {
-            UpdatePreview::Stack { stack, changes, .. } => {
+            UpdatePreview::Stack {
+                stack,
+                changes,
+                diff,
+                ..
+            } => {
                 let mut lines = vec![format!("The change set for stack {stack} would:")];
                 lines.extend(changes.iter().map(|c| format!("  {c}")));
                 if changes.is_empty() {
                     lines.push("  (CloudFormation listed no resource by name; the template or its parameters differ)".into());
+                }
+                if !diff.is_empty() {
+                    lines.push("Its role's documents before (-) and after (+):".into());
+                    lines.extend(diff.iter().cloned());
                 }
                 lines
             }
@@ -1075,7 +1149,21 @@ pub async fn prepare_update<S: Stacks, R: Roles>(
                     )],
                 });
             }
-            let change_set = format!("segment-aws-setup-{}", now());
+            // A preview declined, interrupted or killed earlier left its change set: gone now.
+            for leftover in stacks.change_sets(name).await.unwrap_or_default() {
+                if leftover.starts_with(CHANGE_SET_PREFIX) {
+                    let _ = stacks.delete_change_set(name, &leftover).await;
+                }
+            }
+            // What the role's documents become, read before the change set is made.
+            let documents = match info.output(ROLE_ARN_OUTPUT) {
+                Some(arn) => match roles.get_role(role_name_of(arn)).await? {
+                    Some(role) => Some(documents_change(roles, plan, &role).await?),
+                    None => None,
+                },
+                None => None,
+            };
+            let change_set = format!("{CHANGE_SET_PREFIX}{}", now());
             stacks
                 .create_change_set(&stack_request(plan), &change_set)
                 .await?;
@@ -1097,10 +1185,13 @@ pub async fn prepare_update<S: Stacks, R: Roles>(
                                 changes: foreign,
                             });
                         }
+                        let (diff, ids) = documents.map(|d| (d.diff, d.ids)).unwrap_or_default();
                         return Ok(UpdatePreview::Stack {
                             stack: name.clone(),
                             change_set,
                             changes: described.changes.iter().map(|c| c.describe()).collect(),
+                            diff,
+                            ids,
                         });
                     }
                     "FAILED" => {
@@ -1133,52 +1224,80 @@ pub async fn prepare_update<S: Stacks, R: Roles>(
             let name = &plan.role_name;
             let role = existing_role(roles, name).await?;
             prove_role(&role)?;
-            let trust = (role.trust_policy != plan.trust_policy).then(|| plan.trust_policy.clone());
-            let current = if roles
-                .role_policy_names(name)
-                .await?
-                .iter()
-                .any(|p| p == &plan.policy_name)
-            {
-                Some(roles.get_role_policy(name, &plan.policy_name).await?)
-            } else {
-                None
-            };
-            let permission = (!current
-                .as_ref()
-                .is_some_and(|c| verify::same_policy(c, &plan.permission_policy)))
-            .then(|| (plan.policy_name.clone(), plan.permission_policy.clone()));
-            if trust.is_none() && permission.is_none() {
+            let change = documents_change(roles, plan, &role).await?;
+            if change.trust.is_none() && change.permission.is_none() {
                 return Ok(UpdatePreview::Nothing { role_arn: role.arn });
             }
-            let subject = subject_for_plan(plan, &role.arn);
-            let mask = |doc: &Value| verify::masked_external_ids(doc, !subject.workspace_ids);
-            let mut diff = Vec::new();
-            if trust.is_some() {
-                diff.push("Trust policy:".into());
-                diff.extend(verify::diff(
-                    &mask(&role.trust_policy),
-                    &mask(&plan.trust_policy),
-                ));
-            }
-            if permission.is_some() {
-                diff.push(format!("Inline policy {}:", plan.policy_name));
-                diff.extend(verify::diff(
-                    current.as_ref().unwrap_or(&Value::Null),
-                    &plan.permission_policy,
-                ));
-            }
-            let mut ids = verify::every_listed_id(&role.trust_policy);
-            ids.extend(verify::every_listed_id(&plan.trust_policy));
             Ok(UpdatePreview::Role {
                 role: name.clone(),
-                trust,
-                permission,
-                diff,
-                ids,
+                trust: change.trust,
+                permission: change.permission,
+                diff: change.diff,
+                ids: change.ids,
             })
         }
     }
+}
+
+/// The names of the change sets this tool makes (a leftover one is deleted on the next preview).
+pub const CHANGE_SET_PREFIX: &str = "segment-aws-setup-";
+
+/// What a plan changes in a role's documents: the trust policy and the inline policy to write
+/// (`None` when already so), their diff (external IDs masked for a secret), and every ID the
+/// documents hold, for a face to mask in presenter mode.
+struct DocumentsChange {
+    trust: Option<Value>,
+    permission: Option<(String, Value)>,
+    diff: Vec<String>,
+    ids: Vec<String>,
+}
+
+async fn documents_change<R: Roles>(
+    roles: &R,
+    plan: &Plan,
+    role: &RoleInfo,
+) -> Result<DocumentsChange, EngineError> {
+    let name = &role.name;
+    let trust = (role.trust_policy != plan.trust_policy).then(|| plan.trust_policy.clone());
+    let current = if roles
+        .role_policy_names(name)
+        .await?
+        .iter()
+        .any(|p| p == &plan.policy_name)
+    {
+        Some(roles.get_role_policy(name, &plan.policy_name).await?)
+    } else {
+        None
+    };
+    let permission = (!current
+        .as_ref()
+        .is_some_and(|c| verify::same_policy(c, &plan.permission_policy)))
+    .then(|| (plan.policy_name.clone(), plan.permission_policy.clone()));
+    let subject = subject_for_plan(plan, &role.arn);
+    let mask = |doc: &Value| verify::masked_external_ids(doc, !subject.workspace_ids);
+    let mut diff = Vec::new();
+    if trust.is_some() {
+        diff.push("Trust policy:".into());
+        diff.extend(verify::diff(
+            &mask(&role.trust_policy),
+            &mask(&plan.trust_policy),
+        ));
+    }
+    if permission.is_some() {
+        diff.push(format!("Inline policy {}:", plan.policy_name));
+        diff.extend(verify::diff(
+            current.as_ref().unwrap_or(&Value::Null),
+            &plan.permission_policy,
+        ));
+    }
+    let mut ids = verify::every_listed_id(&role.trust_policy);
+    ids.extend(verify::every_listed_id(&plan.trust_policy));
+    Ok(DocumentsChange {
+        trust,
+        permission,
+        diff,
+        ids,
+    })
 }
 
 /// Applies a previewed update: executes the change set and watches the stack to UPDATE_COMPLETE,
@@ -1218,6 +1337,8 @@ pub async fn apply_update<S: Stacks, R: Roles>(
             ..
         } => {
             let info = existing_role(roles, role).await?;
+            // The trust and permission policies are two calls: nothing may cut in between.
+            let _unbroken = Unbroken::enter();
             if let Some(trust) = trust {
                 report(Progress::Note(format!(
                     "Updating the trust policy of {role}"
@@ -1437,6 +1558,7 @@ fn found_setup(
         stack_set: None,
         pending_external_ids: Vec::new(),
         rotation_started_at: None,
+        retiring_external_ids: Vec::new(),
         inputs: Default::default(),
         role_path: None,
     }
@@ -1521,7 +1643,7 @@ fn stack_inputs(
     }
 }
 
-/// Drops a previewed update that was not wanted: its change set is deleted.
+/// Drops a previewed update that was not wanted: its change set is deleted (a quit waits for it).
 pub async fn discard_update<S: Stacks>(
     stacks: &S,
     preview: &UpdatePreview,
@@ -1530,6 +1652,7 @@ pub async fn discard_update<S: Stacks>(
         stack, change_set, ..
     } = preview
     {
+        let _unbroken = Unbroken::enter();
         stacks.delete_change_set(stack, change_set).await?;
     }
     Ok(())

@@ -456,6 +456,7 @@ mod tests {
             stack_set: None,
             pending_external_ids: vec![],
             rotation_started_at: None,
+            retiring_external_ids: vec![],
             inputs: Default::default(),
             role_path: None,
         };

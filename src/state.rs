@@ -68,6 +68,10 @@ pub struct SavedSetup {
     /// When the rotation began (seconds since the epoch).
     #[serde(default)]
     pub rotation_started_at: Option<u64>,
+    /// IDs a change under way removes (a rotation's old one, a guessable one): the role may still
+    /// accept them until the change is done, so they stay on disk until then.
+    #[serde(default)]
+    pub retiring_external_ids: Vec<String>,
     /// Every input the plan was built from (bucket, ARNs, prefix, key, streams, cluster), so a
     /// resume can build the same plan again and judge the saved policy against it.
     #[serde(default)]
@@ -116,6 +120,7 @@ impl SavedSetup {
             saved_at: now_seconds(),
             pending_external_ids: plan.next_external_ids.clone(),
             rotation_started_at: None,
+            retiring_external_ids: Vec::new(),
             inputs: plan.all_inputs().clone(),
             role_path: (method == Method::Iam && plan.role_path != "/")
                 .then(|| plan.role_path.clone()),
@@ -126,7 +131,11 @@ impl SavedSetup {
     /// new one.
     pub fn all_external_ids(&self) -> Vec<String> {
         let mut ids = self.external_ids.clone();
-        for id in &self.pending_external_ids {
+        for id in self
+            .pending_external_ids
+            .iter()
+            .chain(&self.retiring_external_ids)
+        {
             if !ids.contains(id) {
                 ids.push(id.clone());
             }
@@ -266,10 +275,11 @@ impl SavedSetup {
             field("rolePath", validate::role_path(path))?;
         }
         const MAX_IDS: usize = 20;
-        if self.external_ids.len() + self.pending_external_ids.len() > MAX_IDS {
+        let ids = self.all_external_ids();
+        if ids.len() > MAX_IDS {
             return Err(format!("it holds more than {MAX_IDS} external IDs"));
         }
-        for id in self.external_ids.iter().chain(&self.pending_external_ids) {
+        for id in &ids {
             field(
                 "externalIds",
                 validate::external_id(id, validate::EXTERNAL_ID_MIN_AWS),

@@ -145,23 +145,16 @@ pub(crate) async fn create(args: &CreateArgs) -> Result<String, Failure> {
         &mut confirm,
         &mut report,
     );
-    let created = match args.method {
-        Method::Cloudformation => {
-            interruptible(work, || reattach_hint(&plan.stack_name, &session)).await?
-        }
-        Method::Iam => {
-            // Ctrl-C must not cut the create between CreateRole and PutRolePolicy (or its clean-up):
-            // the direct path is two calls, so it runs to the end.
-            let guard = tokio::spawn(async {
-                while tokio::signal::ctrl_c().await.is_ok() {
-                    say("finishing the role first, so nothing is left half made…");
-                }
-            });
-            let result = work.await;
-            guard.abort();
-            result
-        }
+    // Ctrl-C stops watching a stack; it waits for a role's two IAM calls (CreateRole, then
+    // PutRolePolicy or the clean-up), which run unbroken.
+    let hint = match args.method {
+        Method::Cloudformation => reattach_hint(&plan.stack_name, &session),
+        Method::Iam => format!(
+            "stopped; the role is made whole or not at all. Run the same create again to finish the setup{}",
+            session.context().flags()
+        ),
     };
+    let created = interruptible(work, || hint).await?;
     let created = created.map_err(|e| {
         let mut failure = session.failure(e.clone());
         if let EngineError::RoleExists { role } = &e {

@@ -640,10 +640,7 @@ pub(crate) fn engine_failure_in(error: EngineError, context: &engine::Context) -
             if reasons.is_empty() {
                 text.push_str("\n  (CloudFormation gave no reason)");
             }
-            text.push_str(&format!(
-                "\nDelete it and try again: segment-aws-setup delete --stack-name {stack}{}",
-                context.flags()
-            ));
+            text.push_str(&engine::after_failure(stack, status, context));
             text
         }
         other => engine::explain_in(other, context),
@@ -730,13 +727,31 @@ fn state_store() -> Result<StateStore, Failure> {
     })
 }
 
+/// Runs the work until it ends or Ctrl-C stops it. Calls that must not be cut apart (a role's
+/// two IAM calls) are let finish first: the interrupt waits for them, and says so.
 async fn interruptible<T>(
     work: impl std::future::Future<Output = T>,
     on_interrupt: impl FnOnce() -> String,
 ) -> Result<T, Failure> {
-    tokio::select! {
-        result = work => Ok(result),
-        _ = tokio::signal::ctrl_c() => Err(Failure { code: exit::INTERRUPTED, message: on_interrupt() }),
+    tokio::pin!(work);
+    let interrupted = Failure {
+        code: exit::INTERRUPTED,
+        message: on_interrupt(),
+    };
+    loop {
+        tokio::select! {
+            result = &mut work => return Ok(result),
+            _ = tokio::signal::ctrl_c() => {
+                if !engine::unbroken_running() {
+                    return Err(interrupted);
+                }
+                say("finishing the role's IAM calls first, so nothing is left half made…");
+                tokio::select! {
+                    result = &mut work => return Ok(result),
+                    _ = engine::unbroken_done() => return Err(interrupted),
+                }
+            }
+        }
     }
 }
 

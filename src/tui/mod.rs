@@ -83,6 +83,9 @@ pub async fn run<I: Identity + 'static, S: Stacks + 'static, R: Roles + 'static>
     // restores the terminal before the panic message is printed.
     let mut terminal = ratatui::init();
     let result = event_loop(&mut terminal, executor, clipboard, options).await;
+    // Calls that must not be cut apart (a role's two IAM calls, deleting a declined change set)
+    // finish before the wizard is gone.
+    crate::engine::unbroken_done().await;
     ratatui::restore();
     result
 }
