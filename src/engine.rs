@@ -196,9 +196,7 @@ pub fn after_failure(stack: &str, status: &str, context: &Context) -> String {
         "UPDATE_ROLLBACK_FAILED" => format!(
             "\nThe update's rollback failed: the stack can't be changed until CloudFormation continues it (aws cloudformation continue-update-rollback --stack-name {stack}), then watch it: segment-aws-setup watch --stack-name {stack}{flags}"
         ),
-        status if status.starts_with("UPDATE_") => format!(
-            "\nThe update was rolled back: the stack and its role are as they were before it. Fix what the reasons say, then run the same update again (keep the stack: don't delete it)"
-        ),
+        status if status.starts_with("UPDATE_") => "\nThe update was rolled back: the stack and its role are as they were before it. Fix what the reasons say, then run the same update again (keep the stack: don't delete it)".to_string(),
         _ => format!(
             "\nDelete it and try again: segment-aws-setup delete --stack-name {stack}{flags}"
         ),

@@ -738,20 +738,17 @@ async fn interruptible<T>(
         code: exit::INTERRUPTED,
         message: on_interrupt(),
     };
-    loop {
-        tokio::select! {
-            result = &mut work => return Ok(result),
-            _ = tokio::signal::ctrl_c() => {
-                if !engine::unbroken_running() {
-                    return Err(interrupted);
-                }
-                say("finishing the role's IAM calls first, so nothing is left half made…");
-                tokio::select! {
-                    result = &mut work => return Ok(result),
-                    _ = engine::unbroken_done() => return Err(interrupted),
-                }
-            }
-        }
+    tokio::select! {
+        result = &mut work => return Ok(result),
+        _ = tokio::signal::ctrl_c() => {}
+    }
+    if !engine::unbroken_running() {
+        return Err(interrupted);
+    }
+    say("finishing the role's IAM calls first, so nothing is left half made…");
+    tokio::select! {
+        result = &mut work => Ok(result),
+        _ = engine::unbroken_done() => Err(interrupted),
     }
 }
 
