@@ -3,6 +3,7 @@
 
 pub mod aws;
 pub mod catalog;
+pub mod change;
 pub mod cli;
 pub mod engine;
 pub mod external_id;

@@ -192,7 +192,7 @@ pub async fn create<S: Stacks, R: Roles>(
 }
 
 /// Saves the setup before the first change in AWS: when it can't be saved, nothing is changed.
-fn save_first(
+pub(crate) fn save_first(
     store: &StateStore,
     saved: &SavedSetup,
     report: &mut (dyn FnMut(Progress) + Send),

@@ -101,6 +101,7 @@ pub fn connect() -> super::Connect<Sdk, Sdk, Sdk> {
     })
 }
 
+#[derive(Clone)]
 pub struct Sdk {
     /// Kept to enter member accounts with other credentials and the same settings.
     config: SdkConfig,

@@ -537,6 +537,40 @@ fn ask(yes: bool, question: &str) -> bool {
     matches!(answer.trim().to_ascii_lowercase().as_str(), "y" | "yes")
 }
 
+/// An answer to a question asked while something waits in AWS (a change set).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Answer {
+    Yes,
+    No,
+    /// Ctrl-C while the question waited: the caller cleans up before it exits.
+    Interrupted,
+}
+
+/// Asks as [`ask`] does, but Ctrl-C while waiting is an answer of its own, so the caller can
+/// delete what it made for the question. The reading thread is detached, so a process that
+/// exits doesn't wait for a line that never comes.
+async fn ask_interruptibly(yes: bool, question: &str) -> Answer {
+    if yes {
+        return if ask(true, question) {
+            Answer::Yes
+        } else {
+            Answer::No
+        };
+    }
+    let (sender, receiver) = tokio::sync::oneshot::channel();
+    let question = question.to_string();
+    std::thread::spawn(move || {
+        let _ = sender.send(ask(false, &question));
+    });
+    tokio::select! {
+        answer = receiver => match answer {
+            Ok(true) => Answer::Yes,
+            _ => Answer::No,
+        },
+        _ = tokio::signal::ctrl_c() => Answer::Interrupted,
+    }
+}
+
 /// Without `--yes` a change needs a person at a terminal to say yes; a script gets exit 2 and
 /// no change.
 fn require_a_way_to_ask(yes: bool) -> Result<(), Failure> {

@@ -1317,7 +1317,7 @@ async fn update_changes_a_setup_through_a_change_set_or_the_role_after_a_preview
     let outcome = json_out(&updated);
     assert_eq!(outcome["settings"]["function"], second);
     assert!(
-        stderr(&updated).contains("Keeping the external ID saved by the setup of stack"),
+        stderr(&updated).contains("The external ID Segment uses: wXZ2sd8N3mJ"),
         "{}",
         stderr(&updated)
     );
@@ -1333,8 +1333,24 @@ async fn update_changes_a_setup_through_a_change_set_or_the_role_after_a_preview
         json!([second])
     );
 
-    // Through IAM: a rotated external ID, shown before it is written.
+    // Through IAM: a rotation in two phases, each shown before it is written.
     let iam_role = unique("upd-iam");
+    let common = [
+        "update",
+        "--integration",
+        "destination-function",
+        "--method",
+        "iam",
+        "--role-name",
+        &iam_role,
+        "--bucket",
+        "b-upd",
+        "--bucket-region",
+        "us-east-1",
+        "--yes",
+        "--output",
+        "json",
+    ];
     let made = aws.run(&[
         "create",
         "--integration",
@@ -1355,23 +1371,15 @@ async fn update_changes_a_setup_through_a_change_set_or_the_role_after_a_preview
         .as_str()
         .expect("ID")
         .to_string();
-    let rotated = aws.run(&[
-        "update",
-        "--integration",
-        "destination-function",
-        "--method",
-        "iam",
-        "--role-name",
-        &iam_role,
-        "--bucket",
-        "b-upd",
-        "--bucket-region",
-        "us-east-1",
-        "--rotate-external-id",
-        "--yes",
-        "--output",
-        "json",
-    ]);
+    let principal = "arn:aws:iam::458175278816:root";
+    let both = |a: &str, b: &str| {
+        json!({"Version": "2012-10-17", "Statement": [{
+            "Effect": "Allow", "Principal": {"AWS": principal}, "Action": "sts:AssumeRole",
+            "Condition": {"StringEquals": {"sts:ExternalId": [a, b]}}
+        }]})
+    };
+    let rotated = aws.run(&[&common[..], &["--rotate-external-id"]].concat());
+    assert_eq!(rotated.status.code(), Some(0), "{}", stderr(&rotated));
     let outcome = json_out(&rotated);
     let new_id = outcome["settings"]["iamRoleExternalId"]
         .as_str()
@@ -1379,19 +1387,89 @@ async fn update_changes_a_setup_through_a_change_set_or_the_role_after_a_preview
         .to_string();
     assert_ne!(new_id, old_id);
     assert!(
-        stderr(&rotated).contains("Trust policy:"),
+        stderr(&rotated).contains("phase 1 of 2") && stderr(&rotated).contains("Trust policy:"),
         "{}",
         stderr(&rotated)
     );
     assert!(
         !stderr(&rotated).contains(&new_id) && !stderr(&rotated).contains(&old_id),
-        "IDs masked in the diff"
+        "IDs masked in the preview"
+    );
+    // Phase 1: Segment keeps working with the old ID while the new one is pasted.
+    assert_eq!(trust_policy(&iam_role).await, Some(both(&old_id, &new_id)));
+    let verified = aws.run(&[
+        "verify",
+        "--integration",
+        "destination-function",
+        "--role",
+        &iam_role,
+    ]);
+    assert_eq!(verified.status.code(), Some(0), "{}", stdout(&verified));
+    assert!(
+        stderr(&verified).contains("A rotation of the external ID is in progress since"),
+        "{}",
+        stderr(&verified)
+    );
+    // Rotating again while one is under way keeps its new ID: no third one.
+    let again = aws.run(&[&common[..], &["--rotate-external-id"]].concat());
+    assert_eq!(
+        json_out(&again)["settings"]["iamRoleExternalId"],
+        new_id.as_str(),
+        "{}",
+        stderr(&again)
+    );
+    assert!(stderr(&again).contains("used again"), "{}", stderr(&again));
+    // Phase 2: only the new ID.
+    let finished = aws.run(&[&common[..], &["--finish-rotation"]].concat());
+    assert_eq!(finished.status.code(), Some(0), "{}", stderr(&finished));
+    assert_eq!(
+        json_out(&finished)["settings"]["iamRoleExternalId"],
+        new_id.as_str()
     );
     assert_eq!(
         trust_policy(&iam_role).await,
-        Some(expected_trust("arn:aws:iam::458175278816:root", &new_id))
+        Some(expected_trust(principal, &new_id))
     );
-    // verify now finds the new ID in the saved setup.
+    let verified = aws.run(&[
+        "verify",
+        "--integration",
+        "destination-function",
+        "--role",
+        &iam_role,
+    ]);
+    assert_eq!(verified.status.code(), Some(0), "{}", stdout(&verified));
+    assert!(
+        !stderr(&verified).contains("rotation"),
+        "{}",
+        stderr(&verified)
+    );
+
+    // The role changed behind this machine's back: the saved ID is not believed, nothing is
+    // guessed under --yes, and the ID Segment uses, given, settles it.
+    let elsewhere = "changed-elsewhere-0123456789abcdefABCDEF";
+    iam()
+        .await
+        .update_assume_role_policy()
+        .role_name(&iam_role)
+        .policy_document(expected_trust(principal, elsewhere).to_string())
+        .send()
+        .await
+        .expect("trust changed by hand");
+    let refused = aws.run(&common);
+    assert_eq!(refused.status.code(), Some(2), "{}", stderr(&refused));
+    assert!(
+        stderr(&refused).contains("saved on this machine is not what the role accepts now"),
+        "{}",
+        stderr(&refused)
+    );
+    assert!(!stderr(&refused).contains(elsewhere) && !stderr(&refused).contains(&new_id));
+    assert_eq!(
+        trust_policy(&iam_role).await,
+        Some(expected_trust(principal, elsewhere)),
+        "nothing changed"
+    );
+    let settled = aws.run(&[&common[..], &["--external-id", elsewhere]].concat());
+    assert_eq!(settled.status.code(), Some(0), "{}", stderr(&settled));
     let verified = aws.run(&[
         "verify",
         "--integration",
