@@ -319,6 +319,163 @@ pub async fn apply<S: Stacks, R: Roles>(
     Ok(created)
 }
 
+/// A change a face asks for: the setup (its integration, method, name and record here), the
+/// plan's inputs, the IDs the user gave (if any) and what to do with the external ID.
+#[derive(Debug, Clone)]
+pub struct Asked<'a> {
+    pub integration: &'static Integration,
+    pub method: Method,
+    pub name: &'a str,
+    /// The inputs of the changed plan; its IDs are the user's, when `given` holds any.
+    pub request: PlanRequest,
+    /// The IDs the user gave: kept as given, or with a rotation flag, the one of those the role
+    /// accepts to rotate from or finish with.
+    pub given: Vec<String>,
+    pub id_change: IdChange,
+    pub record: Option<&'a SavedSetup>,
+    pub place: Where<'a>,
+}
+
+/// A change worked out and previewed, nothing changed yet (a change set may wait in AWS:
+/// [`engine::discard_update`] drops it).
+#[derive(Debug, Clone)]
+pub struct Prepared {
+    pub plan: Plan,
+    pub preview: UpdatePreview,
+    pub records: Records,
+    /// The truth the change was chosen from, after any answer.
+    pub truth: Truth,
+    /// Every external ID this change saw (the role's and the plan's), for a face to mask.
+    pub ids: Vec<String>,
+}
+
+/// The first half of every change, for every face: the role read and proven ours, one truth
+/// about its external ID (`settle` is asked, with the truth, when the record and the role
+/// differ: `Some(true)` keeps what the role accepts, `Some(false)` declines, `None` when no one
+/// can be asked), the IDs chosen, the plan built and the change previewed. Nothing changes.
+pub async fn prepare<S: Stacks, R: Roles>(
+    stacks: &S,
+    roles: &R,
+    asked: Asked<'_>,
+    settle: &mut (dyn FnMut(&Truth) -> Option<bool> + Send),
+    options: &WatchOptions,
+    report: &mut (dyn FnMut(Progress) + Send),
+) -> Result<Prepared, EngineError> {
+    let integration = asked.integration;
+    let secret = integration.external_id.source != ExternalIdSource::WorkspaceId;
+    let current = read(stacks, roles, integration, asked.method, asked.name).await?;
+    for (id, why) in &current.dropped {
+        report(Progress::Note(format!(
+            "Not kept: an external ID the role accepts now, {}: {why}",
+            crate::external_id::masked(id)
+        )));
+    }
+    let accepted_now = current.every_accepted();
+    let mut truth = reconcile(asked.record, &current.accepted, secret);
+    let mut id_change = asked.id_change.clone();
+    let mut request = asked.request.clone();
+    if !asked.given.is_empty() {
+        let rotating = matches!(id_change, IdChange::Rotate(_) | IdChange::Finish);
+        if rotating && !asked.given.iter().all(|id| accepted_now.contains(id)) {
+            return Err(EngineError::IdUnsettled(
+                "the role doesn't accept the ID given now: to begin or finish a rotation, give the one Segment uses (one the role accepts); to replace it outright, leave out the rotation".into(),
+            ));
+        }
+        match id_change {
+            IdChange::Rotate(_) => {
+                truth = Truth::Agreed {
+                    current: asked.given.clone(),
+                    pending: Vec::new(),
+                }
+            }
+            _ => id_change = IdChange::Given(asked.given.clone()),
+        }
+    }
+    let given_as_is = matches!(id_change, IdChange::Given(_)) && !asked.given.is_empty();
+    if !given_as_is {
+        if asked.record.is_none() {
+            report(Progress::Note(
+                "Nothing is saved on this machine for this setup: its external ID is read from its role in AWS (the IDs the role accepts that may be kept)".into(),
+            ));
+        }
+        for line in describe(&truth, secret) {
+            report(Progress::Note(line));
+        }
+    }
+    if let (Truth::Differ { in_aws, .. }, false) = (&truth, given_as_is) {
+        let unsettled = |why: &str| {
+            EngineError::IdUnsettled(format!(
+                "the external ID saved on this machine is not what the role accepts now{why}. Give the ID Segment uses ({}; SEGMENT_AWS_SETUP_EXTERNAL_ID keeps it out of the shell's history)",
+                if secret {
+                    "--external-id"
+                } else {
+                    "--workspace-id"
+                }
+            ))
+        };
+        if in_aws.is_empty() {
+            return Err(unsettled(" (it accepts none that may be kept)"));
+        }
+        match settle(&truth) {
+            None => {
+                return Err(unsettled(
+                    ", and nothing is guessed without a person to ask",
+                ));
+            }
+            Some(false) => {
+                return Err(EngineError::Declined(
+                    "the saved external ID and the role's differ".into(),
+                ));
+            }
+            Some(true) => truth = reconcile(None, in_aws, secret),
+        }
+    }
+    let chosen = choose(&truth, &id_change).map_err(EngineError::IdUnsettled)?;
+    match &id_change {
+        IdChange::Rotate(new) if chosen.next.first() != Some(new) => report(Progress::Note(
+            "A rotation is under way: its new external ID, saved here, is used again (not a third)".into(),
+        )),
+        IdChange::Rotate(_) => report(Progress::Note(
+            "Rotating the external ID, phase 1 of 2: the role will accept the current ID and a new one, so Segment keeps working while you paste the new one".into(),
+        )),
+        IdChange::Finish if set(&chosen.current) == set(&accepted_now) => report(Progress::Note(
+            "No rotation is under way: the role accepts only the ID Segment uses".into(),
+        )),
+        IdChange::Finish => report(Progress::Note(
+            "Finishing the rotation, phase 2 of 2: the role will accept only the new external ID; the old one stops working".into(),
+        )),
+        _ => {}
+    }
+    if given_as_is {
+        request.next_external_ids.clear();
+    } else {
+        lend(integration, &chosen, &mut request);
+    }
+    request.account = Some(asked.place.account.to_string());
+    let plan = Plan::build(crate::Catalog::builtin(), &request)
+        .map_err(|e| EngineError::IdUnsettled(e.to_string()))?;
+    let preview = engine::prepare_update(stacks, roles, &plan, asked.method, options).await?;
+    let records = records(
+        &plan,
+        asked.method,
+        asked.place,
+        asked.record,
+        &accepted_now,
+        &current.role.arn,
+        crate::state::now_seconds(),
+    );
+    let mut ids = accepted_now;
+    ids.extend(plan.accepted_external_ids());
+    ids.extend(preview.shown_ids().iter().cloned());
+    Ok(Prepared {
+        plan,
+        preview,
+        records,
+        truth,
+        ids,
+    })
+}
+
 /// What a face says about the IDs before a change: the truth, masked when the ID is a secret.
 pub fn describe(truth: &Truth, secret: bool) -> Vec<String> {
     let shown = |ids: &[String]| {

@@ -102,6 +102,10 @@ pub enum EngineError {
     ForeignChange { stack: String, changes: Vec<String> },
     #[error("{0}: nothing was changed")]
     Declined(String),
+    /// Which external ID a change keeps can't be settled without the user (or what they gave
+    /// can't be kept): said with what to give.
+    #[error("{0}: nothing was changed")]
+    IdUnsettled(String),
     #[error("{0}")]
     NotSaved(String),
     #[error(

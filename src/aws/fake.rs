@@ -205,6 +205,8 @@ pub struct ScriptedStacks {
     page_size: usize,
     /// Where a completed stack's role appears, as CloudFormation makes it in IAM.
     roles: Mutex<Option<MemoryRoles>>,
+    /// The next executed change set fails with this reason and rolls back.
+    failing_update: Mutex<Option<String>>,
 }
 
 const DELETE_TAKES: Duration = Duration::from_secs(3);
@@ -220,6 +222,7 @@ impl ScriptedStacks {
             changes: AtomicU64::new(0),
             page_size: 4,
             roles: Mutex::new(None),
+            failing_update: Mutex::new(None),
         }
     }
 
@@ -263,6 +266,12 @@ impl ScriptedStacks {
             stack.materialized = false;
             roles.remove(&role);
         }
+    }
+
+    /// The next executed change set fails on its first resource with `reason`, and the stack
+    /// rolls back to what it was (UPDATE_ROLLBACK_COMPLETE).
+    pub fn fail_next_update(&self, reason: &str) {
+        *lock(&self.failing_update) = Some(reason.to_string());
     }
 
     /// The script the next CreateStack follows.
@@ -664,7 +673,10 @@ impl Stacks for ScriptedStacks {
             });
         };
         let status = stack.status(&request.name, now).status;
-        if !(status == "CREATE_COMPLETE" || status == "UPDATE_COMPLETE") {
+        if !matches!(
+            status.as_str(),
+            "CREATE_COMPLETE" | "UPDATE_COMPLETE" | "UPDATE_ROLLBACK_COMPLETE"
+        ) {
             return Err(AwsError::Service {
                 action: "cloudformation:CreateChangeSet".into(),
                 code: "ValidationError".into(),
@@ -773,6 +785,40 @@ impl Stacks for ScriptedStacks {
             "UPDATE_IN_PROGRESS",
             Some("User Initiated"),
         ));
+        if let Some(reason) = lock(&self.failing_update).take() {
+            let first = info.changes.first();
+            let (logical, kind) = first
+                .map(|c| (c.logical_id.as_str(), c.resource_type.as_str()))
+                .unwrap_or(("", STACK_TYPE));
+            let stack_reason = format!("The following resource(s) failed to update: [{logical}].");
+            let steps = [
+                (1.0, logical, kind, "UPDATE_IN_PROGRESS", None),
+                (2.0, logical, kind, "UPDATE_FAILED", Some(reason.as_str())),
+                (
+                    2.5,
+                    "",
+                    STACK_TYPE,
+                    "UPDATE_ROLLBACK_IN_PROGRESS",
+                    Some(stack_reason.as_str()),
+                ),
+                (3.5, logical, kind, "UPDATE_COMPLETE", None),
+                (
+                    4.0,
+                    "",
+                    STACK_TYPE,
+                    "UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS",
+                    None,
+                ),
+                (4.5, "", STACK_TYPE, "UPDATE_ROLLBACK_COMPLETE", None),
+            ];
+            for (after, logical, kind, status, why) in steps {
+                fake.script
+                    .steps
+                    .push(step(base + after, logical, kind, status, why));
+            }
+            // Rolled back: the template, parameters and role stay as they were.
+            return Ok(());
+        }
         let mut at = base;
         for change in &info.changes {
             at += 1.0;
@@ -924,6 +970,9 @@ struct FakeRole {
 pub struct MemoryRoles {
     roles: std::sync::Arc<Mutex<BTreeMap<String, FakeRole>>>,
     refused: std::sync::Arc<Mutex<Vec<String>>>,
+    /// Changing calls left before every call fails as a lost connection: a process killed at
+    /// that point, as far as AWS can tell.
+    lives: std::sync::Arc<Mutex<Option<u64>>>,
 }
 
 impl MemoryRoles {
@@ -989,6 +1038,12 @@ impl MemoryRoles {
         lock(&self.roles).remove(role);
     }
 
+    /// After `changes` more changing calls, every call fails as a lost connection (what a
+    /// process killed there leaves in AWS); `None` lets calls through again.
+    pub fn die_after(&self, changes: Option<u64>) {
+        *lock(&self.lives) = changes;
+    }
+
     /// Every later call of `action` (such as `iam:PutRolePolicy`) is refused with AccessDenied.
     pub fn refuse(&self, action: &str) {
         lock(&self.refused).push(action.to_string());
@@ -999,6 +1054,19 @@ impl MemoryRoles {
     }
 
     fn check(&self, action: &str) -> Result<(), AwsError> {
+        if let Some(lives) = lock(&self.lives).as_mut() {
+            let operation = action.rsplit(':').next().unwrap_or(action);
+            let reading = ["Get", "List"].iter().any(|r| operation.starts_with(r));
+            if *lives == 0 {
+                return Err(AwsError::Network {
+                    action: action.to_string(),
+                    message: "the process was killed".into(),
+                });
+            }
+            if !reading {
+                *lives -= 1;
+            }
+        }
         if lock(&self.refused).iter().any(|a| a == action) {
             return Err(AwsError::AccessDenied {
                 action: action.to_string(),

@@ -41,7 +41,7 @@ pub struct UpdateArgs {
 pub(crate) async fn update(args: &UpdateArgs) -> Result<String, Failure> {
     no_csv(args.change.output)?;
     let store = state_store()?;
-    let mut request = args.setup.request()?;
+    let request = args.setup.request()?;
     let catalog = Catalog::builtin();
     let integration = catalog.integration(&request.integration).ok_or_else(|| {
         Failure::from(InputError::new(
@@ -50,11 +50,6 @@ pub(crate) async fn update(args: &UpdateArgs) -> Result<String, Failure> {
         ))
     })?;
     let workspace = integration.external_id.source == crate::catalog::ExternalIdSource::WorkspaceId;
-    let id_flag = if workspace {
-        "--workspace-id"
-    } else {
-        "--external-id"
-    };
     let name = match args.method {
         Method::Cloudformation => request.stack_name.clone().ok_or_else(|| {
             Failure::from(InputError::new(
@@ -109,110 +104,55 @@ pub(crate) async fn update(args: &UpdateArgs) -> Result<String, Failure> {
         Method::Iam => store.find_role(&name),
     }
     .filter(|s| s.account == session.caller.account && s.integration == integration.id);
-    // One truth about the external ID: what is saved here, held against what the role accepts.
-    let current = change::read(&session.sdk, &session.sdk, integration, args.method, &name)
-        .await
-        .map_err(failure)?;
-    for (id, why) in &current.dropped {
-        say(&format!(
-            "Not kept: an external ID the role accepts now, {}: {why}",
-            crate::external_id::masked(id)
-        ));
-    }
-    let mut truth = change::reconcile(record.as_ref(), &current.accepted, !workspace);
-    let accepted_now = current.every_accepted();
-    let accepts_given = || given_ids.iter().all(|id| accepted_now.contains(id));
-    let id_change = match (given, args.rotate_external_id, args.finish_rotation) {
-        (true, false, false) => None,
-        (true, rotate, _) => {
-            if !accepts_given() {
-                return Err(InputError::new(
-                    id_flag,
-                    "the role doesn't accept that ID now: to begin or finish a rotation, give the one Segment uses (one the role accepts); to replace it outright, leave out the rotation flag",
-                )
-                .into());
-            }
-            if rotate {
-                truth = change::Truth::Agreed {
-                    current: given_ids.clone(),
-                    pending: Vec::new(),
-                };
-                Some(change::IdChange::Rotate(crate::external_id::generate(
-                    crate::external_id::DEFAULT_LENGTH,
-                )))
-            } else {
-                Some(change::IdChange::Given(given_ids.clone()))
-            }
-        }
-        (false, true, _) => Some(change::IdChange::Rotate(crate::external_id::generate(
+    let id_change = if args.rotate_external_id {
+        change::IdChange::Rotate(crate::external_id::generate(
             crate::external_id::DEFAULT_LENGTH,
-        ))),
-        (false, _, true) => Some(change::IdChange::Finish),
-        (false, false, false) => Some(change::IdChange::Keep),
+        ))
+    } else if args.finish_rotation {
+        change::IdChange::Finish
+    } else {
+        change::IdChange::Keep
     };
-    if let Some(id_change) = &id_change {
-        for line in change::describe(&truth, !workspace) {
-            say(&line);
-        }
-        if let change::Truth::Differ { in_aws, .. } = &truth {
-            let refuse = |why: &str| -> Failure {
-                InputError::new(
-                    id_flag,
-                    format!(
-                        "the external ID saved on this machine is not what the role accepts now{why}: nothing was changed. Give the ID Segment uses with {id_flag} (SEGMENT_AWS_SETUP_EXTERNAL_ID keeps it out of the shell's history)"
-                    ),
-                )
-                .into()
-            };
-            if in_aws.is_empty() {
-                return Err(refuse(" (it accepts none that may be kept)"));
-            }
-            if args.change.yes {
-                return Err(refuse(" and --yes guesses nothing"));
-            }
-            match ask_interruptibly(
-                false,
-                "Keep what the role accepts now (what Segment can use today), not what was saved here?",
-            )
-            .await
-            {
-                Answer::Yes => truth = change::reconcile(None, in_aws, !workspace),
-                Answer::No | Answer::Interrupted => {
-                    return Err(Failure {
-                        code: exit::DECLINED,
-                        message: "nothing was changed".into(),
-                    });
-                }
-            }
-        }
-        let chosen =
-            change::choose(&truth, id_change).map_err(|why| InputError::new(id_flag, why))?;
-        match id_change {
-            change::IdChange::Rotate(new) if chosen.next.first() != Some(new) => say(
-                "A rotation is under way: its new external ID, saved here, is used again (not a third)",
-            ),
-            change::IdChange::Rotate(_) => say(
-                "Rotating the external ID, phase 1 of 2: the role will accept the current ID and a new one, so Segment keeps working while you paste the new one",
-            ),
-            change::IdChange::Finish if chosen.current.len() == accepted_now.len() => {
-                say("No rotation is under way: the role accepts only the ID Segment uses")
-            }
-            change::IdChange::Finish | change::IdChange::Given(_) if args.finish_rotation => say(
-                "Finishing the rotation, phase 2 of 2: the role will accept only the new external ID; the old one stops working",
-            ),
-            _ => {}
-        }
-        change::lend(integration, &chosen, &mut request);
-    }
-    request.account = Some(session.caller.account.clone());
-    let plan = Plan::build(catalog, &request)?;
+    let asked = change::Asked {
+        integration,
+        method: args.method,
+        name: &name,
+        request,
+        given: given_ids,
+        id_change,
+        record: record.as_ref(),
+        place: change::Where {
+            account: &session.caller.account,
+            region: session.region.as_deref(),
+            profile: session.profile.as_deref(),
+        },
+    };
     let options = WatchOptions {
         timeout: args.timeout,
         ..WatchOptions::default()
     };
-    let preview = engine::prepare_update(&session.sdk, &session.sdk, &plan, args.method, &options)
-        .await
-        .map_err(failure)?;
+    let yes = args.change.yes;
+    // The record and the role differ: a person says which to keep; --yes guesses nothing.
+    let mut settle = |_: &change::Truth| {
+        (!yes).then(|| {
+            ask(
+                false,
+                "Keep what the role accepts now (what Segment can use today), not what was saved here?",
+            )
+        })
+    };
+    let mut report = progress_printer();
+    let prepared = change::prepare(
+        &session.sdk,
+        &session.sdk,
+        asked,
+        &mut settle,
+        &options,
+        &mut report,
+    )
+    .await
+    .map_err(failure)?;
+    let (plan, preview) = (&prepared.plan, &prepared.preview);
     for line in preview.lines() {
         say(&line);
     }
@@ -227,7 +167,7 @@ pub(crate) async fn update(args: &UpdateArgs) -> Result<String, Failure> {
         .await;
         if answer != Answer::Yes {
             // A declined or interrupted preview leaves no change set behind.
-            let _ = engine::discard_update(&session.sdk, &preview).await;
+            let _ = engine::discard_update(&session.sdk, preview).await;
             return Err(match answer {
                 Answer::Interrupted => Failure {
                     code: exit::INTERRUPTED,
@@ -241,27 +181,14 @@ pub(crate) async fn update(args: &UpdateArgs) -> Result<String, Failure> {
             });
         }
     }
-    let records = change::records(
-        &plan,
-        args.method,
-        change::Where {
-            account: &session.caller.account,
-            region: session.region.as_deref(),
-            profile: session.profile.as_deref(),
-        },
-        record.as_ref(),
-        &accepted_now,
-        &current.role.arn,
-        crate::state::now_seconds(),
-    );
-    let mut report = progress_printer();
+    let records = &prepared.records;
     let work = change::apply(
         &session.sdk,
         &session.sdk,
         Some(&store),
-        &plan,
-        &preview,
-        &records,
+        plan,
+        preview,
+        records,
         &options,
         &mut report,
     );
@@ -269,9 +196,9 @@ pub(crate) async fn update(args: &UpdateArgs) -> Result<String, Failure> {
         .await?
         .map_err(failure)?;
     say("Done. The settings for Segment and what to do next:");
-    let mut outcome = Outcome::from_plan(&plan, Some(&created.role_arn)).at(&session.context());
+    let mut outcome = Outcome::from_plan(plan, Some(&created.role_arn)).at(&session.context());
     let finish = crate::outcome::finish_rotation_command(&records.after);
-    if let Some(note) = change::rotation_note(&plan, &finish) {
+    if let Some(note) = change::rotation_note(plan, &finish) {
         outcome.next_steps.insert(0, note);
     } else if args.finish_rotation {
         outcome.notes.insert(

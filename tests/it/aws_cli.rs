@@ -1608,7 +1608,7 @@ async fn update_on_another_machine_finds_the_setup_by_its_tag_and_keeps_its_id()
         "json",
     ]);
     assert!(
-        stderr(&updated).contains("role requires now (found in AWS by its tag)"),
+        stderr(&updated).contains("its external ID is read from its role in AWS"),
         "{}",
         stderr(&updated)
     );

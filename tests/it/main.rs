@@ -11,6 +11,7 @@ mod outcome;
 mod pickers;
 mod plain;
 mod properties;
+mod rotation;
 mod stack_sets;
 mod support;
 mod templates;
