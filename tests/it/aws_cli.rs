@@ -1651,7 +1651,7 @@ async fn update_on_another_machine_finds_the_setup_by_its_tag_and_keeps_its_id()
             .expect("policy")["Statement"][0]["Resource"],
         json!("arn:aws:s3:::b-second/*")
     );
-    // A role this tool did not make is not found: the ID must be given.
+    // A role that isn't there is said to be missing; nothing is made.
     let refused = another.run(&[
         "update",
         "--integration",
@@ -1666,9 +1666,9 @@ async fn update_on_another_machine_finds_the_setup_by_its_tag_and_keeps_its_id()
         "us-east-1",
         "--yes",
     ]);
-    assert_eq!(refused.status.code(), Some(2), "{}", stderr(&refused));
+    assert_eq!(refused.status.code(), Some(4), "{}", stderr(&refused));
     assert!(
-        stderr(&refused).contains("was made by this tool in this account"),
+        stderr(&refused).contains("no role named no-such-role-anywhere"),
         "{}",
         stderr(&refused)
     );
