@@ -334,6 +334,9 @@ pub struct Asked<'a> {
     pub id_change: IdChange,
     pub record: Option<&'a SavedSetup>,
     pub place: Where<'a>,
+    /// The user said to keep what the role accepts where it differs from the record (asked
+    /// after [`EngineError::IdsDiffer`]).
+    pub keep_what_role_accepts: bool,
 }
 
 /// A change worked out and previewed, nothing changed yet (a change set may wait in AWS:
@@ -350,14 +353,13 @@ pub struct Prepared {
 }
 
 /// The first half of every change, for every face: the role read and proven ours, one truth
-/// about its external ID (`settle` is asked, with the truth, when the record and the role
-/// differ: `Some(true)` keeps what the role accepts, `Some(false)` declines, `None` when no one
-/// can be asked), the IDs chosen, the plan built and the change previewed. Nothing changes.
+/// about its external ID (when the record and the role differ, [`EngineError::IdsDiffer`] says
+/// how, for the face to ask and prepare again with `keep_what_role_accepts`), the IDs chosen,
+/// the plan built and the change previewed. Nothing changes.
 pub async fn prepare<S: Stacks, R: Roles>(
     stacks: &S,
     roles: &R,
     asked: Asked<'_>,
-    settle: &mut (dyn FnMut(&Truth) -> Option<bool> + Send),
     options: &WatchOptions,
     report: &mut (dyn FnMut(Progress) + Send),
 ) -> Result<Prepared, EngineError> {
@@ -403,31 +405,25 @@ pub async fn prepare<S: Stacks, R: Roles>(
         }
     }
     if let (Truth::Differ { in_aws, .. }, false) = (&truth, given_as_is) {
-        let unsettled = |why: &str| {
-            EngineError::IdUnsettled(format!(
-                "the external ID saved on this machine is not what the role accepts now{why}. Give the ID Segment uses ({}; SEGMENT_AWS_SETUP_EXTERNAL_ID keeps it out of the shell's history)",
-                if secret {
-                    "--external-id"
-                } else {
-                    "--workspace-id"
-                }
-            ))
+        let flag = if secret {
+            "--external-id"
+        } else {
+            "--workspace-id"
         };
         if in_aws.is_empty() {
-            return Err(unsettled(" (it accepts none that may be kept)"));
+            return Err(EngineError::IdUnsettled(format!(
+                "the role accepts no external ID that may be kept: give the ID Segment uses with {flag}"
+            )));
         }
-        match settle(&truth) {
-            None => {
-                return Err(unsettled(
-                    ", and nothing is guessed without a person to ask",
-                ));
-            }
-            Some(false) => {
-                return Err(EngineError::Declined(
-                    "the saved external ID and the role's differ".into(),
-                ));
-            }
-            Some(true) => truth = reconcile(None, in_aws, secret),
+        if !asked.keep_what_role_accepts {
+            return Err(EngineError::IdsDiffer {
+                lines: describe(&truth, secret),
+                flag: flag.into(),
+            });
+        }
+        truth = reconcile(None, in_aws, secret);
+        for line in describe(&truth, secret) {
+            report(Progress::Note(format!("Kept, as you said: {line}")));
         }
     }
     let chosen = choose(&truth, &id_change).map_err(EngineError::IdUnsettled)?;

@@ -106,6 +106,10 @@ pub enum EngineError {
     /// can't be kept): said with what to give.
     #[error("{0}: nothing was changed")]
     IdUnsettled(String),
+    /// The ID saved here and the IDs the role accepts differ: a face asks which to keep (and
+    /// prepares again), or refuses when it can't ask.
+    #[error("the external ID saved on this machine is not what the role accepts now ({}): nothing was changed. Keep what the role accepts (asked on a terminal), or give the ID Segment uses with {flag} (SEGMENT_AWS_SETUP_EXTERNAL_ID keeps it out of the shell's history)", lines.join("; "))]
+    IdsDiffer { lines: Vec<String>, flag: String },
     #[error("{0}")]
     NotSaved(String),
     #[error(

@@ -7,6 +7,7 @@
 
 use crate::aws::{Connect, Connection, Identity, Roles, Stacks};
 use crate::catalog::{ExternalIdSource, Input as PresetInput, Integration};
+use crate::change;
 use crate::cli::{Failure, exit};
 use crate::engine::{self, EngineError, Progress, WatchOptions};
 use crate::plan::{Plan, PlanRequest, PolicyFile};
@@ -1303,14 +1304,28 @@ impl<I: Identity + 'static, S: Stacks + 'static, R: Roles + 'static> Plain<I, S,
         }
     }
 
-    /// Changes a setup this tool made: the same integration, method and name; the external ID kept
-    /// or rotated; the permissions asked again; a preview (a change set, or the documents' diff)
-    /// shown and asked for before anything changes.
+    /// Changes a setup this tool made: the same integration, method and name; the external ID kept,
+    /// or a rotation begun or finished (in two phases, so Segment is never locked out); the
+    /// permissions asked again; a preview (a change set, or the documents' diff) shown and asked
+    /// for before anything changes. The sequence is the engine's (`change`), as in `update`.
     async fn update(&mut self, saved: SavedSetup) -> Result<(), Failure> {
         let connection = self.connection.clone().ok_or_else(not_connected)?;
         let integration = Catalog::builtin()
             .integration(&saved.integration)
             .ok_or_else(not_connected)?;
+        let name = match saved.method {
+            crate::state::Method::Cloudformation => saved.stack_name.clone(),
+            crate::state::Method::Iam => saved.role_name.clone(),
+        }
+        .ok_or_else(not_connected)?;
+        // The record on this machine, if any (a setup found in AWS has none).
+        let record = self.store.as_ref().and_then(|store| {
+            match saved.method {
+                crate::state::Method::Cloudformation => store.find_stack(&name),
+                crate::state::Method::Iam => store.find_role(&name),
+            }
+            .filter(|r| r.account == saved.account && r.integration == saved.integration)
+        });
         let mut request = PlanRequest {
             account: self.caller.as_ref().map(|c| c.account.clone()),
             integration: integration.id.clone(),
@@ -1319,9 +1334,11 @@ impl<I: Identity + 'static, S: Stacks + 'static, R: Roles + 'static> Plain<I, S,
             ..PlanRequest::default()
         };
         self.step(3, "External ID");
+        let mut given = Vec::new();
+        let mut id_change = change::IdChange::Keep;
         if integration.external_id.source == ExternalIdSource::WorkspaceId {
             let default = saved.external_ids.join(",");
-            request.workspace_ids = self.ask(
+            let ids = self.ask(
                 "Segment workspace and source IDs to trust:",
                 Some(&default),
                 |answer| {
@@ -1333,12 +1350,40 @@ impl<I: Identity + 'static, S: Stacks + 'static, R: Roles + 'static> Plain<I, S,
                     .map_err(|e| e.0)
                 },
             )?;
-        } else if saved.external_ids.is_empty() {
-            self.say("No external ID could be read for it: a new one is generated (change it in Segment once the role is updated).");
-            request.external_ids = vec![external_id::generate(external_id::DEFAULT_LENGTH)];
+            if ids != saved.external_ids {
+                request.workspace_ids = ids.clone();
+                given = ids;
+            }
+        } else if saved.rotating() {
+            let since = saved
+                .rotation_started_at
+                .map(|at| {
+                    format!(
+                        " since {}",
+                        humantime::format_rfc3339_seconds(
+                            std::time::UNIX_EPOCH + std::time::Duration::from_secs(at)
+                        )
+                    )
+                })
+                .unwrap_or_default();
+            self.say(&format!(
+                "A rotation of the external ID is under way{since}: the role accepts the old and the new one."
+            ));
+            let finish = self.ask(
+                "Finish it now (Segment's setting holds the new ID; the old one stops working), or keep both for now?",
+                Some("keep"),
+                |answer| match answer {
+                    "keep" => Ok(false),
+                    "finish" => Ok(true),
+                    _ => Err("answer keep or finish".into()),
+                },
+            )?;
+            if finish {
+                id_change = change::IdChange::Finish;
+            }
         } else {
             let rotate = self.ask(
-                "Keep the external ID its role requires now, or rotate it (a new one, which you then change in Segment)?",
+                "Keep the external ID, or rotate it (a new one the role accepts beside the current one until you finish the rotation)?",
                 Some("keep"),
                 |answer| match answer {
                     "keep" => Ok(false),
@@ -1346,11 +1391,10 @@ impl<I: Identity + 'static, S: Stacks + 'static, R: Roles + 'static> Plain<I, S,
                     _ => Err("answer keep or rotate".into()),
                 },
             )?;
-            request.external_ids = if rotate {
-                vec![external_id::generate(external_id::DEFAULT_LENGTH)]
-            } else {
-                saved.external_ids.clone()
-            };
+            if rotate {
+                id_change =
+                    change::IdChange::Rotate(external_id::generate(external_id::DEFAULT_LENGTH));
+            }
         }
         self.step(4, "Permissions");
         // What the setup has now are the defaults.
@@ -1366,55 +1410,97 @@ impl<I: Identity + 'static, S: Stacks + 'static, R: Roles + 'static> Plain<I, S,
         request.lambda_arns = saved.lambda_arns.clone();
         self.permissions_step(integration, &mut request, saved.preset.as_deref())
             .await?;
-        let plan = Plan::build(Catalog::builtin(), &request).map_err(Failure::from)?;
+        // The inputs are checked before anything is read or changed.
+        let mut checking = request.clone();
+        saved.lend_ids(&mut checking);
+        if checking.external_ids.is_empty() && checking.workspace_ids.is_empty() {
+            checking.external_ids = vec!["stand-in-external-id-for-checking-the-inputs".into()];
+        }
+        checking.next_external_ids.clear();
+        Plan::build(Catalog::builtin(), &checking).map_err(Failure::from)?;
         self.step(6, "Review");
         let options = WatchOptions::default();
         let context = self.context();
         let failure = |e: EngineError| crate::cli::engine_failure_in(e, &context);
-        let preview = engine::prepare_update(
+        let asked = change::Asked {
+            integration,
+            method: saved.method,
+            name: &name,
+            request,
+            given,
+            id_change,
+            record: record.as_ref(),
+            place: change::Where {
+                account: &saved.account,
+                region: saved.region.as_deref(),
+                profile: saved.profile.as_deref(),
+            },
+            keep_what_role_accepts: false,
+        };
+        let mut report = self.reporter();
+        let mut prepared = change::prepare(
             connection.stacks.as_ref(),
             connection.roles.as_ref(),
-            &plan,
-            saved.method,
+            asked.clone(),
             &options,
+            &mut report,
         )
-        .await
-        .map_err(failure)?;
-        for line in preview.lines() {
+        .await;
+        if let Err(EngineError::IdsDiffer { lines, .. }) = &prepared {
+            for line in lines {
+                self.say(line);
+            }
+            if !self.yes_no(
+                "The role accepts other IDs than were saved here. Keep what the role accepts now (what Segment can use today)",
+                false,
+            )? {
+                return Err(declined());
+            }
+            let asked = change::Asked {
+                keep_what_role_accepts: true,
+                ..asked
+            };
+            prepared = change::prepare(
+                connection.stacks.as_ref(),
+                connection.roles.as_ref(),
+                asked,
+                &options,
+                &mut report,
+            )
+            .await;
+        }
+        let prepared = prepared.map_err(failure)?;
+        for line in prepared.preview.lines() {
             self.say(&line);
         }
-        if !matches!(preview, engine::UpdatePreview::Nothing { .. })
+        if !matches!(prepared.preview, engine::UpdatePreview::Nothing { .. })
             && !self.yes_no("Apply this update", false)?
         {
-            let _ = engine::discard_update(connection.stacks.as_ref(), &preview).await;
+            let _ = engine::discard_update(connection.stacks.as_ref(), &prepared.preview).await;
             return Err(declined());
         }
         self.step(7, "Progress");
-        let mut report = self.reporter();
-        let created = engine::apply_update(
+        let created = change::apply(
             connection.stacks.as_ref(),
             connection.roles.as_ref(),
-            &plan,
-            &preview,
+            self.store.as_ref(),
+            &prepared.plan,
+            &prepared.preview,
+            &prepared.records,
             &options,
             &mut report,
         )
         .await
         .map_err(failure)?;
-        if let Some(store) = &self.store {
-            let updated = SavedSetup::new(
-                &plan,
-                saved.method,
-                &saved.account,
-                saved.region.as_deref(),
-                saved.profile.as_deref(),
-            );
-            let _ = store.finish(&updated, &created.role_arn);
-        }
         self.step(8, "Done");
-        self.outcome(
-            &crate::outcome::Outcome::from_plan(&plan, Some(&created.role_arn)).at(&self.context()),
-        );
+        let mut outcome =
+            crate::outcome::Outcome::from_plan(&prepared.plan, Some(&created.role_arn))
+                .at(&self.context());
+        let finish = crate::outcome::finish_rotation_command(&prepared.records.after);
+        if let Some(note) = change::rotation_note(&prepared.plan, &finish) {
+            outcome.next_steps.insert(0, note);
+        }
+        self.outcome(&outcome);
         Ok(())
     }
 

@@ -659,7 +659,7 @@ pub(crate) fn engine_failure_in(error: EngineError, context: &engine::Context) -
             exit::CREDENTIALS
         }
         EngineError::Declined(_) => exit::DECLINED,
-        EngineError::IdUnsettled(_) => exit::BAD_INPUT,
+        EngineError::IdUnsettled(_) | EngineError::IdsDiffer { .. } => exit::BAD_INPUT,
         _ => exit::AWS_REFUSED,
     };
     let message = match &error {

@@ -126,32 +126,41 @@ pub(crate) async fn update(args: &UpdateArgs) -> Result<String, Failure> {
             region: session.region.as_deref(),
             profile: session.profile.as_deref(),
         },
+        keep_what_role_accepts: false,
     };
     let options = WatchOptions {
         timeout: args.timeout,
         ..WatchOptions::default()
     };
-    let yes = args.change.yes;
-    // The record and the role differ: a person says which to keep; --yes guesses nothing.
-    let mut settle = |_: &change::Truth| {
-        (!yes).then(|| {
-            ask(
-                false,
-                "Keep what the role accepts now (what Segment can use today), not what was saved here?",
-            )
-        })
-    };
     let mut report = progress_printer();
-    let prepared = change::prepare(
+    let mut prepared = change::prepare(
         &session.sdk,
         &session.sdk,
-        asked,
-        &mut settle,
+        asked.clone(),
         &options,
         &mut report,
     )
-    .await
-    .map_err(failure)?;
+    .await;
+    // The record and the role differ: a person says which to keep; --yes guesses nothing.
+    if let Err(EngineError::IdsDiffer { .. }) = &prepared
+        && !args.change.yes
+    {
+        if !ask(
+            false,
+            "Keep what the role accepts now (what Segment can use today), not what was saved here?",
+        ) {
+            return Err(Failure {
+                code: exit::DECLINED,
+                message: "nothing was changed".into(),
+            });
+        }
+        let asked = change::Asked {
+            keep_what_role_accepts: true,
+            ..asked
+        };
+        prepared = change::prepare(&session.sdk, &session.sdk, asked, &options, &mut report).await;
+    }
+    let prepared = prepared.map_err(failure)?;
     let (plan, preview) = (&prepared.plan, &prepared.preview);
     for line in preview.lines() {
         say(&line);

@@ -253,3 +253,89 @@ async fn delete_names_what_goes_and_a_setup_found_only_in_aws_needs_its_name_aga
         "its record goes with it"
     );
 }
+
+/// Plain mode with these answers, against moto and `aws`'s saved setups: its transcript.
+fn plain(aws: &Aws, answers: &str) -> (std::process::Output, String) {
+    use std::io::Write;
+    let home = crate::support::temp_dir("plain-day2-home");
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_segment-aws-setup"));
+    command
+        .arg("--plain")
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("HOME", &home)
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    for (key, value) in aws.env() {
+        command.env(key, value);
+    }
+    let mut child = command.spawn().expect("started");
+    if let Some(mut stdin) = child.stdin.take() {
+        stdin.write_all(answers.as_bytes()).expect("answers");
+    }
+    let output = child.wait_with_output().expect("ended");
+    let _ = std::fs::remove_dir_all(&home);
+    let text = crate::support::stdout(&output);
+    (output, text)
+}
+
+#[tokio::test]
+async fn plain_mode_rotates_in_two_phases_and_each_is_previewed() {
+    let aws = Aws::new();
+    let role = unique("plain-rot");
+    let made = aws.run(&[
+        "create",
+        "--integration",
+        "destination-function",
+        "--method",
+        "iam",
+        "--role-name",
+        &role,
+        "--bucket",
+        "b-rot",
+        "--bucket-region",
+        "us-east-1",
+        "--yes",
+        "--output",
+        "json",
+    ]);
+    let old = json_out(&made)["settings"]["iamRoleExternalId"]
+        .as_str()
+        .expect("ID")
+        .to_string();
+    let accepted = |trust: Option<serde_json::Value>| -> Vec<String> {
+        let trust = trust.expect("the role");
+        match &trust["Statement"][0]["Condition"]["StringEquals"]["sts:ExternalId"] {
+            serde_json::Value::String(one) => vec![one.clone()],
+            serde_json::Value::Array(many) => many
+                .iter()
+                .filter_map(|v| v.as_str().map(str::to_string))
+                .collect(),
+            other => panic!("{other}"),
+        }
+    };
+    // Pick the saved setup (listed first), rotate, keep the permissions, apply.
+    let (output, text) = plain(&aws, "1\nrotate\n\n\n\ny\n");
+    assert!(output.status.success(), "{text}\n{}", stderr(&output));
+    assert!(text.contains("phase 1 of 2"), "{text}");
+    assert!(text.contains("Apply this update? [y/N]"), "{text}");
+    assert!(
+        text.contains("Rotation, phase 1 of 2: paste the new External ID"),
+        "{text}"
+    );
+    let ids = accepted(trust_policy(&role).await);
+    assert_eq!(ids.len(), 2, "{ids:?}");
+    assert_eq!(ids[0], old);
+    let new = ids[1].clone();
+    // Phase 2: the setup says a rotation is under way; finishing leaves the new ID only.
+    let (output, text) = plain(&aws, "1\nfinish\n\n\n\ny\n");
+    assert!(output.status.success(), "{text}\n{}", stderr(&output));
+    assert!(
+        text.contains("A rotation of the external ID is under way since"),
+        "{text}"
+    );
+    assert!(text.contains("phase 2 of 2"), "{text}");
+    assert_eq!(accepted(trust_policy(&role).await), vec![new]);
+}

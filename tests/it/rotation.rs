@@ -113,10 +113,10 @@ async fn change_to(
         id_change,
         record: record.as_ref(),
         place: place(),
+        keep_what_role_accepts: false,
     };
     let options = WatchOptions::default();
-    let prepared =
-        change::prepare(stacks, roles, asked, &mut |_| None, &options, &mut |_| {}).await?;
+    let prepared = change::prepare(stacks, roles, asked, &options, &mut |_| {}).await?;
     let created = change::apply(
         stacks,
         roles,
