@@ -128,8 +128,12 @@ pub fn choose(truth: &Truth, change: &IdChange) -> Result<ChosenIds, String> {
                 Ok(chosen(pending, &[]))
             }
         }
-        // The status quo: every ID the role accepts stays accepted.
-        (Truth::Ambiguous { in_aws }, IdChange::Keep) => Ok(chosen(in_aws, &[])),
+        // The status quo: both IDs the role accepts stay accepted, read in the order the trust
+        // policy lists them (as this tool writes a rotation: the current one, then the new).
+        // Which one Segment has is the user's to say when the rotation is finished.
+        (Truth::Ambiguous { in_aws }, IdChange::Keep) if in_aws.len() == 2 => {
+            Ok(chosen(&in_aws[..1], &in_aws[1..]))
+        }
         (Truth::Ambiguous { in_aws }, _) => Err(format!(
             "the role accepts {} external IDs and no setup of it is saved on this machine, so which one Segment uses can't be known: give it with --external-id (SEGMENT_AWS_SETUP_EXTERNAL_ID keeps it out of the shell's history)",
             in_aws.len()
@@ -241,7 +245,7 @@ pub fn lend(integration: &Integration, ids: &ChosenIds, request: &mut PlanReques
 
 /// The records of a change: `before`, saved ahead of the first change in AWS, holds every ID the
 /// role accepts before, during and after it; `after`, saved once it is done, only the plan's.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Records {
     pub before: SavedSetup,
     pub after: SavedSetup,
@@ -322,26 +326,46 @@ pub async fn apply<S: Stacks, R: Roles>(
 /// A change a face asks for: the setup (its integration, method, name and record here), the
 /// plan's inputs, the IDs the user gave (if any) and what to do with the external ID.
 #[derive(Debug, Clone)]
-pub struct Asked<'a> {
+pub struct Asked {
     pub integration: &'static Integration,
     pub method: Method,
-    pub name: &'a str,
+    pub name: String,
     /// The inputs of the changed plan; its IDs are the user's, when `given` holds any.
     pub request: PlanRequest,
     /// The IDs the user gave: kept as given, or with a rotation flag, the one of those the role
     /// accepts to rotate from or finish with.
     pub given: Vec<String>,
     pub id_change: IdChange,
-    pub record: Option<&'a SavedSetup>,
-    pub place: Where<'a>,
+    pub record: Option<SavedSetup>,
+    /// Where the setup lives: its account, and the region and profile its record keeps.
+    pub account: String,
+    pub region: Option<String>,
+    pub profile: Option<String>,
     /// The user said to keep what the role accepts where it differs from the record (asked
     /// after [`EngineError::IdsDiffer`]).
     pub keep_what_role_accepts: bool,
 }
 
+// Two asks are the same change when every field is; the integration by its ID.
+impl PartialEq for Asked {
+    fn eq(&self, other: &Self) -> bool {
+        self.integration.id == other.integration.id
+            && self.method == other.method
+            && self.name == other.name
+            && self.request == other.request
+            && self.given == other.given
+            && self.id_change == other.id_change
+            && self.record == other.record
+            && self.account == other.account
+            && self.region == other.region
+            && self.profile == other.profile
+            && self.keep_what_role_accepts == other.keep_what_role_accepts
+    }
+}
+
 /// A change worked out and previewed, nothing changed yet (a change set may wait in AWS:
 /// [`engine::discard_update`] drops it).
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Prepared {
     pub plan: Plan,
     pub preview: UpdatePreview,
@@ -359,13 +383,13 @@ pub struct Prepared {
 pub async fn prepare<S: Stacks, R: Roles>(
     stacks: &S,
     roles: &R,
-    asked: Asked<'_>,
+    asked: Asked,
     options: &WatchOptions,
     report: &mut (dyn FnMut(Progress) + Send),
 ) -> Result<Prepared, EngineError> {
     let integration = asked.integration;
     let secret = integration.external_id.source != ExternalIdSource::WorkspaceId;
-    let current = read(stacks, roles, integration, asked.method, asked.name).await?;
+    let current = read(stacks, roles, integration, asked.method, &asked.name).await?;
     for (id, why) in &current.dropped {
         report(Progress::Note(format!(
             "Not kept: an external ID the role accepts now, {}: {why}",
@@ -373,7 +397,7 @@ pub async fn prepare<S: Stacks, R: Roles>(
         )));
     }
     let accepted_now = current.every_accepted();
-    let mut truth = reconcile(asked.record, &current.accepted, secret);
+    let mut truth = reconcile(asked.record.as_ref(), &current.accepted, secret);
     let mut id_change = asked.id_change.clone();
     let mut request = asked.request.clone();
     if !asked.given.is_empty() {
@@ -400,8 +424,11 @@ pub async fn prepare<S: Stacks, R: Roles>(
                 "Nothing is saved on this machine for this setup: its external ID is read from its role in AWS (the IDs the role accepts that may be kept)".into(),
             ));
         }
-        for line in describe(&truth, secret) {
-            report(Progress::Note(line));
+        // A difference is said once, by the face that asks about it.
+        if !matches!(truth, Truth::Differ { .. }) {
+            for line in describe(&truth, secret) {
+                report(Progress::Note(line));
+            }
         }
     }
     if let (Truth::Differ { in_aws, .. }, false) = (&truth, given_as_is) {
@@ -447,15 +474,19 @@ pub async fn prepare<S: Stacks, R: Roles>(
     } else {
         lend(integration, &chosen, &mut request);
     }
-    request.account = Some(asked.place.account.to_string());
+    request.account = Some(asked.account.clone());
     let plan = Plan::build(crate::Catalog::builtin(), &request)
         .map_err(|e| EngineError::IdUnsettled(e.to_string()))?;
     let preview = engine::prepare_update(stacks, roles, &plan, asked.method, options).await?;
     let records = records(
         &plan,
         asked.method,
-        asked.place,
-        asked.record,
+        Where {
+            account: &asked.account,
+            region: asked.region.as_deref(),
+            profile: asked.profile.as_deref(),
+        },
+        asked.record.as_ref(),
         &accepted_now,
         &current.role.arn,
         crate::state::now_seconds(),
@@ -509,7 +540,7 @@ pub fn describe(truth: &Truth, secret: bool) -> Vec<String> {
             ),
         ],
         Truth::Ambiguous { in_aws } => vec![format!(
-            "The role accepts {} external IDs ({}) and none is saved here",
+            "The role accepts {} external IDs ({}) and none is saved here: kept, they are read as a rotation under way (the first as Segment's, the second as the new one); to finish it, give the one Segment has with --finish-rotation --external-id",
             in_aws.len(),
             shown(in_aws)
         )],
@@ -521,7 +552,7 @@ pub fn describe(truth: &Truth, secret: bool) -> Vec<String> {
 pub fn rotation_note(plan: &Plan, finish_command: &str) -> Option<String> {
     (!plan.next_external_ids.is_empty()).then(|| {
         format!(
-            "Rotation, phase 1 of 2: paste the new External ID above into Segment now. The role accepts the old and the new one until you finish the rotation (then only the new one): {finish_command}"
+            "Rotation, phase 1 of 2: paste the new External ID above into Segment now. The role accepts the old and the new one until you finish the rotation, then only the new one: change this setup again and choose to finish, or run {finish_command}"
         )
     })
 }
@@ -644,10 +675,12 @@ mod tests {
         assert_eq!(
             choose(&ambiguous, &IdChange::Keep),
             Ok(ChosenIds {
-                current: ids(&["a", "b"]),
-                next: vec![]
+                current: ids(&["a"]),
+                next: ids(&["b"])
             })
         );
+        let three = reconcile(None, &ids(&["a", "b", "c"]), true);
+        assert!(choose(&three, &IdChange::Keep).is_err());
         assert!(choose(&ambiguous, &IdChange::Rotate("n".into())).is_err());
         assert!(choose(&ambiguous, &IdChange::Finish).is_err());
     }
@@ -691,6 +724,8 @@ mod tests {
             external_ids: ids(current),
             next_external_ids: ids(next),
             role_name: Some("r".into()),
+            bucket: Some("events-bucket".into()),
+            bucket_region: Some("us-west-2".into()),
             existing_role: true,
             generated_external_id: true,
             account: Some("123456789012".into()),
@@ -755,7 +790,8 @@ mod tests {
                 let current: Vec<&str> = chosen.current.iter().map(String::as_str).collect();
                 let next: Vec<&str> = chosen.next.iter().map(String::as_str).collect();
                 // A new ID the role accepts already is refused by the plan, as it should be.
-                let Ok(plan) = try_plan(&current, &next) else { return Ok(()) };
+                prop_assume!(next.iter().all(|n| !current.contains(n)));
+                let plan = plan_with(&current, &next);
                 let place = Where { account: "123456789012", region: None, profile: None };
                 let r = records(&plan, Method::Iam, place, None, &accepted, "arn", 1);
                 let saved = r.before.all_external_ids();

@@ -1425,16 +1425,14 @@ impl<I: Identity + 'static, S: Stacks + 'static, R: Roles + 'static> Plain<I, S,
         let asked = change::Asked {
             integration,
             method: saved.method,
-            name: &name,
+            name: name.clone(),
             request,
             given,
             id_change,
-            record: record.as_ref(),
-            place: change::Where {
-                account: &saved.account,
-                region: saved.region.as_deref(),
-                profile: saved.profile.as_deref(),
-            },
+            record,
+            account: saved.account.clone(),
+            region: saved.region.clone(),
+            profile: saved.profile.clone(),
             keep_what_role_accepts: false,
         };
         let mut report = self.reporter();

@@ -31,7 +31,7 @@ pub struct PolicyFile {
 }
 
 /// What the user asked for, as typed. Nothing here is trusted until [`Plan::build`] checks it.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct PlanRequest {
     pub integration: String,
     pub external_ids: Vec<String>,

@@ -116,16 +116,14 @@ pub(crate) async fn update(args: &UpdateArgs) -> Result<String, Failure> {
     let asked = change::Asked {
         integration,
         method: args.method,
-        name: &name,
+        name: name.clone(),
         request,
         given: given_ids,
         id_change,
-        record: record.as_ref(),
-        place: change::Where {
-            account: &session.caller.account,
-            region: session.region.as_deref(),
-            profile: session.profile.as_deref(),
-        },
+        record,
+        account: session.caller.account.clone(),
+        region: session.region.clone(),
+        profile: session.profile.clone(),
         keep_what_role_accepts: false,
     };
     let options = WatchOptions {

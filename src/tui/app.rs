@@ -148,7 +148,10 @@ pub enum Work {
     /// An existing role was read: the report, and the repair waiting for confirmation.
     Verified(Box<Verification>),
     /// An update was worked out (a change set, or the documents' diff): applied only with Enter.
-    Previewed(Box<crate::engine::UpdatePreview>),
+    Previewed(Box<crate::change::Prepared>),
+    /// The external ID saved here and the IDs the role accepts differ (each line says how):
+    /// `y` keeps what the role accepts, Esc goes back.
+    IdsDiffer(Vec<String>),
     Done,
 }
 
@@ -257,6 +260,14 @@ pub struct App {
     pub generating_name: bool,
     /// Changing a setup this tool made (chosen on Welcome): its saved record.
     pub updating: Option<SavedSetup>,
+    /// The setup being changed was found in AWS, not saved on this machine.
+    pub updating_found: bool,
+    /// The change last asked for, asked again when the user settles a difference of IDs.
+    pub asked: Option<Box<crate::change::Asked>>,
+    /// What the change does to the external ID (the External ID step's choice when updating).
+    pub id_change: crate::change::IdChange,
+    /// The change applied, for the Done screen (its plan holds a rotation's new ID).
+    pub applied: Option<Box<crate::change::Prepared>>,
     /// On Welcome, the list of setups to change is open, at this row.
     pub update_pick: Option<usize>,
     /// Keys typed ahead while the screen waits for a value (the account, a generated ID): they
@@ -312,7 +323,9 @@ pub enum Msg {
     /// A StackSet's instances at the end of a create or retry.
     StackSetDone(Result<Vec<InstanceRow>, Failure>),
     Verified(Result<Box<Verification>, String>),
-    UpdatePreviewed(Result<Box<crate::engine::UpdatePreview>, String>),
+    UpdatePreviewed(Result<Box<crate::change::Prepared>, String>),
+    /// The change can't be prepared until the user says which ID to keep.
+    IdsDiffer(Vec<String>),
     Repaired(Result<(), String>),
     StackDeleted(Result<(), String>),
     /// A copy's result: what was copied ("role ARN"), whether it was a secret, whether the
@@ -381,17 +394,11 @@ pub enum Cmd {
     /// Resumes a saved setup in its own profile and region: re-attach to its stack, or read and
     /// judge its role (changed only after the Progress screen asks).
     Resume(Box<SavedSetup>),
-    /// Works out an update of the setup being changed; nothing changes yet.
-    PrepareUpdate {
-        plan: Box<Plan>,
-        method: Method,
-    },
-    /// Applies the previewed update, then saves the setup as it now is.
-    ApplyUpdate {
-        plan: Box<Plan>,
-        preview: Box<crate::engine::UpdatePreview>,
-        saved: Box<SavedSetup>,
-    },
+    /// Works out a change of the setup being changed (the engine's `change::prepare`);
+    /// nothing changes yet.
+    PrepareUpdate(Box<crate::change::Asked>),
+    /// Applies the previewed change with its records (saved before and after).
+    ApplyUpdate(Box<crate::change::Prepared>),
     /// Drops a previewed update (its change set is deleted).
     DiscardUpdate(Box<crate::engine::UpdatePreview>),
     /// Marks a resumed setup finished with its role.
@@ -485,6 +492,10 @@ impl App {
             generating_name: false,
             stack_name_edited: false,
             updating: None,
+            id_change: crate::change::IdChange::Keep,
+            applied: None,
+            updating_found: false,
+            asked: None,
             update_pick: None,
             pending_keys: Vec::new(),
             generated_before_edit: None,
@@ -944,6 +955,13 @@ fn update_for(app: &mut App, msg: Msg) -> Vec<Cmd> {
             Vec::new()
         }
         // A generated value arrives a moment later: it never replaces what the user typed meanwhile.
+        Msg::ExternalIdGenerated(id) if app.updating.is_some() => {
+            // Changing a setup, a generated ID is a rotation's new one: the saved ID stays.
+            if !app.uses_workspace_id() {
+                app.id_change = crate::change::IdChange::Rotate(id);
+            }
+            replay_pending_keys(app)
+        }
         Msg::ExternalIdGenerated(id) => {
             if !app.uses_workspace_id() && !app.editing_external_id {
                 app.external_id = Input::new(id);
@@ -991,6 +1009,7 @@ fn update_for(app: &mut App, msg: Msg) -> Vec<Cmd> {
         | Msg::StackSetDone(_)
         | Msg::Verified(_)
         | Msg::UpdatePreviewed(_)
+        | Msg::IdsDiffer(_)
         | Msg::Repaired(_)
         | Msg::StackDeleted(_)) => screens::progress::on_message(app, msg),
         Msg::Copied {
@@ -1037,6 +1056,10 @@ fn update_for(app: &mut App, msg: Msg) -> Vec<Cmd> {
 fn leave(app: &mut App) -> Vec<Cmd> {
     app.quit = true;
     let mut commands = Vec::new();
+    // A change previewed and not applied leaves no change set behind.
+    if let Work::Previewed(prepared) = &app.work {
+        commands.push(Cmd::DiscardUpdate(Box::new(prepared.preview.clone())));
+    }
     if let Some(text) = app.secret_on_clipboard.take() {
         commands.push(Cmd::ClearClipboard { text });
     }
@@ -1174,6 +1197,55 @@ fn on_key(app: &mut App, key: KeyEvent) -> Vec<Cmd> {
         Step::Progress => screens::progress::on_key(app, key),
         Step::Done => screens::done::on_key(app, key),
     }
+}
+
+/// The change the wizard's inputs ask for, for the engine's `change::prepare`: the inputs
+/// without IDs (unless workspace IDs were typed differently), the External ID step's choice, and
+/// the setup's record when it is saved here.
+pub fn change_asked(app: &App, saved: &SavedSetup, account: &str) -> Option<crate::change::Asked> {
+    let integration = Catalog::builtin().integration(&saved.integration)?;
+    let name = match saved.method {
+        Method::Cloudformation => saved.stack_name.clone(),
+        Method::Iam => saved.role_name.clone(),
+    }?;
+    let mut request = app.request();
+    request.stack_name = saved.stack_name.clone();
+    request.role_name = saved.role_name.clone();
+    request.role_path = saved.role_path.clone();
+    let mut given = Vec::new();
+    if app.uses_workspace_id() {
+        let typed: Vec<String> = request
+            .workspace_ids
+            .iter()
+            .chain(&request.source_ids)
+            .cloned()
+            .collect();
+        if typed != saved.external_ids {
+            given = typed;
+        }
+    }
+    if given.is_empty() {
+        request.external_ids.clear();
+        request.workspace_ids.clear();
+        request.source_ids.clear();
+    }
+    Some(crate::change::Asked {
+        integration,
+        method: saved.method,
+        name,
+        request,
+        given,
+        id_change: app.id_change.clone(),
+        record: (!app.updating_found).then(|| saved.clone()),
+        account: if account.is_empty() {
+            saved.account.clone()
+        } else {
+            account.to_string()
+        },
+        region: saved.region.clone(),
+        profile: saved.profile.clone(),
+        keep_what_role_accepts: false,
+    })
 }
 
 /// Starts checking an existing role (the wizard's existing-role path, and resume).

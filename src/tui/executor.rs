@@ -83,7 +83,13 @@ impl<I: Identity + 'static, S: Stacks + 'static, R: Roles + 'static> Executor<I,
 
     pub fn spawn(&self, cmd: Cmd, tx: UnboundedSender<Msg>) {
         let executor = self.clone();
-        tokio::spawn(async move { executor.run(cmd, tx).await });
+        // Dropping a change set must finish even when the wizard quits right after asking for
+        // it: the section counts as unbroken from now, before the task first runs.
+        let unbroken = matches!(cmd, Cmd::DiscardUpdate(_)).then(engine::Unbroken::enter);
+        tokio::spawn(async move {
+            executor.run(cmd, tx).await;
+            drop(unbroken);
+        });
     }
 
     /// Runs one command to its end, sending its messages.
@@ -324,42 +330,57 @@ impl<I: Identity + 'static, S: Stacks + 'static, R: Roles + 'static> Executor<I,
                     }
                 }
             }
-            Cmd::PrepareUpdate { plan, method } => {
+            Cmd::PrepareUpdate(asked) => {
                 let Some(c) = self.connection() else {
                     return send(Msg::UpdatePreviewed(Err("not connected to AWS".into())));
                 };
-                let result = engine::prepare_update(
+                let mut asked = *asked;
+                // The record as it is on disk now (another run may have changed it).
+                if asked.record.is_some()
+                    && let Some(store) = &self.store
+                {
+                    let fresh = match asked.method {
+                        crate::state::Method::Cloudformation => store.find_stack(&asked.name),
+                        crate::state::Method::Iam => store.find_role(&asked.name),
+                    }
+                    .filter(|r| {
+                        r.account == asked.account && r.integration == asked.integration.id
+                    });
+                    if fresh.is_some() {
+                        asked.record = fresh;
+                    }
+                }
+                let result = crate::change::prepare(
                     c.stacks.as_ref(),
                     c.roles.as_ref(),
-                    &plan,
-                    method,
-                    &self.watch,
-                )
-                .await;
-                send(Msg::UpdatePreviewed(
-                    result.map(Box::new).map_err(|e| engine::explain(&e, None)),
-                ));
-            }
-            Cmd::ApplyUpdate {
-                plan,
-                preview,
-                saved,
-            } => {
-                let Some(c) = self.connection() else {
-                    return send(Msg::Created(Err(not_connected())));
-                };
-                let result = engine::apply_update(
-                    c.stacks.as_ref(),
-                    c.roles.as_ref(),
-                    &plan,
-                    &preview,
+                    asked,
                     &self.watch,
                     &mut report,
                 )
                 .await;
-                if let (Ok(created), Some(store)) = (&result, &self.store) {
-                    let _ = store.finish(&saved, &created.role_arn);
-                }
+                send(match result {
+                    Ok(prepared) => Msg::UpdatePreviewed(Ok(Box::new(prepared))),
+                    Err(EngineError::IdsDiffer { lines, .. }) => Msg::IdsDiffer(lines),
+                    Err(error) => {
+                        Msg::UpdatePreviewed(Err(engine::explain_in(&error, &context_of(&c, None))))
+                    }
+                });
+            }
+            Cmd::ApplyUpdate(prepared) => {
+                let Some(c) = self.connection() else {
+                    return send(Msg::Created(Err(not_connected())));
+                };
+                let result = crate::change::apply(
+                    c.stacks.as_ref(),
+                    c.roles.as_ref(),
+                    self.store.as_deref(),
+                    &prepared.plan,
+                    &prepared.preview,
+                    &prepared.records,
+                    &self.watch,
+                    &mut report,
+                )
+                .await;
                 send(Msg::Created(
                     result
                         .map(|created| created.role_arn)

@@ -30,14 +30,6 @@ fn request_for(method: Method, name: &str, bucket: &str) -> PlanRequest {
     }
 }
 
-fn place() -> change::Where<'static> {
-    change::Where {
-        account: FAKE_ACCOUNT,
-        region: None,
-        profile: None,
-    }
-}
-
 /// Makes the setup as `create` does, saved and finished; returns its first external ID.
 async fn made(
     stacks: &ScriptedStacks,
@@ -107,12 +99,14 @@ async fn change_to(
     let asked = change::Asked {
         integration,
         method,
-        name,
+        name: name.to_string(),
         request: request_for(method, name, bucket),
         given: Vec::new(),
         id_change,
-        record: record.as_ref(),
-        place: place(),
+        record,
+        account: FAKE_ACCOUNT.into(),
+        region: None,
+        profile: None,
         keep_what_role_accepts: false,
     };
     let options = WatchOptions::default();

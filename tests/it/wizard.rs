@@ -1421,3 +1421,265 @@ async fn several_accounts_through_a_stack_set_to_done() {
     assert_eq!(saved.len(), 1, "{saved:?}");
     assert!(saved[0].finished && saved[0].stack_set.as_deref() == Some(FIXED_STACK));
 }
+
+/// Picks the one changeable setup from Welcome and stops at the External ID step.
+async fn change_the_setup(d: &mut Driver) {
+    d.app.finished = StateStore::at(d.state.clone()).load_all();
+    assert!(d.screen().contains("can be changed"), "{}", d.screen());
+    d.key(KeyCode::Char('u')).await;
+    d.key(KeyCode::Enter).await;
+    assert_eq!(d.app.step, Step::ExternalId);
+}
+
+/// From the External ID step, through the inputs as they are, to the preview.
+async fn to_the_preview(d: &mut Driver) {
+    d.key(KeyCode::Enter).await;
+    assert_eq!(d.app.step, Step::Permissions, "{}", d.screen());
+    d.key(KeyCode::Enter).await;
+    assert_eq!(d.app.step, Step::Method, "{}", d.screen());
+    d.keys(&[KeyCode::Enter, KeyCode::Enter]).await;
+    let Work::Previewed(_) = &d.app.work else {
+        panic!("{:?}\n{}", d.app.work, d.screen());
+    };
+}
+
+fn accepted_ids(d: &Driver, role: &str) -> Vec<String> {
+    let (trust, _) = d.roles.snapshot(role).expect("role");
+    segment_aws_setup::verify::every_listed_id(&trust)
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_rotation_in_the_wizard_shows_the_new_id_then_finishes_on_a_key() {
+    let mut d = Driver::new(Script::success(4.0), true).await;
+    let role = "segment-wizard-rotation";
+    let plan = segment_aws_setup::Plan::build(
+        segment_aws_setup::Catalog::builtin(),
+        &segment_aws_setup::plan::PlanRequest {
+            integration: "destination-function".into(),
+            external_ids: vec![FIXED_ID.into()],
+            generated_external_id: true,
+            bucket: Some("events-bucket".into()),
+            bucket_region: Some("us-west-2".into()),
+            role_name: Some(role.into()),
+            ..Default::default()
+        },
+    )
+    .expect("plan");
+    let old = plan.external_ids[0].clone();
+    let saved = segment_aws_setup::state::SavedSetup::new(
+        &plan,
+        segment_aws_setup::state::Method::Iam,
+        FAKE_ACCOUNT,
+        Some("us-east-1"),
+        None,
+    );
+    let store = StateStore::at(d.state.clone());
+    segment_aws_setup::resume::create(
+        d.stacks.as_ref(),
+        d.roles.as_ref(),
+        Some(&store),
+        &plan,
+        &saved,
+        false,
+        "/",
+        &segment_aws_setup::engine::WatchOptions::default(),
+        &mut |_| false,
+        &mut |_| {},
+    )
+    .await
+    .expect("created");
+
+    // Phase 1: the saved ID is shown as itself (one value), r begins a rotation.
+    change_the_setup(&mut d).await;
+    assert_eq!(d.app.external_id.value(), old, "one ID, not a joined field");
+    d.key(KeyCode::Char('r')).await;
+    let segment_aws_setup::change::IdChange::Rotate(_) = d.app.id_change.clone() else {
+        panic!("{:?}", d.app.id_change);
+    };
+    // The generated ID as a fixed one, so the screens can be compared.
+    let new = "NewRotatedId0123456789abcdefABCDEFGHIJ".to_string();
+    let commands = update(&mut d.app, Msg::ExternalIdGenerated(new.clone()));
+    d.run(commands).await;
+    d.key(KeyCode::F(2)).await;
+    insta::assert_snapshot!("3_external_id_rotation_begun", d.screen());
+    assert_masked(&d.screen(), &old, "presenter mode, the current ID");
+    assert_masked(&d.screen(), &new, "presenter mode, the new ID");
+    d.key(KeyCode::F(2)).await;
+    to_the_preview(&mut d).await;
+    assert_eq!(
+        accepted_ids(&d, role),
+        vec![old.clone()],
+        "nothing changed yet"
+    );
+    d.key(KeyCode::Enter).await;
+    assert_eq!(d.app.step, Step::Done, "{:?}", d.app.work);
+    assert_eq!(accepted_ids(&d, role), vec![old.clone(), new.clone()]);
+    let screen = d.screen();
+    assert!(screen.contains("phase 1 of 2"), "{screen}");
+    assert!(
+        screen.contains(&new),
+        "the new ID, to paste into Segment: {screen}"
+    );
+    insta::assert_snapshot!("8_done_rotation_phase_1", screen);
+    let record = store.find_role(role).expect("saved");
+    assert_eq!(record.pending_external_ids, vec![new.clone()]);
+
+    // Phase 2, a later run: the rotation is said to be under way; f finishes it.
+    d.app = initial_app(&Options::default(), 80, 24);
+    let start = d.app.start();
+    d.run(start).await;
+    change_the_setup(&mut d).await;
+    assert!(
+        d.screen().contains("A rotation is under way"),
+        "{}",
+        d.screen()
+    );
+    d.key(KeyCode::Char('f')).await;
+    assert_eq!(d.app.id_change, segment_aws_setup::change::IdChange::Finish);
+    to_the_preview(&mut d).await;
+    d.key(KeyCode::Enter).await;
+    assert_eq!(d.app.step, Step::Done, "{:?}", d.app.work);
+    assert_eq!(accepted_ids(&d, role), vec![new.clone()]);
+    let record = store.find_role(role).expect("saved");
+    assert_eq!(record.all_external_ids(), vec![new]);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_saved_id_the_role_contradicts_is_shown_and_kept_only_on_y() {
+    let mut d = Driver::new(Script::success(4.0), true).await;
+    let role = "segment-wizard-differ";
+    let plan = segment_aws_setup::Plan::build(
+        segment_aws_setup::Catalog::builtin(),
+        &segment_aws_setup::plan::PlanRequest {
+            integration: "destination-function".into(),
+            external_ids: vec![FIXED_ID.into()],
+            generated_external_id: true,
+            bucket: Some("events-bucket".into()),
+            bucket_region: Some("us-west-2".into()),
+            role_name: Some(role.into()),
+            ..Default::default()
+        },
+    )
+    .expect("plan");
+    let saved = segment_aws_setup::state::SavedSetup::new(
+        &plan,
+        segment_aws_setup::state::Method::Iam,
+        FAKE_ACCOUNT,
+        Some("us-east-1"),
+        None,
+    );
+    let store = StateStore::at(d.state.clone());
+    segment_aws_setup::resume::create(
+        d.stacks.as_ref(),
+        d.roles.as_ref(),
+        Some(&store),
+        &plan,
+        &saved,
+        false,
+        "/",
+        &segment_aws_setup::engine::WatchOptions::default(),
+        &mut |_| false,
+        &mut |_| {},
+    )
+    .await
+    .expect("created");
+    // Rotated by hand elsewhere: the saved ID is stale.
+    let elsewhere = "Zq9byHandOnTheRole0123456789abcdefABCD";
+    d.roles
+        .update_trust_policy(
+            role,
+            &segment_aws_setup::policy::trust_policy(
+                "arn:aws:iam::458175278816:root",
+                &[elsewhere.to_string()],
+            )
+            .to_string(),
+        )
+        .await
+        .expect("changed by hand");
+    change_the_setup(&mut d).await;
+    d.key(KeyCode::Enter).await;
+    d.key(KeyCode::Enter).await;
+    d.keys(&[KeyCode::Enter, KeyCode::Enter]).await;
+    let Work::IdsDiffer(_) = &d.app.work else {
+        panic!("{:?}\n{}", d.app.work, d.screen());
+    };
+    d.key(KeyCode::F(2)).await;
+    insta::assert_snapshot!("7_progress_ids_differ", d.screen());
+    assert_masked(&d.screen(), elsewhere, "presenter mode");
+    d.key(KeyCode::F(2)).await;
+    d.key(KeyCode::Char('y')).await;
+    let Work::Previewed(prepared) = &d.app.work else {
+        panic!("{:?}\n{}", d.app.work, d.screen());
+    };
+    assert_eq!(prepared.plan.external_ids, vec![elsewhere.to_string()]);
+    d.key(KeyCode::Enter).await;
+    assert_eq!(d.app.step, Step::Done, "{:?}", d.app.work);
+    assert_eq!(accepted_ids(&d, role), vec![elsewhere.to_string()]);
+    assert_eq!(
+        store.find_role(role).expect("saved").external_ids,
+        vec![elsewhere.to_string()]
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn quitting_at_a_previewed_change_deletes_its_change_set() {
+    let mut d = Driver::new(Script::success(4.0), true).await;
+    let stack = "segment-lambda-destination-quit01";
+    let first = segment_aws_setup::Plan::build(
+        segment_aws_setup::Catalog::builtin(),
+        &segment_aws_setup::plan::PlanRequest {
+            integration: "lambda-destination".into(),
+            workspace_ids: vec!["wXZ2sd8N3mJ".into()],
+            lambda_arns: vec!["arn:aws:lambda:us-west-2:000000000000:function:first".into()],
+            stack_name: Some(stack.into()),
+            ..Default::default()
+        },
+    )
+    .expect("plan");
+    let saved = segment_aws_setup::state::SavedSetup::new(
+        &first,
+        segment_aws_setup::state::Method::Cloudformation,
+        FAKE_ACCOUNT,
+        Some("us-east-1"),
+        None,
+    );
+    segment_aws_setup::resume::create(
+        d.stacks.as_ref(),
+        d.roles.as_ref(),
+        Some(&StateStore::at(d.state.clone())),
+        &first,
+        &saved,
+        false,
+        "/",
+        &segment_aws_setup::engine::WatchOptions::default(),
+        &mut |_| false,
+        &mut |_| {},
+    )
+    .await
+    .expect("created");
+    change_the_setup(&mut d).await;
+    d.keys(&[KeyCode::Enter, KeyCode::Tab]).await;
+    d.key_with(KeyCode::Char('u'), KeyModifiers::CONTROL).await;
+    d.type_text("arn:aws:lambda:us-west-2:000000000000:function:second")
+        .await;
+    d.keys(&[KeyCode::Enter, KeyCode::Enter, KeyCode::Enter])
+        .await;
+    let Work::Previewed(_) = &d.app.work else {
+        panic!("{:?}\n{}", d.app.work, d.screen());
+    };
+    assert_eq!(
+        d.stacks.change_sets(stack).await.expect("listed").len(),
+        1,
+        "the preview's change set waits"
+    );
+    d.key(KeyCode::Char('q')).await;
+    assert!(d.app.quit);
+    assert!(
+        d.stacks
+            .change_sets(stack)
+            .await
+            .expect("listed")
+            .is_empty(),
+        "no change set is left behind"
+    );
+}

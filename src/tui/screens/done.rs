@@ -45,6 +45,16 @@ pub fn verify_command(app: &App) -> String {
 
 /// The outcome of this setup: from the inputs, or from the setup being resumed.
 pub fn outcome(app: &App) -> Option<Outcome> {
+    // A change applied: its plan (a rotation's new ID in it) and what the rotation needs next.
+    if let (Some(applied), Some(role_arn)) = (&app.applied, &app.role_arn) {
+        let mut outcome =
+            Outcome::from_plan(&applied.plan, Some(role_arn.as_str())).at(&app.context());
+        let finish = crate::outcome::finish_rotation_command(&applied.records.after);
+        if let Some(note) = crate::change::rotation_note(&applied.plan, &finish) {
+            outcome.next_steps.insert(0, note);
+        }
+        return Some(outcome);
+    }
     let stack_set = app.method == crate::tui::app::MethodChoice::StackSet;
     let outcome = match (app.plan(), &app.resumed, &app.role_arn) {
         (Ok(plan), _, Some(role_arn)) if stack_set => {

@@ -6,7 +6,21 @@ use crate::validate;
 use crossterm::event::{KeyCode, KeyEvent};
 use ratatui::prelude::*;
 
+/// Changing a setup whose ID this tool generates: the ID is kept, or a rotation begun or
+/// finished; never typed over (a rotation needs the old one accepted until Segment has the new).
+fn changing_a_generated_id(app: &App) -> bool {
+    app.updating.is_some() && !app.uses_workspace_id()
+}
+
 pub fn keys(app: &App) -> super::Keys {
+    if changing_a_generated_id(app) {
+        let mut keys = vec![("Enter", "next"), ("k", "keep"), ("r", "rotate")];
+        if app.updating.as_ref().is_some_and(|s| s.rotating()) {
+            keys.push(("f", "finish the rotation"));
+        }
+        keys.extend([("Esc", "back"), ("F2", "presenter"), ("q", "quit")]);
+        return keys;
+    }
     if app.uses_workspace_id() {
         return vec![
             ("Enter", "next"),
@@ -56,7 +70,78 @@ pub fn problem(app: &App) -> Option<String> {
     }
 }
 
+/// The IDs of the setup being changed, one a line, and what the change does with them.
+fn changing_view(app: &App, frame: &mut Frame, area: Rect) {
+    let Some(saved) = &app.updating else {
+        return;
+    };
+    let mut lines = vec![Line::from(format!(
+        "The external ID of {} ({}):",
+        saved.what(),
+        if app.updating_found {
+            "read from its role in AWS; nothing is saved here"
+        } else {
+            "saved on this machine; checked against the role before anything changes"
+        }
+    ))];
+    for id in &saved.external_ids {
+        lines.push(Line::from(vec![
+            Span::raw("  "),
+            Span::styled(app.shown_secret(id), bold()),
+        ]));
+    }
+    if saved.rotating() {
+        let since = saved
+            .rotation_started_at
+            .map(|at| {
+                format!(
+                    " since {}",
+                    humantime::format_rfc3339_seconds(
+                        std::time::UNIX_EPOCH + std::time::Duration::from_secs(at)
+                    )
+                )
+            })
+            .unwrap_or_default();
+        lines.push(Line::from(format!(
+            "A rotation is under way{since}; the role accepts its new ID too:"
+        )));
+        for id in &saved.pending_external_ids {
+            lines.push(Line::from(vec![
+                Span::raw("  "),
+                Span::styled(app.shown_secret(id), bold()),
+            ]));
+        }
+    }
+    lines.push(Line::from(""));
+    let choice = match &app.id_change {
+        crate::change::IdChange::Rotate(_) if saved.rotating() => {
+            "Rotate: the rotation under way goes on with its own new ID (no third one).".to_string()
+        }
+        crate::change::IdChange::Rotate(new) => format!(
+            "Rotate, phase 1 of 2: the role will accept the current ID and a new one ({}), so Segment keeps working while you paste it; finish the rotation later.",
+            app.shown_secret(new)
+        ),
+        crate::change::IdChange::Finish => {
+            "Finish the rotation, phase 2 of 2: only the new ID stays; the old one stops working. Segment's setting must hold the new ID already.".to_string()
+        }
+        _ => "Keep: Segment goes on with the ID it has.".to_string(),
+    };
+    lines.push(verdict(true, choice));
+    lines.push(Line::styled(
+        if saved.rotating() {
+            "k keeps both for now · f finishes the rotation"
+        } else {
+            "k keeps it · r begins a rotation (a new ID beside this one)"
+        },
+        dim(),
+    ));
+    frame.render_widget(paragraph(app, lines), area);
+}
+
 pub fn view(app: &App, frame: &mut Frame, area: Rect) {
+    if changing_a_generated_id(app) {
+        return changing_view(app, frame, area);
+    }
     let width = area.width as usize;
     let integration = app.integration();
     let mut lines = Vec::new();
@@ -157,6 +242,23 @@ pub fn view(app: &App, frame: &mut Frame, area: Rect) {
 }
 
 pub fn on_key(app: &mut App, key: KeyEvent) -> Vec<Cmd> {
+    if changing_a_generated_id(app) {
+        let rotating = app.updating.as_ref().is_some_and(|s| s.rotating());
+        match key.code {
+            KeyCode::Esc => return back(app),
+            KeyCode::Enter => {
+                app.permission_focus = 0;
+                go(app, Step::Permissions);
+            }
+            KeyCode::Char('k') => app.id_change = crate::change::IdChange::Keep,
+            // The new ID is generated as a command (randomness is I/O) and comes back as a
+            // message; a rotation under way keeps its own.
+            KeyCode::Char('r') => return vec![Cmd::GenerateExternalId],
+            KeyCode::Char('f') if rotating => app.id_change = crate::change::IdChange::Finish,
+            _ => {}
+        }
+        return Vec::new();
+    }
     let typing = app.editing_external_id || app.uses_workspace_id();
     match key.code {
         // Esc cancels typing: the generated ID comes back (a new one only if there was none).

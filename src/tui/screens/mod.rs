@@ -138,8 +138,14 @@ fn secrets(app: &App) -> Vec<String> {
     {
         secrets.extend(crate::verify::every_listed_id(trust));
     }
-    if let crate::tui::app::Work::Previewed(preview) = &app.work {
-        secrets.extend(preview.shown_ids().iter().cloned());
+    if let crate::tui::app::Work::Previewed(prepared) = &app.work {
+        secrets.extend(prepared.ids.iter().cloned());
+    }
+    if let Some(applied) = &app.applied {
+        secrets.extend(applied.ids.iter().cloned());
+    }
+    if let crate::change::IdChange::Rotate(new) = &app.id_change {
+        secrets.push(new.clone());
     }
     if let Some(saved) = &app.updating {
         secrets.extend(saved.all_external_ids());

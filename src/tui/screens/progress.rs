@@ -30,6 +30,11 @@ pub fn keys(app: &App) -> super::Keys {
             ("?", "help"),
             ("q", "quit"),
         ],
+        Work::IdsDiffer(_) => vec![
+            ("y", "keep what the role accepts"),
+            ("Esc", "back, nothing changed"),
+            ("q", "quit"),
+        ],
         Work::Verified(verification) => {
             let mut keys = Vec::new();
             if verification.is_right() {
@@ -151,6 +156,7 @@ pub fn lines(app: &App) -> Vec<Line<'static>> {
         Work::Verified(v) if v.is_right() => "✓ right".into(),
         Work::Verified(_) => "✗ needs repair".into(),
         Work::Previewed(_) => "update previewed: nothing changed yet".into(),
+        Work::IdsDiffer(_) => "! the saved ID and the role's differ".into(),
         Work::Done => "✓ done".into(),
         Work::Idle => String::new(),
     };
@@ -209,10 +215,24 @@ pub fn lines(app: &App) -> Vec<Line<'static>> {
             "✓ Finished. The settings for Segment come next (any key).",
             bold(),
         )),
-        Work::Previewed(preview) => {
+        Work::IdsDiffer(differ) => {
+            lines.push(Line::from(
+                "The external ID saved on this machine is not what the role accepts now:",
+            ));
+            lines.extend(differ.iter().map(|l| Line::from(format!("  {l}"))));
+            lines.push(Line::from(
+                "The role's IDs are what Segment can use today; the saved one may be stale (rotated elsewhere) or the role changed by hand.",
+            ));
+            lines.push(Line::styled(
+                "y keeps what the role accepts now. Esc goes back (nothing is changed).",
+                bold(),
+            ));
+        }
+        Work::Previewed(prepared) => {
+            let preview = &prepared.preview;
             lines.extend(preview.lines().into_iter().map(Line::from));
             lines.push(Line::styled(
-                match preview.as_ref() {
+                match preview {
                     crate::engine::UpdatePreview::Nothing { .. } => {
                         "Nothing to change. Enter continues; Esc goes back."
                     }
@@ -337,35 +357,36 @@ pub fn on_key(app: &mut App, key: KeyEvent) -> Vec<Cmd> {
                 .push(format!("Deleting stack {stack} before trying again"));
             vec![Cmd::DeleteStack(stack)]
         }
-        (Work::Previewed(preview), KeyCode::Enter) => {
-            let preview = preview.clone();
-            let (Ok(plan), Some(saved)) = (app.plan(), app.updating.clone()) else {
-                return Vec::new();
-            };
-            let account = app
-                .caller()
-                .map(|c| c.account.clone())
-                .unwrap_or(saved.account.clone());
-            let updated = crate::state::SavedSetup::new(
-                &plan,
-                saved.method,
-                &account,
-                saved.region.as_deref(),
-                saved.profile.as_deref(),
-            );
+        (Work::Previewed(prepared), KeyCode::Enter) => {
+            let prepared = prepared.clone();
+            app.applied = Some(prepared.clone());
             app.work = Work::Running;
             app.notes.push("Applying the update".into());
-            vec![Cmd::ApplyUpdate {
-                plan: Box::new(plan),
-                preview,
-                saved: Box::new(updated),
-            }]
+            vec![Cmd::ApplyUpdate(prepared)]
         }
-        (Work::Previewed(preview), KeyCode::Esc) => {
-            let preview = preview.clone();
+        (Work::Previewed(prepared), KeyCode::Esc) => {
+            let preview = Box::new(prepared.preview.clone());
             app.work = Work::Idle;
             go(app, Step::Review);
             vec![Cmd::DiscardUpdate(preview)]
+        }
+        (Work::IdsDiffer(_), KeyCode::Char('y')) => {
+            let Some(asked) = app.asked.clone() else {
+                return Vec::new();
+            };
+            let asked = Box::new(crate::change::Asked {
+                keep_what_role_accepts: true,
+                ..*asked
+            });
+            app.asked = Some(asked.clone());
+            app.work = Work::Running;
+            app.notes.push("Keeping what the role accepts now".into());
+            vec![Cmd::PrepareUpdate(asked)]
+        }
+        (Work::IdsDiffer(_), KeyCode::Esc) => {
+            app.work = Work::Idle;
+            go(app, Step::Review);
+            Vec::new()
         }
         (Work::Verified(verification), KeyCode::Enter) if !verification.is_right() => {
             let Some(Ok(fix)) = &app.fix else {
@@ -520,7 +541,8 @@ pub fn on_message(app: &mut App, msg: Msg) -> Vec<Cmd> {
             app.reconnecting = false;
             app.work = Work::Failed(failure);
         }
-        Msg::UpdatePreviewed(Ok(preview)) => app.work = Work::Previewed(preview),
+        Msg::UpdatePreviewed(Ok(prepared)) => app.work = Work::Previewed(prepared),
+        Msg::IdsDiffer(lines) => app.work = Work::IdsDiffer(lines),
         Msg::UpdatePreviewed(Err(message)) => {
             app.work = Work::Failed(Failure {
                 message,

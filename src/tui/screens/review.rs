@@ -211,13 +211,14 @@ fn confirm(app: &mut App) -> Vec<Cmd> {
     app.role_arn = None;
     app.work = Work::Running;
     go(app, Step::Progress);
-    if let Some(saved) = &app.updating {
+    if let Some(saved) = app.updating.clone() {
         app.notes
             .push(format!("Working out the change to {}", saved.what()));
-        return vec![Cmd::PrepareUpdate {
-            plan: Box::new(plan),
-            method: saved.method,
-        }];
+        let Some(asked) = crate::tui::app::change_asked(app, &saved, &account) else {
+            return Vec::new();
+        };
+        app.asked = Some(Box::new(asked.clone()));
+        return vec![Cmd::PrepareUpdate(Box::new(asked))];
     }
     let permission = Some((plan.policy_name.clone(), plan.permission_policy.clone()));
     app.instances.clear();

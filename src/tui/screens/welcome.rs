@@ -164,7 +164,7 @@ pub fn on_key(app: &mut App, key: KeyEvent) -> Vec<Cmd> {
             KeyCode::Esc => app.update_pick = None,
             KeyCode::Enter => {
                 if let Some(changeable) = app.changeable().get(pick).cloned() {
-                    start_update(app, changeable.setup);
+                    start_update(app, changeable.setup, changeable.found_in_aws);
                 }
             }
             _ => {}
@@ -234,8 +234,9 @@ pub fn on_key(app: &mut App, key: KeyEvent) -> Vec<Cmd> {
 
 /// Changes a setup this tool made: its integration, external ID, method and name are kept, the
 /// permissions' inputs are filled in from it, and the wizard goes on from the External ID step
-/// (where `r` rotates a function's ID).
-fn start_update(app: &mut App, saved: crate::state::SavedSetup) {
+/// (where a function's ID is kept, or a rotation begun or finished). `found`: read from AWS,
+/// not saved on this machine.
+fn start_update(app: &mut App, saved: crate::state::SavedSetup, found: bool) {
     app.update_pick = None;
     if let Some(index) = crate::Catalog::builtin()
         .integrations()
@@ -263,9 +264,18 @@ fn start_update(app: &mut App, saved: crate::state::SavedSetup) {
     app.bucket = Input::new(setting("s3Bucket"));
     app.bucket_region = Input::new(setting("s3BucketRegion"));
     app.lambda_arns = Input::new(saved.lambda_arns.join(","));
-    app.external_id = Input::new(saved.external_ids.join(","));
+    // Workspace and source IDs are one comma-separated field, checked ID by ID; a function's IDs
+    // stay separate values (the setup's own), never joined into one.
+    app.external_id = Input::new(if app.uses_workspace_id() {
+        saved.external_ids.join(",")
+    } else {
+        saved.external_ids.first().cloned().unwrap_or_default()
+    });
     app.generated_external_id = false;
     app.editing_external_id = false;
+    app.id_change = crate::change::IdChange::Keep;
+    app.applied = None;
+    app.updating_found = found;
     match saved.method {
         Method::Cloudformation => {
             app.method = MethodChoice::Cloudformation;
