@@ -174,7 +174,7 @@ pub(crate) async fn create(
 
 /// The result on stdout; when an instance failed, exit code 4 too (after the rows), with the
 /// command that runs the failed ones again.
-fn with_failures(
+pub(super) fn with_failures(
     output: String,
     name: &str,
     rows: &[InstanceRow],
@@ -197,7 +197,7 @@ fn with_failures(
 
 /// The rows as the result: a line per account for people (then the settings, the same for
 /// every account but the role ARN), an object for scripts, or CSV.
-fn result(plan: &Plan, name: &str, rows: &[InstanceRow], format: Format) -> String {
+pub(super) fn result(plan: &Plan, name: &str, rows: &[InstanceRow], format: Format) -> String {
     let failed: Vec<&InstanceRow> = rows.iter().filter(|r| r.failed()).collect();
     match format {
         Format::Csv => stackset::csv(rows, &plan.role_name),

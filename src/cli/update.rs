@@ -19,6 +19,11 @@ pub struct UpdateArgs {
     #[arg(long, value_enum, default_value_t = Method::Cloudformation, env = "SEGMENT_AWS_SETUP_METHOD")]
     pub method: Method,
 
+    /// Change a StackSet this tool made (every account's role follows): its external ID (from the
+    /// setup saved here, or --external-id), a rotation, or its inputs
+    #[arg(long, value_name = "NAME")]
+    pub stack_set: Option<String>,
+
     /// Begin rotating the external ID (generated IDs only): the role accepts the current ID and a
     /// new one, shown for you to paste into Segment; then --finish-rotation
     #[arg(long, conflicts_with = "finish_rotation")]
@@ -50,14 +55,19 @@ pub(crate) async fn update(args: &UpdateArgs) -> Result<String, Failure> {
         ))
     })?;
     let workspace = integration.external_id.source == crate::catalog::ExternalIdSource::WorkspaceId;
-    let name = match args.method {
-        Method::Cloudformation => request.stack_name.clone().ok_or_else(|| {
+    let stack_set = args.stack_set.clone();
+    let name = match (&stack_set, args.method) {
+        (Some(set), _) => {
+            validate::stack_name(set).map_err(InputError::at("--stack-set"))?;
+            set.clone()
+        }
+        (None, Method::Cloudformation) => request.stack_name.clone().ok_or_else(|| {
             Failure::from(InputError::new(
                 "--stack-name",
                 "give the stack of the setup to change",
             ))
         })?,
-        Method::Iam => request.role_name.clone().ok_or_else(|| {
+        (None, Method::Iam) => request.role_name.clone().ok_or_else(|| {
             Failure::from(InputError::new(
                 "--role-name",
                 "give the role of the setup to change (with --method iam)",
@@ -99,9 +109,12 @@ pub(crate) async fn update(args: &UpdateArgs) -> Result<String, Failure> {
     let session = connect(&args.aws).await?;
     say_state_problems(&store);
     let failure = |e| session.failure(e);
-    let record = match args.method {
-        Method::Cloudformation => store.find_stack(&name),
-        Method::Iam => store.find_role(&name),
+    let record = match (&stack_set, args.method) {
+        (Some(set), _) => {
+            crate::resume::stack_set_record(Some(&store), &session.caller.account, set)
+        }
+        (None, Method::Cloudformation) => store.find_stack(&name),
+        (None, Method::Iam) => store.find_role(&name),
     }
     .filter(|s| s.account == session.caller.account && s.integration == integration.id);
     let id_change = if args.rotate_external_id {
@@ -130,6 +143,9 @@ pub(crate) async fn update(args: &UpdateArgs) -> Result<String, Failure> {
         timeout: args.timeout,
         ..WatchOptions::default()
     };
+    if stack_set.is_some() {
+        return update_stack_set(args, &session, &store, asked).await;
+    }
     let mut report = progress_printer();
     let mut prepared = change::prepare(
         &session.sdk,
@@ -214,6 +230,57 @@ pub(crate) async fn update(args: &UpdateArgs) -> Result<String, Failure> {
         );
     }
     Ok(outcome_output(&outcome, args.change.output, true))
+}
+
+/// `update --stack-set`: the stack set's change shown, asked for, applied and watched in every
+/// account; the rows and the settings as `create` gives them.
+async fn update_stack_set(
+    args: &UpdateArgs,
+    session: &Session,
+    store: &StateStore,
+    asked: change::Asked,
+) -> Result<String, Failure> {
+    let failure = |e| session.failure(e);
+    let mut report = progress_printer();
+    let prepared = change::prepare_stack_set(&session.sdk, asked, &mut report)
+        .await
+        .map_err(failure)?;
+    for line in &prepared.lines {
+        say(line);
+    }
+    let name = prepared.update.name.clone();
+    if prepared.nothing {
+        say(
+            "Nothing to change: the stack set already is what you asked for; its instances are watched.",
+        );
+    } else if !ask(
+        args.change.yes,
+        &format!(
+            "Update stack set {name} (every account's role) from account {}?",
+            session.caller.account
+        ),
+    ) {
+        return Err(Failure {
+            code: exit::DECLINED,
+            message: "nothing was changed".into(),
+        });
+    }
+    let options = WatchOptions {
+        timeout: args.timeout,
+        ..WatchOptions::default()
+    };
+    let work = change::apply_stack_set(&session.sdk, Some(store), &prepared, &options, &mut report);
+    let rows = interruptible(work, || super::stack_set::watch_hint(&name, session))
+        .await?
+        .map_err(failure)?;
+    let mut output = super::stack_set::result(&prepared.plan, &name, &rows, args.change.output);
+    let finish = crate::outcome::finish_rotation_command(&prepared.records.after);
+    if args.change.output == Format::Text
+        && let Some(note) = change::rotation_note(&prepared.plan, &finish)
+    {
+        output.push_str(&format!("\n{note}\n"));
+    }
+    super::stack_set::with_failures(output, &name, &rows, session)
 }
 
 #[cfg(test)]

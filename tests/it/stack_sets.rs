@@ -956,3 +956,150 @@ async fn the_watch_survives_a_lost_connection() {
     assert_eq!(seen, ["reconnecting", "reconnected"]);
     assert!(rows.iter().all(|r| r.succeeded()), "{rows:?}");
 }
+
+/// A StackSet's external ID is rotated in two phases like one role's: every account's role
+/// accepts the current and the new ID, then only the new one; the record is the truth (the
+/// stack set shows its ID parameters masked), and a stack set with no record here is refused.
+#[tokio::test(start_paused = true)]
+async fn a_stack_sets_rotation_reaches_every_account_in_two_phases() {
+    use segment_aws_setup::change::{self, IdChange};
+    let members = std::sync::Arc::new(FakeMembers::default());
+    let stack_sets = ScriptedStackSets::new(Duration::from_secs(10), Duration::from_secs(1));
+    stack_sets.make_roles_in(members.clone());
+    let roles = administered();
+    let store = segment_aws_setup::state::StateStore::owned_at(crate::support::temp_dir(
+        "stack-set-rotation",
+    ));
+    let role = "segment-function-everywhere";
+    let first = Plan::build(
+        Catalog::builtin(),
+        &PlanRequest {
+            integration: "destination-function".into(),
+            bucket: Some("events-bucket".into()),
+            bucket_region: Some("us-west-2".into()),
+            role_name: Some(role.into()),
+            ..PlanRequest::default()
+        },
+    )
+    .expect("plan");
+    let old = first.external_ids[0].clone();
+    let name = "segment-rotation-set";
+    let saved =
+        segment_aws_setup::state::SavedSetup::for_stack_set(&first, name, FAKE_ACCOUNT, None, None);
+    let rows = segment_aws_setup::resume::create_stack_set(
+        &stack_sets,
+        &roles,
+        Some(&store),
+        &first,
+        &saved,
+        &request(name, accounts()),
+        &options(),
+        &mut |_| {},
+    )
+    .await
+    .expect("created");
+    assert!(rows.iter().all(|r| r.succeeded()), "{rows:?}");
+    let accepted = |account: &str| -> Vec<String> {
+        let (trust, _) = members.account(account).snapshot(role).expect("the role");
+        segment_aws_setup::verify::every_listed_id(&trust)
+    };
+    let integration = Catalog::builtin()
+        .integration("destination-function")
+        .expect("integration");
+    let asked = |id_change: IdChange, record, given: Vec<String>| change::Asked {
+        integration,
+        method: segment_aws_setup::state::Method::Cloudformation,
+        name: name.into(),
+        request: PlanRequest {
+            integration: "destination-function".into(),
+            bucket: Some("events-bucket".into()),
+            bucket_region: Some("us-west-2".into()),
+            ..PlanRequest::default()
+        },
+        given,
+        id_change,
+        record,
+        account: FAKE_ACCOUNT.into(),
+        region: None,
+        profile: None,
+        keep_what_role_accepts: false,
+    };
+    let record = || segment_aws_setup::resume::stack_set_record(Some(&store), FAKE_ACCOUNT, name);
+
+    // Without a record (another machine) and without the ID, nothing can be known: refused.
+    let refused = change::prepare_stack_set(
+        &stack_sets,
+        asked(IdChange::Keep, None, vec![]),
+        &mut |_| {},
+    )
+    .await
+    .map(|_| ())
+    .expect_err("no record");
+    assert!(
+        matches!(refused, EngineError::StackSetNotSaved { .. }),
+        "{refused:?}"
+    );
+
+    let new = segment_aws_setup::external_id::generate(40);
+    let phase1 = change::prepare_stack_set(
+        &stack_sets,
+        asked(IdChange::Rotate(new.clone()), record(), vec![]),
+        &mut |_| {},
+    )
+    .await
+    .expect("prepared");
+    assert!(!phase1.nothing);
+    let shown = phase1.lines.join("\n");
+    assert!(shown.contains("a rotation begins"), "{shown}");
+    assert!(
+        !shown.contains(&new) && !shown.contains(&old),
+        "no secret: {shown}"
+    );
+    assert!(
+        !phase1.update.template_body.contains(&new),
+        "NoEcho parameter, not the template"
+    );
+    let rows = change::apply_stack_set(&stack_sets, Some(&store), &phase1, &options(), &mut |_| {})
+        .await
+        .expect("updated");
+    assert!(rows.iter().all(|r| r.succeeded()), "{rows:?}");
+    for account in ACCOUNTS {
+        assert_eq!(
+            accepted(account),
+            vec![old.clone(), new.clone()],
+            "{account}"
+        );
+    }
+    assert_eq!(
+        record().expect("saved").pending_external_ids,
+        vec![new.clone()]
+    );
+
+    let phase2 = change::prepare_stack_set(
+        &stack_sets,
+        asked(IdChange::Finish, record(), vec![]),
+        &mut |_| {},
+    )
+    .await
+    .expect("prepared");
+    change::apply_stack_set(&stack_sets, Some(&store), &phase2, &options(), &mut |_| {})
+        .await
+        .expect("updated");
+    for account in ACCOUNTS {
+        assert_eq!(accepted(account), vec![new.clone()], "{account}");
+    }
+    assert_eq!(
+        record().expect("saved").all_external_ids(),
+        vec![new.clone()]
+    );
+    // The same again: nothing to change.
+    let again = change::prepare_stack_set(
+        &stack_sets,
+        asked(IdChange::Keep, record(), vec![]),
+        &mut |_| {},
+    )
+    .await
+    .expect("prepared");
+    assert!(again.nothing, "{:?}", again.lines);
+    let _ = std::fs::remove_dir_all(store.dir());
+}
