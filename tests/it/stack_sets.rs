@@ -1103,3 +1103,97 @@ async fn a_stack_sets_rotation_reaches_every_account_in_two_phases() {
     assert!(again.nothing, "{:?}", again.lines);
     let _ = std::fs::remove_dir_all(store.dir());
 }
+
+/// Through the binary on moto, the day-2 StackSet runs a customer makes: a finished function
+/// StackSet gets another account by running `create` again, which uses and prints the ID it was
+/// saved with (the new account's role requires the stack set's own); `verify --stack-set` then
+/// passes in every account; another machine, with nothing saved, is refused with the command
+/// that takes it over, and nothing changes.
+#[test]
+fn an_account_added_to_a_finished_stack_set_gets_its_saved_id_on_moto() {
+    use crate::support::{binary, stderr, stdout, temp_dir, unique};
+    let state = temp_dir("stack-set-add-state");
+    let env = moto_env(&state);
+    let name = unique("add-set");
+    let role = format!("{name}-role");
+    let accounts: Vec<String> = (0..3)
+        .map(|i| format!("6{:05}{:06}", std::process::id() % 100_000, 720 + i))
+        .collect();
+    let config = crate::faults::block_on(crate::moto::moto().sdk_config());
+    crate::support::make_stack_set_administration_role(&config);
+    let create = |targets: &[String], env: &[(&'static str, String)]| {
+        binary(
+            &[
+                "create",
+                "--integration",
+                "destination-function",
+                "--bucket",
+                "events-bucket",
+                "--bucket-region",
+                "us-east-1",
+                "--role-name",
+                &role,
+                "--stack-set-name",
+                &name,
+                "--accounts",
+                &targets.join(","),
+                "--yes",
+                "--output",
+                "json",
+            ],
+            env,
+        )
+    };
+    let first = create(&accounts[..2], &env);
+    assert!(first.status.success(), "{}", stderr(&first));
+    let ids = |output: &std::process::Output| -> serde_json::Value {
+        serde_json::from_str::<serde_json::Value>(&stdout(output)).expect("JSON")["ExternalIds"]
+            .clone()
+    };
+    let id = ids(&first);
+    let added = create(&accounts, &env);
+    assert!(added.status.success(), "{}", stderr(&added));
+    assert_eq!(ids(&added), id, "the saved ID, not a new one");
+    assert!(
+        stderr(&added).contains("Using the external ID of stack set"),
+        "{}",
+        stderr(&added)
+    );
+    let verified = binary(
+        &[
+            "verify",
+            "--integration",
+            "destination-function",
+            "--role",
+            &role,
+            "--stack-set",
+            &name,
+            "--output",
+            "csv",
+        ],
+        &env,
+    );
+    let csv = stdout(&verified);
+    assert!(verified.status.success(), "{csv}\n{}", stderr(&verified));
+    for account in &accounts {
+        assert!(csv.contains(&format!("{account},")), "{csv}");
+    }
+    assert!(!csv.contains("NOT OK"), "{csv}");
+
+    // Another machine: nothing saved, so the ID can't be known; refused, nothing changed.
+    let elsewhere = temp_dir("stack-set-add-elsewhere");
+    let other = moto_env(&elsewhere);
+    let refused = create(&accounts, &other);
+    assert_eq!(refused.status.code(), Some(4), "{}", stderr(&refused));
+    assert!(
+        stderr(&refused).contains(&format!(
+            "update --integration destination-function --stack-set {name} --external-id"
+        )),
+        "{}",
+        stderr(&refused)
+    );
+    let again = binary(&["delete", "--stack-set", &name, "--yes"], &env);
+    assert!(again.status.success(), "{}", stderr(&again));
+    let _ = std::fs::remove_dir_all(&state);
+    let _ = std::fs::remove_dir_all(&elsewhere);
+}
