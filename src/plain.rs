@@ -1048,7 +1048,7 @@ impl<I: Identity + 'static, S: Stacks + 'static, R: Roles + 'static> Plain<I, S,
                     request.targets.describe(),
                     request.targets.ids().join(", "),
                     request.regions.join(", ")
-                ),
+                ) + " " + crate::steps::STACK_SET_SHARED_ID,
                 None => String::new(),
             },
             (2, Some(role)) => {

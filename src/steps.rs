@@ -77,6 +77,10 @@ pub fn external_id_intro(integration: &Integration) -> Vec<String> {
 
 /// Why an integration that takes source IDs (the Lambda destination, Kinesis, Personalize, Data
 /// Lakes) may trust a source ID too.
+/// Said on a StackSet's Review, in every face: one ID for every account is by design, and so is
+/// its risk.
+pub const STACK_SET_SHARED_ID: &str = "Every account's role requires the same external ID: whoever learns it could have Segment reach all of them, so keep it as secret as one shared password; rotating it (update --stack-set) changes it everywhere at once.";
+
 pub const SOURCE_ID_WHY: &str = "If the External ID setting is ever empty, Segment uses the source ID (Settings > API Keys in the source): trust it too to keep deliveries working either way.";
 
 /// Step 4's question.

@@ -91,6 +91,12 @@ pub fn lines<'a>(app: &App) -> Vec<Line<'a>> {
         },
     };
     lines.push(Line::from(what));
+    if app.updating.is_none() && app.method == MethodChoice::StackSet {
+        lines.push(Line::from(format!(
+            "! {}",
+            crate::steps::STACK_SET_SHARED_ID
+        )));
+    }
     lines.extend(
         plan.warnings
             .iter()
