@@ -527,9 +527,13 @@ fn ask(yes: bool, question: &str) -> bool {
         say(&format!("{question} yes (--yes)"));
         return true;
     }
-    let mut stderr = std::io::stderr().lock();
-    let _ = write!(stderr, "{} [y/N] ", crate::text::escape_controls(question));
-    let _ = stderr.flush();
+    {
+        // Released before the wait for the answer: a message from another thread (Ctrl-C's)
+        // must not block behind the question.
+        let mut stderr = std::io::stderr().lock();
+        let _ = write!(stderr, "{} [y/N] ", crate::text::escape_controls(question));
+        let _ = stderr.flush();
+    }
     let mut answer = String::new();
     if std::io::stdin().lock().read_line(&mut answer).is_err() {
         return false;
@@ -557,6 +561,16 @@ async fn ask_interruptibly(yes: bool, question: &str) -> Answer {
             Answer::No
         };
     }
+    // Listening before the question shows: a Ctrl-C the moment it appears is caught too.
+    let Ok(mut interrupt) =
+        tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt())
+    else {
+        return if ask(false, question) {
+            Answer::Yes
+        } else {
+            Answer::No
+        };
+    };
     let (sender, receiver) = tokio::sync::oneshot::channel();
     let question = question.to_string();
     std::thread::spawn(move || {
@@ -567,7 +581,7 @@ async fn ask_interruptibly(yes: bool, question: &str) -> Answer {
             Ok(true) => Answer::Yes,
             _ => Answer::No,
         },
-        _ = tokio::signal::ctrl_c() => Answer::Interrupted,
+        _ = interrupt.recv() => Answer::Interrupted,
     }
 }
 

@@ -516,3 +516,77 @@ fn without_credentials_d_opens_the_demo_account() {
     ends_restored(&mut terminal);
     let _ = std::fs::remove_dir_all(&home);
 }
+
+/// `update` on a terminal: Ctrl-C at "Apply this update?" exits 130 and deletes the change set
+/// the preview made, so nothing is left waiting in CloudFormation.
+#[test]
+fn ctrl_c_at_updates_question_deletes_its_change_set() {
+    let aws = crate::aws_cli::Aws::new();
+    let stack = unique("e2e-upd");
+    let created = aws.run(&[
+        "create",
+        "--integration",
+        "lambda-destination",
+        "--workspace-id",
+        "wXZ2sd8N3mJ",
+        "--lambda-arn",
+        "arn:aws:lambda:us-west-2:123456789012:function:first",
+        "--stack-name",
+        &stack,
+        "--yes",
+    ]);
+    assert!(
+        created.status.success(),
+        "{}",
+        crate::support::stderr(&created)
+    );
+    let home = temp_dir("e2e-upd-home");
+    let mut command = Command::new(binary());
+    command
+        .args([
+            "update",
+            "--integration",
+            "lambda-destination",
+            "--stack-name",
+            &stack,
+            "--lambda-arn",
+            "arn:aws:lambda:us-west-2:123456789012:function:second",
+        ])
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("HOME", &home)
+        .env("TERM", "xterm-256color")
+        .env("AWS_EC2_METADATA_DISABLED", "true");
+    for (key, value) in aws.env() {
+        command.env(key, value);
+    }
+    let mut terminal = Terminal::spawn(command);
+    terminal.wait("Apply this update");
+    let change_sets = || {
+        crate::faults::block_on(async {
+            crate::aws_cli::cloudformation()
+                .await
+                .list_change_sets()
+                .stack_name(&stack)
+                .send()
+                .await
+                .expect("listed")
+                .summaries()
+                .len()
+        })
+    };
+    assert_eq!(
+        change_sets(),
+        1,
+        "the preview's change set waits for the answer"
+    );
+    terminal.send("\x03");
+    let status = terminal.session.get_process_mut().wait().expect("exited");
+    assert!(
+        matches!(status, expectrl::process::unix::WaitStatus::Exited(_, 130)),
+        "{status:?}: {}",
+        terminal.screen.screen().contents()
+    );
+    assert_eq!(change_sets(), 0, "no change set left behind");
+    let _ = std::fs::remove_dir_all(&home);
+}
