@@ -310,5 +310,30 @@ mod tests {
             other => panic!("not an update: {other:?}"),
         }
         assert!(parse(&["update", "--integration", "x", "--timeout", "soon"]).is_err());
+        match parse(&[
+            "update",
+            "--integration",
+            "destination-function",
+            "--stack-set",
+            "segment-everywhere",
+            "--finish-rotation",
+        ]) {
+            Ok(Command::Update(args)) => {
+                assert!(args.finish_rotation && !args.rotate_external_id);
+                assert_eq!(args.stack_set.as_deref(), Some("segment-everywhere"));
+            }
+            other => panic!("not an update: {other:?}"),
+        }
+        // One phase at a time.
+        assert!(
+            parse(&[
+                "update",
+                "--integration",
+                "destination-function",
+                "--rotate-external-id",
+                "--finish-rotation",
+            ])
+            .is_err()
+        );
     }
 }

@@ -372,3 +372,84 @@ async fn a_change_that_cant_be_saved_first_changes_nothing() {
     assert_eq!(accepted(&roles, role).await, BTreeSet::from([old]));
     let _ = std::fs::remove_file(&dir);
 }
+
+/// Through CloudFormation, a run that stops watching mid-update (Ctrl-C, a lost session, a
+/// dead laptop) leaves the record saved before the change: while the stack updates and after,
+/// every ID its role accepts is saved; the same command again finishes the rotation.
+#[tokio::test(start_paused = true)]
+async fn a_cloudformation_rotation_cut_off_mid_update_is_finished_by_the_same_command() {
+    let stacks = ScriptedStacks::new(Script::success(4.0));
+    let roles = MemoryRoles::default();
+    stacks.make_roles_in(roles.clone());
+    let store = StateStore::owned_at(temp_dir("rotation-cut"));
+    let stack = "segment-rotation-cut";
+    let old = made(&stacks, &roles, &store, Method::Cloudformation, stack).await;
+    let role = stack_role(&stacks, stack).await;
+    let new = segment_aws_setup::external_id::generate(40);
+    let integration = Catalog::builtin()
+        .integration(INTEGRATION)
+        .expect("integration");
+    let asked = |record| change::Asked {
+        integration,
+        method: Method::Cloudformation,
+        name: stack.into(),
+        request: request(Method::Cloudformation, stack),
+        given: Vec::new(),
+        id_change: IdChange::Rotate(new.clone()),
+        record,
+        account: FAKE_ACCOUNT.into(),
+        region: None,
+        profile: None,
+        keep_what_role_accepts: false,
+    };
+    let short = WatchOptions {
+        timeout: std::time::Duration::from_secs(1),
+        ..WatchOptions::default()
+    };
+    let prepared = change::prepare(
+        &stacks,
+        &roles,
+        asked(store.find_stack(stack)),
+        &short,
+        &mut |_| {},
+    )
+    .await
+    .expect("prepared");
+    let cut = change::apply(
+        &stacks,
+        &roles,
+        Some(&store),
+        &prepared.plan,
+        &prepared.preview,
+        &prepared.records,
+        &short,
+        &mut |_| {},
+    )
+    .await
+    .map(|_| ());
+    assert!(matches!(cut, Err(EngineError::TimedOut { .. })), "{cut:?}");
+    let saved = saved_ids(&store, Method::Cloudformation, stack);
+    assert!(accepted(&roles, &role).await.is_subset(&saved));
+    // The stack goes on in AWS and completes; the role then accepts both, both saved.
+    tokio::time::sleep(std::time::Duration::from_secs(30)).await;
+    let _ = stacks.describe_stack(stack).await;
+    let now = accepted(&roles, &role).await;
+    assert_eq!(now, BTreeSet::from([old.clone(), new.clone()]));
+    assert!(now.is_subset(&saved_ids(&store, Method::Cloudformation, stack)));
+    // The same command again: nothing left to change, the record finished with the same new ID.
+    let (_, plan) = change_once(
+        &stacks,
+        &roles,
+        &store,
+        Method::Cloudformation,
+        stack,
+        IdChange::Rotate(segment_aws_setup::external_id::generate(40)),
+    )
+    .await
+    .expect("finished");
+    assert_eq!(plan.external_id(), new);
+    let record = store.find_stack(stack).expect("saved");
+    assert_eq!(record.pending_external_ids, vec![new]);
+    assert!(record.retiring_external_ids.is_empty());
+    let _ = std::fs::remove_dir_all(store.dir());
+}
