@@ -454,7 +454,8 @@ pub async fn prepare<S: Stacks, R: Roles>(
         }
     }
     let chosen = choose(&truth, &id_change).map_err(EngineError::IdUnsettled)?;
-    match &id_change {
+    // Said as asked: a finish with the ID given is still a finish.
+    match &asked.id_change {
         IdChange::Rotate(new) if chosen.next.first() != Some(new) => report(Progress::Note(
             "A rotation is under way: its new external ID, saved here, is used again (not a third)".into(),
         )),

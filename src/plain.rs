@@ -1354,6 +1354,44 @@ impl<I: Identity + 'static, S: Stacks + 'static, R: Roles + 'static> Plain<I, S,
                 request.workspace_ids = ids.clone();
                 given = ids;
             }
+        } else if record.is_none() && saved.external_ids.len() == 2 {
+            // Found in AWS with two IDs: a rotation under way whose record is elsewhere. Which ID
+            // Segment has is the user's to say; kept, both stay accepted.
+            self.say("Its role accepts 2 external IDs and nothing is saved here: a rotation is under way (made elsewhere).");
+            let finish = self.ask(
+                "Keep both for now, or finish it (keep only the one Segment's setting holds)?",
+                Some("keep"),
+                |answer| match answer {
+                    "keep" => Ok(false),
+                    "finish" => Ok(true),
+                    _ => Err("answer keep or finish".into()),
+                },
+            )?;
+            if finish {
+                let choices: Vec<(String, String)> = saved
+                    .external_ids
+                    .iter()
+                    .enumerate()
+                    .map(|(index, id)| {
+                        (
+                            format!("ID {}", index + 1),
+                            format!(
+                                "{}, listed {} in the role's trust policy",
+                                external_id::masked(id),
+                                if index == 0 {
+                                    "first"
+                                } else {
+                                    "second (as a rotation's new one is)"
+                                }
+                            ),
+                        )
+                    })
+                    .collect();
+                let kept = self.choose("Which one does Segment's setting hold", &choices, 1)?;
+                given = vec![saved.external_ids[kept].clone()];
+                request.external_ids = given.clone();
+                id_change = change::IdChange::Finish;
+            }
         } else if saved.rotating() {
             let since = saved
                 .rotation_started_at
@@ -1413,6 +1451,8 @@ impl<I: Identity + 'static, S: Stacks + 'static, R: Roles + 'static> Plain<I, S,
         // The inputs are checked before anything is read or changed.
         let mut checking = request.clone();
         saved.lend_ids(&mut checking);
+        // A generated ID is trusted once: a found rotation's two stand for one here.
+        checking.external_ids.truncate(1);
         if checking.external_ids.is_empty() && checking.workspace_ids.is_empty() {
             checking.external_ids = vec!["stand-in-external-id-for-checking-the-inputs".into()];
         }

@@ -453,3 +453,100 @@ async fn a_cloudformation_rotation_cut_off_mid_update_is_finished_by_the_same_co
     assert!(record.retiring_external_ids.is_empty());
     let _ = std::fs::remove_dir_all(store.dir());
 }
+
+/// A writer the test reads back: plain mode's transcript.
+#[derive(Clone, Default)]
+struct Transcript(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for Transcript {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        if let Ok(mut all) = self.0.lock() {
+            all.extend_from_slice(bytes);
+        }
+        Ok(bytes.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Plain mode on another machine, a rotation under way on the role (two IDs, no record here):
+/// kept, both stay; finished, the user says which ID Segment has and only that one stays.
+#[tokio::test]
+async fn plain_mode_finishes_a_rotation_begun_on_another_machine() {
+    use segment_aws_setup::aws::fake::{FakeIdentity, FakeResources, ScriptedStackSets};
+    use segment_aws_setup::aws::{Connect, Connection};
+    let stacks = std::sync::Arc::new(ScriptedStacks::new(Script::success(1.0)));
+    let roles = std::sync::Arc::new(MemoryRoles::default());
+    let elsewhere = StateStore::owned_at(temp_dir("rotation-elsewhere"));
+    let role = "segment-rotated-elsewhere";
+    let old = made(&stacks, &roles, &elsewhere, Method::Iam, role).await;
+    let new = segment_aws_setup::external_id::generate(40);
+    change_once(
+        &stacks,
+        &roles,
+        &elsewhere,
+        Method::Iam,
+        role,
+        IdChange::Rotate(new.clone()),
+    )
+    .await
+    .expect("phase 1, on the other machine");
+    let (s, r) = (stacks.clone(), roles.clone());
+    let connect: Connect<FakeIdentity, ScriptedStacks, MemoryRoles> =
+        std::sync::Arc::new(move |_profile, _region| {
+            let (stacks, roles) = (s.clone(), r.clone());
+            Box::pin(async move {
+                Ok(Connection {
+                    identity: std::sync::Arc::new(FakeIdentity),
+                    stacks,
+                    roles,
+                    resources: std::sync::Arc::new(FakeResources::default()),
+                    stack_sets: std::sync::Arc::new(ScriptedStackSets::new(
+                        std::time::Duration::from_secs(1),
+                        std::time::Duration::from_secs(1),
+                    )),
+                    region: "us-east-1".into(),
+                    profile: None,
+                })
+            })
+        });
+    let here_dir = temp_dir("rotation-here");
+    let here = StateStore::owned_at(&here_dir);
+    let transcript = Transcript::default();
+    // Change setup 1, finish, the second ID is Segment's, the bucket and its region, apply.
+    let answers = "1\nfinish\n2\n\nevents-bucket\nus-west-2\ny\n";
+    let result = segment_aws_setup::plain::run(
+        connect,
+        Some(StateStore::owned_at(&here_dir)),
+        segment_aws_setup::plain::Options {
+            profile: None,
+            region: None,
+            demo: false,
+            saved: Vec::new(),
+            finished: Vec::new(),
+            state_problems: Vec::new(),
+        },
+        Box::new(std::io::Cursor::new(answers.as_bytes().to_vec())),
+        Box::new(transcript.clone()),
+    )
+    .await;
+    let text = String::from_utf8_lossy(&transcript.0.lock().expect("transcript")).into_owned();
+    assert!(result.is_ok(), "{result:?}\n{text}");
+    assert!(
+        text.contains("a rotation is under way (made elsewhere)"),
+        "{text}"
+    );
+    assert!(
+        !text.contains(&old),
+        "the old ID is never shown whole: {text}"
+    );
+    assert_eq!(
+        accepted(&roles, role).await,
+        BTreeSet::from([new.clone()]),
+        "{text}"
+    );
+    assert_eq!(saved_ids(&here, Method::Iam, role), BTreeSet::from([new]));
+    let _ = std::fs::remove_dir_all(elsewhere.dir());
+    let _ = std::fs::remove_dir_all(here.dir());
+}
