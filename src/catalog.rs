@@ -6,6 +6,17 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::sync::LazyLock;
 
+// The snippets beside the integrations they belong to: the catalog checks each one it names.
+include!(concat!(env!("OUT_DIR"), "/snippets.rs"));
+
+/// The embedded text of a snippet in `assets/snippets/`, by file name.
+pub fn snippet_source(name: &str) -> Option<&'static str> {
+    SNIPPETS
+        .iter()
+        .find(|(file, _)| *file == name)
+        .map(|(_, text)| *text)
+}
+
 static BUILTIN_JSON: &str = include_str!("../assets/integrations.json");
 
 static BUILTIN: LazyLock<Catalog> = LazyLock::new(|| {
@@ -395,7 +406,7 @@ impl Catalog {
             }
             for offer in &integration.presets {
                 if let Some(snippet) = &offer.snippet
-                    && crate::outcome::snippet_source(snippet).is_none()
+                    && snippet_source(snippet).is_none()
                 {
                     return Err(CatalogError::UnknownSnippet {
                         integration: integration.id.clone(),

@@ -9,14 +9,12 @@ use crate::plan::{Plan, Setting};
 use crate::state::SavedSetup;
 use serde_json::{Value, json};
 
-include!(concat!(env!("OUT_DIR"), "/snippets.rs"));
+pub use crate::catalog::snippet_source;
 
-/// The embedded text of a snippet in `assets/snippets/`, by file name.
-pub fn snippet_source(name: &str) -> Option<&'static str> {
-    SNIPPETS
-        .iter()
-        .find(|(file, _)| *file == name)
-        .map(|(_, text)| *text)
+/// The command that checks a role later: never with the external ID in it (`verify` finds it in
+/// the saved setup, or asks for it hidden, or reads SEGMENT_AWS_SETUP_EXTERNAL_ID).
+pub fn verify_hint(integration: &str, role: &str) -> String {
+    format!("segment-aws-setup verify --integration {integration} --role {role}")
 }
 
 /// The command that finishes a saved setup's rotation (the old external ID stops working), with
@@ -263,8 +261,7 @@ impl Outcome {
                 .unwrap_or_default(),
             notes,
             code: snippet.and_then(|name| fill_snippet(name, lambda_arns)),
-            check_later: role_arn
-                .map(|arn| format!("segment-aws-setup verify --integration {id} --role {arn}")),
+            check_later: role_arn.map(|arn| verify_hint(id, arn)),
         }
     }
 
@@ -420,7 +417,7 @@ mod tests {
     /// it may wrap there, or what a user selects with the mouse is broken code.
     #[test]
     fn no_snippet_line_wraps_at_80_columns() {
-        for (name, source) in SNIPPETS {
+        for (name, source) in crate::catalog::SNIPPETS {
             for line in source.lines() {
                 assert!(line.chars().count() <= 74, "{name}: {line}");
             }

@@ -809,11 +809,7 @@ fn reattach_hint(stack: &str, session: &Session) -> String {
     format!("stopped watching; the stack keeps going in AWS. Watch it again with:\n  {command}")
 }
 
-/// The command that checks a role later: never with the external ID in it (`verify` finds it in
-/// the saved setup, or asks for it hidden, or reads SEGMENT_AWS_SETUP_EXTERNAL_ID).
-pub fn verify_hint(integration: &str, role: &str) -> String {
-    format!("segment-aws-setup verify --integration {integration} --role {role}")
-}
+pub use crate::outcome::verify_hint;
 
 /// Files in the state directory that couldn't be read are said, with their paths; they stop
 /// nothing.

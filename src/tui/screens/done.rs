@@ -40,7 +40,7 @@ pub fn keys(app: &App) -> super::Keys {
 /// saved setup, or asks for it hidden).
 pub fn verify_command(app: &App) -> String {
     let role = app.role_arn.clone().unwrap_or_else(|| "ROLE".into());
-    crate::cli::verify_hint(&app.integration().id, &role) + &app.context().flags()
+    crate::outcome::verify_hint(&app.integration().id, &role) + &app.context().flags()
 }
 
 /// The outcome of this setup: from the inputs, or from the setup being resumed.
