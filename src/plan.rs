@@ -606,92 +606,6 @@ impl Plan {
             "warnings": self.warnings,
         })
     }
-
-    /// The plan for a person to read (`plan --format text`).
-    pub fn to_text(&self) -> String {
-        let pretty = |value: &Value| {
-            serde_json::to_string_pretty(value).unwrap_or_else(|_| value.to_string())
-        };
-        let indent = |text: &str| {
-            text.lines()
-                .map(|line| format!("  {line}\n"))
-                .collect::<String>()
-        };
-        let mut out = String::new();
-        out.push_str(&format!(
-            "Plan: {} ({})\n",
-            self.integration_title, self.integration_id
-        ));
-        out.push_str("Nothing has been changed. This is what setting it up creates.\n\n");
-        out.push_str(&format!(
-            "Principal (who may assume the role)\n  {}\n\n",
-            self.principal
-        ));
-        let id_note = if self.external_id_generated {
-            "generated from the OS's secure random source; keep it like a password"
-        } else {
-            "as given"
-        };
-        out.push_str(&format!("External ID ({id_note})\n"));
-        for id in &self.external_ids {
-            out.push_str(&format!("  {id}\n"));
-        }
-        for warning in &self.warnings {
-            out.push_str(&format!("  ! {warning}\n"));
-        }
-        out.push_str(&format!(
-            "\nTrust policy\n{}\n",
-            indent(&pretty(&self.trust_policy))
-        ));
-        out.push_str(&format!(
-            "Permission policy \"{}\" ({})\n{}\n",
-            self.policy_name,
-            self.preset_title,
-            indent(&pretty(&self.permission_policy))
-        ));
-        if !self.broad_grants.is_empty() {
-            out.push_str("Warning: this policy grants broadly; creating the role with it needs an explicit yes\n");
-            for grant in &self.broad_grants {
-                out.push_str(&format!("  ! {grant}\n"));
-            }
-            out.push('\n');
-        }
-        out.push_str(&format!(
-            "CloudFormation (stack {}, template assets/templates/{})\n  Parameters:\n",
-            self.stack_name, self.template_name
-        ));
-        for (name, value) in &self.parameters {
-            match value.as_str().unwrap_or_default() {
-                "" => out.push_str(&format!("    {name} = (empty)\n")),
-                value => out.push_str(&format!("    {name} = {value}\n")),
-            }
-        }
-        if self.parameters.is_empty() {
-            out.push_str("    (none: the documents are written into the template)\n");
-        }
-        out.push_str(&format!(
-            "  Template:\n{}\n",
-            indent(&indent(&pretty(&self.template)))
-        ));
-        // As every face shows them at the end (attributes such as read-only included).
-        out.push_str("Settings in Segment, once the role exists\n");
-        let outcome = crate::outcome::Outcome::from_plan(self, None);
-        let shown = |setting: &Setting| {
-            setting
-                .value
-                .clone()
-                .unwrap_or_else(|| "(known once the role exists)".to_string())
-        };
-        for line in outcome.settings_lines(&shown) {
-            out.push_str(&format!("  {}\n", line.text));
-        }
-        out.push_str("\nThe same with the AWS CLI (for an administrator)\n");
-        out.push_str(&format!("  {DOCUMENTS_NOTE}\n"));
-        for command in self.cli_commands() {
-            out.push_str(&format!("  {command}\n"));
-        }
-        out
-    }
 }
 
 /// Joins words into one shell command line, quoting where the shell needs it.
@@ -1207,25 +1121,5 @@ mod tests {
             .find(|(name, _, _)| *name == PARAMETERS_FILE)
             .expect("the parameters");
         assert!(parameters.1.contains(id) && parameters.2);
-    }
-
-    #[test]
-    fn text_shows_every_part() {
-        let plan = Plan::build(Catalog::builtin(), &s3("destination-function")).expect("valid");
-        let text = plan.to_text();
-        for part in [
-            "Principal",
-            "External ID",
-            "Trust policy",
-            "Permission policy",
-            "Parameters:",
-            "Template:",
-            "Settings in Segment, once the role exists",
-            "IAM Role ARN (iamRoleArn) · required",
-            "aws iam create-role",
-        ] {
-            assert!(text.contains(part), "missing {part}");
-        }
-        assert!(text.contains(plan.external_id()));
     }
 }
