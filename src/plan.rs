@@ -67,6 +67,18 @@ pub struct PlanRequest {
 pub const ACCOUNT_PLACEHOLDER: &str = "ACCOUNT_ID";
 
 impl PlanRequest {
+    /// This request with what `plan` (built from it) generated kept: the external ID and the
+    /// names, so building it again (for the account, once known) changes nothing else.
+    pub fn pinned_to(mut self, plan: &Plan) -> PlanRequest {
+        if self.external_ids.is_empty() && self.workspace_ids.is_empty() {
+            self.external_ids = plan.external_ids.clone();
+            self.generated_external_id = plan.external_id_generated;
+        }
+        self.stack_name = Some(plan.stack_name.clone());
+        self.role_name = Some(plan.role_name.clone());
+        self
+    }
+
     fn provided(&self, input: Input) -> bool {
         !self.values(input).is_empty()
     }

@@ -31,18 +31,6 @@ pub struct CreateArgs {
     pub allow_broad_policy: bool,
 }
 
-/// The request with what the first plan generated (the external ID, the names) kept, so
-/// building it again for the account changes nothing else.
-pub(crate) fn pinned(mut request: PlanRequest, plan: &Plan) -> PlanRequest {
-    if request.external_ids.is_empty() && request.workspace_ids.is_empty() {
-        request.external_ids = plan.external_ids.clone();
-        request.generated_external_id = plan.external_id_generated;
-    }
-    request.stack_name = Some(plan.stack_name.clone());
-    request.role_name = Some(plan.role_name.clone());
-    request
-}
-
 pub(crate) async fn create(args: &CreateArgs) -> Result<String, Failure> {
     let store = state_store()?;
     let mut request = args.setup.request()?;
@@ -54,7 +42,13 @@ pub(crate) async fn create(args: &CreateArgs) -> Result<String, Failure> {
         say(&format!("warning: {warning}"));
     }
     if args.many.wanted() {
-        return super::stack_set::create(args, plan, request).await;
+        let run = super::stack_set::ManyRun {
+            many: &args.many,
+            aws: &args.aws,
+            change: &args.change,
+            timeout: args.timeout,
+        };
+        return super::stack_set::create(run, plan, request).await;
     }
     no_csv(args.change.output)?;
     let session = connect(&args.aws).await?;
@@ -97,7 +91,7 @@ pub(crate) async fn create(args: &CreateArgs) -> Result<String, Failure> {
             request.role_name = request.role_name.clone().or(saved.role_name.clone());
             Plan::build(Catalog::builtin(), &request)?
         }
-        None => Plan::build(Catalog::builtin(), &pinned(request, &plan))?,
+        None => Plan::build(Catalog::builtin(), &request.pinned_to(&plan))?,
     };
 
     let what = match args.method {

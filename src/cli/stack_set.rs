@@ -68,13 +68,22 @@ pub(super) fn watch_hint(name: &str, session: &Session) -> String {
     )
 }
 
+/// What `create` with --accounts or --org-units is given: its own flags, not `create`'s whole
+/// arguments, so this file and `create.rs` don't import each other.
+pub(crate) struct ManyRun<'a> {
+    pub many: &'a ManyArgs,
+    pub aws: &'a AwsArgs,
+    pub change: &'a ChangeArgs,
+    pub timeout: Duration,
+}
+
 /// `create` with --accounts or --org-units.
 pub(crate) async fn create(
-    args: &CreateArgs,
+    args: ManyRun<'_>,
     plan: Plan,
     mut request: PlanRequest,
 ) -> Result<String, Failure> {
-    let many = &args.many;
+    let many = args.many;
     let flag = if many.accounts.is_empty() {
         "--org-units"
     } else {
@@ -88,7 +97,7 @@ pub(crate) async fn create(
         .unwrap_or_else(|| plan.stack_name.clone());
     validate::stack_name(&name).map_err(InputError::at("--stack-set-name"))?;
     let store = state_store()?;
-    let session = connect(&args.aws).await?;
+    let session = connect(args.aws).await?;
     say_state_problems(&store);
     let home = session.region.clone().unwrap_or_else(|| "us-east-1".into());
     let regions = stackset::regions(&many.stack_set_regions, &home)
@@ -115,7 +124,7 @@ pub(crate) async fn create(
     request.account = None;
     let plan = match &rerun {
         Some(_) => Plan::build(Catalog::builtin(), &request)?,
-        None => Plan::build(Catalog::builtin(), &super::create::pinned(request, &plan))?,
+        None => Plan::build(Catalog::builtin(), &request.pinned_to(&plan))?,
     };
     let stack_set = StackSetRequest {
         name: name.clone(),
