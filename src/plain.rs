@@ -187,6 +187,15 @@ impl<I: Identity + 'static, S: Stacks + 'static, R: Roles + 'static> Plain<I, S,
         })
     }
 
+    /// "keep" (the default, false) or the one other word (true).
+    fn keep_or(&mut self, question: &str, other: &'static str) -> Result<bool, Failure> {
+        self.ask(question, Some("keep"), move |answer| match answer {
+            "keep" => Ok(false),
+            _ if answer == other => Ok(true),
+            _ => Err(format!("answer keep or {other}")),
+        })
+    }
+
     /// A numbered choice; the number, the name or a part only one name has is accepted.
     fn choose(
         &mut self,
@@ -1358,14 +1367,9 @@ impl<I: Identity + 'static, S: Stacks + 'static, R: Roles + 'static> Plain<I, S,
             // Found in AWS with two IDs: a rotation under way whose record is elsewhere. Which ID
             // Segment has is the user's to say; kept, both stay accepted.
             self.say("Its role accepts 2 external IDs and nothing is saved here: a rotation is under way (made elsewhere).");
-            let finish = self.ask(
+            let finish = self.keep_or(
                 "Keep both for now, or finish it (keep only the one Segment's setting holds)?",
-                Some("keep"),
-                |answer| match answer {
-                    "keep" => Ok(false),
-                    "finish" => Ok(true),
-                    _ => Err("answer keep or finish".into()),
-                },
+                "finish",
             )?;
             if finish {
                 let choices: Vec<(String, String)> = saved
@@ -1394,40 +1398,23 @@ impl<I: Identity + 'static, S: Stacks + 'static, R: Roles + 'static> Plain<I, S,
             }
         } else if saved.rotating() {
             let since = saved
-                .rotation_started_at
-                .map(|at| {
-                    format!(
-                        " since {}",
-                        humantime::format_rfc3339_seconds(
-                            std::time::UNIX_EPOCH + std::time::Duration::from_secs(at)
-                        )
-                    )
-                })
+                .rotation_since()
+                .map(|at| format!(" since {at}"))
                 .unwrap_or_default();
             self.say(&format!(
                 "A rotation of the external ID is under way{since}: the role accepts the old and the new one."
             ));
-            let finish = self.ask(
+            let finish = self.keep_or(
                 "Finish it now (Segment's setting holds the new ID; the old one stops working), or keep both for now?",
-                Some("keep"),
-                |answer| match answer {
-                    "keep" => Ok(false),
-                    "finish" => Ok(true),
-                    _ => Err("answer keep or finish".into()),
-                },
+                "finish",
             )?;
             if finish {
                 id_change = change::IdChange::Finish;
             }
         } else {
-            let rotate = self.ask(
+            let rotate = self.keep_or(
                 "Keep the external ID, or rotate it (a new one the role accepts beside the current one until you finish the rotation)?",
-                Some("keep"),
-                |answer| match answer {
-                    "keep" => Ok(false),
-                    "rotate" => Ok(true),
-                    _ => Err("answer keep or rotate".into()),
-                },
+                "rotate",
             )?;
             if rotate {
                 id_change =

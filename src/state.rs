@@ -234,6 +234,16 @@ impl SavedSetup {
         !self.pending_external_ids.is_empty()
     }
 
+    /// When the rotation under way began, as every face says it (RFC 3339, UTC).
+    pub fn rotation_since(&self) -> Option<String> {
+        self.rotation_started_at.map(|at| {
+            humantime::format_rfc3339_seconds(
+                std::time::UNIX_EPOCH + std::time::Duration::from_secs(at),
+            )
+            .to_string()
+        })
+    }
+
     /// Checks every field as a typed value is checked: a state file is untrusted input (it may
     /// have been planted or edited), and file names are built from these fields.
     pub fn check(&self) -> Result<(), String> {

@@ -1422,6 +1422,45 @@ async fn several_accounts_through_a_stack_set_to_done() {
     assert!(saved[0].finished && saved[0].stack_set.as_deref() == Some(FIXED_STACK));
 }
 
+/// A destination function's role made through IAM as `create` makes it (ID `FIXED_ID`),
+/// saved and finished in the driver's state directory.
+async fn made_function_role(d: &Driver, role: &str) {
+    let plan = segment_aws_setup::Plan::build(
+        segment_aws_setup::Catalog::builtin(),
+        &segment_aws_setup::plan::PlanRequest {
+            integration: "destination-function".into(),
+            external_ids: vec![FIXED_ID.into()],
+            generated_external_id: true,
+            bucket: Some("events-bucket".into()),
+            bucket_region: Some("us-west-2".into()),
+            role_name: Some(role.into()),
+            ..Default::default()
+        },
+    )
+    .expect("plan");
+    let saved = segment_aws_setup::state::SavedSetup::new(
+        &plan,
+        segment_aws_setup::state::Method::Iam,
+        FAKE_ACCOUNT,
+        Some("us-east-1"),
+        None,
+    );
+    segment_aws_setup::resume::create(
+        d.stacks.as_ref(),
+        d.roles.as_ref(),
+        Some(&StateStore::at(d.state.clone())),
+        &plan,
+        &saved,
+        false,
+        "/",
+        &segment_aws_setup::engine::WatchOptions::default(),
+        &mut |_| false,
+        &mut |_| {},
+    )
+    .await
+    .expect("created");
+}
+
 /// Picks the one changeable setup from Welcome and stops at the External ID step.
 async fn change_the_setup(d: &mut Driver) {
     d.app.finished = StateStore::at(d.state.clone()).load_all();
@@ -1452,42 +1491,9 @@ fn accepted_ids(d: &Driver, role: &str) -> Vec<String> {
 async fn a_rotation_in_the_wizard_shows_the_new_id_then_finishes_on_a_key() {
     let mut d = Driver::new(Script::success(4.0), true).await;
     let role = "segment-wizard-rotation";
-    let plan = segment_aws_setup::Plan::build(
-        segment_aws_setup::Catalog::builtin(),
-        &segment_aws_setup::plan::PlanRequest {
-            integration: "destination-function".into(),
-            external_ids: vec![FIXED_ID.into()],
-            generated_external_id: true,
-            bucket: Some("events-bucket".into()),
-            bucket_region: Some("us-west-2".into()),
-            role_name: Some(role.into()),
-            ..Default::default()
-        },
-    )
-    .expect("plan");
-    let old = plan.external_ids[0].clone();
-    let saved = segment_aws_setup::state::SavedSetup::new(
-        &plan,
-        segment_aws_setup::state::Method::Iam,
-        FAKE_ACCOUNT,
-        Some("us-east-1"),
-        None,
-    );
     let store = StateStore::at(d.state.clone());
-    segment_aws_setup::resume::create(
-        d.stacks.as_ref(),
-        d.roles.as_ref(),
-        Some(&store),
-        &plan,
-        &saved,
-        false,
-        "/",
-        &segment_aws_setup::engine::WatchOptions::default(),
-        &mut |_| false,
-        &mut |_| {},
-    )
-    .await
-    .expect("created");
+    made_function_role(&d, role).await;
+    let old = FIXED_ID.to_string();
 
     // Phase 1: the saved ID is shown as itself (one value), r begins a rotation.
     change_the_setup(&mut d).await;
@@ -1548,41 +1554,8 @@ async fn a_rotation_in_the_wizard_shows_the_new_id_then_finishes_on_a_key() {
 async fn a_saved_id_the_role_contradicts_is_shown_and_kept_only_on_y() {
     let mut d = Driver::new(Script::success(4.0), true).await;
     let role = "segment-wizard-differ";
-    let plan = segment_aws_setup::Plan::build(
-        segment_aws_setup::Catalog::builtin(),
-        &segment_aws_setup::plan::PlanRequest {
-            integration: "destination-function".into(),
-            external_ids: vec![FIXED_ID.into()],
-            generated_external_id: true,
-            bucket: Some("events-bucket".into()),
-            bucket_region: Some("us-west-2".into()),
-            role_name: Some(role.into()),
-            ..Default::default()
-        },
-    )
-    .expect("plan");
-    let saved = segment_aws_setup::state::SavedSetup::new(
-        &plan,
-        segment_aws_setup::state::Method::Iam,
-        FAKE_ACCOUNT,
-        Some("us-east-1"),
-        None,
-    );
     let store = StateStore::at(d.state.clone());
-    segment_aws_setup::resume::create(
-        d.stacks.as_ref(),
-        d.roles.as_ref(),
-        Some(&store),
-        &plan,
-        &saved,
-        false,
-        "/",
-        &segment_aws_setup::engine::WatchOptions::default(),
-        &mut |_| false,
-        &mut |_| {},
-    )
-    .await
-    .expect("created");
+    made_function_role(&d, role).await;
     // Rotated by hand elsewhere: the saved ID is stale.
     let elsewhere = "Zq9byHandOnTheRole0123456789abcdefABCD";
     d.roles

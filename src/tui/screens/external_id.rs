@@ -92,15 +92,8 @@ fn changing_view(app: &App, frame: &mut Frame, area: Rect) {
     }
     if saved.rotating() {
         let since = saved
-            .rotation_started_at
-            .map(|at| {
-                format!(
-                    " since {}",
-                    humantime::format_rfc3339_seconds(
-                        std::time::UNIX_EPOCH + std::time::Duration::from_secs(at)
-                    )
-                )
-            })
+            .rotation_since()
+            .map(|at| format!(" since {at}"))
             .unwrap_or_default();
         lines.push(Line::from(format!(
             "A rotation is under way{since}; the role accepts its new ID too:"
