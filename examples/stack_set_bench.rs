@@ -4,11 +4,11 @@
 //! the watcher showed it, the largest such lag of any instance, and the calls a minute.
 
 use segment_aws_setup::aws::fake::{MemoryRoles, ScriptedStackSets};
-use segment_aws_setup::catalog::Catalog;
+use segment_aws_setup::engine::stack_sets::{self, StackSetRequest};
 use segment_aws_setup::engine::{Progress, WatchOptions};
-use segment_aws_setup::plan::{Plan, PlanRequest};
-use segment_aws_setup::stack_set_engine::{self, StackSetRequest};
-use segment_aws_setup::stackset::{self, Preferences, Targets};
+use segment_aws_setup::model::catalog::Catalog;
+use segment_aws_setup::model::plan::{Plan, PlanRequest};
+use segment_aws_setup::model::stackset::{self, Preferences, Targets};
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 use tokio::time::Instant;
@@ -50,7 +50,7 @@ async fn main() -> Result<(), String> {
     };
     let mut shown: Vec<(String, Instant)> = Vec::new();
     let started = Instant::now();
-    let rows = stack_set_engine::create(
+    let rows = stack_sets::create(
         &sets,
         &roles,
         &plan,

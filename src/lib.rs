@@ -1,30 +1,18 @@
-//! segment-aws-setup: the pure core (integrations, external IDs, policies, templates, validation,
-//! plans). Nothing in this crate's core does I/O, talks to a terminal or calls AWS.
+//! segment-aws-setup: sets up the AWS IAM role Segment assumes with an external ID.
+//!
+//! Four layers, each a folder, each importing only the ones below it (`ARCHITECTURE.md` draws
+//! them; `tests/it/architecture.rs` enforces it):
+//! - [`model`]: pure data and functions (integrations, external IDs, policies, templates, plans,
+//!   outcomes, the IAM evaluator and the judge). No I/O, no terminal, no AWS.
+//! - [`aws`]: the small traits the engine calls AWS through, the SDK implementation and the fake.
+//! - [`engine`]: the operations (create, watch, verify and repair, update, find, delete, StackSets,
+//!   resume, saving), in the same sequence for every face. It never prints.
+//! - [`ui`]: the three faces over the engine: the commands, plain mode and the wizard.
 
 pub mod aws;
-pub mod catalog;
-pub mod change;
-pub mod cli;
 pub mod engine;
-pub mod external_id;
-pub mod iam_eval;
-pub mod outcome;
-pub mod ownership;
-pub mod picker;
-pub mod plain;
-pub mod plan;
-pub mod policy;
-pub mod resume;
-pub mod stack_set_engine;
-pub mod stackset;
-pub mod state;
-pub mod steps;
-pub mod template;
-pub mod text;
-pub mod tui;
-pub mod validate;
-pub mod verify;
+pub mod model;
+pub mod ui;
 
-pub use catalog::{Catalog, Integration};
-pub use plan::{Plan, PlanRequest};
-pub use validate::InputError;
+pub use model::catalog::{Catalog, Integration};
+pub use model::plan::{Plan, PlanRequest};

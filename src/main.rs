@@ -1,7 +1,7 @@
 //! The entry point: parse the command line, run it, print the result and exit with its code.
 
 use clap::Parser;
-use segment_aws_setup::cli::{self, Cli};
+use segment_aws_setup::ui::cli::{self, Cli};
 use std::io::Write;
 use std::process::ExitCode;
 
@@ -22,7 +22,7 @@ fn main() -> ExitCode {
             let mut stdout = std::io::stdout().lock();
             // A closed pipe (`... | head`) is not an error worth a message.
             // Text from AWS may hold escape sequences: never written raw to a terminal.
-            let output = segment_aws_setup::text::escape_controls(&output);
+            let output = segment_aws_setup::model::text::escape_controls(&output);
             let _ = stdout
                 .write_all(output.as_bytes())
                 .and_then(|()| stdout.flush());
@@ -30,7 +30,7 @@ fn main() -> ExitCode {
         }
         Err(failure) => {
             // As for stdout: a closed stderr is no reason to panic.
-            let message = segment_aws_setup::text::escape_controls(&failure.message);
+            let message = segment_aws_setup::model::text::escape_controls(&failure.message);
             let _ = writeln!(std::io::stderr(), "error: {message}");
             ExitCode::from(failure.code)
         }

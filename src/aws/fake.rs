@@ -247,7 +247,7 @@ impl ScriptedStacks {
                 .and_then(|r| r.get(&stack.role_logical_id))
                 .map(|r| resolve(&r["Properties"]["AssumeRolePolicyDocument"]))
                 .unwrap_or(Value::Null);
-            let mut tags = crate::template::role_tags(&stack.template);
+            let mut tags = crate::model::template::role_tags(&stack.template);
             tags.extend(stack.tags.iter().cloned());
             roles.insert(&role, trust, tags);
             for resource in resources.into_iter().flat_map(|r| r.values()) {
@@ -573,7 +573,7 @@ impl Stacks for ScriptedStacks {
             });
         }
         let template: Value = serde_json::from_str(&request.template_body).unwrap_or(Value::Null);
-        let role_logical_id = crate::template::role_logical_id(&template)
+        let role_logical_id = crate::model::template::role_logical_id(&template)
             .unwrap_or("Role")
             .to_string();
         let policy_logical_id = template
@@ -1280,7 +1280,7 @@ pub fn demo_connect() -> super::Connect<FakeIdentity, ScriptedStacks, MemoryRole
         Vec::new(),
     );
     roles.insert(
-        crate::stackset::ADMINISTRATION_ROLE,
+        crate::model::stackset::ADMINISTRATION_ROLE,
         serde_json::json!({"Version": "2012-10-17", "Statement": [
             {"Effect": "Allow", "Principal": {"Service": "cloudformation.amazonaws.com"}, "Action": "sts:AssumeRole"}
         ]}),
@@ -1345,11 +1345,11 @@ pub const DEMO_ACCOUNTS: [&str; 4] = [
 pub struct FakeResources {
     listings: std::sync::Mutex<
         std::collections::BTreeMap<
-            (crate::picker::ResourceKind, String),
-            Vec<crate::picker::Resource>,
+            (crate::model::picker::ResourceKind, String),
+            Vec<crate::model::picker::Resource>,
         >,
     >,
-    denied: std::sync::Mutex<std::collections::BTreeSet<crate::picker::ResourceKind>>,
+    denied: std::sync::Mutex<std::collections::BTreeSet<crate::model::picker::ResourceKind>>,
     delay: std::sync::Mutex<Duration>,
     /// How many listings were asked for: once per step, not per key.
     pub calls: std::sync::atomic::AtomicUsize,
@@ -1357,8 +1357,8 @@ pub struct FakeResources {
 
 impl FakeResources {
     /// Adds a resource; `region` is a bucket's own region, or the region a regional one is in.
-    pub fn add(&self, kind: crate::picker::ResourceKind, region: &str, name: &str) {
-        use crate::picker::ResourceKind::*;
+    pub fn add(&self, kind: crate::model::picker::ResourceKind, region: &str, name: &str) {
+        use crate::model::picker::ResourceKind::*;
         let (key, value, bucket_region) = match kind {
             Buckets => (String::new(), name.to_string(), Some(region.to_string())),
             Functions => (
@@ -1378,9 +1378,9 @@ impl FakeResources {
             ),
             OrgTargets => {
                 self.add_org_target(if name.starts_with("ou-") || name.starts_with("r-") {
-                    crate::picker::org_unit(name, region)
+                    crate::model::picker::org_unit(name, region)
                 } else {
-                    crate::picker::org_account(name, region)
+                    crate::model::picker::org_account(name, region)
                 });
                 return;
             }
@@ -1411,7 +1411,7 @@ impl FakeResources {
             listings
                 .entry((kind, key))
                 .or_default()
-                .push(crate::picker::Resource {
+                .push(crate::model::picker::Resource {
                     name: name.to_string(),
                     value,
                     region: bucket_region,
@@ -1420,17 +1420,20 @@ impl FakeResources {
     }
 
     /// A unit or account of the organization, in the listing's order.
-    fn add_org_target(&self, target: crate::picker::Resource) {
+    fn add_org_target(&self, target: crate::model::picker::Resource) {
         if let Ok(mut listings) = self.listings.lock() {
             listings
-                .entry((crate::picker::ResourceKind::OrgTargets, String::new()))
+                .entry((
+                    crate::model::picker::ResourceKind::OrgTargets,
+                    String::new(),
+                ))
                 .or_default()
                 .push(target);
         }
     }
 
     /// AWS refuses to list this kind (AccessDenied).
-    pub fn deny(&self, kind: crate::picker::ResourceKind) {
+    pub fn deny(&self, kind: crate::model::picker::ResourceKind) {
         if let Ok(mut denied) = self.denied.lock() {
             denied.insert(kind);
         }
@@ -1445,7 +1448,7 @@ impl FakeResources {
 
     /// The demo account's resources: a few of each kind, buckets in three regions.
     pub fn demo() -> FakeResources {
-        use crate::picker::ResourceKind::*;
+        use crate::model::picker::ResourceKind::*;
         let resources = FakeResources::default();
         for (bucket, region) in [
             ("acme-events-archive", "us-east-1"),
@@ -1491,7 +1494,7 @@ impl FakeResources {
 impl super::Resources for FakeResources {
     fn list<'a>(
         &'a self,
-        kind: crate::picker::ResourceKind,
+        kind: crate::model::picker::ResourceKind,
         region: &'a str,
         _account: &'a str,
     ) -> super::Listed<'a> {
@@ -1619,7 +1622,7 @@ impl ScriptedStackSets {
         {
             return;
         }
-        iam.insert(&name, trust, crate::template::role_tags(template));
+        iam.insert(&name, trust, crate::model::template::role_tags(template));
         for resource in template
             .get("Resources")
             .and_then(Value::as_object)
@@ -1872,7 +1875,7 @@ impl super::StackSets for ScriptedStackSets {
     fn list_instances<'a>(
         &'a self,
         stack_set: &'a str,
-    ) -> super::Answer<'a, Vec<crate::stackset::InstanceRow>> {
+    ) -> super::Answer<'a, Vec<crate::model::stackset::InstanceRow>> {
         Box::pin(async move {
             self.count();
             if self
@@ -1910,7 +1913,7 @@ impl super::StackSets for ScriptedStackSets {
                             Err(reason) => ("FAILED", Some(reason.clone())),
                         }
                     };
-                    crate::stackset::InstanceRow {
+                    crate::model::stackset::InstanceRow {
                         account: account.clone(),
                         region: region.clone(),
                         status: status.into(),
@@ -2026,7 +2029,7 @@ impl super::Members for FakeMembers {
     type Roles = MemoryRoles;
 
     async fn enter(&self, account: &str, through: &str) -> Result<MemoryRoles, AwsError> {
-        let arn = crate::stackset::role_arn(account, through);
+        let arn = crate::model::stackset::role_arn(account, through);
         if lock(&self.closed).iter().any(|a| a == account) {
             return Err(AwsError::AccessDenied {
                 action: "sts:AssumeRole".into(),

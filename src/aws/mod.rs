@@ -7,6 +7,10 @@ pub mod sdk;
 mod sdk_resources;
 pub use sdk_resources::SdkResources;
 
+pub use crate::model::aws_types::{
+    Caller, ChangeSetInfo, EventPage, ResourceChange, RoleInfo, RoleListing, StackEvent, StackInfo,
+    StackResource, is_failed, is_terminal,
+};
 use serde_json::Value;
 use std::future::Future;
 use std::pin::Pin;
@@ -45,13 +49,6 @@ pub type Connecting<I, S, R> =
 /// Makes a connection for a profile and region: the SDK's credential chain, or a fake account.
 pub type Connect<I, S, R> =
     Arc<dyn Fn(Option<String>, Option<String>) -> Connecting<I, S, R> + Send + Sync>;
-
-/// Who the credentials belong to: the account every change lands in.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Caller {
-    pub account: String,
-    pub arn: String,
-}
 
 /// Why an AWS call failed, sorted by what the user can do about it.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -110,129 +107,12 @@ pub struct StackCreate {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct StackInfo {
-    pub name: String,
-    pub status: String,
-    pub status_reason: Option<String>,
-    /// NoEcho parameters come back as `****`.
-    pub parameters: Vec<(String, String)>,
-    pub outputs: Vec<(String, String)>,
-    pub tags: Vec<(String, String)>,
-}
-
-impl StackInfo {
-    pub fn output(&self, key: &str) -> Option<&str> {
-        self.outputs
-            .iter()
-            .find(|(k, _)| k == key)
-            .map(|(_, v)| v.as_str())
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct StackEvent {
-    pub id: String,
-    pub logical_id: String,
-    pub physical_id: Option<String>,
-    pub resource_type: String,
-    pub status: String,
-    pub reason: Option<String>,
-}
-
-impl StackEvent {
-    pub fn is_stack_itself(&self) -> bool {
-        self.resource_type == "AWS::CloudFormation::Stack"
-    }
-}
-
-/// One page of a stack's events, newest first, and the token of the next (older) page.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct EventPage {
-    pub events: Vec<StackEvent>,
-    pub next_token: Option<String>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RoleCreate {
     pub name: String,
     pub path: String,
     pub description: String,
     pub trust_policy: String,
     pub tags: Vec<(String, String)>,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct RoleInfo {
-    pub name: String,
-    pub arn: String,
-    /// Decoded from IAM's URL-encoded form.
-    pub trust_policy: Value,
-    pub tags: Vec<(String, String)>,
-    /// The ARN of the role's permissions boundary, if it has one.
-    pub permissions_boundary: Option<String>,
-}
-
-/// A role as ListRoles shows it.
-#[derive(Debug, Clone, PartialEq)]
-pub struct RoleListing {
-    pub name: String,
-    pub arn: String,
-    /// Decoded from IAM's URL-encoded form.
-    pub trust_policy: Value,
-}
-
-/// A resource a stack holds, as CloudFormation lists it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct StackResource {
-    pub logical_id: String,
-    pub resource_type: String,
-    pub physical_id: Option<String>,
-}
-
-/// One resource change a change set would make.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ResourceChange {
-    /// Add, Modify, Remove, Import, Dynamic.
-    pub action: String,
-    pub logical_id: String,
-    pub resource_type: String,
-    /// True, False or Conditional (Modify only).
-    pub replacement: Option<String>,
-}
-
-impl ResourceChange {
-    /// "Modify FunctionPolicy (AWS::IAM::Policy), not replaced".
-    pub fn describe(&self) -> String {
-        let replacement = match self.replacement.as_deref() {
-            Some("True") => ", replaced (a new physical resource)",
-            Some("Conditional") => ", maybe replaced",
-            Some("False") => ", not replaced",
-            _ => "",
-        };
-        format!(
-            "{} {} ({}){replacement}",
-            self.action, self.logical_id, self.resource_type
-        )
-    }
-}
-
-/// A change set as CloudFormation describes it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ChangeSetInfo {
-    /// CREATE_PENDING, CREATE_IN_PROGRESS, CREATE_COMPLETE, FAILED, …
-    pub status: String,
-    pub status_reason: Option<String>,
-    pub changes: Vec<ResourceChange>,
-}
-
-/// Terminal means no `_IN_PROGRESS` suffix: CloudFormation won't change it without a new request.
-pub fn is_terminal(status: &str) -> bool {
-    !status.ends_with("_IN_PROGRESS")
-}
-
-/// A failed create: `CREATE_FAILED`, `ROLLBACK_*` or a failed delete.
-pub fn is_failed(status: &str) -> bool {
-    status.ends_with("_FAILED") || status.starts_with("ROLLBACK_")
 }
 
 pub trait Identity: Send + Sync {
@@ -356,8 +236,9 @@ pub trait Roles: Send + Sync {
 }
 
 /// A listing's answer (boxed: the pickers hold the trait as `dyn`).
-pub type Listed<'a> =
-    Pin<Box<dyn Future<Output = Result<Vec<crate::picker::Resource>, AwsError>> + Send + 'a>>;
+pub type Listed<'a> = Pin<
+    Box<dyn Future<Output = Result<Vec<crate::model::picker::Resource>, AwsError>> + Send + 'a>,
+>;
 
 /// The account's resources a picker offers: read-only listings.
 pub trait Resources: Send + Sync {
@@ -365,7 +246,7 @@ pub trait Resources: Send + Sync {
     /// `region`. `account` completes ARNs a listing returns only names for.
     fn list<'a>(
         &'a self,
-        kind: crate::picker::ResourceKind,
+        kind: crate::model::picker::ResourceKind,
         region: &'a str,
         account: &'a str,
     ) -> Listed<'a>;
@@ -409,7 +290,7 @@ pub struct StackSetUpdate {
     pub name: String,
     pub template_body: String,
     pub parameters: Vec<(String, String)>,
-    pub preferences: crate::stackset::Preferences,
+    pub preferences: crate::model::stackset::Preferences,
 }
 
 /// Which instances an operation works on: accounts (self-managed) or units (service-managed),
@@ -420,7 +301,7 @@ pub struct InstanceTargets {
     pub accounts: Vec<String>,
     pub org_units: Vec<String>,
     pub regions: Vec<String>,
-    pub preferences: crate::stackset::Preferences,
+    pub preferences: crate::model::stackset::Preferences,
 }
 
 /// An operation's state: QUEUED, RUNNING, SUCCEEDED, FAILED, STOPPING or STOPPED.
@@ -455,7 +336,7 @@ pub trait StackSets: Send + Sync {
     fn list_instances<'a>(
         &'a self,
         stack_set: &'a str,
-    ) -> Answer<'a, Vec<crate::stackset::InstanceRow>>;
+    ) -> Answer<'a, Vec<crate::model::stackset::InstanceRow>>;
     /// Deletes instances (their stacks and roles); returns the operation's ID.
     fn delete_instances<'a>(&'a self, targets: &'a InstanceTargets) -> Answer<'a, String>;
     fn delete_stack_set<'a>(&'a self, name: &'a str) -> Answer<'a, ()>;

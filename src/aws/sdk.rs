@@ -142,10 +142,10 @@ where
     match &error {
         SdkError::ServiceError(context) => {
             // What AWS says is shown to people: one line, its control characters escaped.
-            let code =
-                crate::text::one_line(context.err().code().unwrap_or("Unknown")).into_owned();
-            let message =
-                crate::text::one_line(context.err().message().unwrap_or_default()).into_owned();
+            let code = crate::model::text::one_line(context.err().code().unwrap_or("Unknown"))
+                .into_owned();
+            let message = crate::model::text::one_line(context.err().message().unwrap_or_default())
+                .into_owned();
             if CREDENTIAL_CODES.contains(&code.as_str()) {
                 AwsError::Credentials(format!("{code}: {message}"))
             } else if code.contains("AccessDenied") || code == "UnauthorizedOperation" {
@@ -209,7 +209,7 @@ fn stack_info(stack: &aws_sdk_cloudformation::types::Stack, name: &str) -> Stack
             .unwrap_or_default(),
         status_reason: stack
             .stack_status_reason()
-            .map(|r| crate::text::one_line(r).into_owned()),
+            .map(|r| crate::model::text::one_line(r).into_owned()),
         parameters: pairs(
             stack.parameters(),
             |p| p.parameter_key(),
@@ -238,7 +238,7 @@ fn pairs<T>(
 
 /// Text from AWS that is shown on a line: one line, control and invisible characters escaped.
 fn shown(text: &str) -> String {
-    crate::text::one_line(text).into_owned()
+    crate::model::text::one_line(text).into_owned()
 }
 
 /// IAM returns policy documents URL-encoded.
@@ -271,7 +271,7 @@ impl super::Members for Sdk {
         let output = self
             .sts
             .assume_role()
-            .role_arn(crate::stackset::role_arn(account, through))
+            .role_arn(crate::model::stackset::role_arn(account, through))
             .role_session_name("segment-aws-setup-verify")
             // Long enough for a verify, short for credentials that are never stored.
             .duration_seconds(900)
@@ -381,7 +381,7 @@ impl Stacks for Sdk {
                 reason: event
                     .resource_status_reason()
                     .filter(|r| !r.is_empty())
-                    .map(|r| crate::text::one_line(r).into_owned()),
+                    .map(|r| crate::model::text::one_line(r).into_owned()),
             })
             .collect();
         Ok(EventPage {
@@ -447,7 +447,7 @@ impl Stacks for Sdk {
                 .unwrap_or_default(),
             status_reason: output
                 .status_reason()
-                .map(|r| crate::text::one_line(r).into_owned()),
+                .map(|r| crate::model::text::one_line(r).into_owned()),
             changes,
         })
     }
@@ -790,7 +790,7 @@ impl Roles for Sdk {
 /// The preferences as CloudFormation takes them: percentages, regions in parallel, and soft
 /// failure tolerance (so concurrency isn't capped at the tolerance plus one).
 fn operation_preferences(
-    preferences: &crate::stackset::Preferences,
+    preferences: &crate::model::stackset::Preferences,
 ) -> aws_sdk_cloudformation::types::StackSetOperationPreferences {
     use aws_sdk_cloudformation::types::{
         ConcurrencyMode, RegionConcurrencyType, StackSetOperationPreferences,
@@ -982,7 +982,7 @@ impl super::StackSets for Sdk {
                     .unwrap_or_default(),
                 reason: operation
                     .and_then(|o| o.status_reason())
-                    .map(|r| crate::text::one_line(r).into_owned()),
+                    .map(|r| crate::model::text::one_line(r).into_owned()),
             })
         })
     }
@@ -990,7 +990,7 @@ impl super::StackSets for Sdk {
     fn list_instances<'a>(
         &'a self,
         stack_set: &'a str,
-    ) -> super::Answer<'a, Vec<crate::stackset::InstanceRow>> {
+    ) -> super::Answer<'a, Vec<crate::model::stackset::InstanceRow>> {
         Box::pin(async move {
             let summaries: Vec<_> = self
                 .cloudformation
@@ -1004,7 +1004,7 @@ impl super::StackSets for Sdk {
                 .map_err(|e| classify("cloudformation:ListStackInstances", e))?;
             Ok(summaries
                 .iter()
-                .map(|s| crate::stackset::InstanceRow {
+                .map(|s| crate::model::stackset::InstanceRow {
                     account: s.account().unwrap_or_default().to_string(),
                     region: s.region().unwrap_or_default().to_string(),
                     status: s
@@ -1016,7 +1016,7 @@ impl super::StackSets for Sdk {
                     reason: s
                         .status_reason()
                         .filter(|r| !r.is_empty())
-                        .map(|r| crate::text::one_line(r).into_owned()),
+                        .map(|r| crate::model::text::one_line(r).into_owned()),
                 })
                 .collect())
         })

@@ -4,7 +4,7 @@
 
 use super::sdk::classify;
 use super::{AwsError, Listed, Resources};
-use crate::picker::{Resource, ResourceKind};
+use crate::model::picker::{Resource, ResourceKind};
 use aws_config::{Region, SdkConfig};
 use futures_util::StreamExt;
 
@@ -261,7 +261,7 @@ impl SdkResources {
             })
             .collect();
         while let Some((parent, path)) = parents.pop_front() {
-            units.push(crate::picker::org_unit(&parent, &path));
+            units.push(crate::model::picker::org_unit(&parent, &path));
             if units.len() >= MAX_UNITS {
                 break;
             }
@@ -296,7 +296,12 @@ impl SdkResources {
                 a.status()
                     .is_none_or(|s| *s == aws_sdk_organizations::types::AccountStatus::Active)
             })
-            .filter_map(|a| Some(crate::picker::org_account(a.id()?, a.name().unwrap_or(""))))
+            .filter_map(|a| {
+                Some(crate::model::picker::org_account(
+                    a.id()?,
+                    a.name().unwrap_or(""),
+                ))
+            })
             .collect();
         accounts.sort_by(|a, b| a.value.cmp(&b.value));
         units.extend(accounts);

@@ -648,7 +648,7 @@ fn plan_json_for_each_added_integration_matches_the_facts() {
 fn the_integration_flag_names_every_integration_of_the_catalog() {
     for command in ["create", "plan"] {
         let text = crate::support::stdout(&crate::support::binary(&[command, "--help"], &[]));
-        for integration in segment_aws_setup::Catalog::builtin().integrations() {
+        for integration in segment_aws_setup::model::catalog::Catalog::builtin().integrations() {
             assert!(
                 text.contains(&integration.id),
                 "{command} --help doesn't name {}:\n{text}",

@@ -195,7 +195,7 @@ fn the_wizard_in_a_terminal_through_to_done_against_moto() {
         matches!(status, expectrl::process::unix::WaitStatus::Exited(_, 0)),
         "{status:?}"
     );
-    let saved = segment_aws_setup::state::StateStore::at(state.clone()).load_all();
+    let saved = segment_aws_setup::engine::saving::StateStore::at(state.clone()).load_all();
     assert!(
         saved.len() == 1
             && saved[0].finished
@@ -320,7 +320,7 @@ fn plain_mode_elsewhere_finds_a_setup_in_aws_and_changes_it() {
         "{status:?}\n{}",
         String::from_utf8_lossy(&terminal.raw)
     );
-    let saved = segment_aws_setup::state::StateStore::at(elsewhere.clone()).load_all();
+    let saved = segment_aws_setup::engine::saving::StateStore::at(elsewhere.clone()).load_all();
     assert!(
         saved.len() == 1 && saved[0].finished && saved[0].lambda_arns == [second],
         "the changed setup is saved on this machine now: {saved:?}"

@@ -7,8 +7,9 @@ use segment_aws_setup::aws::fake::{
 };
 use segment_aws_setup::aws::{AwsError, Roles, Stacks};
 use segment_aws_setup::engine::{self, Created, EngineError, Progress, Question, WatchOptions};
-use segment_aws_setup::plan::PlanRequest;
-use segment_aws_setup::{Catalog, Plan, policy, verify};
+use segment_aws_setup::model::plan::PlanRequest;
+use segment_aws_setup::model::{policy, verify};
+use segment_aws_setup::{Catalog, Plan};
 use serde_json::json;
 use std::time::Duration;
 use tokio::time::Instant;
@@ -728,7 +729,7 @@ async fn a_stack_of_that_name_made_by_someone_else_is_judged_when_it_completes()
     let mut theirs = engine::stack_request(&plan);
     let mut template: serde_json::Value =
         serde_json::from_str(&theirs.template_body).expect("JSON");
-    let role = segment_aws_setup::template::role_logical_id(&template)
+    let role = segment_aws_setup::model::template::role_logical_id(&template)
         .expect("a role")
         .to_string();
     template["Resources"][&role]["Properties"]["AssumeRolePolicyDocument"] = json!({
@@ -789,7 +790,7 @@ async fn an_update_is_previewed_as_a_change_set_then_watched_to_update_complete(
         &stacks,
         &roles,
         &changed,
-        segment_aws_setup::state::Method::Cloudformation,
+        segment_aws_setup::engine::saving::Method::Cloudformation,
         &WatchOptions::default(),
     )
     .await
@@ -838,7 +839,7 @@ async fn an_update_is_previewed_as_a_change_set_then_watched_to_update_complete(
         &stacks,
         &roles,
         &changed,
-        segment_aws_setup::state::Method::Cloudformation,
+        segment_aws_setup::engine::saving::Method::Cloudformation,
         &WatchOptions::default(),
     )
     .await
@@ -870,7 +871,7 @@ async fn an_update_through_iam_shows_the_documents_diff_and_writes_only_what_cha
         &stacks,
         &roles,
         &changed,
-        segment_aws_setup::state::Method::Iam,
+        segment_aws_setup::engine::saving::Method::Iam,
         &WatchOptions::default(),
     )
     .await
@@ -919,7 +920,7 @@ async fn an_update_through_iam_shows_the_documents_diff_and_writes_only_what_cha
         &stacks,
         &roles,
         &theirs,
-        segment_aws_setup::state::Method::Iam,
+        segment_aws_setup::engine::saving::Method::Iam,
         &WatchOptions::default(),
     )
     .await;
@@ -1048,7 +1049,10 @@ async fn setups_made_elsewhere_are_found_with_the_ids_their_roles_require() {
         ]
     );
     let found_role = by("role segment-source-direct");
-    assert_eq!(found_role.method, segment_aws_setup::state::Method::Iam);
+    assert_eq!(
+        found_role.method,
+        segment_aws_setup::engine::saving::Method::Iam
+    );
     assert_eq!(found_role.integration, "source-function");
     assert_eq!(found_role.external_ids, direct.external_ids);
 }
@@ -1195,7 +1199,7 @@ async fn a_change_set_touching_what_we_never_make_is_refused_and_deleted() {
         &stacks,
         &roles,
         &changed,
-        segment_aws_setup::state::Method::Cloudformation,
+        segment_aws_setup::engine::saving::Method::Cloudformation,
         &WatchOptions::default(),
     )
     .await
@@ -1237,7 +1241,7 @@ async fn a_change_set_touching_what_we_never_make_is_refused_and_deleted() {
         &plain,
         &roles,
         &changed,
-        segment_aws_setup::state::Method::Cloudformation,
+        segment_aws_setup::engine::saving::Method::Cloudformation,
         &WatchOptions::default(),
     )
     .await;

@@ -695,7 +695,8 @@ fn killed_at_any_moment_the_same_create_again_finishes_the_same_setup() {
                     break 'points;
                 }
                 points += 1;
-                let saved_before = segment_aws_setup::state::StateStore::at(&state).load_all();
+                let saved_before =
+                    segment_aws_setup::engine::saving::StateStore::at(&state).load_all();
                 let (_, again) = create_killed_at(&proxy, &args, &state, None);
                 let context = format!(
                     "{method}, killed at request {at} ({}):\nfirst: {}\nagain: {}",
@@ -741,7 +742,7 @@ fn killed_at_any_moment_the_same_create_again_finishes_the_same_setup() {
                 } else {
                     assert!(stacks.is_empty(), "{stacks:?}");
                 }
-                let saved = segment_aws_setup::state::StateStore::at(&state).load_all();
+                let saved = segment_aws_setup::engine::saving::StateStore::at(&state).load_all();
                 assert!(
                     saved.len() == 1 && saved[0].finished,
                     "{saved:?}\n{context}"
@@ -832,7 +833,7 @@ fn plain_mode_killed_half_way_offers_the_setup_and_finishes_it_after_asking() {
     let (roles, _) = block_on(account_state(&proxy));
     assert_eq!(roles.len(), 1);
     assert_eq!(roles[0].2, ["segment-permissions"]);
-    let saved = segment_aws_setup::state::StateStore::at(&state).load_all();
+    let saved = segment_aws_setup::engine::saving::StateStore::at(&state).load_all();
     assert!(saved.len() == 1 && saved[0].finished, "{saved:?}");
     let _ = std::fs::remove_dir_all(&state);
     let _ = std::fs::remove_dir_all(&home);
@@ -842,7 +843,7 @@ fn plain_mode_killed_half_way_offers_the_setup_and_finishes_it_after_asking() {
 /// REST one) never blocks the step: one sentence naming the permission, then typing.
 #[test]
 fn a_refused_listing_names_the_permission_and_falls_back_to_typing() {
-    use segment_aws_setup::picker::ResourceKind;
+    use segment_aws_setup::model::picker::ResourceKind;
     let proxy = Proxy::start(VecDeque::from([
         (Some("ListStreams"), Fault::AccessDenied),
         (Some("ListBuckets"), Fault::AccessDenied),

@@ -1,9 +1,9 @@
-//! The end of a setup is built once (`segment_aws_setup::outcome`) and only rendered by each
+//! The end of a setup is built once (`segment_aws_setup::model::outcome`) and only rendered by each
 //! face: `create`/`verify` (text), plain mode and the wizard's Done screen show the same lines, for
 //! every integration and preset.
 
-use segment_aws_setup::outcome::Outcome;
-use segment_aws_setup::tui::app::App;
+use segment_aws_setup::model::outcome::Outcome;
+use segment_aws_setup::ui::tui::app::App;
 use segment_aws_setup::{Catalog, Plan};
 
 #[test]
@@ -16,14 +16,14 @@ fn every_face_shows_the_same_outcome_for_every_integration_and_preset() {
             let plan = Plan::build(Catalog::builtin(), &request).expect("valid");
             let role = "arn:aws:iam::123456789012:role/segment-role";
             let outcome = Outcome::from_plan(&plan, Some(role));
-            let cli: Vec<String> = segment_aws_setup::cli::outcome_text(&outcome, true)
+            let cli: Vec<String> = segment_aws_setup::ui::cli::outcome_text(&outcome, true)
                 .lines()
                 .map(str::to_string)
                 .collect();
-            let plain = segment_aws_setup::plain::outcome_lines(&outcome);
+            let plain = segment_aws_setup::ui::plain::outcome_lines(&outcome);
             let app = App::new(80, 24);
             let wizard: Vec<String> =
-                segment_aws_setup::tui::screens::done::outcome_lines(&app, &outcome)
+                segment_aws_setup::ui::tui::screens::done::outcome_lines(&app, &outcome)
                     .into_iter()
                     .map(|l| l.text)
                     .collect();

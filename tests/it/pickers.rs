@@ -10,9 +10,9 @@ use ratatui::backend::TestBackend;
 use segment_aws_setup::aws::Caller;
 use segment_aws_setup::aws::fake::FakeResources;
 use segment_aws_setup::engine;
-use segment_aws_setup::picker::{Resource, ResourceKind};
-use segment_aws_setup::tui::app::{App, Cmd, Listing, Msg, Step, update};
-use segment_aws_setup::tui::{Options, initial_app, view};
+use segment_aws_setup::model::picker::{Resource, ResourceKind};
+use segment_aws_setup::ui::tui::app::{App, Cmd, Listing, Msg, Step, update};
+use segment_aws_setup::ui::tui::{Options, initial_app, view};
 
 const ACCOUNT: &str = "123456789012";
 const GENERATED: &str = "Gq7RtY2uIoP4aSdF6gHjK8lZxC0vBnM1QwErTyU3";
@@ -74,7 +74,10 @@ fn to_permissions(integration: &str, region: &str) -> (App, Vec<Cmd>) {
     );
     update(&mut app, Msg::ExternalIdGenerated(GENERATED.into()));
     key(&mut app, KeyCode::Enter);
-    for _ in 0..segment_aws_setup::Catalog::builtin().integrations().len() {
+    for _ in 0..segment_aws_setup::model::catalog::Catalog::builtin()
+        .integrations()
+        .len()
+    {
         if app.integration().id == integration {
             break;
         }
@@ -369,7 +372,7 @@ fn each_picker_fits_80_by_24() {
     key(&mut app, KeyCode::Enter);
     assert_eq!(
         app.more_inputs
-            .get(&segment_aws_setup::catalog::Input::KinesisStreamArn)
+            .get(&segment_aws_setup::model::catalog::Input::KinesisStreamArn)
             .map(|i| i.value().to_string()),
         Some(stream("segment-events"))
     );
@@ -586,13 +589,13 @@ async fn every_kind_is_listed_from_moto() {
     assert_eq!(functions.len(), 1, "{functions:?}");
     assert!(functions[0].value.starts_with("arn:aws:lambda:us-east-1:"));
     assert!(
-        segment_aws_setup::validate::lambda_arn(&functions[0].value).is_ok(),
+        segment_aws_setup::model::validate::lambda_arn(&functions[0].value).is_ok(),
         "{functions:?}"
     );
     let streams = ours(list(ResourceKind::Streams).await.expect("streams"));
     assert_eq!(streams.len(), 1, "{streams:?}");
     assert!(
-        segment_aws_setup::validate::kinesis_stream_arn(&streams[0].value).is_ok(),
+        segment_aws_setup::model::validate::kinesis_stream_arn(&streams[0].value).is_ok(),
         "{streams:?}"
     );
     let deliveries = ours(
@@ -613,7 +616,7 @@ async fn every_kind_is_listed_from_moto() {
     assert_eq!(keys.len(), 1, "{keys:?}");
     assert!(keys[0].value.ends_with(&key_id), "{keys:?}");
     assert!(
-        segment_aws_setup::validate::kms_key_arn(&keys[0].value).is_ok(),
+        segment_aws_setup::model::validate::kms_key_arn(&keys[0].value).is_ok(),
         "{keys:?}"
     );
     // Another region holds none of them.
@@ -716,7 +719,7 @@ fn enter_never_replaces_a_value_typed_by_hand() {
     assert_eq!(app.step, Step::Method);
     assert_eq!(
         app.more_inputs
-            .get(&segment_aws_setup::catalog::Input::KmsKeyArn)
+            .get(&segment_aws_setup::model::catalog::Input::KmsKeyArn)
             .map(|i| i.value().to_string())
             .unwrap_or_default(),
         "",
@@ -732,7 +735,7 @@ fn enter_never_replaces_a_value_typed_by_hand() {
     key(&mut app, KeyCode::Enter);
     assert_eq!(
         app.more_inputs
-            .get(&segment_aws_setup::catalog::Input::KmsKeyArn)
+            .get(&segment_aws_setup::model::catalog::Input::KmsKeyArn)
             .map(|i| i.value().to_string()),
         Some(key_arn)
     );

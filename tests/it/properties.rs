@@ -1,8 +1,9 @@
 //! Property tests for the policy builders, the plan and the validators.
 
 use proptest::prelude::*;
-use segment_aws_setup::plan::PlanRequest;
-use segment_aws_setup::{Catalog, Plan, external_id, policy, validate};
+use segment_aws_setup::model::plan::PlanRequest;
+use segment_aws_setup::model::{external_id, policy, validate};
+use segment_aws_setup::{Catalog, Plan};
 use serde_json::{Value, json};
 
 /// Valid external IDs per AWS's character set, 32 to 200 characters.
@@ -117,7 +118,7 @@ fn valid_request() -> impl Strategy<Value = PlanRequest> {
     )
         .prop_map(
             |((integration, preset), external_id, workspace_id, values, optional)| {
-                use segment_aws_setup::catalog::{ExternalIdSource, Input};
+                use segment_aws_setup::model::catalog::{ExternalIdSource, Input};
                 let catalog = Catalog::builtin();
                 let rule = &catalog
                     .integration(&integration)
@@ -236,7 +237,7 @@ proptest! {
     /// policy uses appears in it.
     #[test]
     fn permission_policy_grants_only_the_chosen_resources(request in valid_request()) {
-        use segment_aws_setup::catalog::Input;
+        use segment_aws_setup::model::catalog::Input;
         let plan = Plan::build(Catalog::builtin(), &request).expect("valid request");
         let preset = Catalog::builtin().preset(&plan.preset_id).expect("defined");
         let statements = plan.permission_policy["Statement"].as_array().expect("list");
@@ -281,10 +282,10 @@ proptest! {
         let reparsed: Value = serde_json::from_str(&trust.to_string()).expect("JSON");
         assert_trust_shape(&reparsed, &principal, &ids);
 
-        let statement: segment_aws_setup::catalog::StatementSpec = serde_json::from_value(json!({
+        let statement: segment_aws_setup::model::catalog::StatementSpec = serde_json::from_value(json!({
             "action": "s3:PutObject", "resources": ["arn:aws:s3:::{bucket}/*"]
         })).expect("statement");
-        let inputs = [(segment_aws_setup::catalog::Input::Bucket, vec![value.clone()])].into();
+        let inputs = [(segment_aws_setup::model::catalog::Input::Bucket, vec![value.clone()])].into();
         let values = policy::PatternValues { inputs: &inputs, account: "123456789012", role_arn: "r" };
         let permission = policy::permission_policy(std::slice::from_ref(&statement), &values);
         let reparsed: Value = serde_json::from_str(&permission.to_string()).expect("JSON");
@@ -363,11 +364,11 @@ proptest! {
     #[test]
     fn a_csv_cell_is_never_a_formula(text in "\\PC*", first in prop::sample::select(vec!['=', '+', '-', '@', '\t', '\r', 'a'])) {
         let value = format!("{first}{text}");
-        let cell = segment_aws_setup::stackset::csv_field(&value);
+        let cell = segment_aws_setup::model::stackset::csv_field(&value);
         let unquoted = cell.strip_prefix('"').unwrap_or(&cell);
         prop_assert!(!unquoted.starts_with(['=', '+', '-', '@', '\t', '\r']), "{}", cell);
-        let rows = segment_aws_setup::stackset::csv(
-            &[segment_aws_setup::stackset::InstanceRow {
+        let rows = segment_aws_setup::model::stackset::csv(
+            &[segment_aws_setup::model::stackset::InstanceRow {
                 account: "111111111111".into(),
                 region: "us-east-1".into(),
                 status: "FAILED".into(),
@@ -402,8 +403,8 @@ mod trust_fix {
     //! confirmed.
 
     use proptest::prelude::*;
-    use segment_aws_setup::Catalog;
-    use segment_aws_setup::verify::{self, RepairPlan, Subject};
+    use segment_aws_setup::model::catalog::Catalog;
+    use segment_aws_setup::model::verify::{self, RepairPlan, Subject};
     use serde_json::{Value, json};
 
     const CUSTOMER: &str = "123456789012";
@@ -572,7 +573,7 @@ mod hostile {
     use super::assert_trust_shape;
     use proptest::prelude::*;
     use proptest::test_runner::{Config, TestRunner};
-    use segment_aws_setup::plan::{PlanRequest, PolicyFile};
+    use segment_aws_setup::model::plan::{PlanRequest, PolicyFile};
     use segment_aws_setup::{Catalog, Plan};
     use serde_json::{Value, json};
 

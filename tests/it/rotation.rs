@@ -5,10 +5,10 @@
 use crate::support::temp_dir;
 use segment_aws_setup::aws::fake::{FAKE_ACCOUNT, MemoryRoles, Script, ScriptedStacks};
 use segment_aws_setup::aws::{Roles, Stacks};
-use segment_aws_setup::change::{self, IdChange};
+use segment_aws_setup::engine::saving::{Method, SavedSetup, StateStore};
+use segment_aws_setup::engine::update::{self, IdChange};
 use segment_aws_setup::engine::{self, Created, EngineError, WatchOptions};
-use segment_aws_setup::plan::PlanRequest;
-use segment_aws_setup::state::{Method, SavedSetup, StateStore};
+use segment_aws_setup::model::plan::PlanRequest;
 use segment_aws_setup::{Catalog, Plan};
 use std::collections::BTreeSet;
 
@@ -40,7 +40,7 @@ async fn made(
 ) -> String {
     let plan = Plan::build(Catalog::builtin(), &request(method, name)).expect("plan");
     let saved = SavedSetup::new(&plan, method, FAKE_ACCOUNT, None, None);
-    segment_aws_setup::resume::create(
+    segment_aws_setup::engine::resume::create(
         stacks,
         roles,
         Some(store),
@@ -96,7 +96,7 @@ async fn change_to(
         Method::Cloudformation => store.find_stack(name),
         Method::Iam => store.find_role(name),
     };
-    let asked = change::Asked {
+    let asked = update::Asked {
         integration,
         method,
         name: name.to_string(),
@@ -110,8 +110,8 @@ async fn change_to(
         keep_what_role_accepts: false,
     };
     let options = WatchOptions::default();
-    let prepared = change::prepare(stacks, roles, asked, &options, &mut |_| {}).await?;
-    let created = change::apply(
+    let prepared = update::prepare(stacks, roles, asked, &options, &mut |_| {}).await?;
+    let created = update::apply(
         stacks,
         roles,
         Some(store),
@@ -166,7 +166,7 @@ async fn a_rotation_through_cloudformation_accepts_both_ids_then_only_the_new_on
     let role = stack_role(&stacks, stack).await;
     assert_eq!(accepted(&roles, &role).await, BTreeSet::from([old.clone()]));
 
-    let new = segment_aws_setup::external_id::generate(40);
+    let new = segment_aws_setup::model::external_id::generate(40);
     let (_, plan) = change_once(
         &stacks,
         &roles,
@@ -218,7 +218,7 @@ async fn an_update_that_rolls_back_says_why_and_leaves_every_accepted_id_saved()
     let role = stack_role(&stacks, stack).await;
     let reason = "Resource handler returned message: \"User is not authorized to perform: iam:UpdateAssumeRolePolicy\"";
     stacks.fail_next_update(reason);
-    let new = segment_aws_setup::external_id::generate(40);
+    let new = segment_aws_setup::model::external_id::generate(40);
     let failed = change_once(
         &stacks,
         &roles,
@@ -254,7 +254,7 @@ async fn an_update_that_rolls_back_says_why_and_leaves_every_accepted_id_saved()
         &store,
         Method::Cloudformation,
         stack,
-        IdChange::Rotate(segment_aws_setup::external_id::generate(40)),
+        IdChange::Rotate(segment_aws_setup::model::external_id::generate(40)),
     )
     .await
     .expect("phase 1 again");
@@ -273,7 +273,7 @@ async fn killed_at_every_point_of_a_rotation_the_role_accepts_only_saved_ids_and
             let store = StateStore::owned_at(temp_dir("rotation-kill"));
             let role = format!("segment-kill-{phase}-{lives}");
             let old = made(&stacks, &roles, &store, Method::Iam, &role).await;
-            let new = segment_aws_setup::external_id::generate(40);
+            let new = segment_aws_setup::model::external_id::generate(40);
             let id_change = match phase {
                 "rotate" => IdChange::Rotate(new.clone()),
                 "finish" => {
@@ -360,7 +360,7 @@ async fn a_change_that_cant_be_saved_first_changes_nothing() {
         &store,
         Method::Iam,
         role,
-        IdChange::Rotate(segment_aws_setup::external_id::generate(40)),
+        IdChange::Rotate(segment_aws_setup::model::external_id::generate(40)),
     )
     .await
     .map(|_| ());
@@ -385,11 +385,11 @@ async fn a_cloudformation_rotation_cut_off_mid_update_is_finished_by_the_same_co
     let stack = "segment-rotation-cut";
     let old = made(&stacks, &roles, &store, Method::Cloudformation, stack).await;
     let role = stack_role(&stacks, stack).await;
-    let new = segment_aws_setup::external_id::generate(40);
+    let new = segment_aws_setup::model::external_id::generate(40);
     let integration = Catalog::builtin()
         .integration(INTEGRATION)
         .expect("integration");
-    let asked = |record| change::Asked {
+    let asked = |record| update::Asked {
         integration,
         method: Method::Cloudformation,
         name: stack.into(),
@@ -406,7 +406,7 @@ async fn a_cloudformation_rotation_cut_off_mid_update_is_finished_by_the_same_co
         timeout: std::time::Duration::from_secs(1),
         ..WatchOptions::default()
     };
-    let prepared = change::prepare(
+    let prepared = update::prepare(
         &stacks,
         &roles,
         asked(store.find_stack(stack)),
@@ -415,7 +415,7 @@ async fn a_cloudformation_rotation_cut_off_mid_update_is_finished_by_the_same_co
     )
     .await
     .expect("prepared");
-    let cut = change::apply(
+    let cut = update::apply(
         &stacks,
         &roles,
         Some(&store),
@@ -443,7 +443,7 @@ async fn a_cloudformation_rotation_cut_off_mid_update_is_finished_by_the_same_co
         &store,
         Method::Cloudformation,
         stack,
-        IdChange::Rotate(segment_aws_setup::external_id::generate(40)),
+        IdChange::Rotate(segment_aws_setup::model::external_id::generate(40)),
     )
     .await
     .expect("finished");
@@ -481,7 +481,7 @@ async fn plain_mode_finishes_a_rotation_begun_on_another_machine() {
     let elsewhere = StateStore::owned_at(temp_dir("rotation-elsewhere"));
     let role = "segment-rotated-elsewhere";
     let old = made(&stacks, &roles, &elsewhere, Method::Iam, role).await;
-    let new = segment_aws_setup::external_id::generate(40);
+    let new = segment_aws_setup::model::external_id::generate(40);
     change_once(
         &stacks,
         &roles,
@@ -516,10 +516,10 @@ async fn plain_mode_finishes_a_rotation_begun_on_another_machine() {
     let transcript = Transcript::default();
     // Change setup 1, finish, the second ID is Segment's, the bucket and its region, apply.
     let answers = "1\nfinish\n2\n\nevents-bucket\nus-west-2\ny\n";
-    let result = segment_aws_setup::plain::run(
+    let result = segment_aws_setup::ui::plain::run(
         connect,
         Some(StateStore::owned_at(&here_dir)),
-        segment_aws_setup::plain::Options {
+        segment_aws_setup::ui::plain::Options {
             profile: None,
             region: None,
             demo: false,

@@ -5,11 +5,11 @@
 
 use segment_aws_setup::aws::fake::{FAKE_ACCOUNT, FakeMembers, MemoryRoles, ScriptedStackSets};
 use segment_aws_setup::aws::{Roles, StackSets};
-use segment_aws_setup::catalog::Catalog;
+use segment_aws_setup::engine::stack_sets::{self, StackSetRequest};
 use segment_aws_setup::engine::{EngineError, Progress, WatchOptions};
-use segment_aws_setup::plan::{Plan, PlanRequest};
-use segment_aws_setup::stack_set_engine::{self, StackSetRequest};
-use segment_aws_setup::stackset::{self, Preferences, Targets};
+use segment_aws_setup::model::catalog::Catalog;
+use segment_aws_setup::model::plan::{Plan, PlanRequest};
+use segment_aws_setup::model::stackset::{self, Preferences, Targets};
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
@@ -72,7 +72,7 @@ async fn three_accounts_one_failure_and_its_retry() {
     let roles = administered();
     let plan = plan("segment-lambda");
     let mut lines = Vec::new();
-    let rows = stack_set_engine::create(
+    let rows = stack_sets::create(
         &sets,
         &roles,
         &plan,
@@ -127,7 +127,7 @@ async fn three_accounts_one_failure_and_its_retry() {
     assert!(csv.contains("222222222222,us-east-1,FAILED,,"));
 
     let mut retried = Vec::new();
-    let rows = stack_set_engine::retry(
+    let rows = stack_sets::retry(
         &sets,
         "segment-lambda-set",
         &[],
@@ -157,7 +157,7 @@ async fn the_watch_keeps_to_its_calls_a_minute() {
     let sets = ScriptedStackSets::new(Duration::from_secs(120), Duration::ZERO);
     let roles = administered();
     let start = tokio::time::Instant::now();
-    stack_set_engine::create(
+    stack_sets::create(
         &sets,
         &roles,
         &plan("segment-lambda"),
@@ -181,7 +181,7 @@ async fn the_watch_keeps_to_its_calls_a_minute() {
 #[tokio::test(start_paused = true)]
 async fn the_administration_role_is_checked_first() {
     let sets = ScriptedStackSets::new(Duration::from_secs(5), Duration::ZERO);
-    let error = stack_set_engine::create(
+    let error = stack_sets::create(
         &sets,
         &MemoryRoles::default(),
         &plan("segment-lambda"),
@@ -222,7 +222,7 @@ async fn org_units_reach_their_accounts() {
         ids: vec!["ou-ab12-cd345678".into(), "ou-ab12-ef901234".into()],
         auto_deploy: true,
     };
-    let rows = stack_set_engine::create(
+    let rows = stack_sets::create(
         &sets,
         &MemoryRoles::default(),
         &plan("segment-lambda"),
@@ -249,7 +249,7 @@ async fn org_units_reach_their_accounts() {
 async fn delete_removes_the_instances_then_the_stack_set() {
     let sets = ScriptedStackSets::new(Duration::from_secs(10), Duration::ZERO);
     let roles = administered();
-    stack_set_engine::create(
+    stack_sets::create(
         &sets,
         &roles,
         &plan("segment-lambda"),
@@ -261,7 +261,7 @@ async fn delete_removes_the_instances_then_the_stack_set() {
     .await
     .expect("made");
     let mut notes = Vec::new();
-    stack_set_engine::delete(&sets, "to-delete", &[], &options(), &mut |p| {
+    stack_sets::delete(&sets, "to-delete", &[], &options(), &mut |p| {
         if let Progress::Note(n) = p {
             notes.push(n);
         }
@@ -294,7 +294,7 @@ async fn delete_removes_the_instances_then_the_stack_set() {
     })
     .await
     .expect("made");
-    let refused = stack_set_engine::delete(&sets, "someone-elses", &[], &options(), &mut |_| {})
+    let refused = stack_sets::delete(&sets, "someone-elses", &[], &options(), &mut |_| {})
         .await
         .expect_err("not ours");
     assert!(matches!(refused, EngineError::NotOurs { .. }), "{refused}");
@@ -317,10 +317,9 @@ fn moto_makes_the_role_in_every_account_and_deletes_it() {
     crate::support::make_stack_set_administration_role(&config);
     crate::faults::block_on(async {
         let request = request(&name, Targets::Accounts(targets.clone()));
-        let rows =
-            stack_set_engine::create(&sdk, &sdk, &plan, &request, true, &options(), &mut |_| {})
-                .await
-                .expect("made");
+        let rows = stack_sets::create(&sdk, &sdk, &plan, &request, true, &options(), &mut |_| {})
+            .await
+            .expect("made");
         assert_eq!(rows.len(), 3, "{rows:?}");
         assert!(rows.iter().all(|r| r.succeeded()), "{rows:?}");
     });
@@ -336,7 +335,7 @@ fn moto_makes_the_role_in_every_account_and_deletes_it() {
         assert_eq!(role.trust_policy, plan.trust_policy, "{account}");
     }
     crate::faults::block_on(async {
-        stack_set_engine::delete(&sdk, &name, &[], &options(), &mut |_| {})
+        stack_sets::delete(&sdk, &name, &[], &options(), &mut |_| {})
             .await
             .expect("deleted");
         assert!(
@@ -415,10 +414,9 @@ fn moto_deploys_to_the_accounts_of_an_organizational_unit() {
             regions: vec!["us-east-1".into()],
             preferences: Preferences::default(),
         };
-        let rows =
-            stack_set_engine::create(&sdk, &sdk, &plan, &request, true, &options(), &mut |_| {})
-                .await
-                .expect("made");
+        let rows = stack_sets::create(&sdk, &sdk, &plan, &request, true, &options(), &mut |_| {})
+            .await
+            .expect("made");
         let mut accounts: Vec<String> = rows.iter().map(|r| r.account.clone()).collect();
         accounts.sort();
         let mut members = made[..2].to_vec();
@@ -445,7 +443,7 @@ fn moto_deploys_to_the_accounts_of_an_organizational_unit() {
     // moto's DeleteStackInstances ignores DeploymentTargets (its docs say so), so deleting by
     // unit can't be shown here: the engine says the instances are left and keeps the stack set,
     // which is what it must say when AWS leaves instances behind.
-    let left = crate::faults::block_on(stack_set_engine::delete(
+    let left = crate::faults::block_on(stack_sets::delete(
         &sdk,
         &name,
         &[unit],
@@ -690,7 +688,7 @@ async fn verify_across_accounts_gives_each_account_its_row() {
         .integration("lambda-destination")
         .expect("in the catalog");
     let policy = Some((plan.policy_name.clone(), plan.permission_policy.clone()));
-    let checks = stack_set_engine::verify_accounts(
+    let checks = stack_sets::verify_accounts(
         &members,
         Some((FAKE_ACCOUNT, &home)),
         &accounts,
@@ -879,19 +877,18 @@ async fn a_re_run_after_an_interrupted_create_finishes_it() {
         async move {
             let cut_off = tokio::time::timeout(
                 Duration::from_secs(after),
-                stack_set_engine::create(sets, roles, plan, &first, true, &options(), &mut |_| {}),
+                stack_sets::create(sets, roles, plan, &first, true, &options(), &mut |_| {}),
             )
             .await;
             assert!(cut_off.is_err(), "still running when it was cut off");
             let mut notes = Vec::new();
-            let rows =
-                stack_set_engine::create(sets, roles, plan, &again, true, &options(), &mut |p| {
-                    if let Progress::Note(note) = p {
-                        notes.push(note);
-                    }
-                })
-                .await
-                .expect("finished by the re-run");
+            let rows = stack_sets::create(sets, roles, plan, &again, true, &options(), &mut |p| {
+                if let Progress::Note(note) = p {
+                    notes.push(note);
+                }
+            })
+            .await
+            .expect("finished by the re-run");
             (rows, notes)
         }
     };
@@ -938,7 +935,7 @@ async fn the_watch_survives_a_lost_connection() {
     let sets = ScriptedStackSets::new(Duration::from_secs(10), Duration::ZERO);
     sets.lose_connection(4);
     let mut seen = Vec::new();
-    let rows = stack_set_engine::create(
+    let rows = stack_sets::create(
         &sets,
         &administered(),
         &plan("segment-lambda"),
@@ -962,12 +959,12 @@ async fn the_watch_survives_a_lost_connection() {
 /// stack set shows its ID parameters masked), and a stack set with no record here is refused.
 #[tokio::test(start_paused = true)]
 async fn a_stack_sets_rotation_reaches_every_account_in_two_phases() {
-    use segment_aws_setup::change::{self, IdChange};
+    use segment_aws_setup::engine::update::{self, IdChange};
     let members = std::sync::Arc::new(FakeMembers::default());
     let stack_sets = ScriptedStackSets::new(Duration::from_secs(10), Duration::from_secs(1));
     stack_sets.make_roles_in(members.clone());
     let roles = administered();
-    let store = segment_aws_setup::state::StateStore::owned_at(crate::support::temp_dir(
+    let store = segment_aws_setup::engine::saving::StateStore::owned_at(crate::support::temp_dir(
         "stack-set-rotation",
     ));
     let role = "segment-function-everywhere";
@@ -984,9 +981,14 @@ async fn a_stack_sets_rotation_reaches_every_account_in_two_phases() {
     .expect("plan");
     let old = first.external_ids[0].clone();
     let name = "segment-rotation-set";
-    let saved =
-        segment_aws_setup::state::SavedSetup::for_stack_set(&first, name, FAKE_ACCOUNT, None, None);
-    let rows = segment_aws_setup::resume::create_stack_set(
+    let saved = segment_aws_setup::engine::saving::SavedSetup::for_stack_set(
+        &first,
+        name,
+        FAKE_ACCOUNT,
+        None,
+        None,
+    );
+    let rows = segment_aws_setup::engine::resume::create_stack_set(
         &stack_sets,
         &roles,
         Some(&store),
@@ -1001,14 +1003,14 @@ async fn a_stack_sets_rotation_reaches_every_account_in_two_phases() {
     assert!(rows.iter().all(|r| r.succeeded()), "{rows:?}");
     let accepted = |account: &str| -> Vec<String> {
         let (trust, _) = members.account(account).snapshot(role).expect("the role");
-        segment_aws_setup::verify::every_listed_id(&trust)
+        segment_aws_setup::model::verify::every_listed_id(&trust)
     };
     let integration = Catalog::builtin()
         .integration("destination-function")
         .expect("integration");
-    let asked = |id_change: IdChange, record, given: Vec<String>| change::Asked {
+    let asked = |id_change: IdChange, record, given: Vec<String>| update::Asked {
         integration,
-        method: segment_aws_setup::state::Method::Cloudformation,
+        method: segment_aws_setup::engine::saving::Method::Cloudformation,
         name: name.into(),
         request: PlanRequest {
             integration: "destination-function".into(),
@@ -1024,10 +1026,11 @@ async fn a_stack_sets_rotation_reaches_every_account_in_two_phases() {
         profile: None,
         keep_what_role_accepts: false,
     };
-    let record = || segment_aws_setup::resume::stack_set_record(Some(&store), FAKE_ACCOUNT, name);
+    let record =
+        || segment_aws_setup::engine::resume::stack_set_record(Some(&store), FAKE_ACCOUNT, name);
 
     // Without a record (another machine) and without the ID, nothing can be known: refused.
-    let refused = change::prepare_stack_set(
+    let refused = update::prepare_stack_set(
         &stack_sets,
         asked(IdChange::Keep, None, vec![]),
         &mut |_| {},
@@ -1040,8 +1043,8 @@ async fn a_stack_sets_rotation_reaches_every_account_in_two_phases() {
         "{refused:?}"
     );
 
-    let new = segment_aws_setup::external_id::generate(40);
-    let phase1 = change::prepare_stack_set(
+    let new = segment_aws_setup::model::external_id::generate(40);
+    let phase1 = update::prepare_stack_set(
         &stack_sets,
         asked(IdChange::Rotate(new.clone()), record(), vec![]),
         &mut |_| {},
@@ -1059,7 +1062,7 @@ async fn a_stack_sets_rotation_reaches_every_account_in_two_phases() {
         !phase1.update.template_body.contains(&new),
         "NoEcho parameter, not the template"
     );
-    let rows = change::apply_stack_set(&stack_sets, Some(&store), &phase1, &options(), &mut |_| {})
+    let rows = update::apply_stack_set(&stack_sets, Some(&store), &phase1, &options(), &mut |_| {})
         .await
         .expect("updated");
     assert!(rows.iter().all(|r| r.succeeded()), "{rows:?}");
@@ -1075,14 +1078,14 @@ async fn a_stack_sets_rotation_reaches_every_account_in_two_phases() {
         vec![new.clone()]
     );
 
-    let phase2 = change::prepare_stack_set(
+    let phase2 = update::prepare_stack_set(
         &stack_sets,
         asked(IdChange::Finish, record(), vec![]),
         &mut |_| {},
     )
     .await
     .expect("prepared");
-    change::apply_stack_set(&stack_sets, Some(&store), &phase2, &options(), &mut |_| {})
+    update::apply_stack_set(&stack_sets, Some(&store), &phase2, &options(), &mut |_| {})
         .await
         .expect("updated");
     for account in ACCOUNTS {
@@ -1093,7 +1096,7 @@ async fn a_stack_sets_rotation_reaches_every_account_in_two_phases() {
         vec![new.clone()]
     );
     // The same again: nothing to change.
-    let again = change::prepare_stack_set(
+    let again = update::prepare_stack_set(
         &stack_sets,
         asked(IdChange::Keep, record(), vec![]),
         &mut |_| {},

@@ -50,9 +50,9 @@ pub fn stderr(output: &Output) -> String {
     String::from_utf8(output.stderr.clone()).expect("UTF-8")
 }
 
-use segment_aws_setup::Catalog;
-use segment_aws_setup::catalog::{ExternalIdSource, Input, Integration};
-use segment_aws_setup::plan::{PlanRequest, PolicyFile};
+use segment_aws_setup::model::catalog::Catalog;
+use segment_aws_setup::model::catalog::{ExternalIdSource, Input, Integration};
+use segment_aws_setup::model::plan::{PlanRequest, PolicyFile};
 
 pub const LAMBDA_A: &str = "arn:aws:lambda:us-west-2:123456789012:function:first";
 pub const LAMBDA_B: &str = "arn:aws:lambda:us-west-2:123456789012:function:second:live";
@@ -119,7 +119,7 @@ pub fn make_stack_set_administration_role(config: &aws_config::SdkConfig) {
     crate::faults::block_on(async {
         let made = aws_sdk_iam::Client::new(config)
             .create_role()
-            .role_name(segment_aws_setup::stackset::ADMINISTRATION_ROLE)
+            .role_name(segment_aws_setup::model::stackset::ADMINISTRATION_ROLE)
             .assume_role_policy_document(r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"cloudformation.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#)
             .send()
             .await;

@@ -4,7 +4,7 @@
 
 use crate::moto::moto;
 use aws_sdk_cloudformation::types::{Capability, Parameter, StackStatus, Tag};
-use segment_aws_setup::plan::PlanRequest;
+use segment_aws_setup::model::plan::PlanRequest;
 use segment_aws_setup::{Catalog, Plan};
 use serde_json::Value;
 use std::time::{Duration, Instant};
@@ -93,7 +93,7 @@ async fn deploy_and_check(mut request: PlanRequest) {
         .and_then(|output| output.output_value())
         .expect("a RoleArn output")
         .to_string();
-    segment_aws_setup::validate::role_arn(&role_arn).expect("RoleArn is a role ARN");
+    segment_aws_setup::model::validate::role_arn(&role_arn).expect("RoleArn is a role ARN");
     let role_name = role_arn.rsplit('/').next().expect("a name").to_string();
 
     let role = iam

@@ -6,8 +6,8 @@
 
 use crate::moto::moto;
 use crate::support::{binary, stderr, stdout, temp_dir, unique};
-use segment_aws_setup::Catalog;
-use segment_aws_setup::verify::{self, RepairPlan, Subject};
+use segment_aws_setup::model::catalog::Catalog;
+use segment_aws_setup::model::verify::{self, RepairPlan, Subject};
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
 

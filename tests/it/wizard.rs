@@ -10,12 +10,12 @@ use segment_aws_setup::aws::fake::{
     ScriptedStacks,
 };
 use segment_aws_setup::aws::{RoleCreate, Roles, Stacks};
-use segment_aws_setup::picker::ResourceKind;
-use segment_aws_setup::state::StateStore;
-use segment_aws_setup::tui::app::{App, Cmd, IdentityState, Msg, Step, Work, update};
-use segment_aws_setup::tui::clipboard::{Clipboard, RecordingClipboard};
-use segment_aws_setup::tui::executor::{Connect, Connection, Executor};
-use segment_aws_setup::tui::{Options, initial_app, view};
+use segment_aws_setup::engine::saving::StateStore;
+use segment_aws_setup::model::picker::ResourceKind;
+use segment_aws_setup::ui::tui::app::{App, Cmd, IdentityState, Msg, Step, Work, update};
+use segment_aws_setup::ui::tui::clipboard::{Clipboard, RecordingClipboard};
+use segment_aws_setup::ui::tui::executor::{Connect, Connection, Executor};
+use segment_aws_setup::ui::tui::{Options, initial_app, view};
 use serde_json::json;
 use std::sync::Arc;
 use tokio::sync::mpsc;
@@ -117,7 +117,7 @@ impl Driver {
                     }
                     Cmd::ClearClipboard { text } => {
                         if let Some(msg) =
-                            segment_aws_setup::tui::clear_clipboard(&self.clipboard, &text)
+                            segment_aws_setup::ui::tui::clear_clipboard(&self.clipboard, &text)
                         {
                             let _ = tx.send(msg);
                         }
@@ -664,9 +664,9 @@ async fn a_secret_still_on_the_clipboard_is_cleared_on_quit_and_osc_52_gets_an_e
 #[tokio::test(start_paused = true)]
 async fn an_unfinished_setup_is_offered_and_resumed_by_reattaching_to_its_stack() {
     let mut d = Driver::new(Script::success(20.0), true).await;
-    let plan = segment_aws_setup::Plan::build(
-        segment_aws_setup::Catalog::builtin(),
-        &segment_aws_setup::plan::PlanRequest {
+    let plan = segment_aws_setup::model::plan::Plan::build(
+        segment_aws_setup::model::catalog::Catalog::builtin(),
+        &segment_aws_setup::model::plan::PlanRequest {
             integration: "destination-function".into(),
             external_ids: vec![FIXED_ID.into()],
             bucket: Some("events-bucket".into()),
@@ -681,9 +681,9 @@ async fn an_unfinished_setup_is_offered_and_resumed_by_reattaching_to_its_stack(
         .create_stack(&segment_aws_setup::engine::stack_request(&plan))
         .await
         .expect("created");
-    let saved = segment_aws_setup::state::SavedSetup::new(
+    let saved = segment_aws_setup::engine::saving::SavedSetup::new(
         &plan,
-        segment_aws_setup::state::Method::Cloudformation,
+        segment_aws_setup::engine::saving::Method::Cloudformation,
         FAKE_ACCOUNT,
         Some("us-east-1"),
         None,
@@ -798,7 +798,7 @@ async fn a_broad_custom_policy_needs_an_explicit_yes_on_review() {
 #[tokio::test]
 async fn a_deny_that_refuses_segment_goes_only_when_its_number_is_pressed() {
     let mut d = Driver::new(Script::success(5.0), true).await;
-    let mut trust = segment_aws_setup::policy::trust_policy(
+    let mut trust = segment_aws_setup::model::policy::trust_policy(
         "arn:aws:iam::458175278816:root",
         &[FIXED_ID.into()],
     );
@@ -867,7 +867,7 @@ async fn a_deny_that_refuses_segment_goes_only_when_its_number_is_pressed() {
         .trust_policy;
     assert_eq!(
         now,
-        segment_aws_setup::policy::trust_policy(
+        segment_aws_setup::model::policy::trust_policy(
             "arn:aws:iam::458175278816:root",
             &[FIXED_ID.into()]
         )
@@ -962,7 +962,7 @@ async fn presenter_mode_masks_the_lambda_destinations_workspace_id_too() {
 async fn presenter_mode_masks_extra_ids_in_a_repair_and_the_settings_printed_on_exit() {
     let mut d = Driver::new(Script::success(5.0), true).await;
     let stray = "Qz7RvVdXk2mPw9LbN4TsY6HcJf8GqWe3Ua51";
-    let trust = segment_aws_setup::policy::trust_policy(
+    let trust = segment_aws_setup::model::policy::trust_policy(
         "arn:aws:iam::458175278816:root",
         &[FIXED_ID.to_string(), stray.to_string()],
     );
@@ -1034,9 +1034,9 @@ async fn presenter_mode_masks_extra_ids_in_a_repair_and_the_settings_printed_on_
 #[tokio::test(start_paused = true)]
 async fn a_setup_is_changed_from_welcome_after_a_change_set_preview() {
     let mut d = Driver::new(Script::success(4.0), true).await;
-    let first = segment_aws_setup::Plan::build(
-        segment_aws_setup::Catalog::builtin(),
-        &segment_aws_setup::plan::PlanRequest {
+    let first = segment_aws_setup::model::plan::Plan::build(
+        segment_aws_setup::model::catalog::Catalog::builtin(),
+        &segment_aws_setup::model::plan::PlanRequest {
             integration: "lambda-destination".into(),
             workspace_ids: vec!["wXZ2sd8N3mJ".into()],
             lambda_arns: vec!["arn:aws:lambda:us-west-2:000000000000:function:first".into()],
@@ -1055,9 +1055,9 @@ async fn a_setup_is_changed_from_welcome_after_a_change_set_preview() {
     )
     .await
     .expect("created");
-    let mut saved = segment_aws_setup::state::SavedSetup::new(
+    let mut saved = segment_aws_setup::engine::saving::SavedSetup::new(
         &first,
-        segment_aws_setup::state::Method::Cloudformation,
+        segment_aws_setup::engine::saving::Method::Cloudformation,
         FAKE_ACCOUNT,
         Some("us-east-1"),
         None,
@@ -1127,9 +1127,9 @@ async fn a_setup_is_changed_from_welcome_after_a_change_set_preview() {
 #[tokio::test(start_paused = true)]
 async fn a_setup_made_on_another_machine_is_found_in_aws_and_changed() {
     let mut d = Driver::new(Script::success(4.0), true).await;
-    let elsewhere = segment_aws_setup::Plan::build(
-        segment_aws_setup::Catalog::builtin(),
-        &segment_aws_setup::plan::PlanRequest {
+    let elsewhere = segment_aws_setup::model::plan::Plan::build(
+        segment_aws_setup::model::catalog::Catalog::builtin(),
+        &segment_aws_setup::model::plan::PlanRequest {
             integration: "destination-function".into(),
             external_ids: vec![FIXED_ID.into()],
             bucket: Some("first-bucket".into()),
@@ -1192,7 +1192,7 @@ async fn a_setup_made_on_another_machine_is_found_in_aws_and_changed() {
     );
     assert_eq!(
         trust,
-        segment_aws_setup::policy::trust_policy(
+        segment_aws_setup::model::policy::trust_policy(
             "arn:aws:iam::458175278816:root",
             &[FIXED_ID.into()]
         ),
@@ -1204,9 +1204,9 @@ async fn a_setup_made_on_another_machine_is_found_in_aws_and_changed() {
 #[tokio::test(start_paused = true)]
 async fn a_long_list_of_setups_to_change_scrolls_with_the_choice() {
     let mut d = Driver::new(Script::success(4.0), true).await;
-    let plan = segment_aws_setup::Plan::build(
-        segment_aws_setup::Catalog::builtin(),
-        &segment_aws_setup::plan::PlanRequest {
+    let plan = segment_aws_setup::model::plan::Plan::build(
+        segment_aws_setup::model::catalog::Catalog::builtin(),
+        &segment_aws_setup::model::plan::PlanRequest {
             integration: "destination-function".into(),
             external_ids: vec![FIXED_ID.into()],
             bucket: Some("events-bucket".into()),
@@ -1217,9 +1217,9 @@ async fn a_long_list_of_setups_to_change_scrolls_with_the_choice() {
     .expect("plan");
     d.app.finished = (1..=7)
         .map(|n| {
-            let mut saved = segment_aws_setup::state::SavedSetup::new(
+            let mut saved = segment_aws_setup::engine::saving::SavedSetup::new(
                 &plan,
-                segment_aws_setup::state::Method::Cloudformation,
+                segment_aws_setup::engine::saving::Method::Cloudformation,
                 FAKE_ACCOUNT,
                 Some("us-east-1"),
                 None,
@@ -1252,7 +1252,7 @@ async fn a_long_list_of_setups_to_change_scrolls_with_the_choice() {
 /// the one picked brings its region.
 #[tokio::test(start_paused = true)]
 async fn the_executor_lists_the_accounts_buckets_once_for_the_picker() {
-    use segment_aws_setup::picker::ResourceKind;
+    use segment_aws_setup::model::picker::ResourceKind;
     use std::sync::atomic::Ordering;
     let mut d = Driver::new(Script::success(20.0), true).await;
     d.resources
@@ -1281,8 +1281,8 @@ async fn the_executor_lists_the_accounts_buckets_once_for_the_picker() {
 /// and the command that verifies them all.
 #[tokio::test(start_paused = true)]
 async fn several_accounts_through_a_stack_set_to_done() {
-    use segment_aws_setup::stackset::{ADMINISTRATION_ROLE, InstanceRow};
-    use segment_aws_setup::tui::app::MethodChoice;
+    use segment_aws_setup::model::stackset::{ADMINISTRATION_ROLE, InstanceRow};
+    use segment_aws_setup::ui::tui::app::MethodChoice;
     let mut d = Driver::new(Script::success(20.0), true).await;
     d.stack_sets
         .org_unit("ou-ab12-development", &["111111111111", "222222222222"]);
@@ -1353,7 +1353,7 @@ async fn several_accounts_through_a_stack_set_to_done() {
     assert_eq!(d.app.step, Step::Review);
     assert!(matches!(
         d.app.stack_set_request().map(|r| r.targets),
-        Ok(segment_aws_setup::stackset::Targets::OrgUnits {
+        Ok(segment_aws_setup::model::stackset::Targets::OrgUnits {
             auto_deploy: true,
             ..
         })
@@ -1425,9 +1425,9 @@ async fn several_accounts_through_a_stack_set_to_done() {
 /// A destination function's role made through IAM as `create` makes it (ID `FIXED_ID`),
 /// saved and finished in the driver's state directory.
 async fn made_function_role(d: &Driver, role: &str) {
-    let plan = segment_aws_setup::Plan::build(
-        segment_aws_setup::Catalog::builtin(),
-        &segment_aws_setup::plan::PlanRequest {
+    let plan = segment_aws_setup::model::plan::Plan::build(
+        segment_aws_setup::model::catalog::Catalog::builtin(),
+        &segment_aws_setup::model::plan::PlanRequest {
             integration: "destination-function".into(),
             external_ids: vec![FIXED_ID.into()],
             generated_external_id: true,
@@ -1438,14 +1438,14 @@ async fn made_function_role(d: &Driver, role: &str) {
         },
     )
     .expect("plan");
-    let saved = segment_aws_setup::state::SavedSetup::new(
+    let saved = segment_aws_setup::engine::saving::SavedSetup::new(
         &plan,
-        segment_aws_setup::state::Method::Iam,
+        segment_aws_setup::engine::saving::Method::Iam,
         FAKE_ACCOUNT,
         Some("us-east-1"),
         None,
     );
-    segment_aws_setup::resume::create(
+    segment_aws_setup::engine::resume::create(
         d.stacks.as_ref(),
         d.roles.as_ref(),
         Some(&StateStore::at(d.state.clone())),
@@ -1484,7 +1484,7 @@ async fn to_the_preview(d: &mut Driver) {
 
 fn accepted_ids(d: &Driver, role: &str) -> Vec<String> {
     let (trust, _) = d.roles.snapshot(role).expect("role");
-    segment_aws_setup::verify::every_listed_id(&trust)
+    segment_aws_setup::model::verify::every_listed_id(&trust)
 }
 
 #[tokio::test(start_paused = true)]
@@ -1499,7 +1499,7 @@ async fn a_rotation_in_the_wizard_shows_the_new_id_then_finishes_on_a_key() {
     change_the_setup(&mut d).await;
     assert_eq!(d.app.external_id.value(), old, "one ID, not a joined field");
     d.key(KeyCode::Char('r')).await;
-    let segment_aws_setup::change::IdChange::Rotate(_) = d.app.id_change.clone() else {
+    let segment_aws_setup::engine::update::IdChange::Rotate(_) = d.app.id_change.clone() else {
         panic!("{:?}", d.app.id_change);
     };
     // The generated ID as a fixed one, so the screens can be compared.
@@ -1541,7 +1541,10 @@ async fn a_rotation_in_the_wizard_shows_the_new_id_then_finishes_on_a_key() {
         d.screen()
     );
     d.key(KeyCode::Char('f')).await;
-    assert_eq!(d.app.id_change, segment_aws_setup::change::IdChange::Finish);
+    assert_eq!(
+        d.app.id_change,
+        segment_aws_setup::engine::update::IdChange::Finish
+    );
     to_the_preview(&mut d).await;
     d.key(KeyCode::Enter).await;
     assert_eq!(d.app.step, Step::Done, "{:?}", d.app.work);
@@ -1561,7 +1564,7 @@ async fn a_saved_id_the_role_contradicts_is_shown_and_kept_only_on_y() {
     d.roles
         .update_trust_policy(
             role,
-            &segment_aws_setup::policy::trust_policy(
+            &segment_aws_setup::model::policy::trust_policy(
                 "arn:aws:iam::458175278816:root",
                 &[elsewhere.to_string()],
             )
@@ -1598,9 +1601,9 @@ async fn a_saved_id_the_role_contradicts_is_shown_and_kept_only_on_y() {
 async fn quitting_at_a_previewed_change_deletes_its_change_set() {
     let mut d = Driver::new(Script::success(4.0), true).await;
     let stack = "segment-lambda-destination-quit01";
-    let first = segment_aws_setup::Plan::build(
-        segment_aws_setup::Catalog::builtin(),
-        &segment_aws_setup::plan::PlanRequest {
+    let first = segment_aws_setup::model::plan::Plan::build(
+        segment_aws_setup::model::catalog::Catalog::builtin(),
+        &segment_aws_setup::model::plan::PlanRequest {
             integration: "lambda-destination".into(),
             workspace_ids: vec!["wXZ2sd8N3mJ".into()],
             lambda_arns: vec!["arn:aws:lambda:us-west-2:000000000000:function:first".into()],
@@ -1609,14 +1612,14 @@ async fn quitting_at_a_previewed_change_deletes_its_change_set() {
         },
     )
     .expect("plan");
-    let saved = segment_aws_setup::state::SavedSetup::new(
+    let saved = segment_aws_setup::engine::saving::SavedSetup::new(
         &first,
-        segment_aws_setup::state::Method::Cloudformation,
+        segment_aws_setup::engine::saving::Method::Cloudformation,
         FAKE_ACCOUNT,
         Some("us-east-1"),
         None,
     );
-    segment_aws_setup::resume::create(
+    segment_aws_setup::engine::resume::create(
         d.stacks.as_ref(),
         d.roles.as_ref(),
         Some(&StateStore::at(d.state.clone())),

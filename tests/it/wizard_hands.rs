@@ -7,8 +7,8 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use segment_aws_setup::aws::Caller;
-use segment_aws_setup::tui::app::{App, Cmd, Msg, Step, update};
-use segment_aws_setup::tui::{Options, initial_app, view};
+use segment_aws_setup::ui::tui::app::{App, Cmd, Msg, Step, update};
+use segment_aws_setup::ui::tui::{Options, initial_app, view};
 
 const GENERATED: &str = "Gq7RtY2uIoP4aSdF6gHjK8lZxC0vBnM1QwErTyU3";
 
@@ -35,7 +35,10 @@ fn text(app: &mut App, typed: &str) {
 
 /// On the Integration step, moves the choice to this integration with the arrow keys.
 fn choose_integration(app: &mut App, id: &str) {
-    for _ in 0..segment_aws_setup::Catalog::builtin().integrations().len() {
+    for _ in 0..segment_aws_setup::model::catalog::Catalog::builtin()
+        .integrations()
+        .len()
+    {
         if app.integration().id == id {
             return;
         }
@@ -447,7 +450,10 @@ fn method_catches_a_taken_name_and_a_missing_role_from_the_roles_already_read() 
     let mut app = app();
     walk_to(&mut app, Step::Method);
     key(&mut app, KeyCode::Down);
-    assert_eq!(app.method, segment_aws_setup::tui::app::MethodChoice::Iam);
+    assert_eq!(
+        app.method,
+        segment_aws_setup::ui::tui::app::MethodChoice::Iam
+    );
     assert_eq!(
         app.role_name.value(),
         "segment-destination-function-k3x9qa",
@@ -481,7 +487,7 @@ fn method_catches_a_taken_name_and_a_missing_role_from_the_roles_already_read() 
     key(&mut app, KeyCode::Down);
     assert_eq!(
         app.method,
-        segment_aws_setup::tui::app::MethodChoice::Existing
+        segment_aws_setup::ui::tui::app::MethodChoice::Existing
     );
     key(&mut app, KeyCode::Tab);
     text(&mut app, "no-such-role");
@@ -522,7 +528,8 @@ fn regions_are_defaulted_shown_and_carried_by_every_command() {
     );
     app.role_arn = Some("arn:aws:iam::123456789012:role/r".into());
     assert!(
-        segment_aws_setup::tui::screens::done::verify_command(&app).ends_with("--region us-west-2")
+        segment_aws_setup::ui::tui::screens::done::verify_command(&app)
+            .ends_with("--region us-west-2")
     );
 }
 
@@ -645,18 +652,18 @@ fn colours_mean_something_and_can_be_turned_off() {
     assert_eq!(colour_of(&app, "✗"), Some(Color::Reset));
     assert_eq!(buffer(&app)[(1, 0)].fg, Color::Reset);
 
-    assert!(segment_aws_setup::tui::colors_wanted(
+    assert!(segment_aws_setup::ui::tui::colors_wanted(
         false,
         None,
         Some("xterm-256color".into())
     ));
-    assert!(!segment_aws_setup::tui::colors_wanted(true, None, None));
-    assert!(!segment_aws_setup::tui::colors_wanted(
+    assert!(!segment_aws_setup::ui::tui::colors_wanted(true, None, None));
+    assert!(!segment_aws_setup::ui::tui::colors_wanted(
         false,
         Some("1".into()),
         None
     ));
-    assert!(!segment_aws_setup::tui::colors_wanted(
+    assert!(!segment_aws_setup::ui::tui::colors_wanted(
         false,
         None,
         Some("dumb".into())
@@ -747,7 +754,7 @@ fn kinesis_goes_through_the_wizard_with_its_own_fields() {
 /// a row changing keeps the place being read, and the table pages down to its last account.
 #[test]
 fn a_long_stack_set_table_scrolls_and_keeps_its_place() {
-    use segment_aws_setup::stackset::InstanceRow;
+    use segment_aws_setup::model::stackset::InstanceRow;
     let mut app = app();
     walk_to(&mut app, Step::Method);
     for _ in 0..3 {

@@ -1,0 +1,21 @@
+//! The pure core: integrations (from `assets/`), external IDs, validation, policies, templates,
+//! plans, outcomes, the wizard's step texts, the IAM evaluator and the judge of a role.
+//!
+//! May import: nothing of this crate outside `model`. No I/O, no terminal, no AWS (a record reads the clock for its time).
+
+pub mod aws_types;
+pub mod catalog;
+pub mod external_id;
+pub mod iam_eval;
+pub mod outcome;
+pub mod ownership;
+pub mod picker;
+pub mod plan;
+pub mod policy;
+pub mod record;
+pub mod stackset;
+pub mod steps;
+pub mod template;
+pub mod text;
+pub mod validate;
+pub mod verify;

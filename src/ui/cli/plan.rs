@@ -1,0 +1,221 @@
+//! `plan`: everything a setup would create, with no credentials and no network call; `--out`
+//! writes the documents the AWS CLI commands read.
+
+use super::*;
+
+#[derive(Args, Debug)]
+pub struct PlanArgs {
+    #[command(flatten)]
+    pub setup: SetupArgs,
+
+    /// Also write the documents the AWS CLI commands read into this directory: trust-policy.json
+    /// and parameters.json (they hold the external ID: mode 0600), permission-policy.json,
+    /// template.json
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<std::path::PathBuf>,
+
+    /// Output: text for people, json for scripts
+    #[arg(long, value_enum, default_value_t = Format::Text, env = "SEGMENT_AWS_SETUP_FORMAT")]
+    pub format: Format,
+}
+
+pub(crate) fn plan(args: &PlanArgs) -> Result<String, Failure> {
+    no_csv(args.format)?;
+    let plan = Plan::build(Catalog::builtin(), &args.setup.request()?)?;
+    if let Some(dir) = &args.out {
+        write_documents(&plan, dir).map_err(|error| Failure {
+            code: exit::BAD_INPUT,
+            message: format!("--out {}: {error}", dir.display()),
+        })?;
+        say(&format!(
+            "Wrote {} to {} (the files holding the external ID are mode 0600)",
+            plan.documents()
+                .iter()
+                .map(|(name, _, _)| *name)
+                .collect::<Vec<_>>()
+                .join(", "),
+            dir.display()
+        ));
+    }
+    Ok(match args.format {
+        Format::Text | Format::Csv => plan_text(&plan),
+        Format::Json => pretty_json(&plan.to_json()),
+    })
+}
+
+/// The plan for a person to read (`plan --format text`): rendered here, by the command that
+/// shows it, so the plan itself stays below the outcome it would be rendered with.
+fn plan_text(plan: &Plan) -> String {
+    let pretty = |value: &serde_json::Value| {
+        serde_json::to_string_pretty(value).unwrap_or_else(|_| value.to_string())
+    };
+    let indent = |text: &str| {
+        text.lines()
+            .map(|line| format!("  {line}\n"))
+            .collect::<String>()
+    };
+    let mut out = String::new();
+    out.push_str(&format!(
+        "Plan: {} ({})\n",
+        plan.integration_title, plan.integration_id
+    ));
+    out.push_str("Nothing has been changed. This is what setting it up creates.\n\n");
+    out.push_str(&format!(
+        "Principal (who may assume the role)\n  {}\n\n",
+        plan.principal
+    ));
+    let id_note = if plan.external_id_generated {
+        "generated from the OS's secure random source; keep it like a password"
+    } else {
+        "as given"
+    };
+    out.push_str(&format!("External ID ({id_note})\n"));
+    for id in &plan.external_ids {
+        out.push_str(&format!("  {id}\n"));
+    }
+    for warning in &plan.warnings {
+        out.push_str(&format!("  ! {warning}\n"));
+    }
+    out.push_str(&format!(
+        "\nTrust policy\n{}\n",
+        indent(&pretty(&plan.trust_policy))
+    ));
+    out.push_str(&format!(
+        "Permission policy \"{}\" ({})\n{}\n",
+        plan.policy_name,
+        plan.preset_title,
+        indent(&pretty(&plan.permission_policy))
+    ));
+    if !plan.broad_grants.is_empty() {
+        out.push_str("Warning: this policy grants broadly; creating the role with it needs an explicit yes\n");
+        for grant in &plan.broad_grants {
+            out.push_str(&format!("  ! {grant}\n"));
+        }
+        out.push('\n');
+    }
+    out.push_str(&format!(
+        "CloudFormation (stack {}, template assets/templates/{})\n  Parameters:\n",
+        plan.stack_name, plan.template_name
+    ));
+    for (name, value) in &plan.parameters {
+        match value.as_str().unwrap_or_default() {
+            "" => out.push_str(&format!("    {name} = (empty)\n")),
+            value => out.push_str(&format!("    {name} = {value}\n")),
+        }
+    }
+    if plan.parameters.is_empty() {
+        out.push_str("    (none: the documents are written into the template)\n");
+    }
+    out.push_str(&format!(
+        "  Template:\n{}\n",
+        indent(&indent(&pretty(&plan.template)))
+    ));
+    // As every face shows them at the end (attributes such as read-only included).
+    out.push_str("Settings in Segment, once the role exists\n");
+    let outcome = crate::model::outcome::Outcome::from_plan(plan, None);
+    let shown = |setting: &Setting| {
+        setting
+            .value
+            .clone()
+            .unwrap_or_else(|| "(known once the role exists)".to_string())
+    };
+    for line in outcome.settings_lines(&shown) {
+        out.push_str(&format!("  {}\n", line.text));
+    }
+    out.push_str("\nThe same with the AWS CLI (for an administrator)\n");
+    out.push_str(&format!("  {}\n", crate::model::plan::DOCUMENTS_NOTE));
+    for command in plan.cli_commands() {
+        out.push_str(&format!("  {command}\n"));
+    }
+    out
+}
+
+/// Writes the plan's documents into a directory (made if missing): never through a symbolic
+/// link, and mode 0600 for those that hold the external ID.
+fn write_documents(plan: &Plan, dir: &std::path::Path) -> std::io::Result<()> {
+    std::fs::create_dir_all(dir)?;
+    for (name, text, secret) in plan.documents() {
+        crate::engine::saving::write_file_no_follow(&dir.join(name), text.as_bytes(), secret)?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn text_shows_every_part() {
+        let request = PlanRequest {
+            integration: "destination-function".into(),
+            bucket: Some("my-bucket".into()),
+            bucket_region: Some("us-west-2".into()),
+            ..PlanRequest::default()
+        };
+        let plan = Plan::build(Catalog::builtin(), &request).expect("valid");
+        let text = plan_text(&plan);
+        for part in [
+            "Principal",
+            "External ID",
+            "Trust policy",
+            "Permission policy",
+            "Parameters:",
+            "Template:",
+            "Settings in Segment, once the role exists",
+            "IAM Role ARN (iamRoleArn) · required",
+            "aws iam create-role",
+        ] {
+            assert!(text.contains(part), "missing {part}");
+        }
+        assert!(text.contains(plan.external_id()));
+    }
+
+    fn plan_args(args: &[&str]) -> PlanArgs {
+        match parse(&[&["plan"], args].concat()) {
+            Ok(Command::Plan(args)) => args,
+            other => panic!("not a plan: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn json_plan_names_segments_principal() {
+        let args = plan_args(&[
+            "--integration",
+            "destination-function",
+            "--bucket",
+            "my-bucket",
+            "--bucket-region",
+            "us-west-2",
+            "--format",
+            "json",
+        ]);
+        let output = plan(&args).expect("a plan");
+        let json: serde_json::Value = serde_json::from_str(&output).expect("JSON");
+        assert!(
+            output.contains("arn:aws:iam::458175278816:root"),
+            "{output}"
+        );
+        assert_eq!(json["integration"], "destination-function", "{output}");
+    }
+
+    #[test]
+    fn a_short_brought_id_is_refused_before_anything() {
+        let args = plan_args(&[
+            "--integration",
+            "source-function",
+            "--bucket",
+            "my-bucket",
+            "--bucket-region",
+            "us-west-2",
+            "--external-id",
+            "short",
+        ]);
+        let failure = plan(&args).expect_err("too short");
+        assert_eq!(failure.code, exit::BAD_INPUT);
+        assert!(
+            failure.message.contains("--external-id"),
+            "{}",
+            failure.message
+        );
+    }
+}

@@ -1,0 +1,495 @@
+//! Step 5: how: a CloudFormation stack (recommended), directly through IAM, an existing role
+//! (picked from the account's roles, filterable, or typed as a name or ARN), or several accounts
+//! through a StackSet (the role's fixed name, and the accounts or organizational units).
+
+use super::spinner;
+use super::{choice, dim, edit, field, paragraph, verdict};
+use crate::model::picker::{self, ResourceKind};
+use crate::model::validate;
+use crate::ui::tui::app::{App, Cmd, Field, Listing, MethodChoice, RolesState, Step, back, go};
+use crossterm::event::{KeyCode, KeyEvent};
+use ratatui::prelude::*;
+
+pub fn keys(app: &App) -> super::Keys {
+    if app.updating.is_some() {
+        return vec![
+            ("Enter", "next"),
+            ("Esc", "back"),
+            ("?", "help"),
+            ("q", "quit"),
+        ];
+    }
+    if app.method_focus == 0 {
+        let tab = if app.method == MethodChoice::Existing {
+            ("Tab", "type or pick the role")
+        } else if app.method == MethodChoice::StackSet {
+            ("Tab", "name and accounts")
+        } else {
+            ("Tab", "edit the name")
+        };
+        return vec![
+            ("↑↓", "choose"),
+            tab,
+            ("Enter", "next"),
+            ("Esc", "back"),
+            ("?", "help"),
+            ("q", "quit"),
+        ];
+    }
+    let mut keys = vec![if app.method == MethodChoice::StackSet {
+        ("Tab", "next field")
+    } else {
+        ("Tab", "methods")
+    }];
+    if app.method == MethodChoice::Existing && !matching_roles(app).is_empty() {
+        keys.push(("↑↓", "pick a role"));
+    }
+    if app.method == MethodChoice::StackSet && app.method_focus == 2 && !target_rows(app).is_empty()
+    {
+        keys.push(("↑↓", "pick"));
+    }
+    if app.method == MethodChoice::StackSet && app.method_focus == 2 && targets_units(app) {
+        keys.push(("Ctrl-A", "later accounts"));
+    }
+    keys.extend([
+        ("Enter", "next"),
+        ("Esc", "methods"),
+        ("F1", "help"),
+        ("Ctrl-C", "quit"),
+    ]);
+    keys
+}
+
+const LIST_ROWS: usize = 6;
+
+/// The method's title and when to pick it: the step model's, as plain mode says them.
+fn describe(method: MethodChoice) -> (String, String) {
+    let index = MethodChoice::ALL
+        .iter()
+        .position(|m| *m == method)
+        .unwrap_or(0);
+    let choice = crate::model::steps::method_choices().swap_remove(index);
+    let detail = choice.detail();
+    (choice.title, detail)
+}
+
+/// The account's roles matching what is typed.
+pub fn matching_roles(app: &App) -> Vec<(String, String)> {
+    let filter = app.existing_role.value().trim().to_ascii_lowercase();
+    match &app.roles {
+        RolesState::Loaded(roles) => roles
+            .iter()
+            .filter(|(name, arn)| {
+                filter.is_empty()
+                    || name.to_ascii_lowercase().contains(&filter)
+                    || arn.to_ascii_lowercase() == filter
+            })
+            .cloned()
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// What is wrong with the name typed for the chosen method, if anything.
+pub fn problem(app: &App) -> Option<String> {
+    let check = match app.method {
+        MethodChoice::Cloudformation => validate::stack_name(app.stack_name.value().trim()),
+        MethodChoice::Iam => validate::role_name(app.role_name.value().trim()),
+        MethodChoice::StackSet => {
+            validate::role_name(app.role_name.value().trim()).and_then(|_| {
+                app.stack_set_request()
+                    .map(|_| ())
+                    .map_err(validate::Invalid)
+            })
+        }
+        MethodChoice::Existing => {
+            let value = app.existing_role.value().trim();
+            if value.starts_with("arn:") {
+                validate::role_arn(value)
+            } else {
+                validate::role_name(value)
+            }
+        }
+    };
+    if let Err(invalid) = check {
+        return Some(invalid.0);
+    }
+    // Caught here, from the roles already read, not at step 7 with no way back.
+    let RolesState::Loaded(roles) = &app.roles else {
+        return None;
+    };
+    match app.method {
+        MethodChoice::Iam => {
+            let name = app.role_name.value().trim();
+            roles
+                .iter()
+                .any(|(existing, _)| existing.eq_ignore_ascii_case(name))
+                .then(|| {
+                    format!(
+                        "a role named {name} already exists in this account (IAM names ignore case): choose another name, or An existing role to check it"
+                    )
+                })
+        }
+        MethodChoice::Existing => {
+            let typed = app.existing_role.value().trim();
+            let known = roles
+                .iter()
+                .any(|(name, arn)| name.eq_ignore_ascii_case(typed) || arn == typed);
+            (!known && matching_roles(app).is_empty()).then(|| {
+                format!(
+                    "no role {typed} in this account: pick one from the list, or check the name"
+                )
+            })
+        }
+        MethodChoice::Cloudformation | MethodChoice::StackSet => None,
+    }
+}
+
+/// The StackSet's fields: the role's fixed name and where it goes.
+fn stack_set_lines(app: &App, lines: &mut Vec<Line<'static>>, width: usize) {
+    lines.push(field(
+        "Role name (all accounts)",
+        &app.role_name,
+        app.method_focus == 1,
+        None,
+        width,
+    ));
+    lines.push(field(
+        "Accounts or OUs         ",
+        &app.targets,
+        app.method_focus == 2,
+        None,
+        width,
+    ));
+    let region = app.default_region().unwrap_or_default();
+    lines.push(Line::styled(
+        format!("  12-digit account IDs or ou-... units, comma-separated · region {region}"),
+        dim(),
+    ));
+    if targets_units(app) {
+        lines.push(Line::styled(
+            format!(
+                "  Accounts added to these units later get the role too: {} (Ctrl-A)",
+                if app.auto_deploy { "yes" } else { "no" }
+            ),
+            dim(),
+        ));
+    }
+    if app.method_focus == 2 {
+        lines.extend(target_picker(app));
+    }
+}
+
+/// The targets typed so far are organizational units (automatic deployment applies).
+fn targets_units(app: &App) -> bool {
+    matches!(
+        crate::model::stackset::parse_targets(app.targets.value(), false),
+        Ok(crate::model::stackset::Targets::OrgUnits { .. })
+    )
+}
+
+/// The organization's units and accounts matching what is typed after the last comma.
+fn target_rows(app: &App) -> Vec<&picker::Resource> {
+    match app.listing(ResourceKind::OrgTargets) {
+        Some(Listing::Ready(found)) => picker::target_rows(found, app.targets.value()),
+        _ => Vec::new(),
+    }
+}
+
+/// The highlighted target row: the one moved to with ↑↓, else the first match when the typed
+/// text can only be a filter (not an account or unit ID itself).
+fn highlighted_target(app: &App) -> Option<usize> {
+    let rows = target_rows(app).len();
+    if rows == 0 {
+        return None;
+    }
+    if let Some(row) = app.pick_row {
+        return Some(row.min(rows - 1));
+    }
+    let filter = picker::filter_text(app.targets.value(), true);
+    let is_id =
+        validate::account_id(filter).is_ok() || crate::model::stackset::org_unit_id(filter).is_ok();
+    (!filter.is_empty() && !is_id).then_some(0)
+}
+
+/// The list under the targets field (4 rows at a time, the page holding the highlighted one).
+fn target_picker(app: &App) -> Vec<Line<'static>> {
+    let what = ResourceKind::OrgTargets.plural();
+    match app.listing(ResourceKind::OrgTargets) {
+        None => Vec::new(),
+        Some(Listing::Loading) => vec![Line::styled(
+            format!("  {} listing {what}… (type meanwhile)", spinner(app)),
+            dim(),
+        )],
+        Some(Listing::Unavailable(why)) => vec![Line::from(format!("  ! {why}"))],
+        Some(Listing::Ready(found)) => {
+            let rows = target_rows(app);
+            if rows.is_empty() {
+                return vec![Line::styled(
+                    format!("  None of the {} {what} match.", found.len()),
+                    dim(),
+                )];
+            }
+            let selected = highlighted_target(app);
+            let first = selected.unwrap_or(0) / PICK_ROWS * PICK_ROWS;
+            let mut lines: Vec<Line<'static>> = rows
+                .iter()
+                .enumerate()
+                .skip(first)
+                .take(PICK_ROWS)
+                .map(|(index, row)| {
+                    let mut line = choice(Some(index) == selected, row.describe());
+                    line.spans.insert(0, Span::raw("  "));
+                    line
+                })
+                .collect();
+            lines.push(Line::styled(
+                format!(
+                    "  {} of {} {what} · type to filter, ↓ to pick",
+                    rows.len(),
+                    found.len()
+                ),
+                dim(),
+            ));
+            lines
+        }
+    }
+}
+
+/// Rows of the targets list shown at once.
+const PICK_ROWS: usize = 4;
+
+pub fn view(app: &App, frame: &mut Frame, area: Rect) {
+    if let Some(saved) = &app.updating {
+        let how = match saved.method {
+            crate::engine::saving::Method::Cloudformation => "its stack, through a change set",
+            crate::engine::saving::Method::Iam => "the role's documents, directly through IAM",
+        };
+        let lines = vec![
+            Line::from(format!(
+                "Changing the setup of {} ({}).",
+                saved.what(),
+                saved.integration
+            )),
+            Line::from(format!(
+                "It changes {how}; the method stays as it was made."
+            )),
+            Line::from(""),
+            Line::styled(
+                "Enter goes on to Review; a preview of the change comes before anything changes.",
+                dim(),
+            ),
+        ];
+        frame.render_widget(paragraph(app, lines), area);
+        return;
+    }
+    let width = area.width as usize;
+    let mut lines = vec![Line::from(format!(
+        "{}?",
+        crate::model::steps::METHOD_QUESTION
+    ))];
+    for method in MethodChoice::ALL {
+        let (title, detail) = describe(method);
+        lines.push(choice(app.method == method, title));
+        lines.push(Line::styled(format!("    {detail}"), dim()));
+    }
+    if app.plan_only && app.method != MethodChoice::Cloudformation {
+        lines.push(Line::styled(
+            "Plan only: nothing will be created either way.",
+            dim(),
+        ));
+    }
+    lines.push(Line::from(""));
+    let focused = app.method_focus == 1;
+    match app.method {
+        MethodChoice::Cloudformation => {
+            lines.push(field("Stack name", &app.stack_name, focused, None, width))
+        }
+        MethodChoice::Iam => lines.push(field("Role name ", &app.role_name, focused, None, width)),
+        MethodChoice::StackSet => stack_set_lines(app, &mut lines, width),
+        MethodChoice::Existing => {
+            lines.push(field(
+                "Role (name, ARN or filter)",
+                &app.existing_role,
+                focused,
+                None,
+                width,
+            ));
+            match &app.roles {
+                RolesState::NotLoaded => {}
+                RolesState::Loading => {
+                    lines.push(Line::styled("  reading the account's roles…", dim()))
+                }
+                RolesState::Failed(error) => lines.push(Line::styled(
+                    format!("  can't list roles ({error}); type the name"),
+                    dim(),
+                )),
+                RolesState::Loaded(_) => {
+                    let roles = matching_roles(app);
+                    let start = app.role_pick.saturating_sub(LIST_ROWS - 1);
+                    for (index, (name, _)) in roles.iter().enumerate().skip(start).take(LIST_ROWS) {
+                        lines.push(choice(
+                            focused && index == app.role_pick,
+                            format!("  {name}"),
+                        ));
+                    }
+                    if roles.is_empty() {
+                        lines.push(Line::styled("  no role matches", dim()));
+                    }
+                }
+            }
+        }
+    }
+    let picking = app.method == MethodChoice::StackSet
+        && app.method_focus == 2
+        && highlighted_target(app).is_some();
+    lines.push(match problem(app) {
+        None => verdict(true, "valid"),
+        // A filter being typed is not a wrong ID.
+        Some(_) if picking => Line::styled("  Enter takes the highlighted row.", dim()),
+        Some(reason) if app.touched(Field::Name) => verdict(false, reason),
+        Some(_) if app.method == MethodChoice::StackSet => Line::styled(
+            "  Name the role, then type the accounts or organizational units.",
+            dim(),
+        ),
+        Some(_) => Line::styled(
+            "  Type the role's name or ARN, or pick it from the list.",
+            dim(),
+        ),
+    });
+    frame.render_widget(paragraph(app, lines), area);
+}
+
+pub fn on_key(app: &mut App, key: KeyEvent) -> Vec<Cmd> {
+    if app.updating.is_some() {
+        // The setup's method and name stay: only Enter and Esc do anything here.
+        match key.code {
+            KeyCode::Enter if app.plan().is_ok() => go(app, Step::Review),
+            KeyCode::Esc => return back(app),
+            _ => {}
+        }
+        return Vec::new();
+    }
+    let mut commands = Vec::new();
+    match key.code {
+        KeyCode::Esc if app.method_focus > 0 => app.method_focus = 0,
+        KeyCode::Esc => return back(app),
+        // A StackSet has two fields: Tab goes list, name, targets, and round again.
+        KeyCode::Tab | KeyCode::BackTab if app.method == MethodChoice::StackSet => {
+            let forward = key.code == KeyCode::Tab;
+            app.method_focus = if forward {
+                (app.method_focus + 1) % 3
+            } else {
+                (app.method_focus + 2) % 3
+            };
+        }
+        KeyCode::Tab | KeyCode::BackTab => app.method_focus = 1 - app.method_focus.min(1),
+        KeyCode::Up | KeyCode::Down | KeyCode::Char('k') | KeyCode::Char('j')
+            if app.method_focus == 0 =>
+        {
+            let index = MethodChoice::ALL
+                .iter()
+                .position(|m| *m == app.method)
+                .unwrap_or(0);
+            let forward = matches!(key.code, KeyCode::Down | KeyCode::Char('j'));
+            let count = MethodChoice::ALL.len();
+            let next = if forward {
+                (index + 1) % count
+            } else {
+                (index + count - 1) % count
+            };
+            app.method = MethodChoice::ALL[next];
+        }
+        KeyCode::Char('a')
+            if key
+                .modifiers
+                .contains(crossterm::event::KeyModifiers::CONTROL)
+                && app.method == MethodChoice::StackSet
+                && app.method_focus == 2 =>
+        {
+            app.auto_deploy = !app.auto_deploy;
+        }
+        KeyCode::Up if app.method == MethodChoice::StackSet && app.method_focus == 2 => {
+            app.pick_row = highlighted_target(app).map(|row| row.saturating_sub(1));
+        }
+        KeyCode::Down if app.method == MethodChoice::StackSet && app.method_focus == 2 => {
+            let rows = target_rows(app).len();
+            if rows > 0 {
+                app.pick_row = Some(match highlighted_target(app) {
+                    Some(row) if app.pick_row.is_some() => (row + 1).min(rows - 1),
+                    Some(row) => row,
+                    None => 0,
+                });
+            }
+        }
+        KeyCode::Enter
+            if app.method == MethodChoice::StackSet
+                && app.method_focus == 2
+                && highlighted_target(app).is_some() =>
+        {
+            let row = highlighted_target(app).unwrap_or(0);
+            if let Some(value) = target_rows(app).get(row).map(|r| r.value.clone()) {
+                let text = picker::take(app.targets.value(), true, &value);
+                app.targets = tui_input::Input::new(text);
+                app.touched.insert(Field::Name);
+            }
+            app.pick_row = None;
+        }
+        KeyCode::Up if app.method == MethodChoice::Existing => {
+            app.role_pick = app.role_pick.saturating_sub(1)
+        }
+        KeyCode::Down if app.method == MethodChoice::Existing => {
+            app.role_pick = (app.role_pick + 1).min(matching_roles(app).len().saturating_sub(1));
+        }
+        KeyCode::Enter => {
+            app.touched.insert(Field::Name);
+            if app.method == MethodChoice::Existing && app.method_focus == 1 {
+                let roles = matching_roles(app);
+                let typed_is_exact = roles.iter().any(|(name, arn)| {
+                    name == app.existing_role.value().trim()
+                        || arn == app.existing_role.value().trim()
+                });
+                if let Some((name, _)) = roles.get(app.role_pick).filter(|_| !typed_is_exact) {
+                    app.existing_role = tui_input::Input::new(name.clone());
+                }
+            }
+            if problem(app).is_none() && app.plan().is_ok() {
+                app.method_focus = 0;
+                go(app, Step::Review);
+            } else if app.method == MethodChoice::StackSet
+                && validate::role_name(app.role_name.value().trim()).is_ok()
+            {
+                app.method_focus = 2;
+            } else {
+                app.method_focus = 1;
+            }
+        }
+        _ if app.method_focus > 0 => {
+            let input = match app.method {
+                MethodChoice::Cloudformation => &mut app.stack_name,
+                MethodChoice::Iam => &mut app.role_name,
+                MethodChoice::Existing => &mut app.existing_role,
+                MethodChoice::StackSet if app.method_focus == 2 => &mut app.targets,
+                MethodChoice::StackSet => &mut app.role_name,
+            };
+            edit(input, key);
+            app.touched.insert(Field::Name);
+            app.pick_row = None;
+            if app.method == MethodChoice::Cloudformation {
+                // A generated name arriving late never lands in a field the user has edited.
+                app.stack_name_edited = true;
+            }
+            app.role_pick = 0;
+        }
+        _ => {}
+    }
+    // The account's roles: to pick one, or to see a name is taken before anything is made.
+    if matches!(app.method, MethodChoice::Iam | MethodChoice::Existing)
+        && app.roles == RolesState::NotLoaded
+        && !app.plan_only
+    {
+        app.roles = RolesState::Loading;
+        commands.push(Cmd::ListRoles);
+    }
+    commands
+}

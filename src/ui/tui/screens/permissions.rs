@@ -1,0 +1,378 @@
+//! Step 4: what the role may do: the presets the integration offers, their inputs, and the
+//! resulting policy, visible as it will be created.
+
+use super::{bold, choice, dim, edit, field, json_lines, paragraph, verdict};
+use crate::model::catalog::Catalog;
+use crate::model::catalog::Input as PresetInput;
+use crate::model::picker::ResourceKind;
+use crate::ui::tui::app::{App, Cmd, Field, Step, back, go, wizard_words};
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::prelude::*;
+use tui_input::Input;
+
+/// Letters type into the preset's first field (a bucket name may hold a `j` or a `q`), so quitting
+/// and help are on Ctrl-C and F1 here.
+pub fn keys(app: &App) -> super::Keys {
+    let fields = inputs(app);
+    let mut keys = Vec::new();
+    if app.permission_focus == 0 {
+        if app.integration().presets.len() > 1 {
+            keys.push(("↑↓", "preset"));
+        }
+        if !fields.is_empty() {
+            keys.push(("Tab", "fields"));
+        }
+        keys.push(("Enter", "next"));
+        keys.push(("Esc", "back"));
+    } else {
+        let focused = fields.get(app.permission_focus - 1).copied();
+        let picking = focused.and_then(|which| {
+            ResourceKind::of(which)?;
+            let (rows, regions) =
+                crate::ui::tui::picker::offers(app, which, input_ref(app, which).value());
+            Some((which, rows, regions))
+        });
+        if let Some((_, true, _)) = picking {
+            keys.push(("↑↓", "pick"));
+        }
+        if let Some((_, _, true)) = picking {
+            keys.push(("Ctrl-R", "region"));
+        }
+        keys.push(("Tab", "next field"));
+        let takes = picking.is_some_and(|(which, _, _)| {
+            crate::ui::tui::picker::enter_takes(app, which, input_ref(app, which).value()).is_some()
+        });
+        keys.push(if focused == Some(PresetInput::PolicyFile) {
+            ("Enter", "read the file")
+        } else if takes {
+            ("Enter", "take it")
+        } else {
+            ("Enter", "next")
+        });
+        keys.push(("Esc", "presets"));
+    }
+    keys.push(("F1", "help"));
+    keys.push(("Ctrl-C", "quit"));
+    keys
+}
+
+/// The preset's fields: its required inputs, then its optional ones.
+fn inputs(app: &App) -> Vec<PresetInput> {
+    Catalog::builtin()
+        .preset(app.preset_id())
+        .map(|p| p.all_inputs().collect())
+        .unwrap_or_default()
+}
+
+fn optional(app: &App, which: PresetInput) -> bool {
+    Catalog::builtin()
+        .preset(app.preset_id())
+        .is_some_and(|p| p.optional_inputs.contains(&which))
+}
+
+fn input_mut(app: &mut App, which: PresetInput) -> &mut Input {
+    match which {
+        PresetInput::Bucket => &mut app.bucket,
+        PresetInput::BucketRegion => &mut app.bucket_region,
+        PresetInput::LambdaArns => &mut app.lambda_arns,
+        PresetInput::PolicyFile => &mut app.policy_path,
+        other => app.more_inputs.entry(other).or_default(),
+    }
+}
+
+static EMPTY: std::sync::LazyLock<Input> = std::sync::LazyLock::new(Input::default);
+
+fn input_ref(app: &App, which: PresetInput) -> &Input {
+    match which {
+        PresetInput::Bucket => &app.bucket,
+        PresetInput::BucketRegion => &app.bucket_region,
+        PresetInput::LambdaArns => &app.lambda_arns,
+        PresetInput::PolicyFile => &app.policy_path,
+        other => app.more_inputs.get(&other).unwrap_or(&EMPTY),
+    }
+}
+
+fn field_of(which: PresetInput) -> Field {
+    match which {
+        PresetInput::Bucket => Field::Bucket,
+        PresetInput::BucketRegion => Field::BucketRegion,
+        PresetInput::LambdaArns => Field::LambdaArns,
+        PresetInput::PolicyFile => Field::PolicyFile,
+        other => Field::Other(other),
+    }
+}
+
+/// What is wrong with one field, in the wizard's words.
+fn field_problem(app: &App, which: PresetInput) -> Option<String> {
+    let value = input_ref(app, which).value().trim();
+    let result = match which {
+        _ if value.is_empty() && optional(app, which) => Ok(()),
+        PresetInput::BucketRegion if value.is_empty() && app.default_bucket_region().is_some() => {
+            Ok(())
+        }
+        PresetInput::PolicyFile => {
+            return match &app.policy_file {
+                _ if value.is_empty() => Some("type the path of your policy document".into()),
+                Some(Err(error)) => Some(wizard_words(error)),
+                Some(Ok(file)) if file.path != value => {
+                    Some("press Enter to read this file".into())
+                }
+                Some(Ok(_)) => None,
+                None => Some("press Enter to read it".into()),
+            };
+        }
+        list if list.is_list() => crate::model::validate::comma_separated(
+            value,
+            &format!("type at least one {}", list.label().trim_end_matches('s')),
+            |v| crate::model::validate::input_value(list, v),
+        )
+        .map(|_| ()),
+        one => crate::model::validate::input_value(one, value),
+    };
+    result.err().map(|invalid| invalid.0)
+}
+
+/// What a field takes, shown under it until it was edited.
+fn hint(which: PresetInput) -> &'static str {
+    which.hint()
+}
+
+/// The field's label, padded so the fields line up.
+fn label(which: PresetInput) -> String {
+    let text = match which {
+        PresetInput::LambdaArns => "Lambda ARN(s)".to_string(),
+        PresetInput::PolicyFile => "Policy file (JSON)".to_string(),
+        PresetInput::BucketRegion => "Bucket region".to_string(),
+        other => {
+            let label = other.label();
+            let mut chars = label.chars();
+            chars
+                .next()
+                .map(|c| c.to_uppercase().chain(chars).collect())
+                .unwrap_or_default()
+        }
+    };
+    format!("{text:<18}")
+}
+
+pub fn view(app: &App, frame: &mut Frame, area: Rect) {
+    let width = area.width as usize;
+    let catalog = Catalog::builtin();
+    let mut lines = vec![Line::from(
+        "What may Segment do with the role? Least privilege: pick one.",
+    )];
+    for (index, offer) in app.integration().presets.iter().enumerate() {
+        let preset = catalog.preset(&offer.preset);
+        lines.push(choice(
+            index == app.preset,
+            preset.map(|p| p.title.clone()).unwrap_or_default(),
+        ));
+    }
+    if let Some(preset) = catalog.preset(app.preset_id()) {
+        lines.push(Line::styled(format!("  {}", preset.description), dim()));
+    }
+    lines.push(Line::from(""));
+    for (index, which) in inputs(app).into_iter().enumerate() {
+        let focused = app.permission_focus == index + 1;
+        lines.push(field(
+            &label(which),
+            input_ref(app, which),
+            focused,
+            None,
+            width,
+        ));
+        match field_problem(app, which) {
+            Some(problem) if app.touched(field_of(which)) => {
+                lines.push(verdict(false, problem));
+            }
+            Some(_) => lines.push(Line::styled(format!("  {}", hint(which)), dim())),
+            None if which == PresetInput::BucketRegion
+                && input_ref(app, which).value().is_empty() =>
+            {
+                lines.push(Line::styled(
+                    match app.detected_bucket_region() {
+                        Some(region) => {
+                            format!("  left empty: {region}, where AWS says the bucket is")
+                        }
+                        None => format!(
+                            "  left empty: {}, the account's region",
+                            app.default_bucket_region().unwrap_or_default()
+                        ),
+                    },
+                    dim(),
+                ));
+            }
+            None => {
+                if let (Some(Ok(file)), PresetInput::PolicyFile) = (&app.policy_file, which) {
+                    lines.push(Line::styled(
+                        format!("  read ({} characters)", file.text.chars().count()),
+                        dim(),
+                    ));
+                }
+            }
+        }
+        if focused {
+            lines.extend(crate::ui::tui::picker::view(
+                app,
+                which,
+                input_ref(app, which).value(),
+            ));
+        }
+    }
+    lines.push(Line::from(""));
+    let fields_ok = inputs(app)
+        .into_iter()
+        .all(|which| field_problem(app, which).is_none());
+    match app.plan() {
+        Ok(plan) => {
+            lines.push(Line::styled(
+                format!("Permission policy \"{}\":", plan.policy_name),
+                bold(),
+            ));
+            lines.extend(json_lines(app, &plan.permission_policy));
+        }
+        // Each field says what it needs; a problem across fields shows once they are filled.
+        Err(error) if fields_ok => lines.push(verdict(false, wizard_words(&error.reason.0))),
+        Err(_) => lines.push(Line::styled(
+            "The policy appears here once the fields above are filled in.",
+            dim(),
+        )),
+    }
+    frame.render_widget(paragraph(app, lines), area);
+}
+
+/// Picks from the focused field's list: ↑↓ move, Enter takes a row, Ctrl-R lists another
+/// region. Returns whether the key was the picker's.
+fn on_picker_key(app: &mut App, which: PresetInput, key: KeyEvent) -> bool {
+    let Some(kind) = ResourceKind::of(which) else {
+        return false;
+    };
+    let text = input_ref(app, which).value().to_string();
+    let list = which.is_list();
+    let rows = crate::ui::tui::picker::matches(app, which, &text).len();
+    let current = crate::ui::tui::picker::highlighted(app, which, &text);
+    match key.code {
+        KeyCode::Up if rows > 0 => {
+            app.pick_row = Some(current.map_or(0, |row| row.saturating_sub(1)))
+        }
+        KeyCode::Down if rows > 0 => {
+            app.pick_row = Some(current.map_or(0, |row| (row + 1).min(rows - 1)))
+        }
+        KeyCode::Char('r') if key.modifiers.contains(KeyModifiers::CONTROL) => {
+            if !kind.is_regional() {
+                return false;
+            }
+            let count = app.picker_regions(kind).len();
+            let next = app.pick_region.get(&kind).map_or(1, |i| i + 1) % count;
+            app.pick_region.insert(kind, next);
+            app.pick_row = None;
+        }
+        KeyCode::Enter => {
+            let Some(value) = crate::ui::tui::picker::enter_takes(app, which, &text) else {
+                return false;
+            };
+            *input_mut(app, which) = Input::new(crate::model::picker::take(&text, list, &value));
+            app.touched.insert(field_of(which));
+            app.pick_row = None;
+            // A picked bucket brings its region: nothing to type where AWS can tell.
+            if which == PresetInput::Bucket
+                && let Some(region) = app.detected_bucket_region()
+            {
+                app.bucket_region = Input::new(region);
+            }
+        }
+        _ => return false,
+    }
+    true
+}
+
+pub fn on_key(app: &mut App, key: KeyEvent) -> Vec<Cmd> {
+    let fields = inputs(app);
+    let presets = app.integration().presets.len();
+    if let Some(which) = app
+        .permission_focus
+        .checked_sub(1)
+        .and_then(|i| fields.get(i))
+        .copied()
+        && on_picker_key(app, which, key)
+    {
+        return Vec::new();
+    }
+    match key.code {
+        KeyCode::Esc if app.permission_focus > 0 => app.permission_focus = 0,
+        KeyCode::Esc => return back(app),
+        KeyCode::Tab => {
+            app.permission_focus = (app.permission_focus + 1) % (fields.len() + 1);
+            app.pick_row = None;
+        }
+        KeyCode::BackTab => {
+            app.permission_focus = (app.permission_focus + fields.len()) % (fields.len() + 1);
+            app.pick_row = None;
+        }
+        KeyCode::Up if app.permission_focus == 0 => {
+            app.preset = (app.preset + presets - 1) % presets
+        }
+        KeyCode::Down if app.permission_focus == 0 => app.preset = (app.preset + 1) % presets,
+        // Typing on the preset list goes into the preset's first field.
+        KeyCode::Char(_) if app.permission_focus == 0 && !fields.is_empty() => {
+            app.permission_focus = 1;
+            edit(input_mut(app, fields[0]), key);
+            app.touched.insert(field_of(fields[0]));
+        }
+        KeyCode::Enter => {
+            let focused = app
+                .permission_focus
+                .checked_sub(1)
+                .and_then(|i| fields.get(i))
+                .copied();
+            // Enter shows what is still missing.
+            match focused {
+                Some(which) => {
+                    app.touched.insert(field_of(which));
+                }
+                None => app.touched.extend(fields.iter().map(|w| field_of(*w))),
+            }
+            if focused == Some(PresetInput::PolicyFile) {
+                let path = app.policy_path.value().trim().to_string();
+                return if path.is_empty() {
+                    Vec::new()
+                } else {
+                    vec![Cmd::ReadPolicyFile(path)]
+                };
+            }
+            if app.permission_focus == 0 && !fields.is_empty() && app.plan().is_err() {
+                app.permission_focus = 1;
+            } else if app.plan().is_ok() {
+                app.permission_focus = 0;
+                go(app, Step::Method);
+                // A generated name (with a random suffix) for the stack and the role alike, so
+                // a second setup doesn't clash with the first.
+                let mut commands = Vec::new();
+                if app.stack_name.value().is_empty() || app.role_name.value().is_empty() {
+                    app.generating_name = true;
+                    commands.push(Cmd::GenerateStackName {
+                        integration: app.integration().id.clone(),
+                    });
+                }
+                if app.method != crate::ui::tui::app::MethodChoice::Cloudformation
+                    && app.roles == crate::ui::tui::app::RolesState::NotLoaded
+                    && !app.plan_only
+                {
+                    app.roles = crate::ui::tui::app::RolesState::Loading;
+                    commands.push(Cmd::ListRoles);
+                }
+                return commands;
+            }
+        }
+        _ if app.permission_focus > 0 => {
+            if let Some(which) = fields.get(app.permission_focus - 1).copied() {
+                edit(input_mut(app, which), key);
+                app.touched.insert(field_of(which));
+                // A new filter starts at its first row.
+                app.pick_row = None;
+            }
+        }
+        _ => {}
+    }
+    Vec::new()
+}

@@ -1,0 +1,354 @@
+//! Step 1: what the wizard does and changes, and whose account it will change.
+
+use super::{Keys, bold, choice, edit, field, help_key, paragraph, quit_key};
+use crate::engine::saving::Method;
+use crate::ui::tui::app::{App, Cmd, IdentityState, MethodChoice, Step, Work, go, non_empty};
+use crossterm::event::{KeyCode, KeyEvent};
+use ratatui::prelude::*;
+use tui_input::Input;
+
+pub fn keys(app: &App) -> Keys {
+    if app.update_pick.is_some() {
+        return vec![("↑↓", "choose"), ("Enter", "change it"), ("Esc", "close")];
+    }
+    let typing = app.welcome_focus > 0;
+    let mut keys = vec![match (typing, &app.identity) {
+        (true, _) => ("Enter", "reload the account"),
+        (false, IdentityState::Missing(_)) => ("Enter", "plan-only"),
+        (false, _) => ("Enter", "continue"),
+    }];
+    keys.push(("Tab", "profile/region"));
+    if !typing {
+        if matches!(app.identity, IdentityState::Missing(_)) && !app.demo {
+            keys.push(("d", "demo account"));
+        }
+        if app.resume_offer().is_some() {
+            keys.push(("r", "resume"));
+        }
+        if !app.changeable().is_empty() {
+            keys.push(("u", "change a setup"));
+        }
+    }
+    keys.push(help_key(typing));
+    keys.push(quit_key(typing));
+    keys
+}
+
+/// Setups listed at once while picking one to change: the list scrolls with the choice.
+const PICK_WINDOW: usize = 5;
+
+pub fn view(app: &App, frame: &mut Frame, area: Rect) {
+    let width = area.width as usize;
+    // While a setup is picked, the list takes the introduction's place.
+    let mut lines = if app.update_pick.is_some() {
+        Vec::new()
+    } else {
+        vec![
+            Line::from(crate::model::steps::WELCOME),
+            Line::from(""),
+            Line::styled("What it changes", bold()),
+            Line::from(crate::model::steps::WELCOME_CHANGES),
+            Line::from(""),
+        ]
+    };
+    match &app.identity {
+        IdentityState::Loading => lines.push(Line::from("AWS account  checking your credentials…")),
+        IdentityState::Ready { caller, region } => {
+            lines.push(Line::from(vec![
+                Span::raw("AWS account  "),
+                Span::styled(caller.account.clone(), bold()),
+            ]));
+            lines.push(Line::from(format!("Caller       {}", caller.arn)));
+            lines.push(Line::from(format!("Region       {region}")));
+        }
+        IdentityState::Missing(message) => {
+            lines.push(Line::styled(
+                format!("✗ {}", first_sentence(message)),
+                bold(),
+            ));
+            lines.push(Line::from(
+                "  Fix: aws configure · aws sso login --profile NAME · or a Profile below.",
+            ));
+            lines.push(Line::from(
+                "  Or continue in plan-only mode: nothing is changed; you get the policies",
+            ));
+            lines.push(Line::from("  and the commands to hand an administrator."));
+            if !app.demo {
+                lines.push(Line::from(
+                    "  Or press d for the demo account: simulated, nothing leaves this machine.",
+                ));
+            }
+        }
+    }
+    lines.push(field(
+        "Profile",
+        &app.profile,
+        app.welcome_focus == 1,
+        None,
+        width.min(50),
+    ));
+    lines.push(field(
+        "Region ",
+        &app.region,
+        app.welcome_focus == 2,
+        None,
+        width.min(50),
+    ));
+    let offers = app.offers();
+    if let Some(saved) = offers.here.first() {
+        lines.push(Line::styled(
+            format!(
+                "Unfinished setup of this account: {} ({}), in {} — press r to resume",
+                saved.what(),
+                saved.integration,
+                saved.place()
+            ),
+            bold(),
+        ));
+    }
+    for line in offers.elsewhere.iter().chain(&app.state_problems) {
+        lines.push(Line::styled(format!("· {line}"), super::dim()));
+    }
+    let changeable = app.changeable();
+    if let Some(pick) = app.update_pick {
+        lines.push(Line::styled(
+            "Change which setup? (↑↓, Enter; Esc closes)",
+            bold(),
+        ));
+        let first = (pick + 1).saturating_sub(PICK_WINDOW);
+        if first > 0 {
+            lines.push(Line::styled(format!("  ↑ {first} more"), super::dim()));
+        }
+        for (index, setup) in changeable.iter().enumerate().skip(first).take(PICK_WINDOW) {
+            lines.push(choice(index == pick, setup.describe()));
+        }
+        let after = changeable.len().saturating_sub(first + PICK_WINDOW);
+        if after > 0 {
+            lines.push(Line::styled(format!("  ↓ {after} more"), super::dim()));
+        }
+    } else if !changeable.is_empty() {
+        lines.push(Line::from(format!(
+            "{} setup(s) of this account can be changed (new ARNs, another bucket, a rotated ID): u lists them",
+            changeable.len()
+        )));
+    }
+    if let Some(problem) = &app.found_problem {
+        lines.push(Line::styled(
+            format!("· Setups made elsewhere could not be listed: {problem}"),
+            super::dim(),
+        ));
+    }
+    let continue_text = match app.identity {
+        IdentityState::Missing(_) => "Continue in plan-only mode",
+        _ => "Continue",
+    };
+    lines.push(choice(
+        app.welcome_focus == 0 && app.update_pick.is_none(),
+        continue_text,
+    ));
+    frame.render_widget(paragraph(app, lines), area);
+}
+
+fn first_sentence(message: &str) -> String {
+    let first = message.lines().next().unwrap_or(message);
+    // Whole: the box wraps it (a cut message lost its end, such as how to set a region).
+    first.to_string()
+}
+
+pub fn on_key(app: &mut App, key: KeyEvent) -> Vec<Cmd> {
+    if let Some(pick) = app.update_pick {
+        let count = app.changeable().len().max(1);
+        match key.code {
+            KeyCode::Down | KeyCode::Char('j') => app.update_pick = Some((pick + 1) % count),
+            KeyCode::Up | KeyCode::Char('k') => app.update_pick = Some((pick + count - 1) % count),
+            KeyCode::Esc => app.update_pick = None,
+            KeyCode::Enter => {
+                if let Some(changeable) = app.changeable().get(pick).cloned() {
+                    start_update(app, changeable.setup, changeable.found_in_aws);
+                }
+            }
+            _ => {}
+        }
+        return Vec::new();
+    }
+    match key.code {
+        KeyCode::Char('u') if app.welcome_focus == 0 && !app.changeable().is_empty() => {
+            app.update_pick = Some(0);
+            Vec::new()
+        }
+        KeyCode::Tab | KeyCode::Down => {
+            app.welcome_focus = (app.welcome_focus + 1) % 3;
+            Vec::new()
+        }
+        KeyCode::BackTab | KeyCode::Up => {
+            app.welcome_focus = (app.welcome_focus + 2) % 3;
+            Vec::new()
+        }
+        KeyCode::Enter if app.welcome_focus > 0 => {
+            app.welcome_focus = 0;
+            app.identity = IdentityState::Loading;
+            vec![Cmd::LoadIdentity {
+                profile: non_empty(&app.profile),
+                region: non_empty(&app.region),
+            }]
+        }
+        KeyCode::Enter => match app.identity {
+            IdentityState::Loading => Vec::new(),
+            IdentityState::Ready { .. } => {
+                app.plan_only = false;
+                go(app, Step::Integration);
+                Vec::new()
+            }
+            IdentityState::Missing(_) => {
+                app.plan_only = true;
+                go(app, Step::Integration);
+                Vec::new()
+            }
+        },
+        KeyCode::Char('r') if app.welcome_focus == 0 && app.resume_offer().is_some() => resume(app),
+        // No credentials: the demo account shows the whole flow (the wizard starts again on it).
+        KeyCode::Char('d')
+            if app.welcome_focus == 0
+                && !app.demo
+                && matches!(app.identity, IdentityState::Missing(_)) =>
+        {
+            app.switch_to_demo = true;
+            app.quit = true;
+            vec![Cmd::Quit]
+        }
+        KeyCode::Esc => {
+            app.welcome_focus = 0;
+            Vec::new()
+        }
+        _ if app.welcome_focus == 1 => {
+            edit(&mut app.profile, key);
+            Vec::new()
+        }
+        _ if app.welcome_focus == 2 => {
+            edit(&mut app.region, key);
+            Vec::new()
+        }
+        _ => Vec::new(),
+    }
+}
+
+/// Changes a setup this tool made: its integration, external ID, method and name are kept, the
+/// permissions' inputs are filled in from it, and the wizard goes on from the External ID step
+/// (where a function's ID is kept, or a rotation begun or finished). `found`: read from AWS,
+/// not saved on this machine.
+fn start_update(app: &mut App, saved: crate::engine::saving::SavedSetup, found: bool) {
+    app.update_pick = None;
+    if let Some(index) = crate::model::catalog::Catalog::builtin()
+        .integrations()
+        .iter()
+        .position(|i| i.id == saved.integration)
+    {
+        app.integration = index;
+    }
+    let integration = app.integration();
+    if let Some(index) = integration
+        .presets
+        .iter()
+        .position(|o| Some(&o.preset) == saved.preset.as_ref())
+    {
+        app.preset = index;
+    }
+    let setting = |key: &str| {
+        saved
+            .settings
+            .iter()
+            .find(|s| s.key == key)
+            .and_then(|s| s.value.clone())
+            .unwrap_or_default()
+    };
+    app.bucket = Input::new(setting("s3Bucket"));
+    app.bucket_region = Input::new(setting("s3BucketRegion"));
+    app.lambda_arns = Input::new(saved.lambda_arns.join(","));
+    // Workspace and source IDs are one comma-separated field, checked ID by ID; a function's IDs
+    // stay separate values (the setup's own), never joined into one.
+    app.external_id = Input::new(if app.uses_workspace_id() {
+        saved.external_ids.join(",")
+    } else {
+        saved.external_ids.first().cloned().unwrap_or_default()
+    });
+    app.generated_external_id = false;
+    app.editing_external_id = false;
+    app.id_change = crate::engine::update::IdChange::Keep;
+    app.applied = None;
+    app.updating_found = found;
+    match saved.method {
+        Method::Cloudformation => {
+            app.method = MethodChoice::Cloudformation;
+            app.stack_name = Input::new(saved.stack_name.clone().unwrap_or_default());
+            app.stack_name_edited = true;
+        }
+        Method::Iam => {
+            app.method = MethodChoice::Iam;
+            app.role_name = Input::new(saved.role_name.clone().unwrap_or_default());
+        }
+    }
+    app.updating = Some(saved);
+    app.plan_only = false;
+    go(app, Step::ExternalId);
+}
+
+/// Picks up a saved setup of this account, in its own profile and region: re-attach to its
+/// stack, or check its role (any repair is shown and asked for on the Progress screen).
+fn resume(app: &mut App) -> Vec<Cmd> {
+    let Some(saved) = app.resume_offer() else {
+        return Vec::new();
+    };
+    app.saved.retain(|s| s != &saved);
+    app.resumed = Some(saved.clone());
+    if let Some(index) = crate::model::catalog::Catalog::builtin()
+        .integrations()
+        .iter()
+        .position(|i| i.id == saved.integration)
+    {
+        app.integration = index;
+    }
+    app.external_id = Input::new(saved.external_ids.join(","));
+    app.generated_external_id = false;
+    if let Some(profile) = &saved.profile {
+        app.profile = Input::new(profile.clone());
+    }
+    if let Some(region) = &saved.region {
+        app.region = Input::new(region.clone());
+    }
+    go(app, Step::Progress);
+    app.work = Work::Running;
+    app.resources.clear();
+    app.notes.clear();
+    match saved.method {
+        Method::Cloudformation => {
+            let stack = saved.stack_name.clone().unwrap_or_default();
+            app.method = MethodChoice::Cloudformation;
+            app.stack_name = Input::new(stack.clone());
+            app.notes.push(format!(
+                "Re-attaching to stack {stack} in {}",
+                saved.place()
+            ));
+        }
+        Method::Iam => {
+            let role = saved.role_name.clone().unwrap_or_default();
+            app.method = MethodChoice::Existing;
+            app.existing_role = Input::new(role.clone());
+            app.notes.push(format!(
+                "Checking role {role} in {} to finish it; any change is shown first",
+                saved.place()
+            ));
+            // Only a saved policy judged again is attached (the executor refuses the resume
+            // with the reason otherwise).
+            app.checking = Some(crate::ui::tui::app::RoleCheck {
+                role,
+                integration: saved.integration.clone(),
+                external_ids: saved.all_external_ids(),
+                rotating: saved.rotating(),
+                permission: crate::engine::resume::judged_policy(&saved).ok().flatten(),
+            });
+            app.confirmed_denies.clear();
+            app.fix = None;
+        }
+    }
+    vec![Cmd::Resume(Box::new(saved))]
+}
