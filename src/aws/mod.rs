@@ -4,8 +4,6 @@
 
 pub mod fake;
 pub mod sdk;
-mod sdk_resources;
-pub use sdk_resources::SdkResources;
 
 pub use crate::model::aws_types::{
     Caller, ChangeSetInfo, EventPage, ResourceChange, RoleInfo, RoleListing, StackEvent, StackInfo,

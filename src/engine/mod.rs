@@ -23,6 +23,7 @@ use std::time::Duration;
 use tokio::time::Instant;
 
 pub use crate::model::ownership::{CREATED_BY_TAG, INTEGRATION_TAG};
+pub use crate::model::place::{Context, shell_word};
 
 /// What the engine tells the face while it works.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -137,30 +138,6 @@ pub enum EngineError {
     },
 }
 
-/// Who is calling and where: an error's words name the identity, and the commands it suggests
-/// carry the region and profile, so they work as printed.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Context {
-    pub caller: Option<Caller>,
-    pub region: Option<String>,
-    pub profile: Option<String>,
-}
-
-impl Context {
-    /// ` --profile P --region R`, for a command printed for the user to run: each value quoted
-    /// for a shell when it needs it (a profile may be named anything the AWS config files allow).
-    pub fn flags(&self) -> String {
-        let mut flags = String::new();
-        if let Some(profile) = &self.profile {
-            flags.push_str(&format!(" --profile {}", shell_word(profile)));
-        }
-        if let Some(region) = &self.region {
-            flags.push_str(&format!(" --region {}", shell_word(region)));
-        }
-        flags
-    }
-}
-
 /// How many unbroken sections run: paired IAM calls (CreateRole then PutRolePolicy or its
 /// clean-up; UpdateAssumeRolePolicy then PutRolePolicy) that an interrupt must not cut apart.
 fn unbroken_count() -> &'static tokio::sync::watch::Sender<usize> {
@@ -195,11 +172,6 @@ pub fn unbroken_running() -> bool {
 pub async fn unbroken_done() {
     let mut receiver = unbroken_count().subscribe();
     let _ = receiver.wait_for(|n| *n == 0).await;
-}
-
-/// A word of a printed command, quoted for a POSIX shell when it needs it.
-pub fn shell_word(word: &str) -> std::borrow::Cow<'_, str> {
-    shlex::try_quote(word).unwrap_or(std::borrow::Cow::Borrowed("''"))
 }
 
 /// What to do after a stack ended in `status`: a failed create is deleted and made again; a

@@ -8,6 +8,7 @@ use std::sync::LazyLock;
 
 // The snippets beside the integrations they belong to: the catalog checks each one it names.
 include!(concat!(env!("OUT_DIR"), "/snippets.rs"));
+include!(concat!(env!("OUT_DIR"), "/templates.rs"));
 
 /// The embedded text of a snippet in `assets/snippets/`, by file name.
 pub fn snippet_source(name: &str) -> Option<&'static str> {
@@ -15,6 +16,19 @@ pub fn snippet_source(name: &str) -> Option<&'static str> {
         .iter()
         .find(|(file, _)| *file == name)
         .map(|(_, text)| *text)
+}
+
+/// The embedded text of a template in `assets/templates/`, by file name.
+pub fn template_source(name: &str) -> Option<&'static str> {
+    TEMPLATES
+        .iter()
+        .find(|(file, _)| *file == name)
+        .map(|(_, text)| *text)
+}
+
+/// The names of every embedded template.
+pub fn template_names() -> impl Iterator<Item = &'static str> {
+    TEMPLATES.iter().map(|(name, _)| *name)
 }
 
 static BUILTIN_JSON: &str = include_str!("../../assets/integrations.json");
@@ -414,7 +428,7 @@ impl Catalog {
                     });
                 }
             }
-            if crate::model::template::source(&integration.template).is_none() {
+            if template_source(&integration.template).is_none() {
                 return Err(CatalogError::UnknownTemplate {
                     integration: integration.id.clone(),
                     template: integration.template.clone(),

@@ -10,6 +10,7 @@ pub mod iam_eval;
 pub mod outcome;
 pub mod ownership;
 pub mod picker;
+pub mod place;
 pub mod plan;
 pub mod policy;
 pub mod record;

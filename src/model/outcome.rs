@@ -4,9 +4,9 @@
 //! Segment in Segment's words, what is worth knowing, the code that uses the role, and how to
 //! check the role later. Pure: the faces only render it.
 
-use crate::engine::saving::SavedSetup;
 use crate::model::catalog::{Catalog, Input, Integration};
 use crate::model::plan::{Plan, Setting};
+use crate::model::record::SavedSetup;
 use serde_json::{Value, json};
 
 pub use crate::model::catalog::snippet_source;
@@ -19,14 +19,14 @@ pub fn verify_hint(integration: &str, role: &str) -> String {
 
 /// The command that finishes a saved setup's rotation (the old external ID stops working), with
 /// the setup's own region and profile.
-pub fn finish_rotation_command(saved: &crate::engine::saving::SavedSetup) -> String {
+pub fn finish_rotation_command(saved: &crate::model::record::SavedSetup) -> String {
     let target = match (&saved.stack_set, &saved.stack_name, &saved.role_name) {
         (Some(set), _, _) => format!("--stack-set {set}"),
         (None, Some(stack), _) => format!("--stack-name {stack}"),
         (None, None, Some(role)) => format!("--method iam --role-name {role}"),
         (None, None, None) => String::new(),
     };
-    let context = crate::engine::Context {
+    let context = crate::model::place::Context {
         caller: None,
         region: saved.region.clone(),
         profile: saved.profile.clone(),
@@ -278,7 +278,7 @@ impl Outcome {
     }
 
     /// For this region and profile: the command for later carries them, so it works as printed.
-    pub fn at(mut self, context: &crate::engine::Context) -> Outcome {
+    pub fn at(mut self, context: &crate::model::place::Context) -> Outcome {
         if let Some(check) = &mut self.check_later {
             check.push_str(&context.flags());
         }

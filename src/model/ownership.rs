@@ -7,7 +7,7 @@
 //! else in it; for a role, a trust policy naming the principal of the integration it is tagged
 //! for. Pure: the engine reads, this decides.
 
-use crate::aws::{ResourceChange, RoleInfo, StackResource};
+use crate::model::aws_types::{ResourceChange, RoleInfo, StackResource};
 use crate::model::catalog::{Catalog, Integration};
 use crate::model::template::{POLICY_TYPE, ROLE_ARN_OUTPUT, ROLE_TYPE};
 use serde_json::Value;

@@ -1,30 +1,17 @@
-//! CloudFormation templates from `assets/templates/`, embedded at build time (see `build.rs`).
-//! Each holds one `AWS::IAM::Role` (the trust policy) and one `AWS::IAM::Policy` (the permission
-//! policy) and outputs `RoleArn`.
+//! CloudFormation templates from `assets/templates/` (embedded beside the catalog at build time, see
+//! `build.rs`). Each holds one `AWS::IAM::Role` (the trust policy) and one `AWS::IAM::Policy` (the
+//! permission policy) and outputs `RoleArn`.
 
 use regex::Regex;
 use serde_json::{Map, Value};
 use std::collections::BTreeSet;
 use std::sync::LazyLock;
 
-include!(concat!(env!("OUT_DIR"), "/templates.rs"));
-
 pub const ROLE_TYPE: &str = "AWS::IAM::Role";
 pub const POLICY_TYPE: &str = "AWS::IAM::Policy";
 pub const ROLE_ARN_OUTPUT: &str = "RoleArn";
 
-/// The embedded text of a template, by file name.
-pub fn source(name: &str) -> Option<&'static str> {
-    TEMPLATES
-        .iter()
-        .find(|(file, _)| *file == name)
-        .map(|(_, text)| *text)
-}
-
-/// The names of every embedded template.
-pub fn names() -> impl Iterator<Item = &'static str> {
-    TEMPLATES.iter().map(|(name, _)| *name)
-}
+pub use crate::model::catalog::{template_names as names, template_source as source};
 
 /// A parsed template. Embedded templates are checked by the tests, so parsing can't fail at run
 /// time for a name the catalog accepted.

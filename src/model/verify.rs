@@ -1340,7 +1340,7 @@ pub fn diff(before: &Value, after: &Value) -> Vec<String> {
 /// A role as read, judged on both sides.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Verification {
-    pub role: crate::aws::RoleInfo,
+    pub role: crate::model::aws_types::RoleInfo,
     pub judgement: Judgement,
     pub permissions: Permissions,
 }

@@ -850,7 +850,7 @@ fn a_refused_listing_names_the_permission_and_falls_back_to_typing() {
     ]));
     let (streams, buckets, functions) = block_on(async {
         let config = through(&proxy).await;
-        let resources = segment_aws_setup::aws::SdkResources::new(&config);
+        let resources = segment_aws_setup::aws::sdk::SdkResources::new(&config);
         let list = |kind| {
             segment_aws_setup::engine::list_resources(&resources, kind, "us-east-1", "123456789012")
         };

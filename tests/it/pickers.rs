@@ -564,7 +564,7 @@ async fn every_kind_is_listed_from_moto() {
         .await
         .expect("alias created");
 
-    let resources = segment_aws_setup::aws::SdkResources::new(&config);
+    let resources = segment_aws_setup::aws::sdk::SdkResources::new(&config);
     let list = |kind| engine::list_resources(&resources, kind, "us-east-1", ACCOUNT);
     let ours = |found: Vec<Resource>| -> Vec<Resource> {
         found
@@ -777,7 +777,7 @@ fn the_organizations_units_and_accounts_are_listed_from_moto() {
             .send()
             .await
             .expect("account");
-        let resources = segment_aws_setup::aws::SdkResources::new(&config);
+        let resources = segment_aws_setup::aws::sdk::SdkResources::new(&config);
         let listed = engine::list_resources(&resources, ResourceKind::OrgTargets, "", &account)
             .await
             .expect("listed");
@@ -803,7 +803,7 @@ fn the_organizations_units_and_accounts_are_listed_from_moto() {
             "accounts after the units: {rows:?}"
         );
 
-        let resources = segment_aws_setup::aws::SdkResources::new(&lone_config);
+        let resources = segment_aws_setup::aws::sdk::SdkResources::new(&lone_config);
         let refused = engine::list_resources(&resources, ResourceKind::OrgTargets, "", &outside)
             .await
             .expect_err("not in an organization");

@@ -2,8 +2,8 @@
 //! streams and KMS keys. Each regional listing gets a client for that region, built from the
 //! same configuration (credentials, profile, endpoint URL) as every other call.
 
-use super::sdk::classify;
-use super::{AwsError, Listed, Resources};
+use super::errors::classify;
+use crate::aws::{AwsError, Listed, Resources};
 use crate::model::picker::{Resource, ResourceKind};
 use aws_config::{Region, SdkConfig};
 use futures_util::StreamExt;

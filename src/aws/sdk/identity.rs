@@ -1,0 +1,58 @@
+//! STS on the SDK: who the caller is, and entering a member account through its role.
+use super::Sdk;
+use super::errors::classify;
+use crate::aws::{AwsError, Caller, Identity};
+
+impl Identity for Sdk {
+    async fn caller(&self) -> Result<Caller, AwsError> {
+        let output = self
+            .sts
+            .get_caller_identity()
+            .send()
+            .await
+            .map_err(|e| classify("sts:GetCallerIdentity", e))?;
+        Ok(Caller {
+            account: output.account().unwrap_or_default().to_string(),
+            arn: output.arn().unwrap_or_default().to_string(),
+        })
+    }
+}
+
+impl crate::aws::Members for Sdk {
+    type Roles = Sdk;
+
+    async fn enter(&self, account: &str, through: &str) -> Result<Sdk, AwsError> {
+        use aws_sdk_sts::config::{Credentials, SharedCredentialsProvider};
+        let action = "sts:AssumeRole";
+        let output = self
+            .sts
+            .assume_role()
+            .role_arn(crate::model::stackset::role_arn(account, through))
+            .role_session_name("segment-aws-setup-verify")
+            // Long enough for a verify, short for credentials that are never stored.
+            .duration_seconds(900)
+            .send()
+            .await
+            .map_err(|e| classify(action, e))?;
+        let Some(given) = output.credentials() else {
+            return Err(AwsError::Service {
+                action: action.into(),
+                code: "NoCredentials".into(),
+                message: "AWS returned no credentials".into(),
+            });
+        };
+        let credentials = Credentials::new(
+            given.access_key_id(),
+            given.secret_access_key(),
+            Some(given.session_token().to_string()),
+            std::time::SystemTime::try_from(*given.expiration()).ok(),
+            "segment-aws-setup-member-account",
+        );
+        let config = self
+            .config
+            .to_builder()
+            .credentials_provider(SharedCredentialsProvider::new(credentials))
+            .build();
+        Ok(Sdk::new(&config))
+    }
+}
