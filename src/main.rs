@@ -1,7 +1,7 @@
 //! The entry point: parse the command line, run it, print the result and exit with its code.
 
 use clap::Parser;
-use segment_aws_setup::ui::cli::{self, Cli};
+use segment_aws_setup::ui::{self, cli::Cli, words};
 use std::io::Write;
 use std::process::ExitCode;
 
@@ -17,7 +17,7 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match runtime.block_on(cli::run(cli)) {
+    match runtime.block_on(ui::run(cli)) {
         Ok(output) => {
             let mut stdout = std::io::stdout().lock();
             // A closed pipe (`... | head`) is not an error worth a message.
@@ -26,7 +26,7 @@ fn main() -> ExitCode {
             let _ = stdout
                 .write_all(output.as_bytes())
                 .and_then(|()| stdout.flush());
-            ExitCode::from(cli::exit::DONE)
+            ExitCode::from(words::exit::DONE)
         }
         Err(failure) => {
             // As for stdout: a closed stderr is no reason to panic.

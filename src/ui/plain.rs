@@ -15,7 +15,7 @@ use crate::model::catalog::{ExternalIdSource, Input as PresetInput, Integration}
 use crate::model::plan::{Plan, PlanRequest, PolicyFile};
 use crate::model::stackset::{self, InstanceRow, Preferences, Targets};
 use crate::model::{external_id, policy, validate};
-use crate::ui::cli::{Failure, exit};
+use crate::ui::words::{Failure, exit};
 use std::io::{BufRead, Write};
 use std::sync::{Arc, Mutex};
 
@@ -954,7 +954,7 @@ impl<I: Identity + 'static, S: Stacks + 'static, R: Roles + 'static> Plain<I, S,
             &mut report,
         )
         .await
-        .map_err(|e| crate::ui::cli::engine_failure_in(e, &self.context()))?;
+        .map_err(|e| crate::ui::words::engine_failure_in(e, &self.context()))?;
         loop {
             let failed: Vec<&InstanceRow> = rows.iter().filter(|r| r.failed()).collect();
             if failed.is_empty() {
@@ -990,7 +990,7 @@ impl<I: Identity + 'static, S: Stacks + 'static, R: Roles + 'static> Plain<I, S,
                 &mut report,
             )
             .await
-            .map_err(|e| crate::ui::cli::engine_failure_in(e, &self.context()))?;
+            .map_err(|e| crate::ui::words::engine_failure_in(e, &self.context()))?;
         }
     }
 
@@ -1178,10 +1178,10 @@ impl<I: Identity + 'static, S: Stacks + 'static, R: Roles + 'static> Plain<I, S,
                         &mut report,
                     )
                     .await
-                    .map_err(|e| crate::ui::cli::engine_failure_in(e, &self.context()))?;
+                    .map_err(|e| crate::ui::words::engine_failure_in(e, &self.context()))?;
                 }
                 Err(error) => {
-                    return Err(crate::ui::cli::engine_failure_in(error, &self.context()));
+                    return Err(crate::ui::words::engine_failure_in(error, &self.context()));
                 }
             }
         }
@@ -1203,7 +1203,7 @@ impl<I: Identity + 'static, S: Stacks + 'static, R: Roles + 'static> Plain<I, S,
             permission,
         )
         .await
-        .map_err(|e| crate::ui::cli::engine_failure_in(e, &self.context()))?;
+        .map_err(|e| crate::ui::words::engine_failure_in(e, &self.context()))?;
         self.show_and_repair(
             verification,
             role,
@@ -1227,7 +1227,7 @@ impl<I: Identity + 'static, S: Stacks + 'static, R: Roles + 'static> Plain<I, S,
     ) -> Result<String, Failure> {
         let connection = self.connection.clone().ok_or_else(not_connected)?;
         let context = self.context();
-        let failure = |e: EngineError| crate::ui::cli::engine_failure_in(e, &context);
+        let failure = |e: EngineError| crate::ui::words::engine_failure_in(e, &context);
         let rotating = verification.judgement.subject.rotating;
         self.verification_lines(&verification);
         if !verification.is_right() {
@@ -1450,7 +1450,7 @@ impl<I: Identity + 'static, S: Stacks + 'static, R: Roles + 'static> Plain<I, S,
         self.step(6, "Review");
         let options = WatchOptions::default();
         let context = self.context();
-        let failure = |e: EngineError| crate::ui::cli::engine_failure_in(e, &context);
+        let failure = |e: EngineError| crate::ui::words::engine_failure_in(e, &context);
         let asked = update::Asked {
             integration,
             method: saved.method,
@@ -1549,7 +1549,7 @@ impl<I: Identity + 'static, S: Stacks + 'static, R: Roles + 'static> Plain<I, S,
                 })?;
             let caller = engine::identity(connection.identity.as_ref())
                 .await
-                .map_err(|e| crate::ui::cli::engine_failure(e, None))?;
+                .map_err(|e| crate::ui::words::engine_failure(e, None))?;
             if caller.account != saved.account {
                 return Err(Failure {
                     code: exit::CREDENTIALS,
@@ -1592,7 +1592,7 @@ impl<I: Identity + 'static, S: Stacks + 'static, R: Roles + 'static> Plain<I, S,
                             .ok_or_else(not_connected)?;
                         // Judged again by check_saved_role: only a policy it passed is used.
                         let judged = crate::engine::resume::judged_policy(&saved)
-                            .map_err(|e| crate::ui::cli::engine_failure_in(e, &self.context()))?;
+                            .map_err(|e| crate::ui::words::engine_failure_in(e, &self.context()))?;
                         let permission = judged.as_ref().map(|(name, doc)| (name.as_str(), doc));
                         let ids = saved.all_external_ids();
                         let arn = self
@@ -1615,7 +1615,7 @@ impl<I: Identity + 'static, S: Stacks + 'static, R: Roles + 'static> Plain<I, S,
                     ),
                 });
             }
-            Err(error) => return Err(crate::ui::cli::engine_failure_in(error, &self.context())),
+            Err(error) => return Err(crate::ui::words::engine_failure_in(error, &self.context())),
         };
         self.step(8, "Done");
         self.outcome(

@@ -1,5 +1,6 @@
 //! The one integration-test binary (each extra binary links the AWS SDK again).
 
+mod architecture;
 mod aws_cli;
 mod cli;
 mod day2;

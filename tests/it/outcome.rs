@@ -3,7 +3,7 @@
 //! every integration and preset.
 
 use segment_aws_setup::model::outcome::Outcome;
-use segment_aws_setup::ui::tui::app::App;
+use segment_aws_setup::ui::tui::state::App;
 use segment_aws_setup::{Catalog, Plan};
 
 #[test]

@@ -11,8 +11,11 @@ use segment_aws_setup::aws::Caller;
 use segment_aws_setup::aws::fake::FakeResources;
 use segment_aws_setup::engine;
 use segment_aws_setup::model::picker::{Resource, ResourceKind};
-use segment_aws_setup::ui::tui::app::{App, Cmd, Listing, Msg, Step, update};
 use segment_aws_setup::ui::tui::{Options, initial_app, view};
+use segment_aws_setup::ui::tui::{
+    state::{App, Cmd, Listing, Msg, Step},
+    update::update,
+};
 
 const ACCOUNT: &str = "123456789012";
 const GENERATED: &str = "Gq7RtY2uIoP4aSdF6gHjK8lZxC0vBnM1QwErTyU3";

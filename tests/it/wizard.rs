@@ -12,10 +12,13 @@ use segment_aws_setup::aws::fake::{
 use segment_aws_setup::aws::{RoleCreate, Roles, Stacks};
 use segment_aws_setup::engine::saving::StateStore;
 use segment_aws_setup::model::picker::ResourceKind;
-use segment_aws_setup::ui::tui::app::{App, Cmd, IdentityState, Msg, Step, Work, update};
 use segment_aws_setup::ui::tui::clipboard::{Clipboard, RecordingClipboard};
 use segment_aws_setup::ui::tui::executor::{Connect, Connection, Executor};
 use segment_aws_setup::ui::tui::{Options, initial_app, view};
+use segment_aws_setup::ui::tui::{
+    state::{App, Cmd, IdentityState, Msg, Step, Work},
+    update::update,
+};
 use serde_json::json;
 use std::sync::Arc;
 use tokio::sync::mpsc;
@@ -1282,7 +1285,7 @@ async fn the_executor_lists_the_accounts_buckets_once_for_the_picker() {
 #[tokio::test(start_paused = true)]
 async fn several_accounts_through_a_stack_set_to_done() {
     use segment_aws_setup::model::stackset::{ADMINISTRATION_ROLE, InstanceRow};
-    use segment_aws_setup::ui::tui::app::MethodChoice;
+    use segment_aws_setup::ui::tui::state::MethodChoice;
     let mut d = Driver::new(Script::success(20.0), true).await;
     d.stack_sets
         .org_unit("ou-ab12-development", &["111111111111", "222222222222"]);

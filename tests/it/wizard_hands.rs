@@ -7,8 +7,11 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use segment_aws_setup::aws::Caller;
-use segment_aws_setup::ui::tui::app::{App, Cmd, Msg, Step, update};
 use segment_aws_setup::ui::tui::{Options, initial_app, view};
+use segment_aws_setup::ui::tui::{
+    state::{App, Cmd, Msg, Step},
+    update::update,
+};
 
 const GENERATED: &str = "Gq7RtY2uIoP4aSdF6gHjK8lZxC0vBnM1QwErTyU3";
 
@@ -452,7 +455,7 @@ fn method_catches_a_taken_name_and_a_missing_role_from_the_roles_already_read() 
     key(&mut app, KeyCode::Down);
     assert_eq!(
         app.method,
-        segment_aws_setup::ui::tui::app::MethodChoice::Iam
+        segment_aws_setup::ui::tui::state::MethodChoice::Iam
     );
     assert_eq!(
         app.role_name.value(),
@@ -487,7 +490,7 @@ fn method_catches_a_taken_name_and_a_missing_role_from_the_roles_already_read() 
     key(&mut app, KeyCode::Down);
     assert_eq!(
         app.method,
-        segment_aws_setup::ui::tui::app::MethodChoice::Existing
+        segment_aws_setup::ui::tui::state::MethodChoice::Existing
     );
     key(&mut app, KeyCode::Tab);
     text(&mut app, "no-such-role");

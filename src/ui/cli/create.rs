@@ -1,6 +1,7 @@
 //! `create`: the role, through a CloudFormation stack or directly through IAM; a re-run resumes.
 
-use super::*;
+use super::common::*;
+use super::stack_set::ManyArgs;
 
 #[derive(Args, Debug)]
 pub struct CreateArgs {
@@ -167,6 +168,7 @@ pub(crate) async fn create(args: &CreateArgs) -> Result<String, Failure> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ui::cli::Command;
 
     #[test]
     fn defaults_are_cloudformation_root_path_and_thirty_minutes() {

@@ -1,6 +1,6 @@
 //! `delete`: a stack or a role this tool made, after checking nothing stands in the way.
 
-use super::*;
+use super::common::*;
 use crate::model::stackset;
 
 #[derive(Args, Debug)]
@@ -191,6 +191,7 @@ fn confirm_by_name(kind: &str, name: &str, args: &DeleteArgs) -> Result<(), Fail
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ui::cli::Command;
 
     #[test]
     fn exactly_one_of_stack_or_role() {

@@ -1,7 +1,7 @@
 //! `plan`: everything a setup would create, with no credentials and no network call; `--out`
 //! writes the documents the AWS CLI commands read.
 
-use super::*;
+use super::common::*;
 
 #[derive(Args, Debug)]
 pub struct PlanArgs {
@@ -143,6 +143,7 @@ fn write_documents(plan: &Plan, dir: &std::path::Path) -> std::io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ui::cli::Command;
 
     #[test]
     fn text_shows_every_part() {

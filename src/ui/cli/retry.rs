@@ -1,6 +1,6 @@
 //! `retry`: run a StackSet's failed instances again.
 
-use super::*;
+use super::common::*;
 
 #[derive(Args, Debug)]
 pub struct RetryArgs {
@@ -24,6 +24,7 @@ pub struct RetryArgs {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ui::cli::Command;
 
     #[test]
     fn retry_names_a_stack_set() {

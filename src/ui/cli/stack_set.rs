@@ -2,7 +2,7 @@
 //! in each through a StackSet; `watch`, `retry` and `delete` take `--stack-set`. The result is a
 //! row per account (its role ARN, or why it failed) as text, JSON or CSV.
 
-use super::*;
+use super::common::*;
 use crate::engine::stack_sets::{self, StackSetRequest};
 use crate::model::stackset::{self, InstanceRow, Preferences};
 

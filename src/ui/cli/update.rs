@@ -2,7 +2,7 @@
 //! its external ID in two phases) after a preview: a change set, or the documents' diff. The
 //! sequence (one truth about the ID, saved before changed) is the engine's, in `change`.
 
-use super::*;
+use super::common::*;
 use crate::engine::update;
 
 #[derive(Args, Debug)]
@@ -287,6 +287,7 @@ async fn update_stack_set(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ui::cli::Command;
 
     #[test]
     fn options_parse_as_documented() {

@@ -1,7 +1,7 @@
 //! `verify`: judge a role with the probes and the permission side; `--fix` the smallest
 //! repair, proven before it is applied.
 
-use super::*;
+use super::common::*;
 use crate::aws::StackSets;
 use crate::engine::stack_sets;
 use crate::model::stackset;
@@ -569,6 +569,7 @@ fn verify_output(verification: &Verification, outcome: &Outcome, format: Format)
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ui::cli::Command;
 
     #[test]
     fn an_external_id_and_a_workspace_id_conflict() {

@@ -1,6 +1,6 @@
 //! `watch`: re-attach to a stack until it is done.
 
-use super::*;
+use super::common::*;
 
 #[derive(Args, Debug)]
 pub struct WatchArgs {
@@ -84,6 +84,7 @@ pub(crate) async fn watch(args: &WatchArgs) -> Result<String, Failure> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ui::cli::Command;
 
     #[test]
     fn a_stack_name_is_required() {

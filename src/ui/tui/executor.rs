@@ -1,7 +1,7 @@
 //! Runs the wizard's commands as tokio tasks against the AWS traits; each answers with messages.
 //! The same executor runs on the SDK, on the scripted fakes in tests, and in the demo.
 
-use super::app::{Cmd, Failure, Msg};
+use super::state::{Cmd, Failure, Msg};
 use crate::aws::{Identity, Roles, Stacks};
 use crate::engine::saving::StateStore;
 use crate::engine::{self, EngineError, Progress, WatchOptions};

@@ -2,24 +2,28 @@
 //! commands. `app` holds state and `update`, `screens` one file per step, `view` the frame,
 //! `executor` runs commands as tasks, and `run` is the event loop: the only place that draws.
 
-pub mod app;
+pub mod actions;
 pub mod clipboard;
 pub mod executor;
 pub mod picker;
+pub mod queries;
 pub mod screens;
+pub mod state;
+pub mod update;
 pub mod view;
 
 use crate::aws::{Identity, Roles, Stacks};
 use crate::engine::saving::SavedSetup;
-use app::{App, Cmd, Msg, update};
 use clipboard::Clipboard;
 use crossterm::event::{Event, EventStream, KeyEventKind};
 use executor::Executor;
 use futures_util::StreamExt;
+use state::{App, Cmd, Msg};
 use std::io;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::mpsc;
+use update::update;
 
 /// How the wizard starts.
 #[derive(Debug, Clone, Default)]

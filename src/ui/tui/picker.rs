@@ -4,8 +4,8 @@
 //! was highlighted with ↑↓, or when the typed text can't be a value itself (a filter such as
 //! `logs` in an ARN field); a complete value typed by hand moves on as it is.
 
-use super::app::{App, Listing};
 use super::screens::{choice, dim, spinner};
+use super::state::{App, Listing};
 use crate::model::catalog::Input;
 use crate::model::picker::{self, ResourceKind};
 use ratatui::prelude::*;

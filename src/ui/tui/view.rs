@@ -1,8 +1,8 @@
 //! Drawing a frame: the header ("Step N of 8"), the step's screen, the footer with the keys that
 //! work here, and the help and quit popups. Only the event loop calls this.
 
-use super::app::{App, IdentityState, MIN_HEIGHT, MIN_WIDTH, Step};
-use super::screens::{self, bold, dim};
+use super::screens::{self, STEP_LIST_WIDTH, bold, dim, shows_step_list};
+use super::state::{App, IdentityState, MIN_HEIGHT, MIN_WIDTH, Step};
 use ratatui::prelude::*;
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 
@@ -78,14 +78,6 @@ pub fn draw(app: &App, frame: &mut Frame) {
     }
 }
 
-/// The step list's width, shown from this terminal width up.
-const STEP_LIST_WIDTH: u16 = 20;
-const STEP_LIST_FROM: u16 = 100;
-
-fn shows_step_list(app: &App) -> bool {
-    app.width >= STEP_LIST_FROM
-}
-
 /// The eight steps, a line each: `✓` done, `▶` this one (and in colour, where colour is on).
 fn step_list(app: &App) -> Paragraph<'static> {
     let steps = [
@@ -128,16 +120,6 @@ fn step_list(app: &App) -> Paragraph<'static> {
         })
         .collect();
     Paragraph::new(lines).block(Block::default().borders(Borders::ALL).title(" Steps "))
-}
-
-/// The columns inside the step's box at the app's size.
-pub fn body_width(app: &App) -> u16 {
-    let list = if shows_step_list(app) {
-        STEP_LIST_WIDTH
-    } else {
-        0
-    };
-    app.width.saturating_sub(list + 2)
 }
 
 /// The rows inside the step's box at the app's size: the screen less the header, the footer
@@ -301,12 +283,12 @@ fn popup(frame: &mut Frame, area: Rect, title: &str, lines: Vec<Line<'static>>) 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ui::tui::app::Work;
+    use crate::ui::tui::state::Work;
 
     /// The screen states a footer is built from: each step, its focus and its work, for every
     /// integration.
     fn states() -> Vec<(String, App)> {
-        use crate::ui::tui::app::{Failure, MethodChoice};
+        use crate::ui::tui::state::{Failure, MethodChoice};
         let mut states = Vec::new();
         for integration in 0..crate::model::catalog::Catalog::builtin()
             .integrations()
@@ -408,7 +390,7 @@ mod tests {
             }
             if app.step == Step::Progress && app.work == Work::Running {
                 let quit = keys.iter().find(|(k, _)| *k == "q").map(|(_, a)| *a);
-                let stack = crate::ui::tui::app::reattach_command(&app).is_some();
+                let stack = crate::ui::tui::queries::reattach_command(&app).is_some();
                 assert_eq!(
                     quit.is_some_and(|q| q.contains("stack keeps going")),
                     stack,

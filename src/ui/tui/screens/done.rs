@@ -3,7 +3,7 @@
 
 use super::{bold, dim};
 use crate::model::outcome::{LineKind, Outcome, OutcomeLine};
-use crate::ui::tui::app::{App, Cmd};
+use crate::ui::tui::state::{App, Cmd};
 use crossterm::event::{KeyCode, KeyEvent};
 use ratatui::prelude::*;
 
@@ -55,7 +55,7 @@ pub fn outcome(app: &App) -> Option<Outcome> {
         }
         return Some(outcome);
     }
-    let stack_set = app.method == crate::ui::tui::app::MethodChoice::StackSet;
+    let stack_set = app.method == crate::ui::tui::state::MethodChoice::StackSet;
     let outcome = match (app.plan(), &app.resumed, &app.role_arn) {
         (Ok(plan), _, Some(role_arn)) if stack_set => {
             Outcome::for_stack_set(&plan, role_arn, app.stack_name.value().trim())
@@ -129,7 +129,8 @@ pub fn lines(app: &App) -> Vec<Line<'static>> {
             }
             lines.push(Line::from(""));
         }
-    } else if app.role_arn.is_some() && app.method == crate::ui::tui::app::MethodChoice::StackSet {
+    } else if app.role_arn.is_some() && app.method == crate::ui::tui::state::MethodChoice::StackSet
+    {
         lines.push(Line::styled(
             "✓ The role is in every account. Each account's role ARN:",
             bold(),

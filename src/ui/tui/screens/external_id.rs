@@ -2,7 +2,10 @@
 
 use super::{bold, dim, edit, field, paragraph, verdict};
 use crate::model::validate;
-use crate::ui::tui::app::{App, Cmd, Field, Step, back, go};
+use crate::ui::tui::{
+    actions::{back, go},
+    state::{App, Cmd, Field, Step},
+};
 use crossterm::event::{KeyCode, KeyEvent};
 use ratatui::prelude::*;
 

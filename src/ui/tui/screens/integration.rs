@@ -2,7 +2,10 @@
 
 use super::{choice, dim, paragraph};
 use crate::model::catalog::Catalog;
-use crate::ui::tui::app::{App, Cmd, Step, back, go};
+use crate::ui::tui::{
+    actions::{back, go},
+    state::{App, Cmd, Step},
+};
 use crossterm::event::{KeyCode, KeyEvent};
 use ratatui::prelude::*;
 

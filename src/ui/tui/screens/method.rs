@@ -6,7 +6,10 @@ use super::spinner;
 use super::{choice, dim, edit, field, paragraph, verdict};
 use crate::model::picker::{self, ResourceKind};
 use crate::model::validate;
-use crate::ui::tui::app::{App, Cmd, Field, Listing, MethodChoice, RolesState, Step, back, go};
+use crate::ui::tui::{
+    actions::{back, go},
+    state::{App, Cmd, Field, Listing, MethodChoice, RolesState, Step},
+};
 use crossterm::event::{KeyCode, KeyEvent};
 use ratatui::prelude::*;
 

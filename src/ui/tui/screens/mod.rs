@@ -9,7 +9,7 @@ pub mod progress;
 pub mod review;
 pub mod welcome;
 
-use super::app::App;
+use super::state::App;
 use crossterm::event::{Event, KeyEvent};
 use ratatui::prelude::*;
 use ratatui::widgets::{Paragraph, Wrap};
@@ -128,7 +128,7 @@ fn secrets(app: &App) -> Vec<String> {
     }
     // IDs read from AWS: a verified role's (extra ones included), a setup being changed, the
     // setups found in the account. A workspace ID is masked in presenter mode too.
-    if let crate::ui::tui::app::Work::Verified(verification) = &app.work {
+    if let crate::ui::tui::state::Work::Verified(verification) = &app.work {
         secrets.extend(crate::model::verify::every_listed_id(
             &verification.role.trust_policy,
         ));
@@ -138,7 +138,7 @@ fn secrets(app: &App) -> Vec<String> {
     {
         secrets.extend(crate::model::verify::every_listed_id(trust));
     }
-    if let crate::ui::tui::app::Work::Previewed(prepared) = &app.work {
+    if let crate::ui::tui::state::Work::Previewed(prepared) = &app.work {
         secrets.extend(prepared.ids.iter().cloned());
     }
     if let Some(applied) = &app.applied {
@@ -225,8 +225,8 @@ pub fn scrolled_paragraph<'a>(app: &App, lines: Vec<Line<'a>>, area: Rect) -> Pa
 /// what the box shows, less one line kept for context), Home and End; never past the end.
 /// Returns whether the key was one of them.
 pub fn scroll(app: &mut App, code: crossterm::event::KeyCode, lines: Vec<Line<'_>>) -> bool {
-    let width = crate::ui::tui::view::body_width(app);
-    let visible = crate::ui::tui::view::body_rows(app);
+    let width = body_width(app);
+    let visible = app.body_rows;
     let rows = paragraph(app, lines).line_count(width) as u16;
     let max = rows.saturating_sub(visible);
     let page = visible.saturating_sub(1).max(1);
@@ -243,6 +243,24 @@ pub fn scroll(app: &mut App, code: crossterm::event::KeyCode, lines: Vec<Line<'_
         _ => return false,
     };
     true
+}
+
+/// The step list's width, shown from this terminal width up.
+pub const STEP_LIST_WIDTH: u16 = 20;
+pub const STEP_LIST_FROM: u16 = 100;
+
+pub fn shows_step_list(app: &App) -> bool {
+    app.width >= STEP_LIST_FROM
+}
+
+/// The columns inside the step's box at the app's size.
+pub fn body_width(app: &App) -> u16 {
+    let list = if shows_step_list(app) {
+        STEP_LIST_WIDTH
+    } else {
+        0
+    };
+    app.width.saturating_sub(list + 2)
 }
 
 /// A spinner frame: braille dots, or a plain `*` where the symbol would be lost.

@@ -5,7 +5,10 @@ use super::{bold, choice, dim, edit, field, json_lines, paragraph, verdict};
 use crate::model::catalog::Catalog;
 use crate::model::catalog::Input as PresetInput;
 use crate::model::picker::ResourceKind;
-use crate::ui::tui::app::{App, Cmd, Field, Step, back, go, wizard_words};
+use crate::ui::tui::{
+    actions::{back, go, wizard_words},
+    state::{App, Cmd, Field, Step},
+};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::prelude::*;
 use tui_input::Input;
@@ -354,11 +357,11 @@ pub fn on_key(app: &mut App, key: KeyEvent) -> Vec<Cmd> {
                         integration: app.integration().id.clone(),
                     });
                 }
-                if app.method != crate::ui::tui::app::MethodChoice::Cloudformation
-                    && app.roles == crate::ui::tui::app::RolesState::NotLoaded
+                if app.method != crate::ui::tui::state::MethodChoice::Cloudformation
+                    && app.roles == crate::ui::tui::state::RolesState::NotLoaded
                     && !app.plan_only
                 {
-                    app.roles = crate::ui::tui::app::RolesState::Loading;
+                    app.roles = crate::ui::tui::state::RolesState::Loading;
                     commands.push(Cmd::ListRoles);
                 }
                 return commands;

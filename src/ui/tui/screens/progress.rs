@@ -6,7 +6,10 @@ use super::{bold, dim, mask, spinner, verdict};
 use crate::engine::Progress;
 use crate::model::stackset::InstanceRow;
 use crate::model::verify::{Line as ReportLine, Mark};
-use crate::ui::tui::app::{App, Cmd, Failure, MethodChoice, Msg, ResourceRow, Step, Work, go};
+use crate::ui::tui::{
+    actions::go,
+    state::{App, Cmd, Failure, MethodChoice, Msg, ResourceRow, Step, Work},
+};
 use crossterm::event::{KeyCode, KeyEvent};
 use ratatui::prelude::*;
 
@@ -50,7 +53,7 @@ pub fn keys(app: &App) -> super::Keys {
         }
         _ => {
             let quit = match (
-                crate::ui::tui::app::reattach_command(app).is_some(),
+                crate::ui::tui::queries::reattach_command(app).is_some(),
                 app.method,
             ) {
                 (true, MethodChoice::StackSet) => ("q", "quit (the stack set keeps going)"),
@@ -145,7 +148,7 @@ pub fn view(app: &App, frame: &mut Frame, area: Rect) {
 
 /// Everything the screen shows, before scrolling.
 pub fn lines(app: &App) -> Vec<Line<'static>> {
-    let width = crate::ui::tui::view::body_width(app) as usize;
+    let width = super::body_width(app) as usize;
     let mut lines = Vec::new();
     let title = match app.method {
         MethodChoice::Cloudformation => format!("Stack {}", app.stack_name.value().trim()),
@@ -339,7 +342,7 @@ pub fn on_key(app: &mut App, key: KeyEvent) -> Vec<Cmd> {
                 &request.name,
                 &account,
                 app.default_region().as_deref(),
-                crate::ui::tui::app::non_empty(&app.profile).as_deref(),
+                crate::ui::tui::state::non_empty(&app.profile).as_deref(),
             );
             let org_units = match &request.targets {
                 crate::model::stackset::Targets::OrgUnits { ids, .. } => ids.clone(),
@@ -570,7 +573,7 @@ pub fn on_message(app: &mut App, msg: Msg) -> Vec<Cmd> {
                 && let Some(check) = app.checking.clone()
             {
                 app.notes.push("Repaired; checking the role again".into());
-                return crate::ui::tui::app::check_role(app, check);
+                return crate::ui::tui::actions::check_role(app, check);
             }
         }
         Msg::StackDeleted(Ok(())) => {
@@ -583,7 +586,7 @@ pub fn on_message(app: &mut App, msg: Msg) -> Vec<Cmd> {
                     app.saved_method(),
                     &account,
                     app.default_region().as_deref(),
-                    crate::ui::tui::app::non_empty(&app.profile).as_deref(),
+                    crate::ui::tui::state::non_empty(&app.profile).as_deref(),
                 );
                 app.notes.push("Creating the stack again".into());
                 return vec![Cmd::CreateStack {

@@ -3,7 +3,10 @@
 
 use super::{bold, dim, json_lines, mask, verdict};
 use crate::engine::saving::SavedSetup;
-use crate::ui::tui::app::{App, Cmd, MethodChoice, Step, Work, back, go};
+use crate::ui::tui::{
+    actions::{back, go},
+    state::{App, Cmd, MethodChoice, Step, Work},
+};
 use crossterm::event::{KeyCode, KeyEvent};
 use ratatui::prelude::*;
 
@@ -41,7 +44,7 @@ pub fn lines<'a>(app: &App) -> Vec<Line<'a>> {
         )),
         (false, Some(caller)) => {
             let region = match &app.identity {
-                crate::ui::tui::app::IdentityState::Ready { region, .. } => region.clone(),
+                crate::ui::tui::state::IdentityState::Ready { region, .. } => region.clone(),
                 _ => String::new(),
             };
             lines.push(Line::from(vec![
@@ -209,7 +212,7 @@ fn confirm(app: &mut App) -> Vec<Cmd> {
     }
     let account = app.caller().map(|c| c.account.clone()).unwrap_or_default();
     let region = match &app.identity {
-        crate::ui::tui::app::IdentityState::Ready { region, .. } => Some(region.clone()),
+        crate::ui::tui::state::IdentityState::Ready { region, .. } => Some(region.clone()),
         _ => None,
     };
     app.resources.clear();
@@ -220,7 +223,7 @@ fn confirm(app: &mut App) -> Vec<Cmd> {
     if let Some(saved) = app.updating.clone() {
         app.notes
             .push(format!("Working out the change to {}", saved.what()));
-        let Some(asked) = crate::ui::tui::app::change_asked(app, &saved, &account) else {
+        let Some(asked) = crate::ui::tui::actions::change_asked(app, &saved, &account) else {
             return Vec::new();
         };
         app.asked = Some(Box::new(asked.clone()));
@@ -238,7 +241,7 @@ fn confirm(app: &mut App) -> Vec<Cmd> {
                 &request.name,
                 &account,
                 region.as_deref(),
-                crate::ui::tui::app::non_empty(&app.profile).as_deref(),
+                crate::ui::tui::state::non_empty(&app.profile).as_deref(),
             );
             vec![Cmd::CreateStackSet {
                 plan: Box::new(plan),
@@ -247,14 +250,14 @@ fn confirm(app: &mut App) -> Vec<Cmd> {
             }]
         }
         MethodChoice::Existing => {
-            let check = crate::ui::tui::app::RoleCheck {
+            let check = crate::ui::tui::state::RoleCheck {
                 role: app.existing_role.value().trim().to_string(),
                 integration: plan.integration_id.clone(),
                 external_ids: plan.external_ids.clone(),
                 rotating: false,
                 permission,
             };
-            crate::ui::tui::app::check_role(app, check)
+            crate::ui::tui::actions::check_role(app, check)
         }
         method => {
             let saved = SavedSetup::new(
@@ -262,7 +265,7 @@ fn confirm(app: &mut App) -> Vec<Cmd> {
                 app.saved_method(),
                 &account,
                 region.as_deref(),
-                crate::ui::tui::app::non_empty(&app.profile).as_deref(),
+                crate::ui::tui::state::non_empty(&app.profile).as_deref(),
             );
             let (plan, saved) = (Box::new(plan), Box::new(saved));
             if method == MethodChoice::Cloudformation {

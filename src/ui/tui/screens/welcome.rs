@@ -2,7 +2,11 @@
 
 use super::{Keys, bold, choice, edit, field, help_key, paragraph, quit_key};
 use crate::engine::saving::Method;
-use crate::ui::tui::app::{App, Cmd, IdentityState, MethodChoice, Step, Work, go, non_empty};
+use crate::ui::tui::{
+    actions::go,
+    state::non_empty,
+    state::{App, Cmd, IdentityState, MethodChoice, Step, Work},
+};
 use crossterm::event::{KeyCode, KeyEvent};
 use ratatui::prelude::*;
 use tui_input::Input;
@@ -339,7 +343,7 @@ fn resume(app: &mut App) -> Vec<Cmd> {
             ));
             // Only a saved policy judged again is attached (the executor refuses the resume
             // with the reason otherwise).
-            app.checking = Some(crate::ui::tui::app::RoleCheck {
+            app.checking = Some(crate::ui::tui::state::RoleCheck {
                 role,
                 integration: saved.integration.clone(),
                 external_ids: saved.all_external_ids(),
