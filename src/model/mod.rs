@@ -14,6 +14,7 @@ pub mod place;
 pub mod plan;
 pub mod policy;
 pub mod record;
+pub mod rotation;
 pub mod stackset;
 pub mod steps;
 pub mod template;

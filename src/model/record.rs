@@ -236,6 +236,10 @@ impl SavedSetup {
 
     /// Checks every field as a typed value is checked: a state file is untrusted input (it may
     /// have been planted or edited), and file names are built from these fields.
+    #[expect(
+        clippy::too_many_lines,
+        reason = "a long sequence, to be split by step"
+    )]
     pub fn check(&self) -> Result<(), String> {
         let catalog = Catalog::builtin();
         let Some(integration) = catalog.integration(&self.integration) else {

@@ -2,7 +2,7 @@
 //! to the files they name, and the test fails on an import circle between files, on a layer
 //! importing one above it (`model` imports only `model`; `aws` never `engine` or `ui`; `engine`
 //! never `ui`), on one face importing another (`ui/cli`, `ui/plain`, `ui/tui`), on a file without
-//! a module doc (`//!`).
+//! a module doc (`//!`), and on a file longer than [`MAX_LINES`].
 //!
 //! An import is any path that names a module of this crate: `use` trees, and paths in code and
 //! types (`crate::…`, `super::…`, `self::…`, a child module's name). Paths inside macro calls are
@@ -11,6 +11,9 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use syn::visit::Visit;
+
+/// No source file passes this (its tests included): past it a file holds more than one concern.
+const MAX_LINES: usize = 800;
 
 /// A module path from the crate root: `["ui", "cli", "create"]`.
 type ModPath = Vec<String>;
@@ -458,5 +461,25 @@ fn every_source_file_has_a_module_doc() {
         undocumented.is_empty(),
         "source files without a module doc (//!): {}",
         undocumented.join(", ")
+    );
+}
+
+#[test]
+fn no_source_file_passes_the_line_limit() {
+    let long: Vec<String> = sources()
+        .iter()
+        .filter(|source| source.text.lines().count() > MAX_LINES)
+        .map(|source| {
+            format!(
+                "{} ({} lines)",
+                source.file.display(),
+                source.text.lines().count()
+            )
+        })
+        .collect();
+    assert!(
+        long.is_empty(),
+        "source files over {MAX_LINES} lines (split them by concern): {}",
+        long.join(", ")
     );
 }

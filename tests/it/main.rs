@@ -1,4 +1,6 @@
 //! The one integration-test binary (each extra binary links the AWS SDK again).
+// Scenario tests read top to bottom, one story each: they may be long.
+#![allow(clippy::too_many_lines)]
 
 mod architecture;
 mod aws_cli;

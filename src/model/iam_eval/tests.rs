@@ -141,6 +141,10 @@ fn principals_are_read_in_every_form() {
 }
 
 #[test]
+#[expect(
+    clippy::too_many_lines,
+    reason = "a long sequence, to be split by step"
+)]
 fn operators_of_every_family() {
     let ask = |operator: &str, key: &str, policy_value: Value, request: &str| {
         let document = policy(

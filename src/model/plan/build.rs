@@ -69,6 +69,10 @@ pub fn default_role_name(integration_id: &str) -> String {
 impl Plan {
     /// Checks every input and works out the plan. Generates the external ID when the integration
     /// generates one and none was given.
+    #[expect(
+        clippy::too_many_lines,
+        reason = "a long sequence, to be split by step"
+    )]
     pub fn build(catalog: &Catalog, request: &PlanRequest) -> Result<Plan, InputError> {
         let integration = catalog.integration(&request.integration).ok_or_else(|| {
             InputError::new(

@@ -116,6 +116,10 @@ pub(super) fn without_external_id(statement: &Value, id: &str) -> Option<Value> 
 /// statement (a statement left with none goes), remove a Deny that refuses Segment only when
 /// confirmed (`confirmed_denies`, 1-based), add the documented statement if Segment still isn't
 /// let in. The result is judged with the same probes; a repair that doesn't pass is refused.
+#[expect(
+    clippy::too_many_lines,
+    reason = "a long sequence, to be split by step"
+)]
 pub fn repair(document: &Value, subject: &Subject, confirmed_denies: &[usize]) -> RepairPlan {
     let before = judge(document, subject);
     if before.holds() {

@@ -445,6 +445,10 @@ pub(super) fn asked(
 }
 
 /// Judges a trust policy for the subject.
+#[expect(
+    clippy::too_many_lines,
+    reason = "a long sequence, to be split by step"
+)]
 pub fn judge(document: &Value, subject: &Subject) -> Judgement {
     let segment_account = subject.segment_account();
     let customer = subject.customer_account.clone();

@@ -32,6 +32,10 @@ pub struct CreateArgs {
     pub allow_broad_policy: bool,
 }
 
+#[expect(
+    clippy::too_many_lines,
+    reason = "a long sequence, to be split by step"
+)]
 pub(crate) async fn create(args: &CreateArgs) -> Result<String, Failure> {
     let store = state_store()?;
     let mut request = args.setup.request()?;

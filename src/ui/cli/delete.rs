@@ -42,6 +42,10 @@ pub struct DeleteArgs {
 /// What is deleted, checked before the question: the stack, role or stack set must be proven
 /// this tool's by what it holds (a tag proves nothing), and the question names each thing that
 /// goes. A setup not saved on this machine must have its name typed again.
+#[expect(
+    clippy::too_many_lines,
+    reason = "a long sequence, to be split by step"
+)]
 pub(crate) async fn delete(args: &DeleteArgs) -> Result<String, Failure> {
     let (kind, name) = match (&args.stack_name, &args.role_name, &args.stack_set) {
         (Some(stack), _, _) => {

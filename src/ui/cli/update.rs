@@ -43,6 +43,10 @@ pub struct UpdateArgs {
     pub allow_broad_policy: bool,
 }
 
+#[expect(
+    clippy::too_many_lines,
+    reason = "a long sequence, to be split by step"
+)]
 pub(crate) async fn update(args: &UpdateArgs) -> Result<String, Failure> {
     no_csv(args.change.output)?;
     let store = state_store()?;

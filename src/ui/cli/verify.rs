@@ -86,6 +86,10 @@ pub struct VerifyArgs {
     pub change: ChangeArgs,
 }
 
+#[expect(
+    clippy::too_many_lines,
+    reason = "a long sequence, to be split by step"
+)]
 pub(crate) async fn verify(args: &VerifyArgs) -> Result<String, Failure> {
     let across = !args.accounts.is_empty() || args.stack_set.is_some();
     if !across {

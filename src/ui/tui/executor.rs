@@ -93,6 +93,10 @@ impl<I: Identity + 'static, S: Stacks + 'static, R: Roles + 'static> Executor<I,
     }
 
     /// Runs one command to its end, sending its messages.
+    #[expect(
+        clippy::too_many_lines,
+        reason = "a long sequence, to be split by step"
+    )]
     pub async fn run(&self, cmd: Cmd, tx: UnboundedSender<Msg>) {
         let send = |msg: Msg| {
             let _ = tx.send(msg);

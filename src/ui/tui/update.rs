@@ -21,6 +21,10 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Cmd> {
     commands
 }
 
+#[expect(
+    clippy::too_many_lines,
+    reason = "a long sequence, to be split by step"
+)]
 fn update_for(app: &mut App, msg: Msg) -> Vec<Cmd> {
     match msg {
         Msg::Resize(width, height) => {

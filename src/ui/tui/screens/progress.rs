@@ -147,6 +147,10 @@ pub fn view(app: &App, frame: &mut Frame, area: Rect) {
 }
 
 /// Everything the screen shows, before scrolling.
+#[expect(
+    clippy::too_many_lines,
+    reason = "a long sequence, to be split by step"
+)]
 pub fn lines(app: &App) -> Vec<Line<'static>> {
     let width = super::body_width(app) as usize;
     let mut lines = Vec::new();
@@ -320,6 +324,10 @@ pub fn lines(app: &App) -> Vec<Line<'static>> {
     lines
 }
 
+#[expect(
+    clippy::too_many_lines,
+    reason = "a long sequence, to be split by step"
+)]
 pub fn on_key(app: &mut App, key: KeyEvent) -> Vec<Cmd> {
     // Finished: any key goes on to Done at once (it comes by itself a moment later).
     if app.work == Work::Done {
@@ -458,6 +466,10 @@ fn refresh_fix(app: &mut App, verification: &crate::model::verify::Verification)
 }
 
 /// The engine's reports and answers.
+#[expect(
+    clippy::too_many_lines,
+    reason = "a long sequence, to be split by step"
+)]
 pub fn on_message(app: &mut App, msg: Msg) -> Vec<Cmd> {
     // New content is shown from the top: the state line first. A StackSet's rows change in
     // place, so reading further down its table isn't interrupted.

@@ -31,6 +31,10 @@ pub fn keys(app: &App) -> super::Keys {
     keys
 }
 
+#[expect(
+    clippy::too_many_lines,
+    reason = "a long sequence, to be split by step"
+)]
 pub fn lines<'a>(app: &App) -> Vec<Line<'a>> {
     let plan = match app.plan() {
         Ok(plan) => plan,

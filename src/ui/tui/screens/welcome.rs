@@ -41,6 +41,10 @@ pub fn keys(app: &App) -> Keys {
 /// Setups listed at once while picking one to change: the list scrolls with the choice.
 const PICK_WINDOW: usize = 5;
 
+#[expect(
+    clippy::too_many_lines,
+    reason = "a long sequence, to be split by step"
+)]
 pub fn view(app: &App, frame: &mut Frame, area: Rect) {
     let width = area.width as usize;
     // While a setup is picked, the list takes the introduction's place.

@@ -1,0 +1,304 @@
+//! The review, then creating the role (a stack or IAM directly) or judging and repairing an
+//! existing one, with progress lines and the outcome.
+
+use super::*;
+
+use crate::aws::{Identity, Roles, Stacks};
+use crate::engine::saving::{Method, SavedSetup};
+use crate::engine::stack_sets::StackSetRequest;
+use crate::engine::{self, EngineError, Progress, WatchOptions};
+use crate::model::catalog::Catalog;
+use crate::model::catalog::Integration;
+use crate::model::plan::Plan;
+use crate::ui::words::{Failure, exit};
+
+impl<I: Identity + 'static, S: Stacks + 'static, R: Roles + 'static> Plain<I, S, R> {
+    pub(super) fn review(
+        &self,
+        plan: &Plan,
+        method: usize,
+        existing_role: Option<&str>,
+        stack_set: Option<&StackSetRequest>,
+    ) {
+        if let Some(caller) = &self.caller {
+            let region = self
+                .connection
+                .as_ref()
+                .map(|c| c.region.clone())
+                .unwrap_or_default();
+            self.say(&format!(
+                "Account {} as {}, region {region}.",
+                caller.account, caller.arn
+            ));
+        }
+        self.say(&match (method, existing_role) {
+            (3, _) => match stack_set {
+                Some(request) => format!(
+                    "Creates StackSet {} ({}): IAM role {} with inline policy \"{}\" in {} ({}), region {}.",
+                    request.name,
+                    request.targets.permission_model().to_lowercase().replace('_', "-"),
+                    plan.role_name,
+                    plan.policy_name,
+                    request.targets.describe(),
+                    request.targets.ids().join(", "),
+                    request.regions.join(", ")
+                ) + " " + crate::model::steps::STACK_SET_SHARED_ID,
+                None => String::new(),
+            },
+            (2, Some(role)) => {
+                format!("Reads role {role} and checks it; any repair is shown and asked for first.")
+            }
+            (1, _) => format!(
+                "Creates IAM role {} with inline policy \"{}\".",
+                plan.role_name, plan.policy_name
+            ),
+            _ => format!(
+                "Creates CloudFormation stack {} with an IAM role and inline policy \"{}\".",
+                plan.stack_name, plan.policy_name
+            ),
+        });
+        self.say(&format!(
+            "Segment assumes the role as {} with the external ID {}.",
+            plan.principal,
+            plan.external_ids.join(", ")
+        ));
+        for warning in &plan.warnings {
+            self.say(&format!("Warning: {warning}."));
+        }
+        self.say("Trust policy:");
+        self.say(&serde_json::to_string_pretty(&plan.trust_policy).unwrap_or_default());
+        self.say(&format!("Permission policy \"{}\":", plan.policy_name));
+        self.say(&serde_json::to_string_pretty(&plan.permission_policy).unwrap_or_default());
+    }
+
+    pub(super) fn reporter(&self) -> impl FnMut(Progress) + Send + use<I, S, R> {
+        let output = self.output.clone();
+        move |progress| match progress {
+            Progress::Event { event, elapsed } => {
+                let reason = event.reason.map(|r| format!(": {r}")).unwrap_or_default();
+                write_line(
+                    &output,
+                    &format!(
+                        "[7/8] {} {} ({} s){reason}",
+                        event.logical_id,
+                        event.status,
+                        elapsed.as_secs()
+                    ),
+                );
+            }
+            Progress::Note(note) => write_line(&output, &format!("[7/8] {note}")),
+            Progress::Status { .. } => {}
+            Progress::Reconnecting { error } => write_line(
+                &output,
+                &format!("[7/8] Lost the connection to AWS ({error}); reconnecting."),
+            ),
+            Progress::Reconnected => write_line(&output, "[7/8] Reconnected."),
+            Progress::Saved(path) => write_line(
+                &output,
+                &format!("[7/8] Saved the setup to {path} so a re-run can resume it."),
+            ),
+            Progress::Instance { row, elapsed } => write_line(
+                &output,
+                &format!("[7/8] {} ({} s)", row.line(), elapsed.as_secs()),
+            ),
+        }
+    }
+
+    /// Creates through CloudFormation or IAM (saving first); after a failed stack, offers to
+    /// delete it and retry.
+    pub(super) async fn create(
+        &mut self,
+        plan: &Plan,
+        cloudformation: bool,
+    ) -> Result<String, Failure> {
+        let connection = self.connection.clone().ok_or_else(not_connected)?;
+        let method = if cloudformation {
+            Method::Cloudformation
+        } else {
+            Method::Iam
+        };
+        let account = self
+            .caller
+            .as_ref()
+            .map(|c| c.account.clone())
+            .unwrap_or_default();
+        let saved = SavedSetup::new(plan, method, &account, Some(&connection.region), None);
+        loop {
+            let mut report = self.reporter();
+            let mut confirm = |_: &engine::Question| false;
+            let result = crate::engine::resume::create(
+                connection.stacks.as_ref(),
+                connection.roles.as_ref(),
+                self.store.as_ref(),
+                plan,
+                &saved,
+                false,
+                "/",
+                &WatchOptions::default(),
+                &mut confirm,
+                &mut report,
+            )
+            .await;
+            match result {
+                Ok(created) => return Ok(created.role_arn),
+                Err(error @ (EngineError::StackFailed { .. } | EngineError::Declined(_))) => {
+                    match &error {
+                        EngineError::StackFailed { stack, status, reasons } => {
+                            self.say(&format!("The stack {stack} ended in {status}. Why, first cause first:"));
+                            for reason in reasons {
+                                self.say(&format!("  - {reason}"));
+                            }
+                        }
+                        _ => self.say(&format!("The stack {} exists in ROLLBACK_COMPLETE from an earlier failed create.", plan.stack_name)),
+                    }
+                    if !self.yes_no("Delete the stack and try again", false)? {
+                        return Err(Failure {
+                            code: exit::AWS_REFUSED,
+                            message: error.to_string(),
+                        });
+                    }
+                    let mut report = self.reporter();
+                    engine::delete_stack(
+                        connection.stacks.as_ref(),
+                        &plan.stack_name,
+                        &WatchOptions::default(),
+                        &mut report,
+                    )
+                    .await
+                    .map_err(|e| crate::ui::words::engine_failure_in(e, &self.context()))?;
+                }
+                Err(error) => {
+                    return Err(crate::ui::words::engine_failure_in(error, &self.context()));
+                }
+            }
+        }
+    }
+
+    /// Checks an existing role; shows and asks before any repair.
+    pub(super) async fn existing(&mut self, plan: &Plan, role: &str) -> Result<String, Failure> {
+        let integration = Catalog::builtin()
+            .integration(&plan.integration_id)
+            .ok_or_else(not_connected)?;
+        let permission = Some((plan.policy_name.as_str(), &plan.permission_policy));
+        let connection = self.connection.clone().ok_or_else(not_connected)?;
+        let verification = engine::verify_role(
+            connection.roles.as_ref(),
+            role,
+            integration,
+            &plan.external_ids,
+            false,
+            permission,
+        )
+        .await
+        .map_err(|e| crate::ui::words::engine_failure_in(e, &self.context()))?;
+        self.show_and_repair(
+            verification,
+            role,
+            integration,
+            &plan.external_ids,
+            permission,
+        )
+        .await
+    }
+
+    /// Shows a judged role; when it is not right, shows the proven repair (asking about each
+    /// Deny that refuses Segment first) and applies it only after a yes. The role's ARN when it
+    /// ends right.
+    pub(super) async fn show_and_repair(
+        &mut self,
+        mut verification: crate::model::verify::Verification,
+        role: &str,
+        integration: &Integration,
+        external_ids: &[String],
+        permission: Option<(&str, &serde_json::Value)>,
+    ) -> Result<String, Failure> {
+        let connection = self.connection.clone().ok_or_else(not_connected)?;
+        let context = self.context();
+        let failure = |e: EngineError| crate::ui::words::engine_failure_in(e, &context);
+        let rotating = verification.judgement.subject.rotating;
+        self.verification_lines(&verification);
+        if !verification.is_right() {
+            let mut confirmed = Vec::new();
+            for &number in &verification.judgement.blocking_denies {
+                if self.yes_no(
+                    &format!("Statement {number} is a Deny that refuses Segment's principal. Remove statement {number}"),
+                    false,
+                )? {
+                    confirmed.push(number);
+                }
+            }
+            let fix = verification.fix(permission, &confirmed).map_err(|reasons| Failure {
+                code: exit::AWS_REFUSED,
+                message: format!(
+                    "role {role} is not right, and no repair this tool may make passes every probe, so nothing was changed: {}",
+                    reasons.join("; ")
+                ),
+            })?;
+            for change in &fix.changes {
+                self.say(&format!("[7/8] Repair: {change}"));
+            }
+            if !fix.diff.is_empty() {
+                self.say("[7/8] Trust policy, before (-) and after (+):");
+                for line in &fix.diff {
+                    self.say(line);
+                }
+            }
+            for note in &fix.left_alone {
+                self.say(&format!("[7/8] Left alone: {note}"));
+            }
+            let cuts_off = verification.repair_cuts_off(&fix);
+            if let Some(warning) = &cuts_off {
+                self.say(&format!("[7/8] Warning: {warning}"));
+            }
+            if !fix.is_empty() {
+                if !self.yes_no("Apply this repair", false)? {
+                    return Err(declined());
+                }
+                if let Some(warning) = &cuts_off {
+                    self.say(&format!("[7/8] Repairing. {warning}"));
+                }
+                let mut report = self.reporter();
+                engine::apply_fix(
+                    connection.roles.as_ref(),
+                    &verification.role.name,
+                    &fix,
+                    &mut report,
+                )
+                .await
+                .map_err(failure)?;
+                verification = engine::verify_role(
+                    connection.roles.as_ref(),
+                    role,
+                    integration,
+                    external_ids,
+                    rotating,
+                    permission,
+                )
+                .await
+                .map_err(failure)?;
+                self.verification_lines(&verification);
+            }
+        }
+        if verification.is_right() {
+            Ok(verification.role.arn)
+        } else {
+            Err(Failure {
+                code: exit::AWS_REFUSED,
+                message: format!("role {role} is still not right"),
+            })
+        }
+    }
+
+    fn verification_lines(&self, verification: &crate::model::verify::Verification) {
+        for line in verification.lines() {
+            self.say(&format!("[7/8] {}", line.plain()));
+        }
+    }
+
+    /// The outcome, as every face shows it: the settings, the next steps, the code, the check.
+    pub(super) fn outcome(&self, outcome: &crate::model::outcome::Outcome) {
+        for line in outcome_lines(outcome) {
+            self.say(&line);
+        }
+    }
+}

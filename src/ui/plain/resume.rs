@@ -1,0 +1,104 @@
+//! Resuming an interrupted setup from its saved record: re-attach, settle or create again.
+
+use super::*;
+
+use crate::aws::{Identity, Roles, Stacks};
+use crate::engine::saving::{Method, SavedSetup};
+use crate::engine::{self, EngineError, WatchOptions};
+use crate::model::catalog::Catalog;
+use crate::ui::words::{Failure, exit};
+
+impl<I: Identity + 'static, S: Stacks + 'static, R: Roles + 'static> Plain<I, S, R> {
+    /// Picks up a saved setup in the account, region and profile it was made for: re-attach to
+    /// its stack, or check its role (only one tagged as this tool's) and, after showing the
+    /// repair and asking, finish it.
+    pub(super) async fn resume(&mut self, saved: SavedSetup) -> Result<(), Failure> {
+        let current_region = self.connection.as_ref().map(|c| c.region.clone());
+        let moved = (saved.region.is_some() && saved.region != current_region)
+            || saved.profile != self.profile;
+        if moved {
+            let connect = self.connect.clone().ok_or_else(not_connected)?;
+            self.say(&format!("Connecting in {} to resume it.", saved.place()));
+            let connection = connect(saved.profile.clone(), saved.region.clone())
+                .await
+                .map_err(|message| Failure {
+                    code: exit::CREDENTIALS,
+                    message,
+                })?;
+            let caller = engine::identity(connection.identity.as_ref())
+                .await
+                .map_err(|e| crate::ui::words::engine_failure(e, None))?;
+            if caller.account != saved.account {
+                return Err(Failure {
+                    code: exit::CREDENTIALS,
+                    message: format!(
+                        "{} was saved for account {}, but {} reaches account {}: nothing was changed",
+                        saved.what(),
+                        saved.account,
+                        saved.place(),
+                        caller.account
+                    ),
+                });
+            }
+            self.caller = Some(caller);
+            self.connection = Some(connection);
+        }
+        let connection = self.connection.clone().ok_or_else(not_connected)?;
+        self.step(7, "Progress");
+        let result = match saved.method {
+            Method::Cloudformation => {
+                self.say(&format!("[7/8] Re-attaching to {}", saved.what()));
+                let mut report = self.reporter();
+                crate::engine::resume::reattach_saved(
+                    connection.stacks.as_ref(),
+                    connection.roles.as_ref(),
+                    &saved,
+                    &WatchOptions::default(),
+                    &mut report,
+                )
+                .await
+            }
+            Method::Iam => {
+                self.say(&format!("[7/8] Checking {} to finish it", saved.what()));
+                match crate::engine::resume::check_saved_role(connection.roles.as_ref(), &saved)
+                    .await
+                {
+                    Ok(verification) => {
+                        let role = saved.role_name.clone().unwrap_or_default();
+                        let integration = Catalog::builtin()
+                            .integration(&saved.integration)
+                            .ok_or_else(not_connected)?;
+                        // Judged again by check_saved_role: only a policy it passed is used.
+                        let judged = crate::engine::resume::judged_policy(&saved)
+                            .map_err(|e| crate::ui::words::engine_failure_in(e, &self.context()))?;
+                        let permission = judged.as_ref().map(|(name, doc)| (name.as_str(), doc));
+                        let ids = saved.all_external_ids();
+                        let arn = self
+                            .show_and_repair(verification, &role, integration, &ids, permission)
+                            .await?;
+                        Ok(arn)
+                    }
+                    Err(error) => Err(error),
+                }
+            }
+        };
+        crate::engine::resume::settle(self.store.as_ref(), &saved, &result);
+        let role_arn = match result {
+            Ok(arn) => arn,
+            Err(error @ (EngineError::StackNotFound { .. } | EngineError::RoleNotFound { .. })) => {
+                return Err(Failure {
+                    code: exit::AWS_REFUSED,
+                    message: format!(
+                        "{error}: the earlier run stopped before making it, so there is nothing to resume; the saved setup was removed. Run the setup again"
+                    ),
+                });
+            }
+            Err(error) => return Err(crate::ui::words::engine_failure_in(error, &self.context())),
+        };
+        self.step(8, "Done");
+        self.outcome(
+            &crate::model::outcome::Outcome::from_saved(&saved, &role_arn).at(&self.context()),
+        );
+        Ok(())
+    }
+}
