@@ -94,7 +94,9 @@ pub(crate) fn json_out(output: &Output) -> Value {
         output.status.code(),
         stderr(output)
     );
-    serde_json::from_str(&stdout(output)).expect("JSON on stdout")
+    let json = serde_json::from_str(&stdout(output)).expect("JSON on stdout");
+    crate::support::assert_camel_case_keys(&json);
+    json
 }
 
 pub(crate) fn role_name(arn: &str) -> &str {

@@ -536,10 +536,11 @@ fn the_binary_makes_watches_and_deletes_a_stack_set_on_moto() {
     assert!(watched.status.success(), "{}", stderr(&watched));
     let json: serde_json::Value = serde_json::from_str(&stdout(&watched)).expect("JSON");
     assert_eq!(
-        json["Instances"].as_array().map(Vec::len),
+        json["instances"].as_array().map(Vec::len),
         Some(3),
         "{json}"
     );
+    crate::support::assert_camel_case_keys(&json);
 
     // verify across the stack set's accounts: each entered with sts:AssumeRole (moto switches
     // to the role's account), the workspace ID found in the setup saved by create.
@@ -1150,10 +1151,22 @@ fn an_account_added_to_a_finished_stack_set_gets_its_saved_id_on_moto() {
     let first = create(&accounts[..2], &env);
     assert!(first.status.success(), "{}", stderr(&first));
     let ids = |output: &std::process::Output| -> serde_json::Value {
-        serde_json::from_str::<serde_json::Value>(&stdout(output)).expect("JSON")["ExternalIds"]
+        serde_json::from_str::<serde_json::Value>(&stdout(output)).expect("JSON")["externalIds"]
             .clone()
     };
     let id = ids(&first);
+    let created: serde_json::Value = serde_json::from_str(&stdout(&first)).expect("JSON");
+    crate::support::assert_camel_case_keys(&created);
+    assert_eq!(
+        created["stackSetName"],
+        serde_json::json!(name),
+        "{created}"
+    );
+    assert_eq!(
+        created["instances"].as_array().map(Vec::len),
+        Some(2),
+        "{created}"
+    );
     let added = create(&accounts, &env);
     assert!(added.status.success(), "{}", stderr(&added));
     assert_eq!(ids(&added), id, "the saved ID, not a new one");

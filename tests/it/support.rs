@@ -150,3 +150,26 @@ pub async fn make_organization(
     let root = roots.roots()[0].id().expect("root ID").to_string();
     (org, root)
 }
+
+/// Every key of a command's JSON output is camelCase, as the README's schema says (AWS's own
+/// documents inside it, a policy or a template, keep AWS's names and are not looked into).
+pub fn assert_camel_case_keys(value: &serde_json::Value) {
+    const AWS_DOCUMENTS: &[&str] = &["trustPolicy", "permissionPolicy", "template", "parameters"];
+    match value {
+        serde_json::Value::Object(map) => {
+            for (key, inner) in map {
+                let mut chars = key.chars();
+                assert!(
+                    chars.next().is_some_and(|c| c.is_ascii_lowercase())
+                        && chars.all(|c| c.is_ascii_alphanumeric()),
+                    "the key {key:?} is not camelCase in {value}"
+                );
+                if !AWS_DOCUMENTS.contains(&key.as_str()) {
+                    assert_camel_case_keys(inner);
+                }
+            }
+        }
+        serde_json::Value::Array(items) => items.iter().for_each(assert_camel_case_keys),
+        _ => {}
+    }
+}

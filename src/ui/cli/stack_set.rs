@@ -212,17 +212,17 @@ pub(super) fn result(plan: &Plan, name: &str, rows: &[InstanceRow], format: Form
     match format {
         Format::Csv => stackset::csv(rows, &plan.role_name),
         Format::Json => pretty_json(&serde_json::json!({
-            "StackSetName": name,
-            "RoleName": plan.role_name,
-            "ExternalIds": plan.external_ids,
-            "Instances": rows.iter().map(|r| serde_json::json!({
-                "Account": r.account,
-                "Region": r.region,
-                "Status": r.status,
-                "RoleArn": r.succeeded().then(|| stackset::role_arn(&r.account, &plan.role_name)),
-                "Reason": r.reason,
+            "stackSetName": name,
+            "roleName": plan.role_name,
+            "externalIds": plan.external_ids,
+            "instances": rows.iter().map(|r| serde_json::json!({
+                "account": r.account,
+                "region": r.region,
+                "status": r.status,
+                "roleArn": r.succeeded().then(|| stackset::role_arn(&r.account, &plan.role_name)),
+                "reason": r.reason,
             })).collect::<Vec<_>>(),
-            "Failed": failed.len(),
+            "failed": failed.len(),
         })),
         Format::Text => {
             let mut text = String::new();
@@ -264,12 +264,12 @@ fn rows_output(name: &str, rows: &[InstanceRow], format: Format) -> String {
     match format {
         Format::Csv => stackset::csv(rows, "ROLE"),
         Format::Json => pretty_json(&serde_json::json!({
-            "StackSetName": name,
-            "Instances": rows.iter().map(|r| serde_json::json!({
-                "Account": r.account,
-                "Region": r.region,
-                "Status": r.status,
-                "Reason": r.reason,
+            "stackSetName": name,
+            "instances": rows.iter().map(|r| serde_json::json!({
+                "account": r.account,
+                "region": r.region,
+                "status": r.status,
+                "reason": r.reason,
             })).collect::<Vec<_>>(),
         })),
         Format::Text => rows.iter().map(|r| format!("{}\n", r.line())).collect(),

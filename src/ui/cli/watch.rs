@@ -75,7 +75,7 @@ pub(crate) async fn watch(args: &WatchArgs) -> Result<String, Failure> {
             ))
         }
         None => Ok(match args.output {
-            Format::Json => pretty_json(&serde_json::json!({ "RoleArn": role_arn })),
+            Format::Json => pretty_json(&serde_json::json!({ "roleArn": role_arn })),
             Format::Text | Format::Csv => format!("RoleArn  {role_arn}\n"),
         }),
     }
