@@ -30,6 +30,7 @@ fn plan_json_has_exactly_the_documented_keys() {
     ]);
     assert!(output.status.success(), "{}", stderr(&output));
     let plan: Value = serde_json::from_str(&stdout(&output)).expect("one JSON object");
+    crate::support::assert_camel_case_keys(&plan);
     let keys: Vec<&str> = plan
         .as_object()
         .expect("object")
@@ -656,4 +657,37 @@ fn the_integration_flag_names_every_integration_of_the_catalog() {
             );
         }
     }
+}
+
+/// Every flag of every command is documented in docs/ (the README links there), with its name
+/// as typed; a new flag without a line in the reference fails here.
+#[test]
+fn every_flag_is_documented() {
+    use clap::CommandFactory;
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let docs: String = ["docs/commands.md", "docs/wizard.md", "docs/stacksets.md"]
+        .iter()
+        .map(|page| std::fs::read_to_string(root.join(page)).expect("the reference page"))
+        .collect();
+    let command = segment_aws_setup::ui::cli::Cli::command();
+    let mut missing = Vec::new();
+    let mut seen = 0;
+    for sub in std::iter::once(&command).chain(command.get_subcommands()) {
+        for arg in sub.get_arguments() {
+            let Some(long) = arg.get_long() else { continue };
+            if matches!(long, "help" | "version") {
+                continue;
+            }
+            seen += 1;
+            if !docs.contains(&format!("--{long}")) {
+                missing.push(format!("{} --{long}", sub.get_name()));
+            }
+        }
+    }
+    assert!(seen > 40, "only {seen} flags read");
+    assert!(
+        missing.is_empty(),
+        "flags not in docs/: {}",
+        missing.join(", ")
+    );
 }
