@@ -6,6 +6,7 @@
 pub mod aws_types;
 pub mod catalog;
 pub mod external_id;
+pub mod field;
 pub mod iam_eval;
 pub mod outcome;
 pub mod ownership;

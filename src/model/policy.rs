@@ -26,26 +26,6 @@ pub fn expand_home(path: &std::path::Path, home: Option<&std::path::Path>) -> st
     }
 }
 
-/// Reads a policy file, refusing one larger than [`POLICY_FILE_MAX_BYTES`] without reading it
-/// whole: the one piece of I/O on policies, shared by every face.
-pub fn read_policy_file(path: &std::path::Path) -> Result<String, String> {
-    use std::io::Read;
-    let path = &expand_home(path, dirs::home_dir().as_deref());
-    let file =
-        std::fs::File::open(path).map_err(|e| format!("can't read {}: {e}", path.display()))?;
-    let mut text = String::new();
-    file.take(POLICY_FILE_MAX_BYTES + 1)
-        .read_to_string(&mut text)
-        .map_err(|e| format!("can't read {}: {e}", path.display()))?;
-    if text.len() as u64 > POLICY_FILE_MAX_BYTES {
-        return Err(format!(
-            "{} is larger than 1 MiB; a policy document is at most {INLINE_POLICIES_MAX_CHARS} characters",
-            path.display()
-        ));
-    }
-    Ok(text)
-}
-
 /// What a permission policy grants broadly, one sentence per statement: every action
 /// (`*`, `NotAction`), IAM (`iam:*`, `iam:PassRole`), other roles (`sts:AssumeRole`), every
 /// resource (`*`, `NotResource`). Empty when nothing is broad.
@@ -503,13 +483,6 @@ mod tests {
         assert_eq!(
             expand_home(std::path::Path::new("a/~/b"), Some(home)),
             std::path::Path::new("a/~/b")
-        );
-        let refused = read_policy_file(std::path::Path::new("/dev/zero")).expect_err("too large");
-        assert!(refused.contains("larger than 1 MiB"), "{refused}");
-        assert!(
-            read_policy_file(std::path::Path::new("/no/such/file"))
-                .expect_err("missing")
-                .contains("can't read")
         );
     }
 }

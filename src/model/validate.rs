@@ -2,35 +2,66 @@
 //! allowed. Limits come from the IAM, STS, S3, Lambda and CloudFormation API models (see
 //! `segment-aws-facts.md`). Secrets (external IDs) are never echoed back in a message.
 
+use crate::model::field::in_words;
+pub use crate::model::field::{Field, Naming};
 use regex::Regex;
 use std::sync::LazyLock;
 
-/// Why a value was refused: a sentence that says what is allowed.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{0}")]
+/// Why a value was refused: a sentence that says what is allowed. A field it mentions is a
+/// [`Field::mention`], read as each face names fields ([`Invalid::words`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Invalid(pub String);
 
-/// A refused value, tied to the flag (or field) the user typed it into.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{flag}: {reason}")]
+impl Invalid {
+    /// The sentence with the fields it mentions named as `naming` names them.
+    pub fn words(&self, naming: Naming) -> String {
+        in_words(&self.0, naming)
+    }
+}
+
+/// As the command line says it: fields by their flags.
+impl std::fmt::Display for Invalid {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.words(Naming::Flags))
+    }
+}
+
+impl std::error::Error for Invalid {}
+
+/// A refused value, tied to the field the user typed it into.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct InputError {
-    pub flag: String,
+    pub field: Field,
     pub reason: Invalid,
 }
 
 impl InputError {
-    pub fn new(flag: impl Into<String>, reason: impl Into<String>) -> Self {
+    pub fn new(field: impl Into<Field>, reason: impl Into<String>) -> Self {
         Self {
-            flag: flag.into(),
+            field: field.into(),
             reason: Invalid(reason.into()),
         }
     }
 
-    pub fn at(flag: impl Into<String>) -> impl FnOnce(Invalid) -> Self {
-        let flag = flag.into();
-        move |reason| Self { flag, reason }
+    pub fn at(field: impl Into<Field>) -> impl FnOnce(Invalid) -> Self {
+        let field = field.into();
+        move |reason| Self { field, reason }
+    }
+
+    /// The reason alone, as a face that shows it beside its field says it.
+    pub fn words(&self, naming: Naming) -> String {
+        self.reason.words(naming)
     }
 }
+
+/// As the command line says it: `--bucket: ...`.
+impl std::fmt::Display for InputError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.field.flag(), self.reason)
+    }
+}
+
+impl std::error::Error for InputError {}
 
 pub type Check = Result<(), Invalid>;
 

@@ -5,7 +5,7 @@
 use crate::aws::AwsError;
 use crate::engine::{self, EngineError};
 use crate::model::aws_types::Caller;
-use crate::model::validate::InputError;
+use crate::model::validate::{InputError, Naming};
 
 /// Exit codes, as listed in the README.
 pub mod exit {
@@ -25,11 +25,22 @@ pub struct Failure {
     pub message: String,
 }
 
+/// A refused value on the command line: its flag, why, and where the flags are listed.
 impl From<InputError> for Failure {
     fn from(error: InputError) -> Self {
         Failure {
             code: exit::BAD_INPUT,
             message: format!("{error}\n(see segment-aws-setup --help)"),
+        }
+    }
+}
+
+impl Failure {
+    /// A refused value in the words of a face that names fields by their labels (plain mode).
+    pub fn from_input(error: &InputError, naming: Naming) -> Failure {
+        Failure {
+            code: exit::BAD_INPUT,
+            message: format!("{}: {}", error.field.named(naming), error.words(naming)),
         }
     }
 }

@@ -7,7 +7,7 @@ use crate::model::catalog::{Catalog, ExternalIdSource, Input};
 use crate::model::external_id;
 use crate::model::policy;
 use crate::model::template;
-use crate::model::validate::{self, InputError};
+use crate::model::validate::{self, Field, InputError};
 use rand::distr::{Alphanumeric, SampleString};
 use rand::rand_core::UnwrapErr;
 use rand::rngs::SysRng;
@@ -97,9 +97,13 @@ impl Plan {
         for &input in &preset.inputs {
             let values = request.values(input);
             if values.is_empty() {
-                let others: Vec<&str> = preset.inputs.iter().map(|i| i.flag()).collect();
+                let others: Vec<String> = preset
+                    .inputs
+                    .iter()
+                    .map(|i| Field::Input(*i).mention())
+                    .collect();
                 return Err(InputError::new(
-                    input.flag(),
+                    input,
                     format!(
                         "{} needs {} ({})",
                         preset.title,
@@ -155,7 +159,7 @@ impl Plan {
                 },
             ),
             ([], Some(file)) => policy::check_custom_policy(&file.text)
-                .map_err(InputError::at(format!("--policy-file {}", file.path)))?,
+                .map_err(InputError::at(Field::PolicyFileAt(file.path.clone())))?,
             ([], None) => {
                 return Err(InputError::new(
                     "--policy-file",

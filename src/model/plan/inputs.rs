@@ -4,7 +4,7 @@
 use super::request::*;
 use crate::model::catalog::{Catalog, ExternalIdSource, Input, Integration, PresetOffer};
 use crate::model::external_id;
-use crate::model::validate::{self, InputError};
+use crate::model::validate::{self, Field, InputError};
 use std::collections::BTreeMap;
 
 /// Joins words into one shell command line, quoting where the shell needs it.
@@ -39,7 +39,7 @@ pub(super) fn choose_preset<'a>(
     };
     let offered: Vec<String> = integration.presets.iter().map(describe).collect();
     let mut chosen: Vec<&PresetOffer> = Vec::new();
-    let mut stray: Vec<&'static str> = Vec::new();
+    let mut stray: Vec<Input> = Vec::new();
     for input in Input::ALL {
         if !request.provided(input) {
             continue;
@@ -52,12 +52,12 @@ pub(super) fn choose_preset<'a>(
         match offer {
             Some(offer) if !chosen.iter().any(|c| c.preset == offer.preset) => chosen.push(offer),
             Some(_) => {}
-            None => stray.push(input.flag()),
+            None => stray.push(input),
         }
     }
-    if let Some(flag) = stray.first() {
+    if let Some(input) = stray.first() {
         return Err(InputError::new(
-            *flag,
+            *input,
             format!(
                 "the {} integration doesn't use it; it offers: {}",
                 integration.id,
@@ -74,12 +74,16 @@ pub(super) fn choose_preset<'a>(
             format!("choose what the role may do: {}", offered.join("; ")),
         )),
         several => Err(InputError::new(
-            several
-                .iter()
-                .filter_map(|o| catalog.preset(&o.preset)?.inputs.first().map(|i| i.flag()))
-                .collect::<Vec<_>>()
-                .join(" and "),
-            "choose one permission preset; for several permissions write them in one policy and use --policy-file",
+            Field::Inputs(
+                several
+                    .iter()
+                    .filter_map(|o| catalog.preset(&o.preset)?.inputs.first().copied())
+                    .collect(),
+            ),
+            format!(
+                "choose one permission preset; for several permissions write them in one policy and use {}",
+                Field::Input(Input::PolicyFile).mention()
+            ),
         )),
     }
 }
@@ -176,8 +180,10 @@ pub(super) fn external_ids(
                 return Err(InputError::new(
                     "--workspace-id",
                     format!(
-                        "the {} integration uses an external ID of at least {} random characters, not the workspace ID: leave it out to generate one, or bring your own with --external-id",
-                        integration.id, rule.min_length
+                        "the {} integration uses an external ID of at least {} random characters, not the workspace ID: leave it out to generate one, or bring your own with {}",
+                        integration.id,
+                        rule.min_length,
+                        Field::ExternalId.mention()
                     ),
                 ));
             }
@@ -229,8 +235,9 @@ pub(super) fn external_ids(
         ExternalIdSource::WorkspaceId => Err(InputError::new(
             "--workspace-id",
             format!(
-                "the {} integration's external ID is your Segment workspace ID (Segment shows it in Settings > General, and as the destination's External ID setting): give it with --workspace-id",
-                integration.id
+                "the {} integration's external ID is your Segment workspace ID (Segment shows it in Settings > General, and as the destination's External ID setting): give it with {}",
+                integration.id,
+                Field::WorkspaceId.mention()
             ),
         )),
     }

@@ -159,7 +159,12 @@ fn a_custom_policy_replaces_the_templates_permission_policy() {
 #[test]
 fn bad_inputs_name_their_flag() {
     let catalog = Catalog::builtin();
-    let flag_of = |request: PlanRequest| Plan::build(catalog, &request).expect_err("invalid").flag;
+    let flag_of = |request: PlanRequest| {
+        Plan::build(catalog, &request)
+            .expect_err("invalid")
+            .field
+            .flag()
+    };
     assert_eq!(flag_of(request("nope")), "--integration");
     assert_eq!(flag_of(request("destination-function")), "permissions");
     assert_eq!(
@@ -284,4 +289,22 @@ fn cli_commands_read_the_documents_from_files_never_the_command_line() {
         .find(|(name, _, _)| *name == PARAMETERS_FILE)
         .expect("the parameters");
     assert!(parameters.1.contains(id) && parameters.2);
+}
+
+#[test]
+fn a_refusal_names_fields_as_each_face_does() {
+    let both = PlanRequest {
+        lambda_arns: vec!["arn:aws:lambda:us-west-2:123456789012:function:f".into()],
+        ..s3("destination-function")
+    };
+    let error = Plan::build(Catalog::builtin(), &both).expect_err("two presets");
+    // The command line: flags, in the field and in the sentence.
+    let typed = error.to_string();
+    assert!(typed.starts_with("--bucket and --lambda-arn: "), "{typed}");
+    assert!(typed.ends_with("use --policy-file"), "{typed}");
+    // The wizard and plain mode: what their screens call them, never a flag.
+    assert_eq!(error.field.label(), "the S3 bucket and the Lambda ARN(s)");
+    let said = error.words(crate::model::field::Naming::Labels);
+    assert!(said.ends_with("use a policy file"), "{said}");
+    assert!(!said.contains("--") && !said.contains('⟦'), "{said}");
 }

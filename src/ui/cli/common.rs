@@ -191,7 +191,7 @@ pub(super) fn read_policy_file(
     path: Option<&std::path::Path>,
 ) -> Result<Option<PolicyFile>, Failure> {
     let Some(path) = path else { return Ok(None) };
-    let text = crate::model::policy::read_policy_file(path).map_err(|error| Failure {
+    let text = crate::engine::read_policy_file(path).map_err(|error| Failure {
         code: exit::BAD_INPUT,
         message: format!("--policy-file: {error}"),
     })?;

@@ -2,6 +2,7 @@
 //! change, through the engine's one update sequence.
 
 use super::*;
+use crate::model::field::Naming;
 
 use crate::aws::{Identity, Roles, Stacks};
 use crate::engine::saving::SavedSetup;
@@ -61,7 +62,7 @@ impl<I: Identity + 'static, S: Stacks + 'static, R: Roles + 'static> Plain<I, S,
                         "a workspace ID is needed",
                         validate::workspace_id,
                     )
-                    .map_err(|e| e.0)
+                    .map_err(said)
                 },
             )?;
             if ids != saved.external_ids {
@@ -149,7 +150,8 @@ impl<I: Identity + 'static, S: Stacks + 'static, R: Roles + 'static> Plain<I, S,
             checking.external_ids = vec!["stand-in-external-id-for-checking-the-inputs".into()];
         }
         checking.next_external_ids.clear();
-        Plan::build(Catalog::builtin(), &checking).map_err(Failure::from)?;
+        Plan::build(Catalog::builtin(), &checking)
+            .map_err(|e| Failure::from_input(&e, Naming::Labels))?;
         self.step(6, "Review");
         let options = WatchOptions::default();
         let context = self.context();

@@ -20,6 +20,7 @@ mod steps;
 use crate::aws::{Connect, Connection, Identity, Roles, Stacks};
 use crate::engine::saving::{SavedSetup, StateStore};
 use crate::engine::{self};
+use crate::model::field::Naming;
 use crate::ui::words::{Failure, exit};
 use std::io::{BufRead, Write};
 use std::sync::{Arc, Mutex};
@@ -246,4 +247,9 @@ fn not_connected() -> Failure {
         code: exit::CREDENTIALS,
         message: "not connected to AWS".into(),
     }
+}
+
+/// A refused answer as plain mode says it: fields by the names its questions use.
+pub(super) fn said(invalid: crate::model::validate::Invalid) -> String {
+    invalid.words(Naming::Labels)
 }

@@ -3,12 +3,13 @@
 use super::*;
 
 use crate::aws::{Identity, Roles, Stacks};
-use crate::engine::{self};
+use crate::engine;
 use crate::model::catalog::Catalog;
 use crate::model::catalog::{ExternalIdSource, Input as PresetInput, Integration};
 use crate::model::plan::{PlanRequest, PolicyFile};
 use crate::model::{external_id, policy, validate};
 use crate::ui::words::{Failure, exit};
+use std::path::Path;
 
 impl<I: Identity + 'static, S: Stacks + 'static, R: Roles + 'static> Plain<I, S, R> {
     pub(super) fn external_id_step(
@@ -27,7 +28,7 @@ impl<I: Identity + 'static, S: Stacks + 'static, R: Roles + 'static> Plain<I, S,
                     "a workspace ID is needed",
                     validate::workspace_id,
                 )
-                .map_err(|e| e.0)
+                .map_err(said)
             })?;
             if rule.source_ids {
                 self.say(crate::model::steps::SOURCE_ID_WHY);
@@ -56,7 +57,7 @@ impl<I: Identity + 'static, S: Stacks + 'static, R: Roles + 'static> Plain<I, S,
                 }
                 external_id::check(answer, &rule)
                     .map(|_| answer.to_string())
-                    .map_err(|e| e.0)
+                    .map_err(said)
             })?;
             if id != generated
                 && let Some(why) = external_id::weakness(&id)
@@ -134,7 +135,7 @@ impl<I: Identity + 'static, S: Stacks + 'static, R: Roles + 'static> Plain<I, S,
                     }
                     request.bucket_region =
                         Some(self.ask("S3 bucket region:", Some(&default), |a| {
-                            validate::region(a).map(|_| a.to_string()).map_err(|e| e.0)
+                            validate::region(a).map(|_| a.to_string()).map_err(said)
                         })?);
                 }
                 PresetInput::LambdaArns => {
@@ -156,8 +157,8 @@ impl<I: Identity + 'static, S: Stacks + 'static, R: Roles + 'static> Plain<I, S,
                     request.policy_file =
                         Some(
                             self.ask("Path of the policy document (JSON):", None, |path| {
-                                let text = policy::read_policy_file(std::path::Path::new(path))?;
-                                policy::check_custom_policy(&text).map_err(|e| e.0)?;
+                                let text = engine::read_policy_file(Path::new(path))?;
+                                policy::check_custom_policy(&text).map_err(said)?;
                                 Ok(PolicyFile {
                                     path: path.to_string(),
                                     text,
@@ -310,7 +311,7 @@ impl<I: Identity + 'static, S: Stacks + 'static, R: Roles + 'static> Plain<I, S,
                         return Err("at least one is needed".into());
                     }
                     for value in values {
-                        validate::input_value(input, value).map_err(|e| e.0)?;
+                        validate::input_value(input, value).map_err(said)?;
                     }
                 }
                 Ok(answer)

@@ -26,7 +26,7 @@ impl<I: Identity + 'static, S: Stacks + 'static, R: Roles + 'static> Plain<I, S,
             None,
             |a| match crate::model::picker::read_answer(a, &listed, true)? {
                 crate::model::picker::Answer::Values(values) => {
-                    stackset::parse_targets(&values.join(","), false).map_err(|e| e.0)
+                    stackset::parse_targets(&values.join(","), false).map_err(said)
                 }
                 _ => Err("answer numbers from the list, or account IDs or organizational units, separated by commas".into()),
             },
@@ -48,12 +48,10 @@ impl<I: Identity + 'static, S: Stacks + 'static, R: Roles + 'static> Plain<I, S,
             .unwrap_or_else(|| "us-east-1".into());
         self.say("An IAM role is global: one region makes it in every account (a second would make the same role again, and fail).");
         let regions = self.ask("Regions, separated by commas:", Some(&home), |a| {
-            stackset::regions(&stackset::split_list(a), &home).map_err(|e| e.0)
+            stackset::regions(&stackset::split_list(a), &home).map_err(said)
         })?;
         let name = self.ask("StackSet name:", Some(default_name), |a| {
-            validate::stack_name(a)
-                .map(|_| a.to_string())
-                .map_err(|e| e.0)
+            validate::stack_name(a).map(|_| a.to_string()).map_err(said)
         })?;
         Ok(StackSetRequest {
             name,

@@ -2,6 +2,7 @@
 //! the permissions, the method, the review, the work, the settings.
 
 use super::*;
+use crate::model::field::Naming;
 
 use crate::aws::{Connect, Identity, Roles, Stacks};
 use crate::engine::saving::SavedSetup;
@@ -164,7 +165,8 @@ impl<I: Identity + 'static, S: Stacks + 'static, R: Roles + 'static> Plain<I, S,
         let plan = loop {
             self.permissions_step(integration, &mut request, None)
                 .await?;
-            let plan = Plan::build(Catalog::builtin(), &request).map_err(Failure::from)?;
+            let plan = Plan::build(Catalog::builtin(), &request)
+                .map_err(|e| Failure::from_input(&e, Naming::Labels))?;
             self.say(&format!("Permission policy \"{}\":", plan.policy_name));
             self.say(&serde_json::to_string_pretty(&plan.permission_policy).unwrap_or_default());
             if plan.broad_grants.is_empty() {
@@ -211,9 +213,7 @@ impl<I: Identity + 'static, S: Stacks + 'static, R: Roles + 'static> Plain<I, S,
             0 if !plan_only => {
                 let default = plan.stack_name.clone();
                 request.stack_name = Some(self.ask("Stack name:", Some(&default), |a| {
-                    validate::stack_name(a)
-                        .map(|_| a.to_string())
-                        .map_err(|e| e.0)
+                    validate::stack_name(a).map(|_| a.to_string()).map_err(said)
                 })?);
             }
             1 => {
@@ -221,7 +221,7 @@ impl<I: Identity + 'static, S: Stacks + 'static, R: Roles + 'static> Plain<I, S,
                 // doesn't clash with the first.
                 let default = plan.stack_name.clone();
                 request.role_name = Some(self.ask("Role name:", Some(&default), |a| {
-                    validate::role_name(a).map_err(|e| e.0)?;
+                    validate::role_name(a).map_err(said)?;
                     match &roles {
                         Some(roles) if roles.iter().any(|(n, _)| n.eq_ignore_ascii_case(a)) => Err(format!(
                             "a role named {a} already exists in this account (IAM names ignore case): choose another name, or method 3 to check it"
@@ -245,7 +245,7 @@ impl<I: Identity + 'static, S: Stacks + 'static, R: Roles + 'static> Plain<I, S,
                     } else {
                         validate::role_name(a)
                     };
-                    check.map_err(|e| e.0)?;
+                    check.map_err(said)?;
                     match &roles {
                         Some(roles)
                             if !roles
@@ -265,17 +265,14 @@ impl<I: Identity + 'static, S: Stacks + 'static, R: Roles + 'static> Plain<I, S,
                 request.role_name = Some(self.ask(
                     "Role name (the same in every account):",
                     Some(&default),
-                    |a| {
-                        validate::role_name(a)
-                            .map(|_| a.to_string())
-                            .map_err(|e| e.0)
-                    },
+                    |a| validate::role_name(a).map(|_| a.to_string()).map_err(said),
                 )?);
                 stack_set = Some(self.stack_set_questions(&plan.stack_name).await?);
             }
             _ => {}
         }
-        let plan = Plan::build(Catalog::builtin(), &request).map_err(Failure::from)?;
+        let plan = Plan::build(Catalog::builtin(), &request)
+            .map_err(|e| Failure::from_input(&e, Naming::Labels))?;
 
         // 6. Review
         self.step(6, "Review");

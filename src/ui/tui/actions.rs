@@ -6,28 +6,6 @@ use super::state::*;
 use crate::engine::saving::{Method, SavedSetup};
 use crate::model::catalog::Catalog;
 
-/// A message from the core in the wizard's words: its fields as the screens label them, never
-/// the command line's flags.
-pub fn wizard_words(message: &str) -> String {
-    const WORDS: &[(&str, &str)] = &[
-        ("--bucket-region", "the bucket region"),
-        ("--bucket", "the S3 bucket"),
-        ("--lambda-arn", "the Lambda ARN(s)"),
-        ("--policy-file", "a policy file"),
-        ("--external-id", "your own external ID"),
-        ("--workspace-id", "the workspace ID"),
-        ("--source-id", "a source ID"),
-        ("--role-name", "the role name"),
-        ("--stack-name", "the stack name"),
-        ("--integration", "the integration"),
-    ];
-    WORDS
-        .iter()
-        .fold(message.to_string(), |text, (flag, words)| {
-            text.replace(flag, words)
-        })
-}
-
 /// The change the wizard's inputs ask for, for the engine's `update::prepare`: the inputs
 /// without IDs (unless workspace IDs were typed differently), the External ID step's choice, and
 /// the setup's record when it is saved here.

@@ -136,11 +136,10 @@ impl<I: Identity + 'static, S: Stacks + 'static, R: Roles + 'static> Executor<I,
             Cmd::ReadPolicyFile(path) => {
                 // Capped at 1 MiB: a path such as /dev/zero must not fill the memory.
                 let file = std::path::PathBuf::from(&path);
-                let result = tokio::task::spawn_blocking(move || {
-                    crate::model::policy::read_policy_file(&file)
-                })
-                .await
-                .unwrap_or_else(|e| Err(format!("can't read {path}: {e}")));
+                let result =
+                    tokio::task::spawn_blocking(move || crate::engine::read_policy_file(&file))
+                        .await
+                        .unwrap_or_else(|e| Err(format!("can't read {path}: {e}")));
                 send(Msg::PolicyFileRead { path, result });
             }
             Cmd::FindSetups { profile } => {

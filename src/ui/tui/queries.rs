@@ -6,6 +6,7 @@ use crate::aws::Caller;
 use crate::engine::saving::{Method, SavedSetup};
 use crate::engine::stack_sets::StackSetRequest;
 use crate::model::catalog::{Catalog, ExternalIdSource, Integration};
+use crate::model::field::Naming;
 use crate::model::picker::ResourceKind;
 use crate::model::plan::{Plan, PlanRequest, PolicyFile, Setting};
 use crate::model::validate::InputError;
@@ -225,9 +226,9 @@ impl App {
     /// field as its name.
     pub fn stack_set_request(&self) -> Result<StackSetRequest, String> {
         let targets = crate::model::stackset::parse_targets(self.targets.value(), self.auto_deploy)
-            .map_err(|e| e.0)?;
+            .map_err(|e| e.words(Naming::Labels))?;
         let name = self.stack_name.value().trim().to_string();
-        crate::model::validate::stack_name(&name).map_err(|e| e.0)?;
+        crate::model::validate::stack_name(&name).map_err(|e| e.words(Naming::Labels))?;
         Ok(StackSetRequest {
             name,
             targets,

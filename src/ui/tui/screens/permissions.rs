@@ -4,9 +4,10 @@
 use super::{bold, choice, dim, edit, field, json_lines, paragraph, verdict};
 use crate::model::catalog::Catalog;
 use crate::model::catalog::Input as PresetInput;
+use crate::model::field::Naming;
 use crate::model::picker::ResourceKind;
 use crate::ui::tui::{
-    actions::{back, go, wizard_words},
+    actions::{back, go},
     state::{App, Cmd, Field, Step},
 };
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
@@ -116,7 +117,7 @@ fn field_problem(app: &App, which: PresetInput) -> Option<String> {
         PresetInput::PolicyFile => {
             return match &app.policy_file {
                 _ if value.is_empty() => Some("type the path of your policy document".into()),
-                Some(Err(error)) => Some(wizard_words(error)),
+                Some(Err(error)) => Some(error.clone()),
                 Some(Ok(file)) if file.path != value => {
                     Some("press Enter to read this file".into())
                 }
@@ -235,7 +236,7 @@ pub fn view(app: &App, frame: &mut Frame, area: Rect) {
             lines.extend(json_lines(app, &plan.permission_policy));
         }
         // Each field says what it needs; a problem across fields shows once they are filled.
-        Err(error) if fields_ok => lines.push(verdict(false, wizard_words(&error.reason.0))),
+        Err(error) if fields_ok => lines.push(verdict(false, error.words(Naming::Labels))),
         Err(_) => lines.push(Line::styled(
             "The policy appears here once the fields above are filled in.",
             dim(),

@@ -3,6 +3,7 @@
 
 use super::{bold, dim, json_lines, mask, verdict};
 use crate::engine::saving::SavedSetup;
+use crate::model::field::Naming;
 use crate::ui::tui::{
     actions::{back, go},
     state::{App, Cmd, MethodChoice, Step, Work},
@@ -38,7 +39,7 @@ pub fn keys(app: &App) -> super::Keys {
 pub fn lines<'a>(app: &App) -> Vec<Line<'a>> {
     let plan = match app.plan() {
         Ok(plan) => plan,
-        Err(error) => return vec![verdict(false, error.reason.0)],
+        Err(error) => return vec![verdict(false, error.words(Naming::Labels))],
     };
     let mut lines = Vec::new();
     match (app.plan_only, app.caller()) {
