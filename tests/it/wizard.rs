@@ -1319,7 +1319,13 @@ async fn several_accounts_through_a_stack_set_to_done() {
     assert_eq!(d.app.method, MethodChoice::StackSet);
     // Enter with the name filled goes to the targets; a wrong one says what is allowed.
     d.key(KeyCode::Enter).await;
-    assert_eq!((d.app.step, d.app.method_focus), (Step::Method, 2));
+    assert_eq!(
+        (d.app.step, d.app.method_focus),
+        (
+            Step::Method,
+            segment_aws_setup::ui::tui::state::MethodFocus::Targets
+        )
+    );
     d.type_text("ou-x").await;
     d.key(KeyCode::Enter).await;
     assert_eq!(d.app.step, Step::Method);

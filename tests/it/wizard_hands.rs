@@ -820,7 +820,8 @@ fn an_enter_on_method_waits_for_the_generated_name() {
     key(&mut app, KeyCode::Enter);
     assert_eq!(app.step, Step::Method, "waits for the name");
     assert_eq!(
-        app.method_focus, 0,
+        app.method_focus,
+        segment_aws_setup::ui::tui::state::MethodFocus::List,
         "no error state: the name field isn't focused"
     );
     update(

@@ -18,6 +18,95 @@ use tui_input::Input;
 pub const MIN_WIDTH: u16 = 80;
 pub const MIN_HEIGHT: u16 = 24;
 
+/// Where the keys go on Welcome: continuing, or one of the two fields.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum WelcomeFocus {
+    #[default]
+    Continue,
+    Profile,
+    Region,
+}
+
+impl WelcomeFocus {
+    /// Tab's order: continue, profile, region, and round again.
+    pub fn next(self) -> Self {
+        match self {
+            WelcomeFocus::Continue => WelcomeFocus::Profile,
+            WelcomeFocus::Profile => WelcomeFocus::Region,
+            WelcomeFocus::Region => WelcomeFocus::Continue,
+        }
+    }
+
+    pub fn previous(self) -> Self {
+        self.next().next()
+    }
+
+    /// In a field: letters type.
+    pub fn is_field(self) -> bool {
+        self != WelcomeFocus::Continue
+    }
+}
+
+/// Where the keys go on Permissions: the preset list, or one of the preset's inputs (by index).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum PermissionFocus {
+    #[default]
+    Presets,
+    Field(usize),
+}
+
+impl PermissionFocus {
+    /// The focused input's index among the preset's fields.
+    pub fn field(self) -> Option<usize> {
+        match self {
+            PermissionFocus::Presets => None,
+            PermissionFocus::Field(index) => Some(index),
+        }
+    }
+
+    pub fn is_field(self) -> bool {
+        self != PermissionFocus::Presets
+    }
+
+    /// Tab (forward) or Shift-Tab: the list, each of `fields` inputs, and round again.
+    pub fn cycle(self, fields: usize, forward: bool) -> Self {
+        let stops = fields + 1;
+        let at = self.field().map_or(0, |index| index + 1);
+        match (if forward { at + 1 } else { at + stops - 1 }) % stops {
+            0 => PermissionFocus::Presets,
+            stop => PermissionFocus::Field(stop - 1),
+        }
+    }
+}
+
+/// Where the keys go on Method: the list, the name field, or a StackSet's targets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum MethodFocus {
+    #[default]
+    List,
+    Name,
+    Targets,
+}
+
+impl MethodFocus {
+    /// A StackSet's Tab order: list, name, targets, and round again.
+    pub fn next(self) -> Self {
+        match self {
+            MethodFocus::List => MethodFocus::Name,
+            MethodFocus::Name => MethodFocus::Targets,
+            MethodFocus::Targets => MethodFocus::List,
+        }
+    }
+
+    pub fn previous(self) -> Self {
+        self.next().next()
+    }
+
+    pub fn is_field(self) -> bool {
+        self != MethodFocus::List
+    }
+}
+
 /// The eight steps, in order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Step {
@@ -187,8 +276,7 @@ pub struct App {
     pub identity: IdentityState,
     pub profile: Input,
     pub region: Input,
-    /// 0: continue, 1: profile, 2: region.
-    pub welcome_focus: usize,
+    pub welcome_focus: WelcomeFocus,
     pub plan_only: bool,
     /// Unfinished setups from the state directory; only the current account's is offered.
     pub saved: Vec<SavedSetup>,
@@ -210,8 +298,7 @@ pub struct App {
     pub generated_external_id: bool,
 
     pub preset: usize,
-    /// 0: the preset list; 1 and more: the preset's inputs.
-    pub permission_focus: usize,
+    pub permission_focus: PermissionFocus,
     pub bucket: Input,
     pub bucket_region: Input,
     pub lambda_arns: Input,
@@ -221,8 +308,7 @@ pub struct App {
     pub more_inputs: std::collections::BTreeMap<crate::model::catalog::Input, Input>,
 
     pub method: MethodChoice,
-    /// 0: the method list; 1: the name field; 2: a StackSet's targets.
-    pub method_focus: usize,
+    pub method_focus: MethodFocus,
     pub stack_name: Input,
     pub role_name: Input,
     pub existing_role: Input,
@@ -447,7 +533,7 @@ impl App {
             identity: IdentityState::Loading,
             profile: Input::default(),
             region: Input::default(),
-            welcome_focus: 0,
+            welcome_focus: WelcomeFocus::Continue,
             plan_only: false,
             saved: Vec::new(),
             finished: Vec::new(),
@@ -460,7 +546,7 @@ impl App {
             editing_external_id: false,
             generated_external_id: false,
             preset: 0,
-            permission_focus: 0,
+            permission_focus: PermissionFocus::Presets,
             bucket: Input::default(),
             bucket_region: Input::default(),
             lambda_arns: Input::default(),
@@ -468,7 +554,7 @@ impl App {
             policy_file: None,
             more_inputs: std::collections::BTreeMap::new(),
             method: MethodChoice::Cloudformation,
-            method_focus: 0,
+            method_focus: MethodFocus::List,
             targets: Input::default(),
             auto_deploy: false,
             instances: Vec::new(),
@@ -519,7 +605,7 @@ impl App {
         match self.step {
             Step::Welcome => {
                 self.identity == IdentityState::Loading
-                    && self.welcome_focus == 0
+                    && self.welcome_focus == WelcomeFocus::Continue
                     && self.update_pick.is_none()
             }
             Step::ExternalId => {
@@ -569,4 +655,48 @@ pub fn non_empty(input: &Input) -> Option<String> {
 
 pub fn ctrl(key: &KeyEvent, c: char) -> bool {
     key.modifiers.contains(KeyModifiers::CONTROL) && key.code == KeyCode::Char(c)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tab_goes_round_every_stop_and_shift_tab_comes_back() {
+        // Permissions with two inputs: the list, the first, the second, and round again.
+        let mut focus = PermissionFocus::Presets;
+        let mut seen = Vec::new();
+        for _ in 0..3 {
+            focus = focus.cycle(2, true);
+            seen.push(focus);
+        }
+        assert_eq!(
+            seen,
+            [
+                PermissionFocus::Field(0),
+                PermissionFocus::Field(1),
+                PermissionFocus::Presets
+            ]
+        );
+        assert_eq!(
+            PermissionFocus::Presets.cycle(2, false),
+            PermissionFocus::Field(1)
+        );
+        assert_eq!(
+            PermissionFocus::Presets.cycle(0, true),
+            PermissionFocus::Presets
+        );
+        for focus in [
+            WelcomeFocus::Continue,
+            WelcomeFocus::Profile,
+            WelcomeFocus::Region,
+        ] {
+            assert_eq!(focus.next().previous(), focus);
+            assert_eq!(focus.next().next().next(), focus);
+        }
+        for focus in [MethodFocus::List, MethodFocus::Name, MethodFocus::Targets] {
+            assert_eq!(focus.next().previous(), focus);
+        }
+        assert!(!MethodFocus::List.is_field() && MethodFocus::Targets.is_field());
+    }
 }

@@ -203,11 +203,11 @@ fn replay_pending_keys(app: &mut App) -> Vec<Cmd> {
 /// Whether the current screen is taking typed text (so letters are text, not commands).
 fn typing(app: &App) -> bool {
     match app.step {
-        Step::Welcome => app.welcome_focus > 0,
+        Step::Welcome => app.welcome_focus.is_field(),
         Step::ExternalId => app.editing_external_id || app.uses_workspace_id(),
         // The preset list passes letters to the preset's first field.
         Step::Permissions => true,
-        Step::Method => app.method_focus > 0,
+        Step::Method => app.method_focus.is_field(),
         _ => false,
     }
 }

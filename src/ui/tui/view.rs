@@ -283,12 +283,12 @@ fn popup(frame: &mut Frame, area: Rect, title: &str, lines: Vec<Line<'static>>) 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ui::tui::state::Work;
+    use crate::ui::tui::state::{MethodFocus, Work};
 
     /// The screen states a footer is built from: each step, its focus and its work, for every
     /// integration.
     fn states() -> Vec<(String, App)> {
-        use crate::ui::tui::state::{Failure, MethodChoice};
+        use crate::ui::tui::state::{Failure, MethodChoice, PermissionFocus, WelcomeFocus};
         let mut states = Vec::new();
         for integration in 0..crate::model::catalog::Catalog::builtin()
             .integrations()
@@ -310,14 +310,19 @@ mod tests {
                     app.integration = integration;
                     app.step = step;
                     match (step, variant) {
-                        (Step::Welcome, 1) => app.welcome_focus = 1,
+                        (Step::Welcome, 1) => app.welcome_focus = WelcomeFocus::Profile,
                         (Step::ExternalId, 1) => app.editing_external_id = true,
-                        (Step::Permissions, v) => app.permission_focus = v.min(2),
-                        (Step::Method, 1) => app.method_focus = 1,
+                        (Step::Permissions, v) => {
+                            app.permission_focus = match v {
+                                0 => PermissionFocus::Presets,
+                                v => PermissionFocus::Field(v.min(2) - 1),
+                            }
+                        }
+                        (Step::Method, 1) => app.method_focus = MethodFocus::Name,
                         (Step::Method, 2) => app.method = MethodChoice::Existing,
                         (Step::Method, 3) => {
                             app.method = MethodChoice::Existing;
-                            app.method_focus = 1;
+                            app.method_focus = MethodFocus::Name;
                         }
                         (Step::Progress, 0) => app.work = Work::Running,
                         (Step::Progress, 2) => {
@@ -405,7 +410,7 @@ mod tests {
             }
             if app.step == Step::Method {
                 assert!(
-                    !has("↑↓") || app.method_focus == 0,
+                    !has("↑↓") || app.method_focus == MethodFocus::List,
                     "{name}: no roles to pick"
                 );
             }

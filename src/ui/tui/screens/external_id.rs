@@ -4,7 +4,7 @@ use super::{bold, dim, edit, field, paragraph, verdict};
 use crate::model::validate;
 use crate::ui::tui::{
     actions::{back, go},
-    state::{App, Cmd, Field, Step},
+    state::{App, Cmd, Field, PermissionFocus, Step},
 };
 use crossterm::event::{KeyCode, KeyEvent};
 use ratatui::prelude::*;
@@ -243,7 +243,7 @@ pub fn on_key(app: &mut App, key: KeyEvent) -> Vec<Cmd> {
         match key.code {
             KeyCode::Esc => return back(app),
             KeyCode::Enter => {
-                app.permission_focus = 0;
+                app.permission_focus = PermissionFocus::Presets;
                 go(app, Step::Permissions);
             }
             KeyCode::Char('k') => app.id_change = crate::engine::update::IdChange::Keep,
@@ -278,7 +278,7 @@ pub fn on_key(app: &mut App, key: KeyEvent) -> Vec<Cmd> {
             app.editing_external_id = false;
             app.generated_before_edit = None;
             app.external_id_is_workspace = app.uses_workspace_id();
-            app.permission_focus = 0;
+            app.permission_focus = PermissionFocus::Presets;
             go(app, Step::Permissions);
         }
         KeyCode::Enter => {

@@ -4,7 +4,7 @@ use super::{choice, dim, paragraph};
 use crate::model::catalog::Catalog;
 use crate::ui::tui::{
     actions::{back, go},
-    state::{App, Cmd, Step},
+    state::{App, Cmd, PermissionFocus, Step},
 };
 use crossterm::event::{KeyCode, KeyEvent};
 use ratatui::prelude::*;
@@ -46,7 +46,7 @@ pub fn on_key(app: &mut App, key: KeyEvent) -> Vec<Cmd> {
         KeyCode::Esc => return back(app),
         KeyCode::Enter => {
             app.preset = 0;
-            app.permission_focus = 0;
+            app.permission_focus = PermissionFocus::Presets;
             app.editing_external_id = false;
             go(app, Step::ExternalId);
             // A value is kept when going back and forth, but never carried to the other kind

@@ -8,7 +8,7 @@ use crate::model::picker::{self, ResourceKind};
 use crate::model::validate;
 use crate::ui::tui::{
     actions::{back, go},
-    state::{App, Cmd, Field, Listing, MethodChoice, RolesState, Step},
+    state::{App, Cmd, Field, Listing, MethodChoice, MethodFocus, RolesState, Step},
 };
 use crossterm::event::{KeyCode, KeyEvent};
 use ratatui::prelude::*;
@@ -22,7 +22,7 @@ pub fn keys(app: &App) -> super::Keys {
             ("q", "quit"),
         ];
     }
-    if app.method_focus == 0 {
+    if app.method_focus == MethodFocus::List {
         let tab = if app.method == MethodChoice::Existing {
             ("Tab", "type or pick the role")
         } else if app.method == MethodChoice::StackSet {
@@ -47,11 +47,16 @@ pub fn keys(app: &App) -> super::Keys {
     if app.method == MethodChoice::Existing && !matching_roles(app).is_empty() {
         keys.push(("↑↓", "pick a role"));
     }
-    if app.method == MethodChoice::StackSet && app.method_focus == 2 && !target_rows(app).is_empty()
+    if app.method == MethodChoice::StackSet
+        && app.method_focus == MethodFocus::Targets
+        && !target_rows(app).is_empty()
     {
         keys.push(("↑↓", "pick"));
     }
-    if app.method == MethodChoice::StackSet && app.method_focus == 2 && targets_units(app) {
+    if app.method == MethodChoice::StackSet
+        && app.method_focus == MethodFocus::Targets
+        && targets_units(app)
+    {
         keys.push(("Ctrl-A", "later accounts"));
     }
     keys.extend([
@@ -153,14 +158,14 @@ fn stack_set_lines(app: &App, lines: &mut Vec<Line<'static>>, width: usize) {
     lines.push(field(
         "Role name (all accounts)",
         &app.role_name,
-        app.method_focus == 1,
+        app.method_focus == MethodFocus::Name,
         None,
         width,
     ));
     lines.push(field(
         "Accounts or OUs         ",
         &app.targets,
-        app.method_focus == 2,
+        app.method_focus == MethodFocus::Targets,
         None,
         width,
     ));
@@ -178,7 +183,7 @@ fn stack_set_lines(app: &App, lines: &mut Vec<Line<'static>>, width: usize) {
             dim(),
         ));
     }
-    if app.method_focus == 2 {
+    if app.method_focus == MethodFocus::Targets {
         lines.extend(target_picker(app));
     }
 }
@@ -303,7 +308,7 @@ pub fn view(app: &App, frame: &mut Frame, area: Rect) {
         ));
     }
     lines.push(Line::from(""));
-    let focused = app.method_focus == 1;
+    let focused = app.method_focus == MethodFocus::Name;
     match app.method {
         MethodChoice::Cloudformation => {
             lines.push(field("Stack name", &app.stack_name, focused, None, width))
@@ -344,7 +349,7 @@ pub fn view(app: &App, frame: &mut Frame, area: Rect) {
         }
     }
     let picking = app.method == MethodChoice::StackSet
-        && app.method_focus == 2
+        && app.method_focus == MethodFocus::Targets
         && highlighted_target(app).is_some();
     lines.push(match problem(app) {
         None => verdict(true, "valid"),
@@ -379,20 +384,26 @@ pub fn on_key(app: &mut App, key: KeyEvent) -> Vec<Cmd> {
     }
     let mut commands = Vec::new();
     match key.code {
-        KeyCode::Esc if app.method_focus > 0 => app.method_focus = 0,
+        KeyCode::Esc if app.method_focus.is_field() => app.method_focus = MethodFocus::List,
         KeyCode::Esc => return back(app),
         // A StackSet has two fields: Tab goes list, name, targets, and round again.
         KeyCode::Tab | KeyCode::BackTab if app.method == MethodChoice::StackSet => {
             let forward = key.code == KeyCode::Tab;
             app.method_focus = if forward {
-                (app.method_focus + 1) % 3
+                app.method_focus.next()
             } else {
-                (app.method_focus + 2) % 3
+                app.method_focus.previous()
             };
         }
-        KeyCode::Tab | KeyCode::BackTab => app.method_focus = 1 - app.method_focus.min(1),
+        KeyCode::Tab | KeyCode::BackTab => {
+            app.method_focus = if app.method_focus == MethodFocus::List {
+                MethodFocus::Name
+            } else {
+                MethodFocus::List
+            }
+        }
         KeyCode::Up | KeyCode::Down | KeyCode::Char('k') | KeyCode::Char('j')
-            if app.method_focus == 0 =>
+            if app.method_focus == MethodFocus::List =>
         {
             let index = MethodChoice::ALL
                 .iter()
@@ -412,14 +423,18 @@ pub fn on_key(app: &mut App, key: KeyEvent) -> Vec<Cmd> {
                 .modifiers
                 .contains(crossterm::event::KeyModifiers::CONTROL)
                 && app.method == MethodChoice::StackSet
-                && app.method_focus == 2 =>
+                && app.method_focus == MethodFocus::Targets =>
         {
             app.auto_deploy = !app.auto_deploy;
         }
-        KeyCode::Up if app.method == MethodChoice::StackSet && app.method_focus == 2 => {
+        KeyCode::Up
+            if app.method == MethodChoice::StackSet && app.method_focus == MethodFocus::Targets =>
+        {
             app.pick_row = highlighted_target(app).map(|row| row.saturating_sub(1));
         }
-        KeyCode::Down if app.method == MethodChoice::StackSet && app.method_focus == 2 => {
+        KeyCode::Down
+            if app.method == MethodChoice::StackSet && app.method_focus == MethodFocus::Targets =>
+        {
             let rows = target_rows(app).len();
             if rows > 0 {
                 app.pick_row = Some(match highlighted_target(app) {
@@ -431,7 +446,7 @@ pub fn on_key(app: &mut App, key: KeyEvent) -> Vec<Cmd> {
         }
         KeyCode::Enter
             if app.method == MethodChoice::StackSet
-                && app.method_focus == 2
+                && app.method_focus == MethodFocus::Targets
                 && highlighted_target(app).is_some() =>
         {
             let row = highlighted_target(app).unwrap_or(0);
@@ -450,7 +465,7 @@ pub fn on_key(app: &mut App, key: KeyEvent) -> Vec<Cmd> {
         }
         KeyCode::Enter => {
             app.touched.insert(Field::Name);
-            if app.method == MethodChoice::Existing && app.method_focus == 1 {
+            if app.method == MethodChoice::Existing && app.method_focus == MethodFocus::Name {
                 let roles = matching_roles(app);
                 let typed_is_exact = roles.iter().any(|(name, arn)| {
                     name == app.existing_role.value().trim()
@@ -461,22 +476,24 @@ pub fn on_key(app: &mut App, key: KeyEvent) -> Vec<Cmd> {
                 }
             }
             if problem(app).is_none() && app.plan().is_ok() {
-                app.method_focus = 0;
+                app.method_focus = MethodFocus::List;
                 go(app, Step::Review);
             } else if app.method == MethodChoice::StackSet
                 && validate::role_name(app.role_name.value().trim()).is_ok()
             {
-                app.method_focus = 2;
+                app.method_focus = MethodFocus::Targets;
             } else {
-                app.method_focus = 1;
+                app.method_focus = MethodFocus::Name;
             }
         }
-        _ if app.method_focus > 0 => {
+        _ if app.method_focus.is_field() => {
             let input = match app.method {
                 MethodChoice::Cloudformation => &mut app.stack_name,
                 MethodChoice::Iam => &mut app.role_name,
                 MethodChoice::Existing => &mut app.existing_role,
-                MethodChoice::StackSet if app.method_focus == 2 => &mut app.targets,
+                MethodChoice::StackSet if app.method_focus == MethodFocus::Targets => {
+                    &mut app.targets
+                }
                 MethodChoice::StackSet => &mut app.role_name,
             };
             edit(input, key);

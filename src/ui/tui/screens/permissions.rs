@@ -8,7 +8,7 @@ use crate::model::field::Naming;
 use crate::model::picker::ResourceKind;
 use crate::ui::tui::{
     actions::{back, go},
-    state::{App, Cmd, Field, Step},
+    state::{App, Cmd, Field, PermissionFocus, Step},
 };
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::prelude::*;
@@ -19,7 +19,7 @@ use tui_input::Input;
 pub fn keys(app: &App) -> super::Keys {
     let fields = inputs(app);
     let mut keys = Vec::new();
-    if app.permission_focus == 0 {
+    if app.permission_focus == PermissionFocus::Presets {
         if app.integration().presets.len() > 1 {
             keys.push(("↑↓", "preset"));
         }
@@ -29,7 +29,11 @@ pub fn keys(app: &App) -> super::Keys {
         keys.push(("Enter", "next"));
         keys.push(("Esc", "back"));
     } else {
-        let focused = fields.get(app.permission_focus - 1).copied();
+        let focused = app
+            .permission_focus
+            .field()
+            .and_then(|i| fields.get(i))
+            .copied();
         let picking = focused.and_then(|which| {
             ResourceKind::of(which)?;
             let (rows, regions) =
@@ -177,7 +181,7 @@ pub fn view(app: &App, frame: &mut Frame, area: Rect) {
     }
     lines.push(Line::from(""));
     for (index, which) in inputs(app).into_iter().enumerate() {
-        let focused = app.permission_focus == index + 1;
+        let focused = app.permission_focus == PermissionFocus::Field(index);
         lines.push(field(
             &label(which),
             input_ref(app, which),
@@ -295,7 +299,7 @@ pub fn on_key(app: &mut App, key: KeyEvent) -> Vec<Cmd> {
     let presets = app.integration().presets.len();
     if let Some(which) = app
         .permission_focus
-        .checked_sub(1)
+        .field()
         .and_then(|i| fields.get(i))
         .copied()
         && on_picker_key(app, which, key)
@@ -303,30 +307,36 @@ pub fn on_key(app: &mut App, key: KeyEvent) -> Vec<Cmd> {
         return Vec::new();
     }
     match key.code {
-        KeyCode::Esc if app.permission_focus > 0 => app.permission_focus = 0,
+        KeyCode::Esc if app.permission_focus.is_field() => {
+            app.permission_focus = PermissionFocus::Presets
+        }
         KeyCode::Esc => return back(app),
         KeyCode::Tab => {
-            app.permission_focus = (app.permission_focus + 1) % (fields.len() + 1);
+            app.permission_focus = app.permission_focus.cycle(fields.len(), true);
             app.pick_row = None;
         }
         KeyCode::BackTab => {
-            app.permission_focus = (app.permission_focus + fields.len()) % (fields.len() + 1);
+            app.permission_focus = app.permission_focus.cycle(fields.len(), false);
             app.pick_row = None;
         }
-        KeyCode::Up if app.permission_focus == 0 => {
+        KeyCode::Up if app.permission_focus == PermissionFocus::Presets => {
             app.preset = (app.preset + presets - 1) % presets
         }
-        KeyCode::Down if app.permission_focus == 0 => app.preset = (app.preset + 1) % presets,
+        KeyCode::Down if app.permission_focus == PermissionFocus::Presets => {
+            app.preset = (app.preset + 1) % presets
+        }
         // Typing on the preset list goes into the preset's first field.
-        KeyCode::Char(_) if app.permission_focus == 0 && !fields.is_empty() => {
-            app.permission_focus = 1;
+        KeyCode::Char(_)
+            if app.permission_focus == PermissionFocus::Presets && !fields.is_empty() =>
+        {
+            app.permission_focus = PermissionFocus::Field(0);
             edit(input_mut(app, fields[0]), key);
             app.touched.insert(field_of(fields[0]));
         }
         KeyCode::Enter => {
             let focused = app
                 .permission_focus
-                .checked_sub(1)
+                .field()
                 .and_then(|i| fields.get(i))
                 .copied();
             // Enter shows what is still missing.
@@ -344,10 +354,13 @@ pub fn on_key(app: &mut App, key: KeyEvent) -> Vec<Cmd> {
                     vec![Cmd::ReadPolicyFile(path)]
                 };
             }
-            if app.permission_focus == 0 && !fields.is_empty() && app.plan().is_err() {
-                app.permission_focus = 1;
+            if app.permission_focus == PermissionFocus::Presets
+                && !fields.is_empty()
+                && app.plan().is_err()
+            {
+                app.permission_focus = PermissionFocus::Field(0);
             } else if app.plan().is_ok() {
-                app.permission_focus = 0;
+                app.permission_focus = PermissionFocus::Presets;
                 go(app, Step::Method);
                 // A generated name (with a random suffix) for the stack and the role alike, so
                 // a second setup doesn't clash with the first.
@@ -368,8 +381,13 @@ pub fn on_key(app: &mut App, key: KeyEvent) -> Vec<Cmd> {
                 return commands;
             }
         }
-        _ if app.permission_focus > 0 => {
-            if let Some(which) = fields.get(app.permission_focus - 1).copied() {
+        _ if app.permission_focus.is_field() => {
+            if let Some(which) = app
+                .permission_focus
+                .field()
+                .and_then(|i| fields.get(i))
+                .copied()
+            {
                 edit(input_mut(app, which), key);
                 app.touched.insert(field_of(which));
                 // A new filter starts at its first row.

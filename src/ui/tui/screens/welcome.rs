@@ -5,7 +5,7 @@ use crate::engine::saving::Method;
 use crate::ui::tui::{
     actions::go,
     state::non_empty,
-    state::{App, Cmd, IdentityState, MethodChoice, Step, Work},
+    state::{App, Cmd, IdentityState, MethodChoice, Step, WelcomeFocus, Work},
 };
 use crossterm::event::{KeyCode, KeyEvent};
 use ratatui::prelude::*;
@@ -15,7 +15,7 @@ pub fn keys(app: &App) -> Keys {
     if app.update_pick.is_some() {
         return vec![("↑↓", "choose"), ("Enter", "change it"), ("Esc", "close")];
     }
-    let typing = app.welcome_focus > 0;
+    let typing = app.welcome_focus.is_field();
     let mut keys = vec![match (typing, &app.identity) {
         (true, _) => ("Enter", "reload the account"),
         (false, IdentityState::Missing(_)) => ("Enter", "plan-only"),
@@ -91,14 +91,14 @@ pub fn view(app: &App, frame: &mut Frame, area: Rect) {
     lines.push(field(
         "Profile",
         &app.profile,
-        app.welcome_focus == 1,
+        app.welcome_focus == WelcomeFocus::Profile,
         None,
         width.min(50),
     ));
     lines.push(field(
         "Region ",
         &app.region,
-        app.welcome_focus == 2,
+        app.welcome_focus == WelcomeFocus::Region,
         None,
         width.min(50),
     ));
@@ -151,7 +151,7 @@ pub fn view(app: &App, frame: &mut Frame, area: Rect) {
         _ => "Continue",
     };
     lines.push(choice(
-        app.welcome_focus == 0 && app.update_pick.is_none(),
+        app.welcome_focus == WelcomeFocus::Continue && app.update_pick.is_none(),
         continue_text,
     ));
     frame.render_widget(paragraph(app, lines), area);
@@ -180,20 +180,22 @@ pub fn on_key(app: &mut App, key: KeyEvent) -> Vec<Cmd> {
         return Vec::new();
     }
     match key.code {
-        KeyCode::Char('u') if app.welcome_focus == 0 && !app.changeable().is_empty() => {
+        KeyCode::Char('u')
+            if app.welcome_focus == WelcomeFocus::Continue && !app.changeable().is_empty() =>
+        {
             app.update_pick = Some(0);
             Vec::new()
         }
         KeyCode::Tab | KeyCode::Down => {
-            app.welcome_focus = (app.welcome_focus + 1) % 3;
+            app.welcome_focus = app.welcome_focus.next();
             Vec::new()
         }
         KeyCode::BackTab | KeyCode::Up => {
-            app.welcome_focus = (app.welcome_focus + 2) % 3;
+            app.welcome_focus = app.welcome_focus.previous();
             Vec::new()
         }
-        KeyCode::Enter if app.welcome_focus > 0 => {
-            app.welcome_focus = 0;
+        KeyCode::Enter if app.welcome_focus.is_field() => {
+            app.welcome_focus = WelcomeFocus::Continue;
             app.identity = IdentityState::Loading;
             vec![Cmd::LoadIdentity {
                 profile: non_empty(&app.profile),
@@ -213,10 +215,14 @@ pub fn on_key(app: &mut App, key: KeyEvent) -> Vec<Cmd> {
                 Vec::new()
             }
         },
-        KeyCode::Char('r') if app.welcome_focus == 0 && app.resume_offer().is_some() => resume(app),
+        KeyCode::Char('r')
+            if app.welcome_focus == WelcomeFocus::Continue && app.resume_offer().is_some() =>
+        {
+            resume(app)
+        }
         // No credentials: the demo account shows the whole flow (the wizard starts again on it).
         KeyCode::Char('d')
-            if app.welcome_focus == 0
+            if app.welcome_focus == WelcomeFocus::Continue
                 && !app.demo
                 && matches!(app.identity, IdentityState::Missing(_)) =>
         {
@@ -225,14 +231,14 @@ pub fn on_key(app: &mut App, key: KeyEvent) -> Vec<Cmd> {
             vec![Cmd::Quit]
         }
         KeyCode::Esc => {
-            app.welcome_focus = 0;
+            app.welcome_focus = WelcomeFocus::Continue;
             Vec::new()
         }
-        _ if app.welcome_focus == 1 => {
+        _ if app.welcome_focus == WelcomeFocus::Profile => {
             edit(&mut app.profile, key);
             Vec::new()
         }
-        _ if app.welcome_focus == 2 => {
+        _ if app.welcome_focus == WelcomeFocus::Region => {
             edit(&mut app.region, key);
             Vec::new()
         }
