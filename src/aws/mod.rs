@@ -14,11 +14,13 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 
-/// An AWS account to work in: the traits, and the region in use.
-pub struct Connection<I, S, R> {
-    pub identity: Arc<I>,
-    pub stacks: Arc<S>,
-    pub roles: Arc<R>,
+/// An AWS account to work in: the traits, and the region in use. Every part is a trait object,
+/// so the engine and the faces name one type whether the account is real or a fake.
+#[derive(Clone)]
+pub struct Connection {
+    pub identity: Arc<dyn Identity>,
+    pub stacks: Arc<dyn Stacks>,
+    pub roles: Arc<dyn Roles>,
     /// What the pickers list; read-only, and never needed to finish a setup.
     pub resources: Arc<dyn Resources>,
     /// StackSets, for the same role in many accounts.
@@ -28,25 +30,9 @@ pub struct Connection<I, S, R> {
     pub profile: Option<String>,
 }
 
-impl<I, S, R> Clone for Connection<I, S, R> {
-    fn clone(&self) -> Self {
-        Connection {
-            identity: self.identity.clone(),
-            stacks: self.stacks.clone(),
-            roles: self.roles.clone(),
-            resources: self.resources.clone(),
-            stack_sets: self.stack_sets.clone(),
-            region: self.region.clone(),
-            profile: self.profile.clone(),
-        }
-    }
-}
-
-pub type Connecting<I, S, R> =
-    Pin<Box<dyn Future<Output = Result<Connection<I, S, R>, String>> + Send>>;
+pub type Connecting = Pin<Box<dyn Future<Output = Result<Connection, String>> + Send>>;
 /// Makes a connection for a profile and region: the SDK's credential chain, or a fake account.
-pub type Connect<I, S, R> =
-    Arc<dyn Fn(Option<String>, Option<String>) -> Connecting<I, S, R> + Send + Sync>;
+pub type Connect = Arc<dyn Fn(Option<String>, Option<String>) -> Connecting + Send + Sync>;
 
 /// Why an AWS call failed, sorted by what the user can do about it.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -113,145 +99,88 @@ pub struct RoleCreate {
     pub tags: Vec<(String, String)>,
 }
 
+#[async_trait::async_trait]
 pub trait Identity: Send + Sync {
-    fn caller(&self) -> impl Future<Output = Result<Caller, AwsError>> + Send;
+    async fn caller(&self) -> Result<Caller, AwsError>;
 }
 
+#[async_trait::async_trait]
 pub trait Stacks: Send + Sync {
     /// Returns the stack ID.
-    fn create_stack(
-        &self,
-        request: &StackCreate,
-    ) -> impl Future<Output = Result<String, AwsError>> + Send;
+    async fn create_stack(&self, request: &StackCreate) -> Result<String, AwsError>;
     /// `None` when no stack of that name exists (deleted stacks included).
-    fn describe_stack(
-        &self,
-        name: &str,
-    ) -> impl Future<Output = Result<Option<StackInfo>, AwsError>> + Send;
-    fn stack_events(
+    async fn describe_stack(&self, name: &str) -> Result<Option<StackInfo>, AwsError>;
+    async fn stack_events(
         &self,
         name: &str,
         next_token: Option<String>,
-    ) -> impl Future<Output = Result<EventPage, AwsError>> + Send;
-    fn delete_stack(&self, name: &str) -> impl Future<Output = Result<(), AwsError>> + Send;
+    ) -> Result<EventPage, AwsError>;
+    async fn delete_stack(&self, name: &str) -> Result<(), AwsError>;
     /// Creates a change set that updates an existing stack to this template and parameters.
-    fn create_change_set(
+    async fn create_change_set(
         &self,
         request: &StackCreate,
         change_set: &str,
-    ) -> impl Future<Output = Result<(), AwsError>> + Send;
-    fn describe_change_set(
+    ) -> Result<(), AwsError>;
+    async fn describe_change_set(
         &self,
         stack: &str,
         change_set: &str,
-    ) -> impl Future<Output = Result<ChangeSetInfo, AwsError>> + Send;
-    fn execute_change_set(
-        &self,
-        stack: &str,
-        change_set: &str,
-    ) -> impl Future<Output = Result<(), AwsError>> + Send;
-    fn delete_change_set(
-        &self,
-        stack: &str,
-        change_set: &str,
-    ) -> impl Future<Output = Result<(), AwsError>> + Send;
+    ) -> Result<ChangeSetInfo, AwsError>;
+    async fn execute_change_set(&self, stack: &str, change_set: &str) -> Result<(), AwsError>;
+    async fn delete_change_set(&self, stack: &str, change_set: &str) -> Result<(), AwsError>;
     /// Every stack of the region that is not deleted, with its tags and outputs.
-    fn list_stacks(&self) -> impl Future<Output = Result<Vec<StackInfo>, AwsError>> + Send;
+    async fn list_stacks(&self) -> Result<Vec<StackInfo>, AwsError>;
     /// The stack a resource (such as a role, by name) belongs to, if CloudFormation says so.
-    fn stack_owning(
-        &self,
-        physical_id: &str,
-    ) -> impl Future<Output = Result<Option<String>, AwsError>> + Send;
+    async fn stack_owning(&self, physical_id: &str) -> Result<Option<String>, AwsError>;
     /// The template the stack was last deployed with (GetTemplate), parsed; a template that is
     /// not JSON comes back as a string.
-    fn stack_template(&self, name: &str) -> impl Future<Output = Result<Value, AwsError>> + Send;
+    async fn stack_template(&self, name: &str) -> Result<Value, AwsError>;
     /// Every resource the stack holds (DescribeStackResources).
-    fn stack_resources(
-        &self,
-        name: &str,
-    ) -> impl Future<Output = Result<Vec<StackResource>, AwsError>> + Send;
+    async fn stack_resources(&self, name: &str) -> Result<Vec<StackResource>, AwsError>;
     /// The names of the stack's change sets (ListChangeSets).
-    fn change_sets(
-        &self,
-        stack: &str,
-    ) -> impl Future<Output = Result<Vec<String>, AwsError>> + Send;
+    async fn change_sets(&self, stack: &str) -> Result<Vec<String>, AwsError>;
 }
 
+#[async_trait::async_trait]
 pub trait Roles: Send + Sync {
     /// `None` when no role of that name exists.
-    fn get_role(
-        &self,
-        name: &str,
-    ) -> impl Future<Output = Result<Option<RoleInfo>, AwsError>> + Send;
+    async fn get_role(&self, name: &str) -> Result<Option<RoleInfo>, AwsError>;
     /// Returns the role's ARN.
-    fn create_role(
-        &self,
-        request: &RoleCreate,
-    ) -> impl Future<Output = Result<String, AwsError>> + Send;
-    fn put_role_policy(
+    async fn create_role(&self, request: &RoleCreate) -> Result<String, AwsError>;
+    async fn put_role_policy(
         &self,
         role: &str,
         policy_name: &str,
         document: &str,
-    ) -> impl Future<Output = Result<(), AwsError>> + Send;
-    fn role_policy_names(
-        &self,
-        role: &str,
-    ) -> impl Future<Output = Result<Vec<String>, AwsError>> + Send;
-    fn get_role_policy(
-        &self,
-        role: &str,
-        policy_name: &str,
-    ) -> impl Future<Output = Result<Value, AwsError>> + Send;
-    fn update_trust_policy(
-        &self,
-        role: &str,
-        document: &str,
-    ) -> impl Future<Output = Result<(), AwsError>> + Send;
-    fn delete_role_policy(
-        &self,
-        role: &str,
-        policy_name: &str,
-    ) -> impl Future<Output = Result<(), AwsError>> + Send;
-    fn delete_role(&self, role: &str) -> impl Future<Output = Result<(), AwsError>> + Send;
+    ) -> Result<(), AwsError>;
+    async fn role_policy_names(&self, role: &str) -> Result<Vec<String>, AwsError>;
+    async fn get_role_policy(&self, role: &str, policy_name: &str) -> Result<Value, AwsError>;
+    async fn update_trust_policy(&self, role: &str, document: &str) -> Result<(), AwsError>;
+    async fn delete_role_policy(&self, role: &str, policy_name: &str) -> Result<(), AwsError>;
+    async fn delete_role(&self, role: &str) -> Result<(), AwsError>;
     /// The managed policies attached to a role: name and ARN.
-    fn attached_policies(
-        &self,
-        role: &str,
-    ) -> impl Future<Output = Result<Vec<(String, String)>, AwsError>> + Send;
+    async fn attached_policies(&self, role: &str) -> Result<Vec<(String, String)>, AwsError>;
     /// A managed policy's default version's document.
-    fn managed_policy_document(
-        &self,
-        arn: &str,
-    ) -> impl Future<Output = Result<Value, AwsError>> + Send;
+    async fn managed_policy_document(&self, arn: &str) -> Result<Value, AwsError>;
     /// The instance profiles a role is in, by name.
-    fn instance_profiles(
-        &self,
-        role: &str,
-    ) -> impl Future<Output = Result<Vec<String>, AwsError>> + Send;
+    async fn instance_profiles(&self, role: &str) -> Result<Vec<String>, AwsError>;
     /// Every role: name, ARN and trust policy (ListRoles returns no tags: `get_role` has them).
-    fn list_roles(&self) -> impl Future<Output = Result<Vec<RoleListing>, AwsError>> + Send;
+    async fn list_roles(&self) -> Result<Vec<RoleListing>, AwsError>;
 }
 
-/// A listing's answer (boxed: the pickers hold the trait as `dyn`).
-pub type Listed<'a> = Pin<
-    Box<dyn Future<Output = Result<Vec<crate::model::picker::Resource>, AwsError>> + Send + 'a>,
->;
-
 /// The account's resources a picker offers: read-only listings.
+#[async_trait::async_trait]
 pub trait Resources: Send + Sync {
     /// Resources of a kind: buckets of the whole account (each with its region), the others in
     /// `region`. `account` completes ARNs a listing returns only names for.
-    fn list<'a>(
-        &'a self,
+    async fn list(
+        &self,
         kind: crate::model::picker::ResourceKind,
-        region: &'a str,
-        account: &'a str,
-    ) -> Listed<'a>;
+        region: &str,
+        account: &str,
+    ) -> Result<Vec<crate::model::picker::Resource>, AwsError>;
 }
-
-/// A boxed answer of the `dyn` traits.
-pub type Answer<'a, T> = Pin<Box<dyn Future<Output = Result<T, AwsError>> + Send + 'a>>;
 
 /// How a stack set is created.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -316,41 +245,38 @@ impl OperationInfo {
 }
 
 /// CloudFormation StackSets: one role in many accounts.
+#[async_trait::async_trait]
 pub trait StackSets: Send + Sync {
-    fn create_stack_set<'a>(&'a self, request: &'a StackSetCreate) -> Answer<'a, ()>;
+    async fn create_stack_set(&self, request: &StackSetCreate) -> Result<(), AwsError>;
     /// `None` when there is no such stack set (or it was deleted).
-    fn describe_stack_set<'a>(&'a self, name: &'a str) -> Answer<'a, Option<StackSetInfo>>;
+    async fn describe_stack_set(&self, name: &str) -> Result<Option<StackSetInfo>, AwsError>;
     /// Creates instances; returns the operation's ID.
-    fn create_instances<'a>(&'a self, targets: &'a InstanceTargets) -> Answer<'a, String>;
+    async fn create_instances(&self, targets: &InstanceTargets) -> Result<String, AwsError>;
     /// Runs the stack set again on these instances (its template and parameters unchanged): how
     /// failed instances are retried. Returns the operation's ID.
-    fn rerun_instances<'a>(&'a self, targets: &'a InstanceTargets) -> Answer<'a, String>;
-    fn describe_operation<'a>(
-        &'a self,
-        stack_set: &'a str,
-        operation: &'a str,
-    ) -> Answer<'a, OperationInfo>;
+    async fn rerun_instances(&self, targets: &InstanceTargets) -> Result<String, AwsError>;
+    async fn describe_operation(
+        &self,
+        stack_set: &str,
+        operation: &str,
+    ) -> Result<OperationInfo, AwsError>;
     /// Every instance with its detailed status and reason.
-    fn list_instances<'a>(
-        &'a self,
-        stack_set: &'a str,
-    ) -> Answer<'a, Vec<crate::model::stackset::InstanceRow>>;
+    async fn list_instances(
+        &self,
+        stack_set: &str,
+    ) -> Result<Vec<crate::model::stackset::InstanceRow>, AwsError>;
     /// Deletes instances (their stacks and roles); returns the operation's ID.
-    fn delete_instances<'a>(&'a self, targets: &'a InstanceTargets) -> Answer<'a, String>;
-    fn delete_stack_set<'a>(&'a self, name: &'a str) -> Answer<'a, ()>;
+    async fn delete_instances(&self, targets: &InstanceTargets) -> Result<String, AwsError>;
+    async fn delete_stack_set(&self, name: &str) -> Result<(), AwsError>;
     /// Deploys a new template and parameters to every instance (the role in every account);
     /// returns the operation's ID.
-    fn update_stack_set<'a>(&'a self, request: &'a StackSetUpdate) -> Answer<'a, String>;
+    async fn update_stack_set(&self, request: &StackSetUpdate) -> Result<String, AwsError>;
 }
 
 /// The member accounts of an organization, entered through a role each one trusts (AWS
 /// Organizations makes `OrganizationAccountAccessRole` in the accounts it creates).
+#[async_trait::async_trait]
 pub trait Members: Send + Sync {
-    type Roles: Roles;
     /// IAM in `account`, with the credentials of role `through` there (sts:AssumeRole).
-    fn enter(
-        &self,
-        account: &str,
-        through: &str,
-    ) -> impl Future<Output = Result<Self::Roles, AwsError>> + Send;
+    async fn enter(&self, account: &str, through: &str) -> Result<Box<dyn Roles>, AwsError>;
 }

@@ -5,7 +5,7 @@ use super::report::*;
 use crate::aws::{AwsError, Caller, Identity};
 use std::time::Duration;
 
-pub async fn identity<I: Identity>(identity: &I) -> Result<Caller, EngineError> {
+pub async fn identity(identity: &dyn Identity) -> Result<Caller, EngineError> {
     Ok(identity.caller().await?)
 }
 

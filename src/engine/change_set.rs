@@ -93,9 +93,9 @@ impl UpdatePreview {
     clippy::too_many_lines,
     reason = "a long sequence, to be split by step"
 )]
-pub async fn prepare_update<S: Stacks, R: Roles>(
-    stacks: &S,
-    roles: &R,
+pub async fn prepare_update(
+    stacks: &dyn Stacks,
+    roles: &dyn Roles,
     plan: &Plan,
     method: crate::engine::saving::Method,
     options: &WatchOptions,
@@ -225,8 +225,8 @@ pub(super) struct DocumentsChange {
     ids: Vec<String>,
 }
 
-pub(super) async fn documents_change<R: Roles>(
-    roles: &R,
+pub(super) async fn documents_change(
+    roles: &dyn Roles,
     plan: &Plan,
     role: &RoleInfo,
 ) -> Result<DocumentsChange, EngineError> {
@@ -275,9 +275,9 @@ pub(super) async fn documents_change<R: Roles>(
 
 /// Applies a previewed update: executes the change set and watches the stack to UPDATE_COMPLETE,
 /// or writes the role's documents; then judges the role like any other.
-pub async fn apply_update<S: Stacks, R: Roles>(
-    stacks: &S,
-    roles: &R,
+pub async fn apply_update(
+    stacks: &dyn Stacks,
+    roles: &dyn Roles,
     plan: &Plan,
     preview: &UpdatePreview,
     options: &WatchOptions,
@@ -337,8 +337,8 @@ pub async fn apply_update<S: Stacks, R: Roles>(
 }
 
 /// Drops a previewed update that was not wanted: its change set is deleted (a quit waits for it).
-pub async fn discard_update<S: Stacks>(
-    stacks: &S,
+pub async fn discard_update(
+    stacks: &dyn Stacks,
     preview: &UpdatePreview,
 ) -> Result<(), EngineError> {
     if let UpdatePreview::Stack {

@@ -35,9 +35,9 @@ pub fn stack_request(plan: &Plan) -> StackCreate {
 /// Creates the plan's stack and watches it to the end. An existing stack of that name is handled
 /// as a re-run: attached to while in progress, reused when complete with the same parameters,
 /// deleted (after asking) and created again when it had rolled back.
-pub async fn create_with_cloudformation<S: Stacks, R: Roles>(
-    stacks: &S,
-    roles: &R,
+pub async fn create_with_cloudformation(
+    stacks: &dyn Stacks,
+    roles: &dyn Roles,
     plan: &Plan,
     options: &WatchOptions,
     confirm: &mut (dyn FnMut(&Question) -> bool + Send),
@@ -104,9 +104,9 @@ pub async fn create_with_cloudformation<S: Stacks, R: Roles>(
 
 /// Re-attaches to a stack (a resumed setup, `watch`): watches it to the end and, when the setup
 /// is known (`expected`: its integration and external IDs), judges the role it made like any other.
-pub async fn reattach<S: Stacks, R: Roles>(
-    stacks: &S,
-    roles: &R,
+pub async fn reattach(
+    stacks: &dyn Stacks,
+    roles: &dyn Roles,
     stack: &str,
     expected: Option<(&Integration, &[String])>,
     options: &WatchOptions,
@@ -131,8 +131,8 @@ pub async fn reattach<S: Stacks, R: Roles>(
 
 /// A complete stack of the same name: reused when its parameters match the plan's. NoEcho
 /// parameters come back masked, so the external ID is checked on the role itself.
-pub(super) async fn reuse_complete_stack<R: Roles>(
-    roles: &R,
+pub(super) async fn reuse_complete_stack(
+    roles: &dyn Roles,
     plan: &Plan,
     info: &StackInfo,
     report: &mut (dyn FnMut(Progress) + Send),

@@ -9,8 +9,8 @@ use super::watch::*;
 use crate::aws::{RoleInfo, Roles, Stacks};
 
 /// Deletes a stack this tool created and watches it go.
-pub async fn delete_stack<S: Stacks>(
-    stacks: &S,
+pub async fn delete_stack(
+    stacks: &dyn Stacks,
     name: &str,
     options: &WatchOptions,
     report: &mut (dyn FnMut(Progress) + Send),
@@ -31,8 +31,8 @@ pub async fn delete_stack<S: Stacks>(
 
 /// What deleting a stack removes, each resource named as CloudFormation holds it, once the
 /// stack is proven ours: for the confirmation, before anything is deleted.
-pub async fn preview_delete_stack<S: Stacks>(
-    stacks: &S,
+pub async fn preview_delete_stack(
+    stacks: &dyn Stacks,
     name: &str,
 ) -> Result<Vec<String>, EngineError> {
     let Some(info) = stacks.describe_stack(name).await? else {
@@ -63,9 +63,9 @@ pub async fn preview_delete_stack<S: Stacks>(
 
 /// What deleting a role removes (the role and its inline policies), once it is proven ours and
 /// nothing stands in the way: for the confirmation, before anything is deleted.
-pub async fn preview_delete_role<S: Stacks, R: Roles>(
-    stacks: &S,
-    roles: &R,
+pub async fn preview_delete_role(
+    stacks: &dyn Stacks,
+    roles: &dyn Roles,
     role: &str,
 ) -> Result<Vec<String>, EngineError> {
     let info = deletable_role(stacks, roles, role_name_of(role)).await?;
@@ -83,9 +83,9 @@ pub async fn preview_delete_role<S: Stacks, R: Roles>(
 /// Deletes a role the tool created: its inline policies first, then the role. Everything that
 /// would stop it is looked for first (a stack that owns it, managed policies, instance profiles,
 /// a permissions boundary), so a refusal changes nothing and says what is in the way.
-pub async fn delete_role<S: Stacks, R: Roles>(
-    stacks: &S,
-    roles: &R,
+pub async fn delete_role(
+    stacks: &dyn Stacks,
+    roles: &dyn Roles,
     role: &str,
     report: &mut (dyn FnMut(Progress) + Send),
 ) -> Result<(), EngineError> {
@@ -99,9 +99,9 @@ pub async fn delete_role<S: Stacks, R: Roles>(
 }
 
 /// The role, proven ours, with nothing in the way of deleting it.
-pub(super) async fn deletable_role<S: Stacks, R: Roles>(
-    stacks: &S,
-    roles: &R,
+pub(super) async fn deletable_role(
+    stacks: &dyn Stacks,
+    roles: &dyn Roles,
     name: &str,
 ) -> Result<RoleInfo, EngineError> {
     let info = existing_role(roles, name).await?;

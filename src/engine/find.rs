@@ -25,9 +25,9 @@ pub struct Place<'a> {
 /// of Segment's principals and that no stack made. Each comes as a finished setup with the
 /// external IDs its role requires (read from its trust policy, so an update keeps them) and, for a
 /// stack, the preset and inputs its parameters show. Nothing changes.
-pub async fn find_setups<S: Stacks, R: Roles>(
-    stacks: &S,
-    roles: &R,
+pub async fn find_setups(
+    stacks: &dyn Stacks,
+    roles: &dyn Roles,
     place: Place<'_>,
 ) -> Result<Vec<crate::engine::saving::SavedSetup>, EngineError> {
     let catalog = Catalog::builtin();
@@ -61,9 +61,9 @@ pub async fn find_setups<S: Stacks, R: Roles>(
 
 /// The setup of one stack or role this tool made, read from AWS as `find_setups` reads it: for
 /// `update` when nothing is saved on this machine. `None` when there is no such setup.
-pub async fn find_setup<S: Stacks, R: Roles>(
-    stacks: &S,
-    roles: &R,
+pub async fn find_setup(
+    stacks: &dyn Stacks,
+    roles: &dyn Roles,
     method: crate::engine::saving::Method,
     name: &str,
     place: Place<'_>,
@@ -81,9 +81,9 @@ pub async fn find_setup<S: Stacks, R: Roles>(
 }
 
 /// A complete stack this tool made (proven by its template, not only its tag), as a setup.
-pub(super) async fn stack_setup<S: Stacks, R: Roles>(
-    stacks: &S,
-    roles: &R,
+pub(super) async fn stack_setup(
+    stacks: &dyn Stacks,
+    roles: &dyn Roles,
     info: &StackInfo,
     place: Place<'_>,
 ) -> Result<Option<crate::engine::saving::SavedSetup>, EngineError> {
@@ -118,8 +118,8 @@ pub(super) async fn stack_setup<S: Stacks, R: Roles>(
 
 /// A role this tool made directly through IAM (tagged, trusting its integration's principal, no
 /// stack's), as a setup.
-pub(super) async fn role_setup<S: Stacks>(
-    stacks: &S,
+pub(super) async fn role_setup(
+    stacks: &dyn Stacks,
     role: &RoleInfo,
     place: Place<'_>,
 ) -> Result<Option<crate::engine::saving::SavedSetup>, EngineError> {
@@ -151,8 +151,8 @@ pub(super) async fn role_setup<S: Stacks>(
 /// for this region, else, for a role without the direct-IAM tag, its name when it is shaped as
 /// one of this tool's stacks names its role (STACK-LOGICALID-SUFFIX): the stack may be in another
 /// region, where this region's CloudFormation can't see it.
-pub async fn owning_stack<S: Stacks>(
-    stacks: &S,
+pub async fn owning_stack(
+    stacks: &dyn Stacks,
     role: &RoleInfo,
 ) -> Result<Option<String>, EngineError> {
     if let Some(stack) = tag(&role.tags, "aws:cloudformation:stack-name") {

@@ -17,8 +17,8 @@ use crate::model::ownership::CREATED_BY_TAG;
 /// made by an earlier run of this setup (`resuming`: its saved record is this account's; the
 /// role carries the `created-by` tag; the judge finds its trust policy right) is finished, not
 /// refused; any other role of that name is refused.
-pub async fn create_with_iam<R: Roles>(
-    roles: &R,
+pub async fn create_with_iam(
+    roles: &dyn Roles,
     plan: &Plan,
     path: &str,
     resuming: bool,
@@ -64,8 +64,8 @@ pub async fn create_with_iam<R: Roles>(
 }
 
 /// PutRolePolicy; when it fails, the role goes (its inline policies first).
-pub(super) async fn attach_or_clean_up<R: Roles>(
-    roles: &R,
+pub(super) async fn attach_or_clean_up(
+    roles: &dyn Roles,
     plan: &Plan,
     name: &str,
     report: &mut (dyn FnMut(Progress) + Send),
@@ -95,8 +95,8 @@ pub(super) async fn attach_or_clean_up<R: Roles>(
 
 /// A role of the plan's name already exists: finished when it is this setup's own, left half
 /// made by an earlier run; refused otherwise.
-pub(super) async fn finish_half_made<R: Roles>(
-    roles: &R,
+pub(super) async fn finish_half_made(
+    roles: &dyn Roles,
     plan: &Plan,
     existing: RoleInfo,
     resuming: bool,

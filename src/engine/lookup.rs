@@ -16,8 +16,8 @@ pub fn is_ours(tags: &[(String, String)]) -> bool {
 
 /// A stack is ours when its template and resources are exactly what this tool makes: its
 /// integration, or an error naming what it holds.
-pub async fn prove_stack<S: Stacks>(
-    stacks: &S,
+pub async fn prove_stack(
+    stacks: &dyn Stacks,
     info: &StackInfo,
 ) -> Result<&'static Integration, EngineError> {
     let not_ours = |why: String| EngineError::NotOurs {
@@ -63,10 +63,7 @@ pub(super) fn role_arn_output(info: &StackInfo, stack: &str) -> Result<String, E
         })
 }
 
-pub(super) async fn existing_role<R: Roles>(
-    roles: &R,
-    name: &str,
-) -> Result<RoleInfo, EngineError> {
+pub(super) async fn existing_role(roles: &dyn Roles, name: &str) -> Result<RoleInfo, EngineError> {
     roles
         .get_role(name)
         .await?
@@ -76,7 +73,7 @@ pub(super) async fn existing_role<R: Roles>(
 }
 
 /// Deletes a role's inline policies, then the role.
-pub(super) async fn remove_role<R: Roles>(roles: &R, name: &str) -> Result<(), AwsError> {
+pub(super) async fn remove_role(roles: &dyn Roles, name: &str) -> Result<(), AwsError> {
     for policy in roles.role_policy_names(name).await? {
         roles.delete_role_policy(name, &policy).await?;
     }

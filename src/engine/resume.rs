@@ -131,7 +131,7 @@ pub fn find_for_rerun(
 
 /// After a failed create: whether anything of ours was left in AWS for a re-run to finish (a
 /// stack of that name, or a role tagged as ours). When the answer can't be had, it counts as yes.
-pub async fn leftover<S: Stacks, R: Roles>(stacks: &S, roles: &R, saved: &SavedSetup) -> bool {
+pub async fn leftover(stacks: &dyn Stacks, roles: &dyn Roles, saved: &SavedSetup) -> bool {
     match saved.method {
         Method::Cloudformation => {
             let stack = saved.stack_name.as_deref().unwrap_or_default();
@@ -156,9 +156,9 @@ pub async fn leftover<S: Stacks, R: Roles>(stacks: &S, roles: &R, saved: &SavedS
 /// `resuming` when the saved setup came from that run), then marks the record finished; when the
 /// create fails having left nothing of ours in AWS, the record goes, so nothing is offered later.
 #[allow(clippy::too_many_arguments)]
-pub async fn create<S: Stacks, R: Roles>(
-    stacks: &S,
-    roles: &R,
+pub async fn create(
+    stacks: &dyn Stacks,
+    roles: &dyn Roles,
     store: Option<&StateStore>,
     plan: &Plan,
     saved: &SavedSetup,
@@ -226,9 +226,9 @@ pub fn stack_set_record(
 /// and that setup's external IDs: a new account's role requires the stack set's own ID, so any
 /// other ID printed or saved would lock Segment out of every account.
 #[allow(clippy::too_many_arguments)]
-pub async fn create_stack_set<R: Roles>(
+pub async fn create_stack_set(
     stack_sets: &dyn crate::aws::StackSets,
-    roles: &R,
+    roles: &dyn Roles,
     store: Option<&StateStore>,
     plan: &Plan,
     saved: &SavedSetup,
@@ -338,8 +338,8 @@ pub fn judged_policy(
 /// A saved direct-IAM setup's role, read and judged for resuming: only a role tagged as this
 /// tool's is resumed, and only with a saved policy judged again. The face shows the verification
 /// and its fix, and asks before any change.
-pub async fn check_saved_role<R: Roles>(
-    roles: &R,
+pub async fn check_saved_role(
+    roles: &dyn Roles,
     saved: &SavedSetup,
 ) -> Result<Verification, EngineError> {
     let role = saved.role_name.clone().unwrap_or_default();
@@ -366,9 +366,9 @@ pub async fn check_saved_role<R: Roles>(
 }
 
 /// Re-attaches to a saved setup's stack and judges its role.
-pub async fn reattach_saved<S: Stacks, R: Roles>(
-    stacks: &S,
-    roles: &R,
+pub async fn reattach_saved(
+    stacks: &dyn Stacks,
+    roles: &dyn Roles,
     saved: &SavedSetup,
     options: &WatchOptions,
     report: &mut (dyn FnMut(Progress) + Send),

@@ -73,10 +73,7 @@ pub fn stack_set_create(plan: &Plan, request: &StackSetRequest) -> StackSetCreat
 
 /// Self-managed stack sets need AWS's administration role in this account: checked before
 /// anything is made, with how to create it.
-pub async fn check_prerequisites<R: Roles>(
-    roles: &R,
-    targets: &Targets,
-) -> Result<(), EngineError> {
+pub async fn check_prerequisites(roles: &dyn Roles, targets: &Targets) -> Result<(), EngineError> {
     if let Targets::Accounts(_) = targets
         && roles
             .get_role(stackset::ADMINISTRATION_ROLE)
@@ -97,9 +94,9 @@ pub async fn check_prerequisites<R: Roles>(
 /// reused only when it is provably ours, its setup is saved on this machine (`saved_here`: else
 /// its external ID can't be known here) and its template and parameters are the plan's: new
 /// accounts then get the same role, requiring the same ID.
-pub async fn create<R: Roles>(
+pub async fn create(
     stack_sets: &dyn StackSets,
-    roles: &R,
+    roles: &dyn Roles,
     plan: &Plan,
     request: &StackSetRequest,
     saved_here: bool,
@@ -519,9 +516,9 @@ const ACCOUNTS_AT_ONCE: usize = 4;
 /// An account that can't be entered or read is a row that says why, never an error for all.
 /// `permission_for` gives the preset's policy for an account (it may name the account).
 #[allow(clippy::too_many_arguments)]
-pub async fn verify_accounts<M: Members>(
-    members: &M,
-    home: Option<(&str, &M::Roles)>,
+pub async fn verify_accounts(
+    members: &dyn Members,
+    home: Option<(&str, &dyn Roles)>,
     accounts: &[String],
     through: &str,
     role_name: &str,
@@ -549,7 +546,7 @@ pub async fn verify_accounts<M: Members>(
             _ => match members.enter(&account, through).await {
                 Ok(roles) => {
                     crate::engine::verify_role(
-                        &roles,
+                        roles.as_ref(),
                         role_name,
                         integration,
                         external_ids,

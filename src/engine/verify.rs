@@ -57,8 +57,8 @@ pub fn problems(judgement: &Judgement) -> Vec<String> {
 
 /// The role a stack made, judged like any other: a stack of the same name that was already there
 /// (in progress, or attached to after a crash) may have been made by someone else.
-pub(super) async fn check_created_role<R: Roles>(
-    roles: &R,
+pub(super) async fn check_created_role(
+    roles: &dyn Roles,
     plan: &Plan,
     role_arn: &str,
     report: &mut (dyn FnMut(Progress) + Send),
@@ -68,8 +68,8 @@ pub(super) async fn check_created_role<R: Roles>(
 }
 
 /// Reads a role and judges its trust policy; an error that lists the failing probes if wrong.
-pub async fn judge_role<R: Roles>(
-    roles: &R,
+pub async fn judge_role(
+    roles: &dyn Roles,
     subject: &Subject,
     role_arn: &str,
     report: &mut (dyn FnMut(Progress) + Send),
@@ -95,8 +95,8 @@ pub async fn judge_role<R: Roles>(
 
 /// Reads a role and judges it: its trust policy with the probes, and every permission policy on
 /// it (inline and attached), against the preset when one is given.
-pub async fn verify_role<R: Roles>(
-    roles: &R,
+pub async fn verify_role(
+    roles: &dyn Roles,
     role: &str,
     integration: &Integration,
     external_ids: &[String],
@@ -132,8 +132,8 @@ pub async fn verify_role<R: Roles>(
 }
 
 /// Applies a fix worked out (and proven) by [`Verification::fix`].
-pub async fn apply_fix<R: Roles>(
-    roles: &R,
+pub async fn apply_fix(
+    roles: &dyn Roles,
     role: &str,
     fix: &Fix,
     report: &mut (dyn FnMut(Progress) + Send),

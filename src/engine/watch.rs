@@ -57,8 +57,8 @@ impl WatchOutcome {
 /// Watches a stack until a terminal state: polls its new events and its status every
 /// `options.interval`, reports each event once, polls once more after the end so no reason is
 /// missed, and keeps polling through lost connections until the deadline.
-pub async fn watch<S: Stacks>(
-    stacks: &S,
+pub async fn watch(
+    stacks: &dyn Stacks,
     name: &str,
     goal: Goal,
     options: &WatchOptions,
@@ -68,8 +68,8 @@ pub async fn watch<S: Stacks>(
 }
 
 /// As [`watch`], the events in `seen` (those before an update began) left out.
-pub(super) async fn watch_after<S: Stacks>(
-    stacks: &S,
+pub(super) async fn watch_after(
+    stacks: &dyn Stacks,
     name: &str,
     goal: Goal,
     options: &WatchOptions,
@@ -183,8 +183,8 @@ pub(super) fn outcome(
 
 /// Pages through the stack's events, newest first, until one already seen; reports the new ones
 /// oldest first.
-pub(super) async fn new_events<S: Stacks>(
-    stacks: &S,
+pub(super) async fn new_events(
+    stacks: &dyn Stacks,
     name: &str,
     seen: &mut HashSet<String>,
     events: &mut Vec<StackEvent>,
@@ -220,8 +220,8 @@ pub(super) async fn new_events<S: Stacks>(
     Ok(())
 }
 
-pub(super) async fn all_events<S: Stacks>(
-    stacks: &S,
+pub(super) async fn all_events(
+    stacks: &dyn Stacks,
     name: &str,
 ) -> Result<Vec<StackEvent>, AwsError> {
     let mut events = Vec::new();

@@ -59,12 +59,8 @@ enum FacesEnding {
     Demo,
 }
 
-async fn faces<
-    I: crate::aws::Identity + 'static,
-    S: crate::aws::Stacks + 'static,
-    R: crate::aws::Roles + 'static,
->(
-    connect: crate::aws::Connect<I, S, R>,
+async fn faces(
+    connect: crate::aws::Connect,
     store: Option<StateStore>,
     args: &cli::WizardArgs,
 ) -> Result<FacesEnding, Failure> {

@@ -1097,6 +1097,7 @@ async fn a_role_named_as_a_stacks_is_not_deleted_directly_unless_made_through_ia
 /// or CloudFormation plans to replace something of someone else's): everything else as the fake.
 struct Drifted(ScriptedStacks);
 
+#[async_trait::async_trait]
 impl Stacks for Drifted {
     async fn create_stack(
         &self,

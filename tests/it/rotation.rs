@@ -493,24 +493,23 @@ async fn plain_mode_finishes_a_rotation_begun_on_another_machine() {
     .await
     .expect("phase 1, on the other machine");
     let (s, r) = (stacks.clone(), roles.clone());
-    let connect: Connect<FakeIdentity, ScriptedStacks, MemoryRoles> =
-        std::sync::Arc::new(move |_profile, _region| {
-            let (stacks, roles) = (s.clone(), r.clone());
-            Box::pin(async move {
-                Ok(Connection {
-                    identity: std::sync::Arc::new(FakeIdentity),
-                    stacks,
-                    roles,
-                    resources: std::sync::Arc::new(FakeResources::default()),
-                    stack_sets: std::sync::Arc::new(ScriptedStackSets::new(
-                        std::time::Duration::from_secs(1),
-                        std::time::Duration::from_secs(1),
-                    )),
-                    region: "us-east-1".into(),
-                    profile: None,
-                })
+    let connect: Connect = std::sync::Arc::new(move |_profile, _region| {
+        let (stacks, roles) = (s.clone(), r.clone());
+        Box::pin(async move {
+            Ok(Connection {
+                identity: std::sync::Arc::new(FakeIdentity),
+                stacks,
+                roles,
+                resources: std::sync::Arc::new(FakeResources::default()),
+                stack_sets: std::sync::Arc::new(ScriptedStackSets::new(
+                    std::time::Duration::from_secs(1),
+                    std::time::Duration::from_secs(1),
+                )),
+                region: "us-east-1".into(),
+                profile: None,
             })
-        });
+        })
+    });
     let here_dir = temp_dir("rotation-here");
     let here = StateStore::owned_at(&here_dir);
     let transcript = Transcript::default();

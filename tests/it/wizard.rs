@@ -30,7 +30,7 @@ const FIXED_STACK: &str = "segment-destination-function-k3x9qa";
 /// A fake AWS account and the wizard on it.
 struct Driver {
     app: App,
-    executor: Executor<FakeIdentity, ScriptedStacks, MemoryRoles>,
+    executor: Executor,
     stacks: Arc<ScriptedStacks>,
     roles: Arc<MemoryRoles>,
     /// What the pickers list: nothing unless a test adds it.
@@ -59,26 +59,25 @@ impl Driver {
             resources.clone(),
             stack_sets.clone(),
         );
-        let connect: Connect<FakeIdentity, ScriptedStacks, MemoryRoles> =
-            Arc::new(move |_profile, _region| {
-                let (stacks, roles, resources, stack_sets) =
-                    (s.clone(), r.clone(), p.clone(), k.clone());
-                Box::pin(async move {
-                    if credentials {
-                        Ok(Connection {
-                            identity: Arc::new(FakeIdentity),
-                            stacks,
-                            roles,
-                            resources,
-                            stack_sets,
-                            region: "us-east-1".into(),
-                            profile: None,
-                        })
-                    } else {
-                        Err("no usable AWS credentials (no credentials found in chain)".to_string())
-                    }
-                })
-            });
+        let connect: Connect = Arc::new(move |_profile, _region| {
+            let (stacks, roles, resources, stack_sets) =
+                (s.clone(), r.clone(), p.clone(), k.clone());
+            Box::pin(async move {
+                if credentials {
+                    Ok(Connection {
+                        identity: Arc::new(FakeIdentity),
+                        stacks,
+                        roles,
+                        resources,
+                        stack_sets,
+                        region: "us-east-1".into(),
+                        profile: None,
+                    })
+                } else {
+                    Err("no usable AWS credentials (no credentials found in chain)".to_string())
+                }
+            })
+        });
         let state = crate::support::temp_dir("wizard-state");
         let executor = Executor::new(connect, Some(StateStore::at(state.clone())));
         let app = initial_app(&Options::default(), 80, 24);

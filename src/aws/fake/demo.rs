@@ -13,7 +13,7 @@ use std::time::Duration;
 /// trusting Segment with no external ID (the confused-deputy risk); the pickers list a few
 /// buckets, functions, streams, delivery streams and keys (`FakeResources::demo`); and a small
 /// organization for StackSets (`demo_organization`).
-pub fn demo_connect() -> crate::aws::Connect<FakeIdentity, ScriptedStacks, MemoryRoles> {
+pub fn demo_connect() -> crate::aws::Connect {
     let stacks = std::sync::Arc::new(ScriptedStacks::new(Script::success(20.0)));
     stacks.script_when_named("rollback", Script::rollback(12.0));
     let roles = std::sync::Arc::new(MemoryRoles::default());

@@ -29,10 +29,13 @@ impl FakeMembers {
     }
 }
 
+#[async_trait::async_trait]
 impl crate::aws::Members for FakeMembers {
-    type Roles = MemoryRoles;
-
-    async fn enter(&self, account: &str, through: &str) -> Result<MemoryRoles, AwsError> {
+    async fn enter(
+        &self,
+        account: &str,
+        through: &str,
+    ) -> Result<Box<dyn crate::aws::Roles>, AwsError> {
         let arn = crate::model::stackset::role_arn(account, through);
         if lock(&self.closed).iter().any(|a| a == account) {
             return Err(AwsError::AccessDenied {
@@ -42,6 +45,6 @@ impl crate::aws::Members for FakeMembers {
                 ),
             });
         }
-        Ok(self.account(account))
+        Ok(Box::new(self.account(account)))
     }
 }

@@ -157,35 +157,34 @@ impl FakeResources {
     }
 }
 
+#[async_trait::async_trait]
 impl crate::aws::Resources for FakeResources {
-    fn list<'a>(
-        &'a self,
+    async fn list(
+        &self,
         kind: crate::model::picker::ResourceKind,
-        region: &'a str,
-        _account: &'a str,
-    ) -> crate::aws::Listed<'a> {
-        Box::pin(async move {
-            self.calls.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-            let delay = self.delay.lock().map(|d| *d).unwrap_or_default();
-            if !delay.is_zero() {
-                tokio::time::sleep(delay).await;
-            }
-            if self.denied.lock().is_ok_and(|d| d.contains(&kind)) {
-                return Err(AwsError::AccessDenied {
-                    action: kind.permission().to_string(),
-                    message: format!(
-                        "User: arn:aws:iam::{FAKE_ACCOUNT}:user/demo is not authorized to perform: {}",
-                        kind.permission()
-                    ),
-                });
-            }
-            let key = if kind.is_regional() { region } else { "" };
-            Ok(self
-                .listings
-                .lock()
-                .ok()
-                .and_then(|l| l.get(&(kind, key.to_string())).cloned())
-                .unwrap_or_default())
-        })
+        region: &str,
+        _account: &str,
+    ) -> Result<Vec<crate::model::picker::Resource>, AwsError> {
+        self.calls.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        let delay = self.delay.lock().map(|d| *d).unwrap_or_default();
+        if !delay.is_zero() {
+            tokio::time::sleep(delay).await;
+        }
+        if self.denied.lock().is_ok_and(|d| d.contains(&kind)) {
+            return Err(AwsError::AccessDenied {
+                action: kind.permission().to_string(),
+                message: format!(
+                    "User: arn:aws:iam::{FAKE_ACCOUNT}:user/demo is not authorized to perform: {}",
+                    kind.permission()
+                ),
+            });
+        }
+        let key = if kind.is_regional() { region } else { "" };
+        Ok(self
+            .listings
+            .lock()
+            .ok()
+            .and_then(|l| l.get(&(kind, key.to_string())).cloned())
+            .unwrap_or_default())
     }
 }

@@ -10,6 +10,7 @@ use std::sync::Mutex;
 /// A fixed, plainly fake identity.
 pub struct FakeIdentity;
 
+#[async_trait::async_trait]
 impl Identity for FakeIdentity {
     async fn caller(&self) -> Result<Caller, AwsError> {
         Ok(Caller {
@@ -151,6 +152,7 @@ pub(super) fn no_such_role(action: &str, role: &str) -> AwsError {
     }
 }
 
+#[async_trait::async_trait]
 impl Roles for MemoryRoles {
     async fn get_role(&self, name: &str) -> Result<Option<RoleInfo>, AwsError> {
         self.check("iam:GetRole")?;

@@ -254,240 +254,221 @@ pub(super) fn missing_stack_set(name: &str) -> AwsError {
     }
 }
 
+#[async_trait::async_trait]
 impl crate::aws::StackSets for ScriptedStackSets {
-    fn create_stack_set<'a>(
-        &'a self,
-        request: &'a crate::aws::StackSetCreate,
-    ) -> crate::aws::Answer<'a, ()> {
-        Box::pin(async move {
-            self.count();
-            let mut sets = self.sets.lock().map_err(|_| poisoned())?;
-            if sets.contains_key(&request.name) {
-                return Err(AwsError::Service {
-                    action: "cloudformation:CreateStackSet".into(),
-                    code: "NameAlreadyExistsException".into(),
-                    message: format!("StackSet {} already exists", request.name),
-                });
-            }
-            sets.insert(
-                request.name.clone(),
-                FakeStackSet {
-                    info: crate::aws::StackSetInfo {
-                        name: request.name.clone(),
-                        status: "ACTIVE".into(),
-                        permission_model: request.permission_model.clone(),
-                        tags: request.tags.clone(),
-                        parameters: request.parameters.clone(),
-                        template_body: request.template_body.clone(),
-                    },
-                    instances: BTreeMap::new(),
-                    operations: BTreeMap::new(),
+    async fn create_stack_set(&self, request: &crate::aws::StackSetCreate) -> Result<(), AwsError> {
+        self.count();
+        let mut sets = self.sets.lock().map_err(|_| poisoned())?;
+        if sets.contains_key(&request.name) {
+            return Err(AwsError::Service {
+                action: "cloudformation:CreateStackSet".into(),
+                code: "NameAlreadyExistsException".into(),
+                message: format!("StackSet {} already exists", request.name),
+            });
+        }
+        sets.insert(
+            request.name.clone(),
+            FakeStackSet {
+                info: crate::aws::StackSetInfo {
+                    name: request.name.clone(),
+                    status: "ACTIVE".into(),
+                    permission_model: request.permission_model.clone(),
+                    tags: request.tags.clone(),
+                    parameters: request.parameters.clone(),
+                    template_body: request.template_body.clone(),
                 },
-            );
-            Ok(())
-        })
+                instances: BTreeMap::new(),
+                operations: BTreeMap::new(),
+            },
+        );
+        Ok(())
     }
 
-    fn describe_stack_set<'a>(
-        &'a self,
-        name: &'a str,
-    ) -> crate::aws::Answer<'a, Option<crate::aws::StackSetInfo>> {
-        Box::pin(async move {
-            self.count();
-            let sets = self.sets.lock().map_err(|_| poisoned())?;
-            // As CloudFormation shows them: a NoEcho parameter's value is masked.
-            Ok(sets.get(name).map(|set| {
-                let mut info = set.info.clone();
-                let template: Value =
-                    serde_json::from_str(&info.template_body).unwrap_or(Value::Null);
-                for (key, value) in &mut info.parameters {
-                    if template["Parameters"][key.as_str()]["NoEcho"] == Value::Bool(true) {
-                        *value = "****".into();
-                    }
+    async fn describe_stack_set(
+        &self,
+        name: &str,
+    ) -> Result<Option<crate::aws::StackSetInfo>, AwsError> {
+        self.count();
+        let sets = self.sets.lock().map_err(|_| poisoned())?;
+        // As CloudFormation shows them: a NoEcho parameter's value is masked.
+        Ok(sets.get(name).map(|set| {
+            let mut info = set.info.clone();
+            let template: Value = serde_json::from_str(&info.template_body).unwrap_or(Value::Null);
+            for (key, value) in &mut info.parameters {
+                if template["Parameters"][key.as_str()]["NoEcho"] == Value::Bool(true) {
+                    *value = "****".into();
                 }
-                info
-            }))
-        })
+            }
+            info
+        }))
     }
 
-    fn create_instances<'a>(
-        &'a self,
-        targets: &'a crate::aws::InstanceTargets,
-    ) -> crate::aws::Answer<'a, String> {
-        Box::pin(async move {
-            self.count();
-            self.operate(&targets.stack_set, targets, false)
-        })
+    async fn create_instances(
+        &self,
+        targets: &crate::aws::InstanceTargets,
+    ) -> Result<String, AwsError> {
+        self.count();
+        self.operate(&targets.stack_set, targets, false)
     }
 
     /// A retry is one more operation on those instances, as a create is.
-    fn rerun_instances<'a>(
-        &'a self,
-        targets: &'a crate::aws::InstanceTargets,
-    ) -> crate::aws::Answer<'a, String> {
-        self.create_instances(targets)
+    async fn rerun_instances(
+        &self,
+        targets: &crate::aws::InstanceTargets,
+    ) -> Result<String, AwsError> {
+        self.create_instances(targets).await
     }
 
-    fn describe_operation<'a>(
-        &'a self,
-        stack_set: &'a str,
-        operation: &'a str,
-    ) -> crate::aws::Answer<'a, crate::aws::OperationInfo> {
-        Box::pin(async move {
-            self.count();
-            let sets = self.sets.lock().map_err(|_| poisoned())?;
-            let set = sets
-                .get(stack_set)
-                .ok_or_else(|| missing_stack_set(stack_set))?;
-            let (ends, failed) =
-                set.operations
-                    .get(operation)
-                    .copied()
-                    .ok_or_else(|| AwsError::Service {
-                        action: "cloudformation:DescribeStackSetOperation".into(),
-                        code: "OperationNotFoundException".into(),
-                        message: format!("operation {operation} not found"),
-                    })?;
-            let status = match (Instant::now() >= ends, failed) {
-                (false, _) => "RUNNING",
-                (true, false) => "SUCCEEDED",
-                (true, true) => "FAILED",
-            };
-            Ok(crate::aws::OperationInfo {
-                status: status.into(),
-                reason: (status == "FAILED").then(|| {
-                    "The Operation failed: accounts failed beyond the failure tolerance".into()
-                }),
-            })
+    async fn describe_operation(
+        &self,
+        stack_set: &str,
+        operation: &str,
+    ) -> Result<crate::aws::OperationInfo, AwsError> {
+        self.count();
+        let sets = self.sets.lock().map_err(|_| poisoned())?;
+        let set = sets
+            .get(stack_set)
+            .ok_or_else(|| missing_stack_set(stack_set))?;
+        let (ends, failed) =
+            set.operations
+                .get(operation)
+                .copied()
+                .ok_or_else(|| AwsError::Service {
+                    action: "cloudformation:DescribeStackSetOperation".into(),
+                    code: "OperationNotFoundException".into(),
+                    message: format!("operation {operation} not found"),
+                })?;
+        let status = match (Instant::now() >= ends, failed) {
+            (false, _) => "RUNNING",
+            (true, false) => "SUCCEEDED",
+            (true, true) => "FAILED",
+        };
+        Ok(crate::aws::OperationInfo {
+            status: status.into(),
+            reason: (status == "FAILED").then(|| {
+                "The Operation failed: accounts failed beyond the failure tolerance".into()
+            }),
         })
     }
 
-    fn list_instances<'a>(
-        &'a self,
-        stack_set: &'a str,
-    ) -> crate::aws::Answer<'a, Vec<crate::model::stackset::InstanceRow>> {
-        Box::pin(async move {
-            self.count();
-            if self
-                .unanswered
-                .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
-                .is_ok()
-            {
-                return Err(AwsError::Network {
-                    action: "cloudformation:ListStackInstances".into(),
-                    message: "connection reset".into(),
-                });
-            }
-            let mut sets = self.sets.lock().map_err(|_| poisoned())?;
-            let set = sets
-                .get_mut(stack_set)
-                .ok_or_else(|| missing_stack_set(stack_set))?;
-            let now = Instant::now();
-            for ((account, _), instance) in &set.instances {
-                self.sync_member_role(account, instance, now);
-            }
-            // A deleted instance is gone once its operation reached it.
-            set.instances
-                .retain(|_, instance| !(instance.deleting && now >= instance.ends));
-            Ok(set
-                .instances
-                .iter()
-                .map(|((account, region), instance)| {
-                    let (status, reason) = if now < instance.starts {
-                        ("PENDING", None)
-                    } else if now < instance.ends {
-                        ("RUNNING", None)
-                    } else {
-                        match &instance.outcome {
-                            Ok(()) => ("SUCCEEDED", None),
-                            Err(reason) => ("FAILED", Some(reason.clone())),
-                        }
-                    };
-                    crate::model::stackset::InstanceRow {
-                        account: account.clone(),
-                        region: region.clone(),
-                        status: status.into(),
-                        reason,
+    async fn list_instances(
+        &self,
+        stack_set: &str,
+    ) -> Result<Vec<crate::model::stackset::InstanceRow>, AwsError> {
+        self.count();
+        if self
+            .unanswered
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+            .is_ok()
+        {
+            return Err(AwsError::Network {
+                action: "cloudformation:ListStackInstances".into(),
+                message: "connection reset".into(),
+            });
+        }
+        let mut sets = self.sets.lock().map_err(|_| poisoned())?;
+        let set = sets
+            .get_mut(stack_set)
+            .ok_or_else(|| missing_stack_set(stack_set))?;
+        let now = Instant::now();
+        for ((account, _), instance) in &set.instances {
+            self.sync_member_role(account, instance, now);
+        }
+        // A deleted instance is gone once its operation reached it.
+        set.instances
+            .retain(|_, instance| !(instance.deleting && now >= instance.ends));
+        Ok(set
+            .instances
+            .iter()
+            .map(|((account, region), instance)| {
+                let (status, reason) = if now < instance.starts {
+                    ("PENDING", None)
+                } else if now < instance.ends {
+                    ("RUNNING", None)
+                } else {
+                    match &instance.outcome {
+                        Ok(()) => ("SUCCEEDED", None),
+                        Err(reason) => ("FAILED", Some(reason.clone())),
                     }
-                })
-                .collect())
-        })
+                };
+                crate::model::stackset::InstanceRow {
+                    account: account.clone(),
+                    region: region.clone(),
+                    status: status.into(),
+                    reason,
+                }
+            })
+            .collect())
     }
 
-    fn delete_instances<'a>(
-        &'a self,
-        targets: &'a crate::aws::InstanceTargets,
-    ) -> crate::aws::Answer<'a, String> {
-        Box::pin(async move {
-            self.count();
-            self.operate(&targets.stack_set, targets, true)
-        })
+    async fn delete_instances(
+        &self,
+        targets: &crate::aws::InstanceTargets,
+    ) -> Result<String, AwsError> {
+        self.count();
+        self.operate(&targets.stack_set, targets, true)
     }
 
     /// Every instance gets the new template and parameters, in one operation.
-    fn update_stack_set<'a>(
-        &'a self,
-        request: &'a crate::aws::StackSetUpdate,
-    ) -> crate::aws::Answer<'a, String> {
-        Box::pin(async move {
-            self.count();
-            let targets = {
-                let mut sets = self.sets.lock().map_err(|_| poisoned())?;
-                let set = sets
-                    .get_mut(&request.name)
-                    .ok_or_else(|| missing_stack_set(&request.name))?;
-                let now = Instant::now();
-                if set.operations.values().any(|(ends, _)| *ends > now) {
-                    return Err(AwsError::Service {
-                        action: "cloudformation:UpdateStackSet".into(),
-                        code: "OperationInProgressException".into(),
-                        message: format!(
-                            "Another Operation on StackSet {} is in progress",
-                            request.name
-                        ),
-                    });
-                }
-                set.info.template_body = request.template_body.clone();
-                set.info.parameters = request.parameters.clone();
-                let keys: Vec<(String, String)> = set.instances.keys().cloned().collect();
-                crate::aws::InstanceTargets {
-                    stack_set: request.name.clone(),
-                    accounts: keys
-                        .iter()
-                        .map(|(a, _)| a.clone())
-                        .collect::<std::collections::BTreeSet<_>>()
-                        .into_iter()
-                        .collect(),
-                    org_units: Vec::new(),
-                    regions: keys
-                        .iter()
-                        .map(|(_, r)| r.clone())
-                        .collect::<std::collections::BTreeSet<_>>()
-                        .into_iter()
-                        .collect(),
-                    preferences: request.preferences,
-                }
-            };
-            self.operate(&request.name, &targets, false)
-        })
+    async fn update_stack_set(
+        &self,
+        request: &crate::aws::StackSetUpdate,
+    ) -> Result<String, AwsError> {
+        self.count();
+        let targets = {
+            let mut sets = self.sets.lock().map_err(|_| poisoned())?;
+            let set = sets
+                .get_mut(&request.name)
+                .ok_or_else(|| missing_stack_set(&request.name))?;
+            let now = Instant::now();
+            if set.operations.values().any(|(ends, _)| *ends > now) {
+                return Err(AwsError::Service {
+                    action: "cloudformation:UpdateStackSet".into(),
+                    code: "OperationInProgressException".into(),
+                    message: format!(
+                        "Another Operation on StackSet {} is in progress",
+                        request.name
+                    ),
+                });
+            }
+            set.info.template_body = request.template_body.clone();
+            set.info.parameters = request.parameters.clone();
+            let keys: Vec<(String, String)> = set.instances.keys().cloned().collect();
+            crate::aws::InstanceTargets {
+                stack_set: request.name.clone(),
+                accounts: keys
+                    .iter()
+                    .map(|(a, _)| a.clone())
+                    .collect::<std::collections::BTreeSet<_>>()
+                    .into_iter()
+                    .collect(),
+                org_units: Vec::new(),
+                regions: keys
+                    .iter()
+                    .map(|(_, r)| r.clone())
+                    .collect::<std::collections::BTreeSet<_>>()
+                    .into_iter()
+                    .collect(),
+                preferences: request.preferences,
+            }
+        };
+        self.operate(&request.name, &targets, false)
     }
 
-    fn delete_stack_set<'a>(&'a self, name: &'a str) -> crate::aws::Answer<'a, ()> {
-        Box::pin(async move {
-            self.count();
-            let mut sets = self.sets.lock().map_err(|_| poisoned())?;
-            match sets.get(name) {
-                Some(set) if !set.instances.is_empty() => Err(AwsError::Service {
-                    action: "cloudformation:DeleteStackSet".into(),
-                    code: "StackSetNotEmptyException".into(),
-                    message: format!("StackSet {name} still has instances"),
-                }),
-                Some(_) => {
-                    sets.remove(name);
-                    Ok(())
-                }
-                None => Err(missing_stack_set(name)),
+    async fn delete_stack_set(&self, name: &str) -> Result<(), AwsError> {
+        self.count();
+        let mut sets = self.sets.lock().map_err(|_| poisoned())?;
+        match sets.get(name) {
+            Some(set) if !set.instances.is_empty() => Err(AwsError::Service {
+                action: "cloudformation:DeleteStackSet".into(),
+                code: "StackSetNotEmptyException".into(),
+                message: format!("StackSet {name} still has instances"),
+            }),
+            Some(_) => {
+                sets.remove(name);
+                Ok(())
             }
-        })
+            None => Err(missing_stack_set(name)),
+        }
     }
 }

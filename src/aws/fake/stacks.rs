@@ -285,6 +285,7 @@ impl FakeStack {
     }
 }
 
+#[async_trait::async_trait]
 impl Stacks for ScriptedStacks {
     async fn create_stack(&self, request: &StackCreate) -> Result<String, AwsError> {
         let now = self.call("cloudformation:CreateStack")?;

@@ -71,6 +71,7 @@ pub(super) fn pairs<T>(
         .collect()
 }
 
+#[async_trait::async_trait]
 impl Stacks for Sdk {
     async fn create_stack(&self, request: &StackCreate) -> Result<String, AwsError> {
         use aws_sdk_cloudformation::types::Capability;

@@ -11,6 +11,7 @@ fn decode_policy(document: &str) -> Value {
     serde_json::from_str(&text).unwrap_or(Value::String(text.into_owned()))
 }
 
+#[async_trait::async_trait]
 impl Roles for Sdk {
     async fn get_role(&self, name: &str) -> Result<Option<RoleInfo>, AwsError> {
         let result = self.iam.get_role().role_name(name).send().await;

@@ -3,6 +3,7 @@ use super::Sdk;
 use super::errors::classify;
 use crate::aws::{AwsError, Caller, Identity};
 
+#[async_trait::async_trait]
 impl Identity for Sdk {
     async fn caller(&self) -> Result<Caller, AwsError> {
         let output = self
@@ -18,10 +19,13 @@ impl Identity for Sdk {
     }
 }
 
+#[async_trait::async_trait]
 impl crate::aws::Members for Sdk {
-    type Roles = Sdk;
-
-    async fn enter(&self, account: &str, through: &str) -> Result<Sdk, AwsError> {
+    async fn enter(
+        &self,
+        account: &str,
+        through: &str,
+    ) -> Result<Box<dyn crate::aws::Roles>, AwsError> {
         use aws_sdk_sts::config::{Credentials, SharedCredentialsProvider};
         let action = "sts:AssumeRole";
         let output = self
@@ -53,6 +57,6 @@ impl crate::aws::Members for Sdk {
             .to_builder()
             .credentials_provider(SharedCredentialsProvider::new(credentials))
             .build();
-        Ok(Sdk::new(&config))
+        Ok(Box::new(Sdk::new(&config)))
     }
 }

@@ -83,7 +83,7 @@ pub async fn check_profile(profile: Option<&str>) -> Result<(), String> {
 }
 
 /// Connects through the standard credential chain, with a profile and region when given.
-pub fn connect() -> super::Connect<Sdk, Sdk, Sdk> {
+pub fn connect() -> super::Connect {
     std::sync::Arc::new(|profile, region| {
         Box::pin(async move {
             check_profile(profile.as_deref()).await?;

@@ -3,7 +3,7 @@
 //! same configuration (credentials, profile, endpoint URL) as every other call.
 
 use super::errors::classify;
-use crate::aws::{AwsError, Listed, Resources};
+use crate::aws::{AwsError, Resources};
 use crate::model::picker::{Resource, ResourceKind};
 use aws_config::{Region, SdkConfig};
 use futures_util::StreamExt;
@@ -309,18 +309,22 @@ impl SdkResources {
     }
 }
 
+#[async_trait::async_trait]
 impl Resources for SdkResources {
-    fn list<'a>(&'a self, kind: ResourceKind, region: &'a str, account: &'a str) -> Listed<'a> {
-        Box::pin(async move {
-            match kind {
-                ResourceKind::Buckets => self.buckets().await,
-                ResourceKind::Functions => self.functions(region).await,
-                ResourceKind::Streams => self.streams(region, account).await,
-                ResourceKind::DeliveryStreams => self.delivery_streams(region, account).await,
-                ResourceKind::KmsKeys => self.kms_keys(region).await,
-                ResourceKind::OrgTargets => self.org_targets().await,
-            }
-        })
+    async fn list(
+        &self,
+        kind: ResourceKind,
+        region: &str,
+        account: &str,
+    ) -> Result<Vec<crate::model::picker::Resource>, AwsError> {
+        match kind {
+            ResourceKind::Buckets => self.buckets().await,
+            ResourceKind::Functions => self.functions(region).await,
+            ResourceKind::Streams => self.streams(region, account).await,
+            ResourceKind::DeliveryStreams => self.delivery_streams(region, account).await,
+            ResourceKind::KmsKeys => self.kms_keys(region).await,
+            ResourceKind::OrgTargets => self.org_targets().await,
+        }
     }
 }
 

@@ -27,9 +27,9 @@ impl Current {
 }
 
 /// Reads the role of the stack or role `name` this tool made for `integration`. Nothing changes.
-pub async fn read<S: Stacks, R: Roles>(
-    stacks: &S,
-    roles: &R,
+pub async fn read(
+    stacks: &dyn Stacks,
+    roles: &dyn Roles,
     integration: &Integration,
     method: Method,
     name: &str,
@@ -158,9 +158,9 @@ pub fn records(
 /// changes and the change set goes), the change made and the role judged, then the `after`
 /// record saved. A failure leaves `before`, which still names every ID the role may accept.
 #[allow(clippy::too_many_arguments)]
-pub async fn apply<S: Stacks, R: Roles>(
-    stacks: &S,
-    roles: &R,
+pub async fn apply(
+    stacks: &dyn Stacks,
+    roles: &dyn Roles,
     store: Option<&StateStore>,
     plan: &Plan,
     preview: &UpdatePreview,
@@ -246,9 +246,9 @@ pub struct Prepared {
     clippy::too_many_lines,
     reason = "a long sequence, to be split by step"
 )]
-pub async fn prepare<S: Stacks, R: Roles>(
-    stacks: &S,
-    roles: &R,
+pub async fn prepare(
+    stacks: &dyn Stacks,
+    roles: &dyn Roles,
     asked: Asked,
     options: &WatchOptions,
     report: &mut (dyn FnMut(Progress) + Send),

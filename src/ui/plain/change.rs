@@ -4,7 +4,6 @@
 use super::*;
 use crate::model::field::Naming;
 
-use crate::aws::{Identity, Roles, Stacks};
 use crate::engine::saving::SavedSetup;
 use crate::engine::update;
 use crate::engine::{self, EngineError, WatchOptions};
@@ -14,7 +13,7 @@ use crate::model::plan::{Plan, PlanRequest};
 use crate::model::{external_id, validate};
 use crate::ui::words::Failure;
 
-impl<I: Identity + 'static, S: Stacks + 'static, R: Roles + 'static> Plain<I, S, R> {
+impl Plain {
     /// Changes a setup this tool made: the same integration, method and name; the external ID kept,
     /// or a rotation begun or finished (in two phases, so Segment is never locked out); the
     /// permissions asked again; a preview (a change set, or the documents' diff) shown and asked

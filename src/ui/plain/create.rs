@@ -3,7 +3,6 @@
 
 use super::*;
 
-use crate::aws::{Identity, Roles, Stacks};
 use crate::engine::saving::{Method, SavedSetup};
 use crate::engine::stack_sets::StackSetRequest;
 use crate::engine::{self, EngineError, Progress, WatchOptions};
@@ -12,7 +11,7 @@ use crate::model::catalog::Integration;
 use crate::model::plan::Plan;
 use crate::ui::words::{Failure, exit};
 
-impl<I: Identity + 'static, S: Stacks + 'static, R: Roles + 'static> Plain<I, S, R> {
+impl Plain {
     pub(super) fn review(
         &self,
         plan: &Plan,
@@ -71,7 +70,7 @@ impl<I: Identity + 'static, S: Stacks + 'static, R: Roles + 'static> Plain<I, S,
         self.say(&serde_json::to_string_pretty(&plan.permission_policy).unwrap_or_default());
     }
 
-    pub(super) fn reporter(&self) -> impl FnMut(Progress) + Send + use<I, S, R> {
+    pub(super) fn reporter(&self) -> impl FnMut(Progress) + Send + use<> {
         let output = self.output.clone();
         move |progress| match progress {
             Progress::Event { event, elapsed } => {

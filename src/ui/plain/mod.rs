@@ -17,7 +17,7 @@ mod resume;
 mod stack_sets;
 mod steps;
 
-use crate::aws::{Connect, Connection, Identity, Roles, Stacks};
+use crate::aws::{Connect, Connection};
 use crate::engine::saving::{SavedSetup, StateStore};
 use crate::engine::{self};
 use crate::model::field::Naming;
@@ -39,16 +39,16 @@ pub struct Options {
 
 type Output = Arc<Mutex<Box<dyn Write + Send>>>;
 
-struct Plain<I, S, R> {
+struct Plain {
     input: Box<dyn BufRead + Send>,
     /// Input from a pipe or file: echo each answer so the transcript reads as questions and answers.
     echo: bool,
     output: Output,
     demo: bool,
-    connection: Option<Connection<I, S, R>>,
+    connection: Option<Connection>,
     caller: Option<crate::aws::Caller>,
     store: Option<StateStore>,
-    connect: Option<Connect<I, S, R>>,
+    connect: Option<Connect>,
     /// The profile this run connected with (a resumed setup may need its own).
     profile: Option<String>,
     /// The step being asked about, for the `?` answer.
@@ -79,15 +79,15 @@ fn write_line(output: &Output, text: &str) {
 }
 
 /// Runs the eight steps; returns what to print at the end (nothing: the transcript is the output).
-pub async fn run<I: Identity + 'static, S: Stacks + 'static, R: Roles + 'static>(
-    connect: Connect<I, S, R>,
+pub async fn run(
+    connect: Connect,
     store: Option<StateStore>,
     options: Options,
     input: Box<dyn BufRead + Send>,
     output: Box<dyn Write + Send>,
 ) -> Result<(), Failure> {
     use std::io::IsTerminal;
-    let mut plain: Plain<I, S, R> = Plain {
+    let mut plain: Plain = Plain {
         input,
         echo: !std::io::stdin().is_terminal(),
         output: Arc::new(Mutex::new(output)),
@@ -102,7 +102,7 @@ pub async fn run<I: Identity + 'static, S: Stacks + 'static, R: Roles + 'static>
     plain.steps(connect, &options).await
 }
 
-impl<I: Identity + 'static, S: Stacks + 'static, R: Roles + 'static> Plain<I, S, R> {
+impl Plain {
     /// Who and where, for errors and the commands printed.
     fn context(&self) -> engine::Context {
         engine::Context {

@@ -2,7 +2,6 @@
 
 use super::*;
 
-use crate::aws::{Identity, Roles, Stacks};
 use crate::engine;
 use crate::model::catalog::Catalog;
 use crate::model::catalog::{ExternalIdSource, Input as PresetInput, Integration};
@@ -11,7 +10,7 @@ use crate::model::{external_id, policy, validate};
 use crate::ui::words::{Failure, exit};
 use std::path::Path;
 
-impl<I: Identity + 'static, S: Stacks + 'static, R: Roles + 'static> Plain<I, S, R> {
+impl Plain {
     pub(super) fn external_id_step(
         &mut self,
         integration: &Integration,

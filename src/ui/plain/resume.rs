@@ -2,13 +2,12 @@
 
 use super::*;
 
-use crate::aws::{Identity, Roles, Stacks};
 use crate::engine::saving::{Method, SavedSetup};
 use crate::engine::{self, EngineError, WatchOptions};
 use crate::model::catalog::Catalog;
 use crate::ui::words::{Failure, exit};
 
-impl<I: Identity + 'static, S: Stacks + 'static, R: Roles + 'static> Plain<I, S, R> {
+impl Plain {
     /// Picks up a saved setup in the account, region and profile it was made for: re-attach to
     /// its stack, or check its role (only one tagged as this tool's) and, after showing the
     /// repair and asking, finish it.

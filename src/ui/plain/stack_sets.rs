@@ -2,7 +2,6 @@
 
 use super::*;
 
-use crate::aws::{Identity, Roles, Stacks};
 use crate::engine::WatchOptions;
 use crate::engine::saving::SavedSetup;
 use crate::engine::stack_sets::StackSetRequest;
@@ -11,7 +10,7 @@ use crate::model::stackset::{self, InstanceRow, Preferences, Targets};
 use crate::model::validate;
 use crate::ui::words::Failure;
 
-impl<I: Identity + 'static, S: Stacks + 'static, R: Roles + 'static> Plain<I, S, R> {
+impl Plain {
     /// Where a StackSet goes: accounts or organizational units, the regions, its name.
     pub(super) async fn stack_set_questions(
         &mut self,

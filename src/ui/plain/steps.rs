@@ -4,7 +4,7 @@
 use super::*;
 use crate::model::field::Naming;
 
-use crate::aws::{Connect, Identity, Roles, Stacks};
+use crate::aws::Connect;
 use crate::engine::saving::SavedSetup;
 use crate::engine::{self};
 use crate::model::catalog::Catalog;
@@ -12,14 +12,14 @@ use crate::model::plan::{Plan, PlanRequest};
 use crate::model::validate;
 use crate::ui::words::Failure;
 
-impl<I: Identity + 'static, S: Stacks + 'static, R: Roles + 'static> Plain<I, S, R> {
+impl Plain {
     #[expect(
         clippy::too_many_lines,
         reason = "a long sequence, to be split by step"
     )]
     pub(super) async fn steps(
         &mut self,
-        connect: Connect<I, S, R>,
+        connect: Connect,
         options: &Options,
     ) -> Result<(), Failure> {
         // 1. Welcome

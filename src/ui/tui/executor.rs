@@ -2,7 +2,6 @@
 //! The same executor runs on the SDK, on the scripted fakes in tests, and in the demo.
 
 use super::state::{Cmd, Failure, Msg};
-use crate::aws::{Identity, Roles, Stacks};
 use crate::engine::saving::StateStore;
 use crate::engine::{self, EngineError, Progress, WatchOptions};
 use std::sync::{Arc, Mutex};
@@ -10,14 +9,14 @@ use tokio::sync::mpsc::UnboundedSender;
 
 pub use crate::aws::{Connect, Connecting, Connection};
 
-pub struct Executor<I, S, R> {
-    connect: Connect<I, S, R>,
-    current: Arc<Mutex<Option<Connection<I, S, R>>>>,
+pub struct Executor {
+    connect: Connect,
+    current: Arc<Mutex<Option<Connection>>>,
     store: Option<Arc<StateStore>>,
     pub watch: WatchOptions,
 }
 
-impl<I, S, R> Clone for Executor<I, S, R> {
+impl Clone for Executor {
     fn clone(&self) -> Self {
         Executor {
             connect: self.connect.clone(),
@@ -56,10 +55,7 @@ fn failure(error: EngineError, context: &engine::Context) -> Failure {
 pub const SHOW_DONE_AFTER: std::time::Duration = std::time::Duration::from_millis(1500);
 
 /// Who and where, for a failure's words and the commands it suggests.
-fn context_of<I, S, R>(
-    connection: &Connection<I, S, R>,
-    caller: Option<crate::aws::Caller>,
-) -> engine::Context {
+fn context_of(connection: &Connection, caller: Option<crate::aws::Caller>) -> engine::Context {
     engine::Context {
         caller,
         region: Some(connection.region.clone()),
@@ -67,8 +63,8 @@ fn context_of<I, S, R>(
     }
 }
 
-impl<I: Identity + 'static, S: Stacks + 'static, R: Roles + 'static> Executor<I, S, R> {
-    pub fn new(connect: Connect<I, S, R>, store: Option<StateStore>) -> Self {
+impl Executor {
+    pub fn new(connect: Connect, store: Option<StateStore>) -> Self {
         Executor {
             connect,
             current: Arc::new(Mutex::new(None)),
@@ -77,7 +73,7 @@ impl<I: Identity + 'static, S: Stacks + 'static, R: Roles + 'static> Executor<I,
         }
     }
 
-    fn connection(&self) -> Option<Connection<I, S, R>> {
+    fn connection(&self) -> Option<Connection> {
         self.current.lock().ok().and_then(|c| c.clone())
     }
 

@@ -12,7 +12,6 @@ pub mod state;
 pub mod update;
 pub mod view;
 
-use crate::aws::{Identity, Roles, Stacks};
 use crate::engine::saving::SavedSetup;
 use clipboard::Clipboard;
 use crossterm::event::{Event, EventStream, KeyEventKind};
@@ -78,8 +77,8 @@ pub enum Ending {
 }
 
 /// Runs the wizard in the terminal until the user leaves.
-pub async fn run<I: Identity + 'static, S: Stacks + 'static, R: Roles + 'static>(
-    executor: Executor<I, S, R>,
+pub async fn run(
+    executor: Executor,
     clipboard: Arc<dyn Clipboard>,
     options: Options,
 ) -> io::Result<Ending> {
@@ -94,9 +93,9 @@ pub async fn run<I: Identity + 'static, S: Stacks + 'static, R: Roles + 'static>
     result
 }
 
-async fn event_loop<I: Identity + 'static, S: Stacks + 'static, R: Roles + 'static>(
+async fn event_loop(
     terminal: &mut ratatui::DefaultTerminal,
-    executor: Executor<I, S, R>,
+    executor: Executor,
     clipboard: Arc<dyn Clipboard>,
     options: Options,
 ) -> io::Result<Ending> {
@@ -167,10 +166,10 @@ fn draw(terminal: &mut ratatui::DefaultTerminal, app: &App) -> io::Result<()> {
     crossterm::execute!(io::stdout(), crossterm::terminal::EndSynchronizedUpdate)
 }
 
-fn run_commands<I: Identity + 'static, S: Stacks + 'static, R: Roles + 'static>(
+fn run_commands(
     commands: Vec<Cmd>,
     app: &mut App,
-    executor: &Executor<I, S, R>,
+    executor: &Executor,
     clipboard: &Arc<dyn Clipboard>,
     options: &Options,
     tx: &mpsc::UnboundedSender<Msg>,
