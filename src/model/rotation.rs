@@ -78,9 +78,10 @@ pub fn reconcile(record: Option<&SavedSetup>, accepted: &[String], generated: bo
 }
 
 /// What a change does to the external ID.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub enum IdChange {
     /// Keep what Segment uses (and a rotation under way).
+    #[default]
     Keep,
     /// A rotation's first phase: the role accepts the current ID and this new one (a rotation
     /// under way keeps its own new ID instead).

@@ -164,9 +164,9 @@ fn buckets_are_listed_once_filtered_and_picked_with_their_region() {
     );
     assert!(shown.contains("1 of 3 S3 buckets"), "{shown}");
     key(&mut app, KeyCode::Enter);
-    assert_eq!(app.bucket.value(), "acme-eu-exports");
+    assert_eq!(app.permissions.bucket.value(), "acme-eu-exports");
     assert_eq!(
-        app.bucket_region.value(),
+        app.permissions.bucket_region.value(),
         "eu-west-1",
         "the region came with it"
     );
@@ -174,20 +174,20 @@ fn buckets_are_listed_once_filtered_and_picked_with_their_region() {
     app.plan().expect("a plan");
     assert_eq!(app.request().bucket_region.as_deref(), Some("eu-west-1"));
     // ↑↓ move among the matches.
-    app.bucket = tui_input::Input::default();
-    app.bucket_region = tui_input::Input::default();
+    app.permissions.bucket = tui_input::Input::default();
+    app.permissions.bucket_region = tui_input::Input::default();
     key(&mut app, KeyCode::Down);
     key(&mut app, KeyCode::Down);
     key(&mut app, KeyCode::Down);
     key(&mut app, KeyCode::Up);
     key(&mut app, KeyCode::Enter);
-    assert_eq!(app.bucket.value(), "acme-events-archive");
+    assert_eq!(app.permissions.bucket.value(), "acme-events-archive");
     // A name typed by hand that the account has gets its region too, left empty.
-    app.bucket = tui_input::Input::new("acme-segment-logs".into());
-    app.bucket_region = tui_input::Input::default();
+    app.permissions.bucket = tui_input::Input::new("acme-segment-logs".into());
+    app.permissions.bucket_region = tui_input::Input::default();
     assert_eq!(app.request().bucket_region.as_deref(), Some("us-west-2"));
     // And one it doesn't have takes the account's region, as before.
-    app.bucket = tui_input::Input::new("somewhere-else".into());
+    app.permissions.bucket = tui_input::Input::new("somewhere-else".into());
     assert_eq!(app.request().bucket_region.as_deref(), Some("us-east-1"));
     // Enter on a whole value moves on; coming back doesn't list again.
     key(&mut app, KeyCode::Esc);
@@ -232,7 +232,7 @@ fn functions_fill_a_list_and_ctrl_r_lists_another_region() {
     key(&mut app, KeyCode::Down);
     key(&mut app, KeyCode::Enter);
     assert_eq!(
-        app.lambda_arns.value(),
+        app.permissions.lambda_arns.value(),
         format!("{}, ", function("us-west-2", "enrich-profile"))
     );
     text(&mut app, "thumb");
@@ -374,7 +374,8 @@ fn each_picker_fits_80_by_24() {
     key(&mut app, KeyCode::Down);
     key(&mut app, KeyCode::Enter);
     assert_eq!(
-        app.more_inputs
+        app.permissions
+            .more_inputs
             .get(&segment_aws_setup::model::catalog::Input::KinesisStreamArn)
             .map(|i| i.value().to_string()),
         Some(stream("segment-events"))
@@ -651,7 +652,7 @@ fn kms_keys_are_listed_where_the_bucket_is() {
     key(&mut app, KeyCode::Tab);
     key(&mut app, KeyCode::Down);
     let commands = key(&mut app, KeyCode::Enter);
-    assert_eq!(app.bucket_region.value(), "eu-west-1");
+    assert_eq!(app.permissions.bucket_region.value(), "eu-west-1");
     assert_eq!(
         listings(&commands),
         [(ResourceKind::KmsKeys, "eu-west-1".to_string())]
@@ -674,7 +675,7 @@ fn a_personalize_function_outside_us_west_2_is_warned_about() {
         "{:?}",
         plan.warnings
     );
-    app.lambda_arns = tui_input::Input::new(function("us-west-2", "forwarder"));
+    app.permissions.lambda_arns = tui_input::Input::new(function("us-west-2", "forwarder"));
     assert!(app.plan().expect("a plan").warnings.is_empty());
 }
 
@@ -706,7 +707,7 @@ fn enter_never_replaces_a_value_typed_by_hand() {
         screen(&app)
     );
     key(&mut app, KeyCode::Enter);
-    assert_eq!(app.bucket.value(), "events", "kept as typed");
+    assert_eq!(app.permissions.bucket.value(), "events", "kept as typed");
     assert_eq!(app.step, Step::Method, "and Enter moved on");
     // Back, to the KMS key (after the region and the path prefix): Enter leaves it empty.
     key(&mut app, KeyCode::Esc);
@@ -721,7 +722,8 @@ fn enter_never_replaces_a_value_typed_by_hand() {
     key(&mut app, KeyCode::Enter);
     assert_eq!(app.step, Step::Method);
     assert_eq!(
-        app.more_inputs
+        app.permissions
+            .more_inputs
             .get(&segment_aws_setup::model::catalog::Input::KmsKeyArn)
             .map(|i| i.value().to_string())
             .unwrap_or_default(),
@@ -737,7 +739,8 @@ fn enter_never_replaces_a_value_typed_by_hand() {
     assert!(screen(&app).contains("▶ alias/data"));
     key(&mut app, KeyCode::Enter);
     assert_eq!(
-        app.more_inputs
+        app.permissions
+            .more_inputs
             .get(&segment_aws_setup::model::catalog::Input::KmsKeyArn)
             .map(|i| i.value().to_string()),
         Some(key_arn)

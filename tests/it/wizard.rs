@@ -96,7 +96,7 @@ impl Driver {
         driver.run(start).await;
         // Deterministic values for snapshots: what the executor generated is replaced.
         if !driver.app.uses_workspace_id() {
-            driver.app.external_id = Input::new(FIXED_ID.into());
+            driver.app.external.value = Input::new(FIXED_ID.into());
         }
         driver
     }
@@ -148,11 +148,11 @@ impl Driver {
         self.run(commands).await;
         // Deterministic names for snapshots: the generated suffix is replaced.
         let generated = |name: &str| name.starts_with("segment-destination-function-");
-        if self.app.step == Step::Method && generated(self.app.stack_name.value()) {
-            self.app.stack_name = Input::new(FIXED_STACK.into());
+        if self.app.step == Step::Method && generated(self.app.method.stack_name.value()) {
+            self.app.method.stack_name = Input::new(FIXED_STACK.into());
         }
-        if generated(self.app.role_name.value()) {
-            self.app.role_name = Input::new(FIXED_STACK.into());
+        if generated(self.app.method.role_name.value()) {
+            self.app.method.role_name = Input::new(FIXED_STACK.into());
         }
     }
 
@@ -205,7 +205,10 @@ impl Drop for Driver {
 async fn success_through_cloudformation_to_done() {
     let mut d = Driver::new(Script::success(20.0), true).await;
     insta::assert_snapshot!("1_welcome", d.screen());
-    assert!(matches!(d.app.identity, IdentityState::Ready { .. }));
+    assert!(matches!(
+        d.app.welcome.identity,
+        IdentityState::Ready { .. }
+    ));
     d.key(KeyCode::Enter).await;
     insta::assert_snapshot!("2_integration", d.screen());
     d.key(KeyCode::Enter).await;
@@ -226,8 +229,8 @@ async fn success_through_cloudformation_to_done() {
     );
 
     d.key(KeyCode::Enter).await;
-    assert_eq!(d.app.step, Step::Done, "{:?}", d.app.work);
-    let arn = d.app.role_arn.clone().expect("role ARN");
+    assert_eq!(d.app.step, Step::Done, "{:?}", d.app.run.work);
+    let arn = d.app.run.role_arn.clone().expect("role ARN");
     assert!(
         arn.starts_with(&format!(
             "arn:aws:iam::{FAKE_ACCOUNT}:role/{FIXED_STACK}-FunctionRole"
@@ -236,6 +239,7 @@ async fn success_through_cloudformation_to_done() {
     );
     assert!(
         d.app
+            .run
             .saved_to
             .as_deref()
             .is_some_and(|s| s.starts_with("Saved for resuming")),
@@ -248,6 +252,7 @@ async fn success_through_cloudformation_to_done() {
     );
     let rows: Vec<(&str, &str)> = d
         .app
+        .run
         .resources
         .iter()
         .map(|r| (r.logical_id.as_str(), r.status.as_str()))
@@ -261,11 +266,12 @@ async fn success_through_cloudformation_to_done() {
     );
     assert!(
         d.app
+            .run
             .notes
             .iter()
             .any(|n| n.starts_with("stack CREATE_COMPLETE")),
         "{:?}",
-        d.app.notes
+        d.app.run.notes
     );
     insta::assert_snapshot!("8_done", d.screen());
 
@@ -341,8 +347,8 @@ async fn a_rollback_shows_the_reasons_and_delete_and_retry_succeeds() {
     d.walk_to_review().await;
     d.key(KeyCode::Enter).await;
     assert_eq!(d.app.step, Step::Progress);
-    let Work::Failed(failure) = &d.app.work else {
-        panic!("{:?}", d.app.work)
+    let Work::Failed(failure) = &d.app.run.work else {
+        panic!("{:?}", d.app.run.work)
     };
     assert!(failure.stack_left);
     assert!(
@@ -354,8 +360,8 @@ async fn a_rollback_shows_the_reasons_and_delete_and_retry_succeeds() {
 
     d.stacks.set_script(Script::success(10.0));
     d.key(KeyCode::Char('d')).await;
-    assert_eq!(d.app.step, Step::Done, "{:?}", d.app.work);
-    assert!(d.app.role_arn.is_some());
+    assert_eq!(d.app.step, Step::Done, "{:?}", d.app.run.work);
+    assert!(d.app.run.role_arn.is_some());
     let saved = StateStore::at(d.state.clone()).load_all();
     assert_eq!(saved.len(), 1, "{saved:?}");
     assert_eq!(
@@ -405,13 +411,13 @@ async fn an_existing_role_is_verified_and_repaired_only_on_confirmation() {
     d.key(KeyCode::Enter).await;
     assert_eq!(d.app.step, Step::Review);
     assert_eq!(
-        d.app.existing_role.value(),
+        d.app.method.existing_role.value(),
         "handmade-role",
         "picked from the account's roles"
     );
     d.key(KeyCode::Enter).await;
-    let Work::Verified(verification) = &d.app.work else {
-        panic!("{:?}", d.app.work)
+    let Work::Verified(verification) = &d.app.run.work else {
+        panic!("{:?}", d.app.run.work)
     };
     assert!(verification.judgement.confused_deputy_risk());
     insta::assert_snapshot!("7_progress_verified", d.screen());
@@ -437,8 +443,8 @@ async fn an_existing_role_is_verified_and_repaired_only_on_confirmation() {
     );
 
     d.key(KeyCode::Enter).await;
-    let Work::Verified(after) = &d.app.work else {
-        panic!("{:?}", d.app.work)
+    let Work::Verified(after) = &d.app.run.work else {
+        panic!("{:?}", d.app.run.work)
     };
     assert!(after.is_right(), "{:?}", after.lines());
     d.key(KeyCode::Enter).await;
@@ -461,10 +467,10 @@ async fn an_existing_role_is_verified_and_repaired_only_on_confirmation() {
 #[tokio::test]
 async fn without_credentials_plan_only_ends_with_what_to_hand_an_administrator() {
     let mut d = Driver::new(Script::success(5.0), false).await;
-    assert!(matches!(d.app.identity, IdentityState::Missing(_)));
+    assert!(matches!(d.app.welcome.identity, IdentityState::Missing(_)));
     insta::assert_snapshot!("1_welcome_no_credentials", d.screen());
     d.walk_to_review().await;
-    assert!(d.app.plan_only);
+    assert!(d.app.welcome.plan_only);
     d.key(KeyCode::Enter).await;
     assert_eq!(d.app.step, Step::Done);
     assert_eq!(d.stacks.calls(), 0);
@@ -542,7 +548,7 @@ async fn a_generated_value_arriving_late_never_replaces_what_was_typed() {
         Msg::StackNameGenerated("segment-destination-function-late00".into()),
     );
     assert_eq!(
-        d.app.stack_name.value(),
+        d.app.method.stack_name.value(),
         "",
         "an emptied field stays the user's"
     );
@@ -551,7 +557,7 @@ async fn a_generated_value_arriving_late_never_replaces_what_was_typed() {
         &mut d.app,
         Msg::StackNameGenerated("segment-destination-function-late01".into()),
     );
-    assert_eq!(d.app.stack_name.value(), "my-stack");
+    assert_eq!(d.app.method.stack_name.value(), "my-stack");
 
     // Esc leaves the field, then goes back a step at a time.
     d.keys(&[KeyCode::Esc, KeyCode::Esc, KeyCode::Esc]).await;
@@ -564,7 +570,7 @@ async fn a_generated_value_arriving_late_never_replaces_what_was_typed() {
         Msg::ExternalIdGenerated("GeneratedLateGeneratedLateGeneratedLate1".into()),
     );
     assert_eq!(
-        d.app.external_id.value(),
+        d.app.external.value.value(),
         "my-own-external-id-that-is-long-enough-1234"
     );
 }
@@ -589,7 +595,7 @@ async fn a_copied_secret_is_cleared_when_its_timer_runs_out() {
         secret: true
     }));
     assert_eq!(
-        d.app.clipboard_note.as_deref(),
+        d.app.run.clipboard_note.as_deref(),
         Some("External ID copied to the clipboard"),
         "each copy says what was copied"
     );
@@ -602,6 +608,7 @@ async fn a_copied_secret_is_cleared_when_its_timer_runs_out() {
     assert_eq!(d.clipboard.contents.lock().expect("lock").as_deref(), None);
     assert!(
         d.app
+            .run
             .clipboard_note
             .as_deref()
             .is_some_and(|n| n.contains("cleared"))
@@ -613,7 +620,7 @@ async fn a_copied_secret_is_cleared_when_its_timer_runs_out() {
     // Something else copied since is left alone.
     d.key(KeyCode::Char('c')).await;
     assert_eq!(
-        d.app.clipboard_note.as_deref(),
+        d.app.run.clipboard_note.as_deref(),
         Some("Role ARN copied to the clipboard")
     );
     let commands = update(&mut d.app, Msg::ClipboardTimer(FIXED_ID.into()));
@@ -644,7 +651,7 @@ async fn a_secret_still_on_the_clipboard_is_cleared_on_quit_and_osc_52_gets_an_e
     d.walk_to_review().await;
     d.key(KeyCode::Enter).await;
     d.key(KeyCode::Char('x')).await;
-    let note = d.app.clipboard_note.clone().unwrap_or_default();
+    let note = d.app.run.clipboard_note.clone().unwrap_or_default();
     assert!(
         note.starts_with("External ID sent to your terminal's clipboard")
             && note.contains("can't be cleared from here for sure"),
@@ -655,11 +662,12 @@ async fn a_secret_still_on_the_clipboard_is_cleared_on_quit_and_osc_52_gets_an_e
     assert_eq!(d.clipboard.contents.lock().expect("lock").as_deref(), None);
     assert!(
         d.app
+            .run
             .clipboard_note
             .as_deref()
             .is_some_and(|n| n.contains("can't confirm")),
         "{:?}",
-        d.app.clipboard_note
+        d.app.run.clipboard_note
     );
 }
 
@@ -694,7 +702,7 @@ async fn an_unfinished_setup_is_offered_and_resumed_by_reattaching_to_its_stack(
     let mut elsewhere = saved.clone();
     elsewhere.account = "111122223333".into();
     elsewhere.stack_name = Some("segment-destination-function-other1".into());
-    d.app.saved = vec![saved.clone(), elsewhere];
+    d.app.welcome.saved = vec![saved.clone(), elsewhere];
     insta::assert_snapshot!("1_welcome_resume", d.screen());
     assert!(
         d.screen().contains("saved for account 111122223333"),
@@ -703,15 +711,16 @@ async fn an_unfinished_setup_is_offered_and_resumed_by_reattaching_to_its_stack(
     );
     d.key(KeyCode::Char('r')).await;
     assert!(d.commands.contains(&Cmd::Resume(Box::new(saved))));
-    assert_eq!(d.app.step, Step::Done, "{:?}", d.app.work);
+    assert_eq!(d.app.step, Step::Done, "{:?}", d.app.run.work);
     assert!(
         d.app
+            .run
             .role_arn
             .as_deref()
             .is_some_and(|a| a.contains("FunctionRole"))
     );
     assert_eq!(
-        d.app.external_id.value(),
+        d.app.external.value.value(),
         FIXED_ID,
         "the saved external ID is the one shown"
     );
@@ -731,7 +740,7 @@ async fn the_demo_account_is_labelled_and_rolls_back_a_stack_named_rollback() {
     d.app = initial_app(&options, 80, 24);
     let start = d.app.start();
     d.run(start).await;
-    d.app.external_id = Input::new(FIXED_ID.into());
+    d.app.external.value = Input::new(FIXED_ID.into());
     insta::assert_snapshot!("1_welcome_demo", d.screen());
     d.keys(&[KeyCode::Enter, KeyCode::Enter, KeyCode::Enter, KeyCode::Tab])
         .await;
@@ -742,8 +751,8 @@ async fn the_demo_account_is_labelled_and_rolls_back_a_stack_named_rollback() {
     d.key_with(KeyCode::Char('u'), KeyModifiers::CONTROL).await;
     d.type_text("demo-rollback").await;
     d.keys(&[KeyCode::Enter, KeyCode::Enter]).await;
-    let Work::Failed(failure) = &d.app.work else {
-        panic!("{:?}", d.app.work)
+    let Work::Failed(failure) = &d.app.run.work else {
+        panic!("{:?}", d.app.run.work)
     };
     assert!(
         failure.reasons[0].contains("Policy document should not specify a principal"),
@@ -775,9 +784,9 @@ async fn a_broad_custom_policy_needs_an_explicit_yes_on_review() {
     d.type_text(file.to_str().expect("UTF-8")).await;
     d.key(KeyCode::Enter).await;
     assert!(
-        matches!(d.app.policy_file, Some(Ok(_))),
+        matches!(d.app.permissions.policy_file, Some(Ok(_))),
         "{:?}",
-        d.app.policy_file
+        d.app.permissions.policy_file
     );
     d.keys(&[KeyCode::Esc, KeyCode::Enter, KeyCode::Enter])
         .await;
@@ -793,7 +802,7 @@ async fn a_broad_custom_policy_needs_an_explicit_yes_on_review() {
     d.key(KeyCode::Char('y')).await;
     assert!(d.screen().contains("You accepted"), "{}", d.screen());
     d.key(KeyCode::Enter).await;
-    assert_eq!(d.app.step, Step::Done, "{:?}", d.app.work);
+    assert_eq!(d.app.step, Step::Done, "{:?}", d.app.run.work);
     let _ = std::fs::remove_dir_all(&dir);
 }
 
@@ -826,12 +835,12 @@ async fn a_deny_that_refuses_segment_goes_only_when_its_number_is_pressed() {
         .await;
     d.type_text("locked-role").await;
     d.keys(&[KeyCode::Enter, KeyCode::Enter]).await;
-    let Work::Verified(verification) = &d.app.work else {
-        panic!("{:?}", d.app.work)
+    let Work::Verified(verification) = &d.app.run.work else {
+        panic!("{:?}", d.app.run.work)
     };
     assert_eq!(verification.judgement.blocking_denies, [2]);
     assert!(
-        matches!(d.app.fix, Some(Err(_))),
+        matches!(d.app.method.fix, Some(Err(_))),
         "no fix without the confirmation"
     );
     assert!(
@@ -841,7 +850,7 @@ async fn a_deny_that_refuses_segment_goes_only_when_its_number_is_pressed() {
     );
     d.key(KeyCode::Enter).await;
     assert!(
-        matches!(d.app.work, Work::Verified(_)),
+        matches!(d.app.run.work, Work::Verified(_)),
         "Enter applies nothing"
     );
     assert_eq!(
@@ -854,10 +863,14 @@ async fn a_deny_that_refuses_segment_goes_only_when_its_number_is_pressed() {
         trust
     );
     d.key(KeyCode::Char('2')).await;
-    assert!(matches!(d.app.fix, Some(Ok(_))), "{:?}", d.app.fix);
+    assert!(
+        matches!(d.app.method.fix, Some(Ok(_))),
+        "{:?}",
+        d.app.method.fix
+    );
     d.key(KeyCode::Enter).await;
-    let Work::Verified(after) = &d.app.work else {
-        panic!("{:?}", d.app.work)
+    let Work::Verified(after) = &d.app.run.work else {
+        panic!("{:?}", d.app.run.work)
     };
     assert!(after.is_right(), "{:?}", after.lines());
     let now = d
@@ -925,7 +938,7 @@ async fn presenter_mode_masks_the_secret_on_every_screen_and_stays_on() {
     d.key(KeyCode::Enter).await;
     check(&d, "review");
     d.key(KeyCode::Enter).await;
-    assert_eq!(d.app.step, Step::Done, "{:?}", d.app.work);
+    assert_eq!(d.app.step, Step::Done, "{:?}", d.app.run.work);
     check(&d, "done");
     insta::assert_snapshot!("8_done_presenter", d.screen());
     d.key(KeyCode::Char('x')).await;
@@ -953,7 +966,7 @@ async fn presenter_mode_masks_the_lambda_destinations_workspace_id_too() {
     d.key(KeyCode::Enter).await;
     assert_masked(&d.screen(), workspace, "review");
     d.key(KeyCode::Enter).await;
-    assert_eq!(d.app.step, Step::Done, "{:?}", d.app.work);
+    assert_eq!(d.app.step, Step::Done, "{:?}", d.app.run.work);
     assert_masked(&d.screen(), workspace, "done");
 }
 
@@ -988,14 +1001,14 @@ async fn presenter_mode_masks_extra_ids_in_a_repair_and_the_settings_printed_on_
     d.keys(&[KeyCode::Down, KeyCode::Down, KeyCode::Tab]).await;
     d.type_text("handmade-role").await;
     d.keys(&[KeyCode::Enter, KeyCode::Enter]).await;
-    let Work::Verified(verification) = &d.app.work else {
-        panic!("{:?}", d.app.work)
+    let Work::Verified(verification) = &d.app.run.work else {
+        panic!("{:?}", d.app.run.work)
     };
     assert!(
         !verification.judgement.holds(),
         "an extra ID outside a rotation"
     );
-    let fix = d.app.fix.clone().expect("a fix").expect("proven");
+    let fix = d.app.method.fix.clone().expect("a fix").expect("proven");
     assert!(
         fix.changes
             .iter()
@@ -1026,7 +1039,7 @@ async fn presenter_mode_masks_extra_ids_in_a_repair_and_the_settings_printed_on_
         .await;
     d.keys(&[KeyCode::Enter, KeyCode::Enter, KeyCode::Enter])
         .await;
-    assert_eq!(d.app.step, Step::Done, "{:?}", d.app.work);
+    assert_eq!(d.app.step, Step::Done, "{:?}", d.app.run.work);
     d.key(KeyCode::Char('q')).await;
     let farewell = d.app.farewell.clone().expect("the settings are printed");
     assert!(farewell.contains("Settings in Segment"), "{farewell}");
@@ -1066,7 +1079,7 @@ async fn a_setup_is_changed_from_welcome_after_a_change_set_preview() {
     );
     saved.finished = true;
     saved.role_arn = Some(created.role_arn.clone());
-    d.app.finished = vec![saved];
+    d.app.welcome.finished = vec![saved];
     assert!(d.screen().contains("can be changed"), "{}", d.screen());
     d.key(KeyCode::Char('u')).await;
     assert!(
@@ -1078,7 +1091,7 @@ async fn a_setup_is_changed_from_welcome_after_a_change_set_preview() {
     d.key(KeyCode::Enter).await;
     assert_eq!(d.app.step, Step::ExternalId);
     assert_eq!(
-        d.app.external_id.value(),
+        d.app.external.value.value(),
         "wXZ2sd8N3mJ",
         "the saved ID is kept"
     );
@@ -1095,8 +1108,8 @@ async fn a_setup_is_changed_from_welcome_after_a_change_set_preview() {
         d.screen()
     );
     d.keys(&[KeyCode::Enter, KeyCode::Enter]).await;
-    let Work::Previewed(_) = &d.app.work else {
-        panic!("{:?}", d.app.work);
+    let Work::Previewed(_) = &d.app.run.work else {
+        panic!("{:?}", d.app.run.work);
     };
     insta::assert_snapshot!("7_progress_update_previewed", d.screen());
     let (_, inline) = d
@@ -1109,7 +1122,7 @@ async fn a_setup_is_changed_from_welcome_after_a_change_set_preview() {
         "nothing changed before Enter"
     );
     d.key(KeyCode::Enter).await;
-    assert_eq!(d.app.step, Step::Done, "{:?}", d.app.work);
+    assert_eq!(d.app.step, Step::Done, "{:?}", d.app.run.work);
     let (_, inline) = d
         .roles
         .snapshot(segment_aws_setup::engine::role_name_of(&created.role_arn))
@@ -1166,11 +1179,15 @@ async fn a_setup_made_on_another_machine_is_found_in_aws_and_changed() {
     d.key(KeyCode::Enter).await;
     assert_eq!(d.app.step, Step::ExternalId);
     assert_eq!(
-        d.app.external_id.value(),
+        d.app.external.value.value(),
         FIXED_ID,
         "the ID its role requires is kept"
     );
-    assert_eq!(d.app.bucket.value(), "first-bucket", "read from the stack");
+    assert_eq!(
+        d.app.permissions.bucket.value(),
+        "first-bucket",
+        "read from the stack"
+    );
     d.keys(&[KeyCode::Enter, KeyCode::Tab]).await;
     d.key_with(KeyCode::Char('u'), KeyModifiers::CONTROL).await;
     d.type_text("second-bucket").await;
@@ -1179,11 +1196,11 @@ async fn a_setup_made_on_another_machine_is_found_in_aws_and_changed() {
     d.key(KeyCode::Enter).await;
     assert_eq!(d.app.step, Step::Method, "{}", d.screen());
     d.keys(&[KeyCode::Enter, KeyCode::Enter]).await;
-    let Work::Previewed(_) = &d.app.work else {
-        panic!("{:?}", d.app.work);
+    let Work::Previewed(_) = &d.app.run.work else {
+        panic!("{:?}", d.app.run.work);
     };
     d.key(KeyCode::Enter).await;
-    assert_eq!(d.app.step, Step::Done, "{:?}", d.app.work);
+    assert_eq!(d.app.step, Step::Done, "{:?}", d.app.run.work);
     let (trust, inline) = d
         .roles
         .snapshot(segment_aws_setup::engine::role_name_of(&created.role_arn))
@@ -1217,7 +1234,7 @@ async fn a_long_list_of_setups_to_change_scrolls_with_the_choice() {
         },
     )
     .expect("plan");
-    d.app.finished = (1..=7)
+    d.app.welcome.finished = (1..=7)
         .map(|n| {
             let mut saved = segment_aws_setup::engine::saving::SavedSetup::new(
                 &plan,
@@ -1264,8 +1281,8 @@ async fn the_executor_lists_the_accounts_buckets_once_for_the_picker() {
     assert_eq!(d.app.step, Step::Permissions);
     assert_eq!(d.resources.calls.load(Ordering::SeqCst), 1);
     d.keys(&[KeyCode::Tab, KeyCode::Down, KeyCode::Enter]).await;
-    assert_eq!(d.app.bucket.value(), "events-in-ireland");
-    assert_eq!(d.app.bucket_region.value(), "eu-west-1");
+    assert_eq!(d.app.permissions.bucket.value(), "events-in-ireland");
+    assert_eq!(d.app.permissions.bucket_region.value(), "eu-west-1");
     d.keys(&[KeyCode::Esc, KeyCode::Enter]).await;
     assert_eq!(d.app.step, Step::Method);
     d.key(KeyCode::Esc).await;
@@ -1315,11 +1332,11 @@ async fn several_accounts_through_a_stack_set_to_done() {
     d.key(KeyCode::Enter).await;
     assert_eq!(d.app.step, Step::Method);
     d.keys(&[KeyCode::Down, KeyCode::Down, KeyCode::Down]).await;
-    assert_eq!(d.app.method, MethodChoice::StackSet);
+    assert_eq!(d.app.method.choice, MethodChoice::StackSet);
     // Enter with the name filled goes to the targets; a wrong one says what is allowed.
     d.key(KeyCode::Enter).await;
     assert_eq!(
-        (d.app.step, d.app.method_focus),
+        (d.app.step, d.app.method.focus),
         (
             Step::Method,
             segment_aws_setup::ui::tui::state::MethodFocus::Targets
@@ -1339,7 +1356,7 @@ async fn several_accounts_through_a_stack_set_to_done() {
         "a filter is not an error:\n{screen}"
     );
     d.key(KeyCode::Enter).await;
-    assert_eq!(d.app.targets.value(), "ou-ab12-development, ");
+    assert_eq!(d.app.method.targets.value(), "ou-ab12-development, ");
     d.type_text("1111").await;
     assert!(
         d.screen()
@@ -1351,11 +1368,11 @@ async fn several_accounts_through_a_stack_set_to_done() {
     insta::assert_snapshot!("5_method_stack_set_picker", d.screen());
     d.key(KeyCode::Enter).await;
     assert_eq!(
-        d.app.targets.value(),
+        d.app.method.targets.value(),
         "ou-ab12-development, ou-ab12-production, "
     );
     d.key_with(KeyCode::Char('a'), KeyModifiers::CONTROL).await;
-    assert!(d.app.auto_deploy);
+    assert!(d.app.method.auto_deploy);
     insta::assert_snapshot!("5_method_stack_set", d.screen());
     d.key(KeyCode::Enter).await;
     assert_eq!(d.app.step, Step::Review);
@@ -1401,8 +1418,8 @@ async fn several_accounts_through_a_stack_set_to_done() {
 
     // The real run on the fake: one account fails with its reason; r runs it again.
     d.run(commands).await;
-    let Work::Failed(failure) = &d.app.work else {
-        panic!("{:?}", d.app.work)
+    let Work::Failed(failure) = &d.app.run.work else {
+        panic!("{:?}", d.app.run.work)
     };
     assert!(
         failure.message.contains("1 of 3 instance(s) failed"),
@@ -1414,8 +1431,8 @@ async fn several_accounts_through_a_stack_set_to_done() {
             .contains("AWSCloudFormationStackSetExecutionRole")
     );
     d.key(KeyCode::Char('r')).await;
-    assert_eq!(d.app.step, Step::Done, "{:?}", d.app.work);
-    assert!(d.app.instances.iter().all(InstanceRow::succeeded));
+    assert_eq!(d.app.step, Step::Done, "{:?}", d.app.run.work);
+    assert!(d.app.run.instances.iter().all(InstanceRow::succeeded));
     insta::assert_snapshot!("8_done_stack_set", d.screen());
     let screen = d.screen();
     for account in ["111111111111", "222222222222", "333333333333"] {
@@ -1471,7 +1488,7 @@ async fn made_function_role(d: &Driver, role: &str) {
 
 /// Picks the one changeable setup from Welcome and stops at the External ID step.
 async fn change_the_setup(d: &mut Driver) {
-    d.app.finished = StateStore::at(d.state.clone()).load_all();
+    d.app.welcome.finished = StateStore::at(d.state.clone()).load_all();
     assert!(d.screen().contains("can be changed"), "{}", d.screen());
     d.key(KeyCode::Char('u')).await;
     d.key(KeyCode::Enter).await;
@@ -1485,8 +1502,8 @@ async fn to_the_preview(d: &mut Driver) {
     d.key(KeyCode::Enter).await;
     assert_eq!(d.app.step, Step::Method, "{}", d.screen());
     d.keys(&[KeyCode::Enter, KeyCode::Enter]).await;
-    let Work::Previewed(_) = &d.app.work else {
-        panic!("{:?}\n{}", d.app.work, d.screen());
+    let Work::Previewed(_) = &d.app.run.work else {
+        panic!("{:?}\n{}", d.app.run.work, d.screen());
     };
 }
 
@@ -1505,10 +1522,15 @@ async fn a_rotation_in_the_wizard_shows_the_new_id_then_finishes_on_a_key() {
 
     // Phase 1: the saved ID is shown as itself (one value), r begins a rotation.
     change_the_setup(&mut d).await;
-    assert_eq!(d.app.external_id.value(), old, "one ID, not a joined field");
+    assert_eq!(
+        d.app.external.value.value(),
+        old,
+        "one ID, not a joined field"
+    );
     d.key(KeyCode::Char('r')).await;
-    let segment_aws_setup::engine::update::IdChange::Rotate(_) = d.app.id_change.clone() else {
-        panic!("{:?}", d.app.id_change);
+    let segment_aws_setup::engine::update::IdChange::Rotate(_) = d.app.external.id_change.clone()
+    else {
+        panic!("{:?}", d.app.external.id_change);
     };
     // The generated ID as a fixed one, so the screens can be compared.
     let new = "NewRotatedId0123456789abcdefABCDEFGHIJ".to_string();
@@ -1526,7 +1548,7 @@ async fn a_rotation_in_the_wizard_shows_the_new_id_then_finishes_on_a_key() {
         "nothing changed yet"
     );
     d.key(KeyCode::Enter).await;
-    assert_eq!(d.app.step, Step::Done, "{:?}", d.app.work);
+    assert_eq!(d.app.step, Step::Done, "{:?}", d.app.run.work);
     assert_eq!(accepted_ids(&d, role), vec![old.clone(), new.clone()]);
     let screen = d.screen();
     assert!(screen.contains("phase 1 of 2"), "{screen}");
@@ -1550,12 +1572,12 @@ async fn a_rotation_in_the_wizard_shows_the_new_id_then_finishes_on_a_key() {
     );
     d.key(KeyCode::Char('f')).await;
     assert_eq!(
-        d.app.id_change,
+        d.app.external.id_change,
         segment_aws_setup::engine::update::IdChange::Finish
     );
     to_the_preview(&mut d).await;
     d.key(KeyCode::Enter).await;
-    assert_eq!(d.app.step, Step::Done, "{:?}", d.app.work);
+    assert_eq!(d.app.step, Step::Done, "{:?}", d.app.run.work);
     assert_eq!(accepted_ids(&d, role), vec![new.clone()]);
     let record = store.find_role(role).expect("saved");
     assert_eq!(record.all_external_ids(), vec![new]);
@@ -1584,20 +1606,20 @@ async fn a_saved_id_the_role_contradicts_is_shown_and_kept_only_on_y() {
     d.key(KeyCode::Enter).await;
     d.key(KeyCode::Enter).await;
     d.keys(&[KeyCode::Enter, KeyCode::Enter]).await;
-    let Work::IdsDiffer(_) = &d.app.work else {
-        panic!("{:?}\n{}", d.app.work, d.screen());
+    let Work::IdsDiffer(_) = &d.app.run.work else {
+        panic!("{:?}\n{}", d.app.run.work, d.screen());
     };
     d.key(KeyCode::F(2)).await;
     insta::assert_snapshot!("7_progress_ids_differ", d.screen());
     assert_masked(&d.screen(), elsewhere, "presenter mode");
     d.key(KeyCode::F(2)).await;
     d.key(KeyCode::Char('y')).await;
-    let Work::Previewed(prepared) = &d.app.work else {
-        panic!("{:?}\n{}", d.app.work, d.screen());
+    let Work::Previewed(prepared) = &d.app.run.work else {
+        panic!("{:?}\n{}", d.app.run.work, d.screen());
     };
     assert_eq!(prepared.plan.external_ids, vec![elsewhere.to_string()]);
     d.key(KeyCode::Enter).await;
-    assert_eq!(d.app.step, Step::Done, "{:?}", d.app.work);
+    assert_eq!(d.app.step, Step::Done, "{:?}", d.app.run.work);
     assert_eq!(accepted_ids(&d, role), vec![elsewhere.to_string()]);
     assert_eq!(
         store.find_role(role).expect("saved").external_ids,
@@ -1648,8 +1670,8 @@ async fn quitting_at_a_previewed_change_deletes_its_change_set() {
         .await;
     d.keys(&[KeyCode::Enter, KeyCode::Enter, KeyCode::Enter])
         .await;
-    let Work::Previewed(_) = &d.app.work else {
-        panic!("{:?}\n{}", d.app.work, d.screen());
+    let Work::Previewed(_) = &d.app.run.work else {
+        panic!("{:?}\n{}", d.app.run.work, d.screen());
     };
     assert_eq!(
         d.stacks.change_sets(stack).await.expect("listed").len(),

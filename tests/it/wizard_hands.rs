@@ -101,7 +101,7 @@ fn keys_typed_ahead_act_when_the_value_they_wait_for_arrives() {
         Step::Permissions,
         "the early Enter acted on arrival"
     );
-    assert_eq!(app.external_id.value(), GENERATED);
+    assert_eq!(app.external.value.value(), GENERATED);
 }
 
 /// On Permissions letters are a bucket name, not list navigation: `j`, `k` and `q` go into the
@@ -114,14 +114,20 @@ fn typing_on_permissions_goes_into_the_first_field() {
     update(&mut app, Msg::ExternalIdGenerated(GENERATED.into()));
     key(&mut app, KeyCode::Enter);
     assert_eq!(app.step, Step::Permissions);
-    let preset = app.preset;
+    let preset = app.permissions.preset;
     text(&mut app, "jk-quarterly");
-    assert_eq!(app.bucket.value(), "jk-quarterly");
-    assert_eq!(app.preset, preset, "letters did not move the preset list");
+    assert_eq!(app.permissions.bucket.value(), "jk-quarterly");
+    assert_eq!(
+        app.permissions.preset, preset,
+        "letters did not move the preset list"
+    );
     assert!(!app.quit, "q was a letter of the name");
     key(&mut app, KeyCode::Esc);
     key(&mut app, KeyCode::Down);
-    assert_ne!(app.preset, preset, "arrows still choose the preset");
+    assert_ne!(
+        app.permissions.preset, preset,
+        "arrows still choose the preset"
+    );
 }
 
 /// Esc out of typing your own external ID brings the generated one back.
@@ -135,8 +141,8 @@ fn esc_out_of_typing_your_own_id_restores_the_generated_one() {
     text(&mut app, "my-own-id");
     let asked = key(&mut app, KeyCode::Esc);
     assert!(asked.is_empty(), "no new ID is made: {asked:?}");
-    assert_eq!(app.external_id.value(), GENERATED);
-    assert!(app.generated_external_id);
+    assert_eq!(app.external.value.value(), GENERATED);
+    assert!(app.external.generated);
     assert_eq!(app.step, Step::ExternalId);
 }
 
@@ -157,7 +163,11 @@ fn a_value_typed_for_one_kind_of_integration_is_not_carried_to_the_other() {
     assert_eq!(app.step, Step::Integration);
     choose_integration(&mut app, "lambda-destination");
     key(&mut app, KeyCode::Enter);
-    assert_eq!(app.external_id.value(), "", "not offered as a workspace ID");
+    assert_eq!(
+        app.external.value.value(),
+        "",
+        "not offered as a workspace ID"
+    );
 
     text(&mut app, "wXZ2sd8N3mJ");
     key(&mut app, KeyCode::Esc);
@@ -165,7 +175,7 @@ fn a_value_typed_for_one_kind_of_integration_is_not_carried_to_the_other() {
     let asked = key(&mut app, KeyCode::Enter);
     assert_eq!(app.integration().id, "destination-function");
     assert_eq!(
-        app.external_id.value(),
+        app.external.value.value(),
         "",
         "a workspace ID is no function ID"
     );
@@ -454,11 +464,11 @@ fn method_catches_a_taken_name_and_a_missing_role_from_the_roles_already_read() 
     walk_to(&mut app, Step::Method);
     key(&mut app, KeyCode::Down);
     assert_eq!(
-        app.method,
+        app.method.choice,
         segment_aws_setup::ui::tui::state::MethodChoice::Iam
     );
     assert_eq!(
-        app.role_name.value(),
+        app.method.role_name.value(),
         "segment-destination-function-k3x9qa",
         "the generated name with its random suffix"
     );
@@ -489,7 +499,7 @@ fn method_catches_a_taken_name_and_a_missing_role_from_the_roles_already_read() 
     key(&mut app, KeyCode::Esc);
     key(&mut app, KeyCode::Down);
     assert_eq!(
-        app.method,
+        app.method.choice,
         segment_aws_setup::ui::tui::state::MethodChoice::Existing
     );
     key(&mut app, KeyCode::Tab);
@@ -529,7 +539,7 @@ fn regions_are_defaulted_shown_and_carried_by_every_command() {
         "{}",
         screen(&app)
     );
-    app.role_arn = Some("arn:aws:iam::123456789012:role/r".into());
+    app.run.role_arn = Some("arn:aws:iam::123456789012:role/r".into());
     assert!(
         segment_aws_setup::ui::tui::screens::done::verify_command(&app)
             .ends_with("--region us-west-2")
@@ -569,14 +579,14 @@ fn progress_pages_stop_at_the_end_and_the_finish_stays_a_moment() {
         );
     }
     key(&mut app, KeyCode::PageDown);
-    let page = app.scroll;
+    let page = app.run.scroll;
     assert!(page > 1, "a page, not a line: {page}");
     for _ in 0..20 {
         key(&mut app, KeyCode::PageDown);
     }
-    let end = app.scroll;
+    let end = app.run.scroll;
     key(&mut app, KeyCode::Down);
-    assert_eq!(app.scroll, end, "stops at the end");
+    assert_eq!(app.run.scroll, end, "stops at the end");
     assert!(end < 80, "within the content: {end}");
     let shown = screen(&app);
     assert!(
@@ -584,13 +594,13 @@ fn progress_pages_stop_at_the_end_and_the_finish_stays_a_moment() {
         "the last row is on screen at the end: {shown}"
     );
     key(&mut app, KeyCode::PageUp);
-    assert_eq!(app.scroll, end - page);
+    assert_eq!(app.run.scroll, end - page);
 
     update(
         &mut app,
         Msg::Progress(segment_aws_setup::engine::Progress::Note("new".into())),
     );
-    assert_eq!(app.scroll, 0, "new content shows from the top");
+    assert_eq!(app.run.scroll, 0, "new content shows from the top");
 
     let next = update(
         &mut app,
@@ -703,7 +713,7 @@ fn without_credentials_welcome_offers_the_demo_account() {
     assert!(shown.contains("press d for the demo account"), "{shown}");
     assert!(shown.contains("plan-only"), "{shown}");
     let left = key(&mut app, KeyCode::Char('d'));
-    assert!(left.contains(&Cmd::Quit) && app.switch_to_demo);
+    assert!(left.contains(&Cmd::Quit) && app.welcome.switch_to_demo);
 }
 
 /// An integration added as data goes through the wizard like the first three: its inputs are
@@ -788,14 +798,14 @@ fn a_long_stack_set_table_scrolls_and_keeps_its_place() {
     for n in 0..40 {
         report(&mut app, row(n, "RUNNING"));
     }
-    assert_eq!(app.instances.len(), 40);
+    assert_eq!(app.run.instances.len(), 40);
     assert!(screen(&app).contains("0 of 40 instance(s) done"));
     key(&mut app, KeyCode::PageDown);
-    let page = app.scroll;
+    let page = app.run.scroll;
     assert!(page > 1, "a page: {page}");
     report(&mut app, row(3, "SUCCEEDED"));
-    assert_eq!(app.scroll, page, "a row changing keeps the place");
-    assert_eq!(app.instances.len(), 40, "changed in place, not added");
+    assert_eq!(app.run.scroll, page, "a row changing keeps the place");
+    assert_eq!(app.run.instances.len(), 40, "changed in place, not added");
     for _ in 0..10 {
         key(&mut app, KeyCode::PageDown);
     }
@@ -820,7 +830,7 @@ fn an_enter_on_method_waits_for_the_generated_name() {
     key(&mut app, KeyCode::Enter);
     assert_eq!(app.step, Step::Method, "waits for the name");
     assert_eq!(
-        app.method_focus,
+        app.method.focus,
         segment_aws_setup::ui::tui::state::MethodFocus::List,
         "no error state: the name field isn't focused"
     );

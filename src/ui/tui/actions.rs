@@ -46,8 +46,8 @@ pub fn change_asked(
         name,
         request,
         given,
-        id_change: app.id_change.clone(),
-        record: (!app.updating_found).then(|| saved.clone()),
+        id_change: app.external.id_change.clone(),
+        record: (!app.change.found_in_aws).then(|| saved.clone()),
         account: if account.is_empty() {
             saved.account.clone()
         } else {
@@ -61,9 +61,9 @@ pub fn change_asked(
 
 /// Starts checking an existing role (the wizard's existing-role path, and resume).
 pub fn check_role(app: &mut App, check: RoleCheck) -> Vec<Cmd> {
-    app.checking = Some(check.clone());
-    app.confirmed_denies.clear();
-    app.fix = None;
+    app.method.checking = Some(check.clone());
+    app.method.confirmed_denies.clear();
+    app.method.fix = None;
     vec![Cmd::VerifyRole(check)]
 }
 
@@ -74,12 +74,13 @@ pub fn go(app: &mut App, step: Step) {
     }
     if step == Step::Permissions && app.step != Step::Permissions {
         // A list that couldn't be had is asked for again each time the step is entered.
-        app.listings
+        app.permissions
+            .listings
             .retain(|_, listing| !matches!(listing, Listing::Unavailable(_)));
-        app.pick_row = None;
+        app.permissions.pick_row = None;
     }
     app.step = step;
-    app.scroll = 0;
+    app.run.scroll = 0;
     // A revealed ID is masked again on the next screen.
     app.revealed = false;
 }
@@ -87,8 +88,8 @@ pub fn go(app: &mut App, step: Step) {
 /// Esc on any step before the work starts. Changing a setup, the integration is fixed: from the
 /// External ID step Esc leaves the change and returns to Welcome.
 pub fn back(app: &mut App) -> Vec<Cmd> {
-    if app.updating.is_some() && app.step == Step::ExternalId {
-        app.updating = None;
+    if app.change.setup.is_some() && app.step == Step::ExternalId {
+        app.change.setup = None;
         go(app, Step::Welcome);
         return Vec::new();
     }

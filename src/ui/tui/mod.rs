@@ -5,6 +5,7 @@
 pub mod actions;
 pub mod clipboard;
 pub mod executor;
+pub mod forms;
 pub mod picker;
 pub mod queries;
 pub mod screens;
@@ -55,14 +56,14 @@ pub fn initial_app(options: &Options, width: u16, height: u16) -> App {
     app.presenter = options.presenter;
     app.color = options.color;
     app.demo = options.demo;
-    app.saved = options.saved.clone();
-    app.finished = options.finished.clone();
-    app.state_problems = options.state_problems.clone();
+    app.welcome.saved = options.saved.clone();
+    app.welcome.finished = options.finished.clone();
+    app.welcome.state_problems = options.state_problems.clone();
     if let Some(profile) = &options.profile {
-        app.profile = tui_input::Input::new(profile.clone());
+        app.welcome.profile = tui_input::Input::new(profile.clone());
     }
     if let Some(region) = &options.region {
-        app.region = tui_input::Input::new(region.clone());
+        app.welcome.region = tui_input::Input::new(region.clone());
     }
     app
 }
@@ -136,7 +137,7 @@ async fn event_loop(
         dirty = true;
         run_commands(commands, &mut app, &executor, &clipboard, &options, &tx);
         if app.quit {
-            return Ok(if app.switch_to_demo {
+            return Ok(if app.welcome.switch_to_demo {
                 Ending::Demo
             } else {
                 Ending::Left(app.farewell.clone())

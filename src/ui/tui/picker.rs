@@ -28,7 +28,7 @@ pub fn highlighted(app: &App, which: Input, text: &str) -> Option<usize> {
     if rows == 0 {
         return None;
     }
-    if let Some(row) = app.pick_row {
+    if let Some(row) = app.permissions.pick_row {
         return Some(row.min(rows - 1));
     }
     let filter = picker::filter_text(text, which.is_list());

@@ -15,7 +15,7 @@ use tui_input::Input;
 impl App {
     /// What quitting now would lose, as the quit question says it; `None`: nothing, quit at once.
     pub fn quit_loses(&self) -> Option<Vec<String>> {
-        if self.work == Work::Running {
+        if self.run.work == Work::Running {
             let mut lines = vec!["AWS work is running.".to_string()];
             match reattach_command(self) {
                 Some(command) => {
@@ -61,12 +61,19 @@ impl App {
             return String::new();
         }
         let regions = self.picker_regions(kind);
-        let index = self.pick_region.get(&kind).copied().unwrap_or(0);
+        let index = self
+            .permissions
+            .pick_region
+            .get(&kind)
+            .copied()
+            .unwrap_or(0);
         regions[index % regions.len()].clone()
     }
 
     pub fn listing(&self, kind: ResourceKind) -> Option<&Listing> {
-        self.listings.get(&(kind, self.listing_region(kind)))
+        self.permissions
+            .listings
+            .get(&(kind, self.listing_region(kind)))
     }
 
     /// The listings the Permissions step needs and doesn't have yet: asked for once each.
@@ -74,13 +81,15 @@ impl App {
         let Some(account) = self.caller().map(|c| c.account.clone()) else {
             return Vec::new();
         };
-        if self.plan_only {
+        if self.welcome.plan_only {
             return Vec::new();
         }
         // A StackSet's targets: the organization's units and accounts, once.
-        if self.step == Step::Method && self.method == MethodChoice::StackSet {
+        if self.step == Step::Method && self.method.choice == MethodChoice::StackSet {
             let key = (ResourceKind::OrgTargets, String::new());
-            if let std::collections::btree_map::Entry::Vacant(entry) = self.listings.entry(key) {
+            if let std::collections::btree_map::Entry::Vacant(entry) =
+                self.permissions.listings.entry(key)
+            {
                 entry.insert(Listing::Loading);
                 return vec![Cmd::ListResources {
                     kind: ResourceKind::OrgTargets,
@@ -101,7 +110,9 @@ impl App {
         for kind in inputs.into_iter().filter_map(ResourceKind::of) {
             let region = self.listing_region(kind);
             let key = (kind, region.clone());
-            if let std::collections::btree_map::Entry::Vacant(entry) = self.listings.entry(key) {
+            if let std::collections::btree_map::Entry::Vacant(entry) =
+                self.permissions.listings.entry(key)
+            {
                 entry.insert(Listing::Loading);
                 commands.push(Cmd::ListResources {
                     kind,
@@ -124,7 +135,9 @@ impl App {
 
     pub fn preset_id(&self) -> &'static str {
         let offers = &self.integration().presets;
-        offers[self.preset.min(offers.len() - 1)].preset.as_str()
+        offers[self.permissions.preset.min(offers.len() - 1)]
+            .preset
+            .as_str()
     }
 
     /// The external ID as it may be shown: masked in presenter mode until revealed.
@@ -150,7 +163,7 @@ impl App {
         let uses = |input: crate::model::catalog::Input| {
             preset.is_some_and(|p| p.all_inputs().any(|i| i == input))
         };
-        let id = self.external_id.value().trim().to_string();
+        let id = self.external.value.value().trim().to_string();
         PlanRequest {
             integration: self.integration().id.clone(),
             external_ids: if self.uses_workspace_id() {
@@ -159,31 +172,31 @@ impl App {
                 vec![id]
             },
             workspace_ids: if self.uses_workspace_id() {
-                list(&self.external_id)
+                list(&self.external.value)
             } else {
                 vec![]
             },
             source_ids: Vec::new(),
             bucket: uses(crate::model::catalog::Input::Bucket)
-                .then(|| self.bucket.value().trim().to_string()),
+                .then(|| self.permissions.bucket.value().trim().to_string()),
             // Left empty, the bucket's region is the account's (as plain mode's default).
             bucket_region: uses(crate::model::catalog::Input::BucketRegion).then(|| {
-                non_empty(&self.bucket_region)
+                non_empty(&self.permissions.bucket_region)
                     .or_else(|| self.default_bucket_region())
                     .unwrap_or_default()
             }),
             lambda_arns: if uses(crate::model::catalog::Input::LambdaArns) {
-                list(&self.lambda_arns)
+                list(&self.permissions.lambda_arns)
             } else {
                 vec![]
             },
             policy_file: if uses(crate::model::catalog::Input::PolicyFile) {
-                match &self.policy_file {
-                    Some(Ok(file)) if file.path == self.policy_path.value().trim() => {
+                match &self.permissions.policy_file {
+                    Some(Ok(file)) if file.path == self.permissions.policy_path.value().trim() => {
                         Some(file.clone())
                     }
                     _ => Some(PolicyFile {
-                        path: self.policy_path.value().trim().to_string(),
+                        path: self.permissions.policy_path.value().trim().to_string(),
                         text: String::new(),
                     }),
                 }
@@ -192,17 +205,18 @@ impl App {
             },
             // Until the Method step fills them, stand-ins that are valid and not random.
             role_name: Some(
-                non_empty(&self.role_name).unwrap_or_else(|| {
+                non_empty(&self.method.role_name).unwrap_or_else(|| {
                     crate::model::plan::default_role_name(&self.integration().id)
                 }),
             ),
             stack_name: Some(
-                non_empty(&self.stack_name)
+                non_empty(&self.method.stack_name)
                     .unwrap_or_else(|| format!("segment-{}", self.integration().id)),
             ),
-            existing_role: self.method == MethodChoice::Existing,
-            generated_external_id: self.generated_external_id && !self.uses_workspace_id(),
+            existing_role: self.method.choice == MethodChoice::Existing,
+            generated_external_id: self.external.generated && !self.uses_workspace_id(),
             other_inputs: self
+                .permissions
                 .more_inputs
                 .iter()
                 .filter(|(input, _)| uses(**input))
@@ -216,7 +230,7 @@ impl App {
 
     /// The plan the inputs describe, or the first thing wrong with them.
     pub fn plan(&self) -> Result<Plan, InputError> {
-        if let (Some(Err(error)), "custom") = (&self.policy_file, self.preset_id()) {
+        if let (Some(Err(error)), "custom") = (&self.permissions.policy_file, self.preset_id()) {
             return Err(InputError::new("policy file", error.clone()));
         }
         Plan::build(Catalog::builtin(), &self.request())
@@ -225,9 +239,12 @@ impl App {
     /// Where a StackSet goes: the targets typed, this region (a role is global), the stack name
     /// field as its name.
     pub fn stack_set_request(&self) -> Result<StackSetRequest, String> {
-        let targets = crate::model::stackset::parse_targets(self.targets.value(), self.auto_deploy)
-            .map_err(|e| e.words(Naming::Labels))?;
-        let name = self.stack_name.value().trim().to_string();
+        let targets = crate::model::stackset::parse_targets(
+            self.method.targets.value(),
+            self.method.auto_deploy,
+        )
+        .map_err(|e| e.words(Naming::Labels))?;
+        let name = self.method.stack_name.value().trim().to_string();
         crate::model::validate::stack_name(&name).map_err(|e| e.words(Naming::Labels))?;
         Ok(StackSetRequest {
             name,
@@ -240,7 +257,7 @@ impl App {
     /// The method as the engine knows it, for what is saved.
     pub fn saved_method(&self) -> Method {
         if matches!(
-            self.method,
+            self.method.choice,
             MethodChoice::Cloudformation | MethodChoice::StackSet
         ) {
             Method::Cloudformation
@@ -251,10 +268,10 @@ impl App {
 
     /// The settings to paste into Segment: from the inputs, or from the resumed setup.
     pub fn settings(&self) -> Option<Vec<Setting>> {
-        match (self.plan(), &self.resumed) {
-            (Ok(plan), _) => Some(plan.settings(self.role_arn.as_deref())),
+        match (self.plan(), &self.welcome.resumed) {
+            (Ok(plan), _) => Some(plan.settings(self.run.role_arn.as_deref())),
             (Err(_), Some(saved)) => {
-                Some(saved.settings_with(self.role_arn.as_deref().unwrap_or_default()))
+                Some(saved.settings_with(self.run.role_arn.as_deref().unwrap_or_default()))
             }
             (Err(_), None) => None,
         }
@@ -263,18 +280,28 @@ impl App {
     /// The saved setups sorted by account once the account is known.
     pub fn offers(&self) -> crate::engine::resume::Offers {
         match self.caller() {
-            Some(caller) => crate::engine::resume::offers(&self.saved, &caller.account),
+            Some(caller) => crate::engine::resume::offers(&self.welcome.saved, &caller.account),
             None => crate::engine::resume::Offers::default(),
         }
     }
 
     /// The setups of this account that may be changed (`update`).
     pub fn changeable(&self) -> Vec<crate::engine::resume::Changeable> {
-        match &self.identity {
+        match &self.welcome.identity {
             IdentityState::Ready { caller, region } => {
-                let saved: Vec<SavedSetup> =
-                    self.finished.iter().chain(&self.saved).cloned().collect();
-                crate::engine::resume::changeable(&saved, &self.found, &caller.account, region)
+                let saved: Vec<SavedSetup> = self
+                    .welcome
+                    .finished
+                    .iter()
+                    .chain(&self.welcome.saved)
+                    .cloned()
+                    .collect();
+                crate::engine::resume::changeable(
+                    &saved,
+                    &self.welcome.found,
+                    &caller.account,
+                    region,
+                )
             }
             _ => Vec::new(),
         }
@@ -296,7 +323,7 @@ impl App {
     pub fn detected_bucket_region(&self) -> Option<String> {
         match self.listing(ResourceKind::Buckets) {
             Some(Listing::Ready(buckets)) => {
-                crate::model::picker::bucket_region(buckets, self.bucket.value())
+                crate::model::picker::bucket_region(buckets, self.permissions.bucket.value())
                     .map(str::to_string)
             }
             _ => None,
@@ -305,7 +332,7 @@ impl App {
 
     /// The connected region.
     pub fn default_region(&self) -> Option<String> {
-        match &self.identity {
+        match &self.welcome.identity {
             IdentityState::Ready { region, .. } => Some(region.clone()),
             _ => None,
         }
@@ -313,19 +340,19 @@ impl App {
 
     /// Who and where: printed commands carry the region and profile.
     pub fn context(&self) -> crate::engine::Context {
-        let region = match &self.identity {
+        let region = match &self.welcome.identity {
             IdentityState::Ready { region, .. } => Some(region.clone()),
-            _ => non_empty(&self.region),
+            _ => non_empty(&self.welcome.region),
         };
         crate::engine::Context {
             caller: self.caller().cloned(),
             region,
-            profile: non_empty(&self.profile),
+            profile: non_empty(&self.welcome.profile),
         }
     }
 
     pub fn caller(&self) -> Option<&Caller> {
-        match &self.identity {
+        match &self.welcome.identity {
             IdentityState::Ready { caller, .. } => Some(caller),
             _ => None,
         }
@@ -335,15 +362,15 @@ impl App {
 /// While a stack is being made: the command that re-attaches to it, with the stack's own region
 /// (and profile), so it works as printed.
 pub fn reattach_command(app: &App) -> Option<String> {
-    let flag = match app.method {
+    let flag = match app.method.choice {
         MethodChoice::Cloudformation => "--stack-name",
         MethodChoice::StackSet => "--stack-set",
         _ => return None,
     };
-    if app.work != Work::Running {
+    if app.run.work != Work::Running {
         return None;
     }
-    let stack = app.stack_name.value().trim();
+    let stack = app.method.stack_name.value().trim();
     Some(format!(
         "segment-aws-setup watch {flag} {stack}{}",
         app.context().flags()

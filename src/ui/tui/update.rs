@@ -39,17 +39,17 @@ fn update_for(app: &mut App, msg: Msg) -> Vec<Cmd> {
         Msg::Terminate => leave(app),
         Msg::Key(key) => on_key(app, key),
         Msg::Identity(result) => {
-            app.found.clear();
-            app.found_problem = None;
+            app.welcome.found.clear();
+            app.welcome.found_problem = None;
             let mut commands = match result {
                 Ok((caller, region)) => {
-                    app.identity = IdentityState::Ready { caller, region };
+                    app.welcome.identity = IdentityState::Ready { caller, region };
                     vec![Cmd::FindSetups {
-                        profile: non_empty(&app.profile),
+                        profile: non_empty(&app.welcome.profile),
                     }]
                 }
                 Err(message) => {
-                    app.identity = IdentityState::Missing(message);
+                    app.welcome.identity = IdentityState::Missing(message);
                     Vec::new()
                 }
             };
@@ -58,39 +58,39 @@ fn update_for(app: &mut App, msg: Msg) -> Vec<Cmd> {
         }
         Msg::SetupsFound(result) => {
             match result {
-                Ok(found) => app.found = found,
-                Err(message) => app.found_problem = Some(message),
+                Ok(found) => app.welcome.found = found,
+                Err(message) => app.welcome.found_problem = Some(message),
             }
             Vec::new()
         }
         // A generated value arrives a moment later: it never replaces what the user typed meanwhile.
-        Msg::ExternalIdGenerated(id) if app.updating.is_some() => {
+        Msg::ExternalIdGenerated(id) if app.change.setup.is_some() => {
             // Changing a setup, a generated ID is a rotation's new one: the saved ID stays.
             if !app.uses_workspace_id() {
-                app.id_change = crate::engine::update::IdChange::Rotate(id);
+                app.external.id_change = crate::engine::update::IdChange::Rotate(id);
             }
             replay_pending_keys(app)
         }
         Msg::ExternalIdGenerated(id) => {
-            if !app.uses_workspace_id() && !app.editing_external_id {
-                app.external_id = Input::new(id);
-                app.generated_external_id = true;
-                app.external_id_is_workspace = false;
+            if !app.uses_workspace_id() && !app.external.editing {
+                app.external.value = Input::new(id);
+                app.external.generated = true;
+                app.external.is_workspace = false;
             }
             replay_pending_keys(app)
         }
         Msg::StackNameGenerated(name) => {
-            app.generating_name = false;
-            if app.role_name.value().is_empty() {
-                app.role_name = Input::new(name.clone());
+            app.method.generating_name = false;
+            if app.method.role_name.value().is_empty() {
+                app.method.role_name = Input::new(name.clone());
             }
-            if app.stack_name.value().is_empty() && !app.stack_name_edited {
-                app.stack_name = Input::new(name);
+            if app.method.stack_name.value().is_empty() && !app.method.stack_name_edited {
+                app.method.stack_name = Input::new(name);
             }
             replay_pending_keys(app)
         }
         Msg::PolicyFileRead { path, result } => {
-            app.policy_file = Some(result.map(|text| PolicyFile { path, text }));
+            app.permissions.policy_file = Some(result.map(|text| PolicyFile { path, text }));
             Vec::new()
         }
         Msg::ResourcesListed {
@@ -102,12 +102,12 @@ fn update_for(app: &mut App, msg: Msg) -> Vec<Cmd> {
                 Ok(found) => Listing::Ready(found),
                 Err(message) => Listing::Unavailable(message),
             };
-            app.listings.insert((kind, region), listing);
-            app.pick_row = None;
+            app.permissions.listings.insert((kind, region), listing);
+            app.permissions.pick_row = None;
             Vec::new()
         }
         Msg::RolesListed(result) => {
-            app.roles = match result {
+            app.method.roles = match result {
                 Ok(roles) => RolesState::Loaded(roles),
                 Err(message) => RolesState::Failed(message),
             };
@@ -127,7 +127,7 @@ fn update_for(app: &mut App, msg: Msg) -> Vec<Cmd> {
             remote,
             result,
         } => {
-            app.clipboard_note = Some(match result {
+            app.run.clipboard_note = Some(match result {
                 Ok(route) if secret && remote => format!(
                     "{what} {route}. It can't be cleared from here for sure: an empty clipboard is sent later, but clear it on your machine if your terminal ignores that"
                 ),
@@ -138,18 +138,18 @@ fn update_for(app: &mut App, msg: Msg) -> Vec<Cmd> {
         }
         Msg::ClipboardTimer(text) => vec![Cmd::ClearClipboard { text }],
         Msg::ShowDone => {
-            if app.step == Step::Progress && app.work == Work::Done {
+            if app.step == Step::Progress && app.run.work == Work::Done {
                 go(app, Step::Done);
             }
             Vec::new()
         }
         Msg::ClipboardCleared => {
-            app.clipboard_note = Some("The external ID was cleared from the clipboard".into());
+            app.run.clipboard_note = Some("The external ID was cleared from the clipboard".into());
             app.secret_on_clipboard = None;
             Vec::new()
         }
         Msg::ClipboardClearSent => {
-            app.clipboard_note = Some(
+            app.run.clipboard_note = Some(
                 "An empty clipboard was sent to your terminal (OSC 52); it can't confirm it was cleared"
                     .into(),
             );
@@ -166,23 +166,23 @@ fn leave(app: &mut App) -> Vec<Cmd> {
     app.quit = true;
     let mut commands = Vec::new();
     // A change previewed and not applied leaves no change set behind.
-    if let Work::Previewed(prepared) = &app.work {
+    if let Work::Previewed(prepared) = &app.run.work {
         commands.push(Cmd::DiscardUpdate(Box::new(prepared.preview.clone())));
     }
     if let Some(text) = app.secret_on_clipboard.take() {
         commands.push(Cmd::ClearClipboard { text });
     }
     if let Some(command) = reattach_command(app) {
-        let what = match app.method {
+        let what = match app.method.choice {
             MethodChoice::StackSet => "stack set",
             _ => "stack",
         };
-        let stack = app.stack_name.value().trim();
+        let stack = app.method.stack_name.value().trim();
         app.farewell = Some(format!(
             "Stopped watching; {what} {stack} keeps going in AWS. Watch it again with:\n  {command}"
         ));
-    } else if (app.step == Step::Done || app.work == Work::Done)
-        && (app.role_arn.is_some() || app.plan_only)
+    } else if (app.step == Step::Done || app.run.work == Work::Done)
+        && (app.run.role_arn.is_some() || app.welcome.plan_only)
     {
         // Quitting never loses the settings: they are printed once the terminal is back.
         app.farewell = screens::done::farewell(app);
@@ -203,11 +203,11 @@ fn replay_pending_keys(app: &mut App) -> Vec<Cmd> {
 /// Whether the current screen is taking typed text (so letters are text, not commands).
 fn typing(app: &App) -> bool {
     match app.step {
-        Step::Welcome => app.welcome_focus.is_field(),
-        Step::ExternalId => app.editing_external_id || app.uses_workspace_id(),
+        Step::Welcome => app.welcome.focus.is_field(),
+        Step::ExternalId => app.external.editing || app.uses_workspace_id(),
         // The preset list passes letters to the preset's first field.
         Step::Permissions => true,
-        Step::Method => app.method_focus.is_field(),
+        Step::Method => app.method.focus.is_field(),
         _ => false,
     }
 }

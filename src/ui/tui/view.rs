@@ -163,7 +163,7 @@ fn header_line(app: &App) -> Line<'static> {
     } else {
         spans.push(Span::raw("· segment-aws-setup "));
     }
-    if app.plan_only {
+    if app.welcome.plan_only {
         spans.push(Span::styled("[PLAN ONLY] ", bold()));
     }
     if app.presenter && app.revealed {
@@ -171,7 +171,7 @@ fn header_line(app: &App) -> Line<'static> {
     } else if app.presenter {
         spans.push(Span::styled("[PRESENTER] ", bold()));
     }
-    if let IdentityState::Ready { caller, .. } = &app.identity
+    if let IdentityState::Ready { caller, .. } = &app.welcome.identity
         && !app.demo
     {
         spans.push(Span::styled(format!("account {}", caller.account), dim()));
@@ -310,34 +310,34 @@ mod tests {
                     app.integration = integration;
                     app.step = step;
                     match (step, variant) {
-                        (Step::Welcome, 1) => app.welcome_focus = WelcomeFocus::Profile,
-                        (Step::ExternalId, 1) => app.editing_external_id = true,
+                        (Step::Welcome, 1) => app.welcome.focus = WelcomeFocus::Profile,
+                        (Step::ExternalId, 1) => app.external.editing = true,
                         (Step::Permissions, v) => {
-                            app.permission_focus = match v {
+                            app.permissions.focus = match v {
                                 0 => PermissionFocus::Presets,
                                 v => PermissionFocus::Field(v.min(2) - 1),
                             }
                         }
-                        (Step::Method, 1) => app.method_focus = MethodFocus::Name,
-                        (Step::Method, 2) => app.method = MethodChoice::Existing,
+                        (Step::Method, 1) => app.method.focus = MethodFocus::Name,
+                        (Step::Method, 2) => app.method.choice = MethodChoice::Existing,
                         (Step::Method, 3) => {
-                            app.method = MethodChoice::Existing;
-                            app.method_focus = MethodFocus::Name;
+                            app.method.choice = MethodChoice::Existing;
+                            app.method.focus = MethodFocus::Name;
                         }
-                        (Step::Progress, 0) => app.work = Work::Running,
+                        (Step::Progress, 0) => app.run.work = Work::Running,
                         (Step::Progress, 2) => {
-                            app.work = Work::Running;
-                            app.method = MethodChoice::Iam;
+                            app.run.work = Work::Running;
+                            app.method.choice = MethodChoice::Iam;
                         }
                         (Step::Progress, 1) => {
-                            app.work = Work::Failed(Failure {
+                            app.run.work = Work::Failed(Failure {
                                 message: "failed".into(),
                                 reasons: vec![],
                                 stack_left: true,
                             })
                         }
-                        (Step::Done, 1) => app.plan_only = true,
-                        (Step::Done, 2) => app.role_arn = Some("arn:aws:iam::1:role/r".into()),
+                        (Step::Done, 1) => app.welcome.plan_only = true,
+                        (Step::Done, 2) => app.run.role_arn = Some("arn:aws:iam::1:role/r".into()),
                         _ => {}
                     }
                     states.push((
@@ -390,10 +390,10 @@ mod tests {
                 assert!(!has("r"), "{name}: nothing to resume");
                 assert!(!has("u"), "{name}: nothing to change");
             }
-            if let Work::Failed(failure) = &app.work {
+            if let Work::Failed(failure) = &app.run.work {
                 assert_eq!(has("d"), failure.stack_left, "{name}");
             }
-            if app.step == Step::Progress && app.work == Work::Running {
+            if app.step == Step::Progress && app.run.work == Work::Running {
                 let quit = keys.iter().find(|(k, _)| *k == "q").map(|(_, a)| *a);
                 let stack = crate::ui::tui::queries::reattach_command(&app).is_some();
                 assert_eq!(
@@ -410,12 +410,12 @@ mod tests {
             }
             if app.step == Step::Method {
                 assert!(
-                    !has("↑↓") || app.method_focus == MethodFocus::List,
+                    !has("↑↓") || app.method.focus == MethodFocus::List,
                     "{name}: no roles to pick"
                 );
             }
-            if app.step == Step::Done && !app.plan_only {
-                assert_eq!(has("c"), app.role_arn.is_some(), "{name}");
+            if app.step == Step::Done && !app.welcome.plan_only {
+                assert_eq!(has("c"), app.run.role_arn.is_some(), "{name}");
                 assert_eq!(has("x"), !app.uses_workspace_id(), "{name}");
                 assert!(
                     !has("s") || !app.uses_workspace_id(),

@@ -8,7 +8,7 @@ use crossterm::event::{KeyCode, KeyEvent};
 use ratatui::prelude::*;
 
 pub fn keys(app: &App) -> super::Keys {
-    if app.plan_only {
+    if app.welcome.plan_only {
         return vec![
             ("a", "copy the commands"),
             ("↑↓", "scroll"),
@@ -17,7 +17,7 @@ pub fn keys(app: &App) -> super::Keys {
         ];
     }
     let mut keys = Vec::new();
-    if app.role_arn.is_some() {
+    if app.run.role_arn.is_some() {
         keys.push(("c", "copy ARN"));
     }
     // The Lambda destination's External ID is set by Segment: nothing to copy there.
@@ -39,14 +39,14 @@ pub fn keys(app: &App) -> super::Keys {
 /// The verify command for later: never with the external ID in it (verify finds it in the
 /// saved setup, or asks for it hidden).
 pub fn verify_command(app: &App) -> String {
-    let role = app.role_arn.clone().unwrap_or_else(|| "ROLE".into());
+    let role = app.run.role_arn.clone().unwrap_or_else(|| "ROLE".into());
     crate::model::outcome::verify_hint(&app.integration().id, &role) + &app.context().flags()
 }
 
 /// The outcome of this setup: from the inputs, or from the setup being resumed.
 pub fn outcome(app: &App) -> Option<Outcome> {
     // A change applied: its plan (a rotation's new ID in it) and what the rotation needs next.
-    if let (Some(applied), Some(role_arn)) = (&app.applied, &app.role_arn) {
+    if let (Some(applied), Some(role_arn)) = (&app.run.applied, &app.run.role_arn) {
         let mut outcome =
             Outcome::from_plan(&applied.plan, Some(role_arn.as_str())).at(&app.context());
         let finish = crate::model::outcome::finish_rotation_command(&applied.records.after);
@@ -55,10 +55,10 @@ pub fn outcome(app: &App) -> Option<Outcome> {
         }
         return Some(outcome);
     }
-    let stack_set = app.method == crate::ui::tui::state::MethodChoice::StackSet;
-    let outcome = match (app.plan(), &app.resumed, &app.role_arn) {
+    let stack_set = app.method.choice == crate::ui::tui::state::MethodChoice::StackSet;
+    let outcome = match (app.plan(), &app.welcome.resumed, &app.run.role_arn) {
         (Ok(plan), _, Some(role_arn)) if stack_set => {
-            Outcome::for_stack_set(&plan, role_arn, app.stack_name.value().trim())
+            Outcome::for_stack_set(&plan, role_arn, app.method.stack_name.value().trim())
         }
         (Ok(plan), _, role_arn) => Outcome::from_plan(&plan, role_arn.as_deref()),
         (Err(_), Some(saved), Some(role_arn)) => Outcome::from_saved(saved, role_arn),
@@ -110,7 +110,7 @@ pub fn lines(app: &App) -> Vec<Line<'static>> {
             "The inputs are no longer valid: go back with Esc.",
         )];
     };
-    if app.plan_only {
+    if app.welcome.plan_only {
         if let Ok(plan) = app.plan() {
             lines.push(Line::styled(
                 "Plan only: nothing was changed. Hand this to an administrator:",
@@ -129,14 +129,15 @@ pub fn lines(app: &App) -> Vec<Line<'static>> {
             }
             lines.push(Line::from(""));
         }
-    } else if app.role_arn.is_some() && app.method == crate::ui::tui::state::MethodChoice::StackSet
+    } else if app.run.role_arn.is_some()
+        && app.method.choice == crate::ui::tui::state::MethodChoice::StackSet
     {
         lines.push(Line::styled(
             "✓ The role is in every account. Each account's role ARN:",
             bold(),
         ));
-        let role_name = app.role_name.value().trim();
-        for row in &app.instances {
+        let role_name = app.method.role_name.value().trim();
+        for row in &app.run.instances {
             lines.push(Line::from(format!(
                 "  {}",
                 crate::model::stackset::role_arn(&row.account, role_name)
@@ -146,16 +147,16 @@ pub fn lines(app: &App) -> Vec<Line<'static>> {
             "Set it up in Segment as below (the first account's ARN; use each account's own):",
             bold(),
         ));
-    } else if app.role_arn.is_some() {
+    } else if app.run.role_arn.is_some() {
         lines.push(Line::styled(
             "✓ The role is ready. Set it up in Segment as below:",
             bold(),
         ));
-        if let Some(warning) = &app.repair_warning {
+        if let Some(warning) = &app.run.repair_warning {
             lines.push(Line::styled(format!("! {warning}"), bold()));
         }
     }
-    if let Some(note) = &app.clipboard_note {
+    if let Some(note) = &app.run.clipboard_note {
         lines.push(Line::styled(note.clone(), bold()));
     }
     for line in outcome_lines(app, &outcome) {
@@ -188,7 +189,8 @@ fn copy_keys(app: &mut App, key: KeyEvent) -> Vec<Cmd> {
         return Vec::new();
     };
     let external_id = app
-        .external_id
+        .external
+        .value
         .value()
         .split(',')
         .next()
@@ -196,7 +198,8 @@ fn copy_keys(app: &mut App, key: KeyEvent) -> Vec<Cmd> {
         .trim()
         .to_string();
     match key.code {
-        KeyCode::Char('c') if !app.plan_only => app
+        KeyCode::Char('c') if !app.welcome.plan_only => app
+            .run
             .role_arn
             .clone()
             .map(|text| {
@@ -223,7 +226,7 @@ fn copy_keys(app: &mut App, key: KeyEvent) -> Vec<Cmd> {
                 }]
             })
             .unwrap_or_default(),
-        KeyCode::Char('a') if app.plan_only => {
+        KeyCode::Char('a') if app.welcome.plan_only => {
             let commands = app
                 .plan()
                 .map(|plan| plan.cli_commands().join("\n"))

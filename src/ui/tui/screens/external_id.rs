@@ -12,13 +12,13 @@ use ratatui::prelude::*;
 /// Changing a setup whose ID this tool generates: the ID is kept, or a rotation begun or
 /// finished; never typed over (a rotation needs the old one accepted until Segment has the new).
 fn changing_a_generated_id(app: &App) -> bool {
-    app.updating.is_some() && !app.uses_workspace_id()
+    app.change.setup.is_some() && !app.uses_workspace_id()
 }
 
 pub fn keys(app: &App) -> super::Keys {
     if changing_a_generated_id(app) {
         let mut keys = vec![("Enter", "next"), ("k", "keep"), ("r", "rotate")];
-        if app.updating.as_ref().is_some_and(|s| s.rotating()) {
+        if app.change.setup.as_ref().is_some_and(|s| s.rotating()) {
             keys.push(("f", "finish the rotation"));
         }
         keys.extend([("Esc", "back"), ("F2", "presenter"), ("q", "quit")]);
@@ -33,8 +33,8 @@ pub fn keys(app: &App) -> super::Keys {
             ("Ctrl-C", "quit"),
         ];
     }
-    if app.editing_external_id {
-        let esc = if app.generated_before_edit.is_some() {
+    if app.external.editing {
+        let esc = if app.external.generated_before_edit.is_some() {
             "use the generated one"
         } else {
             "generate one"
@@ -60,7 +60,7 @@ pub fn keys(app: &App) -> super::Keys {
 
 /// What is wrong with the typed ID(s), if anything.
 pub fn problem(app: &App) -> Option<String> {
-    let value = app.external_id.value().trim();
+    let value = app.external.value.value().trim();
     if app.uses_workspace_id() {
         let none = "type your Segment workspace ID (Settings > General in Segment)";
         validate::comma_separated(value, none, validate::workspace_id)
@@ -75,13 +75,13 @@ pub fn problem(app: &App) -> Option<String> {
 
 /// The IDs of the setup being changed, one a line, and what the change does with them.
 fn changing_view(app: &App, frame: &mut Frame, area: Rect) {
-    let Some(saved) = &app.updating else {
+    let Some(saved) = &app.change.setup else {
         return;
     };
     let mut lines = vec![Line::from(format!(
         "The external ID of {} ({}):",
         saved.what(),
-        if app.updating_found {
+        if app.change.found_in_aws {
             "read from its role in AWS; nothing is saved here"
         } else {
             "saved on this machine; checked against the role before anything changes"
@@ -109,7 +109,7 @@ fn changing_view(app: &App, frame: &mut Frame, area: Rect) {
         }
     }
     lines.push(Line::from(""));
-    let choice = match &app.id_change {
+    let choice = match &app.external.id_change {
         crate::engine::update::IdChange::Rotate(_) if saved.rotating() => {
             "Rotate: the rotation under way goes on with its own new ID (no third one).".to_string()
         }
@@ -153,10 +153,10 @@ pub fn view(app: &App, frame: &mut Frame, area: Rect) {
             ));
         }
         lines.push(Line::from(""));
-        let shown = app.shown_secret(app.external_id.value());
+        let shown = app.shown_secret(app.external.value.value());
         lines.push(field(
             "Workspace ID",
-            &app.external_id,
+            &app.external.value,
             true,
             Some(shown),
             width,
@@ -168,11 +168,11 @@ pub fn view(app: &App, frame: &mut Frame, area: Rect) {
                 .map(Line::from),
         );
         lines.push(Line::from(""));
-        let shown = app.shown_secret(app.external_id.value());
-        if app.editing_external_id {
+        let shown = app.shown_secret(app.external.value.value());
+        if app.external.editing {
             lines.push(field(
                 "External ID",
-                &app.external_id,
+                &app.external.value,
                 true,
                 Some(shown),
                 width,
@@ -189,11 +189,11 @@ pub fn view(app: &App, frame: &mut Frame, area: Rect) {
                 Span::raw("External ID  "),
                 Span::styled(shown, bold()),
             ]));
-            if app.generated_external_id {
+            if app.external.generated {
                 lines.push(Line::styled(
                     format!(
                         "Generated: {} random letters and digits from the OS's secure source.",
-                        app.external_id.value().len()
+                        app.external.value.value().len()
                     ),
                     dim(),
                 ));
@@ -212,16 +212,16 @@ pub fn view(app: &App, frame: &mut Frame, area: Rect) {
         Some(_) => Line::styled("Type your own, or Esc for a generated one.", dim()),
     });
     if app.uses_workspace_id() && problem(app).is_none() {
-        for id in app.external_id.value().split(',').map(str::trim) {
+        for id in app.external.value.value().split(',').map(str::trim) {
             if let Some(doubt) = validate::workspace_id_doubt(id) {
                 lines.push(Line::styled(format!("! {doubt}"), bold()));
             }
         }
     }
     if !app.uses_workspace_id()
-        && !app.generated_external_id
+        && !app.external.generated
         && problem(app).is_none()
-        && let Some(why) = crate::model::external_id::weakness(app.external_id.value().trim())
+        && let Some(why) = crate::model::external_id::weakness(app.external.value.value().trim())
     {
         lines.push(Line::styled(
             format!("! It looks weak: {why}. r makes a random one."),
@@ -239,46 +239,46 @@ pub fn view(app: &App, frame: &mut Frame, area: Rect) {
 
 pub fn on_key(app: &mut App, key: KeyEvent) -> Vec<Cmd> {
     if changing_a_generated_id(app) {
-        let rotating = app.updating.as_ref().is_some_and(|s| s.rotating());
+        let rotating = app.change.setup.as_ref().is_some_and(|s| s.rotating());
         match key.code {
             KeyCode::Esc => return back(app),
             KeyCode::Enter => {
-                app.permission_focus = PermissionFocus::Presets;
+                app.permissions.focus = PermissionFocus::Presets;
                 go(app, Step::Permissions);
             }
-            KeyCode::Char('k') => app.id_change = crate::engine::update::IdChange::Keep,
+            KeyCode::Char('k') => app.external.id_change = crate::engine::update::IdChange::Keep,
             // The new ID is generated as a command (randomness is I/O) and comes back as a
             // message; a rotation under way keeps its own.
             KeyCode::Char('r') => return vec![Cmd::GenerateExternalId],
             KeyCode::Char('f') if rotating => {
-                app.id_change = crate::engine::update::IdChange::Finish
+                app.external.id_change = crate::engine::update::IdChange::Finish
             }
             _ => {}
         }
         return Vec::new();
     }
-    let typing = app.editing_external_id || app.uses_workspace_id();
+    let typing = app.external.editing || app.uses_workspace_id();
     match key.code {
         // Esc cancels typing: the generated ID comes back (a new one only if there was none).
-        KeyCode::Esc if app.editing_external_id && !app.uses_workspace_id() => {
-            app.editing_external_id = false;
-            match app.generated_before_edit.take() {
+        KeyCode::Esc if app.external.editing && !app.uses_workspace_id() => {
+            app.external.editing = false;
+            match app.external.generated_before_edit.take() {
                 Some(generated) => {
-                    app.external_id = tui_input::Input::new(generated);
-                    app.generated_external_id = true;
+                    app.external.value = tui_input::Input::new(generated);
+                    app.external.generated = true;
                 }
                 None => {
-                    app.external_id = tui_input::Input::default();
+                    app.external.value = tui_input::Input::default();
                     return vec![Cmd::GenerateExternalId];
                 }
             }
         }
         KeyCode::Esc => return back(app),
         KeyCode::Enter if problem(app).is_none() => {
-            app.editing_external_id = false;
-            app.generated_before_edit = None;
-            app.external_id_is_workspace = app.uses_workspace_id();
-            app.permission_focus = PermissionFocus::Presets;
+            app.external.editing = false;
+            app.external.generated_before_edit = None;
+            app.external.is_workspace = app.uses_workspace_id();
+            app.permissions.focus = PermissionFocus::Presets;
             go(app, Step::Permissions);
         }
         KeyCode::Enter => {
@@ -286,16 +286,16 @@ pub fn on_key(app: &mut App, key: KeyEvent) -> Vec<Cmd> {
         }
         KeyCode::Char('r') if !typing => return vec![Cmd::GenerateExternalId],
         KeyCode::Char('e') if !typing => {
-            app.editing_external_id = true;
-            if app.generated_external_id {
-                app.generated_before_edit = Some(app.external_id.value().to_string());
+            app.external.editing = true;
+            if app.external.generated {
+                app.external.generated_before_edit = Some(app.external.value.value().to_string());
             }
-            app.generated_external_id = false;
-            app.external_id = tui_input::Input::default();
+            app.external.generated = false;
+            app.external.value = tui_input::Input::default();
         }
         _ if typing => {
-            edit(&mut app.external_id, key);
-            app.external_id_is_workspace = app.uses_workspace_id();
+            edit(&mut app.external.value, key);
+            app.external.is_workspace = app.uses_workspace_id();
             app.touched.insert(Field::ExternalId);
         }
         _ => {}

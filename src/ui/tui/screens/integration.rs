@@ -45,25 +45,25 @@ pub fn on_key(app: &mut App, key: KeyEvent) -> Vec<Cmd> {
         KeyCode::Down | KeyCode::Char('j') => app.integration = (app.integration + 1) % count,
         KeyCode::Esc => return back(app),
         KeyCode::Enter => {
-            app.preset = 0;
-            app.permission_focus = PermissionFocus::Presets;
-            app.editing_external_id = false;
+            app.permissions.preset = 0;
+            app.permissions.focus = PermissionFocus::Presets;
+            app.external.editing = false;
             go(app, Step::ExternalId);
             // A value is kept when going back and forth, but never carried to the other kind
             // of integration: a function's external ID is no workspace ID, nor the reverse.
             let workspace = app.uses_workspace_id();
-            let other_kind = if app.generated_external_id {
+            let other_kind = if app.external.generated {
                 workspace
             } else {
-                app.external_id_is_workspace != workspace
+                app.external.is_workspace != workspace
             };
-            if other_kind && !app.external_id.value().is_empty() {
-                app.external_id = tui_input::Input::default();
-                app.generated_external_id = false;
-                app.generated_before_edit = None;
+            if other_kind && !app.external.value.value().is_empty() {
+                app.external.value = tui_input::Input::default();
+                app.external.generated = false;
+                app.external.generated_before_edit = None;
             }
-            app.external_id_is_workspace = workspace;
-            if !workspace && app.external_id.value().is_empty() {
+            app.external.is_workspace = workspace;
+            if !workspace && app.external.value.value().is_empty() {
                 return vec![Cmd::GenerateExternalId];
             }
         }

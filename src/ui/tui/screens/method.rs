@@ -14,7 +14,7 @@ use crossterm::event::{KeyCode, KeyEvent};
 use ratatui::prelude::*;
 
 pub fn keys(app: &App) -> super::Keys {
-    if app.updating.is_some() {
+    if app.change.setup.is_some() {
         return vec![
             ("Enter", "next"),
             ("Esc", "back"),
@@ -22,10 +22,10 @@ pub fn keys(app: &App) -> super::Keys {
             ("q", "quit"),
         ];
     }
-    if app.method_focus == MethodFocus::List {
-        let tab = if app.method == MethodChoice::Existing {
+    if app.method.focus == MethodFocus::List {
+        let tab = if app.method.choice == MethodChoice::Existing {
             ("Tab", "type or pick the role")
-        } else if app.method == MethodChoice::StackSet {
+        } else if app.method.choice == MethodChoice::StackSet {
             ("Tab", "name and accounts")
         } else {
             ("Tab", "edit the name")
@@ -39,22 +39,22 @@ pub fn keys(app: &App) -> super::Keys {
             ("q", "quit"),
         ];
     }
-    let mut keys = vec![if app.method == MethodChoice::StackSet {
+    let mut keys = vec![if app.method.choice == MethodChoice::StackSet {
         ("Tab", "next field")
     } else {
         ("Tab", "methods")
     }];
-    if app.method == MethodChoice::Existing && !matching_roles(app).is_empty() {
+    if app.method.choice == MethodChoice::Existing && !matching_roles(app).is_empty() {
         keys.push(("↑↓", "pick a role"));
     }
-    if app.method == MethodChoice::StackSet
-        && app.method_focus == MethodFocus::Targets
+    if app.method.choice == MethodChoice::StackSet
+        && app.method.focus == MethodFocus::Targets
         && !target_rows(app).is_empty()
     {
         keys.push(("↑↓", "pick"));
     }
-    if app.method == MethodChoice::StackSet
-        && app.method_focus == MethodFocus::Targets
+    if app.method.choice == MethodChoice::StackSet
+        && app.method.focus == MethodFocus::Targets
         && targets_units(app)
     {
         keys.push(("Ctrl-A", "later accounts"));
@@ -83,8 +83,8 @@ fn describe(method: MethodChoice) -> (String, String) {
 
 /// The account's roles matching what is typed.
 pub fn matching_roles(app: &App) -> Vec<(String, String)> {
-    let filter = app.existing_role.value().trim().to_ascii_lowercase();
-    match &app.roles {
+    let filter = app.method.existing_role.value().trim().to_ascii_lowercase();
+    match &app.method.roles {
         RolesState::Loaded(roles) => roles
             .iter()
             .filter(|(name, arn)| {
@@ -100,18 +100,17 @@ pub fn matching_roles(app: &App) -> Vec<(String, String)> {
 
 /// What is wrong with the name typed for the chosen method, if anything.
 pub fn problem(app: &App) -> Option<String> {
-    let check = match app.method {
-        MethodChoice::Cloudformation => validate::stack_name(app.stack_name.value().trim()),
-        MethodChoice::Iam => validate::role_name(app.role_name.value().trim()),
-        MethodChoice::StackSet => {
-            validate::role_name(app.role_name.value().trim()).and_then(|_| {
+    let check = match app.method.choice {
+        MethodChoice::Cloudformation => validate::stack_name(app.method.stack_name.value().trim()),
+        MethodChoice::Iam => validate::role_name(app.method.role_name.value().trim()),
+        MethodChoice::StackSet => validate::role_name(app.method.role_name.value().trim())
+            .and_then(|_| {
                 app.stack_set_request()
                     .map(|_| ())
                     .map_err(validate::Invalid)
-            })
-        }
+            }),
         MethodChoice::Existing => {
-            let value = app.existing_role.value().trim();
+            let value = app.method.existing_role.value().trim();
             if value.starts_with("arn:") {
                 validate::role_arn(value)
             } else {
@@ -123,12 +122,12 @@ pub fn problem(app: &App) -> Option<String> {
         return Some(invalid.0);
     }
     // Caught here, from the roles already read, not at step 7 with no way back.
-    let RolesState::Loaded(roles) = &app.roles else {
+    let RolesState::Loaded(roles) = &app.method.roles else {
         return None;
     };
-    match app.method {
+    match app.method.choice {
         MethodChoice::Iam => {
-            let name = app.role_name.value().trim();
+            let name = app.method.role_name.value().trim();
             roles
                 .iter()
                 .any(|(existing, _)| existing.eq_ignore_ascii_case(name))
@@ -139,7 +138,7 @@ pub fn problem(app: &App) -> Option<String> {
                 })
         }
         MethodChoice::Existing => {
-            let typed = app.existing_role.value().trim();
+            let typed = app.method.existing_role.value().trim();
             let known = roles
                 .iter()
                 .any(|(name, arn)| name.eq_ignore_ascii_case(typed) || arn == typed);
@@ -157,15 +156,15 @@ pub fn problem(app: &App) -> Option<String> {
 fn stack_set_lines(app: &App, lines: &mut Vec<Line<'static>>, width: usize) {
     lines.push(field(
         "Role name (all accounts)",
-        &app.role_name,
-        app.method_focus == MethodFocus::Name,
+        &app.method.role_name,
+        app.method.focus == MethodFocus::Name,
         None,
         width,
     ));
     lines.push(field(
         "Accounts or OUs         ",
-        &app.targets,
-        app.method_focus == MethodFocus::Targets,
+        &app.method.targets,
+        app.method.focus == MethodFocus::Targets,
         None,
         width,
     ));
@@ -178,12 +177,12 @@ fn stack_set_lines(app: &App, lines: &mut Vec<Line<'static>>, width: usize) {
         lines.push(Line::styled(
             format!(
                 "  Accounts added to these units later get the role too: {} (Ctrl-A)",
-                if app.auto_deploy { "yes" } else { "no" }
+                if app.method.auto_deploy { "yes" } else { "no" }
             ),
             dim(),
         ));
     }
-    if app.method_focus == MethodFocus::Targets {
+    if app.method.focus == MethodFocus::Targets {
         lines.extend(target_picker(app));
     }
 }
@@ -191,7 +190,7 @@ fn stack_set_lines(app: &App, lines: &mut Vec<Line<'static>>, width: usize) {
 /// The targets typed so far are organizational units (automatic deployment applies).
 fn targets_units(app: &App) -> bool {
     matches!(
-        crate::model::stackset::parse_targets(app.targets.value(), false),
+        crate::model::stackset::parse_targets(app.method.targets.value(), false),
         Ok(crate::model::stackset::Targets::OrgUnits { .. })
     )
 }
@@ -199,7 +198,7 @@ fn targets_units(app: &App) -> bool {
 /// The organization's units and accounts matching what is typed after the last comma.
 fn target_rows(app: &App) -> Vec<&picker::Resource> {
     match app.listing(ResourceKind::OrgTargets) {
-        Some(Listing::Ready(found)) => picker::target_rows(found, app.targets.value()),
+        Some(Listing::Ready(found)) => picker::target_rows(found, app.method.targets.value()),
         _ => Vec::new(),
     }
 }
@@ -211,10 +210,10 @@ fn highlighted_target(app: &App) -> Option<usize> {
     if rows == 0 {
         return None;
     }
-    if let Some(row) = app.pick_row {
+    if let Some(row) = app.permissions.pick_row {
         return Some(row.min(rows - 1));
     }
-    let filter = picker::filter_text(app.targets.value(), true);
+    let filter = picker::filter_text(app.method.targets.value(), true);
     let is_id =
         validate::account_id(filter).is_ok() || crate::model::stackset::org_unit_id(filter).is_ok();
     (!filter.is_empty() && !is_id).then_some(0)
@@ -267,8 +266,40 @@ fn target_picker(app: &App) -> Vec<Line<'static>> {
 /// Rows of the targets list shown at once.
 const PICK_ROWS: usize = 4;
 
+/// The existing role's field and the account's roles that match what is typed.
+fn existing_role_lines(app: &App, lines: &mut Vec<Line<'static>>, width: usize, focused: bool) {
+    lines.push(field(
+        "Role (name, ARN or filter)",
+        &app.method.existing_role,
+        focused,
+        None,
+        width,
+    ));
+    match &app.method.roles {
+        RolesState::NotLoaded => {}
+        RolesState::Loading => lines.push(Line::styled("  reading the account's roles…", dim())),
+        RolesState::Failed(error) => lines.push(Line::styled(
+            format!("  can't list roles ({error}); type the name"),
+            dim(),
+        )),
+        RolesState::Loaded(_) => {
+            let roles = matching_roles(app);
+            let start = app.method.role_pick.saturating_sub(LIST_ROWS - 1);
+            for (index, (name, _)) in roles.iter().enumerate().skip(start).take(LIST_ROWS) {
+                lines.push(choice(
+                    focused && index == app.method.role_pick,
+                    format!("  {name}"),
+                ));
+            }
+            if roles.is_empty() {
+                lines.push(Line::styled("  no role matches", dim()));
+            }
+        }
+    }
+}
+
 pub fn view(app: &App, frame: &mut Frame, area: Rect) {
-    if let Some(saved) = &app.updating {
+    if let Some(saved) = &app.change.setup {
         let how = match saved.method {
             crate::engine::saving::Method::Cloudformation => "its stack, through a change set",
             crate::engine::saving::Method::Iam => "the role's documents, directly through IAM",
@@ -298,65 +329,44 @@ pub fn view(app: &App, frame: &mut Frame, area: Rect) {
     ))];
     for method in MethodChoice::ALL {
         let (title, detail) = describe(method);
-        lines.push(choice(app.method == method, title));
+        lines.push(choice(app.method.choice == method, title));
         lines.push(Line::styled(format!("    {detail}"), dim()));
     }
-    if app.plan_only && app.method != MethodChoice::Cloudformation {
+    if app.welcome.plan_only && app.method.choice != MethodChoice::Cloudformation {
         lines.push(Line::styled(
             "Plan only: nothing will be created either way.",
             dim(),
         ));
     }
     lines.push(Line::from(""));
-    let focused = app.method_focus == MethodFocus::Name;
-    match app.method {
-        MethodChoice::Cloudformation => {
-            lines.push(field("Stack name", &app.stack_name, focused, None, width))
-        }
-        MethodChoice::Iam => lines.push(field("Role name ", &app.role_name, focused, None, width)),
+    let focused = app.method.focus == MethodFocus::Name;
+    match app.method.choice {
+        MethodChoice::Cloudformation => lines.push(field(
+            "Stack name",
+            &app.method.stack_name,
+            focused,
+            None,
+            width,
+        )),
+        MethodChoice::Iam => lines.push(field(
+            "Role name ",
+            &app.method.role_name,
+            focused,
+            None,
+            width,
+        )),
         MethodChoice::StackSet => stack_set_lines(app, &mut lines, width),
-        MethodChoice::Existing => {
-            lines.push(field(
-                "Role (name, ARN or filter)",
-                &app.existing_role,
-                focused,
-                None,
-                width,
-            ));
-            match &app.roles {
-                RolesState::NotLoaded => {}
-                RolesState::Loading => {
-                    lines.push(Line::styled("  reading the account's roles…", dim()))
-                }
-                RolesState::Failed(error) => lines.push(Line::styled(
-                    format!("  can't list roles ({error}); type the name"),
-                    dim(),
-                )),
-                RolesState::Loaded(_) => {
-                    let roles = matching_roles(app);
-                    let start = app.role_pick.saturating_sub(LIST_ROWS - 1);
-                    for (index, (name, _)) in roles.iter().enumerate().skip(start).take(LIST_ROWS) {
-                        lines.push(choice(
-                            focused && index == app.role_pick,
-                            format!("  {name}"),
-                        ));
-                    }
-                    if roles.is_empty() {
-                        lines.push(Line::styled("  no role matches", dim()));
-                    }
-                }
-            }
-        }
+        MethodChoice::Existing => existing_role_lines(app, &mut lines, width, focused),
     }
-    let picking = app.method == MethodChoice::StackSet
-        && app.method_focus == MethodFocus::Targets
+    let picking = app.method.choice == MethodChoice::StackSet
+        && app.method.focus == MethodFocus::Targets
         && highlighted_target(app).is_some();
     lines.push(match problem(app) {
         None => verdict(true, "valid"),
         // A filter being typed is not a wrong ID.
         Some(_) if picking => Line::styled("  Enter takes the highlighted row.", dim()),
         Some(reason) if app.touched(Field::Name) => verdict(false, reason),
-        Some(_) if app.method == MethodChoice::StackSet => Line::styled(
+        Some(_) if app.method.choice == MethodChoice::StackSet => Line::styled(
             "  Name the role, then type the accounts or organizational units.",
             dim(),
         ),
@@ -373,7 +383,7 @@ pub fn view(app: &App, frame: &mut Frame, area: Rect) {
     reason = "a long sequence, to be split by step"
 )]
 pub fn on_key(app: &mut App, key: KeyEvent) -> Vec<Cmd> {
-    if app.updating.is_some() {
+    if app.change.setup.is_some() {
         // The setup's method and name stay: only Enter and Esc do anything here.
         match key.code {
             KeyCode::Enter if app.plan().is_ok() => go(app, Step::Review),
@@ -384,30 +394,30 @@ pub fn on_key(app: &mut App, key: KeyEvent) -> Vec<Cmd> {
     }
     let mut commands = Vec::new();
     match key.code {
-        KeyCode::Esc if app.method_focus.is_field() => app.method_focus = MethodFocus::List,
+        KeyCode::Esc if app.method.focus.is_field() => app.method.focus = MethodFocus::List,
         KeyCode::Esc => return back(app),
         // A StackSet has two fields: Tab goes list, name, targets, and round again.
-        KeyCode::Tab | KeyCode::BackTab if app.method == MethodChoice::StackSet => {
+        KeyCode::Tab | KeyCode::BackTab if app.method.choice == MethodChoice::StackSet => {
             let forward = key.code == KeyCode::Tab;
-            app.method_focus = if forward {
-                app.method_focus.next()
+            app.method.focus = if forward {
+                app.method.focus.next()
             } else {
-                app.method_focus.previous()
+                app.method.focus.previous()
             };
         }
         KeyCode::Tab | KeyCode::BackTab => {
-            app.method_focus = if app.method_focus == MethodFocus::List {
+            app.method.focus = if app.method.focus == MethodFocus::List {
                 MethodFocus::Name
             } else {
                 MethodFocus::List
             }
         }
         KeyCode::Up | KeyCode::Down | KeyCode::Char('k') | KeyCode::Char('j')
-            if app.method_focus == MethodFocus::List =>
+            if app.method.focus == MethodFocus::List =>
         {
             let index = MethodChoice::ALL
                 .iter()
-                .position(|m| *m == app.method)
+                .position(|m| *m == app.method.choice)
                 .unwrap_or(0);
             let forward = matches!(key.code, KeyCode::Down | KeyCode::Char('j'));
             let count = MethodChoice::ALL.len();
@@ -416,103 +426,110 @@ pub fn on_key(app: &mut App, key: KeyEvent) -> Vec<Cmd> {
             } else {
                 (index + count - 1) % count
             };
-            app.method = MethodChoice::ALL[next];
+            app.method.choice = MethodChoice::ALL[next];
         }
         KeyCode::Char('a')
             if key
                 .modifiers
                 .contains(crossterm::event::KeyModifiers::CONTROL)
-                && app.method == MethodChoice::StackSet
-                && app.method_focus == MethodFocus::Targets =>
+                && app.method.choice == MethodChoice::StackSet
+                && app.method.focus == MethodFocus::Targets =>
         {
-            app.auto_deploy = !app.auto_deploy;
+            app.method.auto_deploy = !app.method.auto_deploy;
         }
         KeyCode::Up
-            if app.method == MethodChoice::StackSet && app.method_focus == MethodFocus::Targets =>
+            if app.method.choice == MethodChoice::StackSet
+                && app.method.focus == MethodFocus::Targets =>
         {
-            app.pick_row = highlighted_target(app).map(|row| row.saturating_sub(1));
+            app.permissions.pick_row = highlighted_target(app).map(|row| row.saturating_sub(1));
         }
         KeyCode::Down
-            if app.method == MethodChoice::StackSet && app.method_focus == MethodFocus::Targets =>
+            if app.method.choice == MethodChoice::StackSet
+                && app.method.focus == MethodFocus::Targets =>
         {
             let rows = target_rows(app).len();
             if rows > 0 {
-                app.pick_row = Some(match highlighted_target(app) {
-                    Some(row) if app.pick_row.is_some() => (row + 1).min(rows - 1),
+                app.permissions.pick_row = Some(match highlighted_target(app) {
+                    Some(row) if app.permissions.pick_row.is_some() => (row + 1).min(rows - 1),
                     Some(row) => row,
                     None => 0,
                 });
             }
         }
         KeyCode::Enter
-            if app.method == MethodChoice::StackSet
-                && app.method_focus == MethodFocus::Targets
+            if app.method.choice == MethodChoice::StackSet
+                && app.method.focus == MethodFocus::Targets
                 && highlighted_target(app).is_some() =>
         {
             let row = highlighted_target(app).unwrap_or(0);
             if let Some(value) = target_rows(app).get(row).map(|r| r.value.clone()) {
-                let text = picker::take(app.targets.value(), true, &value);
-                app.targets = tui_input::Input::new(text);
+                let text = picker::take(app.method.targets.value(), true, &value);
+                app.method.targets = tui_input::Input::new(text);
                 app.touched.insert(Field::Name);
             }
-            app.pick_row = None;
+            app.permissions.pick_row = None;
         }
-        KeyCode::Up if app.method == MethodChoice::Existing => {
-            app.role_pick = app.role_pick.saturating_sub(1)
+        KeyCode::Up if app.method.choice == MethodChoice::Existing => {
+            app.method.role_pick = app.method.role_pick.saturating_sub(1)
         }
-        KeyCode::Down if app.method == MethodChoice::Existing => {
-            app.role_pick = (app.role_pick + 1).min(matching_roles(app).len().saturating_sub(1));
+        KeyCode::Down if app.method.choice == MethodChoice::Existing => {
+            app.method.role_pick =
+                (app.method.role_pick + 1).min(matching_roles(app).len().saturating_sub(1));
         }
         KeyCode::Enter => {
             app.touched.insert(Field::Name);
-            if app.method == MethodChoice::Existing && app.method_focus == MethodFocus::Name {
+            if app.method.choice == MethodChoice::Existing && app.method.focus == MethodFocus::Name
+            {
                 let roles = matching_roles(app);
                 let typed_is_exact = roles.iter().any(|(name, arn)| {
-                    name == app.existing_role.value().trim()
-                        || arn == app.existing_role.value().trim()
+                    name == app.method.existing_role.value().trim()
+                        || arn == app.method.existing_role.value().trim()
                 });
-                if let Some((name, _)) = roles.get(app.role_pick).filter(|_| !typed_is_exact) {
-                    app.existing_role = tui_input::Input::new(name.clone());
+                if let Some((name, _)) = roles.get(app.method.role_pick).filter(|_| !typed_is_exact)
+                {
+                    app.method.existing_role = tui_input::Input::new(name.clone());
                 }
             }
             if problem(app).is_none() && app.plan().is_ok() {
-                app.method_focus = MethodFocus::List;
+                app.method.focus = MethodFocus::List;
                 go(app, Step::Review);
-            } else if app.method == MethodChoice::StackSet
-                && validate::role_name(app.role_name.value().trim()).is_ok()
+            } else if app.method.choice == MethodChoice::StackSet
+                && validate::role_name(app.method.role_name.value().trim()).is_ok()
             {
-                app.method_focus = MethodFocus::Targets;
+                app.method.focus = MethodFocus::Targets;
             } else {
-                app.method_focus = MethodFocus::Name;
+                app.method.focus = MethodFocus::Name;
             }
         }
-        _ if app.method_focus.is_field() => {
-            let input = match app.method {
-                MethodChoice::Cloudformation => &mut app.stack_name,
-                MethodChoice::Iam => &mut app.role_name,
-                MethodChoice::Existing => &mut app.existing_role,
-                MethodChoice::StackSet if app.method_focus == MethodFocus::Targets => {
-                    &mut app.targets
+        _ if app.method.focus.is_field() => {
+            let input = match app.method.choice {
+                MethodChoice::Cloudformation => &mut app.method.stack_name,
+                MethodChoice::Iam => &mut app.method.role_name,
+                MethodChoice::Existing => &mut app.method.existing_role,
+                MethodChoice::StackSet if app.method.focus == MethodFocus::Targets => {
+                    &mut app.method.targets
                 }
-                MethodChoice::StackSet => &mut app.role_name,
+                MethodChoice::StackSet => &mut app.method.role_name,
             };
             edit(input, key);
             app.touched.insert(Field::Name);
-            app.pick_row = None;
-            if app.method == MethodChoice::Cloudformation {
+            app.permissions.pick_row = None;
+            if app.method.choice == MethodChoice::Cloudformation {
                 // A generated name arriving late never lands in a field the user has edited.
-                app.stack_name_edited = true;
+                app.method.stack_name_edited = true;
             }
-            app.role_pick = 0;
+            app.method.role_pick = 0;
         }
         _ => {}
     }
     // The account's roles: to pick one, or to see a name is taken before anything is made.
-    if matches!(app.method, MethodChoice::Iam | MethodChoice::Existing)
-        && app.roles == RolesState::NotLoaded
-        && !app.plan_only
+    if matches!(
+        app.method.choice,
+        MethodChoice::Iam | MethodChoice::Existing
+    ) && app.method.roles == RolesState::NotLoaded
+        && !app.welcome.plan_only
     {
-        app.roles = RolesState::Loading;
+        app.method.roles = RolesState::Loading;
         commands.push(Cmd::ListRoles);
     }
     commands

@@ -113,44 +113,45 @@ pub fn json_lines<'a>(app: &App, value: &serde_json::Value) -> Vec<Line<'a>> {
 /// workspace IDs included), and those of a setup being resumed.
 fn secrets(app: &App) -> Vec<String> {
     let mut secrets: Vec<String> = app
-        .external_id
+        .external
+        .value
         .value()
         .split(',')
         .map(str::trim)
         .filter(|id| id.len() >= 2)
         .map(str::to_string)
         .collect();
-    if let Some(saved) = &app.resumed {
+    if let Some(saved) = &app.welcome.resumed {
         secrets.extend(saved.external_ids.iter().cloned());
     }
-    if let Some(check) = &app.checking {
+    if let Some(check) = &app.method.checking {
         secrets.extend(check.external_ids.iter().cloned());
     }
     // IDs read from AWS: a verified role's (extra ones included), a setup being changed, the
     // setups found in the account. A workspace ID is masked in presenter mode too.
-    if let crate::ui::tui::state::Work::Verified(verification) = &app.work {
+    if let crate::ui::tui::state::Work::Verified(verification) = &app.run.work {
         secrets.extend(crate::model::verify::every_listed_id(
             &verification.role.trust_policy,
         ));
     }
-    if let Some(Ok(fix)) = &app.fix
+    if let Some(Ok(fix)) = &app.method.fix
         && let Some(trust) = &fix.trust
     {
         secrets.extend(crate::model::verify::every_listed_id(trust));
     }
-    if let crate::ui::tui::state::Work::Previewed(prepared) = &app.work {
+    if let crate::ui::tui::state::Work::Previewed(prepared) = &app.run.work {
         secrets.extend(prepared.ids.iter().cloned());
     }
-    if let Some(applied) = &app.applied {
+    if let Some(applied) = &app.run.applied {
         secrets.extend(applied.ids.iter().cloned());
     }
-    if let crate::engine::update::IdChange::Rotate(new) = &app.id_change {
+    if let crate::engine::update::IdChange::Rotate(new) = &app.external.id_change {
         secrets.push(new.clone());
     }
-    if let Some(saved) = &app.updating {
+    if let Some(saved) = &app.change.setup {
         secrets.extend(saved.all_external_ids());
     }
-    for found in &app.found {
+    for found in &app.welcome.found {
         secrets.extend(found.all_external_ids());
     }
     secrets.retain(|id| id.len() >= 2);
@@ -218,7 +219,7 @@ pub fn scrolled_paragraph<'a>(app: &App, lines: Vec<Line<'a>>, area: Rect) -> Pa
     let paragraph = paragraph(app, lines);
     let rows = paragraph.line_count(area.width) as u16;
     let max = rows.saturating_sub(area.height);
-    paragraph.scroll((app.scroll.min(max), 0))
+    paragraph.scroll((app.run.scroll.min(max), 0))
 }
 
 /// Scrolling keys on a screen that scrolls: a line with ↑↓, a page with PgUp/PgDn (a page is
@@ -230,8 +231,8 @@ pub fn scroll(app: &mut App, code: crossterm::event::KeyCode, lines: Vec<Line<'_
     let rows = paragraph(app, lines).line_count(width) as u16;
     let max = rows.saturating_sub(visible);
     let page = visible.saturating_sub(1).max(1);
-    let current = app.scroll.min(max);
-    app.scroll = match code {
+    let current = app.run.scroll.min(max);
+    app.run.scroll = match code {
         crossterm::event::KeyCode::Down => (current + 1).min(max),
         crossterm::event::KeyCode::PageDown | crossterm::event::KeyCode::Char(' ') => {
             (current + page).min(max)

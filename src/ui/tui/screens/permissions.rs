@@ -19,7 +19,7 @@ use tui_input::Input;
 pub fn keys(app: &App) -> super::Keys {
     let fields = inputs(app);
     let mut keys = Vec::new();
-    if app.permission_focus == PermissionFocus::Presets {
+    if app.permissions.focus == PermissionFocus::Presets {
         if app.integration().presets.len() > 1 {
             keys.push(("↑↓", "preset"));
         }
@@ -30,7 +30,8 @@ pub fn keys(app: &App) -> super::Keys {
         keys.push(("Esc", "back"));
     } else {
         let focused = app
-            .permission_focus
+            .permissions
+            .focus
             .field()
             .and_then(|i| fields.get(i))
             .copied();
@@ -80,11 +81,11 @@ fn optional(app: &App, which: PresetInput) -> bool {
 
 fn input_mut(app: &mut App, which: PresetInput) -> &mut Input {
     match which {
-        PresetInput::Bucket => &mut app.bucket,
-        PresetInput::BucketRegion => &mut app.bucket_region,
-        PresetInput::LambdaArns => &mut app.lambda_arns,
-        PresetInput::PolicyFile => &mut app.policy_path,
-        other => app.more_inputs.entry(other).or_default(),
+        PresetInput::Bucket => &mut app.permissions.bucket,
+        PresetInput::BucketRegion => &mut app.permissions.bucket_region,
+        PresetInput::LambdaArns => &mut app.permissions.lambda_arns,
+        PresetInput::PolicyFile => &mut app.permissions.policy_path,
+        other => app.permissions.more_inputs.entry(other).or_default(),
     }
 }
 
@@ -92,11 +93,11 @@ static EMPTY: std::sync::LazyLock<Input> = std::sync::LazyLock::new(Input::defau
 
 fn input_ref(app: &App, which: PresetInput) -> &Input {
     match which {
-        PresetInput::Bucket => &app.bucket,
-        PresetInput::BucketRegion => &app.bucket_region,
-        PresetInput::LambdaArns => &app.lambda_arns,
-        PresetInput::PolicyFile => &app.policy_path,
-        other => app.more_inputs.get(&other).unwrap_or(&EMPTY),
+        PresetInput::Bucket => &app.permissions.bucket,
+        PresetInput::BucketRegion => &app.permissions.bucket_region,
+        PresetInput::LambdaArns => &app.permissions.lambda_arns,
+        PresetInput::PolicyFile => &app.permissions.policy_path,
+        other => app.permissions.more_inputs.get(&other).unwrap_or(&EMPTY),
     }
 }
 
@@ -119,7 +120,7 @@ fn field_problem(app: &App, which: PresetInput) -> Option<String> {
             Ok(())
         }
         PresetInput::PolicyFile => {
-            return match &app.policy_file {
+            return match &app.permissions.policy_file {
                 _ if value.is_empty() => Some("type the path of your policy document".into()),
                 Some(Err(error)) => Some(error.clone()),
                 Some(Ok(file)) if file.path != value => {
@@ -172,7 +173,7 @@ pub fn view(app: &App, frame: &mut Frame, area: Rect) {
     for (index, offer) in app.integration().presets.iter().enumerate() {
         let preset = catalog.preset(&offer.preset);
         lines.push(choice(
-            index == app.preset,
+            index == app.permissions.preset,
             preset.map(|p| p.title.clone()).unwrap_or_default(),
         ));
     }
@@ -181,7 +182,7 @@ pub fn view(app: &App, frame: &mut Frame, area: Rect) {
     }
     lines.push(Line::from(""));
     for (index, which) in inputs(app).into_iter().enumerate() {
-        let focused = app.permission_focus == PermissionFocus::Field(index);
+        let focused = app.permissions.focus == PermissionFocus::Field(index);
         lines.push(field(
             &label(which),
             input_ref(app, which),
@@ -211,7 +212,9 @@ pub fn view(app: &App, frame: &mut Frame, area: Rect) {
                 ));
             }
             None => {
-                if let (Some(Ok(file)), PresetInput::PolicyFile) = (&app.policy_file, which) {
+                if let (Some(Ok(file)), PresetInput::PolicyFile) =
+                    (&app.permissions.policy_file, which)
+                {
                     lines.push(Line::styled(
                         format!("  read ({} characters)", file.text.chars().count()),
                         dim(),
@@ -261,19 +264,19 @@ fn on_picker_key(app: &mut App, which: PresetInput, key: KeyEvent) -> bool {
     let current = crate::ui::tui::picker::highlighted(app, which, &text);
     match key.code {
         KeyCode::Up if rows > 0 => {
-            app.pick_row = Some(current.map_or(0, |row| row.saturating_sub(1)))
+            app.permissions.pick_row = Some(current.map_or(0, |row| row.saturating_sub(1)))
         }
         KeyCode::Down if rows > 0 => {
-            app.pick_row = Some(current.map_or(0, |row| (row + 1).min(rows - 1)))
+            app.permissions.pick_row = Some(current.map_or(0, |row| (row + 1).min(rows - 1)))
         }
         KeyCode::Char('r') if key.modifiers.contains(KeyModifiers::CONTROL) => {
             if !kind.is_regional() {
                 return false;
             }
             let count = app.picker_regions(kind).len();
-            let next = app.pick_region.get(&kind).map_or(1, |i| i + 1) % count;
-            app.pick_region.insert(kind, next);
-            app.pick_row = None;
+            let next = app.permissions.pick_region.get(&kind).map_or(1, |i| i + 1) % count;
+            app.permissions.pick_region.insert(kind, next);
+            app.permissions.pick_row = None;
         }
         KeyCode::Enter => {
             let Some(value) = crate::ui::tui::picker::enter_takes(app, which, &text) else {
@@ -281,12 +284,12 @@ fn on_picker_key(app: &mut App, which: PresetInput, key: KeyEvent) -> bool {
             };
             *input_mut(app, which) = Input::new(crate::model::picker::take(&text, list, &value));
             app.touched.insert(field_of(which));
-            app.pick_row = None;
+            app.permissions.pick_row = None;
             // A picked bucket brings its region: nothing to type where AWS can tell.
             if which == PresetInput::Bucket
                 && let Some(region) = app.detected_bucket_region()
             {
-                app.bucket_region = Input::new(region);
+                app.permissions.bucket_region = Input::new(region);
             }
         }
         _ => return false,
@@ -294,51 +297,75 @@ fn on_picker_key(app: &mut App, which: PresetInput, key: KeyEvent) -> bool {
     true
 }
 
-pub fn on_key(app: &mut App, key: KeyEvent) -> Vec<Cmd> {
-    let fields = inputs(app);
-    let presets = app.integration().presets.len();
-    if let Some(which) = app
-        .permission_focus
+/// The input the focus is on, if it is on one.
+fn focused_input(app: &App, fields: &[PresetInput]) -> Option<PresetInput> {
+    app.permissions
+        .focus
         .field()
         .and_then(|i| fields.get(i))
         .copied()
+}
+
+/// The permissions are complete: on to Method, asking for what it shows first.
+fn on_to_method(app: &mut App) -> Vec<Cmd> {
+    app.permissions.focus = PermissionFocus::Presets;
+    go(app, Step::Method);
+    // A generated name (with a random suffix) for the stack and the role alike, so
+    // a second setup doesn't clash with the first.
+    let mut commands = Vec::new();
+    if app.method.stack_name.value().is_empty() || app.method.role_name.value().is_empty() {
+        app.method.generating_name = true;
+        commands.push(Cmd::GenerateStackName {
+            integration: app.integration().id.clone(),
+        });
+    }
+    if app.method.choice != crate::ui::tui::state::MethodChoice::Cloudformation
+        && app.method.roles == crate::ui::tui::state::RolesState::NotLoaded
+        && !app.welcome.plan_only
+    {
+        app.method.roles = crate::ui::tui::state::RolesState::Loading;
+        commands.push(Cmd::ListRoles);
+    }
+    commands
+}
+
+pub fn on_key(app: &mut App, key: KeyEvent) -> Vec<Cmd> {
+    let fields = inputs(app);
+    let presets = app.integration().presets.len();
+    if let Some(which) = focused_input(app, &fields)
         && on_picker_key(app, which, key)
     {
         return Vec::new();
     }
     match key.code {
-        KeyCode::Esc if app.permission_focus.is_field() => {
-            app.permission_focus = PermissionFocus::Presets
+        KeyCode::Esc if app.permissions.focus.is_field() => {
+            app.permissions.focus = PermissionFocus::Presets
         }
         KeyCode::Esc => return back(app),
         KeyCode::Tab => {
-            app.permission_focus = app.permission_focus.cycle(fields.len(), true);
-            app.pick_row = None;
+            app.permissions.focus = app.permissions.focus.cycle(fields.len(), true);
+            app.permissions.pick_row = None;
         }
         KeyCode::BackTab => {
-            app.permission_focus = app.permission_focus.cycle(fields.len(), false);
-            app.pick_row = None;
+            app.permissions.focus = app.permissions.focus.cycle(fields.len(), false);
+            app.permissions.pick_row = None;
         }
-        KeyCode::Up if app.permission_focus == PermissionFocus::Presets => {
-            app.preset = (app.preset + presets - 1) % presets
+        KeyCode::Up if app.permissions.focus == PermissionFocus::Presets => {
+            app.permissions.preset = (app.permissions.preset + presets - 1) % presets
         }
-        KeyCode::Down if app.permission_focus == PermissionFocus::Presets => {
-            app.preset = (app.preset + 1) % presets
+        KeyCode::Down if app.permissions.focus == PermissionFocus::Presets => {
+            app.permissions.preset = (app.permissions.preset + 1) % presets
         }
         // Typing on the preset list goes into the preset's first field.
         KeyCode::Char(_)
-            if app.permission_focus == PermissionFocus::Presets && !fields.is_empty() =>
+            if app.permissions.focus == PermissionFocus::Presets && !fields.is_empty() =>
         {
-            app.permission_focus = PermissionFocus::Field(0);
+            app.permissions.focus = PermissionFocus::Field(0);
             edit(input_mut(app, fields[0]), key);
             app.touched.insert(field_of(fields[0]));
         }
         KeyCode::Enter => {
-            let focused = app
-                .permission_focus
-                .field()
-                .and_then(|i| fields.get(i))
-                .copied();
+            let focused = focused_input(app, &fields);
             // Enter shows what is still missing.
             match focused {
                 Some(which) => {
@@ -347,51 +374,28 @@ pub fn on_key(app: &mut App, key: KeyEvent) -> Vec<Cmd> {
                 None => app.touched.extend(fields.iter().map(|w| field_of(*w))),
             }
             if focused == Some(PresetInput::PolicyFile) {
-                let path = app.policy_path.value().trim().to_string();
+                let path = app.permissions.policy_path.value().trim().to_string();
                 return if path.is_empty() {
                     Vec::new()
                 } else {
                     vec![Cmd::ReadPolicyFile(path)]
                 };
             }
-            if app.permission_focus == PermissionFocus::Presets
+            if app.permissions.focus == PermissionFocus::Presets
                 && !fields.is_empty()
                 && app.plan().is_err()
             {
-                app.permission_focus = PermissionFocus::Field(0);
+                app.permissions.focus = PermissionFocus::Field(0);
             } else if app.plan().is_ok() {
-                app.permission_focus = PermissionFocus::Presets;
-                go(app, Step::Method);
-                // A generated name (with a random suffix) for the stack and the role alike, so
-                // a second setup doesn't clash with the first.
-                let mut commands = Vec::new();
-                if app.stack_name.value().is_empty() || app.role_name.value().is_empty() {
-                    app.generating_name = true;
-                    commands.push(Cmd::GenerateStackName {
-                        integration: app.integration().id.clone(),
-                    });
-                }
-                if app.method != crate::ui::tui::state::MethodChoice::Cloudformation
-                    && app.roles == crate::ui::tui::state::RolesState::NotLoaded
-                    && !app.plan_only
-                {
-                    app.roles = crate::ui::tui::state::RolesState::Loading;
-                    commands.push(Cmd::ListRoles);
-                }
-                return commands;
+                return on_to_method(app);
             }
         }
-        _ if app.permission_focus.is_field() => {
-            if let Some(which) = app
-                .permission_focus
-                .field()
-                .and_then(|i| fields.get(i))
-                .copied()
-            {
+        _ if app.permissions.focus.is_field() => {
+            if let Some(which) = focused_input(app, &fields) {
                 edit(input_mut(app, which), key);
                 app.touched.insert(field_of(which));
                 // A new filter starts at its first row.
-                app.pick_row = None;
+                app.permissions.pick_row = None;
             }
         }
         _ => {}

@@ -14,7 +14,7 @@ use crossterm::event::{KeyCode, KeyEvent};
 use ratatui::prelude::*;
 
 pub fn keys(app: &App) -> super::Keys {
-    match &app.work {
+    match &app.run.work {
         Work::Failed(failure) => {
             let mut keys = Vec::new();
             if failure.stack_left {
@@ -42,7 +42,7 @@ pub fn keys(app: &App) -> super::Keys {
             let mut keys = Vec::new();
             if verification.is_right() {
                 keys.push(("Enter", "continue"));
-            } else if matches!(&app.fix, Some(Ok(fix)) if !fix.is_empty()) {
+            } else if matches!(&app.method.fix, Some(Ok(fix)) if !fix.is_empty()) {
                 keys.push(("Enter", "apply the repair"));
             }
             if !verification.judgement.blocking_denies.is_empty() {
@@ -54,14 +54,14 @@ pub fn keys(app: &App) -> super::Keys {
         _ => {
             let quit = match (
                 crate::ui::tui::queries::reattach_command(app).is_some(),
-                app.method,
+                app.method.choice,
             ) {
                 (true, MethodChoice::StackSet) => ("q", "quit (the stack set keeps going)"),
                 (true, _) => ("q", "quit (the stack keeps going)"),
                 (false, _) => ("q", "quit"),
             };
             let mut keys = vec![quit, ("F2", "presenter"), ("?", "help")];
-            if app.instances.len() > 8 {
+            if app.run.instances.len() > 8 {
                 keys.insert(0, ("PgUp/PgDn", "scroll"));
             }
             keys
@@ -105,25 +105,25 @@ fn instance_symbol(app: &App, row: &InstanceRow) -> &'static str {
 
 /// A StackSet whose failed instances may be run again from here.
 fn retryable(app: &App) -> bool {
-    app.method == MethodChoice::StackSet
-        && matches!(app.work, Work::Failed(_))
-        && app.instances.iter().any(InstanceRow::failed)
+    app.method.choice == MethodChoice::StackSet
+        && matches!(app.run.work, Work::Failed(_))
+        && app.run.instances.iter().any(InstanceRow::failed)
 }
 
 /// A StackSet's progress: the count, then a row per account and region (its reason below it).
 fn instance_lines(app: &App, lines: &mut Vec<Line<'static>>, width: usize) {
-    let done = app.instances.iter().filter(|r| !r.pending()).count();
-    let failed = app.instances.iter().filter(|r| r.failed()).count();
+    let done = app.run.instances.iter().filter(|r| !r.pending()).count();
+    let failed = app.run.instances.iter().filter(|r| r.failed()).count();
     lines.push(Line::from(format!(
         "{done} of {} instance(s) done{}",
-        app.instances.len(),
+        app.run.instances.len(),
         if failed > 0 {
             format!(", {failed} failed")
         } else {
             String::new()
         }
     )));
-    for row in &app.instances {
+    for row in &app.run.instances {
         let text = format!(
             "{} {:<14}{:<16}{}",
             instance_symbol(app, row),
@@ -154,13 +154,13 @@ pub fn view(app: &App, frame: &mut Frame, area: Rect) {
 pub fn lines(app: &App) -> Vec<Line<'static>> {
     let width = super::body_width(app) as usize;
     let mut lines = Vec::new();
-    let title = match app.method {
-        MethodChoice::Cloudformation => format!("Stack {}", app.stack_name.value().trim()),
-        MethodChoice::Iam => format!("Role {}", app.role_name.value().trim()),
-        MethodChoice::Existing => format!("Role {}", app.existing_role.value().trim()),
-        MethodChoice::StackSet => format!("StackSet {}", app.stack_name.value().trim()),
+    let title = match app.method.choice {
+        MethodChoice::Cloudformation => format!("Stack {}", app.method.stack_name.value().trim()),
+        MethodChoice::Iam => format!("Role {}", app.method.role_name.value().trim()),
+        MethodChoice::Existing => format!("Role {}", app.method.existing_role.value().trim()),
+        MethodChoice::StackSet => format!("StackSet {}", app.method.stack_name.value().trim()),
     };
-    let state = match &app.work {
+    let state = match &app.run.work {
         Work::Running => format!("{} working…", spinner(app)),
         Work::Failed(_) => "✗ failed".into(),
         Work::Verified(v) if v.is_right() => "✓ right".into(),
@@ -174,13 +174,13 @@ pub fn lines(app: &App) -> Vec<Line<'static>> {
         Span::styled(title, bold()),
         Span::raw(format!("  {state}")),
     ]));
-    if let Some(saved) = &app.saved_to {
+    if let Some(saved) = &app.run.saved_to {
         lines.push(Line::styled(saved.clone(), dim()));
     }
-    if app.method == MethodChoice::StackSet {
+    if app.method.choice == MethodChoice::StackSet {
         instance_lines(app, &mut lines, width);
     }
-    for row in &app.resources {
+    for row in &app.run.resources {
         let text = format!(
             "{} {:<22} {:<7} {:<20} {:>4}s",
             symbol(app, &row.status),
@@ -195,16 +195,16 @@ pub fn lines(app: &App) -> Vec<Line<'static>> {
             lines.push(Line::styled(format!("    {reason}"), dim()));
         }
     }
-    for note in app.notes.iter().rev().take(3).rev() {
+    for note in app.run.notes.iter().rev().take(3).rev() {
         lines.push(Line::styled(note.clone(), dim()));
     }
-    if app.reconnecting {
+    if app.run.reconnecting {
         lines.push(Line::styled(
             "Lost the connection to AWS; reconnecting…",
             bold(),
         ));
     }
-    match &app.work {
+    match &app.run.work {
         Work::Failed(failure) => {
             lines.push(verdict(false, failure.message.clone()));
             for reason in &failure.reasons {
@@ -257,7 +257,7 @@ pub fn lines(app: &App) -> Vec<Line<'static>> {
                 lines.push(Line::styled("The role is right. Enter continues.", bold()));
             } else {
                 for &number in &verification.judgement.blocking_denies {
-                    let confirmed = app.confirmed_denies.contains(&number);
+                    let confirmed = app.method.confirmed_denies.contains(&number);
                     lines.push(Line::styled(
                         if confirmed {
                             format!("Statement {number} (a Deny refusing Segment) will be removed; {number} again keeps it.")
@@ -267,7 +267,7 @@ pub fn lines(app: &App) -> Vec<Line<'static>> {
                         bold(),
                     ));
                 }
-                match &app.fix {
+                match &app.method.fix {
                     Some(Ok(fix)) if !fix.is_empty() => {
                         lines.push(Line::styled(
                             "The repair, proven to pass every probe:",
@@ -330,7 +330,7 @@ pub fn lines(app: &App) -> Vec<Line<'static>> {
 )]
 pub fn on_key(app: &mut App, key: KeyEvent) -> Vec<Cmd> {
     // Finished: any key goes on to Done at once (it comes by itself a moment later).
-    if app.work == Work::Done {
+    if app.run.work == Work::Done {
         go(app, Step::Done);
         return Vec::new();
     }
@@ -338,7 +338,7 @@ pub fn on_key(app: &mut App, key: KeyEvent) -> Vec<Cmd> {
     if super::scroll(app, key.code, lines) {
         return Vec::new();
     }
-    match (&app.work, key.code) {
+    match (&app.run.work, key.code) {
         (Work::Running, _) => Vec::new(),
         (Work::Failed(_), KeyCode::Char('r')) if retryable(app) => {
             let (Ok(plan), Ok(request)) = (app.plan(), app.stack_set_request()) else {
@@ -350,13 +350,13 @@ pub fn on_key(app: &mut App, key: KeyEvent) -> Vec<Cmd> {
                 &request.name,
                 &account,
                 app.default_region().as_deref(),
-                crate::ui::tui::state::non_empty(&app.profile).as_deref(),
+                crate::ui::tui::state::non_empty(&app.welcome.profile).as_deref(),
             );
             let org_units = match &request.targets {
                 crate::model::stackset::Targets::OrgUnits { ids, .. } => ids.clone(),
                 crate::model::stackset::Targets::Accounts(_) => Vec::new(),
             };
-            app.work = Work::Running;
+            app.run.work = Work::Running;
             vec![Cmd::RetryStackSet {
                 name: request.name,
                 org_units,
@@ -365,45 +365,48 @@ pub fn on_key(app: &mut App, key: KeyEvent) -> Vec<Cmd> {
             }]
         }
         (Work::Failed(failure), KeyCode::Char('d')) if failure.stack_left => {
-            let stack = app.stack_name.value().trim().to_string();
-            app.work = Work::Running;
-            app.notes
+            let stack = app.method.stack_name.value().trim().to_string();
+            app.run.work = Work::Running;
+            app.run
+                .notes
                 .push(format!("Deleting stack {stack} before trying again"));
             vec![Cmd::DeleteStack(stack)]
         }
         (Work::Previewed(prepared), KeyCode::Enter) => {
             let prepared = prepared.clone();
-            app.applied = Some(prepared.clone());
-            app.work = Work::Running;
-            app.notes.push("Applying the update".into());
+            app.run.applied = Some(prepared.clone());
+            app.run.work = Work::Running;
+            app.run.notes.push("Applying the update".into());
             vec![Cmd::ApplyUpdate(prepared)]
         }
         (Work::Previewed(prepared), KeyCode::Esc) => {
             let preview = Box::new(prepared.preview.clone());
-            app.work = Work::Idle;
+            app.run.work = Work::Idle;
             go(app, Step::Review);
             vec![Cmd::DiscardUpdate(preview)]
         }
         (Work::IdsDiffer(_), KeyCode::Char('y')) => {
-            let Some(asked) = app.asked.clone() else {
+            let Some(asked) = app.change.asked.clone() else {
                 return Vec::new();
             };
             let asked = Box::new(crate::engine::update::Asked {
                 keep_what_role_accepts: true,
                 ..*asked
             });
-            app.asked = Some(asked.clone());
-            app.work = Work::Running;
-            app.notes.push("Keeping what the role accepts now".into());
+            app.change.asked = Some(asked.clone());
+            app.run.work = Work::Running;
+            app.run
+                .notes
+                .push("Keeping what the role accepts now".into());
             vec![Cmd::PrepareUpdate(asked)]
         }
         (Work::IdsDiffer(_), KeyCode::Esc) => {
-            app.work = Work::Idle;
+            app.run.work = Work::Idle;
             go(app, Step::Review);
             Vec::new()
         }
         (Work::Verified(verification), KeyCode::Enter) if !verification.is_right() => {
-            let Some(Ok(fix)) = &app.fix else {
+            let Some(Ok(fix)) = &app.method.fix else {
                 return Vec::new();
             };
             if fix.is_empty() {
@@ -413,18 +416,23 @@ pub fn on_key(app: &mut App, key: KeyEvent) -> Vec<Cmd> {
                 role: verification.role.name.clone(),
                 fix: Box::new(fix.clone()),
             };
-            app.repair_warning = verification.repair_cuts_off(fix);
-            app.work = Work::Running;
-            app.notes.push("Applying the repair".into());
+            app.run.repair_warning = verification.repair_cuts_off(fix);
+            app.run.work = Work::Running;
+            app.run.notes.push("Applying the repair".into());
             vec![cmd]
         }
         (Work::Verified(verification), KeyCode::Char(digit @ '1'..='9')) => {
             let number = digit as usize - '0' as usize;
             if verification.judgement.blocking_denies.contains(&number) {
-                if let Some(at) = app.confirmed_denies.iter().position(|&n| n == number) {
-                    app.confirmed_denies.remove(at);
+                if let Some(at) = app
+                    .method
+                    .confirmed_denies
+                    .iter()
+                    .position(|&n| n == number)
+                {
+                    app.method.confirmed_denies.remove(at);
                 } else {
-                    app.confirmed_denies.push(number);
+                    app.method.confirmed_denies.push(number);
                 }
                 let verification = verification.clone();
                 refresh_fix(app, &verification);
@@ -433,11 +441,11 @@ pub fn on_key(app: &mut App, key: KeyEvent) -> Vec<Cmd> {
         }
         (Work::Verified(verification), KeyCode::Enter) if verification.is_right() => {
             let role_arn = verification.role.arn.clone();
-            app.role_arn = Some(role_arn.clone());
-            app.work = Work::Done;
+            app.run.role_arn = Some(role_arn.clone());
+            app.run.work = Work::Done;
             go(app, Step::Done);
             // A resumed setup is finished now.
-            match &app.resumed {
+            match &app.welcome.resumed {
                 Some(saved) => vec![Cmd::FinishSaved {
                     saved: Box::new(saved.clone()),
                     role_arn,
@@ -446,7 +454,7 @@ pub fn on_key(app: &mut App, key: KeyEvent) -> Vec<Cmd> {
             }
         }
         (_, KeyCode::Esc) => {
-            app.work = Work::Idle;
+            app.run.work = Work::Idle;
             go(app, Step::Review);
             Vec::new()
         }
@@ -457,12 +465,13 @@ pub fn on_key(app: &mut App, key: KeyEvent) -> Vec<Cmd> {
 /// Works out the fix for a verified role with the Deny statements confirmed so far.
 fn refresh_fix(app: &mut App, verification: &crate::model::verify::Verification) {
     let permission = app
+        .method
         .checking
         .as_ref()
         .and_then(|c| c.permission.as_ref())
         .map(|(name, document)| (name.as_str(), document));
-    app.fix =
-        (!verification.is_right()).then(|| verification.fix(permission, &app.confirmed_denies));
+    app.method.fix = (!verification.is_right())
+        .then(|| verification.fix(permission, &app.method.confirmed_denies));
 }
 
 /// The engine's reports and answers.
@@ -474,13 +483,14 @@ pub fn on_message(app: &mut App, msg: Msg) -> Vec<Cmd> {
     // New content is shown from the top: the state line first. A StackSet's rows change in
     // place, so reading further down its table isn't interrupted.
     if !matches!(msg, Msg::Progress(Progress::Instance { .. })) {
-        app.scroll = 0;
+        app.run.scroll = 0;
     }
     match msg {
         Msg::Progress(Progress::Event { event, elapsed }) => {
             // The stack itself is the screen's title; its changes are notes, not a row.
             if event.is_stack_itself() {
-                app.notes
+                app.run
+                    .notes
                     .push(format!("stack {} ({}s)", event.status, elapsed.as_secs()));
                 return Vec::new();
             }
@@ -492,77 +502,80 @@ pub fn on_message(app: &mut App, msg: Msg) -> Vec<Cmd> {
                 elapsed,
             };
             match app
+                .run
                 .resources
                 .iter_mut()
                 .find(|r| r.logical_id == event.logical_id)
             {
                 Some(existing) => *existing = row,
-                None => app.resources.push(row),
+                None => app.run.resources.push(row),
             }
         }
-        Msg::Progress(Progress::Note(note)) => app.notes.push(note),
+        Msg::Progress(Progress::Note(note)) => app.run.notes.push(note),
         Msg::Progress(Progress::Saved(path)) => {
             let file = std::path::Path::new(&path)
                 .file_name()
                 .map(|f| f.to_string_lossy().into_owned());
-            app.saved_to = Some(format!("Saved for resuming: {}", file.unwrap_or(path)));
+            app.run.saved_to = Some(format!("Saved for resuming: {}", file.unwrap_or(path)));
         }
         Msg::Progress(Progress::Status { .. }) => {}
-        Msg::Progress(Progress::Reconnecting { .. }) => app.reconnecting = true,
-        Msg::Progress(Progress::Reconnected) => app.reconnecting = false,
+        Msg::Progress(Progress::Reconnecting { .. }) => app.run.reconnecting = true,
+        Msg::Progress(Progress::Reconnected) => app.run.reconnecting = false,
         Msg::Progress(Progress::Instance { row, .. }) => {
             match app
+                .run
                 .instances
                 .iter_mut()
                 .find(|r| r.account == row.account && r.region == row.region)
             {
                 Some(existing) => *existing = row,
-                None => app.instances.push(row),
+                None => app.run.instances.push(row),
             }
         }
         Msg::StackSetDone(Ok(rows)) => {
-            app.reconnecting = false;
-            app.instances = rows;
-            let failed = app.instances.iter().filter(|r| r.failed()).count();
+            app.run.reconnecting = false;
+            app.run.instances = rows;
+            let failed = app.run.instances.iter().filter(|r| r.failed()).count();
             if failed > 0 {
-                app.work = Work::Failed(Failure {
+                app.run.work = Work::Failed(Failure {
                     message: format!(
                         "{failed} of {} instance(s) failed: fix what each reason says",
-                        app.instances.len()
+                        app.run.instances.len()
                     ),
                     reasons: Vec::new(),
                     stack_left: false,
                 });
                 return Vec::new();
             }
-            let role_name = app.role_name.value().trim().to_string();
-            app.role_arn = app
+            let role_name = app.method.role_name.value().trim().to_string();
+            app.run.role_arn = app
+                .run
                 .instances
                 .first()
                 .map(|r| crate::model::stackset::role_arn(&r.account, &role_name));
-            app.work = Work::Done;
+            app.run.work = Work::Done;
             return vec![Cmd::ShowDoneSoon];
         }
         Msg::StackSetDone(Err(failure)) => {
-            app.reconnecting = false;
-            app.work = Work::Failed(failure);
+            app.run.reconnecting = false;
+            app.run.work = Work::Failed(failure);
         }
         Msg::Created(Ok(role_arn)) => {
-            app.reconnecting = false;
-            app.role_arn = Some(role_arn);
-            app.work = Work::Done;
-            app.scroll = 0;
+            app.run.reconnecting = false;
+            app.run.role_arn = Some(role_arn);
+            app.run.work = Work::Done;
+            app.run.scroll = 0;
             // The finished state stays a moment (or until a key) before Done replaces it.
             return vec![Cmd::ShowDoneSoon];
         }
         Msg::Created(Err(failure)) => {
-            app.reconnecting = false;
-            app.work = Work::Failed(failure);
+            app.run.reconnecting = false;
+            app.run.work = Work::Failed(failure);
         }
-        Msg::UpdatePreviewed(Ok(prepared)) => app.work = Work::Previewed(prepared),
-        Msg::IdsDiffer(lines) => app.work = Work::IdsDiffer(lines),
+        Msg::UpdatePreviewed(Ok(prepared)) => app.run.work = Work::Previewed(prepared),
+        Msg::IdsDiffer(lines) => app.run.work = Work::IdsDiffer(lines),
         Msg::UpdatePreviewed(Err(message)) => {
-            app.work = Work::Failed(Failure {
+            app.run.work = Work::Failed(Failure {
                 message,
                 reasons: Vec::new(),
                 stack_left: false,
@@ -570,10 +583,10 @@ pub fn on_message(app: &mut App, msg: Msg) -> Vec<Cmd> {
         }
         Msg::Verified(Ok(verification)) => {
             refresh_fix(app, &verification);
-            app.work = Work::Verified(verification);
+            app.run.work = Work::Verified(verification);
         }
         Msg::Verified(Err(message)) | Msg::Repaired(Err(message)) => {
-            app.work = Work::Failed(Failure {
+            app.run.work = Work::Failed(Failure {
                 message,
                 reasons: Vec::new(),
                 stack_left: false,
@@ -581,15 +594,17 @@ pub fn on_message(app: &mut App, msg: Msg) -> Vec<Cmd> {
         }
         Msg::Repaired(Ok(())) => {
             // Read the role again: the report shown is always what AWS now holds.
-            if let Work::Running = app.work
-                && let Some(check) = app.checking.clone()
+            if let Work::Running = app.run.work
+                && let Some(check) = app.method.checking.clone()
             {
-                app.notes.push("Repaired; checking the role again".into());
+                app.run
+                    .notes
+                    .push("Repaired; checking the role again".into());
                 return crate::ui::tui::actions::check_role(app, check);
             }
         }
         Msg::StackDeleted(Ok(())) => {
-            app.resources.clear();
+            app.run.resources.clear();
             if let Ok(plan) = app.plan() {
                 let account = app.caller().map(|c| c.account.clone()).unwrap_or_default();
                 // Saved as the first try was: a resume goes to the same region and profile.
@@ -598,9 +613,9 @@ pub fn on_message(app: &mut App, msg: Msg) -> Vec<Cmd> {
                     app.saved_method(),
                     &account,
                     app.default_region().as_deref(),
-                    crate::ui::tui::state::non_empty(&app.profile).as_deref(),
+                    crate::ui::tui::state::non_empty(&app.welcome.profile).as_deref(),
                 );
-                app.notes.push("Creating the stack again".into());
+                app.run.notes.push("Creating the stack again".into());
                 return vec![Cmd::CreateStack {
                     plan: Box::new(plan),
                     saved: Box::new(saved),
@@ -608,7 +623,7 @@ pub fn on_message(app: &mut App, msg: Msg) -> Vec<Cmd> {
             }
         }
         Msg::StackDeleted(Err(message)) => {
-            app.work = Work::Failed(Failure {
+            app.run.work = Work::Failed(Failure {
                 message,
                 reasons: Vec::new(),
                 stack_left: true,

@@ -15,7 +15,7 @@ pub fn keys(app: &App) -> super::Keys {
     let needs_yes = app
         .plan()
         .is_ok_and(|plan| !plan.broad_grants.is_empty() && !broad_accepted(app, &plan))
-        && app.method != MethodChoice::Existing;
+        && app.method.choice != MethodChoice::Existing;
     let mut keys = Vec::new();
     if needs_yes {
         keys.push(("y", "accept the broad policy"));
@@ -42,13 +42,13 @@ pub fn lines<'a>(app: &App) -> Vec<Line<'a>> {
         Err(error) => return vec![verdict(false, error.words(Naming::Labels))],
     };
     let mut lines = Vec::new();
-    match (app.plan_only, app.caller()) {
+    match (app.welcome.plan_only, app.caller()) {
         (true, _) | (false, None) => lines.push(Line::styled(
             "Plan only: nothing will be changed in any account.",
             bold(),
         )),
         (false, Some(caller)) => {
-            let region = match &app.identity {
+            let region = match &app.welcome.identity {
                 crate::ui::tui::state::IdentityState::Ready { region, .. } => region.clone(),
                 _ => String::new(),
             };
@@ -60,7 +60,7 @@ pub fn lines<'a>(app: &App) -> Vec<Line<'a>> {
             ]));
         }
     }
-    let what = match (&app.updating, app.method) {
+    let what = match (&app.change.setup, app.method.choice) {
         (Some(saved), _) => format!(
             "Changes the setup of {}: a preview of the change comes first (a change set for a stack, the documents' diff for a role), then Enter applies it.",
             saved.what()
@@ -76,7 +76,7 @@ pub fn lines<'a>(app: &App) -> Vec<Line<'a>> {
             ),
             MethodChoice::Existing => format!(
                 "Reads role {} and checks it; any repair is shown and applied only when you confirm.",
-                app.existing_role.value().trim()
+                app.method.existing_role.value().trim()
             ),
             MethodChoice::StackSet => match app.stack_set_request() {
                 Ok(request) => format!(
@@ -99,7 +99,7 @@ pub fn lines<'a>(app: &App) -> Vec<Line<'a>> {
         },
     };
     lines.push(Line::from(what));
-    if app.updating.is_none() && app.method == MethodChoice::StackSet {
+    if app.change.setup.is_none() && app.method.choice == MethodChoice::StackSet {
         lines.push(Line::from(format!(
             "! {}",
             crate::model::steps::STACK_SET_SHARED_ID
@@ -110,7 +110,7 @@ pub fn lines<'a>(app: &App) -> Vec<Line<'a>> {
             .iter()
             .map(|w| Line::styled(format!("! {w}"), bold())),
     );
-    if !plan.broad_grants.is_empty() && app.method != MethodChoice::Existing {
+    if !plan.broad_grants.is_empty() && app.method.choice != MethodChoice::Existing {
         let accepted = broad_accepted(app, &plan);
         lines.push(verdict(
             accepted,
@@ -145,7 +145,7 @@ pub fn lines<'a>(app: &App) -> Vec<Line<'a>> {
     ));
     lines.extend(json_lines(app, &plan.permission_policy));
     if matches!(
-        app.method,
+        app.method.choice,
         MethodChoice::Cloudformation | MethodChoice::StackSet
     ) {
         lines.push(Line::styled(
@@ -163,7 +163,7 @@ pub fn lines<'a>(app: &App) -> Vec<Line<'a>> {
         }
     }
     lines.push(Line::styled(
-        if app.plan_only {
+        if app.welcome.plan_only {
             "Enter shows the commands to hand an administrator."
         } else {
             "Enter confirms and starts. Esc goes back."
@@ -185,7 +185,7 @@ pub fn on_key(app: &mut App, key: KeyEvent) -> Vec<Cmd> {
             if let Ok(plan) = app.plan()
                 && !plan.broad_grants.is_empty()
             {
-                app.broad_accepted = Some(plan.permission_policy);
+                app.permissions.broad_accepted = Some(plan.permission_policy);
             }
             Vec::new()
         }
@@ -196,7 +196,8 @@ pub fn on_key(app: &mut App, key: KeyEvent) -> Vec<Cmd> {
 
 /// A broad custom policy is used only after an explicit `y` for exactly this document.
 fn broad_accepted(app: &App, plan: &crate::model::plan::Plan) -> bool {
-    plan.broad_grants.is_empty() || app.broad_accepted.as_ref() == Some(&plan.permission_policy)
+    plan.broad_grants.is_empty()
+        || app.permissions.broad_accepted.as_ref() == Some(&plan.permission_policy)
 }
 
 /// The one place where the wizard starts changing the account: save first, then the work.
@@ -204,39 +205,40 @@ fn confirm(app: &mut App) -> Vec<Cmd> {
     let Ok(plan) = app.plan() else {
         return Vec::new();
     };
-    if app.plan_only || app.caller().is_none() {
-        app.plan_only = true;
+    if app.welcome.plan_only || app.caller().is_none() {
+        app.welcome.plan_only = true;
         go(app, Step::Done);
         return Vec::new();
     }
-    if app.method != MethodChoice::Existing && !broad_accepted(app, &plan) {
+    if app.method.choice != MethodChoice::Existing && !broad_accepted(app, &plan) {
         return Vec::new();
     }
-    if app.method == MethodChoice::StackSet && app.stack_set_request().is_err() {
+    if app.method.choice == MethodChoice::StackSet && app.stack_set_request().is_err() {
         return Vec::new();
     }
     let account = app.caller().map(|c| c.account.clone()).unwrap_or_default();
-    let region = match &app.identity {
+    let region = match &app.welcome.identity {
         crate::ui::tui::state::IdentityState::Ready { region, .. } => Some(region.clone()),
         _ => None,
     };
-    app.resources.clear();
-    app.notes.clear();
-    app.role_arn = None;
-    app.work = Work::Running;
+    app.run.resources.clear();
+    app.run.notes.clear();
+    app.run.role_arn = None;
+    app.run.work = Work::Running;
     go(app, Step::Progress);
-    if let Some(saved) = app.updating.clone() {
-        app.notes
+    if let Some(saved) = app.change.setup.clone() {
+        app.run
+            .notes
             .push(format!("Working out the change to {}", saved.what()));
         let Some(asked) = crate::ui::tui::actions::change_asked(app, &saved, &account) else {
             return Vec::new();
         };
-        app.asked = Some(Box::new(asked.clone()));
+        app.change.asked = Some(Box::new(asked.clone()));
         return vec![Cmd::PrepareUpdate(Box::new(asked))];
     }
     let permission = Some((plan.policy_name.clone(), plan.permission_policy.clone()));
-    app.instances.clear();
-    match app.method {
+    app.run.instances.clear();
+    match app.method.choice {
         MethodChoice::StackSet => {
             let Ok(request) = app.stack_set_request() else {
                 return Vec::new();
@@ -246,7 +248,7 @@ fn confirm(app: &mut App) -> Vec<Cmd> {
                 &request.name,
                 &account,
                 region.as_deref(),
-                crate::ui::tui::state::non_empty(&app.profile).as_deref(),
+                crate::ui::tui::state::non_empty(&app.welcome.profile).as_deref(),
             );
             vec![Cmd::CreateStackSet {
                 plan: Box::new(plan),
@@ -256,7 +258,7 @@ fn confirm(app: &mut App) -> Vec<Cmd> {
         }
         MethodChoice::Existing => {
             let check = crate::ui::tui::state::RoleCheck {
-                role: app.existing_role.value().trim().to_string(),
+                role: app.method.existing_role.value().trim().to_string(),
                 integration: plan.integration_id.clone(),
                 external_ids: plan.external_ids.clone(),
                 rotating: false,
@@ -270,7 +272,7 @@ fn confirm(app: &mut App) -> Vec<Cmd> {
                 app.saved_method(),
                 &account,
                 region.as_deref(),
-                crate::ui::tui::state::non_empty(&app.profile).as_deref(),
+                crate::ui::tui::state::non_empty(&app.welcome.profile).as_deref(),
             );
             let (plan, saved) = (Box::new(plan), Box::new(saved));
             if method == MethodChoice::Cloudformation {

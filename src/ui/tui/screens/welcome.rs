@@ -12,18 +12,18 @@ use ratatui::prelude::*;
 use tui_input::Input;
 
 pub fn keys(app: &App) -> Keys {
-    if app.update_pick.is_some() {
+    if app.welcome.update_pick.is_some() {
         return vec![("↑↓", "choose"), ("Enter", "change it"), ("Esc", "close")];
     }
-    let typing = app.welcome_focus.is_field();
-    let mut keys = vec![match (typing, &app.identity) {
+    let typing = app.welcome.focus.is_field();
+    let mut keys = vec![match (typing, &app.welcome.identity) {
         (true, _) => ("Enter", "reload the account"),
         (false, IdentityState::Missing(_)) => ("Enter", "plan-only"),
         (false, _) => ("Enter", "continue"),
     }];
     keys.push(("Tab", "profile/region"));
     if !typing {
-        if matches!(app.identity, IdentityState::Missing(_)) && !app.demo {
+        if matches!(app.welcome.identity, IdentityState::Missing(_)) && !app.demo {
             keys.push(("d", "demo account"));
         }
         if app.resume_offer().is_some() {
@@ -48,7 +48,7 @@ const PICK_WINDOW: usize = 5;
 pub fn view(app: &App, frame: &mut Frame, area: Rect) {
     let width = area.width as usize;
     // While a setup is picked, the list takes the introduction's place.
-    let mut lines = if app.update_pick.is_some() {
+    let mut lines = if app.welcome.update_pick.is_some() {
         Vec::new()
     } else {
         vec![
@@ -59,7 +59,7 @@ pub fn view(app: &App, frame: &mut Frame, area: Rect) {
             Line::from(""),
         ]
     };
-    match &app.identity {
+    match &app.welcome.identity {
         IdentityState::Loading => lines.push(Line::from("AWS account  checking your credentials…")),
         IdentityState::Ready { caller, region } => {
             lines.push(Line::from(vec![
@@ -90,15 +90,15 @@ pub fn view(app: &App, frame: &mut Frame, area: Rect) {
     }
     lines.push(field(
         "Profile",
-        &app.profile,
-        app.welcome_focus == WelcomeFocus::Profile,
+        &app.welcome.profile,
+        app.welcome.focus == WelcomeFocus::Profile,
         None,
         width.min(50),
     ));
     lines.push(field(
         "Region ",
-        &app.region,
-        app.welcome_focus == WelcomeFocus::Region,
+        &app.welcome.region,
+        app.welcome.focus == WelcomeFocus::Region,
         None,
         width.min(50),
     ));
@@ -114,11 +114,11 @@ pub fn view(app: &App, frame: &mut Frame, area: Rect) {
             bold(),
         ));
     }
-    for line in offers.elsewhere.iter().chain(&app.state_problems) {
+    for line in offers.elsewhere.iter().chain(&app.welcome.state_problems) {
         lines.push(Line::styled(format!("· {line}"), super::dim()));
     }
     let changeable = app.changeable();
-    if let Some(pick) = app.update_pick {
+    if let Some(pick) = app.welcome.update_pick {
         lines.push(Line::styled(
             "Change which setup? (↑↓, Enter; Esc closes)",
             bold(),
@@ -140,18 +140,18 @@ pub fn view(app: &App, frame: &mut Frame, area: Rect) {
             changeable.len()
         )));
     }
-    if let Some(problem) = &app.found_problem {
+    if let Some(problem) = &app.welcome.found_problem {
         lines.push(Line::styled(
             format!("· Setups made elsewhere could not be listed: {problem}"),
             super::dim(),
         ));
     }
-    let continue_text = match app.identity {
+    let continue_text = match app.welcome.identity {
         IdentityState::Missing(_) => "Continue in plan-only mode",
         _ => "Continue",
     };
     lines.push(choice(
-        app.welcome_focus == WelcomeFocus::Continue && app.update_pick.is_none(),
+        app.welcome.focus == WelcomeFocus::Continue && app.welcome.update_pick.is_none(),
         continue_text,
     ));
     frame.render_widget(paragraph(app, lines), area);
@@ -164,12 +164,16 @@ fn first_sentence(message: &str) -> String {
 }
 
 pub fn on_key(app: &mut App, key: KeyEvent) -> Vec<Cmd> {
-    if let Some(pick) = app.update_pick {
+    if let Some(pick) = app.welcome.update_pick {
         let count = app.changeable().len().max(1);
         match key.code {
-            KeyCode::Down | KeyCode::Char('j') => app.update_pick = Some((pick + 1) % count),
-            KeyCode::Up | KeyCode::Char('k') => app.update_pick = Some((pick + count - 1) % count),
-            KeyCode::Esc => app.update_pick = None,
+            KeyCode::Down | KeyCode::Char('j') => {
+                app.welcome.update_pick = Some((pick + 1) % count)
+            }
+            KeyCode::Up | KeyCode::Char('k') => {
+                app.welcome.update_pick = Some((pick + count - 1) % count)
+            }
+            KeyCode::Esc => app.welcome.update_pick = None,
             KeyCode::Enter => {
                 if let Some(changeable) = app.changeable().get(pick).cloned() {
                     start_update(app, changeable.setup, changeable.found_in_aws);
@@ -181,65 +185,65 @@ pub fn on_key(app: &mut App, key: KeyEvent) -> Vec<Cmd> {
     }
     match key.code {
         KeyCode::Char('u')
-            if app.welcome_focus == WelcomeFocus::Continue && !app.changeable().is_empty() =>
+            if app.welcome.focus == WelcomeFocus::Continue && !app.changeable().is_empty() =>
         {
-            app.update_pick = Some(0);
+            app.welcome.update_pick = Some(0);
             Vec::new()
         }
         KeyCode::Tab | KeyCode::Down => {
-            app.welcome_focus = app.welcome_focus.next();
+            app.welcome.focus = app.welcome.focus.next();
             Vec::new()
         }
         KeyCode::BackTab | KeyCode::Up => {
-            app.welcome_focus = app.welcome_focus.previous();
+            app.welcome.focus = app.welcome.focus.previous();
             Vec::new()
         }
-        KeyCode::Enter if app.welcome_focus.is_field() => {
-            app.welcome_focus = WelcomeFocus::Continue;
-            app.identity = IdentityState::Loading;
+        KeyCode::Enter if app.welcome.focus.is_field() => {
+            app.welcome.focus = WelcomeFocus::Continue;
+            app.welcome.identity = IdentityState::Loading;
             vec![Cmd::LoadIdentity {
-                profile: non_empty(&app.profile),
-                region: non_empty(&app.region),
+                profile: non_empty(&app.welcome.profile),
+                region: non_empty(&app.welcome.region),
             }]
         }
-        KeyCode::Enter => match app.identity {
+        KeyCode::Enter => match app.welcome.identity {
             IdentityState::Loading => Vec::new(),
             IdentityState::Ready { .. } => {
-                app.plan_only = false;
+                app.welcome.plan_only = false;
                 go(app, Step::Integration);
                 Vec::new()
             }
             IdentityState::Missing(_) => {
-                app.plan_only = true;
+                app.welcome.plan_only = true;
                 go(app, Step::Integration);
                 Vec::new()
             }
         },
         KeyCode::Char('r')
-            if app.welcome_focus == WelcomeFocus::Continue && app.resume_offer().is_some() =>
+            if app.welcome.focus == WelcomeFocus::Continue && app.resume_offer().is_some() =>
         {
             resume(app)
         }
         // No credentials: the demo account shows the whole flow (the wizard starts again on it).
         KeyCode::Char('d')
-            if app.welcome_focus == WelcomeFocus::Continue
+            if app.welcome.focus == WelcomeFocus::Continue
                 && !app.demo
-                && matches!(app.identity, IdentityState::Missing(_)) =>
+                && matches!(app.welcome.identity, IdentityState::Missing(_)) =>
         {
-            app.switch_to_demo = true;
+            app.welcome.switch_to_demo = true;
             app.quit = true;
             vec![Cmd::Quit]
         }
         KeyCode::Esc => {
-            app.welcome_focus = WelcomeFocus::Continue;
+            app.welcome.focus = WelcomeFocus::Continue;
             Vec::new()
         }
-        _ if app.welcome_focus == WelcomeFocus::Profile => {
-            edit(&mut app.profile, key);
+        _ if app.welcome.focus == WelcomeFocus::Profile => {
+            edit(&mut app.welcome.profile, key);
             Vec::new()
         }
-        _ if app.welcome_focus == WelcomeFocus::Region => {
-            edit(&mut app.region, key);
+        _ if app.welcome.focus == WelcomeFocus::Region => {
+            edit(&mut app.welcome.region, key);
             Vec::new()
         }
         _ => Vec::new(),
@@ -251,7 +255,7 @@ pub fn on_key(app: &mut App, key: KeyEvent) -> Vec<Cmd> {
 /// (where a function's ID is kept, or a rotation begun or finished). `found`: read from AWS,
 /// not saved on this machine.
 fn start_update(app: &mut App, saved: crate::engine::saving::SavedSetup, found: bool) {
-    app.update_pick = None;
+    app.welcome.update_pick = None;
     if let Some(index) = crate::model::catalog::Catalog::builtin()
         .integrations()
         .iter()
@@ -265,7 +269,7 @@ fn start_update(app: &mut App, saved: crate::engine::saving::SavedSetup, found: 
         .iter()
         .position(|o| Some(&o.preset) == saved.preset.as_ref())
     {
-        app.preset = index;
+        app.permissions.preset = index;
     }
     let setting = |key: &str| {
         saved
@@ -275,34 +279,34 @@ fn start_update(app: &mut App, saved: crate::engine::saving::SavedSetup, found: 
             .and_then(|s| s.value.clone())
             .unwrap_or_default()
     };
-    app.bucket = Input::new(setting("s3Bucket"));
-    app.bucket_region = Input::new(setting("s3BucketRegion"));
-    app.lambda_arns = Input::new(saved.lambda_arns.join(","));
+    app.permissions.bucket = Input::new(setting("s3Bucket"));
+    app.permissions.bucket_region = Input::new(setting("s3BucketRegion"));
+    app.permissions.lambda_arns = Input::new(saved.lambda_arns.join(","));
     // Workspace and source IDs are one comma-separated field, checked ID by ID; a function's IDs
     // stay separate values (the setup's own), never joined into one.
-    app.external_id = Input::new(if app.uses_workspace_id() {
+    app.external.value = Input::new(if app.uses_workspace_id() {
         saved.external_ids.join(",")
     } else {
         saved.external_ids.first().cloned().unwrap_or_default()
     });
-    app.generated_external_id = false;
-    app.editing_external_id = false;
-    app.id_change = crate::engine::update::IdChange::Keep;
-    app.applied = None;
-    app.updating_found = found;
+    app.external.generated = false;
+    app.external.editing = false;
+    app.external.id_change = crate::engine::update::IdChange::Keep;
+    app.run.applied = None;
+    app.change.found_in_aws = found;
     match saved.method {
         Method::Cloudformation => {
-            app.method = MethodChoice::Cloudformation;
-            app.stack_name = Input::new(saved.stack_name.clone().unwrap_or_default());
-            app.stack_name_edited = true;
+            app.method.choice = MethodChoice::Cloudformation;
+            app.method.stack_name = Input::new(saved.stack_name.clone().unwrap_or_default());
+            app.method.stack_name_edited = true;
         }
         Method::Iam => {
-            app.method = MethodChoice::Iam;
-            app.role_name = Input::new(saved.role_name.clone().unwrap_or_default());
+            app.method.choice = MethodChoice::Iam;
+            app.method.role_name = Input::new(saved.role_name.clone().unwrap_or_default());
         }
     }
-    app.updating = Some(saved);
-    app.plan_only = false;
+    app.change.setup = Some(saved);
+    app.welcome.plan_only = false;
     go(app, Step::ExternalId);
 }
 
@@ -312,8 +316,8 @@ fn resume(app: &mut App) -> Vec<Cmd> {
     let Some(saved) = app.resume_offer() else {
         return Vec::new();
     };
-    app.saved.retain(|s| s != &saved);
-    app.resumed = Some(saved.clone());
+    app.welcome.saved.retain(|s| s != &saved);
+    app.welcome.resumed = Some(saved.clone());
     if let Some(index) = crate::model::catalog::Catalog::builtin()
         .integrations()
         .iter()
@@ -321,47 +325,47 @@ fn resume(app: &mut App) -> Vec<Cmd> {
     {
         app.integration = index;
     }
-    app.external_id = Input::new(saved.external_ids.join(","));
-    app.generated_external_id = false;
+    app.external.value = Input::new(saved.external_ids.join(","));
+    app.external.generated = false;
     if let Some(profile) = &saved.profile {
-        app.profile = Input::new(profile.clone());
+        app.welcome.profile = Input::new(profile.clone());
     }
     if let Some(region) = &saved.region {
-        app.region = Input::new(region.clone());
+        app.welcome.region = Input::new(region.clone());
     }
     go(app, Step::Progress);
-    app.work = Work::Running;
-    app.resources.clear();
-    app.notes.clear();
+    app.run.work = Work::Running;
+    app.run.resources.clear();
+    app.run.notes.clear();
     match saved.method {
         Method::Cloudformation => {
             let stack = saved.stack_name.clone().unwrap_or_default();
-            app.method = MethodChoice::Cloudformation;
-            app.stack_name = Input::new(stack.clone());
-            app.notes.push(format!(
+            app.method.choice = MethodChoice::Cloudformation;
+            app.method.stack_name = Input::new(stack.clone());
+            app.run.notes.push(format!(
                 "Re-attaching to stack {stack} in {}",
                 saved.place()
             ));
         }
         Method::Iam => {
             let role = saved.role_name.clone().unwrap_or_default();
-            app.method = MethodChoice::Existing;
-            app.existing_role = Input::new(role.clone());
-            app.notes.push(format!(
+            app.method.choice = MethodChoice::Existing;
+            app.method.existing_role = Input::new(role.clone());
+            app.run.notes.push(format!(
                 "Checking role {role} in {} to finish it; any change is shown first",
                 saved.place()
             ));
             // Only a saved policy judged again is attached (the executor refuses the resume
             // with the reason otherwise).
-            app.checking = Some(crate::ui::tui::state::RoleCheck {
+            app.method.checking = Some(crate::ui::tui::state::RoleCheck {
                 role,
                 integration: saved.integration.clone(),
                 external_ids: saved.all_external_ids(),
                 rotating: saved.rotating(),
                 permission: crate::engine::resume::judged_policy(&saved).ok().flatten(),
             });
-            app.confirmed_denies.clear();
-            app.fix = None;
+            app.method.confirmed_denies.clear();
+            app.method.fix = None;
         }
     }
     vec![Cmd::Resume(Box::new(saved))]
