@@ -7,7 +7,7 @@
 //! A file per operation: `account` (who the caller is, what the pickers list), `create` (a stack,
 //! or reusing or re-attaching to one), `watch` (a stack's events until it settles, with every
 //! failure reason), `iam` (the role made directly, a half-made one cleaned up), `verify` (judging
-//! a role, and its fix), `change_set` (a setup's change previewed, applied or discarded), `find`
+//! a role, and its fix), `repair` (verify-then-repair, the sequence every face runs), `change_set` (a setup's change previewed, applied or discarded), `find`
 //! (a setup found from AWS alone), `delete`; the sequences over them: `update` (every change of a
 //! setup), `stack_sets`, `resume`, `saving`. `report` is what the engine tells a face (progress,
 //! questions, errors), `unbroken` the calls an interrupt must not cut apart.
@@ -20,6 +20,7 @@ mod find;
 mod iam;
 mod lookup;
 mod policy_file;
+mod repair;
 mod report;
 pub mod resume;
 pub mod saving;
@@ -39,6 +40,7 @@ pub use find::*;
 pub use iam::*;
 pub use lookup::*;
 pub use policy_file::*;
+pub use repair::*;
 pub use report::*;
 pub use unbroken::*;
 pub use verify::*;

@@ -41,6 +41,10 @@ pub enum Progress {
 pub enum Question {
     /// A stack of that name rolled back earlier; it must go before the name can be used again.
     DeleteRolledBackStack { stack: String },
+    /// Statement `number` of a role's trust policy is a Deny that refuses Segment: remove it?
+    RemoveDeny { number: usize },
+    /// The repair shown: apply it to `role` in `account`?
+    ApplyRepair { role: String, account: String },
 }
 
 impl Question {
@@ -49,6 +53,12 @@ impl Question {
             Question::DeleteRolledBackStack { stack } => format!(
                 "Stack {stack} exists in ROLLBACK_COMPLETE (an earlier create failed) and must be deleted before it can be created again. Delete it?"
             ),
+            Question::RemoveDeny { number } => format!(
+                "Statement {number} is a Deny that refuses Segment's principal. Remove statement {number}?"
+            ),
+            Question::ApplyRepair { role, account } => {
+                format!("Apply this to role {role} in account {account}?")
+            }
         }
     }
 }

@@ -5,9 +5,10 @@
 use crate::aws::{Roles, Stacks};
 use crate::engine::saving::{Method, SavedSetup, StateStore};
 use crate::engine::{self, Created, EngineError, Progress, Question, WatchOptions};
-use crate::model::catalog::Catalog;
+use crate::model::catalog::{Catalog, Integration};
 use crate::model::plan::Plan;
 use crate::model::verify::Verification;
+use serde_json::Value;
 
 /// The saved setups as a face offers them once the account is known.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
@@ -342,6 +343,31 @@ pub async fn check_saved_role(
     roles: &dyn Roles,
     saved: &SavedSetup,
 ) -> Result<Verification, EngineError> {
+    let (role, integration, judged) = saved_role_expected(roles, saved).await?;
+    let ids = saved.all_external_ids();
+    let expected = saved_expected(saved, &role, integration, &ids, judged.as_ref());
+    engine::verify_expected(roles, &expected).await
+}
+
+/// As `check_saved_role`, then the repair every face runs (`engine::verify_and_repair`).
+pub async fn repair_saved_role(
+    roles: &dyn Roles,
+    saved: &SavedSetup,
+    account: &str,
+    confirm: &mut (dyn FnMut(&Question) -> bool + Send),
+    report: &mut (dyn FnMut(Progress) + Send),
+) -> Result<engine::Checked, EngineError> {
+    let (role, integration, judged) = saved_role_expected(roles, saved).await?;
+    let ids = saved.all_external_ids();
+    let expected = saved_expected(saved, &role, integration, &ids, judged.as_ref());
+    engine::verify_and_repair(roles, &expected, true, account, confirm, report).await
+}
+
+/// The saved role's name, integration and judged policy, once the role is proven this tool's.
+async fn saved_role_expected(
+    roles: &dyn Roles,
+    saved: &SavedSetup,
+) -> Result<(String, &'static Integration, Option<(String, Value)>), EngineError> {
     let role = saved.role_name.clone().unwrap_or_default();
     let integration = Catalog::builtin()
         .integration(&saved.integration)
@@ -350,19 +376,23 @@ pub async fn check_saved_role(
         return Err(EngineError::RoleNotFound { role });
     };
     engine::prove_role(&info)?;
-    let judged = judged_policy(saved)?;
-    let permission = judged
-        .as_ref()
-        .map(|(name, document)| (name.as_str(), document));
-    engine::verify_role(
-        roles,
-        &role,
+    Ok((role, integration, judged_policy(saved)?))
+}
+
+fn saved_expected<'a>(
+    saved: &SavedSetup,
+    role: &'a str,
+    integration: &'a Integration,
+    ids: &'a [String],
+    judged: Option<&'a (String, Value)>,
+) -> engine::Expected<'a> {
+    engine::Expected {
+        role,
         integration,
-        &saved.all_external_ids(),
-        saved.rotating(),
-        permission,
-    )
-    .await
+        external_ids: ids,
+        rotating: saved.rotating(),
+        permission: judged.map(|(name, document)| (name.as_str(), document)),
+    }
 }
 
 /// Re-attaches to a saved setup's stack and judges its role.

@@ -823,11 +823,11 @@ fn plain_mode_killed_half_way_offers_the_setup_and_finishes_it_after_asking() {
         "{text}"
     );
     assert!(
-        text.contains("Repair: attach inline policy segment-permissions"),
+        text.contains("  - attach inline policy segment-permissions"),
         "{text}"
     );
     assert!(
-        text.contains("Apply this repair? [y/N]"),
+        text.contains("Apply this to role segment-plain-killed in account"),
         "asked first: {text}"
     );
     let (roles, _) = block_on(account_state(&proxy));

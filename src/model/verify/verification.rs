@@ -34,6 +34,33 @@ impl Fix {
     pub fn is_empty(&self) -> bool {
         self.trust.is_none() && self.permission.is_none()
     }
+
+    /// The fix in words, as every face shows it before asking: what changes, the trust policy's
+    /// diff (secrets masked), the inline policy to write, and what is left alone.
+    pub fn lines(&self) -> Vec<String> {
+        let mut lines = Vec::new();
+        if self.is_empty() {
+            lines.push("Nothing here is for a repair to change.".to_string());
+        } else {
+            lines.push("The repair, proven to pass every probe before it is applied:".to_string());
+            lines.extend(self.changes.iter().map(|change| format!("  - {change}")));
+        }
+        if !self.diff.is_empty() {
+            lines.push("Trust policy, before (-) and after (+):".to_string());
+            lines.extend(self.diff.iter().map(|line| format!("  {line}")));
+        }
+        if let Some((name, document)) = &self.permission {
+            lines.push(format!("Inline policy {name} to attach:"));
+            let pretty = serde_json::to_string_pretty(document).unwrap_or_default();
+            lines.extend(pretty.lines().map(str::to_string));
+        }
+        lines.extend(
+            self.left_alone
+                .iter()
+                .map(|note| format!("  Left alone: {note}")),
+        );
+        lines
+    }
 }
 
 impl Verification {

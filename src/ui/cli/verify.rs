@@ -219,102 +219,74 @@ pub(crate) async fn verify(args: &VerifyArgs) -> Result<String, Failure> {
     let permission = plan
         .as_ref()
         .map(|p| (p.policy_name.as_str(), &p.permission_policy));
-    let failure = |e| session.failure(e);
-    let mut verification = engine::verify_role(
-        &session.sdk,
-        &args.role,
+    let expected = engine::Expected {
+        role: &args.role,
         integration,
-        &ids.ids,
-        ids.rotating(),
+        external_ids: &ids.ids,
+        rotating: ids.rotating(),
         permission,
+    };
+    let mut confirm = |question: &engine::Question| match question {
+        engine::Question::RemoveDeny { number } if args.remove_deny.contains(number) => {
+            say(&format!(
+                "Removing statement {number} as asked (--remove-deny {number})"
+            ));
+            true
+        }
+        // --yes never removes a Deny: only --remove-deny or a person's answer does.
+        engine::Question::RemoveDeny { .. } if args.change.yes => false,
+        engine::Question::RemoveDeny { .. } => ask(false, &question.text()),
+        _ => ask(args.change.yes, &question.text()),
+    };
+    let checked = engine::verify_and_repair(
+        &session.sdk,
+        &expected,
+        args.fix,
+        &session.caller.account,
+        &mut confirm,
+        &mut progress_printer(),
     )
     .await
-    .map_err(failure)?;
-    if args.fix && !verification.is_right() {
-        for line in verification.lines() {
-            say(&line.plain());
-        }
-        let confirmed = confirm_denies(&verification, &args.remove_deny, args.change.yes);
-        let fix = match verification.fix(permission, &confirmed) {
-            Ok(fix) => fix,
-            Err(reasons) => {
-                let outcome = Outcome::for_existing_role(
-                    integration,
-                    &ids.ids,
-                    &verification.role.arn,
-                    plan.as_ref(),
-                )
-                .at(&session.context());
-                print_output(&verify_output(&verification, &outcome, args.change.output));
-                let mut message = format!(
-                    "role {} is not right, and no repair this tool may make passes every probe, so nothing was changed:",
-                    verification.role.name
-                );
-                for reason in reasons {
-                    message.push_str(&format!("\n  - {reason}"));
-                }
-                return Err(Failure {
-                    code: exit::AWS_REFUSED,
-                    message,
-                });
-            }
-        };
-        say_fix(&fix);
-        let cuts_off = verification.repair_cuts_off(&fix);
-        if let Some(warning) = &cuts_off {
-            say(&format!("warning: {warning}"));
-        }
-        if !fix.is_empty() {
-            if !ask(
-                args.change.yes,
-                &format!(
-                    "Apply this to role {} in account {}?",
-                    verification.role.name, session.caller.account
-                ),
-            ) {
-                return Err(Failure {
-                    code: exit::DECLINED,
-                    message: "nothing was changed".into(),
-                });
-            }
-            let mut report = progress_printer();
-            engine::apply_fix(&session.sdk, &verification.role.name, &fix, &mut report)
-                .await
-                .map_err(failure)?;
-            if let Some(warning) = &cuts_off {
-                say(&format!("Repaired. {warning}"));
-            }
-            say("Checking the role again");
-            verification = engine::verify_role(
-                &session.sdk,
-                &args.role,
-                integration,
-                &ids.ids,
-                ids.rotating(),
-                permission,
-            )
-            .await
-            .map_err(failure)?;
-        }
-    }
+    .map_err(|e| session.failure(e))?;
+    let verification = &checked.verification;
     let outcome =
         Outcome::for_existing_role(integration, &ids.ids, &verification.role.arn, plan.as_ref())
             .at(&session.context());
-    let output = verify_output(&verification, &outcome, args.change.output);
-    if verification.is_right() {
-        Ok(output)
-    } else {
-        print_output(&output);
-        let hint = if args.fix {
-            ""
-        } else {
-            "; repair it with --fix"
-        };
-        Err(Failure {
-            code: exit::AWS_REFUSED,
-            message: format!("role {} is not right{hint}", verification.role.name),
-        })
-    }
+    let output = verify_output(verification, &outcome, args.change.output);
+    let role = &verification.role.name;
+    let message = match checked.ending {
+        engine::RepairEnding::Declined => {
+            return Err(Failure {
+                code: exit::DECLINED,
+                message: "nothing was changed".into(),
+            });
+        }
+        _ if verification.is_right() => {
+            if let engine::RepairEnding::Repaired {
+                warning: Some(warning),
+            } = &checked.ending
+            {
+                say(&format!("Repaired. {warning}"));
+            }
+            return Ok(output);
+        }
+        engine::RepairEnding::NoRepair(reasons) => {
+            let mut message = format!(
+                "role {role} is not right, and no repair this tool may make passes every probe, so nothing was changed:"
+            );
+            for reason in reasons {
+                message.push_str(&format!("\n  - {reason}"));
+            }
+            message
+        }
+        _ if args.fix => format!("role {role} is not right"),
+        _ => format!("role {role} is not right; repair it with --fix"),
+    };
+    print_output(&output);
+    Err(Failure {
+        code: exit::AWS_REFUSED,
+        message,
+    })
 }
 
 /// `verify --accounts | --stack-set`: the role in each account, a row each; exit code 4 when
@@ -493,56 +465,6 @@ fn external_ids_from(saved: Option<SavedSetup>, workspace: bool) -> Result<Known
     let typed = typed.trim().to_string();
     validate::external_id(&typed, validate::EXTERNAL_ID_MIN_AWS).map_err(InputError::at(word))?;
     Ok(KnownIds::given(typed))
-}
-
-/// The Deny statements that refuse Segment and may go: those named with `--remove-deny`, and on a
-/// terminal (without --yes) each one the person confirms, one question per statement.
-fn confirm_denies(verification: &Verification, given: &[usize], yes: bool) -> Vec<usize> {
-    let mut confirmed = Vec::new();
-    for &number in &verification.judgement.blocking_denies {
-        if given.contains(&number) {
-            say(&format!(
-                "Removing statement {number} as asked (--remove-deny {number})"
-            ));
-            confirmed.push(number);
-        } else if !yes
-            && ask(
-                false,
-                &format!(
-                    "Statement {number} is a Deny that refuses Segment's principal. Remove statement {number}?"
-                ),
-            )
-        {
-            confirmed.push(number);
-        }
-    }
-    confirmed
-}
-
-fn say_fix(fix: &crate::model::verify::Fix) {
-    if fix.is_empty() {
-        say("Nothing here is for --fix to change.");
-    } else {
-        say("The repair, proven to pass every probe before it is applied:");
-        for change in &fix.changes {
-            say(&format!("  - {change}"));
-        }
-    }
-    if !fix.diff.is_empty() {
-        say("Trust policy, before (-) and after (+):");
-        for line in &fix.diff {
-            say(&format!("  {line}"));
-        }
-    }
-    if let Some((name, document)) = &fix.permission {
-        say(&format!(
-            "Inline policy {name} to attach:\n{}",
-            serde_json::to_string_pretty(document).unwrap_or_default()
-        ));
-    }
-    for note in &fix.left_alone {
-        say(&format!("  Left alone: {note}"));
-    }
 }
 
 /// The report; when the role is right, the outcome too (its secret masked in text).

@@ -7,7 +7,6 @@ use crate::engine::saving::{Method, SavedSetup};
 use crate::engine::stack_sets::StackSetRequest;
 use crate::engine::{self, EngineError, Progress, WatchOptions};
 use crate::model::catalog::Catalog;
-use crate::model::catalog::Integration;
 use crate::model::plan::Plan;
 use crate::ui::words::{Failure, exit};
 
@@ -178,105 +177,76 @@ impl Plain {
         let integration = Catalog::builtin()
             .integration(&plan.integration_id)
             .ok_or_else(not_connected)?;
-        let permission = Some((plan.policy_name.as_str(), &plan.permission_policy));
         let connection = self.connection.clone().ok_or_else(not_connected)?;
-        let verification = engine::verify_role(
+        let expected = engine::Expected {
+            role,
+            integration,
+            external_ids: &plan.external_ids,
+            rotating: false,
+            permission: Some((plan.policy_name.as_str(), &plan.permission_policy)),
+        };
+        let account = self.account();
+        let mut report = self.reporter();
+        let mut stopped = None;
+        let checked = engine::verify_and_repair(
             connection.roles.as_ref(),
-            role,
-            integration,
-            &plan.external_ids,
-            false,
-            permission,
+            &expected,
+            true,
+            &account,
+            &mut self.confirmer(&mut stopped),
+            &mut report,
         )
-        .await
-        .map_err(|e| crate::ui::words::engine_failure_in(e, &self.context()))?;
-        self.show_and_repair(
-            verification,
-            role,
-            integration,
-            &plan.external_ids,
-            permission,
-        )
-        .await
+        .await;
+        self.checked(checked, stopped, role)
     }
 
-    /// Shows a judged role; when it is not right, shows the proven repair (asking about each
-    /// Deny that refuses Segment first) and applies it only after a yes. The role's ARN when it
-    /// ends right.
-    pub(super) async fn show_and_repair(
-        &mut self,
-        mut verification: crate::model::verify::Verification,
+    /// Answers the engine's questions with y or n; a question left without an answer (the input
+    /// ended) is a no, and the failure is kept in `stopped` for the caller to return.
+    pub(super) fn confirmer<'a>(
+        &'a mut self,
+        stopped: &'a mut Option<Failure>,
+    ) -> impl FnMut(&engine::Question) -> bool + Send + 'a {
+        move |question| {
+            let text = question.text();
+            match self.yes_no(text.trim_end_matches('?'), false) {
+                Ok(answer) => answer,
+                Err(failure) => {
+                    stopped.get_or_insert(failure);
+                    false
+                }
+            }
+        }
+    }
+
+    /// How a verify-and-repair ended, in plain mode's words: the role's ARN when it is right.
+    pub(super) fn checked(
+        &self,
+        checked: Result<engine::Checked, EngineError>,
+        stopped: Option<Failure>,
         role: &str,
-        integration: &Integration,
-        external_ids: &[String],
-        permission: Option<(&str, &serde_json::Value)>,
     ) -> Result<String, Failure> {
-        let connection = self.connection.clone().ok_or_else(not_connected)?;
-        let context = self.context();
-        let failure = |e: EngineError| crate::ui::words::engine_failure_in(e, &context);
-        let rotating = verification.judgement.subject.rotating;
+        if let Some(failure) = stopped {
+            return Err(failure);
+        }
+        let checked =
+            checked.map_err(|e| crate::ui::words::engine_failure_in(e, &self.context()))?;
+        let verification = checked.verification;
         self.verification_lines(&verification);
-        if !verification.is_right() {
-            let mut confirmed = Vec::new();
-            for &number in &verification.judgement.blocking_denies {
-                if self.yes_no(
-                    &format!("Statement {number} is a Deny that refuses Segment's principal. Remove statement {number}"),
-                    false,
-                )? {
-                    confirmed.push(number);
-                }
+        match checked.ending {
+            engine::RepairEnding::Declined => return Err(declined()),
+            engine::RepairEnding::NoRepair(reasons) => {
+                return Err(Failure {
+                    code: exit::AWS_REFUSED,
+                    message: format!(
+                        "role {role} is not right, and no repair this tool may make passes every probe, so nothing was changed: {}",
+                        reasons.join("; ")
+                    ),
+                });
             }
-            let fix = verification.fix(permission, &confirmed).map_err(|reasons| Failure {
-                code: exit::AWS_REFUSED,
-                message: format!(
-                    "role {role} is not right, and no repair this tool may make passes every probe, so nothing was changed: {}",
-                    reasons.join("; ")
-                ),
-            })?;
-            for change in &fix.changes {
-                self.say(&format!("[7/8] Repair: {change}"));
-            }
-            if !fix.diff.is_empty() {
-                self.say("[7/8] Trust policy, before (-) and after (+):");
-                for line in &fix.diff {
-                    self.say(line);
-                }
-            }
-            for note in &fix.left_alone {
-                self.say(&format!("[7/8] Left alone: {note}"));
-            }
-            let cuts_off = verification.repair_cuts_off(&fix);
-            if let Some(warning) = &cuts_off {
-                self.say(&format!("[7/8] Warning: {warning}"));
-            }
-            if !fix.is_empty() {
-                if !self.yes_no("Apply this repair", false)? {
-                    return Err(declined());
-                }
-                if let Some(warning) = &cuts_off {
-                    self.say(&format!("[7/8] Repairing. {warning}"));
-                }
-                let mut report = self.reporter();
-                engine::apply_fix(
-                    connection.roles.as_ref(),
-                    &verification.role.name,
-                    &fix,
-                    &mut report,
-                )
-                .await
-                .map_err(failure)?;
-                verification = engine::verify_role(
-                    connection.roles.as_ref(),
-                    role,
-                    integration,
-                    external_ids,
-                    rotating,
-                    permission,
-                )
-                .await
-                .map_err(failure)?;
-                self.verification_lines(&verification);
-            }
+            engine::RepairEnding::Repaired {
+                warning: Some(warning),
+            } => self.say(&format!("[7/8] Repaired. {warning}")),
+            _ => {}
         }
         if verification.is_right() {
             Ok(verification.role.arn)
@@ -286,6 +256,14 @@ impl Plain {
                 message: format!("role {role} is still not right"),
             })
         }
+    }
+
+    /// The account of the credentials, as the questions name it.
+    pub(super) fn account(&self) -> String {
+        self.caller
+            .as_ref()
+            .map(|c| c.account.clone())
+            .unwrap_or_default()
     }
 
     fn verification_lines(&self, verification: &crate::model::verify::Verification) {

@@ -4,7 +4,6 @@ use super::*;
 
 use crate::engine::saving::{Method, SavedSetup};
 use crate::engine::{self, EngineError, WatchOptions};
-use crate::model::catalog::Catalog;
 use crate::ui::words::{Failure, exit};
 
 impl Plain {
@@ -59,25 +58,22 @@ impl Plain {
             }
             Method::Iam => {
                 self.say(&format!("[7/8] Checking {} to finish it", saved.what()));
-                match crate::engine::resume::check_saved_role(connection.roles.as_ref(), &saved)
-                    .await
-                {
-                    Ok(verification) => {
-                        let role = saved.role_name.clone().unwrap_or_default();
-                        let integration = Catalog::builtin()
-                            .integration(&saved.integration)
-                            .ok_or_else(not_connected)?;
-                        // Judged again by check_saved_role: only a policy it passed is used.
-                        let judged = crate::engine::resume::judged_policy(&saved)
-                            .map_err(|e| crate::ui::words::engine_failure_in(e, &self.context()))?;
-                        let permission = judged.as_ref().map(|(name, doc)| (name.as_str(), doc));
-                        let ids = saved.all_external_ids();
-                        let arn = self
-                            .show_and_repair(verification, &role, integration, &ids, permission)
-                            .await?;
-                        Ok(arn)
-                    }
-                    Err(error) => Err(error),
+                let role = saved.role_name.clone().unwrap_or_default();
+                let account = self.account();
+                let mut report = self.reporter();
+                let mut stopped = None;
+                let checked = crate::engine::resume::repair_saved_role(
+                    connection.roles.as_ref(),
+                    &saved,
+                    &account,
+                    &mut self.confirmer(&mut stopped),
+                    &mut report,
+                )
+                .await;
+                match checked {
+                    // Not found, or not this tool's: settled below like any other error.
+                    Err(error) if stopped.is_none() => Err(error),
+                    checked => Ok(self.checked(checked, stopped, &role)?),
                 }
             }
         };

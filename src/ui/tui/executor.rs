@@ -1,7 +1,7 @@
 //! Runs the wizard's commands as tokio tasks against the AWS traits; each answers with messages.
 //! The same executor runs on the SDK, on the scripted fakes in tests, and in the demo.
 
-use super::state::{Cmd, Failure, Msg};
+use super::state::{Cmd, Failure, Msg, RoleCheck};
 use crate::engine::saving::StateStore;
 use crate::engine::{self, EngineError, Progress, WatchOptions};
 use std::sync::{Arc, Mutex};
@@ -415,42 +415,51 @@ impl Executor {
                 let Some(c) = self.connection() else {
                     return send(Msg::Verified(Err("not connected to AWS".into())));
                 };
-                let Some(integration) =
-                    crate::model::catalog::Catalog::builtin().integration(&check.integration)
-                else {
-                    return send(Msg::Verified(Err(format!(
-                        "unknown integration {}",
-                        check.integration
-                    ))));
+                let result = match expected_of(&check) {
+                    Ok(expected) => engine::verify_expected(c.roles.as_ref(), &expected)
+                        .await
+                        .map(Box::new)
+                        .map_err(|e| engine::explain(&e, None)),
+                    Err(message) => Err(message),
                 };
-                let permission = check
-                    .permission
-                    .as_ref()
-                    .map(|(name, doc)| (name.as_str(), doc));
-                let result = engine::verify_role(
-                    c.roles.as_ref(),
-                    &check.role,
-                    integration,
-                    &check.external_ids,
-                    check.rotating,
-                    permission,
-                )
-                .await;
-                send(Msg::Verified(
-                    result.map(Box::new).map_err(|e| engine::explain(&e, None)),
-                ));
+                send(Msg::Verified(result));
             }
-            Cmd::ApplyFix { role, fix } => {
+            Cmd::ApplyFix { check, role, fix } => {
                 let Some(c) = self.connection() else {
                     return send(Msg::Repaired(Err("not connected to AWS".into())));
                 };
-                let result = engine::apply_fix(c.roles.as_ref(), &role, &fix, &mut report).await;
-                send(Msg::Repaired(result.map_err(|e| engine::explain(&e, None))));
+                let result = match expected_of(&check) {
+                    Ok(expected) => {
+                        engine::repair_role(c.roles.as_ref(), &expected, &role, &fix, &mut report)
+                            .await
+                            .map(Box::new)
+                            .map_err(|e| engine::explain(&e, None))
+                    }
+                    Err(message) => Err(message),
+                };
+                send(Msg::Repaired(result));
             }
             // Run by the event loop itself: they touch the terminal or end it.
             Cmd::Copy { .. } | Cmd::ClearClipboard { .. } | Cmd::Quit => {}
         }
     }
+}
+
+/// What the checked role must be, as the engine takes it.
+fn expected_of(check: &RoleCheck) -> Result<engine::Expected<'_>, String> {
+    let integration = crate::model::catalog::Catalog::builtin()
+        .integration(&check.integration)
+        .ok_or_else(|| format!("unknown integration {}", check.integration))?;
+    Ok(engine::Expected {
+        role: &check.role,
+        integration,
+        external_ids: &check.external_ids,
+        rotating: check.rotating,
+        permission: check
+            .permission
+            .as_ref()
+            .map(|(name, document)| (name.as_str(), document)),
+    })
 }
 
 fn not_connected() -> Failure {

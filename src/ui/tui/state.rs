@@ -154,7 +154,8 @@ pub enum Msg {
     UpdatePreviewed(Result<Box<crate::engine::update::Prepared>, String>),
     /// The change can't be prepared until the user says which ID to keep.
     IdsDiffer(Vec<String>),
-    Repaired(Result<(), String>),
+    /// The repair was applied and the role read again.
+    Repaired(Result<Box<Verification>, String>),
     StackDeleted(Result<(), String>),
     /// A copy's result: what was copied ("role ARN"), whether it was a secret, whether the
     /// clipboard is the user's own machine's (through the terminal), and where it went.
@@ -238,6 +239,8 @@ pub enum Cmd {
     VerifyRole(RoleCheck),
     /// Applies a fix the Progress screen showed and the user confirmed.
     ApplyFix {
+        /// What the role must be, to read it again after the repair.
+        check: RoleCheck,
         role: String,
         fix: Box<Fix>,
     },

@@ -406,13 +406,14 @@ pub fn on_key(app: &mut App, key: KeyEvent) -> Vec<Cmd> {
             Vec::new()
         }
         (Work::Verified(verification), KeyCode::Enter) if !verification.is_right() => {
-            let Some(Ok(fix)) = &app.method.fix else {
+            let (Some(Ok(fix)), Some(check)) = (&app.method.fix, &app.method.checking) else {
                 return Vec::new();
             };
             if fix.is_empty() {
                 return Vec::new();
             }
             let cmd = Cmd::ApplyFix {
+                check: check.clone(),
                 role: verification.role.name.clone(),
                 fix: Box::new(fix.clone()),
             };
@@ -592,16 +593,11 @@ pub fn on_message(app: &mut App, msg: Msg) -> Vec<Cmd> {
                 stack_left: false,
             });
         }
-        Msg::Repaired(Ok(())) => {
-            // Read the role again: the report shown is always what AWS now holds.
-            if let Work::Running = app.run.work
-                && let Some(check) = app.method.checking.clone()
-            {
-                app.run
-                    .notes
-                    .push("Repaired; checking the role again".into());
-                return crate::ui::tui::actions::check_role(app, check);
-            }
+        // The report shown is always what AWS now holds: the role as read after the repair.
+        Msg::Repaired(Ok(verification)) => {
+            app.method.confirmed_denies.clear();
+            refresh_fix(app, &verification);
+            app.run.work = Work::Verified(verification);
         }
         Msg::StackDeleted(Ok(())) => {
             app.run.resources.clear();
