@@ -45,6 +45,8 @@ pub enum Question {
     RemoveDeny { number: usize },
     /// The repair shown: apply it to `role` in `account`?
     ApplyRepair { role: String, account: String },
+    /// The IDs saved here and those the role accepts differ: keep what the role accepts?
+    KeepWhatRoleAccepts,
 }
 
 impl Question {
@@ -59,6 +61,7 @@ impl Question {
             Question::ApplyRepair { role, account } => {
                 format!("Apply this to role {role} in account {account}?")
             }
+            Question::KeepWhatRoleAccepts => "Keep what the role accepts now (what Segment can use today), not what was saved here?".to_string(),
         }
     }
 }

@@ -1252,3 +1252,104 @@ async fn a_change_set_touching_what_we_never_make_is_refused_and_deleted() {
     );
     assert_eq!(plain.changes(), 1, "only its own create changed anything");
 }
+
+/// The verify-then-repair every face runs: without a repair asked for nothing is asked; a no to
+/// the repair changes nothing; a yes applies it and answers with the role as read after it.
+#[tokio::test]
+async fn verify_and_repair_asks_before_it_changes_and_reads_the_role_again() {
+    let roles = MemoryRoles::default();
+    let plan = plan("destination-function");
+    let open = json!({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Principal": {"AWS": plan.principal}, "Action": "sts:AssumeRole"}
+    ]});
+    let request = segment_aws_setup::aws::RoleCreate {
+        name: "handmade".into(),
+        path: "/".into(),
+        description: String::new(),
+        trust_policy: open.to_string(),
+        tags: vec![],
+    };
+    roles.create_role(&request).await.expect("created");
+    let integration = Catalog::builtin()
+        .integration(&plan.integration_id)
+        .expect("known");
+    let expected = engine::Expected {
+        role: "handmade",
+        integration,
+        external_ids: &plan.external_ids,
+        rotating: false,
+        permission: Some((plan.policy_name.as_str(), &plan.permission_policy)),
+    };
+    let run = |repair: bool, answer: bool| {
+        let (roles, expected) = (&roles, &expected);
+        async move {
+            let mut questions = Vec::new();
+            let mut notes = Vec::new();
+            let checked = engine::verify_and_repair(
+                roles,
+                expected,
+                repair,
+                FAKE_ACCOUNT,
+                &mut |question| {
+                    questions.push(question.clone());
+                    answer
+                },
+                &mut |progress| {
+                    if let Progress::Note(note) = progress {
+                        notes.push(note);
+                    }
+                },
+            )
+            .await
+            .expect("read");
+            (checked, questions, notes)
+        }
+    };
+    let trust_now = || async {
+        roles
+            .get_role("handmade")
+            .await
+            .expect("get")
+            .expect("role")
+            .trust_policy
+    };
+
+    let (checked, questions, notes) = run(false, true).await;
+    assert_eq!(checked.ending, engine::RepairEnding::AsFound);
+    assert!(!checked.verification.is_right());
+    assert!(
+        questions.is_empty() && notes.is_empty(),
+        "{questions:?} {notes:?}"
+    );
+
+    let (checked, questions, notes) = run(true, false).await;
+    assert_eq!(checked.ending, engine::RepairEnding::Declined);
+    assert_eq!(
+        questions,
+        [Question::ApplyRepair {
+            role: "handmade".into(),
+            account: FAKE_ACCOUNT.into()
+        }]
+    );
+    assert!(
+        notes.iter().any(|n| n.starts_with("The repair, proven")),
+        "the fix is shown before the question: {notes:?}"
+    );
+    assert_eq!(trust_now().await, open, "a no changes nothing");
+
+    let (checked, _, notes) = run(true, true).await;
+    assert!(
+        matches!(checked.ending, engine::RepairEnding::Repaired { .. }),
+        "{:?}",
+        checked.ending
+    );
+    assert!(
+        checked.verification.is_right(),
+        "read again after the repair"
+    );
+    assert!(notes.iter().any(|n| n.contains("checking the role again")));
+    assert_eq!(
+        trust_now().await,
+        policy::trust_policy(&plan.principal, &plan.external_ids)
+    );
+}

@@ -549,3 +549,101 @@ async fn plain_mode_finishes_a_rotation_begun_on_another_machine() {
     let _ = std::fs::remove_dir_all(elsewhere.dir());
     let _ = std::fs::remove_dir_all(here.dir());
 }
+
+/// A record on this machine that names another ID than the role accepts: the face that can't
+/// ask gets the difference back, a no changes nothing, a yes keeps what the role accepts. The
+/// same sequence for the command line and plain mode (`update::prepare_asking`).
+#[tokio::test(start_paused = true)]
+async fn a_difference_of_ids_is_asked_about_once_and_a_yes_keeps_what_the_role_accepts() {
+    let stacks = ScriptedStacks::new(Script::success(4.0));
+    let roles = MemoryRoles::default();
+    stacks.make_roles_in(roles.clone());
+    let store = StateStore::owned_at(temp_dir("rotation-differ"));
+    let role = "segment-differ";
+    let in_role = made(&stacks, &roles, &store, Method::Iam, role).await;
+    let mut stale = store.find_role(role).expect("saved");
+    let elsewhere = segment_aws_setup::model::external_id::generate(40);
+    stale.external_ids = vec![elsewhere.clone()];
+    store.save(&stale).expect("saved again");
+
+    let integration = Catalog::builtin()
+        .integration(INTEGRATION)
+        .expect("integration");
+    let asked = update::Asked {
+        integration,
+        method: Method::Iam,
+        name: role.to_string(),
+        request: request(Method::Iam, role),
+        given: Vec::new(),
+        id_change: IdChange::Keep,
+        record: store.find_role(role),
+        account: FAKE_ACCOUNT.into(),
+        region: None,
+        profile: None,
+        keep_what_role_accepts: false,
+    };
+    let options = WatchOptions::default();
+    let prepare = |can_ask: bool, answer: bool| {
+        let asked = asked.clone();
+        let (stacks, roles, options) = (&stacks, &roles, &options);
+        async move {
+            let mut questions = Vec::new();
+            let mut notes = Vec::new();
+            let result = update::prepare_asking(
+                stacks,
+                roles,
+                asked,
+                options,
+                can_ask,
+                &mut |question| {
+                    questions.push(question.clone());
+                    answer
+                },
+                &mut |progress| {
+                    if let engine::Progress::Note(note) = progress {
+                        notes.push(note);
+                    }
+                },
+            )
+            .await;
+            (result, questions, notes)
+        }
+    };
+
+    let (result, questions, _) = prepare(false, true).await;
+    assert!(
+        matches!(result, Err(EngineError::IdsDiffer { .. })),
+        "{result:?}"
+    );
+    assert!(
+        questions.is_empty(),
+        "nothing is asked where nobody can answer"
+    );
+
+    let (result, questions, notes) = prepare(true, false).await;
+    assert!(
+        matches!(result, Err(EngineError::Declined(_))),
+        "{result:?}"
+    );
+    assert_eq!(questions, [engine::Question::KeepWhatRoleAccepts]);
+    assert!(
+        !notes.is_empty(),
+        "the difference is said before the question"
+    );
+    for note in &notes {
+        assert!(
+            !note.contains(&in_role) && !note.contains(&elsewhere),
+            "masked: {note}"
+        );
+    }
+
+    let (result, questions, _) = prepare(true, true).await;
+    let prepared = result.expect("prepared keeping what the role accepts");
+    assert_eq!(questions.len(), 1);
+    assert_eq!(prepared.plan.external_ids, vec![in_role.clone()]);
+    assert_eq!(
+        accepted(&roles, role).await,
+        BTreeSet::from([in_role]),
+        "preparing changes nothing"
+    );
+}

@@ -3,7 +3,7 @@
 
 use crate::aws::{RoleInfo, Roles, Stacks};
 use crate::engine::saving::{Method, SavedSetup, StateStore};
-use crate::engine::{self, Created, EngineError, Progress, UpdatePreview, WatchOptions};
+use crate::engine::{self, Created, EngineError, Progress, Question, UpdatePreview, WatchOptions};
 use crate::model::catalog::{ExternalIdSource, Integration};
 use crate::model::plan::{Plan, PlanRequest};
 use crate::model::rotation::*;
@@ -236,6 +236,38 @@ pub struct Prepared {
     pub truth: Truth,
     /// Every external ID this change saw (the role's and the plan's), for a face to mask.
     pub ids: Vec<String>,
+}
+
+/// `prepare`, with a difference of IDs settled by asking (`Question::KeepWhatRoleAccepts`, its
+/// lines said first): yes prepares again keeping what the role accepts, no is `Declined`. A face
+/// that can't ask (`--yes` guesses nothing) gets the difference back as `IdsDiffer`.
+pub async fn prepare_asking(
+    stacks: &dyn Stacks,
+    roles: &dyn Roles,
+    asked: Asked,
+    options: &WatchOptions,
+    can_ask: bool,
+    confirm: &mut (dyn FnMut(&Question) -> bool + Send),
+    report: &mut (dyn FnMut(Progress) + Send),
+) -> Result<Prepared, EngineError> {
+    match prepare(stacks, roles, asked.clone(), options, report).await {
+        Err(EngineError::IdsDiffer { lines, .. }) if can_ask => {
+            for line in lines {
+                report(Progress::Note(line));
+            }
+            if !confirm(&Question::KeepWhatRoleAccepts) {
+                return Err(EngineError::Declined(
+                    "the external IDs saved here and in the role differ, and what the role accepts was not kept".into(),
+                ));
+            }
+            let asked = Asked {
+                keep_what_role_accepts: true,
+                ..asked
+            };
+            prepare(stacks, roles, asked, options, report).await
+        }
+        prepared => prepared,
+    }
 }
 
 /// The first half of every change, for every face: the role read and proven ours, one truth

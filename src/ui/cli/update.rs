@@ -152,33 +152,18 @@ pub(crate) async fn update(args: &UpdateArgs) -> Result<String, Failure> {
         return update_stack_set(args, &session, &store, asked).await;
     }
     let mut report = progress_printer();
-    let mut prepared = update::prepare(
+    let mut confirm = |question: &engine::Question| ask(false, &question.text());
+    let prepared = update::prepare_asking(
         &session.sdk,
         &session.sdk,
-        asked.clone(),
+        asked,
         &options,
+        // The record and the role differ: a person says which to keep; --yes guesses nothing.
+        !args.change.yes,
+        &mut confirm,
         &mut report,
     )
     .await;
-    // The record and the role differ: a person says which to keep; --yes guesses nothing.
-    if let Err(EngineError::IdsDiffer { .. }) = &prepared
-        && !args.change.yes
-    {
-        if !ask(
-            false,
-            "Keep what the role accepts now (what Segment can use today), not what was saved here?",
-        ) {
-            return Err(Failure {
-                code: exit::DECLINED,
-                message: "nothing was changed".into(),
-            });
-        }
-        let asked = update::Asked {
-            keep_what_role_accepts: true,
-            ..asked
-        };
-        prepared = update::prepare(&session.sdk, &session.sdk, asked, &options, &mut report).await;
-    }
     let prepared = prepared.map_err(failure)?;
     let (plan, preview) = (&prepared.plan, &prepared.preview);
     for line in preview.lines() {

@@ -169,36 +169,19 @@ impl Plain {
             keep_what_role_accepts: false,
         };
         let mut report = self.reporter();
-        let mut prepared = update::prepare(
+        let mut stopped = None;
+        let prepared = update::prepare_asking(
             connection.stacks.as_ref(),
             connection.roles.as_ref(),
-            asked.clone(),
+            asked,
             &options,
+            true,
+            &mut self.confirmer(&mut stopped),
             &mut report,
         )
         .await;
-        if let Err(EngineError::IdsDiffer { lines, .. }) = &prepared {
-            for line in lines {
-                self.say(line);
-            }
-            if !self.yes_no(
-                "The role accepts other IDs than were saved here. Keep what the role accepts now (what Segment can use today)",
-                false,
-            )? {
-                return Err(declined());
-            }
-            let asked = update::Asked {
-                keep_what_role_accepts: true,
-                ..asked
-            };
-            prepared = update::prepare(
-                connection.stacks.as_ref(),
-                connection.roles.as_ref(),
-                asked,
-                &options,
-                &mut report,
-            )
-            .await;
+        if let Some(failure) = stopped {
+            return Err(failure);
         }
         let prepared = prepared.map_err(failure)?;
         for line in prepared.preview.lines() {
