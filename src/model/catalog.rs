@@ -324,6 +324,13 @@ pub struct PresetOffer {
 pub struct Integration {
     pub id: String,
     pub title: String,
+    /// The destination's name in Segment's catalog ("Amazon Lambda"), as its Add Destination
+    /// search finds it; none for functions, which are the customer's own.
+    #[serde(default)]
+    pub catalog_name: Option<String>,
+    /// The destination's ID in Segment's catalog (its Public API's `metadataId`).
+    #[serde(default)]
+    pub catalog_id: Option<String>,
     /// One line: "pick this when …".
     pub pick_when: String,
     /// `Principal.AWS` of the trust policy.
@@ -339,6 +346,10 @@ pub struct Integration {
     pub next_external_id_parameter: Option<String>,
     pub presets: Vec<PresetOffer>,
     pub settings: Vec<SettingSpec>,
+    /// What Segment's page still asks for in AWS beyond the role (the function's own execution
+    /// role, a bucket's lifecycle rule ...), a step each: the tool doesn't do these.
+    #[serde(default)]
+    pub aws_steps: Vec<String>,
     /// What to do next in Segment, in Segment's words, a step each.
     #[serde(default)]
     pub next_steps: Vec<String>,

@@ -1,6 +1,6 @@
 //! The end of a setup, built once and rendered by every face (the wizard's Done screen, plain
 //! mode, `create`, `watch` and `verify`, as text or JSON): each Segment setting with its label,
-//! key and the attributes Segment shows (required, sensitive, read-only), the next steps in
+//! key and the attributes Segment shows (required, secret, read-only), the next steps in
 //! Segment in Segment's words, what is worth knowing, the code that uses the role, and how to
 //! check the role later. Pure: the faces only render it.
 
@@ -51,6 +51,8 @@ pub struct Outcome {
     pub title: String,
     pub role_arn: Option<String>,
     pub groups: Vec<SettingsGroup>,
+    /// What Segment's page still asks for in AWS beyond the role.
+    pub aws_steps: Vec<String>,
     pub next_steps: Vec<String>,
     pub notes: Vec<String>,
     /// The code that uses the role (functions).
@@ -93,7 +95,8 @@ pub fn attributes(setting: &Setting) -> Vec<&'static str> {
         out.push("required");
     }
     if setting.sensitive {
-        out.push("sensitive");
+        // Segment's word: a function's setting is marked Secret, an action's field is masked.
+        out.push("secret");
     }
     out
 }
@@ -212,12 +215,15 @@ impl Outcome {
         let workspace_ids = integration.is_some_and(|i| i.external_id.source_ids);
         // One destination instance invokes one function: several ARNs, several instances.
         let groups = if lambda_arns.len() > 1 && settings.iter().any(|s| s.key == "function") {
+            let destination = integration
+                .and_then(|i| i.catalog_name.as_deref())
+                .unwrap_or("Segment");
             lambda_arns
                 .iter()
                 .enumerate()
                 .map(|(index, arn)| SettingsGroup {
                     heading: Some(format!(
-                        "AWS Lambda destination {} of {} (one per function)",
+                        "{destination} destination {} of {} (one per function)",
                         index + 1,
                         lambda_arns.len()
                     )),
@@ -248,7 +254,7 @@ impl Outcome {
         let mut notes: Vec<String> = integration.map(|i| i.notes.clone()).unwrap_or_default();
         if workspace_ids && trusted_ids.len() > 1 {
             notes.push(format!(
-                "The role trusts these IDs: {}. Keep both the workspace ID and the source ID when you trust a source, so deliveries work whether or not the External ID setting is set.",
+                "The role trusts these IDs: {}. Keep both the workspace ID and the source ID when you trust a source, so deliveries work whether or not Segment's read-only ID setting is set.",
                 trusted_ids.join(", ")
             ));
         }
@@ -257,6 +263,7 @@ impl Outcome {
             title: integration.map(|i| i.title.clone()).unwrap_or_default(),
             role_arn: role_arn.map(str::to_string),
             groups,
+            aws_steps: integration.map(|i| i.aws_steps.clone()).unwrap_or_default(),
             next_steps: integration
                 .map(|i| i.next_steps.clone())
                 .unwrap_or_default(),
@@ -323,6 +330,7 @@ impl Outcome {
             "roleArn": self.role_arn,
             "settings": self.settings_json(),
             "instances": self.groups.iter().map(group).collect::<Vec<_>>(),
+            "awsSteps": self.aws_steps,
             "nextSteps": self.next_steps,
             "notes": self.notes,
             "code": self.code,
@@ -361,6 +369,16 @@ impl Outcome {
     pub fn lines(&self, shown: &dyn Fn(&Setting) -> String) -> Vec<OutcomeLine> {
         let mut lines = vec![line(LineKind::Heading, "Settings in Segment:")];
         lines.extend(self.settings_lines(shown));
+        if !self.aws_steps.is_empty() {
+            lines.push(line(LineKind::Blank, ""));
+            lines.push(line(
+                LineKind::Heading,
+                "Still to do in AWS (the role doesn't cover it):",
+            ));
+            for (index, step) in self.aws_steps.iter().enumerate() {
+                lines.push(line(LineKind::Step, format!("  {}. {step}", index + 1)));
+            }
+        }
         if !self.next_steps.is_empty() {
             lines.push(line(LineKind::Blank, ""));
             lines.push(line(LineKind::Heading, "Next, in Segment:"));
@@ -441,7 +459,7 @@ mod tests {
             .collect();
         assert!(
             text.contains(
-                &"IAM Role External ID (iamRoleExternalId) · required, sensitive".to_string()
+                &"IAM Role External ID (iamRoleExternalId) · required, secret".to_string()
             ),
             "{text:#?}"
         );
@@ -495,10 +513,15 @@ mod tests {
             .collect();
         assert!(
             text.iter().any(|l| l.contains(
-                "External ID (externalId) · read-only: already set by Segment, nothing to paste"
+                "External ID (Read-Only) (externalId) · read-only: already set by Segment, nothing to paste"
             )),
             "{text:#?}"
         );
+        assert_eq!(
+            outcome.groups[0].heading.as_deref(),
+            Some("Amazon Lambda destination 1 of 2 (one per function)")
+        );
+        assert!(text.iter().any(|l| l.contains("select Amazon Lambda.")));
         assert!(text.iter().any(|l| l.contains("5 seconds")));
         assert!(text.iter().any(|l| l.contains("Tail")));
         assert!(text.iter().any(|l| l.contains("wXZ2sd8N3mJ, srcABC123")));
@@ -506,6 +529,67 @@ mod tests {
             !text
                 .iter()
                 .any(|l| l.to_lowercase().contains("mark it sensitive"))
+        );
+    }
+
+    #[test]
+    fn personalize_names_its_own_destinations_and_the_steps_its_function_needs() {
+        let plan = plan(PlanRequest {
+            integration: "personalize-destination".into(),
+            workspace_ids: vec!["wXZ2sd8N3mJ".into()],
+            lambda_arns: vec![
+                "arn:aws:lambda:us-west-2:123456789012:function:a".into(),
+                "arn:aws:lambda:us-west-2:123456789012:function:b".into(),
+            ],
+            ..PlanRequest::default()
+        });
+        let outcome = Outcome::from_plan(&plan, Some("arn:aws:iam::123456789012:role/r"));
+        let headings: Vec<_> = outcome
+            .groups
+            .iter()
+            .filter_map(|g| g.heading.as_deref())
+            .collect();
+        assert_eq!(
+            headings,
+            [
+                "Amazon Personalize destination 1 of 2 (one per function)",
+                "Amazon Personalize destination 2 of 2 (one per function)"
+            ]
+        );
+        let text: Vec<String> = outcome
+            .lines(&value_text)
+            .into_iter()
+            .map(|l| l.text)
+            .collect();
+        assert!(
+            !text.iter().any(|l| l.contains("Amazon Lambda destination")),
+            "{text:#?}"
+        );
+        let aws = text
+            .iter()
+            .position(|l| l.starts_with("Still to do in AWS"))
+            .expect("the steps in AWS");
+        let segment = text
+            .iter()
+            .position(|l| l == "Next, in Segment:")
+            .expect("the steps in Segment");
+        assert!(aws < segment, "AWS first: {text:#?}");
+        let steps = text[aws..segment].join("\n");
+        for needed in [
+            "personalize:GetRecommendations",
+            "personalize:Record",
+            "personalize:PutEvents",
+            "Event Tracker",
+            "personalize_tracking_id",
+            "personalize_campaign_arn",
+            "connections_source_api_key",
+            "Execution Error",
+        ] {
+            assert!(steps.contains(needed), "{needed}: {steps}");
+        }
+        assert_eq!(
+            outcome.to_json()["awsSteps"].as_array().map(Vec::len),
+            Some(3)
         );
     }
 }

@@ -29,8 +29,8 @@ fn choice(name: &str, title: &str, detail: &str) -> Choice {
 }
 
 /// Step 1: what the wizard does, and what it changes. Paragraphs: each face wraps them.
-pub const WELCOME: &str = "This sets up the IAM role Segment assumes in your AWS account, with an external ID, so your Segment Functions or Lambda destination can reach it.";
-pub const WELCOME_CHANGES: &str = "Nothing changes until you confirm the Review step. Then it creates one IAM role that only Segment can assume (with your external ID) and its inline permission policy, through CloudFormation or IAM directly; or it checks a role you have.";
+pub const WELCOME: &str = "This sets up the IAM role Segment assumes in your AWS account, with an external ID, for destination or source functions, the Amazon Lambda, AWS S3, AWS S3 (Actions), Amazon Kinesis, Amazon Kinesis Firehose or Amazon Personalize destination, or Data Lakes.";
+pub const WELCOME_CHANGES: &str = "Nothing changes until you confirm the Review step. Then it creates one IAM role only Segment can assume (with your external ID) and its permission policy, through CloudFormation or IAM directly; or it checks a role you have.";
 
 /// Step 2's question and choices: the integrations, from the catalog.
 pub const INTEGRATION_QUESTION: &str = "Which Segment integration will assume the role";
@@ -70,7 +70,7 @@ pub fn external_id_intro(integration: &Integration) -> Vec<String> {
                 "Segment presents this ID when it assumes the role; only your {} can.",
                 integration.title.to_lowercase()
             ),
-            "Treat it like a password: Segment stores it as a sensitive setting.".into(),
+            "Treat it like a password: in Segment it goes only into a secret setting (a function's with Secret on).".into(),
         ]
     }
 }
@@ -81,7 +81,7 @@ pub fn external_id_intro(integration: &Integration) -> Vec<String> {
 /// its risk.
 pub const STACK_SET_SHARED_ID: &str = "Every account's role requires the same external ID: whoever learns it could have Segment reach all of them, so keep it as secret as one shared password; rotating it (update --stack-set) changes it everywhere at once.";
 
-pub const SOURCE_ID_WHY: &str = "If the External ID setting is ever empty, Segment uses the source ID (Settings > API Keys in the source): trust it too to keep deliveries working either way.";
+pub const SOURCE_ID_WHY: &str = "If Segment's read-only ID setting is ever empty, it uses the source ID (Settings > API Keys in the source): trust it too to keep deliveries working either way.";
 
 /// Step 4's question.
 pub const PERMISSIONS_QUESTION: &str = "What may the role do";
@@ -181,8 +181,8 @@ pub fn ideas(step: usize) -> &'static [&'static str] {
         ],
         3 => &[
             "An external ID is a value Segment presents when it assumes your role. The trust policy lets Segment in only with it, so another Segment customer can't make Segment reach your account (the \"confused deputy\").",
-            "For a function you choose it: a long random value, kept like a password in a sensitive setting.",
-            "For the Lambda destination Segment presents your workspace ID (Settings > General in Segment), or the source ID (Settings > API Keys in the source) when the destination's External ID setting is empty.",
+            "For a function you choose it: a long random value, kept like a password in a setting with Secret on.",
+            "For the destinations and Data Lakes Segment presents your workspace ID (Settings > General in Segment); the Amazon Lambda destination presents the source ID (Settings > API Keys in the source) when its External ID (Read-Only) setting is empty.",
         ],
         4 => &[
             "Least privilege: the role may do only what your function or destination needs (write to one bucket, invoke the functions you name, or exactly your policy). If its credentials ever leaked, that is all they could do.",
@@ -202,7 +202,7 @@ pub fn ideas(step: usize) -> &'static [&'static str] {
         ],
         8 => &[
             "Paste the settings into Segment as shown; the next steps say where.",
-            "The external ID is a secret: keep it only in the sensitive setting.",
+            "The external ID is a secret: keep it only in the setting marked secret.",
         ],
         _ => &[],
     }

@@ -51,6 +51,10 @@ fn plan_json_has_exactly_the_documented_keys() {
             "cliCommands",
             "broadGrants",
             "warnings",
+            "awsSteps",
+            "nextSteps",
+            "notes",
+            "code",
         ]
     );
     assert_eq!(plan["integration"], "destination-function");

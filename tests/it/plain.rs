@@ -122,7 +122,7 @@ async fn piped_answers_create_a_stack_and_a_wrong_answer_is_asked_again() {
         .to_string();
     let id = value_after(
         &text,
-        "IAM Role External ID (iamRoleExternalId) · required, sensitive",
+        "IAM Role External ID (iamRoleExternalId) · required, secret",
     );
     assert!(
         text.contains("Code that uses the role in your function"),
@@ -166,7 +166,7 @@ async fn the_lambda_destination_through_iam_with_the_plain_flag() {
     );
     assert!(
         text.contains(
-            "External ID (externalId) · read-only: already set by Segment, nothing to paste"
+            "External ID (Read-Only) (externalId) · read-only: already set by Segment, nothing to paste"
         ),
         "{text}"
     );
@@ -366,7 +366,7 @@ fn plain_mode_takes_an_integration_added_as_data() {
     assert_eq!(
         value_after(
             &text,
-            "Map Segment Events to Firehose Delivery Streams (mappedStreams) · required"
+            "Map Segment Events to Firehose Delivery Streams (mappedStreams)"
         ),
         "events"
     );

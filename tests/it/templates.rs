@@ -179,3 +179,32 @@ async fn lambda_destination_with_several_external_ids() {
     })
     .await;
 }
+
+/// AWS S3 with a path prefix and no KMS key (the branch the all-or-nothing samples skip): the
+/// role may also put the one object Validate writes, and the template says the same as the plan.
+#[tokio::test]
+async fn an_s3_path_prefix_alone_lets_validate_put_its_test_object() {
+    let integration = Catalog::builtin()
+        .integration("s3-destination")
+        .expect("in the catalog");
+    let mut request = crate::support::sample_request(integration, "s3-segment-logs", false);
+    request.other_inputs.insert(
+        segment_aws_setup::model::catalog::Input::PathPrefix,
+        vec!["path/prefix".into()],
+    );
+    let planned = plan(request.clone());
+    let statements = planned.permission_policy["Statement"]
+        .as_array()
+        .expect("statements");
+    let validate = statements
+        .iter()
+        .find(|s| s["Sid"] == "ValidateTestObject")
+        .expect("Validate's object is allowed");
+    assert_eq!(validate["Action"], "s3:PutObject");
+    assert_eq!(
+        validate["Resource"],
+        "arn:aws:s3:::events-bucket/segment-logs/dummy-object.txt"
+    );
+    assert!(!statements.iter().any(|s| s["Sid"] == "AllowKMS"));
+    deploy_and_check(request).await;
+}

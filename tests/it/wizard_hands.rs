@@ -726,7 +726,7 @@ fn kinesis_goes_through_the_wizard_with_its_own_fields() {
     choose_integration(&mut app, "kinesis-destination");
     key(&mut app, KeyCode::Enter);
     assert!(
-        screen(&app).contains("read-only Secret ID setting"),
+        screen(&app).contains("Secret ID (Read-Only) setting"),
         "{}",
         screen(&app)
     );

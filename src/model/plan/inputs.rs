@@ -235,7 +235,7 @@ pub(super) fn external_ids(
         ExternalIdSource::WorkspaceId => Err(InputError::new(
             "--workspace-id",
             format!(
-                "the {} integration's external ID is your Segment workspace ID (Segment shows it in Settings > General, and as the destination's External ID setting): give it with {}",
+                "the {} integration's external ID is your Segment workspace ID (Segment shows it in Settings > General, and as some destinations' read-only External ID or Secret ID setting): give it with {}",
                 integration.id,
                 Field::WorkspaceId.mention()
             ),

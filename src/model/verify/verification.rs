@@ -89,7 +89,7 @@ impl Verification {
             return None;
         }
         Some(if self.judgement.subject.workspace_ids {
-            "After this repair Segment gets in only presenting a trusted ID: the workspace ID (or, when the destination's External ID setting is empty, a trusted source ID). If it uses this role now in another way, its deliveries fail until then.".to_string()
+            "After this repair Segment gets in only presenting a trusted ID: the workspace ID (or, when the destination's read-only ID setting is empty, a trusted source ID). If it uses this role now in another way, its deliveries fail until then.".to_string()
         } else {
             "After this repair Segment gets in only with your external ID: if your function uses this role now with no ID or another one, its calls fail until the function's IAM Role External ID setting holds this ID. Paste it into Segment right after the repair.".to_string()
         })

@@ -56,8 +56,8 @@ pub struct SetupArgs {
     )]
     pub external_ids: Vec<String>,
 
-    /// Lambda destination: your Segment workspace ID, which Segment presents as the external ID.
-    /// Repeat to trust several
+    /// Destinations and Data Lakes: your Segment workspace ID, which Segment presents as the
+    /// external ID (functions and AWS S3 (Actions) use a generated one). Repeat to trust several
     #[arg(
         long = "workspace-id",
         env = "SEGMENT_AWS_SETUP_WORKSPACE_ID",
@@ -66,8 +66,8 @@ pub struct SetupArgs {
     )]
     pub workspace_ids: Vec<String>,
 
-    /// Lambda destination: a Segment source ID to trust too (Segment uses it when the External ID
-    /// setting is empty). Repeat for several
+    /// Amazon Lambda, Kinesis, Personalize, Data Lakes: a Segment source ID to trust too (Segment
+    /// uses it when the External ID (Read-Only) setting is empty). Repeat for several
     #[arg(
         long = "source-id",
         env = "SEGMENT_AWS_SETUP_SOURCE_ID",

@@ -21,7 +21,7 @@ pub use common::{
 };
 pub use create::CreateArgs;
 pub use delete::DeleteArgs;
-pub use plan::PlanArgs;
+pub use plan::{PlanArgs, plan_text};
 pub use retry::RetryArgs;
 pub use stack_set::ManyArgs;
 pub use update::UpdateArgs;
@@ -40,7 +40,7 @@ const EXAMPLES: &str = "Examples:
 #[command(
     name = "segment-aws-setup",
     version,
-    about = "Sets up the AWS IAM role Segment assumes, with an external ID, for Segment Functions and the Lambda destination.\nWith no command, on a terminal, it opens the wizard.",
+    about = "Sets up the AWS IAM role Segment assumes, with an external ID, for any of nine integrations:\ndestination and source functions, the Amazon Lambda, AWS S3, AWS S3 (Actions), Amazon Kinesis,\nAmazon Kinesis Firehose and Amazon Personalize destinations, and Data Lakes.\nWith no command, on a terminal, it opens the wizard.",
     after_help = EXAMPLES
 )]
 pub struct Cli {

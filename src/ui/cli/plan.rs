@@ -39,13 +39,24 @@ pub(crate) fn plan(args: &PlanArgs) -> Result<String, Failure> {
     }
     Ok(match args.format {
         Format::Text | Format::Csv => plan_text(&plan),
-        Format::Json => pretty_json(&plan.to_json()),
+        Format::Json => pretty_json(&plan_json(&plan)),
     })
+}
+
+/// The plan for scripts, with the procedure after the role in the keys `create --output json`
+/// gives it.
+fn plan_json(plan: &Plan) -> serde_json::Value {
+    let mut json = plan.to_json();
+    let outcome = crate::model::outcome::Outcome::from_plan(plan, None).to_json();
+    for key in ["awsSteps", "nextSteps", "notes", "code"] {
+        json[key] = outcome[key].clone();
+    }
+    json
 }
 
 /// The plan for a person to read (`plan --format text`): rendered here, by the command that
 /// shows it, so the plan itself stays below the outcome it would be rendered with.
-fn plan_text(plan: &Plan) -> String {
+pub fn plan_text(plan: &Plan) -> String {
     let pretty = |value: &serde_json::Value| {
         serde_json::to_string_pretty(value).unwrap_or_else(|_| value.to_string())
     };
@@ -110,17 +121,15 @@ fn plan_text(plan: &Plan) -> String {
         "  Template:\n{}\n",
         indent(&indent(&pretty(&plan.template)))
     ));
-    // As every face shows them at the end (attributes such as read-only included).
-    out.push_str("Settings in Segment, once the role exists\n");
+    // As every face shows them at the end (attributes such as read-only included), with the
+    // steps, notes and code create shows: the hand-off carries the whole procedure.
+    out.push_str("Once the role exists\n");
     let outcome = crate::model::outcome::Outcome::from_plan(plan, None);
-    let shown = |setting: &Setting| {
-        setting
-            .value
-            .clone()
-            .unwrap_or_else(|| "(known once the role exists)".to_string())
-    };
-    for line in outcome.settings_lines(&shown) {
-        out.push_str(&format!("  {}\n", line.text));
+    for line in outcome.lines(&crate::model::outcome::value_text) {
+        match line.text.as_str() {
+            "" => out.push('\n'),
+            text => out.push_str(&format!("  {text}\n")),
+        }
     }
     out.push_str("\nThe same with the AWS CLI (for an administrator)\n");
     out.push_str(&format!("  {}\n", crate::model::plan::DOCUMENTS_NOTE));
@@ -162,8 +171,13 @@ mod tests {
             "Permission policy",
             "Parameters:",
             "Template:",
-            "Settings in Segment, once the role exists",
+            "Once the role exists",
+            "Settings in Segment:",
             "IAM Role ARN (iamRoleArn) · required",
+            "Next, in Segment:",
+            "Worth knowing:",
+            "Code that uses the role in your function",
+            "settings.iamRoleExternalId",
             "aws iam create-role",
         ] {
             assert!(text.contains(part), "missing {part}");
@@ -197,6 +211,34 @@ mod tests {
             "{output}"
         );
         assert_eq!(json["integration"], "destination-function", "{output}");
+        // The hand-off carries the procedure after the role, as create's JSON does.
+        let integration = Catalog::builtin()
+            .integration("destination-function")
+            .expect("in the catalog");
+        assert_eq!(json["nextSteps"], serde_json::json!(integration.next_steps));
+        assert_eq!(json["notes"], serde_json::json!(integration.notes));
+        assert!(
+            json["code"]
+                .as_str()
+                .is_some_and(|code| code.contains("settings.iamRoleExternalId")),
+            "{output}"
+        );
+    }
+
+    #[test]
+    fn a_plan_gives_the_steps_in_aws_the_page_adds() {
+        let args = plan_args(&[
+            "--integration",
+            "personalize-destination",
+            "--workspace-id",
+            "wks_abc123",
+            "--lambda-arn",
+            "arn:aws:lambda:us-west-2:123456789012:function:recommend",
+        ]);
+        let text = plan(&args).expect("a plan");
+        assert!(text.contains("Still to do in AWS"), "{text}");
+        assert!(text.contains("personalize:PutEvents"), "{text}");
+        assert!(text.contains("personalize_tracking_id"), "{text}");
     }
 
     #[test]

@@ -52,8 +52,8 @@ pub fn view(app: &App, frame: &mut Frame, area: Rect) {
         Vec::new()
     } else {
         vec![
+            // No blank line between: at 80x24 a resume offer and Continue still fit below.
             Line::from(crate::model::steps::WELCOME),
-            Line::from(""),
             Line::styled("What it changes", bold()),
             Line::from(crate::model::steps::WELCOME_CHANGES),
             Line::from(""),
