@@ -12,6 +12,7 @@
 pub mod aws;
 pub mod engine;
 pub mod model;
+pub mod segment;
 pub mod ui;
 
 pub use model::catalog::{Catalog, Integration};

@@ -2,14 +2,15 @@
 //! that the command line, the plain mode and the wizard drive the same code. It reports progress
 //! through a callback and asks the face through another; it never prints.
 //!
-//! May import: `model`, `aws`. Never `ui`.
+//! May import: `model`, `aws`, `segment`. Never `ui`.
 //!
 //! A file per operation: `account` (who the caller is, what the pickers list), `create` (a stack,
 //! or reusing or re-attaching to one), `watch` (a stack's events until it settles, with every
 //! failure reason), `iam` (the role made directly, a half-made one cleaned up), `verify` (judging
 //! a role, and its fix), `repair` (verify-then-repair, the sequence every face runs), `change_set` (a setup's change previewed, applied or discarded), `find`
 //! (a setup found from AWS alone), `delete`; the sequences over them: `update` (every change of a
-//! setup), `stack_sets`, `resume`, `saving`. `report` is what the engine tells a face (progress,
+//! setup), `stack_sets`, `resume`, `saving`; `segment_settings` writes a setup's settings into Segment
+//! through its Public API. `report` is what the engine tells a face (progress,
 //! questions, errors), `unbroken` the calls an interrupt must not cut apart.
 
 mod account;
@@ -24,6 +25,7 @@ mod repair;
 mod report;
 pub mod resume;
 pub mod saving;
+pub mod segment_settings;
 pub mod stack_sets;
 mod unbroken;
 pub mod update;

@@ -16,6 +16,7 @@ pub mod plan;
 pub mod policy;
 pub mod record;
 pub mod rotation;
+pub mod segment;
 pub mod stackset;
 pub mod steps;
 pub mod template;

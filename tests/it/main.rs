@@ -15,6 +15,7 @@ mod pickers;
 mod plain;
 mod properties;
 mod rotation;
+mod segment_api;
 mod segment_catalog;
 mod stack_sets;
 mod support;

@@ -1,6 +1,6 @@
 //! The non-interactive face: the command line (its top-level options and commands here), one
 //! file per command beside its arguments (`plan`, `create`, `watch`, `verify`, `delete`,
-//! `update`, `retry`), as cargo has its commands, and what they share in `common`. Progress and
+//! `update`, `retry`, `write-settings`), as cargo has its commands, and what they share in `common`. Progress and
 //! questions go to stderr, results to stdout, so `... --output json | jq` works.
 
 use clap::{Args, Parser, Subcommand};
@@ -14,6 +14,7 @@ mod stack_set;
 mod update;
 mod verify;
 mod watch;
+mod write_settings;
 
 pub use common::{
     AwsArgs, ChangeArgs, Failure, Format, MoreInputArgs, SetupArgs, exit, outcome_output,
@@ -27,6 +28,7 @@ pub use stack_set::ManyArgs;
 pub use update::UpdateArgs;
 pub use verify::VerifyArgs;
 pub use watch::WatchArgs;
+pub use write_settings::WriteSettingsArgs;
 
 const EXAMPLES: &str = "Examples:
   segment-aws-setup plan --integration destination-function \\
@@ -162,6 +164,19 @@ pub enum Command {
       --method iam --role-name segment-destination-function \\
       --bucket my-bucket --bucket-region us-west-2 --rotate-external-id")]
     Update(UpdateArgs),
+    /// Write a setup's settings into Segment through its Public API (Team and Business plans):
+    /// the function's setting definitions, the destination's values, each read back
+    #[command(after_help = "Examples:
+  # The Amazon Lambda destination's role made through IAM (the token from
+  # the environment):
+  SEGMENT_PUBLIC_API_TOKEN=... segment-aws-setup write-settings \\
+      --role-name segment-lambda --destination dst1a2b3c
+
+  # A destination function: its definitions, and a new instance on a source:
+  segment-aws-setup write-settings \\
+      --stack-name segment-destination-function-k3x9qa \\
+      --function \"Send events to S3\" --source Website")]
+    WriteSettings(WriteSettingsArgs),
 }
 
 /// Runs a command; returns what to print on stdout, or the failure.
@@ -174,6 +189,7 @@ pub async fn run(command: Command) -> Result<String, Failure> {
         Command::Verify(args) => verify::verify(&args).await,
         Command::Delete(args) => delete::delete(&args).await,
         Command::Update(args) => update::update(&args).await,
+        Command::WriteSettings(args) => write_settings::write_settings(&args).await,
     }
 }
 

@@ -1,0 +1,637 @@
+//! The other half of the procedure: a setup's settings written into Segment through its Public
+//! API, the same way for every face. Connect (the token checked once, US then EU when the host
+//! isn't known), prepare (find the function or destination instance, work out what changes),
+//! preview, then write (definitions first, values second, each read back).
+
+use crate::model::catalog::Catalog;
+use crate::model::outcome::Outcome;
+use crate::model::segment::errors::{NO_API, NO_API_FOR_DATA_LAKES};
+use crate::model::segment::write::{
+    DefinitionChange, ValueChange, definitions_missing, merge_definitions, preview_lines,
+    read_back_problems, value_changes, values_body, wanted_definitions,
+};
+use crate::model::segment::{ApiRegion, Destination, Function, FunctionKind, Source, Workspace};
+use crate::segment::http::{HttpApi, Token};
+use crate::segment::{SegmentApi, SegmentError};
+use serde_json::{Value, json};
+use std::sync::Arc;
+
+/// The environment variable that points the client at another host (a test server, a proxy).
+pub const URL_VARIABLE: &str = "SEGMENT_PUBLIC_API_URL";
+
+/// A workspace reached with a token.
+#[derive(Clone)]
+pub struct SegmentConnection {
+    pub api: Arc<dyn SegmentApi>,
+    pub workspace: Workspace,
+    /// Where it answered (`None`: a host given by [`URL_VARIABLE`], or the demo).
+    pub region: Option<ApiRegion>,
+}
+
+/// Checks the token with `GET /` at the host given, the region chosen, or US then EU.
+pub async fn connect(
+    token: &str,
+    region: Option<ApiRegion>,
+    url: Option<&str>,
+) -> Result<SegmentConnection, String> {
+    let token = Token::new(token)?;
+    let places: Vec<(String, Option<ApiRegion>)> = match (url, region) {
+        (Some(url), _) => vec![(url.to_string(), None)],
+        (None, Some(region)) => vec![(region.base_url().to_string(), Some(region))],
+        (None, None) => ApiRegion::ALL
+            .iter()
+            .map(|r| (r.base_url().to_string(), Some(*r)))
+            .collect(),
+    };
+    let mut refused = None;
+    for (base, region) in &places {
+        let api = Arc::new(HttpApi::new(base, token.clone())?);
+        match api.workspace().await {
+            Ok(workspace) => {
+                return Ok(SegmentConnection {
+                    api,
+                    workspace,
+                    region: *region,
+                });
+            }
+            // A token of the other region is refused here: try the next host.
+            Err(error) if error.is_refused() && places.len() > 1 => refused = Some(error),
+            Err(error) => return Err(error.to_string()),
+        }
+    }
+    Err(refused.map_or_else(|| NO_API.to_string(), |e| {
+        format!("{e}. It was tried at Segment's US and EU hosts; if the workspace is on the Free plan, it has no Public API: {NO_API}")
+    }))
+}
+
+/// Where the settings go.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Target {
+    /// A function, by its ID or display name (the functions).
+    pub function: Option<String>,
+    /// Destination instances, by ID, one per settings group (several Lambda functions: several).
+    pub destinations: Vec<String>,
+    /// A source to connect a new instance to (a destination function, or a catalog destination
+    /// with no instance yet): the instance is made disabled, to be enabled once checked.
+    pub source: Option<String>,
+}
+
+/// One write, in the order they run.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Step {
+    /// A function's setting definitions (the whole list, its own kept).
+    Definitions {
+        function: Function,
+        change: DefinitionChange,
+    },
+    /// An instance's values: only the keys that change.
+    Values {
+        destination: Destination,
+        source_name: Option<String>,
+        changes: Vec<ValueChange>,
+    },
+    /// A new instance connected to a source, with its values.
+    Connect {
+        metadata_id: String,
+        name: String,
+        source: Source,
+        changes: Vec<ValueChange>,
+    },
+}
+
+/// Everything a write would do, worked out from what the workspace holds now.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Prepared {
+    pub workspace: Workspace,
+    pub steps: Vec<Step>,
+    /// What stays to do by hand, in a sentence each.
+    pub left: Vec<String>,
+    /// What was checked and needs nothing (a re-run after everything was written).
+    pub already: Vec<String>,
+}
+
+/// Why a write can't be prepared: a sentence, or a choice the face must make (several
+/// instances and none named).
+#[derive(Debug, Clone, PartialEq)]
+pub enum PrepareError {
+    Refused(String),
+    Choose {
+        what: String,
+        choices: Vec<(String, String)>,
+    },
+}
+
+impl From<SegmentError> for PrepareError {
+    fn from(error: SegmentError) -> Self {
+        PrepareError::Refused(error.to_string())
+    }
+}
+
+impl std::fmt::Display for PrepareError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            PrepareError::Refused(message) => f.write_str(message),
+            PrepareError::Choose { what, choices } => {
+                write!(f, "{what}:")?;
+                for (id, description) in choices {
+                    write!(f, "\n  {id}: {description}")?;
+                }
+                Ok(())
+            }
+        }
+    }
+}
+
+fn source_name(sources: &[Source], id: &str) -> Option<String> {
+    sources.iter().find(|s| s.id == id).map(|s| s.name.clone())
+}
+
+/// Works out the writes for an outcome (a setup's settings, values filled in).
+pub async fn prepare(
+    connection: &SegmentConnection,
+    outcome: &Outcome,
+    target: &Target,
+) -> Result<Prepared, PrepareError> {
+    let api = connection.api.as_ref();
+    let integration = Catalog::builtin()
+        .integration(&outcome.integration)
+        .ok_or_else(|| {
+            PrepareError::Refused(format!("unknown integration {}", outcome.integration))
+        })?;
+    let mut prepared = Prepared {
+        workspace: connection.workspace.clone(),
+        steps: Vec::new(),
+        left: Vec::new(),
+        already: Vec::new(),
+    };
+    if let Some(kind) = FunctionKind::of_integration(&integration.id) {
+        prepare_function(api, outcome, target, kind, &mut prepared).await?;
+        return Ok(prepared);
+    }
+    let Some(metadata_id) = integration
+        .catalog_id
+        .clone()
+        .filter(|_| integration.id != "data-lakes")
+    else {
+        return Err(PrepareError::Refused(NO_API_FOR_DATA_LAKES.into()));
+    };
+    let name = integration.catalog_name.clone().unwrap_or_default();
+    prepare_destination(
+        connection,
+        outcome,
+        target,
+        metadata_id,
+        name,
+        &mut prepared,
+    )
+    .await?;
+    Ok(prepared)
+}
+
+/// Which instances a catalog destination's settings go to.
+enum Instances {
+    Chosen(Vec<Destination>),
+    /// None yet: a new one on this source.
+    Connect(Source),
+}
+
+async fn pick_instances(
+    connection: &SegmentConnection,
+    outcome: &Outcome,
+    target: &Target,
+    metadata_id: &str,
+    name: &str,
+    sources: &[Source],
+) -> Result<Instances, PrepareError> {
+    let api = connection.api.as_ref();
+    let groups = &outcome.groups;
+    if !target.destinations.is_empty() {
+        if target.destinations.len() != groups.len() {
+            return Err(PrepareError::Refused(format!(
+                "{} destination instance(s) named for {} settings group(s): name one instance per function, in the order the settings show them",
+                target.destinations.len(),
+                groups.len()
+            )));
+        }
+        let mut chosen = Vec::new();
+        for id in &target.destinations {
+            let destination = api.destination(id).await?;
+            if destination.metadata_id != metadata_id {
+                return Err(PrepareError::Refused(format!(
+                    "destination {id} is a {}, not {name}: name an {name} instance",
+                    destination.metadata_name
+                )));
+            }
+            chosen.push(destination);
+        }
+        return Ok(Instances::Chosen(chosen));
+    }
+    if let (Some(source), 1) = (&target.source, groups.len()) {
+        return find_source(sources, source, &connection.workspace).map(Instances::Connect);
+    }
+    let instances: Vec<Destination> = api
+        .destinations()
+        .await?
+        .into_iter()
+        .filter(|d| d.metadata_id == metadata_id)
+        .collect();
+    if instances.len() == 1 && groups.len() == 1 {
+        return Ok(Instances::Chosen(instances));
+    }
+    Err(PrepareError::Choose {
+        what: if instances.is_empty() {
+            format!(
+                "workspace {} has no {name} destination yet: add it to a source in Segment (the next steps say how), or name the source to connect one to",
+                connection.workspace.name
+            )
+        } else {
+            format!(
+                "workspace {} has {} {name} destinations: name the one for each of the {} settings group(s)",
+                connection.workspace.name,
+                instances.len(),
+                groups.len()
+            )
+        },
+        choices: instances
+            .iter()
+            .map(|d| {
+                (
+                    d.id.clone(),
+                    d.describe(source_name(sources, &d.source_id).as_deref()),
+                )
+            })
+            .collect(),
+    })
+}
+
+fn find_source(
+    sources: &[Source],
+    wanted: &str,
+    workspace: &Workspace,
+) -> Result<Source, PrepareError> {
+    sources
+        .iter()
+        .find(|s| s.id == wanted || s.name == wanted)
+        .cloned()
+        .ok_or_else(|| {
+            PrepareError::Refused(format!(
+                "no source {wanted} in workspace {}",
+                workspace.name
+            ))
+        })
+}
+
+async fn prepare_destination(
+    connection: &SegmentConnection,
+    outcome: &Outcome,
+    target: &Target,
+    metadata_id: String,
+    name: String,
+    prepared: &mut Prepared,
+) -> Result<(), PrepareError> {
+    let sources = connection.api.sources().await?;
+    let groups = &outcome.groups;
+    match pick_instances(connection, outcome, target, &metadata_id, &name, &sources).await? {
+        Instances::Connect(source) => prepared.steps.push(Step::Connect {
+            changes: value_changes(&serde_json::Map::new(), &groups[0].settings),
+            metadata_id,
+            name,
+            source,
+        }),
+        Instances::Chosen(chosen) => {
+            for (destination, group) in chosen.into_iter().zip(groups) {
+                let changes = value_changes(&destination.settings, &group.settings);
+                let source = source_name(&sources, &destination.source_id);
+                if changes.is_empty() {
+                    prepared.already.push(format!(
+                        "{}: its settings hold these values already",
+                        destination.describe(source.as_deref())
+                    ));
+                } else {
+                    prepared.steps.push(Step::Values {
+                        source_name: source,
+                        destination,
+                        changes,
+                    });
+                }
+            }
+        }
+    }
+    for setting in groups
+        .iter()
+        .flat_map(|g| &g.settings)
+        .filter(|s| s.read_only)
+    {
+        let line = format!(
+            "{} is set by Segment itself (read-only): the role trusts what it shows",
+            setting.label
+        );
+        if !prepared.left.contains(&line) {
+            prepared.left.push(line);
+        }
+    }
+    Ok(())
+}
+
+async fn prepare_function(
+    api: &dyn SegmentApi,
+    outcome: &Outcome,
+    target: &Target,
+    kind: FunctionKind,
+    prepared: &mut Prepared,
+) -> Result<(), PrepareError> {
+    let settings = outcome
+        .groups
+        .first()
+        .map(|g| g.settings.clone())
+        .unwrap_or_default();
+    let functions = api.functions(kind).await?;
+    let function = match &target.function {
+        Some(wanted) => functions
+            .iter()
+            .find(|f| &f.id == wanted || &f.display_name == wanted)
+            .cloned()
+            .ok_or_else(|| {
+                PrepareError::Refused(format!(
+                    "no {} function {wanted} in workspace {}",
+                    kind.resource_type().to_lowercase(),
+                    prepared.workspace.name
+                ))
+            })?,
+        None if functions.len() == 1 => functions[0].clone(),
+        None => {
+            return Err(PrepareError::Choose {
+                what: format!(
+                    "name the function (--function) of workspace {}",
+                    prepared.workspace.name
+                ),
+                choices: functions
+                    .iter()
+                    .map(|f| (f.id.clone(), f.display_name.clone()))
+                    .collect(),
+            });
+        }
+    };
+    // The list holds no settings: read the function itself.
+    let function = api.function(&function.id).await?;
+    let wanted = wanted_definitions(&settings);
+    match merge_definitions(&function.settings, &wanted) {
+        Some(change) => prepared.steps.push(Step::Definitions {
+            function: function.clone(),
+            change,
+        }),
+        None => prepared.already.push(format!(
+            "function {} has the setting definitions already",
+            function.display_name
+        )),
+    }
+    match kind {
+        FunctionKind::Source => prepared.left.push(
+            "Segment's Public API doesn't document writing a source function's values: fill them in when you create the source from the function (the values are above)".into(),
+        ),
+        FunctionKind::Destination => {
+            let sources = api.sources().await?;
+            if let Some(id) = target.destinations.first() {
+                let destination = api.destination(id).await?;
+                if destination.metadata_id != function.catalog_id {
+                    return Err(PrepareError::Refused(format!(
+                        "destination {id} is not an instance of function {}",
+                        function.display_name
+                    )));
+                }
+                let changes = value_changes(&destination.settings, &settings);
+                if changes.is_empty() {
+                    prepared.already.push(format!("{id}: its settings hold these values already"));
+                } else {
+                    prepared.steps.push(Step::Values {
+                        source_name: source_name(&sources, &destination.source_id),
+                        destination,
+                        changes,
+                    });
+                }
+            } else if let Some(source) = &target.source {
+                let source = find_source(&sources, source, &prepared.workspace)?;
+                prepared.steps.push(Step::Connect {
+                    metadata_id: function.catalog_id.clone(),
+                    name: function.display_name.clone(),
+                    source,
+                    changes: value_changes(&serde_json::Map::new(), &settings),
+                });
+            } else {
+                prepared.left.push(format!(
+                    "connect function {} to a source (name it, or an instance, to have the values written too), then fill in the values above",
+                    function.display_name
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The preview: what each step changes, secrets masked.
+pub fn preview(prepared: &Prepared) -> Vec<String> {
+    let mut lines = Vec::new();
+    for step in &prepared.steps {
+        match step {
+            Step::Definitions { function, change } => {
+                lines.push(format!(
+                    "Function {} ({}):",
+                    function.display_name, function.id
+                ));
+                lines.extend(
+                    preview_lines(Some(change), &[])
+                        .into_iter()
+                        .map(|l| format!("  {l}")),
+                );
+            }
+            Step::Values {
+                destination,
+                source_name,
+                changes,
+            } => {
+                lines.push(format!("{}:", destination.describe(source_name.as_deref())));
+                lines.extend(
+                    preview_lines(None, changes)
+                        .into_iter()
+                        .map(|l| format!("  {l}")),
+                );
+            }
+            Step::Connect {
+                name,
+                source,
+                changes,
+                ..
+            } => {
+                lines.push(format!(
+                    "A new {name} instance on source {} (made disabled: enable it once its settings are checked):",
+                    source.name
+                ));
+                lines.extend(
+                    preview_lines(None, changes)
+                        .into_iter()
+                        .map(|l| format!("  {l}")),
+                );
+            }
+        }
+    }
+    lines
+}
+
+/// What was written, each read back.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Written {
+    pub lines: Vec<String>,
+    /// Instances written or made: their IDs.
+    pub destinations: Vec<String>,
+    pub functions: Vec<String>,
+}
+
+impl Written {
+    pub fn to_json(&self, prepared: &Prepared) -> Value {
+        json!({
+            "workspace": {"id": prepared.workspace.id, "name": prepared.workspace.name},
+            "functions": self.functions,
+            "destinations": self.destinations,
+            "written": self.lines,
+            "left": prepared.left,
+        })
+    }
+}
+
+/// A write that stopped: what was done before it, and why. A re-run prepares again from what
+/// the workspace holds, so it finishes without doing anything twice.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WriteFailure {
+    pub done: Vec<String>,
+    pub message: String,
+}
+
+/// Runs the steps in order, reading each back.
+pub async fn write(
+    connection: &SegmentConnection,
+    prepared: &Prepared,
+    report: &mut (dyn FnMut(&str) + Send),
+) -> Result<Written, WriteFailure> {
+    let api = connection.api.as_ref();
+    let mut written = Written {
+        lines: Vec::new(),
+        destinations: Vec::new(),
+        functions: Vec::new(),
+    };
+    for step in &prepared.steps {
+        write_step(api, step, report, &mut written)
+            .await
+            .map_err(|message| WriteFailure {
+                done: written.lines.clone(),
+                message,
+            })?;
+    }
+    Ok(written)
+}
+
+fn labels(changes: &[ValueChange]) -> String {
+    changes
+        .iter()
+        .map(|c| c.label.clone())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+async fn write_step(
+    api: &dyn SegmentApi,
+    step: &Step,
+    report: &mut (dyn FnMut(&str) + Send),
+    written: &mut Written,
+) -> Result<(), String> {
+    match step {
+        Step::Definitions { function, change } => {
+            report(&format!(
+                "Adding setting definitions to function {}",
+                function.display_name
+            ));
+            api.set_function_settings(&function.id, &change.settings)
+                .await
+                .map_err(|e| e.to_string())?;
+            let read = api
+                .function(&function.id)
+                .await
+                .map_err(|e| e.to_string())?;
+            let missing = definitions_missing(&read.settings, &change.settings);
+            if !missing.is_empty() {
+                return Err(format!(
+                    "function {} reads back without {}",
+                    function.display_name,
+                    missing.join(", ")
+                ));
+            }
+            let names: Vec<String> = change
+                .added
+                .iter()
+                .chain(&change.made_secret)
+                .cloned()
+                .collect();
+            written.lines.push(format!(
+                "Function {}: setting definitions {} (read back)",
+                function.display_name,
+                names.join(", ")
+            ));
+            written.functions.push(function.id.clone());
+        }
+        Step::Values {
+            destination,
+            changes,
+            ..
+        } => {
+            report(&format!(
+                "Writing the settings of destination {}",
+                destination.id
+            ));
+            api.update_destination(&destination.id, &values_body(changes))
+                .await
+                .map_err(|e| e.to_string())?;
+            check_read_back(api, &destination.id, changes).await?;
+            written.lines.push(format!(
+                "Destination {}: {} (read back)",
+                destination.id,
+                labels(changes)
+            ));
+            written.destinations.push(destination.id.clone());
+        }
+        Step::Connect {
+            metadata_id,
+            name,
+            source,
+            changes,
+        } => {
+            report(&format!("Connecting {name} to source {}", source.name));
+            let body = values_body(changes);
+            let made = api
+                .create_destination(&source.id, metadata_id, name, &body["settings"])
+                .await
+                .map_err(|e| e.to_string())?;
+            check_read_back(api, &made.id, changes).await?;
+            written.lines.push(format!(
+                "Destination {} ({name} on source {}, disabled): {} (read back)",
+                made.id,
+                source.name,
+                labels(changes)
+            ));
+            written.destinations.push(made.id);
+        }
+    }
+    Ok(())
+}
+
+async fn check_read_back(
+    api: &dyn SegmentApi,
+    id: &str,
+    changes: &[ValueChange],
+) -> Result<(), String> {
+    let read = api.destination(id).await.map_err(|e| e.to_string())?;
+    let problems = read_back_problems(changes, &read.settings);
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(format!("destination {id}: {}", problems.join("; ")))
+    }
+}

@@ -1,0 +1,666 @@
+//! Writing the settings into Segment: the client speaking HTTP to a stand-in of the Public API on
+//! 127.0.0.1 (the in-memory workspace behind Segment's envelope, paging, bearer token and 429),
+//! the engine's prepare-and-write on it, and the binary end to end with moto.
+
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full};
+use hyper::body::Incoming;
+use hyper::{Method, Request, Response};
+use hyper_util::rt::TokioIo;
+use segment_aws_setup::engine::segment_settings::{self, PrepareError, Step, Target};
+use segment_aws_setup::model::catalog::Catalog;
+use segment_aws_setup::model::outcome::Outcome;
+use segment_aws_setup::model::plan::{Plan, PlanRequest};
+use segment_aws_setup::model::segment::{
+    Destination, Function, FunctionKind, FunctionSetting, Workspace,
+};
+use segment_aws_setup::segment::fake::FakeSegment;
+use segment_aws_setup::segment::{SegmentApi, SegmentError};
+use serde_json::{Map, Value, json};
+use std::sync::{Arc, Mutex};
+
+pub const TOKEN: &str = "sgp_test0123456789";
+
+/// A request as the stand-in saw it.
+#[derive(Debug, Clone)]
+pub struct Seen {
+    pub method: String,
+    pub path: String,
+    pub authorization: String,
+    pub body: Value,
+}
+
+/// The Public API on a port of 127.0.0.1, answering from a [`FakeSegment`].
+pub struct PublicApi {
+    pub url: String,
+    pub workspace: Arc<FakeSegment>,
+    seen: Arc<Mutex<Vec<Seen>>>,
+    /// Calls (by `METHOD /path`) to answer once with a 429 first.
+    rate_limited: Arc<Mutex<Vec<String>>>,
+}
+
+impl PublicApi {
+    /// Served on a thread of its own, so a test's runtime (or none) can use it.
+    pub fn start(workspace: FakeSegment) -> PublicApi {
+        let listener =
+            std::net::TcpListener::bind("127.0.0.1:0").expect("a free port on 127.0.0.1");
+        listener.set_nonblocking(true).expect("non-blocking");
+        let url = format!("http://{}", listener.local_addr().expect("address"));
+        let workspace = Arc::new(workspace);
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let rate_limited = Arc::new(Mutex::new(Vec::new()));
+        let (w, s, r) = (workspace.clone(), seen.clone(), rate_limited.clone());
+        std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("runtime");
+            runtime.block_on(async move {
+                let listener = tokio::net::TcpListener::from_std(listener).expect("a listener");
+                while let Ok((stream, _)) = listener.accept().await {
+                    let (w, s, r) = (w.clone(), s.clone(), r.clone());
+                    tokio::spawn(async move {
+                        let service = hyper::service::service_fn(move |request| {
+                            answer(request, w.clone(), s.clone(), r.clone())
+                        });
+                        let _ = hyper::server::conn::http1::Builder::new()
+                            .serve_connection(TokioIo::new(stream), service)
+                            .await;
+                    });
+                }
+            });
+        });
+        PublicApi {
+            url,
+            workspace,
+            seen,
+            rate_limited,
+        }
+    }
+
+    pub fn seen(&self) -> Vec<Seen> {
+        self.seen.lock().map(|s| s.clone()).unwrap_or_default()
+    }
+
+    pub fn rate_limit_once(&self, call: &str) {
+        if let Ok(mut calls) = self.rate_limited.lock() {
+            calls.push(call.to_string());
+        }
+    }
+}
+
+fn envelope(status: u16, value: Value) -> Response<Full<Bytes>> {
+    Response::builder()
+        .status(status)
+        .header("content-type", "application/json")
+        .body(Full::new(Bytes::from(value.to_string())))
+        .expect("a response")
+}
+
+fn failure(error: SegmentError) -> Response<Full<Bytes>> {
+    match error {
+        SegmentError::Api { failure, .. } => envelope(
+            failure.status,
+            json!({"errors": failure.messages.iter().map(|m| json!({"type": "error", "message": m})).collect::<Vec<_>>()}),
+        ),
+        SegmentError::Network { message, .. } => envelope(
+            500,
+            json!({"errors": [{"type": "error", "message": message}]}),
+        ),
+    }
+}
+
+/// One page of a list, as `pagination.count` and `pagination.cursor` ask.
+fn page(items: Vec<Value>, query: &str, key: &str) -> Value {
+    let params: Vec<(String, String)> = form_urlencoded::parse(query.as_bytes())
+        .into_owned()
+        .collect();
+    let get = |name: &str| {
+        params
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+    };
+    let count: usize = get("pagination.count")
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(0);
+    let start: usize = get("pagination.cursor")
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(0);
+    if count == 0 {
+        return json!({"errors": [{"type": "input-validation", "message": "pagination.count is required", "field": "pagination.count"}]});
+    }
+    let end = (start + count).min(items.len());
+    let next = (end < items.len()).then(|| end.to_string());
+    json!({"data": {key: items[start.min(end)..end], "pagination": {"current": start.to_string(), "next": next, "totalEntries": items.len()}}})
+}
+
+async fn answer(
+    request: Request<Incoming>,
+    workspace: Arc<FakeSegment>,
+    seen: Arc<Mutex<Vec<Seen>>>,
+    rate_limited: Arc<Mutex<Vec<String>>>,
+) -> Result<Response<Full<Bytes>>, std::convert::Infallible> {
+    let (parts, body) = request.into_parts();
+    let bytes = body
+        .collect()
+        .await
+        .map(|b| b.to_bytes())
+        .unwrap_or_default();
+    let body: Value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+    let path = parts.uri.path().to_string();
+    let query = parts.uri.query().unwrap_or_default().to_string();
+    let authorization = parts
+        .headers
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_string();
+    if let Ok(mut seen) = seen.lock() {
+        seen.push(Seen {
+            method: parts.method.to_string(),
+            path: if query.is_empty() {
+                path.clone()
+            } else {
+                format!("{path}?{query}")
+            },
+            authorization: authorization.clone(),
+            body: body.clone(),
+        });
+    }
+    if authorization != format!("Bearer {TOKEN}") {
+        return Ok(envelope(
+            401,
+            json!({"errors": [{"type": "unauthorized", "message": "Unauthorized"}]}),
+        ));
+    }
+    let call = format!("{} {path}", parts.method);
+    let limited = rate_limited
+        .lock()
+        .map(|mut calls| match calls.iter().position(|c| *c == call) {
+            Some(at) => {
+                calls.remove(at);
+                true
+            }
+            None => false,
+        })
+        .unwrap_or(false);
+    if limited {
+        return Ok(envelope(
+            429,
+            json!({"errors": [{"type": "RequestError", "message": "Too many requests", "data": {"remainingPoints": 0, "msBeforeNext": 50, "consumedPoints": 21}}]}),
+        ));
+    }
+    let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();
+    let w = workspace.as_ref();
+    let result: Result<Value, SegmentError> = match (&parts.method, segments.as_slice()) {
+        (&Method::GET, [""]) => w
+            .workspace()
+            .await
+            .map(|ws| json!({"data": {"workspace": ws}})),
+        (&Method::GET, ["functions"]) => {
+            let kind = if query.contains("resourceType=SOURCE") {
+                FunctionKind::Source
+            } else {
+                FunctionKind::Destination
+            };
+            w.functions(kind).await.map(|fs| {
+                // The list holds no settings, as Segment's doesn't.
+                let items = fs.iter().map(|f| json!({"id": f.id, "displayName": f.display_name, "resourceType": f.resource_type, "catalogId": f.catalog_id})).collect();
+                page(items, &query, "functions")
+            })
+        }
+        (&Method::GET, ["functions", id]) => w
+            .function(id)
+            .await
+            .map(|f| json!({"data": {"function": f}})),
+        (&Method::PATCH, ["functions", id]) => {
+            let settings: Vec<FunctionSetting> =
+                serde_json::from_value(body["settings"].clone()).unwrap_or_default();
+            w.set_function_settings(id, &settings)
+                .await
+                .map(|f| json!({"data": {"function": f}}))
+        }
+        (&Method::GET, ["destinations"]) => w.destinations().await.map(|ds| {
+            page(
+                ds.iter().map(Destination::to_json).collect(),
+                &query,
+                "destinations",
+            )
+        }),
+        (&Method::GET, ["destinations", id]) => w
+            .destination(id)
+            .await
+            .map(|d| json!({"data": {"destination": d.to_json()}})),
+        (&Method::PATCH, ["destinations", id]) => w
+            .update_destination(id, &body)
+            .await
+            .map(|d| json!({"data": {"destination": d.to_json()}})),
+        (&Method::POST, ["destinations"]) => w
+            .create_destination(
+                body["sourceId"].as_str().unwrap_or_default(),
+                body["metadataId"].as_str().unwrap_or_default(),
+                body["name"].as_str().unwrap_or_default(),
+                &body["settings"],
+            )
+            .await
+            .map(|d| json!({"data": {"destination": d.to_json()}})),
+        (&Method::GET, ["sources"]) => w.sources().await.map(|ss| {
+            page(
+                ss.iter()
+                    .map(|s| json!({"id": s.id, "name": s.name, "slug": s.slug}))
+                    .collect(),
+                &query,
+                "sources",
+            )
+        }),
+        _ => Ok(json!({"errors": [{"type": "not-found", "message": "no such endpoint"}]})),
+    };
+    Ok(match result {
+        Ok(value) if value.get("errors").is_some() => {
+            envelope(if path == "/" { 404 } else { 422 }, value)
+        }
+        Ok(value) => envelope(200, value),
+        Err(error) => failure(error),
+    })
+}
+
+pub fn workspace() -> FakeSegment {
+    FakeSegment::new(Workspace {
+        id: "wXZ2sd8N3mJ".into(),
+        name: "Acme".into(),
+        slug: "acme".into(),
+    })
+    .with_source("srcWEB", "Website")
+}
+
+fn lambda_instance(id: &str) -> Destination {
+    Destination {
+        id: id.into(),
+        name: String::new(),
+        enabled: true,
+        metadata_id: "5c86f0512f5eb100013d570b".into(),
+        metadata_name: "Amazon Lambda".into(),
+        source_id: "srcWEB".into(),
+        settings: serde_json::from_value(
+            json!({"externalId": "wXZ2sd8N3mJ", "region": "us-west-2"}),
+        )
+        .unwrap_or_default(),
+    }
+}
+
+fn outcome(request: PlanRequest) -> Outcome {
+    let plan = Plan::build(Catalog::builtin(), &request).expect("a valid request");
+    Outcome::from_plan(&plan, Some("arn:aws:iam::123456789012:role/segment-role"))
+}
+
+fn lambda_outcome() -> Outcome {
+    outcome(PlanRequest {
+        integration: "lambda-destination".into(),
+        workspace_ids: vec!["wXZ2sd8N3mJ".into()],
+        lambda_arns: vec![crate::support::LAMBDA_A.into()],
+        ..PlanRequest::default()
+    })
+}
+
+fn function_outcome() -> (Outcome, String) {
+    let request = PlanRequest {
+        integration: "destination-function".into(),
+        bucket: Some("events-bucket".into()),
+        bucket_region: Some("us-west-2".into()),
+        ..PlanRequest::default()
+    };
+    let plan = Plan::build(Catalog::builtin(), &request).expect("valid");
+    let id = plan.external_id().to_string();
+    (
+        Outcome::from_plan(&plan, Some("arn:aws:iam::123456789012:role/segment-fn")),
+        id,
+    )
+}
+
+fn s3_function() -> Function {
+    Function {
+        id: "dfn_6419c66b7ad2113079d2907d".into(),
+        display_name: "Send events to S3".into(),
+        resource_type: "DESTINATION".into(),
+        catalog_id: "6419c66b7ad2113079d2907d".into(),
+        settings: vec![FunctionSetting {
+            name: "apiKey".into(),
+            label: "API Key".into(),
+            description: "theirs".into(),
+            kind: "STRING".into(),
+            required: false,
+            sensitive: true,
+        }],
+    }
+}
+
+async fn connect(api: &PublicApi) -> segment_settings::SegmentConnection {
+    segment_settings::connect(TOKEN, None, Some(&api.url))
+        .await
+        .expect("connected")
+}
+
+#[tokio::test]
+async fn the_token_is_checked_once_and_a_wrong_one_names_the_access_needed() {
+    let api = PublicApi::start(workspace());
+    let connection = connect(&api).await;
+    assert_eq!(connection.workspace.name, "Acme");
+    let seen = api.seen();
+    assert_eq!(seen.len(), 1);
+    assert_eq!(seen[0].path, "/");
+    assert_eq!(seen[0].authorization, format!("Bearer {TOKEN}"));
+    let refused = segment_settings::connect("sgp_wrong", None, Some(&api.url))
+        .await
+        .err()
+        .expect("refused");
+    assert!(refused.contains("Workspace Owner"), "{refused}");
+    assert!(
+        !refused.contains("sgp_wrong"),
+        "the token is never repeated: {refused}"
+    );
+    // Over plain HTTP only to this machine.
+    let far = segment_settings::connect(TOKEN, None, Some("http://api.example.com"))
+        .await
+        .err()
+        .expect("refused");
+    assert!(far.contains("https://"), "{far}");
+}
+
+#[tokio::test]
+async fn lists_are_read_page_by_page_and_a_rate_limit_is_waited_out() {
+    let mut fake = workspace();
+    for n in 0..450 {
+        fake = fake.with_source(&format!("src{n:04}"), &format!("Source {n}"));
+    }
+    let api = PublicApi::start(fake);
+    api.rate_limit_once("GET /sources");
+    let connection = connect(&api).await;
+    let sources = connection.api.sources().await.expect("the sources");
+    assert_eq!(sources.len(), 451);
+    let pages: Vec<String> = api
+        .seen()
+        .iter()
+        .filter(|s| s.path.starts_with("/sources"))
+        .map(|s| s.path.clone())
+        .collect();
+    // The 429, then three pages of 200.
+    assert_eq!(pages.len(), 4, "{pages:#?}");
+    assert!(
+        pages.iter().all(|p| p.contains("pagination.count=200")),
+        "{pages:#?}"
+    );
+    assert!(pages[3].contains("pagination.cursor=400"), "{pages:#?}");
+}
+
+#[tokio::test]
+async fn the_lambda_destination_gets_its_writable_keys_and_a_rerun_writes_nothing() {
+    let api = PublicApi::start(workspace().with_destination(lambda_instance("dstL1")));
+    let connection = connect(&api).await;
+    let outcome = lambda_outcome();
+    let prepared = segment_settings::prepare(&connection, &outcome, &Target::default())
+        .await
+        .expect("prepared");
+    let preview = segment_settings::preview(&prepared).join("\n");
+    assert!(
+        preview.contains(
+            "Role Address (roleAddress): (empty) → arn:aws:iam::123456789012:role/segment-role"
+        ),
+        "{preview}"
+    );
+    assert!(
+        !preview.contains("externalId"),
+        "read-only keys are never written: {preview}"
+    );
+    // The region holds the function's already.
+    assert!(!preview.contains("Region (region)"), "{preview}");
+    let written = segment_settings::write(&connection, &prepared, &mut |_| {})
+        .await
+        .expect("written");
+    assert_eq!(written.destinations, ["dstL1"]);
+    let patch = api
+        .seen()
+        .into_iter()
+        .find(|s| s.method == "PATCH")
+        .expect("a PATCH");
+    assert_eq!(
+        patch.body["settings"].as_object().map(|m| m.len()),
+        Some(2),
+        "{:?}",
+        patch.body
+    );
+    let stored = api.workspace.stored_destination("dstL1").expect("stored");
+    assert_eq!(
+        stored.settings["roleAddress"],
+        "arn:aws:iam::123456789012:role/segment-role"
+    );
+    assert_eq!(stored.settings["function"], crate::support::LAMBDA_A);
+    let again = segment_settings::prepare(&connection, &outcome, &Target::default())
+        .await
+        .expect("prepared");
+    assert!(again.steps.is_empty(), "{:?}", again.steps);
+    assert_eq!(again.already.len(), 1);
+}
+
+#[tokio::test]
+async fn several_instances_are_a_choice_and_data_lakes_has_no_api() {
+    let api = PublicApi::start(
+        workspace()
+            .with_destination(lambda_instance("dstL1"))
+            .with_destination(lambda_instance("dstL2")),
+    );
+    let connection = connect(&api).await;
+    match segment_settings::prepare(&connection, &lambda_outcome(), &Target::default()).await {
+        Err(PrepareError::Choose { choices, .. }) => {
+            let ids: Vec<_> = choices.iter().map(|(id, _)| id.as_str()).collect();
+            assert_eq!(ids, ["dstL1", "dstL2"]);
+            assert!(choices[0].1.contains("on source Website"), "{choices:?}");
+        }
+        other => panic!("not a choice: {other:?}"),
+    }
+    let lakes = outcome(crate::support::sample_request(
+        Catalog::builtin()
+            .integration("data-lakes")
+            .expect("data-lakes"),
+        "data-lakes-emr",
+        false,
+    ));
+    match segment_settings::prepare(&connection, &lakes, &Target::default()).await {
+        Err(PrepareError::Refused(message)) => {
+            assert!(message.contains("no Data Lakes endpoint"), "{message}")
+        }
+        other => panic!("not refused: {other:?}"),
+    }
+    // Nothing was written on the way.
+    assert!(api.seen().iter().all(|s| s.method == "GET"));
+}
+
+#[tokio::test]
+async fn a_function_gets_its_definitions_then_a_new_instance_and_a_failure_between_loses_nothing() {
+    let api = PublicApi::start(workspace().with_function(s3_function()));
+    let connection = connect(&api).await;
+    let (outcome, external_id) = function_outcome();
+    let target = Target {
+        function: Some("Send events to S3".into()),
+        source: Some("Website".into()),
+        ..Target::default()
+    };
+    let prepared = segment_settings::prepare(&connection, &outcome, &target)
+        .await
+        .expect("prepared");
+    assert!(matches!(
+        prepared.steps.as_slice(),
+        [Step::Definitions { .. }, Step::Connect { .. }]
+    ));
+    let preview = segment_settings::preview(&prepared).join("\n");
+    assert!(
+        preview.contains(
+            "add the setting definition \"IAM Role External ID\" (String, Required, Secret)"
+        ),
+        "{preview}"
+    );
+    assert!(
+        !preview.contains(&external_id),
+        "the secret is masked: {preview}"
+    );
+    // The instance can't be made this time: the definitions are in, and the failure says so.
+    api.workspace.fail(
+        "POST /destinations",
+        500,
+        r#"{"errors":[{"type":"error","message":"Internal error"}]}"#,
+    );
+    let failure = segment_settings::write(&connection, &prepared, &mut |_| {})
+        .await
+        .expect_err("a failure");
+    assert_eq!(failure.done.len(), 1, "{failure:?}");
+    assert!(
+        failure.done[0].contains("setting definitions"),
+        "{failure:?}"
+    );
+    // The function's own definition is kept, and the code was never sent.
+    let patch = api
+        .seen()
+        .into_iter()
+        .find(|s| s.method == "PATCH")
+        .expect("a PATCH");
+    assert!(patch.body.get("code").is_none());
+    let stored = api
+        .workspace
+        .stored_function("dfn_6419c66b7ad2113079d2907d")
+        .expect("stored");
+    assert_eq!(stored.settings.len(), 5, "{:?}", stored.settings);
+    assert_eq!(stored.settings[0].name, "apiKey");
+    // The same run again finishes: the definitions aren't added twice.
+    let again = segment_settings::prepare(&connection, &outcome, &target)
+        .await
+        .expect("prepared");
+    assert!(
+        matches!(again.steps.as_slice(), [Step::Connect { .. }]),
+        "{:?}",
+        again.steps
+    );
+    let written = segment_settings::write(&connection, &again, &mut |_| {})
+        .await
+        .expect("written");
+    let instance = api
+        .workspace
+        .stored_destination(&written.destinations[0])
+        .expect("made");
+    assert!(!instance.enabled);
+    assert_eq!(instance.settings["iamRoleExternalId"], external_id.as_str());
+    assert_eq!(
+        instance.settings["iamRoleArn"],
+        "arn:aws:iam::123456789012:role/segment-fn"
+    );
+    let stored = api
+        .workspace
+        .stored_function("dfn_6419c66b7ad2113079d2907d")
+        .expect("stored");
+    assert_eq!(stored.settings.len(), 5);
+    // Read back masked: the external ID never came back in clear.
+    let read = connection
+        .api
+        .destination(&written.destinations[0])
+        .await
+        .expect("read");
+    assert!(
+        !read.settings["iamRoleExternalId"]
+            .as_str()
+            .unwrap_or_default()
+            .contains(&external_id[..8])
+    );
+    let _: Map<String, Value> = read.settings;
+}
+
+/// The binary end to end: the role made on moto, then its settings written into the stand-in
+/// workspace with the token from the environment, read back, and said as JSON; the token
+/// appears nowhere in what it printed.
+#[test]
+fn the_binary_makes_the_role_then_writes_its_settings_into_segment() {
+    use crate::moto::moto;
+    use crate::support::{binary, stderr, stdout, temp_dir, unique};
+    let api = PublicApi::start(workspace().with_destination(lambda_instance("dstL1")));
+    let state = temp_dir("segment-state");
+    let role = unique("seg-write");
+    let aws = vec![
+        ("AWS_ENDPOINT_URL", moto().endpoint.clone()),
+        ("AWS_ACCESS_KEY_ID", "testing".to_string()),
+        ("AWS_SECRET_ACCESS_KEY", "testing".to_string()),
+        ("AWS_REGION", "us-east-1".to_string()),
+        ("SEGMENT_AWS_SETUP_STATE_DIR", state.display().to_string()),
+    ];
+    let created = binary(
+        &[
+            "create",
+            "--integration",
+            "lambda-destination",
+            "--method",
+            "iam",
+            "--role-name",
+            &role,
+            "--workspace-id",
+            "wXZ2sd8N3mJ",
+            "--lambda-arn",
+            crate::support::LAMBDA_A,
+            "--yes",
+        ],
+        &aws,
+    );
+    assert!(created.status.success(), "{}", stderr(&created));
+
+    // No token and no terminal: said, nothing sent.
+    let state_only = vec![("SEGMENT_AWS_SETUP_STATE_DIR", state.display().to_string())];
+    let no_token = binary(
+        &["write-settings", "--role-name", &role, "--yes"],
+        &state_only,
+    );
+    assert_eq!(no_token.status.code(), Some(2), "{}", stderr(&no_token));
+    assert!(stderr(&no_token).contains("SEGMENT_PUBLIC_API_TOKEN"));
+    assert!(api.seen().is_empty());
+
+    let mut segment = state_only.clone();
+    segment.push(("SEGMENT_PUBLIC_API_TOKEN", TOKEN.to_string()));
+    segment.push(("SEGMENT_PUBLIC_API_URL", api.url.clone()));
+    let written = binary(
+        &[
+            "write-settings",
+            "--role-name",
+            &role,
+            "--yes",
+            "--output",
+            "json",
+        ],
+        &segment,
+    );
+    let (out, err) = (stdout(&written), stderr(&written));
+    assert!(written.status.success(), "{err}");
+    assert!(err.contains("Segment workspace Acme"), "{err}");
+    assert!(
+        err.contains("Role Address (roleAddress): (empty) →"),
+        "{err}"
+    );
+    assert!(
+        !out.contains(TOKEN) && !err.contains(TOKEN),
+        "the token was printed"
+    );
+    let json: Value = serde_json::from_str(&out).expect("JSON");
+    crate::support::assert_camel_case_keys(&json);
+    assert_eq!(json["destinations"], json!(["dstL1"]));
+    assert_eq!(json["workspace"]["name"], "Acme");
+    let stored = api.workspace.stored_destination("dstL1").expect("stored");
+    assert!(
+        stored.settings["roleAddress"]
+            .as_str()
+            .is_some_and(|a| a.ends_with(&format!("role/{role}"))),
+        "{:?}",
+        stored.settings
+    );
+    // Again: nothing to write.
+    let again = binary(&["write-settings", "--role-name", &role, "--yes"], &segment);
+    assert!(again.status.success(), "{}", stderr(&again));
+    assert!(
+        stderr(&again).contains("Nothing to write"),
+        "{}",
+        stderr(&again)
+    );
+}
