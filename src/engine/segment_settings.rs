@@ -635,3 +635,30 @@ async fn check_read_back(
         Err(format!("destination {id}: {}", problems.join("; ")))
     }
 }
+
+/// The demo's workspace: simulated, nothing leaves this machine.
+pub fn demo() -> SegmentConnection {
+    let api = crate::segment::fake::demo();
+    SegmentConnection {
+        workspace: Workspace {
+            id: "wXZ2sd8N3mJ".into(),
+            name: "Demo workspace".into(),
+            slug: "demo-workspace".into(),
+        },
+        api: Arc::new(api),
+        region: None,
+    }
+}
+
+/// The command that writes a setup's settings later, for the setup made by stack or by role.
+pub fn later_command(stack_name: Option<&str>, role_name: Option<&str>) -> Option<String> {
+    let setup = match (stack_name, role_name) {
+        (Some(stack), _) => format!("--stack-name {}", crate::model::place::shell_word(stack)),
+        (None, Some(role)) => format!("--role-name {}", crate::model::place::shell_word(role)),
+        (None, None) => return None,
+    };
+    Some(format!(
+        "With a Segment Public API token in {} (Team and Business workspaces), segment-aws-setup write-settings {setup} writes these settings into Segment.",
+        crate::model::segment::TOKEN_VARIABLE
+    ))
+}

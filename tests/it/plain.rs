@@ -171,6 +171,11 @@ async fn the_lambda_destination_through_iam_with_the_plain_flag() {
         "{text}"
     );
     assert!(!text.contains("mark"), "nothing to mark sensitive: {text}");
+    // No token here: no question is added, the command that writes the settings later is said.
+    assert!(
+        text.contains(&format!("segment-aws-setup write-settings --role-name {role} writes these settings into Segment")),
+        "{text}"
+    );
     let trust = role_trust(&role).await.expect("role");
     assert_eq!(
         trust["Statement"][0]["Condition"]["StringEquals"]["sts:ExternalId"],
@@ -241,7 +246,7 @@ fn the_demo_account_checks_and_repairs_its_legacy_role_with_no_aws_at_all() {
     // The endpoint points nowhere: the demo must not try the network.
     let output = answer(
         &["--demo"],
-        "y\n1\n\n1\ndemo-bucket\n\n3\nlegacy-segment-role\ny\ny\n",
+        "y\n1\n\n1\ndemo-bucket\n\n3\nlegacy-segment-role\ny\ny\nn\n",
         false,
     );
     assert!(
@@ -382,7 +387,7 @@ fn plain_mode_takes_an_integration_added_as_data() {
 fn plain_mode_picks_from_numbered_lists_in_the_demo_account() {
     let output = answer(
         &["--demo"],
-        "y\n1\n\n1\n/logs\n3\n\n3\nlegacy-segment-role\ny\ny\n",
+        "y\n1\n\n1\n/logs\n3\n\n3\nlegacy-segment-role\ny\ny\nn\n",
         false,
     );
     assert!(
@@ -444,4 +449,26 @@ fn plain_mode_picks_from_numbered_lists_in_the_demo_account() {
         ) && text.contains("arn:aws:lambda:us-west-2:000000000000:function:segment-event-handler"),
         "both picked into the policy:\n{text}"
     );
+}
+
+/// The demo, end to end on both sides: the function's role made in the simulated account, then
+/// its setting definitions written into the simulated Segment workspace after a preview, the
+/// external ID marked Secret and never shown in the preview.
+#[test]
+fn the_demo_writes_the_settings_into_its_simulated_workspace() {
+    let output = answer(&["--demo"], "y\n1\n\n1\ndemo-bucket\n\n1\n\ny\ny\ny\n", false);
+    let text = stdout(&output);
+    assert!(output.status.success(), "{text}\n{}", stderr(&output));
+    assert_plain(&output);
+    assert!(
+        text.contains("Write these settings into the demo's simulated Segment workspace? [y/N] y"),
+        "{text}"
+    );
+    assert!(text.contains("Segment workspace Demo workspace"), "{text}");
+    assert!(
+        text.contains("add the setting definition \"IAM Role External ID\" (String, Required, Secret)"),
+        "{text}"
+    );
+    assert!(text.contains("Written: Function Send events to S3: setting definitions IAM Role ARN, IAM Role External ID"), "{text}");
+    assert!(text.contains("Left to you: connect function Send events to S3 to a source"), "{text}");
 }

@@ -8,12 +8,14 @@
 //! A folder by step: this file holds the face itself (its options, its questions and answers) and
 //! `run`; `steps` the eight steps in order, `questions` the External ID and permission questions
 //! with their pickers, `stack_sets` a StackSet's targets and run, `create` the review, creating
-//! and repairing, `change` changing a setup, `resume` an interrupted one.
+//! and repairing, `change` changing a setup, `resume` an interrupted one, `segment` the settings
+//! written into Segment through its Public API.
 
 mod change;
 mod create;
 mod questions;
 mod resume;
+mod segment;
 mod stack_sets;
 mod steps;
 

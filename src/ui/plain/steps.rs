@@ -320,9 +320,15 @@ impl Plain {
 
         // 8. Done
         self.step(8, "Done");
-        self.outcome(
-            &crate::model::outcome::Outcome::from_plan(&plan, Some(&role_arn)).at(&self.context()),
-        );
-        Ok(())
+        let outcome =
+            crate::model::outcome::Outcome::from_plan(&plan, Some(&role_arn)).at(&self.context());
+        self.outcome(&outcome);
+        // An existing role checked here has no setup saved for write-settings to read.
+        let (stack, role) = match method {
+            0 => (Some(plan.stack_name.as_str()), None),
+            1 => (None, Some(plan.role_name.as_str())),
+            _ => (None, None),
+        };
+        self.offer_segment(&outcome, stack, role).await
     }
 }

@@ -1,0 +1,128 @@
+//! The Segment half at the end of plain mode: with a Public API token in the environment (or the
+//! demo's simulated workspace), offer to write the settings into Segment, preview them, ask, and
+//! write them read back. Without one, say the command that does it later; no question is added.
+
+use super::{Failure, Plain, exit};
+use crate::engine::segment_settings::{self, PrepareError, SegmentConnection, Target};
+use crate::model::outcome::Outcome;
+use crate::model::segment::TOKEN_VARIABLE;
+
+impl Plain {
+    /// After Done: `setup` names the setup for the command said when there is no token.
+    pub(super) async fn offer_segment(
+        &mut self,
+        outcome: &Outcome,
+        stack_name: Option<&str>,
+        role_name: Option<&str>,
+    ) -> Result<(), Failure> {
+        if outcome.integration == "data-lakes" {
+            return Ok(());
+        }
+        let token = std::env::var(TOKEN_VARIABLE).ok();
+        if token.is_none() && !self.demo {
+            if let Some(line) = segment_settings::later_command(stack_name, role_name) {
+                self.say("");
+                self.say(&line);
+            }
+            return Ok(());
+        }
+        self.say("");
+        let question = if self.demo {
+            "Write these settings into the demo's simulated Segment workspace"
+        } else {
+            "A Segment Public API token is set: write these settings into Segment through it"
+        };
+        if !self.yes_no(question, false)? {
+            return Ok(());
+        }
+        let connection = match (&token, self.demo) {
+            (_, true) => segment_settings::demo(),
+            (Some(token), false) => {
+                let url = std::env::var(segment_settings::URL_VARIABLE).ok();
+                segment_settings::connect(token, None, url.as_deref())
+                    .await
+                    .map_err(|message| Failure {
+                        code: exit::CREDENTIALS,
+                        message,
+                    })?
+            }
+            (None, false) => return Ok(()),
+        };
+        self.say(&format!(
+            "Segment workspace {} (ID {})",
+            connection.workspace.name, connection.workspace.id
+        ));
+        self.write_into(&connection, outcome).await
+    }
+
+    async fn write_into(
+        &mut self,
+        connection: &SegmentConnection,
+        outcome: &Outcome,
+    ) -> Result<(), Failure> {
+        let mut target = Target::default();
+        let prepared = loop {
+            match segment_settings::prepare(connection, outcome, &target).await {
+                Ok(prepared) => break prepared,
+                Err(PrepareError::Choose { what, choices }) if !choices.is_empty() => {
+                    self.say(&what);
+                    let picked = self.choose("Which one", &choices, 0)?;
+                    let id = choices[picked].0.clone();
+                    if crate::model::segment::FunctionKind::of_integration(&outcome.integration)
+                        .is_some()
+                    {
+                        target.function = Some(id);
+                    } else {
+                        target.destinations = vec![id];
+                    }
+                }
+                Err(error) => {
+                    return Err(Failure {
+                        code: exit::AWS_REFUSED,
+                        message: error.to_string(),
+                    });
+                }
+            }
+        };
+        for line in &prepared.already {
+            self.say(&format!("Already so: {line}"));
+        }
+        if !prepared.steps.is_empty() {
+            self.say("This writes into Segment:");
+            for line in segment_settings::preview(&prepared) {
+                self.say(&format!("  {line}"));
+            }
+            let question = format!("Write this into workspace {}", connection.workspace.name);
+            if !self.yes_no(&question, false)? {
+                self.say("Nothing was written into Segment.");
+                return Ok(());
+            }
+            let output = self.output.clone();
+            let mut report = move |line: &str| super::write_line(&output, line);
+            let written = segment_settings::write(connection, &prepared, &mut report)
+                .await
+                .map_err(|failure| Failure {
+                    code: exit::AWS_REFUSED,
+                    message: format!(
+                        "{}{}",
+                        failure.message,
+                        if failure.done.is_empty() {
+                            String::new()
+                        } else {
+                            format!(
+                                "\nDone before it: {}. Run segment-aws-setup write-settings for this setup: it writes only what is missing.",
+                                failure.done.join("; ")
+                            )
+                        }
+                    ),
+                })?;
+            for line in &written.lines {
+                self.say(&format!("Written: {line}"));
+            }
+        }
+        for line in &prepared.left {
+            self.say(&format!("Left to you: {line}"));
+        }
+        Ok(())
+    }
+}
