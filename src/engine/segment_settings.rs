@@ -34,7 +34,15 @@ pub async fn connect(
     region: Option<ApiRegion>,
     url: Option<&str>,
 ) -> Result<SegmentConnection, String> {
-    let token = Token::new(token)?;
+    connect_with(Token::new(token)?, region, url).await
+}
+
+/// As [`connect`], with a token already checked.
+pub async fn connect_with(
+    token: Token,
+    region: Option<ApiRegion>,
+    url: Option<&str>,
+) -> Result<SegmentConnection, String> {
     let places: Vec<(String, Option<ApiRegion>)> = match (url, region) {
         (Some(url), _) => vec![(url.to_string(), None)],
         (None, Some(region)) => vec![(region.base_url().to_string(), Some(region))],

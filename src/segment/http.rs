@@ -31,7 +31,7 @@ const RATE_LIMIT_TRIES: usize = 3;
 const LONGEST_WAIT: Duration = Duration::from_secs(120);
 
 /// A Public API token: never printed, not even by `{:?}`.
-#[derive(Clone)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct Token(String);
 
 impl Token {

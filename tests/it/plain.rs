@@ -173,7 +173,9 @@ async fn the_lambda_destination_through_iam_with_the_plain_flag() {
     assert!(!text.contains("mark"), "nothing to mark sensitive: {text}");
     // No token here: no question is added, the command that writes the settings later is said.
     assert!(
-        text.contains(&format!("segment-aws-setup write-settings --role-name {role} writes these settings into Segment")),
+        text.contains(&format!(
+            "segment-aws-setup write-settings --role-name {role} writes these settings into Segment"
+        )),
         "{text}"
     );
     let trust = role_trust(&role).await.expect("role");
@@ -456,7 +458,11 @@ fn plain_mode_picks_from_numbered_lists_in_the_demo_account() {
 /// external ID marked Secret and never shown in the preview.
 #[test]
 fn the_demo_writes_the_settings_into_its_simulated_workspace() {
-    let output = answer(&["--demo"], "y\n1\n\n1\ndemo-bucket\n\n1\n\ny\ny\ny\n", false);
+    let output = answer(
+        &["--demo"],
+        "y\n1\n\n1\ndemo-bucket\n\n1\n\ny\ny\ny\n",
+        false,
+    );
     let text = stdout(&output);
     assert!(output.status.success(), "{text}\n{}", stderr(&output));
     assert_plain(&output);
@@ -466,9 +472,14 @@ fn the_demo_writes_the_settings_into_its_simulated_workspace() {
     );
     assert!(text.contains("Segment workspace Demo workspace"), "{text}");
     assert!(
-        text.contains("add the setting definition \"IAM Role External ID\" (String, Required, Secret)"),
+        text.contains(
+            "add the setting definition \"IAM Role External ID\" (String, Required, Secret)"
+        ),
         "{text}"
     );
     assert!(text.contains("Written: Function Send events to S3: setting definitions IAM Role ARN, IAM Role External ID"), "{text}");
-    assert!(text.contains("Left to you: connect function Send events to S3 to a source"), "{text}");
+    assert!(
+        text.contains("Left to you: connect function Send events to S3 to a source"),
+        "{text}"
+    );
 }

@@ -1689,3 +1689,57 @@ async fn quitting_at_a_previewed_change_deletes_its_change_set() {
         "no change set is left behind"
     );
 }
+
+/// Done's `w`: the token typed masked (never shown, not even with F3), Esc closes it; then, on
+/// the demo's simulated workspace, the preview (the external ID masked) and `y` writing the
+/// function's setting definitions, read back.
+#[tokio::test]
+async fn done_writes_the_settings_into_segment_after_a_preview() {
+    let mut d = Driver::new(Script::success(20.0), true).await;
+    d.walk_to_review().await;
+    d.key(KeyCode::Enter).await;
+    assert_eq!(d.app.step, Step::Done);
+    assert!(
+        d.screen().contains("w to Segment"),
+        "{}",
+        d.screen()
+    );
+
+    d.key(KeyCode::Char('w')).await;
+    d.type_text("sgp_secret0123").await;
+    d.key(KeyCode::F(3)).await;
+    let screen = d.screen();
+    insta::assert_snapshot!("8_done_segment_token", screen);
+    assert!(!screen.contains("sgp_secret0123"), "{screen}");
+    assert!(screen.contains("••••••••••••••"), "{screen}");
+    d.key(KeyCode::Esc).await;
+    assert!(!d.app.segment.is_open());
+    assert!(
+        !d.commands
+            .iter()
+            .any(|c| matches!(c, Cmd::SegmentConnect { .. })),
+        "nothing was sent"
+    );
+
+    // The demo's workspace needs no token.
+    d.app.demo = true;
+    d.key(KeyCode::F(3)).await;
+    d.key(KeyCode::Char('w')).await;
+    let screen = d.screen();
+    insta::assert_snapshot!("8_done_segment_preview", screen);
+    assert!(screen.contains("Demo workspace"), "{screen}");
+    assert!(screen.contains("IAM Role External ID"), "{screen}");
+    assert!(
+        !screen.contains(FIXED_ID),
+        "the external ID is masked: {screen}"
+    );
+    d.key(KeyCode::Char('y')).await;
+    let screen = d.screen();
+    insta::assert_snapshot!("8_done_segment_written", screen);
+    assert!(
+        screen.contains("Written: Function Send events to S3"),
+        "{screen}"
+    );
+    d.key(KeyCode::Enter).await;
+    assert!(!d.app.segment.is_open());
+}

@@ -3,6 +3,7 @@
 
 use super::state::{Cmd, Failure, Msg, RoleCheck};
 use crate::engine::saving::StateStore;
+use crate::engine::segment_settings::{self, SegmentConnection};
 use crate::engine::{self, EngineError, Progress, WatchOptions};
 use std::sync::{Arc, Mutex};
 use tokio::sync::mpsc::UnboundedSender;
@@ -12,6 +13,8 @@ pub use crate::aws::{Connect, Connecting, Connection};
 pub struct Executor {
     connect: Connect,
     current: Arc<Mutex<Option<Connection>>>,
+    /// The Segment workspace reached with a Public API token (or the demo's).
+    segment: Arc<Mutex<Option<SegmentConnection>>>,
     store: Option<Arc<StateStore>>,
     pub watch: WatchOptions,
 }
@@ -21,6 +24,7 @@ impl Clone for Executor {
         Executor {
             connect: self.connect.clone(),
             current: self.current.clone(),
+            segment: self.segment.clone(),
             store: self.store.clone(),
             watch: self.watch,
         }
@@ -68,9 +72,39 @@ impl Executor {
         Executor {
             connect,
             current: Arc::new(Mutex::new(None)),
+            segment: Arc::new(Mutex::new(None)),
             store: store.map(Arc::new),
             watch: WatchOptions::default(),
         }
+    }
+
+    fn segment_connection(&self) -> Option<SegmentConnection> {
+        self.segment.lock().ok().and_then(|c| c.clone())
+    }
+
+    /// The demo's workspace, or the token typed, or the environment's, checked with `GET /`.
+    async fn segment_connect(
+        &self,
+        token: Option<crate::segment::http::Token>,
+        demo: bool,
+    ) -> Result<crate::model::segment::Workspace, String> {
+        let connection = if demo {
+            segment_settings::demo()
+        } else {
+            let token = match token {
+                Some(token) => token,
+                None => crate::segment::http::Token::new(
+                    &std::env::var(crate::model::segment::TOKEN_VARIABLE).unwrap_or_default(),
+                )?,
+            };
+            let url = std::env::var(segment_settings::URL_VARIABLE).ok();
+            segment_settings::connect_with(token, None, url.as_deref()).await?
+        };
+        let workspace = connection.workspace.clone();
+        if let Ok(mut slot) = self.segment.lock() {
+            *slot = Some(connection);
+        }
+        Ok(workspace)
     }
 
     fn connection(&self) -> Option<Connection> {
@@ -440,6 +474,28 @@ impl Executor {
                 send(Msg::Repaired(result));
             }
             // Run by the event loop itself: they touch the terminal or end it.
+            Cmd::SegmentConnect { token, demo } => send(Msg::SegmentConnected(
+                self.segment_connect(token, demo).await,
+            )),
+            Cmd::SegmentPrepare { outcome, target } => {
+                let Some(connection) = self.segment_connection() else {
+                    return send(Msg::SegmentPrepared(Err(
+                        segment_settings::PrepareError::Refused("not connected to Segment".into()),
+                    )));
+                };
+                let result = segment_settings::prepare(&connection, &outcome, &target).await;
+                send(Msg::SegmentPrepared(result.map(Box::new)));
+            }
+            Cmd::SegmentWrite(prepared) => {
+                let Some(connection) = self.segment_connection() else {
+                    return send(Msg::SegmentWritten(Err(segment_settings::WriteFailure {
+                        done: Vec::new(),
+                        message: "not connected to Segment".into(),
+                    })));
+                };
+                let result = segment_settings::write(&connection, &prepared, &mut |_| {}).await;
+                send(Msg::SegmentWritten(result.map(Box::new)));
+            }
             Cmd::Copy { .. } | Cmd::ClearClipboard { .. } | Cmd::Quit => {}
         }
     }

@@ -315,3 +315,55 @@ pub struct ChangeState {
     /// The change last asked for, asked again when the user settles a difference of IDs.
     pub asked: Option<Box<crate::engine::update::Asked>>,
 }
+
+/// Writing the settings into Segment from Done (`w`): the token (always masked, never shown),
+/// the workspace, a choice of instance or function, the preview, the write.
+#[derive(Debug, Default)]
+pub struct SegmentState {
+    pub phase: SegmentPhase,
+    /// The token typed here; sent only with the connect command.
+    pub token: tui_input::Input,
+    /// `SEGMENT_PUBLIC_API_TOKEN` is set: no field, the executor reads it. Known at start.
+    pub token_in_env: bool,
+    pub workspace: Option<crate::model::segment::Workspace>,
+    pub target: crate::engine::segment_settings::Target,
+    /// What stays to do by hand, kept while the write runs.
+    pub left: Vec<String>,
+    /// The settings to write, as Done showed them when `w` was pressed.
+    pub outcome: Option<Box<crate::model::outcome::Outcome>>,
+}
+
+#[derive(Debug, Default, Clone, PartialEq)]
+pub enum SegmentPhase {
+    #[default]
+    Closed,
+    Token,
+    Connecting,
+    Preparing,
+    Choose {
+        what: String,
+        choices: Vec<(String, String)>,
+        pick: usize,
+    },
+    Preview(Box<crate::engine::segment_settings::Prepared>),
+    Writing,
+    Written {
+        lines: Vec<String>,
+        left: Vec<String>,
+    },
+    Failed(String),
+}
+
+impl SegmentState {
+    pub fn is_open(&self) -> bool {
+        self.phase != SegmentPhase::Closed
+    }
+
+    /// Waiting on the API (the spinner ticks).
+    pub fn is_working(&self) -> bool {
+        matches!(
+            self.phase,
+            SegmentPhase::Connecting | SegmentPhase::Preparing | SegmentPhase::Writing
+        )
+    }
+}

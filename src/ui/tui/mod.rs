@@ -59,6 +59,8 @@ pub fn initial_app(options: &Options, width: u16, height: u16) -> App {
     app.welcome.saved = options.saved.clone();
     app.welcome.finished = options.finished.clone();
     app.welcome.state_problems = options.state_problems.clone();
+    // Read once here, never in `update`: Done's `w` then needs no token field.
+    app.segment.token_in_env = std::env::var_os(crate::model::segment::TOKEN_VARIABLE).is_some();
     if let Some(profile) = &options.profile {
         app.welcome.profile = tui_input::Input::new(profile.clone());
     }

@@ -17,7 +17,7 @@ use tui_input::Input;
 pub use super::forms::{
     ChangeState, ExternalIdState, Failure, IdentityState, Listing, MethodChoice, MethodFocus,
     MethodState, PermissionFocus, PermissionsState, ResourceRow, RoleCheck, RolesState, RunState,
-    WelcomeFocus, WelcomeState, Work,
+    SegmentPhase, SegmentState, WelcomeFocus, WelcomeState, Work,
 };
 
 pub const MIN_WIDTH: u16 = 80;
@@ -121,6 +121,8 @@ pub struct App {
     pub method: MethodState,
     pub run: RunState,
     pub change: ChangeState,
+    /// Done's "write these settings into Segment".
+    pub segment: SegmentState,
 }
 
 /// What happened: a key, a resize, the clock, or a command's answer.
@@ -172,6 +174,20 @@ pub enum Msg {
     ClipboardClearSent,
     /// The moment the finished Progress screen stays is over: on to Done.
     ShowDone,
+    /// The Public API token was checked: its workspace.
+    SegmentConnected(Result<crate::model::segment::Workspace, String>),
+    SegmentPrepared(
+        Result<
+            Box<crate::engine::segment_settings::Prepared>,
+            crate::engine::segment_settings::PrepareError,
+        >,
+    ),
+    SegmentWritten(
+        Result<
+            Box<crate::engine::segment_settings::Written>,
+            crate::engine::segment_settings::WriteFailure,
+        >,
+    ),
 }
 
 /// Work for the runtime: each runs as a task and answers with messages.
@@ -236,6 +252,17 @@ pub enum Cmd {
         role_arn: String,
     },
     DeleteStack(String),
+    /// Checks a Public API token (typed; `None`: the environment's, or the demo's workspace).
+    SegmentConnect {
+        token: Option<crate::segment::http::Token>,
+        demo: bool,
+    },
+    /// Works out what writing the outcome into the connected workspace changes.
+    SegmentPrepare {
+        outcome: Box<crate::model::outcome::Outcome>,
+        target: crate::engine::segment_settings::Target,
+    },
+    SegmentWrite(Box<crate::engine::segment_settings::Prepared>),
     VerifyRole(RoleCheck),
     /// Applies a fix the Progress screen showed and the user confirmed.
     ApplyFix {
@@ -286,6 +313,7 @@ impl App {
             method: MethodState::default(),
             run: RunState::default(),
             change: ChangeState::default(),
+            segment: SegmentState::default(),
         }
     }
 
@@ -336,6 +364,7 @@ impl App {
     /// AWS work is running: the clock ticks for the spinner, and quitting asks first.
     pub fn is_working(&self) -> bool {
         self.run.work == Work::Running
+            || self.segment.is_working()
             || matches!(self.welcome.identity, IdentityState::Loading)
             || (self.step == Step::Permissions
                 && self

@@ -121,6 +121,9 @@ fn update_for(app: &mut App, msg: Msg) -> Vec<Cmd> {
         | Msg::IdsDiffer(_)
         | Msg::Repaired(_)
         | Msg::StackDeleted(_)) => screens::progress::on_message(app, msg),
+        msg @ (Msg::SegmentConnected(_) | Msg::SegmentPrepared(_) | Msg::SegmentWritten(_)) => {
+            screens::segment::on_message(app, msg)
+        }
         Msg::Copied {
             what,
             secret,
@@ -202,6 +205,9 @@ fn replay_pending_keys(app: &mut App) -> Vec<Cmd> {
 
 /// Whether the current screen is taking typed text (so letters are text, not commands).
 fn typing(app: &App) -> bool {
+    if screens::segment::typing(app) {
+        return true;
+    }
     match app.step {
         Step::Welcome => app.welcome.focus.is_field(),
         Step::ExternalId => app.external.editing || app.uses_workspace_id(),
@@ -277,6 +283,9 @@ fn on_key(app: &mut App, key: KeyEvent) -> Vec<Cmd> {
     if app.waiting_for_value() && (key.code == KeyCode::Enter || !app.pending_keys.is_empty()) {
         app.pending_keys.push(key);
         return Vec::new();
+    }
+    if app.step == Step::Done && app.segment.is_open() {
+        return screens::segment::on_key(app, key);
     }
     match app.step {
         Step::Welcome => screens::welcome::on_key(app, key),

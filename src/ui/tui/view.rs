@@ -75,6 +75,13 @@ pub fn draw(app: &App, frame: &mut Frame) {
             " Quit? ",
             screens::screen_lines(app, quit_lines(app)),
         );
+    } else if app.step == Step::Done && app.segment.is_open() {
+        popup(
+            frame,
+            area,
+            " Write into Segment ",
+            screens::screen_lines(app, screens::segment::lines(app)),
+        );
     }
 }
 
@@ -258,9 +265,12 @@ fn help_lines(app: &App) -> Vec<Line<'static>> {
 
 fn popup(frame: &mut Frame, area: Rect, title: &str, lines: Vec<Line<'static>>) {
     let width = 76.min(area.width);
-    // Wrapped lines take more than one row: count them, so the last line is never cut off.
-    let inner = width.saturating_sub(2).max(1) as usize;
-    let rows: usize = lines.iter().map(|l| l.width().div_ceil(inner).max(1)).sum();
+    // Wrapped lines take more than one row: counted as the paragraph wraps them (by words), so
+    // the last line is never cut off.
+    let inner = width.saturating_sub(2).max(1);
+    let rows = Paragraph::new(lines.clone())
+        .wrap(Wrap { trim: false })
+        .line_count(inner);
     let height = (rows as u16 + 2).min(area.height);
     let rect = Rect {
         x: area.x + (area.width - width) / 2,

@@ -8,6 +8,9 @@ use crossterm::event::{KeyCode, KeyEvent};
 use ratatui::prelude::*;
 
 pub fn keys(app: &App) -> super::Keys {
+    if app.segment.is_open() {
+        return super::segment::keys(app);
+    }
     if app.welcome.plan_only {
         return vec![
             ("a", "copy the commands"),
@@ -16,23 +19,23 @@ pub fn keys(app: &App) -> super::Keys {
             ("q", "quit"),
         ];
     }
+    // One line at 80 columns: after "copy ARN" the other copies are named by what they copy.
     let mut keys = Vec::new();
     if app.run.role_arn.is_some() {
         keys.push(("c", "copy ARN"));
     }
     // The Lambda destination's External ID is set by Segment: nothing to copy there.
     if !app.uses_workspace_id() {
-        keys.push(("x", "copy ID"));
+        keys.push(("x", "ID"));
     }
     if outcome(app).is_some_and(|o| o.code.is_some()) {
-        keys.push(("s", "copy code"));
+        keys.push(("s", "code"));
     }
-    keys.extend([
-        ("a", "copy all"),
-        ("↑↓", "scroll"),
-        ("F2", "presenter"),
-        ("q", "quit"),
-    ]);
+    keys.push(("a", "all"));
+    if super::segment::offered(app) {
+        keys.push(("w", "to Segment"));
+    }
+    keys.extend([("↑↓", "scroll"), ("F2", "presenter"), ("q", "quit")]);
     keys
 }
 
@@ -210,6 +213,9 @@ fn copy_keys(app: &mut App, key: KeyEvent) -> Vec<Cmd> {
                 }]
             })
             .unwrap_or_default(),
+        KeyCode::Char('w') if super::segment::offered(app) => {
+            super::segment::open(app, Some(outcome.clone()))
+        }
         KeyCode::Char('x') if !app.uses_workspace_id() => vec![Cmd::Copy {
             what: "External ID",
             text: external_id,

@@ -7,6 +7,7 @@ pub mod method;
 pub mod permissions;
 pub mod progress;
 pub mod review;
+pub mod segment;
 pub mod welcome;
 
 use super::state::App;
