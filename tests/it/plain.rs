@@ -69,7 +69,7 @@ fn assert_plain(output: &Output) {
     }
 }
 
-async fn role_trust(role: &str) -> Option<serde_json::Value> {
+pub(crate) async fn role_trust(role: &str) -> Option<serde_json::Value> {
     let iam = aws_sdk_iam::Client::new(&moto().sdk_config().await);
     let output = iam.get_role().role_name(role).send().await.ok()?;
     let document = output.role()?.assume_role_policy_document()?.to_string();

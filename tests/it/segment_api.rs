@@ -664,3 +664,123 @@ fn the_binary_makes_the_role_then_writes_its_settings_into_segment() {
         stderr(&again)
     );
 }
+
+/// A rotation with no outage, both sides in one run: the role accepts both IDs, Segment's
+/// destination-function instance gets the new one and it is read back, then the role accepts
+/// only the new one. The old ID ends nowhere; the new one is the same on both sides.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rotation_completes_in_one_run_with_segment_written_between_its_phases() {
+    use crate::moto::moto;
+    use crate::support::{binary, stderr, stdout, temp_dir, unique};
+    let state = temp_dir("segment-rotation");
+    let role = unique("seg-rotate");
+    let aws = vec![
+        ("AWS_ENDPOINT_URL", moto().endpoint.clone()),
+        ("AWS_ACCESS_KEY_ID", "testing".to_string()),
+        ("AWS_SECRET_ACCESS_KEY", "testing".to_string()),
+        ("AWS_REGION", "us-east-1".to_string()),
+        ("SEGMENT_AWS_SETUP_STATE_DIR", state.display().to_string()),
+    ];
+    let inputs = ["--bucket", "events-bucket", "--bucket-region", "us-west-2"];
+    let created = tokio::task::block_in_place(|| {
+        binary(
+            &[
+                &[
+                    "create",
+                    "--integration",
+                    "destination-function",
+                    "--method",
+                    "iam",
+                    "--role-name",
+                    &role,
+                    "--yes",
+                ][..],
+                &inputs,
+            ]
+            .concat(),
+            &aws,
+        )
+    });
+    assert!(created.status.success(), "{}", stderr(&created));
+    let trusted = |trust: &Value| {
+        trust["Statement"][0]["Condition"]["StringEquals"]["sts:ExternalId"].clone()
+    };
+    let old = trusted(&crate::plain::role_trust(&role).await.expect("the role"));
+    let old = old.as_str().expect("one ID").to_string();
+
+    let function = s3_function();
+    let instance = Destination {
+        id: "dstFN1".into(),
+        name: "Send events to S3".into(),
+        enabled: true,
+        metadata_id: function.catalog_id.clone(),
+        metadata_name: "Send events to S3".into(),
+        source_id: "srcWEB".into(),
+        settings: serde_json::from_value(json!({"iamRoleExternalId": old})).unwrap_or_default(),
+    };
+    let api = PublicApi::start(
+        workspace()
+            .with_function(function)
+            .with_destination(instance),
+    );
+    let mut env = aws.clone();
+    env.push(("SEGMENT_PUBLIC_API_TOKEN", TOKEN.to_string()));
+    env.push(("SEGMENT_PUBLIC_API_URL", api.url.clone()));
+    let rotated = tokio::task::block_in_place(|| {
+        binary(
+            &[
+                &[
+                    "update",
+                    "--integration",
+                    "destination-function",
+                    "--method",
+                    "iam",
+                    "--role-name",
+                    &role,
+                ][..],
+                &inputs,
+                &[
+                    "--rotate-external-id",
+                    "--write-to-segment",
+                    "--destination",
+                    "dstFN1",
+                    "--yes",
+                    "--output",
+                    "json",
+                ],
+            ]
+            .concat(),
+            &env,
+        )
+    });
+    let err = stderr(&rotated);
+    assert!(rotated.status.success(), "{err}");
+    assert!(
+        err.contains("finishing the rotation, phase 2 of 2"),
+        "{err}"
+    );
+    let new = trusted(&crate::plain::role_trust(&role).await.expect("the role"));
+    let new = new
+        .as_str()
+        .expect("only one ID is trusted after the rotation")
+        .to_string();
+    assert_ne!(new, old);
+    let stored = api.workspace.stored_destination("dstFN1").expect("stored");
+    assert_eq!(
+        stored.settings["iamRoleExternalId"],
+        new.as_str(),
+        "Segment has the new ID"
+    );
+    let json: Value = serde_json::from_str(&stdout(&rotated)).expect("JSON");
+    assert!(
+        json["notes"][0]
+            .as_str()
+            .is_some_and(|n| n.contains("rotation is finished")),
+        "{json}"
+    );
+    // Segment was written while the role still accepted both IDs: the write came before phase 2.
+    assert!(
+        !err.contains(&old) && !err.contains(&new),
+        "no ID in the progress: {err}"
+    );
+}

@@ -1699,11 +1699,7 @@ async fn done_writes_the_settings_into_segment_after_a_preview() {
     d.walk_to_review().await;
     d.key(KeyCode::Enter).await;
     assert_eq!(d.app.step, Step::Done);
-    assert!(
-        d.screen().contains("w to Segment"),
-        "{}",
-        d.screen()
-    );
+    assert!(d.screen().contains("w to Segment"), "{}", d.screen());
 
     d.key(KeyCode::Char('w')).await;
     d.type_text("sgp_secret0123").await;

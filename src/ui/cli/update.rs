@@ -41,6 +41,15 @@ pub struct UpdateArgs {
     /// Use a --policy-file that grants broadly without asking; needed with --yes
     #[arg(long, env = "SEGMENT_AWS_SETUP_ALLOW_BROAD_POLICY")]
     pub allow_broad_policy: bool,
+
+    /// Then write the settings into Segment through its Public API (the token from
+    /// SEGMENT_PUBLIC_API_TOKEN); with --rotate-external-id the rotation completes in this run:
+    /// the new ID written into Segment and read back, then the old one removed from the role
+    #[arg(long)]
+    pub write_to_segment: bool,
+
+    #[command(flatten)]
+    pub segment: super::write_settings::SegmentTargetArgs,
 }
 
 #[expect(
@@ -111,9 +120,11 @@ pub(crate) async fn update(args: &UpdateArgs) -> Result<String, Failure> {
     let checked = Plan::build(catalog, &checking)?;
     require_a_way_to_ask(args.change.yes)?;
     accept_broad_policy(&checked, args.change.yes, args.allow_broad_policy)?;
+    if args.write_to_segment {
+        can_write_to_segment(args, &integration.id)?;
+    }
     let session = connect(&args.aws).await?;
     say_state_problems(&store);
-    let failure = |e| session.failure(e);
     let record = match (&stack_set, args.method) {
         (Some(set), _) => {
             crate::engine::resume::stack_set_record(Some(&store), &session.caller.account, set)
@@ -151,13 +162,90 @@ pub(crate) async fn update(args: &UpdateArgs) -> Result<String, Failure> {
     if stack_set.is_some() {
         return update_stack_set(args, &session, &store, asked).await;
     }
+    let (prepared, created) = apply_change(args, &session, &store, asked.clone(), &options).await?;
+    let (plan, records) = (&prepared.plan, &prepared.records);
+    let mut outcome = Outcome::from_plan(plan, Some(&created.role_arn)).at(&session.context());
+    if args.write_to_segment {
+        // Segment gets the settings (a rotation's new ID) and they are read back before the
+        // role stops accepting the old ID: nothing is locked out in between.
+        super::write_settings::write_outcome(&outcome, &args.segment, args.change.yes).await?;
+        if args.rotate_external_id {
+            say("Segment has the new external ID: finishing the rotation, phase 2 of 2");
+            let finishing = update::Asked {
+                id_change: update::IdChange::Finish,
+                record: Some(records.after.clone()),
+                given: Vec::new(),
+                ..asked
+            };
+            let (finished, created) =
+                apply_change(args, &session, &store, finishing, &options).await?;
+            let mut outcome =
+                Outcome::from_plan(&finished.plan, Some(&created.role_arn)).at(&session.context());
+            outcome.notes.insert(
+                0,
+                "The rotation is finished: Segment has the new External ID (read back) and the role accepts only it.".into(),
+            );
+            return Ok(outcome_output(&outcome, args.change.output, true));
+        }
+    }
+    say("Done. The settings for Segment and what to do next:");
+    let finish = crate::model::outcome::finish_rotation_command(&records.after);
+    if let Some(note) = update::rotation_note(plan, &finish) {
+        outcome.next_steps.insert(0, note);
+    } else if args.finish_rotation {
+        outcome.notes.insert(
+            0,
+            "The rotation is finished: the role accepts only the External ID above.".into(),
+        );
+    }
+    Ok(outcome_output(&outcome, args.change.output, true))
+}
+
+/// `--write-to-segment` is refused before anything changes when it can't be done: no token and
+/// no terminal to ask on, Data Lakes (no API), a StackSet, or a rotation whose new ID the API
+/// can't write (a source function's values).
+fn can_write_to_segment(args: &UpdateArgs, integration: &str) -> Result<(), Failure> {
+    let refuse = |why: &str| -> Result<(), Failure> {
+        Err(InputError::new("--write-to-segment", why).into())
+    };
+    if std::env::var_os(crate::model::segment::TOKEN_VARIABLE).is_none()
+        && !std::io::stdin().is_terminal()
+    {
+        return refuse(
+            "needs a Segment Public API token in SEGMENT_PUBLIC_API_TOKEN (no terminal to ask on)",
+        );
+    }
+    if integration == "data-lakes" {
+        return refuse(crate::model::segment::errors::NO_API_FOR_DATA_LAKES);
+    }
+    if args.stack_set.is_some() {
+        return refuse("writes one setup's settings: not with --stack-set");
+    }
+    if args.rotate_external_id && integration == "source-function" {
+        return refuse(
+            "a source function's values can't be written through Segment's API, so a rotation can't finish in one run: rotate without it, paste the new ID, then --finish-rotation",
+        );
+    }
+    Ok(())
+}
+
+/// One change: prepared (a difference of IDs asked about), previewed, asked for, applied.
+async fn apply_change(
+    args: &UpdateArgs,
+    session: &Session,
+    store: &StateStore,
+    asked: update::Asked,
+    options: &WatchOptions,
+) -> Result<(update::Prepared, engine::Created), Failure> {
+    let name = asked.name.clone();
+    let failure = |e| session.failure(e);
     let mut report = progress_printer();
     let mut confirm = |question: &engine::Question| ask(false, &question.text());
     let prepared = update::prepare_asking(
         &session.sdk,
         &session.sdk,
         asked,
-        &options,
+        options,
         // The record and the role differ: a person says which to keep; --yes guesses nothing.
         !args.change.yes,
         &mut confirm,
@@ -194,32 +282,20 @@ pub(crate) async fn update(args: &UpdateArgs) -> Result<String, Failure> {
             });
         }
     }
-    let records = &prepared.records;
     let work = update::apply(
         &session.sdk,
         &session.sdk,
-        Some(&store),
+        Some(store),
         plan,
         preview,
-        records,
-        &options,
+        &prepared.records,
+        options,
         &mut report,
     );
-    let created = interruptible(work, || reattach_hint(&plan.stack_name, &session))
+    let created = interruptible(work, || reattach_hint(&plan.stack_name, session))
         .await?
         .map_err(failure)?;
-    say("Done. The settings for Segment and what to do next:");
-    let mut outcome = Outcome::from_plan(plan, Some(&created.role_arn)).at(&session.context());
-    let finish = crate::model::outcome::finish_rotation_command(&records.after);
-    if let Some(note) = update::rotation_note(plan, &finish) {
-        outcome.next_steps.insert(0, note);
-    } else if args.finish_rotation {
-        outcome.notes.insert(
-            0,
-            "The rotation is finished: the role accepts only the External ID above.".into(),
-        );
-    }
-    Ok(outcome_output(&outcome, args.change.output, true))
+    Ok((prepared, created))
 }
 
 /// `update --stack-set`: the stack set's change shown, asked for, applied and watched in every

@@ -12,16 +12,9 @@ pub enum SegmentRegion {
     Eu,
 }
 
-#[derive(Args, Debug)]
-#[group(id = "setup", required = true, multiple = false, args = ["stack_name", "role_name"])]
-pub struct WriteSettingsArgs {
-    /// The setup saved here by its stack's name (its role ARN and external ID are read from it)
-    #[arg(long, value_name = "S")]
-    pub stack_name: Option<String>,
-    /// The setup saved here by its role's name (a role made through IAM)
-    #[arg(long, value_name = "R")]
-    pub role_name: Option<String>,
-
+/// Where in Segment a setup's settings go: shared by `write-settings` and `update`.
+#[derive(Args, Debug, Clone, Default)]
+pub struct SegmentTargetArgs {
     /// Functions: the function (its ID or its name in Segment) to add the setting definitions to
     #[arg(long, value_name = "ID|NAME")]
     pub function: Option<String>,
@@ -36,6 +29,20 @@ pub struct WriteSettingsArgs {
     /// The workspace's region in Segment; tried US then EU when not given
     #[arg(long, value_enum, env = "SEGMENT_AWS_SETUP_SEGMENT_REGION")]
     pub segment_region: Option<SegmentRegion>,
+}
+
+#[derive(Args, Debug)]
+#[group(id = "setup", required = true, multiple = false, args = ["stack_name", "role_name"])]
+pub struct WriteSettingsArgs {
+    /// The setup saved here by its stack's name (its role ARN and external ID are read from it)
+    #[arg(long, value_name = "S")]
+    pub stack_name: Option<String>,
+    /// The setup saved here by its role's name (a role made through IAM)
+    #[arg(long, value_name = "R")]
+    pub role_name: Option<String>,
+
+    #[command(flatten)]
+    pub target: SegmentTargetArgs,
 
     #[command(flatten)]
     pub change: ChangeArgs,
@@ -106,8 +113,19 @@ fn written_output(
 pub(crate) async fn write_settings(args: &WriteSettingsArgs) -> Result<String, Failure> {
     no_csv(args.change.output)?;
     let outcome = saved_outcome(args)?;
+    let (prepared, written) = write_outcome(&outcome, &args.target, args.change.yes).await?;
+    Ok(written_output(args, &written, &prepared))
+}
+
+/// Connects with the token, prepares, previews, asks and writes: what `write-settings` and
+/// `update --write-to-segment` do once they have the settings.
+pub(super) async fn write_outcome(
+    outcome: &Outcome,
+    target_args: &SegmentTargetArgs,
+    yes: bool,
+) -> Result<(segment_settings::Prepared, segment_settings::Written), Failure> {
     let token = token()?;
-    let region = args.segment_region.map(|r| match r {
+    let region = target_args.segment_region.map(|r| match r {
         SegmentRegion::Us => ApiRegion::Us,
         SegmentRegion::Eu => ApiRegion::Eu,
     });
@@ -123,11 +141,11 @@ pub(crate) async fn write_settings(args: &WriteSettingsArgs) -> Result<String, F
         connection.workspace.name, connection.workspace.slug, connection.workspace.id
     ));
     let target = Target {
-        function: args.function.clone(),
-        destinations: args.destinations.clone(),
-        source: args.source.clone(),
+        function: target_args.function.clone(),
+        destinations: target_args.destinations.clone(),
+        source: target_args.source.clone(),
     };
-    let prepared = segment_settings::prepare(&connection, &outcome, &target)
+    let prepared = segment_settings::prepare(&connection, outcome, &target)
         .await
         .map_err(|error| Failure {
             code: match error {
@@ -135,11 +153,9 @@ pub(crate) async fn write_settings(args: &WriteSettingsArgs) -> Result<String, F
                 PrepareError::Refused(_) => exit::AWS_REFUSED,
             },
             message: match &error {
-                PrepareError::Choose { choices, .. } if !choices.is_empty() => {
-                    format!(
-                        "{error}\n(name it with --destination ID, or --function for a function)"
-                    )
-                }
+                PrepareError::Choose { choices, .. } if !choices.is_empty() => format!(
+                    "{error}\n(name it with --destination ID, or --function for a function)"
+                ),
                 _ => error.to_string(),
             },
         })?;
@@ -154,7 +170,7 @@ pub(crate) async fn write_settings(args: &WriteSettingsArgs) -> Result<String, F
             say(&format!("  {line}"));
         }
         if !ask(
-            args.change.yes,
+            yes,
             &format!("Write this into workspace {}?", connection.workspace.name),
         ) {
             return Err(Failure {
@@ -178,7 +194,7 @@ pub(crate) async fn write_settings(args: &WriteSettingsArgs) -> Result<String, F
                 )
             },
         })?;
-    Ok(written_output(args, &written, &prepared))
+    Ok((prepared, written))
 }
 
 #[cfg(test)]
@@ -202,8 +218,8 @@ mod tests {
             "eu",
         ]) {
             Ok(Command::WriteSettings(args)) => {
-                assert_eq!(args.destinations, ["d1", "d2"]);
-                assert_eq!(args.segment_region, Some(SegmentRegion::Eu));
+                assert_eq!(args.target.destinations, ["d1", "d2"]);
+                assert_eq!(args.target.segment_region, Some(SegmentRegion::Eu));
             }
             other => panic!("not write-settings: {other:?}"),
         }
