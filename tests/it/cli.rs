@@ -55,6 +55,7 @@ fn plan_json_has_exactly_the_documented_keys() {
             "nextSteps",
             "notes",
             "code",
+            "segmentCommands",
         ]
     );
     assert_eq!(plan["integration"], "destination-function");

@@ -204,6 +204,12 @@ fn without_credentials_plan_only_prints_the_commands_and_changes_nothing() {
     assert_plain(&output);
     let text = stdout(&output);
     assert!(text.contains("Continue in plan-only mode?"), "{text}");
+    // The Segment half too, as commands with the token from the environment.
+    assert!(
+        text.contains("Then these write the settings into Segment through its Public API:"),
+        "{text}"
+    );
+    assert!(text.contains("$SEGMENT_PUBLIC_API_TOKEN"), "{text}");
     assert!(
         text.contains("aws iam create-role --role-name segment-destination-function"),
         "{text}"

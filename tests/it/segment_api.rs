@@ -784,3 +784,96 @@ async fn a_rotation_completes_in_one_run_with_segment_written_between_its_phases
         "no ID in the progress: {err}"
     );
 }
+
+/// The plan's Segment commands (for an administrator) run with bash, curl and jq against the
+/// stand-in: they make the same writes as write-settings, nothing secret in them.
+#[test]
+fn the_plans_segment_commands_make_the_same_writes() {
+    for tool in ["bash", "curl", "jq"] {
+        assert!(
+            std::process::Command::new(tool)
+                .arg("--version")
+                .output()
+                .is_ok(),
+            "{tool} is needed to run the plan's Segment commands: install it (Debian: apt-get install {tool})"
+        );
+    }
+    let (outcome, external_id) = function_outcome();
+    let integration = Catalog::builtin()
+        .integration("destination-function")
+        .expect("in the catalog");
+    let commands = segment_aws_setup::model::segment::commands::api_commands(&outcome, integration);
+    assert!(
+        !commands.join("\n").contains(&external_id),
+        "no secret in the commands"
+    );
+    let function = s3_function();
+    let instance = Destination {
+        id: "dstFN1".into(),
+        name: "Send events to S3".into(),
+        enabled: true,
+        metadata_id: function.catalog_id.clone(),
+        metadata_name: "Send events to S3".into(),
+        source_id: "srcWEB".into(),
+        settings: Map::new(),
+    };
+    let api = PublicApi::start(
+        workspace()
+            .with_function(function.clone())
+            .with_destination(instance),
+    );
+    let script = commands
+        .join("\n")
+        .replace("https://api.segmentapis.com", &api.url);
+    let role = "arn:aws:iam::123456789012:role/segment-fn";
+    let output = std::process::Command::new("bash")
+        .args(["-euo", "pipefail", "-c", &script])
+        .env("SEGMENT_PUBLIC_API_TOKEN", TOKEN)
+        .env("ROLE_ARN", role)
+        .env("SEGMENT_AWS_SETUP_EXTERNAL_ID", &external_id)
+        .env("FUNCTION_ID", &function.id)
+        .env("DESTINATION_ID", "dstFN1")
+        .output()
+        .expect("bash runs");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let stored = api.workspace.stored_function(&function.id).expect("stored");
+    let names: Vec<_> = stored.settings.iter().map(|s| s.name.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "apiKey",
+            "iamRoleArn",
+            "iamRoleExternalId",
+            "s3Bucket",
+            "s3BucketRegion"
+        ]
+    );
+    assert!(stored.settings[2].sensitive);
+    let instance = api.workspace.stored_destination("dstFN1").expect("stored");
+    assert_eq!(instance.settings["iamRoleArn"], role);
+    assert_eq!(instance.settings["iamRoleExternalId"], external_id.as_str());
+    assert_eq!(instance.settings["s3Bucket"], "events-bucket");
+    // Run again: nothing is added twice.
+    let again = std::process::Command::new("bash")
+        .args(["-euo", "pipefail", "-c", &script])
+        .env("SEGMENT_PUBLIC_API_TOKEN", TOKEN)
+        .env("ROLE_ARN", role)
+        .env("SEGMENT_AWS_SETUP_EXTERNAL_ID", &external_id)
+        .env("FUNCTION_ID", &function.id)
+        .env("DESTINATION_ID", "dstFN1")
+        .output()
+        .expect("bash runs");
+    assert!(again.status.success());
+    assert_eq!(
+        api.workspace
+            .stored_function(&function.id)
+            .expect("stored")
+            .settings
+            .len(),
+        5
+    );
+}

@@ -2,6 +2,7 @@
 //! a function's setting definitions, a destination instance's settings, and (in `write`) what
 //! writing a setup's settings into them changes. No HTTP here: `crate::segment` speaks the API.
 
+pub mod commands;
 pub mod errors;
 pub mod write;
 

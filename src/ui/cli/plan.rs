@@ -51,6 +51,15 @@ fn plan_json(plan: &Plan) -> serde_json::Value {
     for key in ["awsSteps", "nextSteps", "notes", "code"] {
         json[key] = outcome[key].clone();
     }
+    json["segmentCommands"] = serde_json::json!(
+        crate::model::catalog::Catalog::builtin()
+            .integration(&plan.integration_id)
+            .map(|integration| crate::model::segment::commands::api_commands(
+                &crate::model::outcome::Outcome::from_plan(plan, None),
+                integration
+            ))
+            .unwrap_or_default()
+    );
     json
 }
 
@@ -129,6 +138,18 @@ pub fn plan_text(plan: &Plan) -> String {
         match line.text.as_str() {
             "" => out.push('\n'),
             text => out.push_str(&format!("  {text}\n")),
+        }
+    }
+    let commands = crate::model::catalog::Catalog::builtin()
+        .integration(&plan.integration_id)
+        .map(|integration| crate::model::segment::commands::api_commands(&outcome, integration))
+        .unwrap_or_default();
+    if !commands.is_empty() {
+        out.push_str(
+            "\nThe settings written into Segment through its Public API (for an administrator)\n",
+        );
+        for command in &commands {
+            out.push_str(&format!("  {command}\n"));
         }
     }
     out.push_str("\nThe same with the AWS CLI (for an administrator)\n");

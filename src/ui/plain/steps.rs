@@ -285,8 +285,19 @@ impl Plain {
             for command in plan.cli_commands() {
                 self.say(&format!("  {command}"));
             }
+            let outcome = crate::model::outcome::Outcome::from_plan(&plan, None);
+            let segment = crate::model::catalog::Catalog::builtin()
+                .integration(&plan.integration_id)
+                .map(|i| crate::model::segment::commands::api_commands(&outcome, i))
+                .unwrap_or_default();
+            if !segment.is_empty() {
+                self.say("Then these write the settings into Segment through its Public API:");
+                for command in segment {
+                    self.say(&format!("  {command}"));
+                }
+            }
             self.step(8, "Done");
-            self.outcome(&crate::model::outcome::Outcome::from_plan(&plan, None));
+            self.outcome(&outcome);
             return Ok(());
         }
         let account = self

@@ -131,6 +131,16 @@ pub fn lines(app: &App) -> Vec<Line<'static>> {
                 lines.push(Line::from(command));
             }
             lines.push(Line::from(""));
+            let segment =
+                crate::model::segment::commands::api_commands(&outcome, app.integration());
+            if !segment.is_empty() {
+                lines.push(Line::styled(
+                    "Or write the settings into Segment through its Public API:",
+                    bold(),
+                ));
+                lines.extend(segment.into_iter().map(Line::from));
+                lines.push(Line::from(""));
+            }
         }
     } else if app.run.role_arn.is_some()
         && app.method.choice == crate::ui::tui::state::MethodChoice::StackSet
