@@ -877,3 +877,121 @@ fn the_plans_segment_commands_make_the_same_writes() {
         5
     );
 }
+
+/// The workspace ID read, not typed: `create` of a destination with no --workspace-id and a
+/// token in the environment trusts the workspace's ID as Segment gives it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn create_reads_the_workspace_id_from_segment() {
+    use crate::moto::moto;
+    use crate::support::{binary, stderr, temp_dir, unique};
+    let api = PublicApi::start(workspace());
+    let role = unique("seg-wsid");
+    let env = vec![
+        ("AWS_ENDPOINT_URL", moto().endpoint.clone()),
+        ("AWS_ACCESS_KEY_ID", "testing".to_string()),
+        ("AWS_SECRET_ACCESS_KEY", "testing".to_string()),
+        ("AWS_REGION", "us-east-1".to_string()),
+        (
+            "SEGMENT_AWS_SETUP_STATE_DIR",
+            temp_dir("segment-wsid").display().to_string(),
+        ),
+        ("SEGMENT_PUBLIC_API_TOKEN", TOKEN.to_string()),
+        ("SEGMENT_PUBLIC_API_URL", api.url.clone()),
+    ];
+    let created = tokio::task::block_in_place(|| {
+        binary(
+            &[
+                "create",
+                "--integration",
+                "lambda-destination",
+                "--method",
+                "iam",
+                "--role-name",
+                &role,
+                "--lambda-arn",
+                crate::support::LAMBDA_A,
+                "--yes",
+            ],
+            &env,
+        )
+    });
+    let err = stderr(&created);
+    assert!(created.status.success(), "{err}");
+    assert!(
+        err.contains("The workspace ID is read from Segment (workspace Acme)"),
+        "{err}"
+    );
+    let trust = crate::plain::role_trust(&role).await.expect("the role");
+    assert_eq!(
+        trust["Statement"][0]["Condition"]["StringEquals"]["sts:ExternalId"],
+        "wXZ2sd8N3mJ"
+    );
+}
+
+/// Plain mode with a token: the workspace ID offered from Segment (Enter takes it), the role made
+/// on moto, then the settings written into the instance after the preview, read back.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn plain_mode_reads_the_workspace_id_and_writes_the_settings() {
+    use crate::moto::moto;
+    use crate::support::{temp_dir, unique};
+    use std::io::Write;
+    let api = PublicApi::start(workspace().with_destination(lambda_instance("dstL1")));
+    let role = unique("plain-seg");
+    let arn = crate::support::LAMBDA_A;
+    let answers = format!("y\nlambda\n\n\n{arn}\niam\n{role}\ny\ny\ny\n");
+    let home = temp_dir("plain-seg-home");
+    let output = tokio::task::block_in_place(|| {
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_segment-aws-setup"))
+            .arg("--plain")
+            .env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("HOME", &home)
+            .env("AWS_EC2_METADATA_DISABLED", "true")
+            .env("SEGMENT_AWS_SETUP_STATE_DIR", temp_dir("plain-seg-state"))
+            .env("AWS_REGION", "us-east-1")
+            .env("AWS_ENDPOINT_URL", &moto().endpoint)
+            .env("AWS_ACCESS_KEY_ID", "testing")
+            .env("AWS_SECRET_ACCESS_KEY", "testing")
+            .env("SEGMENT_PUBLIC_API_TOKEN", TOKEN)
+            .env("SEGMENT_PUBLIC_API_URL", &api.url)
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("started");
+        if let Some(mut stdin) = child.stdin.take() {
+            stdin.write_all(answers.as_bytes()).expect("answers");
+        }
+        child.wait_with_output().expect("ended")
+    });
+    let text = String::from_utf8_lossy(&output.stdout).to_string();
+    assert!(
+        output.status.success(),
+        "{text}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(
+        text.contains("Segment's Public API gives the workspace ID of Acme: Enter takes it."),
+        "{text}"
+    );
+    assert!(
+        text.contains("Segment workspace ID: [wXZ2sd8N3mJ]"),
+        "{text}"
+    );
+    assert!(
+        text.contains("Written: Destination dstL1: Role Address, Lambda (read back)"),
+        "{text}"
+    );
+    assert!(!text.contains(TOKEN), "the token was printed");
+    let stored = api.workspace.stored_destination("dstL1").expect("stored");
+    assert!(
+        stored.settings["roleAddress"]
+            .as_str()
+            .is_some_and(|a| a.ends_with(&format!("role/{role}")))
+    );
+    let trust = crate::plain::role_trust(&role).await.expect("the role");
+    assert_eq!(
+        trust["Statement"][0]["Condition"]["StringEquals"]["sts:ExternalId"],
+        "wXZ2sd8N3mJ"
+    );
+}

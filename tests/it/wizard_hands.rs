@@ -840,3 +840,51 @@ fn an_enter_on_method_waits_for_the_generated_name() {
     );
     assert_eq!(app.step, Step::Review);
 }
+
+/// With a Public API token in the environment, the External ID step of a destination asks
+/// Segment for the workspace ID and fills the field with it, saying where it came from; a value
+/// typed meanwhile is never replaced.
+#[test]
+fn the_workspace_id_is_read_from_segment_when_a_token_is_set() {
+    let mut app = app();
+    app.segment.token_in_env = true;
+    to_integration(&mut app);
+    choose_integration(&mut app, "lambda-destination");
+    let commands = key(&mut app, KeyCode::Enter);
+    assert_eq!(app.step, Step::ExternalId);
+    assert!(
+        commands.iter().any(|c| matches!(
+            c,
+            Cmd::SegmentConnect {
+                token: None,
+                demo: false
+            }
+        )),
+        "{commands:?}"
+    );
+    let workspace = segment_aws_setup::model::segment::Workspace {
+        id: "wXZ2sd8N3mJ".into(),
+        name: "Acme".into(),
+        slug: "acme".into(),
+    };
+    update(&mut app, Msg::SegmentConnected(Ok(workspace.clone())));
+    assert_eq!(app.external.value.value(), "wXZ2sd8N3mJ");
+    let shown = screen(&app);
+    assert!(
+        shown.contains("read from Segment's Public API: workspace Acme"),
+        "{shown}"
+    );
+    insta::assert_snapshot!("external_id_from_segment", shown);
+
+    // Typed first: kept.
+    let mut app = self::app();
+    app.segment.token_in_env = true;
+    to_integration(&mut app);
+    choose_integration(&mut app, "lambda-destination");
+    key(&mut app, KeyCode::Enter);
+    for c in "typed1234".chars() {
+        key(&mut app, KeyCode::Char(c));
+    }
+    update(&mut app, Msg::SegmentConnected(Ok(workspace)));
+    assert_eq!(app.external.value.value(), "typed1234");
+}

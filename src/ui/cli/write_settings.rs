@@ -48,6 +48,35 @@ pub struct WriteSettingsArgs {
     pub change: ChangeArgs,
 }
 
+/// An integration whose external ID is the workspace ID, given none, reads it from Segment when
+/// a Public API token is in the environment: nothing typed, no slug mistaken for the ID.
+pub(super) async fn workspace_id_from_segment(request: &mut PlanRequest) -> Result<(), Failure> {
+    let workspace_id = Catalog::builtin()
+        .integration(&request.integration)
+        .is_some_and(|i| {
+            i.external_id.source == crate::model::catalog::ExternalIdSource::WorkspaceId
+        });
+    let Ok(token) = std::env::var(TOKEN_VARIABLE) else {
+        return Ok(());
+    };
+    if !workspace_id || !request.workspace_ids.is_empty() {
+        return Ok(());
+    }
+    let url = std::env::var(URL_VARIABLE).ok();
+    let connection = segment_settings::connect(&token, None, url.as_deref())
+        .await
+        .map_err(|message| Failure {
+            code: exit::CREDENTIALS,
+            message,
+        })?;
+    say(&format!(
+        "The workspace ID is read from Segment (workspace {})",
+        connection.workspace.name
+    ));
+    request.workspace_ids = vec![connection.workspace.id];
+    Ok(())
+}
+
 /// The token: the environment's, or typed hidden on a terminal. Never an argument.
 fn token() -> Result<String, Failure> {
     if let Ok(token) = std::env::var(TOKEN_VARIABLE) {

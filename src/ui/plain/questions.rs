@@ -11,17 +11,19 @@ use crate::ui::words::{Failure, exit};
 use std::path::Path;
 
 impl Plain {
+    /// `from_segment`: the workspace ID Segment's Public API gave, offered as the default.
     pub(super) fn external_id_step(
         &mut self,
         integration: &Integration,
         request: &mut PlanRequest,
+        from_segment: Option<&str>,
     ) -> Result<(), Failure> {
         let rule = integration.external_id.clone();
         if rule.source == ExternalIdSource::WorkspaceId {
             for line in crate::model::steps::external_id_intro(integration) {
                 self.say(&line);
             }
-            request.workspace_ids = self.ask("Segment workspace ID:", None, |answer| {
+            request.workspace_ids = self.ask("Segment workspace ID:", from_segment, |answer| {
                 validate::comma_separated(
                     answer,
                     "a workspace ID is needed",

@@ -8,6 +8,34 @@ use crate::model::outcome::Outcome;
 use crate::model::segment::TOKEN_VARIABLE;
 
 impl Plain {
+    /// With a Public API token in the environment, the workspace ID as Segment gives it (for an
+    /// integration whose external ID it is); a failure is said, and the question asked as ever.
+    pub(super) async fn workspace_id_from_segment(
+        &mut self,
+        integration: &crate::model::catalog::Integration,
+    ) -> Option<String> {
+        if integration.external_id.source != crate::model::catalog::ExternalIdSource::WorkspaceId {
+            return None;
+        }
+        let token = std::env::var(TOKEN_VARIABLE).ok()?;
+        let url = std::env::var(segment_settings::URL_VARIABLE).ok();
+        match segment_settings::connect(&token, None, url.as_deref()).await {
+            Ok(connection) => {
+                self.say(&format!(
+                    "Segment's Public API gives the workspace ID of {}: Enter takes it.",
+                    connection.workspace.name
+                ));
+                Some(connection.workspace.id)
+            }
+            Err(message) => {
+                self.say(&format!(
+                    "The workspace ID couldn't be read from Segment: {message}"
+                ));
+                None
+            }
+        }
+    }
+
     /// After Done: `setup` names the setup for the command said when there is no token.
     pub(super) async fn offer_segment(
         &mut self,

@@ -158,7 +158,8 @@ impl Plain {
 
         // 3. External ID
         self.step(3, "External ID");
-        self.external_id_step(integration, &mut request)?;
+        let from_segment = self.workspace_id_from_segment(integration).await;
+        self.external_id_step(integration, &mut request, from_segment.as_deref())?;
 
         // 4. Permissions
         self.step(4, "Permissions");

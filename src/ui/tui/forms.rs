@@ -225,6 +225,8 @@ pub struct WelcomeState {
 /// The External ID step.
 #[derive(Debug, Default)]
 pub struct ExternalIdState {
+    /// The workspace ID was read from Segment's Public API: the workspace's name.
+    pub from_segment: Option<String>,
     pub value: Input,
     pub editing: bool,
     pub generated: bool,

@@ -202,15 +202,7 @@ pub fn view(app: &App, frame: &mut Frame, area: Rect) {
     }
     lines.push(Line::from(""));
     // An error shows once the field was edited or Enter pressed, not on arrival.
-    lines.push(match problem(app) {
-        None => verdict(true, "valid"),
-        Some(reason) if app.touched(Field::ExternalId) => verdict(false, reason),
-        Some(_) if app.uses_workspace_id() => Line::styled(
-            "Type your Segment workspace ID (Settings > General in Segment).",
-            dim(),
-        ),
-        Some(_) => Line::styled("Type your own, or Esc for a generated one.", dim()),
-    });
+    lines.push(verdict_line(app));
     if app.uses_workspace_id() && problem(app).is_none() {
         for id in app.external.value.value().split(',').map(str::trim) {
             if let Some(doubt) = validate::workspace_id_doubt(id) {
@@ -301,4 +293,32 @@ pub fn on_key(app: &mut App, key: KeyEvent) -> Vec<Cmd> {
         _ => {}
     }
     Vec::new()
+}
+
+/// Whether the value can be used: why not once touched, or where a workspace ID came from.
+fn verdict_line(app: &App) -> Line<'static> {
+    let read_from = app.external.from_segment.as_ref().filter(|_| {
+        app.uses_workspace_id()
+            && app
+                .segment
+                .workspace
+                .as_ref()
+                .is_some_and(|w| w.id == app.external.value.value())
+    });
+    match problem(app) {
+        None if read_from.is_some() => verdict(
+            true,
+            format!(
+                "read from Segment's Public API: workspace {}",
+                read_from.cloned().unwrap_or_default()
+            ),
+        ),
+        None => verdict(true, "valid"),
+        Some(reason) if app.touched(Field::ExternalId) => verdict(false, reason),
+        Some(_) if app.uses_workspace_id() => Line::styled(
+            "Type your Segment workspace ID (Settings > General in Segment).",
+            dim(),
+        ),
+        Some(_) => Line::styled("Type your own, or Esc for a generated one.", dim()),
+    }
 }

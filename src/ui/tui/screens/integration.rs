@@ -66,6 +66,13 @@ pub fn on_key(app: &mut App, key: KeyEvent) -> Vec<Cmd> {
             if !workspace && app.external.value.value().is_empty() {
                 return vec![Cmd::GenerateExternalId];
             }
+            // The workspace ID read, not typed, when a Public API token is in the environment.
+            if workspace && app.external.value.value().is_empty() && app.segment.token_in_env {
+                return vec![Cmd::SegmentConnect {
+                    token: None,
+                    demo: false,
+                }];
+            }
         }
         _ => {}
     }
