@@ -19,6 +19,8 @@ use serde_json::{Value, json};
 use std::sync::Arc;
 use std::time::Duration;
 
+/// Requests' bodies: the API's stable version.
+const MEDIA_TYPE: &str = "application/vnd.segment.v1+json";
 /// A call gets this long for an answer; the API answers in well under a second.
 const CALL_TIMEOUT: Duration = Duration::from_secs(30);
 /// A body larger than this isn't one of Segment's answers to these calls.
@@ -96,8 +98,10 @@ impl HttpApi {
             .method(method.clone())
             .uri(format!("{}{path}", self.base))
             .header(AUTHORIZATION, format!("Bearer {}", self.token.0))
-            .header(ACCEPT, "application/json")
-            .header(CONTENT_TYPE, "application/json")
+            // The stable version's media type, as Segment's OpenAPI document names it (plain
+            // JSON is accepted as an answer too).
+            .header(ACCEPT, "application/vnd.segment.v1+json, application/json")
+            .header(CONTENT_TYPE, MEDIA_TYPE)
             .header(
                 USER_AGENT,
                 concat!("segment-aws-setup/", env!("CARGO_PKG_VERSION")),

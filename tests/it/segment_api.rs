@@ -27,7 +27,11 @@ pub struct Seen {
     pub method: String,
     pub path: String,
     pub authorization: String,
+    pub content_type: String,
     pub body: Value,
+    /// The answer's status and body.
+    pub status: u16,
+    pub answer: Value,
 }
 
 /// The Public API on a port of 127.0.0.1, answering from a [`FakeSegment`].
@@ -89,6 +93,29 @@ impl PublicApi {
     }
 }
 
+/// A DestinationV1 with every field Segment's document requires.
+fn destination_json(d: &Destination) -> Value {
+    json!({
+        "id": d.id, "name": d.name, "enabled": d.enabled, "sourceId": d.source_id, "settings": d.settings,
+        "metadata": {
+            "id": d.metadata_id, "name": d.metadata_name, "slug": d.metadata_name.to_lowercase().replace(' ', "-"),
+            "description": "", "logos": {"default": "https://cdn.example/logo.svg"}, "options": [], "status": "PUBLIC",
+            "previousNames": [], "categories": [], "website": "", "components": [], "supportedFeatures": {},
+            "supportedMethods": {}, "supportedPlatforms": {}, "actions": [], "presets": []
+        }
+    })
+}
+
+/// A SourceV1 with every field Segment's document requires.
+fn source_json(s: &segment_aws_setup::model::segment::Source) -> Value {
+    json!({
+        "id": s.id, "name": s.name, "slug": s.slug, "workspaceId": "wXZ2sd8N3mJ", "enabled": true,
+        "writeKeys": [], "labels": [],
+        "metadata": {"id": "IqDTy1TpoU", "name": "Javascript", "slug": "javascript", "description": "",
+            "logos": {"default": "https://cdn.example/logo.svg"}, "options": [], "categories": [], "isCloudEventSource": false}
+    })
+}
+
 fn envelope(status: u16, value: Value) -> Response<Full<Bytes>> {
     Response::builder()
         .status(status)
@@ -131,8 +158,12 @@ fn page(items: Vec<Value>, query: &str, key: &str) -> Value {
         return json!({"errors": [{"type": "input-validation", "message": "pagination.count is required", "field": "pagination.count"}]});
     }
     let end = (start + count).min(items.len());
-    let next = (end < items.len()).then(|| end.to_string());
-    json!({"data": {key: items[start.min(end)..end], "pagination": {"current": start.to_string(), "next": next, "totalEntries": items.len()}}})
+    let mut pagination = json!({"current": start.to_string(), "totalEntries": items.len()});
+    // The last page has no `next`, as Segment's answers have none.
+    if end < items.len() {
+        pagination["next"] = json!(end.to_string());
+    }
+    json!({"data": {key: items[start.min(end)..end], "pagination": pagination}})
 }
 
 async fn answer(
@@ -156,19 +187,33 @@ async fn answer(
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default()
         .to_string();
-    if let Ok(mut seen) = seen.lock() {
-        seen.push(Seen {
-            method: parts.method.to_string(),
-            path: if query.is_empty() {
-                path.clone()
-            } else {
-                format!("{path}?{query}")
-            },
-            authorization: authorization.clone(),
-            body: body.clone(),
-        });
-    }
+    let content_type = parts
+        .headers
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_string();
+    let method = parts.method.to_string();
+    let full_path = if query.is_empty() {
+        path.clone()
+    } else {
+        format!("{path}?{query}")
+    };
+    let record = |status: u16, answer: &Value| {
+        if let Ok(mut seen) = seen.lock() {
+            seen.push(Seen {
+                method: method.clone(),
+                path: full_path.clone(),
+                authorization: authorization.clone(),
+                content_type: content_type.clone(),
+                body: body.clone(),
+                status,
+                answer: answer.clone(),
+            });
+        }
+    };
     if authorization != format!("Bearer {TOKEN}") {
+        record(401, &Value::Null);
         return Ok(envelope(
             401,
             json!({"errors": [{"type": "unauthorized", "message": "Unauthorized"}]}),
@@ -186,6 +231,7 @@ async fn answer(
         })
         .unwrap_or(false);
     if limited {
+        record(429, &Value::Null);
         return Ok(envelope(
             429,
             json!({"errors": [{"type": "RequestError", "message": "Too many requests", "data": {"remainingPoints": 0, "msBeforeNext": 50, "consumedPoints": 21}}]}),
@@ -223,7 +269,7 @@ async fn answer(
         }
         (&Method::GET, ["destinations"]) => w.destinations().await.map(|ds| {
             page(
-                ds.iter().map(Destination::to_json).collect(),
+                ds.iter().map(destination_json).collect(),
                 &query,
                 "destinations",
             )
@@ -231,11 +277,11 @@ async fn answer(
         (&Method::GET, ["destinations", id]) => w
             .destination(id)
             .await
-            .map(|d| json!({"data": {"destination": d.to_json()}})),
+            .map(|d| json!({"data": {"destination": destination_json(&d)}})),
         (&Method::PATCH, ["destinations", id]) => w
             .update_destination(id, &body)
             .await
-            .map(|d| json!({"data": {"destination": d.to_json()}})),
+            .map(|d| json!({"data": {"destination": destination_json(&d)}})),
         (&Method::POST, ["destinations"]) => w
             .create_destination(
                 body["sourceId"].as_str().unwrap_or_default(),
@@ -244,24 +290,27 @@ async fn answer(
                 &body["settings"],
             )
             .await
-            .map(|d| json!({"data": {"destination": d.to_json()}})),
-        (&Method::GET, ["sources"]) => w.sources().await.map(|ss| {
-            page(
-                ss.iter()
-                    .map(|s| json!({"id": s.id, "name": s.name, "slug": s.slug}))
-                    .collect(),
-                &query,
-                "sources",
-            )
-        }),
+            .map(|d| json!({"data": {"destination": destination_json(&d)}})),
+        (&Method::GET, ["sources"]) => w
+            .sources()
+            .await
+            .map(|ss| page(ss.iter().map(source_json).collect(), &query, "sources")),
         _ => Ok(json!({"errors": [{"type": "not-found", "message": "no such endpoint"}]})),
     };
     Ok(match result {
         Ok(value) if value.get("errors").is_some() => {
-            envelope(if path == "/" { 404 } else { 422 }, value)
+            let status = if path == "/" { 404 } else { 422 };
+            record(status, &value);
+            envelope(status, value)
         }
-        Ok(value) => envelope(200, value),
-        Err(error) => failure(error),
+        Ok(value) => {
+            record(200, &value);
+            envelope(200, value)
+        }
+        Err(error) => {
+            record(error.status().unwrap_or(500), &Value::Null);
+            failure(error)
+        }
     })
 }
 
@@ -994,4 +1043,116 @@ async fn plain_mode_reads_the_workspace_id_and_writes_the_settings() {
         trust["Statement"][0]["Condition"]["StringEquals"]["sts:ExternalId"],
         "wXZ2sd8N3mJ"
     );
+}
+
+/// The requests the client sends and the stand-in's answers, held to Segment's official OpenAPI
+/// document (the subset this tool calls, `fixtures/segment-openapi-subset.json`, made by
+/// `segment-openapi.py` beside it) by a maintained JSON Schema validator: each body against its
+/// operation's schema, each request's media type among those the operation takes.
+fn assert_as_the_document_says(seen: &[Seen]) -> usize {
+    let document: Value =
+        serde_json::from_str(include_str!("fixtures/segment-openapi-subset.json"))
+            .expect("the subset is JSON");
+    let operations = document["operations"].as_array().expect("operations");
+    let validator = |reference: &str| {
+        let schema = json!({"$ref": reference, "components": document["components"]});
+        jsonschema::validator_for(&schema).expect("a valid schema")
+    };
+    let mut checked = 0;
+    for call in seen.iter().filter(|s| s.status == 200) {
+        let path = call.path.split('?').next().unwrap_or_default();
+        let operation = operations
+            .iter()
+            .find(|o| {
+                let template: Vec<&str> =
+                    o["path"].as_str().unwrap_or_default().split('/').collect();
+                let actual: Vec<&str> = path.split('/').collect();
+                o["method"] == call.method.as_str()
+                    && template.len() == actual.len()
+                    && template
+                        .iter()
+                        .zip(&actual)
+                        .all(|(t, a)| t.starts_with('{') || t == a)
+            })
+            .unwrap_or_else(|| panic!("{} {path} is no operation of the document", call.method));
+        if let Some(reference) = operation["request"].as_str() {
+            let types = operation["requestContentTypes"].as_array().expect("types");
+            assert!(
+                types.iter().any(|t| t == call.content_type.as_str()),
+                "{} {path} sent as {}: the document takes {types:?}",
+                call.method,
+                call.content_type
+            );
+            let errors: Vec<String> = validator(reference)
+                .iter_errors(&call.body)
+                .map(|e| e.to_string())
+                .collect();
+            assert!(
+                errors.is_empty(),
+                "{} {path} request {}: {errors:?}",
+                call.method,
+                call.body
+            );
+        }
+        let reference = operation["answer"].as_str().expect("an answer schema");
+        let errors: Vec<String> = validator(reference)
+            .iter_errors(&call.answer)
+            .map(|e| e.to_string())
+            .collect();
+        assert!(
+            errors.is_empty(),
+            "{} {path} answer: {errors:?}",
+            call.method
+        );
+        checked += 1;
+    }
+    checked
+}
+
+#[tokio::test]
+async fn every_request_and_answer_is_as_segments_openapi_document_says() {
+    let api = PublicApi::start(
+        workspace()
+            .with_function(s3_function())
+            .with_destination(lambda_instance("dstL1")),
+    );
+    let connection = connect(&api).await;
+    // A destination's values, a function's definitions and a new instance: every operation.
+    let prepared = segment_settings::prepare(&connection, &lambda_outcome(), &Target::default())
+        .await
+        .expect("prepared");
+    segment_settings::write(&connection, &prepared, &mut |_| {})
+        .await
+        .expect("written");
+    let (outcome, _) = function_outcome();
+    let target = Target {
+        function: Some("Send events to S3".into()),
+        source: Some("Website".into()),
+        ..Target::default()
+    };
+    let prepared = segment_settings::prepare(&connection, &outcome, &target)
+        .await
+        .expect("prepared");
+    segment_settings::write(&connection, &prepared, &mut |_| {})
+        .await
+        .expect("written");
+    let seen = api.seen();
+    let checked = assert_as_the_document_says(&seen);
+    let operations: std::collections::BTreeSet<String> = seen
+        .iter()
+        .map(|s| {
+            format!(
+                "{} {}",
+                s.method,
+                s.path.split('?').next().unwrap_or_default()
+            )
+        })
+        .collect();
+    assert!(checked >= 10, "{checked}: {operations:?}");
+    for method in ["GET", "PATCH", "POST"] {
+        assert!(
+            operations.iter().any(|o| o.starts_with(method)),
+            "{method}: {operations:?}"
+        );
+    }
 }

@@ -78,7 +78,7 @@ pub fn api_commands(outcome: &Outcome, integration: &Integration) -> Vec<String>
                 .into(),
         );
         lines.push(format!(
-            "curl -sS {auth} \"{base}/functions/$FUNCTION_ID\" | jq --argjson add {} '.data.function.settings as $have | {{settings: ($have + [$add[] | select(.name as $n | ($have | map(.name) | index($n)) == null)])}}' | curl -sS -X PATCH {auth} -H 'Content-Type: application/json' \"{base}/functions/$FUNCTION_ID\" -d @-",
+            "curl -sS {auth} \"{base}/functions/$FUNCTION_ID\" | jq --argjson add {} '.data.function.settings as $have | {{settings: ($have + [$add[] | select(.name as $n | ($have | map(.name) | index($n)) == null)])}}' | curl -sS -X PATCH {auth} -H 'Content-Type: application/vnd.segment.v1+json' \"{base}/functions/$FUNCTION_ID\" -d @-",
             shell_word(&add),
             auth = auth()
         ));
@@ -114,7 +114,7 @@ pub fn api_commands(outcome: &Outcome, integration: &Integration) -> Vec<String>
 
 fn patch_values(base: &str, args: &str, settings: &[Setting]) -> String {
     format!(
-        "jq -n {args} {} | curl -sS -X PATCH {} -H 'Content-Type: application/json' \"{base}/destinations/$DESTINATION_ID\" -d @-",
+        "jq -n {args} {} | curl -sS -X PATCH {} -H 'Content-Type: application/vnd.segment.v1+json' \"{base}/destinations/$DESTINATION_ID\" -d @-",
         shell_word(&values_program(settings)),
         auth()
     )

@@ -135,18 +135,6 @@ impl Destination {
         })
     }
 
-    /// As the API writes a DestinationV1 (for a stand-in server).
-    pub fn to_json(&self) -> Value {
-        serde_json::json!({
-            "id": self.id,
-            "name": self.name,
-            "enabled": self.enabled,
-            "metadata": {"id": self.metadata_id, "name": self.metadata_name},
-            "sourceId": self.source_id,
-            "settings": self.settings,
-        })
-    }
-
     /// How a person recognises it in a list: its name, what it is, and its source.
     pub fn describe(&self, source_name: Option<&str>) -> String {
         let name = if self.name.is_empty() {
