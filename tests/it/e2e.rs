@@ -314,6 +314,8 @@ fn plain_mode_elsewhere_finds_a_setup_in_aws_and_changes_it() {
     terminal.wait_raw(b"Apply this update? [y/N]");
     terminal.send("y\r");
     terminal.wait_raw(b"UPDATE_COMPLETE");
+    // No token here: the command that writes the settings into Segment later is said.
+    terminal.wait_raw(b"write-settings --stack-name");
     let status = terminal.session.get_process_mut().wait().expect("exited");
     assert!(
         matches!(status, expectrl::process::unix::WaitStatus::Exited(_, 0)),
@@ -592,4 +594,95 @@ fn ctrl_c_at_updates_question_deletes_its_change_set() {
     );
     assert_eq!(change_sets(), 0, "no change set left behind");
     let _ = std::fs::remove_dir_all(&home);
+}
+
+/// Both sides in a pseudo-terminal: the wizard makes the role on moto, then `w` on Done writes
+/// the function's setting definitions into the stand-in Segment workspace (the token from the
+/// environment), after the preview; the token never reaches the terminal.
+#[test]
+fn the_wizard_writes_the_settings_into_segment_from_done() {
+    use crate::segment_standin::{PublicApi, TOKEN};
+    use segment_aws_setup::model::segment::{Function, Workspace};
+    use segment_aws_setup::segment::fake::FakeSegment;
+    let api = PublicApi::start(
+        FakeSegment::new(Workspace {
+            id: "wXZ2sd8N3mJ".into(),
+            name: "Acme".into(),
+            slug: "acme".into(),
+        })
+        .with_source("srcWEB", "Website")
+        .with_function(Function {
+            id: "dfn_6419c66b7ad2113079d2907d".into(),
+            display_name: "Send events to S3".into(),
+            resource_type: "DESTINATION".into(),
+            catalog_id: "6419c66b7ad2113079d2907d".into(),
+            settings: Vec::new(),
+        }),
+    );
+    let home = temp_dir("e2e-segment-home");
+    let state = temp_dir("e2e-segment-state");
+    let mut command = Command::new(binary());
+    command
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("HOME", &home)
+        .env("TERM", "xterm-256color")
+        .env("AWS_ENDPOINT_URL", &moto().endpoint)
+        .env("AWS_ACCESS_KEY_ID", "testing")
+        .env("AWS_SECRET_ACCESS_KEY", "testing")
+        .env("AWS_REGION", "us-east-1")
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env("SEGMENT_AWS_SETUP_STATE_DIR", &state)
+        .env("SEGMENT_PUBLIC_API_TOKEN", TOKEN)
+        .env("SEGMENT_PUBLIC_API_URL", &api.url);
+    let mut terminal = Terminal::spawn(command);
+    terminal.wait("AWS account  123456789012");
+    terminal.send("\r");
+    terminal.wait("Step 2 of 8");
+    terminal.send("\r");
+    terminal.wait("Step 3 of 8");
+    terminal.send("\r");
+    terminal.wait("Step 4 of 8");
+    terminal.send("\tevents-bucket\tus-west-2");
+    terminal.wait("arn:aws:s3:::events-bucket/*");
+    terminal.send("\r");
+    terminal.wait("Step 5 of 8");
+    terminal.send("\r");
+    terminal.wait("Step 6 of 8");
+    terminal.send("\r");
+    terminal.wait("Step 8 of 8");
+    terminal.send("w");
+    terminal.wait("This writes into Segment:");
+    terminal.wait("Workspace  Acme");
+    terminal.send("y");
+    terminal.wait("Written: Function Send events to S3");
+    let stored = api
+        .workspace
+        .stored_function("dfn_6419c66b7ad2113079d2907d")
+        .expect("stored");
+    let names: Vec<_> = stored.settings.iter().map(|s| s.name.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "iamRoleArn",
+            "iamRoleExternalId",
+            "s3Bucket",
+            "s3BucketRegion"
+        ]
+    );
+    assert!(stored.settings[1].sensitive, "the external ID is Secret");
+    terminal.send("\r");
+    terminal.send("q");
+    terminal.wait_raw(b"\x1b[?1049l");
+    let status = terminal.session.get_process_mut().wait().expect("exited");
+    assert!(
+        matches!(status, expectrl::process::unix::WaitStatus::Exited(_, 0)),
+        "{status:?}"
+    );
+    assert!(
+        !String::from_utf8_lossy(&terminal.raw).contains(TOKEN),
+        "the token reached the terminal"
+    );
+    let _ = std::fs::remove_dir_all(&home);
+    let _ = std::fs::remove_dir_all(&state);
 }

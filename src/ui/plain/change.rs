@@ -215,6 +215,12 @@ impl Plain {
             outcome.next_steps.insert(0, note);
         }
         self.outcome(&outcome);
-        Ok(())
+        // A rotation's new ID (or new ARNs) written into Segment right away, when a token is set.
+        let after = &prepared.records.after;
+        let (stack, role) = match after.method {
+            crate::engine::saving::Method::Cloudformation => (after.stack_name.as_deref(), None),
+            crate::engine::saving::Method::Iam => (None, after.role_name.as_deref()),
+        };
+        self.offer_segment(&outcome, stack, role).await
     }
 }
