@@ -7,10 +7,12 @@ use crate::model::segment::{
     Destination, Function, FunctionKind, FunctionSetting, Source, Workspace,
 };
 use backon::{ConstantBuilder, Retryable};
-use bytes::Bytes;
 use http::Method;
 use http::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, USER_AGENT};
-use http_body_util::{BodyExt, Full, Limited};
+// The SDK's own request body: hyper's client code is then instantiated once for both clients
+// (a second body type would have the final LTO step compile and optimize it all again).
+use aws_smithy_types::body::SdkBody;
+use http_body_util::{BodyExt, Limited};
 use hyper_rustls::{ConfigBuilderExt, HttpsConnector, HttpsConnectorBuilder};
 use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
@@ -50,7 +52,7 @@ impl std::fmt::Debug for Token {
 }
 
 pub struct HttpApi {
-    client: Client<HttpsConnector<HttpConnector>, Full<Bytes>>,
+    client: Client<HttpsConnector<HttpConnector>, SdkBody>,
     base: String,
     token: Token,
 }
@@ -106,7 +108,7 @@ impl HttpApi {
                 USER_AGENT,
                 concat!("segment-aws-setup/", env!("CARGO_PKG_VERSION")),
             )
-            .body(Full::new(Bytes::from(bytes)))
+            .body(SdkBody::from(bytes))
             .map_err(|e| network(e.to_string()))?;
         let answer = async {
             let response = self
