@@ -37,6 +37,24 @@ pub async fn connect(
     connect_with(Token::new(token)?, region, url).await
 }
 
+/// As [`connect`], at the host [`URL_VARIABLE`] names when it is set (as the SDK reads
+/// `AWS_ENDPOINT_URL`): what every face calls.
+pub async fn connect_configured(
+    token: &str,
+    region: Option<ApiRegion>,
+) -> Result<SegmentConnection, String> {
+    connect_token_configured(Token::new(token)?, region).await
+}
+
+/// As [`connect_configured`], with a token already checked (one typed into the wizard).
+pub async fn connect_token_configured(
+    token: Token,
+    region: Option<ApiRegion>,
+) -> Result<SegmentConnection, String> {
+    let url = std::env::var(URL_VARIABLE).ok();
+    connect_with(token, region, url.as_deref()).await
+}
+
 /// As [`connect`], with a token already checked.
 pub async fn connect_with(
     token: Token,

@@ -3,7 +3,7 @@
 //! is named before anything, the change is previewed and confirmed, and each write read back.
 
 use super::common::*;
-use crate::engine::segment_settings::{self, PrepareError, Target, URL_VARIABLE};
+use crate::engine::segment_settings::{self, PrepareError, Target};
 use crate::model::segment::{ApiRegion, TOKEN_VARIABLE};
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
@@ -62,8 +62,7 @@ pub(super) async fn workspace_id_from_segment(request: &mut PlanRequest) -> Resu
     if !workspace_id || !request.workspace_ids.is_empty() {
         return Ok(());
     }
-    let url = std::env::var(URL_VARIABLE).ok();
-    let connection = segment_settings::connect(&token, None, url.as_deref())
+    let connection = segment_settings::connect_configured(&token, None)
         .await
         .map_err(|message| Failure {
             code: exit::CREDENTIALS,
@@ -158,8 +157,7 @@ pub(super) async fn write_outcome(
         SegmentRegion::Us => ApiRegion::Us,
         SegmentRegion::Eu => ApiRegion::Eu,
     });
-    let url = std::env::var(URL_VARIABLE).ok();
-    let connection = segment_settings::connect(&token, region, url.as_deref())
+    let connection = segment_settings::connect_configured(&token, region)
         .await
         .map_err(|message| Failure {
             code: exit::CREDENTIALS,

@@ -18,8 +18,7 @@ impl Plain {
             return None;
         }
         let token = std::env::var(TOKEN_VARIABLE).ok()?;
-        let url = std::env::var(segment_settings::URL_VARIABLE).ok();
-        match segment_settings::connect(&token, None, url.as_deref()).await {
+        match segment_settings::connect_configured(&token, None).await {
             Ok(connection) => {
                 self.say(&format!(
                     "Segment's Public API gives the workspace ID of {}: Enter takes it.",
@@ -65,15 +64,12 @@ impl Plain {
         }
         let connection = match (&token, self.demo) {
             (_, true) => segment_settings::demo(),
-            (Some(token), false) => {
-                let url = std::env::var(segment_settings::URL_VARIABLE).ok();
-                segment_settings::connect(token, None, url.as_deref())
-                    .await
-                    .map_err(|message| Failure {
-                        code: exit::CREDENTIALS,
-                        message,
-                    })?
-            }
+            (Some(token), false) => segment_settings::connect_configured(token, None)
+                .await
+                .map_err(|message| Failure {
+                    code: exit::CREDENTIALS,
+                    message,
+                })?,
             (None, false) => return Ok(()),
         };
         self.say(&format!(

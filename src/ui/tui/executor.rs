@@ -97,8 +97,7 @@ impl Executor {
                     &std::env::var(crate::model::segment::TOKEN_VARIABLE).unwrap_or_default(),
                 )?,
             };
-            let url = std::env::var(segment_settings::URL_VARIABLE).ok();
-            segment_settings::connect_with(token, None, url.as_deref()).await?
+            segment_settings::connect_token_configured(token, None).await?
         };
         let workspace = connection.workspace.clone();
         if let Ok(mut slot) = self.segment.lock() {
