@@ -90,17 +90,7 @@ pub async fn connect_with(
     }))
 }
 
-/// Where the settings go.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Target {
-    /// A function, by its ID or display name (the functions).
-    pub function: Option<String>,
-    /// Destination instances, by ID, one per settings group (several Lambda functions: several).
-    pub destinations: Vec<String>,
-    /// A source to connect a new instance to (a destination function, or a catalog destination
-    /// with no instance yet): the instance is made disabled, to be enabled once checked.
-    pub source: Option<String>,
-}
+pub use crate::model::segment::target::{Choice, Pick, Target};
 
 /// One write, in the order they run.
 #[derive(Debug, Clone, PartialEq)]
@@ -141,10 +131,7 @@ pub struct Prepared {
 #[derive(Debug, Clone, PartialEq)]
 pub enum PrepareError {
     Refused(String),
-    Choose {
-        what: String,
-        choices: Vec<(String, String)>,
-    },
+    Choose { what: String, choices: Vec<Choice> },
 }
 
 impl From<SegmentError> for PrepareError {
@@ -159,8 +146,8 @@ impl std::fmt::Display for PrepareError {
             PrepareError::Refused(message) => f.write_str(message),
             PrepareError::Choose { what, choices } => {
                 write!(f, "{what}:")?;
-                for (id, description) in choices {
-                    write!(f, "\n  {id}: {description}")?;
+                for choice in choices {
+                    write!(f, "\n  {}: {}", choice.name, choice.detail)?;
                 }
                 Ok(())
             }
@@ -231,11 +218,11 @@ async fn pick_instances(
 ) -> Result<Instances, PrepareError> {
     let api = connection.api.as_ref();
     let groups = &outcome.groups;
-    if !target.destinations.is_empty() {
-        if target.destinations.len() != groups.len() {
+    let named = target.destinations.len();
+    if named > 0 && (named == groups.len() || !target.ask) {
+        if named != groups.len() {
             return Err(PrepareError::Refused(format!(
-                "{} destination instance(s) named for {} settings group(s): name one instance per function, in the order the settings show them",
-                target.destinations.len(),
+                "{named} destination instance(s) named for {} settings group(s): name one instance per function, in the order the settings show them",
                 groups.len()
             )));
         }
@@ -259,35 +246,67 @@ async fn pick_instances(
         .destinations()
         .await?
         .into_iter()
-        .filter(|d| d.metadata_id == metadata_id)
+        .filter(|d| d.metadata_id == metadata_id && !target.destinations.contains(&d.id))
         .collect();
     if instances.len() == 1 && groups.len() == 1 {
         return Ok(Instances::Chosen(instances));
     }
-    Err(PrepareError::Choose {
-        what: if instances.is_empty() {
-            format!(
-                "workspace {} has no {name} destination yet: add it to a source in Segment (the next steps say how), or name the source to connect one to",
-                connection.workspace.name
-            )
-        } else {
-            format!(
-                "workspace {} has {} {name} destinations: name the one for each of the {} settings group(s)",
-                connection.workspace.name,
-                instances.len(),
-                groups.len()
-            )
-        },
-        choices: instances
-            .iter()
-            .map(|d| {
-                (
-                    d.id.clone(),
-                    d.describe(source_name(sources, &d.source_id).as_deref()),
-                )
-            })
-            .collect(),
-    })
+    let workspace = &connection.workspace.name;
+    let mut choices = instance_choices(&instances, sources);
+    // A new instance can hold one group's settings: offered where one group is to place.
+    if target.ask && groups.len() == 1 {
+        choices.extend(connect_choices(sources));
+    }
+    let what = match (instances.is_empty(), groups.len()) {
+        (true, count) if named > 0 => format!(
+            "workspace {workspace} has no other {name} destination for settings group {} of {count}: add one in Segment, then write again",
+            named + 1
+        ),
+        (true, _) if target.ask && !choices.is_empty() => format!(
+            "workspace {workspace} has no {name} destination yet: pick the source to connect a new one to"
+        ),
+        (true, _) => format!(
+            "workspace {workspace} has no {name} destination yet: add it to a source in Segment (the next steps say how), or name the source to connect one to"
+        ),
+        (false, 1) => format!(
+            "workspace {workspace} has {} {name} destinations: pick the one for these settings",
+            instances.len()
+        ),
+        (false, count) => format!(
+            "workspace {workspace}: pick the {name} destination for settings group {} of {count}{}",
+            named + 1,
+            groups[named]
+                .heading
+                .as_ref()
+                .map(|h| format!(" ({h})"))
+                .unwrap_or_default()
+        ),
+    };
+    Err(PrepareError::Choose { what, choices })
+}
+
+/// The instances as choices, each with its source's name.
+fn instance_choices(instances: &[Destination], sources: &[Source]) -> Vec<Choice> {
+    instances
+        .iter()
+        .map(|d| Choice {
+            pick: Pick::Destination(d.id.clone()),
+            name: d.id.clone(),
+            detail: d.describe(source_name(sources, &d.source_id).as_deref()),
+        })
+        .collect()
+}
+
+/// Every source as the place of a new instance.
+fn connect_choices(sources: &[Source]) -> Vec<Choice> {
+    sources
+        .iter()
+        .map(|s| Choice {
+            pick: Pick::Source(s.id.clone()),
+            name: s.name.clone(),
+            detail: format!("a new instance on this source ({}), made disabled", s.id),
+        })
+        .collect()
 }
 
 fn find_source(
@@ -372,6 +391,7 @@ async fn prepare_function(
         .map(|g| g.settings.clone())
         .unwrap_or_default();
     let functions = api.functions(kind).await?;
+    let kind_name = kind.resource_type().to_lowercase();
     let function = match &target.function {
         Some(wanted) => functions
             .iter()
@@ -379,21 +399,31 @@ async fn prepare_function(
             .cloned()
             .ok_or_else(|| {
                 PrepareError::Refused(format!(
-                    "no {} function {wanted} in workspace {}",
-                    kind.resource_type().to_lowercase(),
+                    "no {kind_name} function {wanted} in workspace {}",
                     prepared.workspace.name
                 ))
             })?,
         None if functions.len() == 1 => functions[0].clone(),
+        None if functions.is_empty() => {
+            return Err(PrepareError::Refused(format!(
+                "workspace {} has no {kind_name} function yet: create it in Segment (Connections > Catalog > Functions), then write again (this tool adds its settings, never its code)",
+                prepared.workspace.name
+            )));
+        }
         None => {
             return Err(PrepareError::Choose {
                 what: format!(
-                    "name the function (--function) of workspace {}",
-                    prepared.workspace.name
+                    "workspace {} has {} {kind_name} functions: pick the one that uses the role",
+                    prepared.workspace.name,
+                    functions.len()
                 ),
                 choices: functions
                     .iter()
-                    .map(|f| (f.id.clone(), f.display_name.clone()))
+                    .map(|f| Choice {
+                        pick: Pick::Function(f.id.clone()),
+                        name: f.id.clone(),
+                        detail: f.display_name.clone(),
+                    })
                     .collect(),
             });
         }
@@ -443,6 +473,8 @@ async fn prepare_function(
                     source,
                     changes: value_changes(&serde_json::Map::new(), &settings),
                 });
+            } else if target.ask && !target.definitions_only {
+                return Err(function_instance_choice(api, &function, &sources, prepared).await?);
             } else {
                 prepared.left.push(format!(
                     "connect function {} to a source (name it, or an instance, to have the values written too), then fill in the values above",
@@ -452,6 +484,36 @@ async fn prepare_function(
         }
     }
     Ok(())
+}
+
+/// A destination function with no instance named: its instances, the sources to connect it to,
+/// or its definitions alone.
+async fn function_instance_choice(
+    api: &dyn SegmentApi,
+    function: &Function,
+    sources: &[Source],
+    prepared: &Prepared,
+) -> Result<PrepareError, PrepareError> {
+    let instances: Vec<Destination> = api
+        .destinations()
+        .await?
+        .into_iter()
+        .filter(|d| d.metadata_id == function.catalog_id)
+        .collect();
+    let mut choices = instance_choices(&instances, sources);
+    choices.extend(connect_choices(sources));
+    choices.push(Choice {
+        pick: Pick::DefinitionsOnly,
+        name: "later".into(),
+        detail: "only the setting definitions now; the values by hand later".into(),
+    });
+    Ok(PrepareError::Choose {
+        what: format!(
+            "function {} of workspace {}: write its values into an instance, or connect it to a source",
+            function.display_name, prepared.workspace.name
+        ),
+        choices,
+    })
 }
 
 /// The preview: what each step changes, secrets masked.

@@ -652,10 +652,28 @@ fn the_wizard_writes_the_settings_into_segment_from_done() {
     terminal.send("\r");
     terminal.wait("Step 8 of 8");
     terminal.send("w");
+    // The function has no instance yet: connect it to the workspace's source.
+    terminal.wait("Website  a new instance on this source");
+    terminal.send("\r");
     terminal.wait("This writes into Segment:");
     terminal.wait("Workspace  Acme");
     terminal.send("y");
-    terminal.wait("Written: Function Send events to S3");
+    terminal.wait("Written: Destination dst00001");
+    let saved = segment_aws_setup::engine::saving::StateStore::at(state.clone()).load_all();
+    let setup = saved.first().expect("the setup saved");
+    let instance = api
+        .workspace
+        .stored_destination("dst00001")
+        .expect("the instance made");
+    assert_eq!(
+        instance.settings["iamRoleExternalId"],
+        setup.external_ids[0].as_str(),
+        "the role's ID is the one written into Segment"
+    );
+    assert_eq!(
+        instance.settings["iamRoleArn"],
+        setup.role_arn.as_deref().unwrap_or_default()
+    );
     let stored = api
         .workspace
         .stored_function("dfn_6419c66b7ad2113079d2907d")

@@ -17,6 +17,7 @@ mod properties;
 mod rotation;
 mod segment_api;
 mod segment_catalog;
+mod segment_choices;
 mod segment_standin;
 mod stack_sets;
 mod support;

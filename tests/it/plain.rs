@@ -466,7 +466,7 @@ fn plain_mode_picks_from_numbered_lists_in_the_demo_account() {
 fn the_demo_writes_the_settings_into_its_simulated_workspace() {
     let output = answer(
         &["--demo"],
-        "y\n1\n\n1\ndemo-bucket\n\n1\n\ny\ny\ny\n",
+        "y\n1\n\n1\ndemo-bucket\n\n1\n\ny\ny\n2\ny\n",
         false,
     );
     let text = stdout(&output);
@@ -484,8 +484,14 @@ fn the_demo_writes_the_settings_into_its_simulated_workspace() {
         "{text}"
     );
     assert!(text.contains("Written: Function Send events to S3: setting definitions IAM Role ARN, IAM Role External ID"), "{text}");
+    // The function has no instance: a source picked, a new one made with the values.
     assert!(
-        text.contains("Left to you: connect function Send events to S3 to a source"),
+        text.contains("2) iOS app: a new instance on this source (srcIOS0002), made disabled"),
         "{text}"
     );
+    assert!(
+        text.contains("Written: Destination dst00001 (Send events to S3 on source iOS app, disabled): IAM Role ARN, IAM Role External ID"),
+        "{text}"
+    );
+    assert!(!text.contains("Left to you: connect function"), "{text}");
 }

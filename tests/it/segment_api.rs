@@ -20,7 +20,7 @@ pub fn workspace() -> FakeSegment {
     .with_source("srcWEB", "Website")
 }
 
-fn lambda_instance(id: &str) -> Destination {
+pub(crate) fn lambda_instance(id: &str) -> Destination {
     Destination {
         id: id.into(),
         name: String::new(),
@@ -35,12 +35,12 @@ fn lambda_instance(id: &str) -> Destination {
     }
 }
 
-fn outcome(request: PlanRequest) -> Outcome {
+pub(crate) fn outcome(request: PlanRequest) -> Outcome {
     let plan = Plan::build(Catalog::builtin(), &request).expect("a valid request");
     Outcome::from_plan(&plan, Some("arn:aws:iam::123456789012:role/segment-role"))
 }
 
-fn lambda_outcome() -> Outcome {
+pub(crate) fn lambda_outcome() -> Outcome {
     outcome(PlanRequest {
         integration: "lambda-destination".into(),
         workspace_ids: vec!["wXZ2sd8N3mJ".into()],
@@ -49,7 +49,7 @@ fn lambda_outcome() -> Outcome {
     })
 }
 
-fn function_outcome() -> (Outcome, String) {
+pub(crate) fn function_outcome() -> (Outcome, String) {
     let request = PlanRequest {
         integration: "destination-function".into(),
         bucket: Some("events-bucket".into()),
@@ -64,7 +64,7 @@ fn function_outcome() -> (Outcome, String) {
     )
 }
 
-fn s3_function() -> Function {
+pub(crate) fn s3_function() -> Function {
     Function {
         id: "dfn_6419c66b7ad2113079d2907d".into(),
         display_name: "Send events to S3".into(),
@@ -81,7 +81,7 @@ fn s3_function() -> Function {
     }
 }
 
-async fn connect(api: &PublicApi) -> segment_settings::SegmentConnection {
+pub(crate) async fn connect(api: &PublicApi) -> segment_settings::SegmentConnection {
     segment_settings::connect(TOKEN, None, Some(&api.url))
         .await
         .expect("connected")
@@ -198,9 +198,12 @@ async fn several_instances_are_a_choice_and_data_lakes_has_no_api() {
     let connection = connect(&api).await;
     match segment_settings::prepare(&connection, &lambda_outcome(), &Target::default()).await {
         Err(PrepareError::Choose { choices, .. }) => {
-            let ids: Vec<_> = choices.iter().map(|(id, _)| id.as_str()).collect();
+            let ids: Vec<_> = choices.iter().map(|c| c.name.as_str()).collect();
             assert_eq!(ids, ["dstL1", "dstL2"]);
-            assert!(choices[0].1.contains("on source Website"), "{choices:?}");
+            assert!(
+                choices[0].detail.contains("on source Website"),
+                "{choices:?}"
+            );
         }
         other => panic!("not a choice: {other:?}"),
     }
@@ -325,7 +328,11 @@ async fn a_function_gets_its_definitions_then_a_new_instance_and_a_failure_betwe
 fn the_binary_makes_the_role_then_writes_its_settings_into_segment() {
     use crate::moto::moto;
     use crate::support::{binary, stderr, stdout, temp_dir, unique};
-    let api = PublicApi::start(workspace().with_destination(lambda_instance("dstL1")));
+    let api = PublicApi::start(
+        workspace()
+            .with_destination(lambda_instance("dstL1"))
+            .with_destination(lambda_instance("dstL2")),
+    );
     let state = temp_dir("segment-state");
     let role = unique("seg-write");
     let aws = vec![
@@ -367,11 +374,20 @@ fn the_binary_makes_the_role_then_writes_its_settings_into_segment() {
     let mut segment = state_only.clone();
     segment.push(("SEGMENT_PUBLIC_API_TOKEN", TOKEN.to_string()));
     segment.push(("SEGMENT_PUBLIC_API_URL", api.url.clone()));
+    // Two instances and none named: the flags that name each, nothing written.
+    let unnamed = binary(&["write-settings", "--role-name", &role, "--yes"], &segment);
+    assert_eq!(unnamed.status.code(), Some(2), "{}", stderr(&unnamed));
+    let said = stderr(&unnamed);
+    assert!(said.contains("has 2 Amazon Lambda destinations"), "{said}");
+    assert!(said.contains("--destination dstL2"), "{said}");
+    assert!(api.seen().iter().all(|s| s.method == "GET"));
     let written = binary(
         &[
             "write-settings",
             "--role-name",
             &role,
+            "--destination",
+            "dstL1",
             "--yes",
             "--output",
             "json",
@@ -402,7 +418,17 @@ fn the_binary_makes_the_role_then_writes_its_settings_into_segment() {
         stored.settings
     );
     // Again: nothing to write.
-    let again = binary(&["write-settings", "--role-name", &role, "--yes"], &segment);
+    let again = binary(
+        &[
+            "write-settings",
+            "--role-name",
+            &role,
+            "--destination",
+            "dstL1",
+            "--yes",
+        ],
+        &segment,
+    );
     assert!(again.status.success(), "{}", stderr(&again));
     assert!(
         stderr(&again).contains("Nothing to write"),

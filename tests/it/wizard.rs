@@ -1721,8 +1721,19 @@ async fn done_writes_the_settings_into_segment_after_a_preview() {
     d.app.demo = true;
     d.key(KeyCode::F(3)).await;
     d.key(KeyCode::Char('w')).await;
+    // The demo's function has no instance: its sources, or the definitions alone.
+    let screen = d.screen();
+    insta::assert_snapshot!("8_done_segment_choose", screen);
+    assert!(
+        screen.contains("iOS app  a new instance on this source"),
+        "{screen}"
+    );
+    assert!(screen.contains("later"), "{screen}");
+    d.key(KeyCode::Down).await;
+    d.key(KeyCode::Enter).await;
     let screen = d.screen();
     insta::assert_snapshot!("8_done_segment_preview", screen);
+    assert!(screen.contains("on source iOS app"), "{screen}");
     assert!(screen.contains("Demo workspace"), "{screen}");
     assert!(screen.contains("IAM Role External ID"), "{screen}");
     assert!(
@@ -1734,6 +1745,10 @@ async fn done_writes_the_settings_into_segment_after_a_preview() {
     insta::assert_snapshot!("8_done_segment_written", screen);
     assert!(
         screen.contains("Written: Function Send events to S3"),
+        "{screen}"
+    );
+    assert!(
+        screen.contains("(Send events to S3 on source iOS app"),
         "{screen}"
     );
     d.key(KeyCode::Enter).await;

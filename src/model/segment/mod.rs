@@ -4,6 +4,7 @@
 
 pub mod commands;
 pub mod errors;
+pub mod target;
 pub mod write;
 
 use serde::{Deserialize, Serialize};

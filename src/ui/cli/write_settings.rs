@@ -171,6 +171,7 @@ pub(super) async fn write_outcome(
         function: target_args.function.clone(),
         destinations: target_args.destinations.clone(),
         source: target_args.source.clone(),
+        ..Target::default()
     };
     let prepared = segment_settings::prepare(&connection, outcome, &target)
         .await
@@ -180,9 +181,14 @@ pub(super) async fn write_outcome(
                 PrepareError::Refused(_) => exit::AWS_REFUSED,
             },
             message: match &error {
-                PrepareError::Choose { choices, .. } if !choices.is_empty() => format!(
-                    "{error}\n(name it with --destination ID, or --function for a function)"
-                ),
+                PrepareError::Choose { what, choices } if !choices.is_empty() => {
+                    let mut message = format!("{what}: name it");
+                    for choice in choices {
+                        let flag = choice.flag().unwrap_or_default();
+                        message.push_str(&format!("\n  {flag:<40} {}", choice.detail));
+                    }
+                    message
+                }
                 _ => error.to_string(),
             },
         })?;

@@ -84,21 +84,22 @@ impl Plain {
         connection: &SegmentConnection,
         outcome: &Outcome,
     ) -> Result<(), Failure> {
-        let mut target = Target::default();
+        // Asked here: an instance not named is a choice (or a source to connect one to).
+        let mut target = Target {
+            ask: true,
+            ..Target::default()
+        };
         let prepared = loop {
             match segment_settings::prepare(connection, outcome, &target).await {
                 Ok(prepared) => break prepared,
                 Err(PrepareError::Choose { what, choices }) if !choices.is_empty() => {
                     self.say(&what);
-                    let picked = self.choose("Which one", &choices, 0)?;
-                    let id = choices[picked].0.clone();
-                    if crate::model::segment::FunctionKind::of_integration(&outcome.integration)
-                        .is_some()
-                    {
-                        target.function = Some(id);
-                    } else {
-                        target.destinations = vec![id];
-                    }
+                    let rows: Vec<(String, String)> = choices
+                        .iter()
+                        .map(|c| (c.name.clone(), c.detail.clone()))
+                        .collect();
+                    let picked = self.choose("Which one", &rows, 0)?;
+                    target.apply(&choices[picked].pick);
                 }
                 Err(error) => {
                     return Err(Failure {

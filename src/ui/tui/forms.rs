@@ -344,7 +344,7 @@ pub enum SegmentPhase {
     Preparing,
     Choose {
         what: String,
-        choices: Vec<(String, String)>,
+        choices: Vec<crate::engine::segment_settings::Choice>,
         pick: usize,
     },
     Preview(Box<crate::engine::segment_settings::Prepared>),

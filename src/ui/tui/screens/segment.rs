@@ -18,7 +18,10 @@ pub fn offered(app: &App) -> bool {
 pub fn open(app: &mut App, outcome: Option<crate::model::outcome::Outcome>) -> Vec<Cmd> {
     app.segment.outcome = outcome.map(Box::new);
     app.segment.workspace = None;
-    app.segment.target = Default::default();
+    app.segment.target = crate::engine::segment_settings::Target {
+        ask: true,
+        ..Default::default()
+    };
     if app.demo || app.segment.token_in_env {
         app.segment.phase = SegmentPhase::Connecting;
         vec![Cmd::SegmentConnect {
@@ -153,13 +156,8 @@ pub fn on_key(app: &mut App, key: KeyEvent) -> Vec<Cmd> {
                 Vec::new()
             }
             KeyCode::Enter => {
-                let id = choices[pick.min(choices.len() - 1)].0.clone();
-                if crate::model::segment::FunctionKind::of_integration(&app.integration().id)
-                    .is_some()
-                {
-                    app.segment.target.function = Some(id);
-                } else {
-                    app.segment.target.destinations = vec![id];
+                if let Some(choice) = choices.get(pick) {
+                    app.segment.target.apply(&choice.pick);
                 }
                 prepare(app)
             }
@@ -257,8 +255,8 @@ pub fn lines(app: &App) -> Vec<Line<'static>> {
             pick,
         } => {
             lines.push(Line::from(what.clone()));
-            for (index, (id, description)) in choices.iter().enumerate() {
-                lines.push(choice(index == *pick, format!("{id}  {description}")));
+            for (index, row) in choices.iter().enumerate() {
+                lines.push(choice(index == *pick, row.row()));
             }
             lines.push(Line::styled("↑↓ pick · Enter choose · Esc closes", dim()));
         }
