@@ -92,6 +92,30 @@ pub async fn connect_with(
 
 pub use crate::model::segment::target::{Choice, Pick, Target};
 
+/// The IDs Segment gives for an integration whose external ID is the workspace ID: the
+/// workspace's, and its sources' when the role may trust those too.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OfferedIds {
+    pub workspace: Workspace,
+    pub sources: Vec<Source>,
+}
+
+/// Reads what [`OfferedIds`] holds: the sources only where the integration accepts them.
+pub async fn offered_ids(
+    connection: &SegmentConnection,
+    integration: &crate::model::catalog::Integration,
+) -> Result<OfferedIds, String> {
+    let sources = if integration.external_id.source_ids {
+        connection.api.sources().await.map_err(|e| e.to_string())?
+    } else {
+        Vec::new()
+    };
+    Ok(OfferedIds {
+        workspace: connection.workspace.clone(),
+        sources,
+    })
+}
+
 /// One write, in the order they run.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Step {

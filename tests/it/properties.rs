@@ -746,3 +746,44 @@ mod hostile {
         assert_eq!(reached.get(), CASES, "every case reached the assertions");
     }
 }
+
+/// Plain mode's source-ID answer: whatever is typed, the IDs it gives are listed sources or valid
+/// IDs, each once, and every listed row named by number is among them.
+mod source_id_answers {
+    use proptest::prelude::*;
+    use segment_aws_setup::model::segment::{Source, source_ids_answer};
+    use segment_aws_setup::model::validate;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(500))]
+
+        #[test]
+        fn answers_give_listed_or_valid_ids_once(
+            ids in prop::collection::vec("[A-Za-z0-9]{2,12}", 0..6),
+            items in prop::collection::vec(prop_oneof!["[1-7]", "[A-Za-z0-9]{2,8}", ".{0,6}"], 0..5),
+        ) {
+            let sources: Vec<Source> = ids
+                .iter()
+                .map(|id| Source { id: id.clone(), name: id.clone(), slug: id.clone() })
+                .collect();
+            let answer = items.join(",");
+            if let Ok(given) = source_ids_answer(&answer, &sources) {
+                let mut seen = std::collections::HashSet::new();
+                for id in &given {
+                    prop_assert!(seen.insert(id.clone()), "{} twice", id);
+                    prop_assert!(
+                        sources.iter().any(|s| &s.id == id) || validate::workspace_id(id).is_ok(),
+                        "{} is neither listed nor valid", id
+                    );
+                }
+                for item in &items {
+                    if let Ok(row) = item.trim().parse::<usize>()
+                        && (1..=sources.len()).contains(&row)
+                    {
+                        prop_assert!(given.contains(&sources[row - 1].id));
+                    }
+                }
+            }
+        }
+    }
+}

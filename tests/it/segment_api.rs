@@ -656,7 +656,7 @@ fn the_plans_segment_commands_make_the_same_writes() {
 async fn create_reads_the_workspace_id_from_segment() {
     use crate::moto::moto;
     use crate::support::{binary, stderr, temp_dir, unique};
-    let api = PublicApi::start(workspace());
+    let api = PublicApi::start(workspace().with_source("srcIOS", "iOS"));
     let role = unique("seg-wsid");
     let env = vec![
         ("AWS_ENDPOINT_URL", moto().endpoint.clone()),
@@ -682,6 +682,7 @@ async fn create_reads_the_workspace_id_from_segment() {
                 &role,
                 "--lambda-arn",
                 crate::support::LAMBDA_A,
+                "--source-ids-from-segment",
                 "--yes",
             ],
             &env,
@@ -693,10 +694,46 @@ async fn create_reads_the_workspace_id_from_segment() {
         err.contains("The workspace ID is read from Segment (workspace Acme)"),
         "{err}"
     );
+    assert!(
+        err.contains("2 source ID(s) read from Segment are trusted too"),
+        "{err}"
+    );
+    // Refused before any call where it can't apply: plan reads nothing, a function trusts no
+    // source ID.
+    let seen = api.seen().len();
+    let refused = |args: &[&str]| {
+        let output = tokio::task::block_in_place(|| binary(args, &env));
+        assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+        stderr(&output)
+    };
+    let plan = refused(&[
+        "plan",
+        "--integration",
+        "lambda-destination",
+        "--workspace-id",
+        "wXZ2sd8N3mJ",
+        "--lambda-arn",
+        crate::support::LAMBDA_A,
+        "--source-ids-from-segment",
+    ]);
+    assert!(plan.contains("plan reads nothing from Segment"), "{plan}");
+    let function = refused(&[
+        "create",
+        "--integration",
+        "destination-function",
+        "--bucket",
+        "b-1",
+        "--bucket-region",
+        "us-west-2",
+        "--source-ids-from-segment",
+        "--yes",
+    ]);
+    assert!(function.contains("trusts no source IDs"), "{function}");
+    assert_eq!(api.seen().len(), seen, "nothing was asked of Segment");
     let trust = crate::plain::role_trust(&role).await.expect("the role");
     assert_eq!(
         trust["Statement"][0]["Condition"]["StringEquals"]["sts:ExternalId"],
-        "wXZ2sd8N3mJ"
+        json!(["wXZ2sd8N3mJ", "srcWEB", "srcIOS"])
     );
 }
 
@@ -707,10 +744,15 @@ async fn plain_mode_reads_the_workspace_id_and_writes_the_settings() {
     use crate::moto::moto;
     use crate::support::{temp_dir, unique};
     use std::io::Write;
-    let api = PublicApi::start(workspace().with_destination(lambda_instance("dstL1")));
+    let api = PublicApi::start(
+        workspace()
+            .with_source("srcIOS", "iOS")
+            .with_destination(lambda_instance("dstL1")),
+    );
     let role = unique("plain-seg");
     let arn = crate::support::LAMBDA_A;
-    let answers = format!("y\nlambda\n\n\n{arn}\niam\n{role}\ny\ny\ny\n");
+    // The workspace ID taken as Segment gives it, and the second source's ID by its row.
+    let answers = format!("y\nlambda\n\n2\n{arn}\niam\n{role}\ny\ny\ny\n");
     let home = temp_dir("plain-seg-home");
     let output = tokio::task::block_in_place(|| {
         let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_segment-aws-setup"))
@@ -751,6 +793,10 @@ async fn plain_mode_reads_the_workspace_id_and_writes_the_settings() {
         "{text}"
     );
     assert!(
+        text.contains("  1) Website: srcWEB\n  2) iOS: srcIOS\n"),
+        "{text}"
+    );
+    assert!(
         text.contains("Written: Destination dstL1: Role Address, Lambda (read back)"),
         "{text}"
     );
@@ -764,7 +810,7 @@ async fn plain_mode_reads_the_workspace_id_and_writes_the_settings() {
     let trust = crate::plain::role_trust(&role).await.expect("the role");
     assert_eq!(
         trust["Statement"][0]["Condition"]["StringEquals"]["sts:ExternalId"],
-        "wXZ2sd8N3mJ"
+        json!(["wXZ2sd8N3mJ", "srcIOS"])
     );
 }
 

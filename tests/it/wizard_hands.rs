@@ -867,14 +867,66 @@ fn the_workspace_id_is_read_from_segment_when_a_token_is_set() {
         name: "Acme".into(),
         slug: "acme".into(),
     };
-    update(&mut app, Msg::SegmentConnected(Ok(workspace.clone())));
+    // The role may trust source IDs too: the sources are asked for next.
+    let commands = update(&mut app, Msg::SegmentConnected(Ok(workspace.clone())));
     assert_eq!(app.external.value.value(), "wXZ2sd8N3mJ");
+    assert!(
+        commands.iter().any(|c| matches!(
+            c,
+            Cmd::SegmentSources { integration } if integration == "lambda-destination"
+        )),
+        "{commands:?}"
+    );
+    let source = |id: &str, name: &str| segment_aws_setup::model::segment::Source {
+        id: id.into(),
+        name: name.into(),
+        slug: name.to_lowercase(),
+    };
+    let sources: Vec<_> = (1..=6)
+        .map(|n| source(&format!("src{n}ABC"), &format!("Source {n}")))
+        .collect();
+    update(&mut app, Msg::SegmentSources(Ok(sources)));
     let shown = screen(&app);
     assert!(
         shown.contains("read from Segment's Public API: workspace Acme"),
         "{shown}"
     );
+    assert!(shown.contains("Segment lists 6 source(s)"), "{shown}");
+    assert!(shown.contains("… 2 more"), "{shown}");
     insta::assert_snapshot!("external_id_from_segment", shown);
+    // ↓ to the list, Space trusts a source's ID after the workspace's; again, untrusts it.
+    key(&mut app, KeyCode::Down);
+    key(&mut app, KeyCode::Down);
+    key(&mut app, KeyCode::Char(' '));
+    assert_eq!(app.external.value.value(), "wXZ2sd8N3mJ, src2ABC");
+    for _ in 0..4 {
+        key(&mut app, KeyCode::Down);
+    }
+    key(&mut app, KeyCode::Char(' '));
+    assert_eq!(app.external.value.value(), "wXZ2sd8N3mJ, src2ABC, src6ABC");
+    let shown = screen(&app);
+    assert!(shown.contains("▶ [x] Source 6  src6ABC"), "{shown}");
+    assert!(!shown.contains("Source 1 "), "scrolled: {shown}");
+    insta::assert_snapshot!("external_id_sources_picked", shown);
+    key(&mut app, KeyCode::Up);
+    key(&mut app, KeyCode::Up);
+    key(&mut app, KeyCode::Up);
+    key(&mut app, KeyCode::Up);
+    key(&mut app, KeyCode::Char(' '));
+    assert_eq!(app.external.value.value(), "wXZ2sd8N3mJ, src6ABC");
+    // ↑ off the top row, typing goes to the field again.
+    key(&mut app, KeyCode::Up);
+    key(&mut app, KeyCode::Up);
+    assert_eq!(app.external.source_row, None);
+    key(&mut app, KeyCode::Enter);
+    assert_eq!(app.step, Step::Permissions);
+    let request = app.request();
+    let trusted: Vec<&String> = request
+        .workspace_ids
+        .iter()
+        .chain(&request.source_ids)
+        .collect();
+    assert_eq!(trusted, ["wXZ2sd8N3mJ", "src6ABC"]);
 
     // Typed first: kept.
     let mut app = self::app();

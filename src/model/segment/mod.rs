@@ -170,6 +170,40 @@ impl Source {
     }
 }
 
+/// Plain mode's answer to "which source IDs to trust too", the workspace's sources listed:
+/// `none`, `all`, or row numbers and IDs separated by commas (an ID not in the list is taken as
+/// typed, once it is a valid ID: a source of another workspace can be trusted too).
+pub fn source_ids_answer(answer: &str, sources: &[Source]) -> Result<Vec<String>, String> {
+    let answer = answer.trim();
+    if answer.eq_ignore_ascii_case("none") || answer.is_empty() {
+        return Ok(Vec::new());
+    }
+    if answer.eq_ignore_ascii_case("all") {
+        return Ok(sources.iter().map(|s| s.id.clone()).collect());
+    }
+    let mut ids: Vec<String> = Vec::new();
+    for item in answer.split(',').map(str::trim).filter(|s| !s.is_empty()) {
+        let id = match item.parse::<usize>() {
+            Ok(number) if (1..=sources.len()).contains(&number) => sources[number - 1].id.clone(),
+            Ok(_) if !sources.is_empty() => {
+                return Err(format!(
+                    "{item} is not a row: answer none, all, or rows 1 to {} and source IDs, separated by commas",
+                    sources.len()
+                ));
+            }
+            _ => {
+                crate::model::validate::workspace_id(item)
+                    .map_err(|e| e.0.replace("workspace ID", "source ID"))?;
+                item.to_string()
+            }
+        };
+        if !ids.contains(&id) {
+            ids.push(id);
+        }
+    }
+    Ok(ids)
+}
+
 /// A value Segment returned masked: it can't be compared, and is never written back.
 pub fn is_masked(value: &Value) -> bool {
     value.as_str().is_some_and(|text| text.contains(MASK))
@@ -213,6 +247,31 @@ pub fn check_base_url(url: &str) -> Result<(), String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn source_ids_are_answered_by_row_by_id_or_all() {
+        let source = |id: &str| Source {
+            id: id.into(),
+            name: id.to_lowercase(),
+            slug: id.to_lowercase(),
+        };
+        let sources = [source("srcWEB"), source("srcIOS")];
+        assert_eq!(source_ids_answer("none", &sources), Ok(Vec::new()));
+        assert_eq!(
+            source_ids_answer("ALL", &sources),
+            Ok(vec!["srcWEB".to_string(), "srcIOS".to_string()])
+        );
+        assert_eq!(
+            source_ids_answer("2, srcOTHER, 2", &sources),
+            Ok(vec!["srcIOS".to_string(), "srcOTHER".to_string()])
+        );
+        let out_of_range = source_ids_answer("3", &sources).expect_err("no row 3");
+        assert!(out_of_range.contains("rows 1 to 2"), "{out_of_range}");
+        let bad = source_ids_answer("src WEB!", &sources).expect_err("not an ID");
+        assert!(bad.contains("source ID"), "{bad}");
+        // With no list, a number is an ID like any other.
+        assert_eq!(source_ids_answer("12", &[]), Ok(vec!["12".to_string()]));
+    }
 
     #[test]
     fn a_destination_is_read_from_the_apis_object() {

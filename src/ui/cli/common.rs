@@ -76,6 +76,11 @@ pub struct SetupArgs {
     )]
     pub source_ids: Vec<String>,
 
+    /// create: trust every source ID of the workspace too, as Segment's Public API lists them
+    /// (the token from SEGMENT_PUBLIC_API_TOKEN); for the integrations --source-id is for
+    #[arg(long, env = "SEGMENT_AWS_SETUP_SOURCE_IDS_FROM_SEGMENT")]
+    pub source_ids_from_segment: bool,
+
     /// Permissions: let the role write objects to this S3 bucket (s3:PutObject on BUCKET/*)
     #[arg(long, env = "SEGMENT_AWS_SETUP_BUCKET", value_name = "B")]
     pub bucket: Option<String>,
@@ -202,6 +207,18 @@ pub(super) fn read_policy_file(
 }
 
 impl SetupArgs {
+    /// The request, for a command that reads nothing from Segment (plan, update).
+    pub fn offline_request(&self, command: &str) -> Result<PlanRequest, Failure> {
+        if self.source_ids_from_segment {
+            return Err(InputError::new(
+                "--source-ids-from-segment",
+                format!("{command} reads nothing from Segment: give the IDs with --source-id (create reads them)"),
+            )
+            .into());
+        }
+        self.request()
+    }
+
     pub fn request(&self) -> Result<PlanRequest, Failure> {
         Ok(PlanRequest {
             integration: self.integration.clone(),

@@ -39,7 +39,8 @@ pub struct CreateArgs {
 pub(crate) async fn create(args: &CreateArgs) -> Result<String, Failure> {
     let store = state_store()?;
     let mut request = args.setup.request()?;
-    super::write_settings::workspace_id_from_segment(&mut request).await?;
+    super::write_settings::ids_from_segment(&mut request, args.setup.source_ids_from_segment)
+        .await?;
     let plan = Plan::build(Catalog::builtin(), &request)?;
     validate::role_path(&args.role_path).map_err(InputError::at("--role-path"))?;
     require_a_way_to_ask(args.change.yes)?;

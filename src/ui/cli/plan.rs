@@ -21,7 +21,7 @@ pub struct PlanArgs {
 
 pub(crate) fn plan(args: &PlanArgs) -> Result<String, Failure> {
     no_csv(args.format)?;
-    let plan = Plan::build(Catalog::builtin(), &args.setup.request()?)?;
+    let plan = Plan::build(Catalog::builtin(), &args.setup.offline_request("plan")?)?;
     if let Some(dir) = &args.out {
         write_documents(&plan, dir).map_err(|error| Failure {
             code: exit::BAD_INPUT,

@@ -59,7 +59,7 @@ pub struct UpdateArgs {
 pub(crate) async fn update(args: &UpdateArgs) -> Result<String, Failure> {
     no_csv(args.change.output)?;
     let store = state_store()?;
-    let request = args.setup.request()?;
+    let request = args.setup.offline_request("update")?;
     let catalog = Catalog::builtin();
     let integration = catalog.integration(&request.integration).ok_or_else(|| {
         Failure::from(InputError::new(

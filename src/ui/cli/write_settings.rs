@@ -4,6 +4,7 @@
 
 use super::common::*;
 use crate::engine::segment_settings::{self, PrepareError, Target};
+use crate::model::catalog::ExternalIdSource;
 use crate::model::segment::{ApiRegion, TOKEN_VARIABLE};
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
@@ -49,17 +50,35 @@ pub struct WriteSettingsArgs {
 }
 
 /// An integration whose external ID is the workspace ID, given none, reads it from Segment when
-/// a Public API token is in the environment: nothing typed, no slug mistaken for the ID.
-pub(super) async fn workspace_id_from_segment(request: &mut PlanRequest) -> Result<(), Failure> {
-    let workspace_id = Catalog::builtin()
+/// a Public API token is in the environment: nothing typed, no slug mistaken for the ID. With
+/// `sources`, every source's ID is trusted too (the integrations that accept them).
+pub(super) async fn ids_from_segment(
+    request: &mut PlanRequest,
+    sources: bool,
+) -> Result<(), Failure> {
+    let integration = Catalog::builtin()
         .integration(&request.integration)
-        .is_some_and(|i| {
-            i.external_id.source == crate::model::catalog::ExternalIdSource::WorkspaceId
-        });
-    let Ok(token) = std::env::var(TOKEN_VARIABLE) else {
+        .ok_or_else(|| InputError::new("--integration", "unknown integration"))?;
+    let workspace_id = integration.external_id.source == ExternalIdSource::WorkspaceId;
+    if sources && !integration.external_id.source_ids {
+        return Err(InputError::new(
+            "--source-ids-from-segment",
+            "this integration's role trusts no source IDs (Amazon Lambda, Kinesis, Personalize and Data Lakes do)",
+        )
+        .into());
+    }
+    let token = std::env::var(TOKEN_VARIABLE);
+    if sources && token.is_err() {
+        return Err(InputError::new(
+            "--source-ids-from-segment",
+            "needs a Segment Public API token in SEGMENT_PUBLIC_API_TOKEN",
+        )
+        .into());
+    }
+    let Ok(token) = token else {
         return Ok(());
     };
-    if !workspace_id || !request.workspace_ids.is_empty() {
+    if !workspace_id || (!request.workspace_ids.is_empty() && !sources) {
         return Ok(());
     }
     let connection = segment_settings::connect_configured(&token, None)
@@ -68,11 +87,30 @@ pub(super) async fn workspace_id_from_segment(request: &mut PlanRequest) -> Resu
             code: exit::CREDENTIALS,
             message,
         })?;
-    say(&format!(
-        "The workspace ID is read from Segment (workspace {})",
-        connection.workspace.name
-    ));
-    request.workspace_ids = vec![connection.workspace.id];
+    let offered = segment_settings::offered_ids(&connection, integration)
+        .await
+        .map_err(|message| Failure {
+            code: exit::AWS_REFUSED,
+            message,
+        })?;
+    if request.workspace_ids.is_empty() {
+        say(&format!(
+            "The workspace ID is read from Segment (workspace {})",
+            offered.workspace.name
+        ));
+        request.workspace_ids = vec![offered.workspace.id];
+    }
+    if sources {
+        say(&format!(
+            "{} source ID(s) read from Segment are trusted too",
+            offered.sources.len()
+        ));
+        for source in offered.sources {
+            if !request.source_ids.contains(&source.id) {
+                request.source_ids.push(source.id);
+            }
+        }
+    }
     Ok(())
 }
 

@@ -11,19 +11,20 @@ use crate::ui::words::{Failure, exit};
 use std::path::Path;
 
 impl Plain {
-    /// `from_segment`: the workspace ID Segment's Public API gave, offered as the default.
+    /// `from_segment`: the IDs Segment's Public API gave, offered as the defaults and listed.
     pub(super) fn external_id_step(
         &mut self,
         integration: &Integration,
         request: &mut PlanRequest,
-        from_segment: Option<&str>,
+        from_segment: Option<&engine::segment_settings::OfferedIds>,
     ) -> Result<(), Failure> {
         let rule = integration.external_id.clone();
         if rule.source == ExternalIdSource::WorkspaceId {
             for line in crate::model::steps::external_id_intro(integration) {
                 self.say(&line);
             }
-            request.workspace_ids = self.ask("Segment workspace ID:", from_segment, |answer| {
+            let workspace = from_segment.map(|o| o.workspace.id.as_str());
+            request.workspace_ids = self.ask("Segment workspace ID:", workspace, |answer| {
                 validate::comma_separated(
                     answer,
                     "a workspace ID is needed",
@@ -33,17 +34,19 @@ impl Plain {
             })?;
             if rule.source_ids {
                 self.say(crate::model::steps::SOURCE_ID_WHY);
-                request.source_ids = self.ask(
-                    "Source ID(s) to trust too, separated by commas:",
-                    Some("none"),
-                    |answer| {
-                        if answer == "none" {
-                            return Ok(Vec::new());
-                        }
-                        validate::comma_separated(answer, "", validate::workspace_id)
-                            .map_err(|e| e.0.replace("workspace ID", "source ID"))
-                    },
-                )?;
+                let sources = from_segment.map(|o| o.sources.clone()).unwrap_or_default();
+                let question = if sources.is_empty() {
+                    "Source ID(s) to trust too, separated by commas:"
+                } else {
+                    self.say("The workspace's sources, as Segment's Public API lists them:");
+                    for (row, source) in sources.iter().enumerate() {
+                        self.say(&format!("  {}) {}: {}", row + 1, source.name, source.id));
+                    }
+                    "Source IDs to trust too (all, rows or IDs separated by commas, or none):"
+                };
+                request.source_ids = self.ask(question, Some("none"), |answer| {
+                    crate::model::segment::source_ids_answer(answer, &sources)
+                })?;
             }
         } else {
             let generated = external_id::generate(external_id::DEFAULT_LENGTH);

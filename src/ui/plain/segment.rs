@@ -8,23 +8,28 @@ use crate::model::outcome::Outcome;
 use crate::model::segment::TOKEN_VARIABLE;
 
 impl Plain {
-    /// With a Public API token in the environment, the workspace ID as Segment gives it (for an
-    /// integration whose external ID it is); a failure is said, and the question asked as ever.
-    pub(super) async fn workspace_id_from_segment(
+    /// With a Public API token in the environment, the workspace ID as Segment gives it (and
+    /// its sources, where the role may trust their IDs too); a failure is said, and the
+    /// questions asked as ever.
+    pub(super) async fn ids_from_segment(
         &mut self,
         integration: &crate::model::catalog::Integration,
-    ) -> Option<String> {
+    ) -> Option<segment_settings::OfferedIds> {
         if integration.external_id.source != crate::model::catalog::ExternalIdSource::WorkspaceId {
             return None;
         }
         let token = std::env::var(TOKEN_VARIABLE).ok()?;
-        match segment_settings::connect_configured(&token, None).await {
-            Ok(connection) => {
+        let offered = match segment_settings::connect_configured(&token, None).await {
+            Ok(connection) => segment_settings::offered_ids(&connection, integration).await,
+            Err(message) => Err(message),
+        };
+        match offered {
+            Ok(offered) => {
                 self.say(&format!(
                     "Segment's Public API gives the workspace ID of {}: Enter takes it.",
-                    connection.workspace.name
+                    offered.workspace.name
                 ));
-                Some(connection.workspace.id)
+                Some(offered)
             }
             Err(message) => {
                 self.say(&format!(

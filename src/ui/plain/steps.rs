@@ -158,8 +158,8 @@ impl Plain {
 
         // 3. External ID
         self.step(3, "External ID");
-        let from_segment = self.workspace_id_from_segment(integration).await;
-        self.external_id_step(integration, &mut request, from_segment.as_deref())?;
+        let from_segment = self.ids_from_segment(integration).await;
+        self.external_id_step(integration, &mut request, from_segment.as_ref())?;
 
         // 4. Permissions
         self.step(4, "Permissions");

@@ -476,6 +476,20 @@ impl Executor {
             Cmd::SegmentConnect { token, demo } => send(Msg::SegmentConnected(
                 self.segment_connect(token, demo).await,
             )),
+            Cmd::SegmentSources { integration } => {
+                let result = match (
+                    self.segment_connection(),
+                    crate::model::catalog::Catalog::builtin().integration(&integration),
+                ) {
+                    (Some(connection), Some(integration)) => {
+                        segment_settings::offered_ids(&connection, integration)
+                            .await
+                            .map(|offered| offered.sources)
+                    }
+                    _ => Err("not connected to Segment".into()),
+                };
+                send(Msg::SegmentSources(result));
+            }
             Cmd::SegmentPrepare { outcome, target } => {
                 let Some(connection) = self.segment_connection() else {
                     return send(Msg::SegmentPrepared(Err(

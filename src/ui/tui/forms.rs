@@ -227,6 +227,10 @@ pub struct WelcomeState {
 pub struct ExternalIdState {
     /// The workspace ID was read from Segment's Public API: the workspace's name.
     pub from_segment: Option<String>,
+    /// The workspace's sources as the API listed them (integrations that trust source IDs).
+    pub segment_sources: Vec<crate::model::segment::Source>,
+    /// The row of that list the cursor is on (`None`: in the field).
+    pub source_row: Option<usize>,
     pub value: Input,
     pub editing: bool,
     pub generated: bool,

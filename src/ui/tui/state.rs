@@ -176,6 +176,8 @@ pub enum Msg {
     ShowDone,
     /// The Public API token was checked: its workspace.
     SegmentConnected(Result<crate::model::segment::Workspace, String>),
+    /// The workspace's sources, for an integration whose role may trust their IDs too.
+    SegmentSources(Result<Vec<crate::model::segment::Source>, String>),
     SegmentPrepared(
         Result<
             Box<crate::engine::segment_settings::Prepared>,
@@ -256,6 +258,10 @@ pub enum Cmd {
     SegmentConnect {
         token: Option<crate::segment::http::Token>,
         demo: bool,
+    },
+    /// Reads the IDs Segment offers for this integration's external ID (the sources').
+    SegmentSources {
+        integration: String,
     },
     /// Works out what writing the outcome into the connected workspace changes.
     SegmentPrepare {

@@ -121,9 +121,10 @@ fn update_for(app: &mut App, msg: Msg) -> Vec<Cmd> {
         | Msg::IdsDiffer(_)
         | Msg::Repaired(_)
         | Msg::StackDeleted(_)) => screens::progress::on_message(app, msg),
-        msg @ (Msg::SegmentConnected(_) | Msg::SegmentPrepared(_) | Msg::SegmentWritten(_)) => {
-            screens::segment::on_message(app, msg)
-        }
+        msg @ (Msg::SegmentConnected(_)
+        | Msg::SegmentSources(_)
+        | Msg::SegmentPrepared(_)
+        | Msg::SegmentWritten(_)) => screens::segment::on_message(app, msg),
         Msg::Copied {
             what,
             secret,

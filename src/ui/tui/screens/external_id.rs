@@ -25,13 +25,14 @@ pub fn keys(app: &App) -> super::Keys {
         return keys;
     }
     if app.uses_workspace_id() {
-        return vec![
-            ("Enter", "next"),
-            ("Esc", "back"),
-            ("F2", "presenter"),
-            ("F1", "help"),
-            ("Ctrl-C", "quit"),
-        ];
+        let mut keys = vec![("Enter", "next"), ("Esc", "back")];
+        if app.external.source_row.is_some() {
+            keys.push(("Space", "trust/untrust"));
+        } else if offers_sources(app) {
+            keys.push(("↓", "Segment's sources"));
+        }
+        keys.extend([("F2", "presenter"), ("F1", "help"), ("Ctrl-C", "quit")]);
+        return keys;
     }
     if app.external.editing {
         let esc = if app.external.generated_before_edit.is_some() {
@@ -134,6 +135,74 @@ fn changing_view(app: &App, frame: &mut Frame, area: Rect) {
     frame.render_widget(paragraph(app, lines), area);
 }
 
+/// Segment's Public API listed the workspace's sources, and the role may trust their IDs.
+fn offers_sources(app: &App) -> bool {
+    app.uses_workspace_id()
+        && app.integration().external_id.source_ids
+        && !app.external.segment_sources.is_empty()
+}
+
+/// The IDs typed in the field, in order.
+fn typed_ids(app: &App) -> Vec<String> {
+    app.external
+        .value
+        .value()
+        .split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+/// Space on a source's row: its ID added after the others, or taken out.
+fn toggle_source(app: &mut App, row: usize) {
+    let Some(source) = app.external.segment_sources.get(row) else {
+        return;
+    };
+    let mut ids = typed_ids(app);
+    match ids.iter().position(|id| *id == source.id) {
+        Some(at) => {
+            ids.remove(at);
+        }
+        None => ids.push(source.id.clone()),
+    }
+    app.external.value = tui_input::Input::new(ids.join(", "));
+    app.touched.insert(Field::ExternalId);
+}
+
+/// At most this many source rows show at once; the list scrolls with the cursor.
+const SOURCE_ROWS: usize = 4;
+
+fn sources_lines(app: &App) -> Vec<Line<'static>> {
+    let sources = &app.external.segment_sources;
+    let typed = typed_ids(app);
+    let mut lines = vec![Line::styled(
+        format!(
+            "Segment lists {} source(s): ↓ to them, Space trusts a source's ID too.",
+            sources.len()
+        ),
+        dim(),
+    )];
+    let cursor = app.external.source_row;
+    let first = cursor.map_or(0, |row| row.saturating_sub(SOURCE_ROWS - 1));
+    for (row, source) in sources.iter().enumerate().skip(first).take(SOURCE_ROWS) {
+        let mark = if typed.contains(&source.id) {
+            "[x]"
+        } else {
+            "[ ]"
+        };
+        lines.push(super::choice(
+            cursor == Some(row),
+            format!("{mark} {}  {}", source.name, app.shown_secret(&source.id)),
+        ));
+    }
+    let below = sources.len().saturating_sub(first + SOURCE_ROWS);
+    if below > 0 {
+        lines.push(Line::styled(format!("  … {below} more (↓)"), dim()));
+    }
+    lines
+}
+
 pub fn view(app: &App, frame: &mut Frame, area: Rect) {
     if changing_a_generated_id(app) {
         return changing_view(app, frame, area);
@@ -203,6 +272,9 @@ pub fn view(app: &App, frame: &mut Frame, area: Rect) {
     lines.push(Line::from(""));
     // An error shows once the field was edited or Enter pressed, not on arrival.
     lines.push(verdict_line(app));
+    if offers_sources(app) {
+        lines.extend(sources_lines(app));
+    }
     if app.uses_workspace_id() && problem(app).is_none() {
         for id in app.external.value.value().split(',').map(str::trim) {
             if let Some(doubt) = validate::workspace_id_doubt(id) {
@@ -248,6 +320,32 @@ pub fn on_key(app: &mut App, key: KeyEvent) -> Vec<Cmd> {
             _ => {}
         }
         return Vec::new();
+    }
+    if offers_sources(app) {
+        let last = app.external.segment_sources.len() - 1;
+        match (app.external.source_row, key.code) {
+            (None, KeyCode::Down) => {
+                app.external.source_row = Some(0);
+                return Vec::new();
+            }
+            (Some(row), KeyCode::Down) => {
+                app.external.source_row = Some((row + 1).min(last));
+                return Vec::new();
+            }
+            (Some(row), KeyCode::Up) => {
+                app.external.source_row = row.checked_sub(1);
+                return Vec::new();
+            }
+            (Some(row), KeyCode::Char(' ')) => {
+                toggle_source(app, row);
+                return Vec::new();
+            }
+            // Back to the field: typing goes on where it was.
+            (Some(_), KeyCode::Char(_) | KeyCode::Backspace | KeyCode::Left | KeyCode::Right) => {
+                app.external.source_row = None;
+            }
+            _ => {}
+        }
     }
     let typing = app.external.editing || app.uses_workspace_id();
     match key.code {
@@ -297,13 +395,14 @@ pub fn on_key(app: &mut App, key: KeyEvent) -> Vec<Cmd> {
 
 /// Whether the value can be used: why not once touched, or where a workspace ID came from.
 fn verdict_line(app: &App) -> Line<'static> {
+    // The workspace's ID first, whatever source IDs follow it.
     let read_from = app.external.from_segment.as_ref().filter(|_| {
         app.uses_workspace_id()
             && app
                 .segment
                 .workspace
                 .as_ref()
-                .is_some_and(|w| w.id == app.external.value.value())
+                .is_some_and(|w| typed_ids(app).first() == Some(&w.id))
     });
     match problem(app) {
         None if read_from.is_some() => verdict(

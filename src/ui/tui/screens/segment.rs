@@ -49,12 +49,22 @@ fn prepare(app: &mut App) -> Vec<Cmd> {
 pub fn on_message(app: &mut App, msg: Msg) -> Vec<Cmd> {
     // Asked for on the External ID step: the workspace ID fills the field (if still empty).
     if app.step == crate::ui::tui::state::Step::ExternalId && !app.segment.is_open() {
-        if let Msg::SegmentConnected(Ok(workspace)) = msg {
-            if app.external.value.value().is_empty() && app.uses_workspace_id() {
-                app.external.value = tui_input::Input::new(workspace.id.clone());
-                app.external.from_segment = Some(workspace.name.clone());
+        match msg {
+            Msg::SegmentConnected(Ok(workspace)) => {
+                if app.external.value.value().is_empty() && app.uses_workspace_id() {
+                    app.external.value = tui_input::Input::new(workspace.id.clone());
+                    app.external.from_segment = Some(workspace.name.clone());
+                }
+                app.segment.workspace = Some(workspace);
+                if app.integration().external_id.source_ids {
+                    return vec![Cmd::SegmentSources {
+                        integration: app.integration().id.clone(),
+                    }];
+                }
             }
-            app.segment.workspace = Some(workspace);
+            // The sources are an offer: without them the field is typed as ever.
+            Msg::SegmentSources(Ok(sources)) => app.external.segment_sources = sources,
+            _ => {}
         }
         return Vec::new();
     }
