@@ -148,6 +148,17 @@ pub struct Prepared {
     pub left: Vec<String>,
     /// What was checked and needs nothing (a re-run after everything was written).
     pub already: Vec<String>,
+    /// The instances that hold the values once written (written now, or already so): none for
+    /// a function's definitions alone, or a source function.
+    pub instances: usize,
+}
+
+impl Prepared {
+    /// Once written, Segment's setting holds the external ID these settings carry, so a
+    /// rotation can finish: the role may stop accepting the old one.
+    pub fn segment_holds_the_id(&self) -> bool {
+        self.instances > 0
+    }
 }
 
 /// Why a write can't be prepared: a sentence, or a choice the face must make (several
@@ -200,6 +211,7 @@ pub async fn prepare(
         steps: Vec::new(),
         left: Vec::new(),
         already: Vec::new(),
+        instances: 0,
     };
     if let Some(kind) = FunctionKind::of_integration(&integration.id) {
         prepare_function(api, outcome, target, kind, &mut prepared).await?;
@@ -361,13 +373,17 @@ async fn prepare_destination(
     let sources = connection.api.sources().await?;
     let groups = &outcome.groups;
     match pick_instances(connection, outcome, target, &metadata_id, &name, &sources).await? {
-        Instances::Connect(source) => prepared.steps.push(Step::Connect {
-            changes: value_changes(&serde_json::Map::new(), &groups[0].settings),
-            metadata_id,
-            name,
-            source,
-        }),
+        Instances::Connect(source) => {
+            prepared.instances = 1;
+            prepared.steps.push(Step::Connect {
+                changes: value_changes(&serde_json::Map::new(), &groups[0].settings),
+                metadata_id,
+                name,
+                source,
+            });
+        }
         Instances::Chosen(chosen) => {
+            prepared.instances = chosen.len();
             for (destination, group) in chosen.into_iter().zip(groups) {
                 let changes = value_changes(&destination.settings, &group.settings);
                 let source = source_name(&sources, &destination.source_id);
@@ -480,6 +496,7 @@ async fn prepare_function(
                     )));
                 }
                 let changes = value_changes(&destination.settings, &settings);
+                prepared.instances = 1;
                 if changes.is_empty() {
                     prepared.already.push(format!("{id}: its settings hold these values already"));
                 } else {
@@ -491,6 +508,7 @@ async fn prepare_function(
                 }
             } else if let Some(source) = &target.source {
                 let source = find_source(&sources, source, &prepared.workspace)?;
+                prepared.instances = 1;
                 prepared.steps.push(Step::Connect {
                     metadata_id: function.catalog_id.clone(),
                     name: function.display_name.clone(),

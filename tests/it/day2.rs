@@ -256,6 +256,11 @@ async fn delete_names_what_goes_and_a_setup_found_only_in_aws_needs_its_name_aga
 
 /// Plain mode with these answers, against moto and `aws`'s saved setups: its transcript.
 fn plain(aws: &Aws, answers: &str) -> (std::process::Output, String) {
+    plain_with(aws, &[], answers)
+}
+
+/// As [`plain`], with more of the environment (a Segment token and host).
+fn plain_with(aws: &Aws, more: &[(&str, String)], answers: &str) -> (std::process::Output, String) {
     use std::io::Write;
     let home = crate::support::temp_dir("plain-day2-home");
     let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_segment-aws-setup"));
@@ -269,6 +274,9 @@ fn plain(aws: &Aws, answers: &str) -> (std::process::Output, String) {
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped());
     for (key, value) in aws.env() {
+        command.env(key, value);
+    }
+    for (key, value) in more {
         command.env(key, value);
     }
     let mut child = command.spawn().expect("started");
@@ -338,4 +346,81 @@ async fn plain_mode_rotates_in_two_phases_and_each_is_previewed() {
     );
     assert!(text.contains("phase 2 of 2"), "{text}");
     assert_eq!(accepted(trust_policy(&role).await), vec![new]);
+}
+
+/// Plain mode with a Segment token: phase 1, the new ID written into the function's instance and
+/// read back, then phase 2 asked and applied, in one session. Segment held the new ID before
+/// the role stopped accepting the old one.
+#[tokio::test]
+async fn plain_mode_rotates_both_sides_in_one_session_with_a_token() {
+    use crate::segment_standin::{PublicApi, TOKEN};
+    use segment_aws_setup::model::segment::Destination;
+    let aws = Aws::new();
+    let role = unique("plain-both");
+    let made = aws.run(&[
+        "create",
+        "--integration",
+        "destination-function",
+        "--method",
+        "iam",
+        "--role-name",
+        &role,
+        "--bucket",
+        "b-both",
+        "--bucket-region",
+        "us-east-1",
+        "--yes",
+        "--output",
+        "json",
+    ]);
+    let old = json_out(&made)["settings"]["iamRoleExternalId"]
+        .as_str()
+        .expect("ID")
+        .to_string();
+    let function = crate::segment_api::s3_function();
+    let api = PublicApi::start(
+        crate::segment_api::workspace()
+            .with_destination(Destination {
+                id: "dstFN1".into(),
+                name: "Send events to S3".into(),
+                enabled: true,
+                metadata_id: function.catalog_id.clone(),
+                metadata_name: "Send events to S3".into(),
+                source_id: "srcWEB".into(),
+                settings: serde_json::from_value(json!({"iamRoleExternalId": old}))
+                    .unwrap_or_default(),
+            })
+            .with_function(function),
+    );
+    let segment = [
+        ("SEGMENT_PUBLIC_API_TOKEN", TOKEN.to_string()),
+        ("SEGMENT_PUBLIC_API_URL", api.url.clone()),
+    ];
+    // The setup, rotate, the permissions kept, apply; write into Segment, its instance (row 1),
+    // confirm; finish now (Enter: yes), apply phase 2.
+    let (output, text) = plain_with(&aws, &segment, "1\nrotate\n\n\n\ny\ny\n1\ny\n\ny\n");
+    assert!(output.status.success(), "{text}\n{}", stderr(&output));
+    assert!(text.contains("Rotation, phase 1 of 2"), "{text}");
+    assert!(
+        text.contains("Written: Destination dstFN1: IAM Role ARN, IAM Role External ID"),
+        "{text}"
+    );
+    assert!(
+        text.contains("Segment's setting holds the new external ID (read back)."),
+        "{text}"
+    );
+    assert!(text.contains("Progress: finishing the rotation"), "{text}");
+    assert!(
+        text.contains("The rotation is finished: Segment has the new External ID"),
+        "{text}"
+    );
+    let trust = trust_policy(&role).await.expect("the role");
+    let new = trust["Statement"][0]["Condition"]["StringEquals"]["sts:ExternalId"]
+        .as_str()
+        .expect("one ID only")
+        .to_string();
+    assert_ne!(new, old);
+    let stored = api.workspace.stored_destination("dstFN1").expect("stored");
+    assert_eq!(stored.settings["iamRoleExternalId"], new.as_str());
+    assert!(!text.contains(TOKEN), "the token was printed");
 }

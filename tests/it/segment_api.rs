@@ -555,6 +555,35 @@ async fn a_rotation_completes_in_one_run_with_segment_written_between_its_phases
         !err.contains(&old) && !err.contains(&new),
         "no ID in the progress: {err}"
     );
+    // No instance named: only the definitions are written, so the rotation isn't finished (the
+    // role would refuse the ID Segment's instance still holds).
+    let again = tokio::task::block_in_place(|| {
+        binary(
+            &[
+                &[
+                    "update",
+                    "--integration",
+                    "destination-function",
+                    "--method",
+                    "iam",
+                    "--role-name",
+                    &role,
+                ][..],
+                &inputs,
+                &["--rotate-external-id", "--write-to-segment", "--yes"],
+            ]
+            .concat(),
+            &env,
+        )
+    });
+    let err = stderr(&again);
+    assert!(again.status.success(), "{err}");
+    assert!(err.contains("the rotation stays under way"), "{err}");
+    let both = trusted(&crate::plain::role_trust(&role).await.expect("the role"));
+    assert_eq!(both.as_array().map(Vec::len), Some(2), "{both}");
+    assert!(both.as_array().is_some_and(|ids| ids.contains(&json!(new))));
+    let stored = api.workspace.stored_destination("dstFN1").expect("stored");
+    assert_eq!(stored.settings["iamRoleExternalId"], new.as_str());
 }
 
 /// The plan's Segment commands (for an administrator) run with bash, curl and jq against the

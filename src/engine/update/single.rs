@@ -208,6 +208,19 @@ pub struct Asked {
     pub keep_what_role_accepts: bool,
 }
 
+impl Asked {
+    /// Phase 2 of a rotation whose phase 1 left `after`: only the new ID stays. Asked once
+    /// Segment's setting holds the new ID (read back), so nothing is locked out.
+    pub fn finishing(self, after: &SavedSetup) -> Asked {
+        Asked {
+            id_change: IdChange::Finish,
+            record: Some(after.clone()),
+            given: Vec::new(),
+            ..self
+        }
+    }
+}
+
 // Two asks are the same change when every field is; the integration by its ID.
 impl PartialEq for Asked {
     fn eq(&self, other: &Self) -> bool {

@@ -168,15 +168,15 @@ pub(crate) async fn update(args: &UpdateArgs) -> Result<String, Failure> {
     if args.write_to_segment {
         // Segment gets the settings (a rotation's new ID) and they are read back before the
         // role stops accepting the old ID: nothing is locked out in between.
-        super::write_settings::write_outcome(&outcome, &args.segment, args.change.yes).await?;
-        if args.rotate_external_id {
+        let (written, _) =
+            super::write_settings::write_outcome(&outcome, &args.segment, args.change.yes).await?;
+        if args.rotate_external_id && !written.segment_holds_the_id() {
+            say(
+                "No instance in Segment holds the settings (only the function's definitions were written): the rotation stays under way, the role accepting both IDs.",
+            );
+        } else if args.rotate_external_id {
             say("Segment has the new external ID: finishing the rotation, phase 2 of 2");
-            let finishing = update::Asked {
-                id_change: update::IdChange::Finish,
-                record: Some(records.after.clone()),
-                given: Vec::new(),
-                ..asked
-            };
+            let finishing = asked.finishing(&records.after);
             let (finished, created) =
                 apply_change(args, &session, &store, finishing, &options).await?;
             let mut outcome =

@@ -152,9 +152,6 @@ impl Plain {
         Plan::build(Catalog::builtin(), &checking)
             .map_err(|e| Failure::from_input(&e, Naming::Labels))?;
         self.step(6, "Review");
-        let options = WatchOptions::default();
-        let context = self.context();
-        let failure = |e: EngineError| crate::ui::words::engine_failure_in(e, &context);
         let asked = update::Asked {
             integration,
             method: saved.method,
@@ -168,6 +165,70 @@ impl Plain {
             profile: saved.profile.clone(),
             keep_what_role_accepts: false,
         };
+        let (prepared, created) = self
+            .apply_asked(&connection, asked.clone(), "Progress")
+            .await?;
+        self.step(8, "Done");
+        let mut outcome =
+            crate::model::outcome::Outcome::from_plan(&prepared.plan, Some(&created.role_arn))
+                .at(&self.context());
+        let finish = crate::model::outcome::finish_rotation_command(&prepared.records.after);
+        if let Some(note) = update::rotation_note(&prepared.plan, &finish) {
+            outcome.next_steps.insert(0, note);
+        }
+        self.outcome(&outcome);
+        // A rotation's new ID (or new ARNs) written into Segment right away, when a token is set.
+        let after = &prepared.records.after;
+        let (stack, role) = match after.method {
+            crate::engine::saving::Method::Cloudformation => (after.stack_name.as_deref(), None),
+            crate::engine::saving::Method::Iam => (None, after.role_name.as_deref()),
+        };
+        let holds = self.offer_segment(&outcome, stack, role).await?;
+        if prepared.plan.next_external_ids.is_empty() || !holds {
+            return Ok(());
+        }
+        // Segment holds the new ID, read back: phase 2 now, asked like any change.
+        self.say("");
+        self.say("Segment's setting holds the new external ID (read back).");
+        if !self.yes_no(
+            "Finish the rotation now, phase 2 of 2 (the role stops accepting the old ID)",
+            true,
+        )? {
+            self.say(&format!(
+                "The rotation stays under way: the role accepts both IDs until you finish it ({finish}).",
+                finish = crate::model::outcome::finish_rotation_command(after)
+            ));
+            return Ok(());
+        }
+        let (finished, created) = self
+            .apply_asked(
+                &connection,
+                asked.finishing(after),
+                "Progress: finishing the rotation",
+            )
+            .await?;
+        let mut outcome =
+            crate::model::outcome::Outcome::from_plan(&finished.plan, Some(&created.role_arn))
+                .at(&self.context());
+        outcome.notes.insert(
+            0,
+            "The rotation is finished: Segment has the new External ID (read back) and the role accepts only it.".into(),
+        );
+        self.outcome(&outcome);
+        Ok(())
+    }
+
+    /// One change: worked out (a difference of IDs asked about), previewed, asked for, then
+    /// applied; its progress under step 7's `title`.
+    async fn apply_asked(
+        &mut self,
+        connection: &Connection,
+        asked: update::Asked,
+        title: &str,
+    ) -> Result<(update::Prepared, engine::Created), Failure> {
+        let options = WatchOptions::default();
+        let context = self.context();
+        let failure = |e: EngineError| crate::ui::words::engine_failure_in(e, &context);
         let mut report = self.reporter();
         let mut stopped = None;
         let prepared = update::prepare_asking(
@@ -193,7 +254,7 @@ impl Plain {
             let _ = engine::discard_update(connection.stacks.as_ref(), &prepared.preview).await;
             return Err(declined());
         }
-        self.step(7, "Progress");
+        self.step(7, title);
         let created = update::apply(
             connection.stacks.as_ref(),
             connection.roles.as_ref(),
@@ -206,21 +267,6 @@ impl Plain {
         )
         .await
         .map_err(failure)?;
-        self.step(8, "Done");
-        let mut outcome =
-            crate::model::outcome::Outcome::from_plan(&prepared.plan, Some(&created.role_arn))
-                .at(&self.context());
-        let finish = crate::model::outcome::finish_rotation_command(&prepared.records.after);
-        if let Some(note) = update::rotation_note(&prepared.plan, &finish) {
-            outcome.next_steps.insert(0, note);
-        }
-        self.outcome(&outcome);
-        // A rotation's new ID (or new ARNs) written into Segment right away, when a token is set.
-        let after = &prepared.records.after;
-        let (stack, role) = match after.method {
-            crate::engine::saving::Method::Cloudformation => (after.stack_name.as_deref(), None),
-            crate::engine::saving::Method::Iam => (None, after.role_name.as_deref()),
-        };
-        self.offer_segment(&outcome, stack, role).await
+        Ok((prepared, created))
     }
 }

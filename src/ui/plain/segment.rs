@@ -40,15 +40,17 @@ impl Plain {
         }
     }
 
-    /// After Done: `setup` names the setup for the command said when there is no token.
+    /// After Done: `setup` names the setup for the command said when there is no token. True
+    /// when Segment's setting holds these settings' external ID, written and read back (or so
+    /// already): a rotation can finish.
     pub(super) async fn offer_segment(
         &mut self,
         outcome: &Outcome,
         stack_name: Option<&str>,
         role_name: Option<&str>,
-    ) -> Result<(), Failure> {
+    ) -> Result<bool, Failure> {
         if outcome.integration == "data-lakes" {
-            return Ok(());
+            return Ok(false);
         }
         let token = std::env::var(TOKEN_VARIABLE).ok();
         if token.is_none() && !self.demo {
@@ -56,7 +58,7 @@ impl Plain {
                 self.say("");
                 self.say(&line);
             }
-            return Ok(());
+            return Ok(false);
         }
         self.say("");
         let question = if self.demo {
@@ -65,7 +67,7 @@ impl Plain {
             "A Segment Public API token is set: write these settings into Segment through it"
         };
         if !self.yes_no(question, false)? {
-            return Ok(());
+            return Ok(false);
         }
         let connection = match (&token, self.demo) {
             (_, true) => segment_settings::demo(),
@@ -75,7 +77,7 @@ impl Plain {
                     code: exit::CREDENTIALS,
                     message,
                 })?,
-            (None, false) => return Ok(()),
+            (None, false) => return Ok(false),
         };
         self.say(&format!(
             "Segment workspace {} (ID {})",
@@ -88,7 +90,7 @@ impl Plain {
         &mut self,
         connection: &SegmentConnection,
         outcome: &Outcome,
-    ) -> Result<(), Failure> {
+    ) -> Result<bool, Failure> {
         // Asked here: an instance not named is a choice (or a source to connect one to).
         let mut target = Target {
             ask: true,
@@ -125,7 +127,7 @@ impl Plain {
             let question = format!("Write this into workspace {}", connection.workspace.name);
             if !self.yes_no(&question, false)? {
                 self.say("Nothing was written into Segment.");
-                return Ok(());
+                return Ok(false);
             }
             let output = self.output.clone();
             let mut report = move |line: &str| super::write_line(&output, line);
@@ -153,6 +155,6 @@ impl Plain {
         for line in &prepared.left {
             self.say(&format!("Left to you: {line}"));
         }
-        Ok(())
+        Ok(prepared.segment_holds_the_id())
     }
 }

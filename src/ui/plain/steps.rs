@@ -341,6 +341,6 @@ impl Plain {
             1 => (None, Some(plan.role_name.as_str())),
             _ => (None, None),
         };
-        self.offer_segment(&outcome, stack, role).await
+        self.offer_segment(&outcome, stack, role).await.map(|_| ())
     }
 }
