@@ -418,6 +418,48 @@ async fn prepare_destination(
     Ok(())
 }
 
+/// The function the settings go to: the one named, the only one, or a choice.
+fn pick_function(
+    functions: &[Function],
+    target: &Target,
+    kind: FunctionKind,
+    workspace: &Workspace,
+) -> Result<Function, PrepareError> {
+    let kind_name = kind.resource_type().to_lowercase();
+    match &target.function {
+        Some(wanted) => functions
+            .iter()
+            .find(|f| &f.id == wanted || &f.display_name == wanted)
+            .cloned()
+            .ok_or_else(|| {
+                PrepareError::Refused(format!(
+                    "no {kind_name} function {wanted} in workspace {}",
+                    workspace.name
+                ))
+            }),
+        None if functions.len() == 1 => Ok(functions[0].clone()),
+        None if functions.is_empty() => Err(PrepareError::Refused(format!(
+            "workspace {} has no {kind_name} function yet: create it in Segment (Connections > Catalog > Functions), then write again (this tool adds its settings, never its code)",
+            workspace.name
+        ))),
+        None => Err(PrepareError::Choose {
+            what: format!(
+                "workspace {} has {} {kind_name} functions: pick the one that uses the role",
+                workspace.name,
+                functions.len()
+            ),
+            choices: functions
+                .iter()
+                .map(|f| Choice {
+                    pick: Pick::Function(f.id.clone()),
+                    name: f.id.clone(),
+                    detail: f.display_name.clone(),
+                })
+                .collect(),
+        }),
+    }
+}
+
 async fn prepare_function(
     api: &dyn SegmentApi,
     outcome: &Outcome,
@@ -431,43 +473,7 @@ async fn prepare_function(
         .map(|g| g.settings.clone())
         .unwrap_or_default();
     let functions = api.functions(kind).await?;
-    let kind_name = kind.resource_type().to_lowercase();
-    let function = match &target.function {
-        Some(wanted) => functions
-            .iter()
-            .find(|f| &f.id == wanted || &f.display_name == wanted)
-            .cloned()
-            .ok_or_else(|| {
-                PrepareError::Refused(format!(
-                    "no {kind_name} function {wanted} in workspace {}",
-                    prepared.workspace.name
-                ))
-            })?,
-        None if functions.len() == 1 => functions[0].clone(),
-        None if functions.is_empty() => {
-            return Err(PrepareError::Refused(format!(
-                "workspace {} has no {kind_name} function yet: create it in Segment (Connections > Catalog > Functions), then write again (this tool adds its settings, never its code)",
-                prepared.workspace.name
-            )));
-        }
-        None => {
-            return Err(PrepareError::Choose {
-                what: format!(
-                    "workspace {} has {} {kind_name} functions: pick the one that uses the role",
-                    prepared.workspace.name,
-                    functions.len()
-                ),
-                choices: functions
-                    .iter()
-                    .map(|f| Choice {
-                        pick: Pick::Function(f.id.clone()),
-                        name: f.id.clone(),
-                        detail: f.display_name.clone(),
-                    })
-                    .collect(),
-            });
-        }
-    };
+    let function = pick_function(&functions, target, kind, &prepared.workspace)?;
     // The list holds no settings: read the function itself.
     let function = api.function(&function.id).await?;
     let wanted = wanted_definitions(&settings);
