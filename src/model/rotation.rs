@@ -189,6 +189,9 @@ pub fn describe(truth: &Truth, secret: bool) -> Vec<String> {
 }
 
 /// The note an outcome carries after a change that began or finished a rotation.
+/// Said once phase 2 ran right after Segment's setting got the new ID (read back).
+pub const FINISHED_WITH_SEGMENT: &str = "The rotation is finished: Segment has the new External ID (read back) and the role accepts only it.";
+
 pub fn rotation_note(plan: &Plan, finish_command: &str) -> Option<String> {
     (!plan.next_external_ids.is_empty()).then(|| {
         format!(

@@ -1583,6 +1583,79 @@ async fn a_rotation_in_the_wizard_shows_the_new_id_then_finishes_on_a_key() {
     assert_eq!(record.all_external_ids(), vec![new]);
 }
 
+/// Both sides in one run: phase 1 applied, `w` writes the new ID into Segment (the demo's
+/// simulated workspace) and reads it back, then `f` previews phase 2 and Enter applies it. The
+/// role never stops accepting the ID Segment holds.
+#[tokio::test(start_paused = true)]
+async fn a_rotation_finishes_from_done_once_segment_holds_the_new_id() {
+    let mut d = Driver::new(Script::success(4.0), true).await;
+    let role = "segment-wizard-both-sides";
+    made_function_role(&d, role).await;
+    let old = FIXED_ID.to_string();
+    change_the_setup(&mut d).await;
+    d.key(KeyCode::Char('r')).await;
+    let new = "NewRotatedId0123456789abcdefABCDEFGHIJ".to_string();
+    let commands = update(&mut d.app, Msg::ExternalIdGenerated(new.clone()));
+    d.run(commands).await;
+    to_the_preview(&mut d).await;
+    d.key(KeyCode::Enter).await;
+    assert_eq!(d.app.step, Step::Done, "{:?}", d.app.run.work);
+    assert_eq!(accepted_ids(&d, role), vec![old.clone(), new.clone()]);
+
+    d.app.demo = true;
+    d.key(KeyCode::Char('w')).await;
+    // The demo's function has no instance: connect it to the first source.
+    d.key(KeyCode::Enter).await;
+    let screen = d.screen();
+    assert!(screen.contains("This writes into Segment"), "{screen}");
+    assert!(
+        !screen.contains("f finishes"),
+        "nothing is finished before Segment holds the ID: {screen}"
+    );
+    d.key(KeyCode::Char('f')).await;
+    assert_eq!(accepted_ids(&d, role), vec![old.clone(), new.clone()]);
+    d.key(KeyCode::Char('y')).await;
+    let screen = d.screen();
+    insta::assert_snapshot!("8_done_segment_rotation_finish_offer", screen);
+    assert!(screen.contains("f finishes the rotation now"), "{screen}");
+    d.key(KeyCode::Char('f')).await;
+    assert_eq!(d.app.step, Step::Progress);
+    let Work::Previewed(_) = &d.app.run.work else {
+        panic!("{:?}\n{}", d.app.run.work, d.screen());
+    };
+    assert!(
+        d.screen().contains("phase 2 of 2"),
+        "the finish previewed: {}",
+        d.screen()
+    );
+    assert_eq!(
+        accepted_ids(&d, role),
+        vec![old.clone(), new.clone()],
+        "nothing changed before Enter"
+    );
+    d.key(KeyCode::Enter).await;
+    assert_eq!(d.app.step, Step::Done, "{:?}", d.app.run.work);
+    assert_eq!(accepted_ids(&d, role), vec![new.clone()]);
+    let outcome = segment_aws_setup::ui::tui::screens::done::outcome(&d.app).expect("Done");
+    assert!(
+        outcome.notes[0].starts_with("The rotation is finished: Segment has the new External ID"),
+        "{:?}",
+        outcome.notes
+    );
+    assert!(
+        outcome
+            .next_steps
+            .iter()
+            .all(|s| !s.contains("phase 1 of 2")),
+        "{:?}",
+        outcome.next_steps
+    );
+    let record = StateStore::at(d.state.clone())
+        .find_role(role)
+        .expect("saved");
+    assert_eq!(record.all_external_ids(), vec![new]);
+}
+
 #[tokio::test(start_paused = true)]
 async fn a_saved_id_the_role_contradicts_is_shown_and_kept_only_on_y() {
     let mut d = Driver::new(Script::success(4.0), true).await;

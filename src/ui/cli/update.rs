@@ -181,10 +181,9 @@ pub(crate) async fn update(args: &UpdateArgs) -> Result<String, Failure> {
                 apply_change(args, &session, &store, finishing, &options).await?;
             let mut outcome =
                 Outcome::from_plan(&finished.plan, Some(&created.role_arn)).at(&session.context());
-            outcome.notes.insert(
-                0,
-                "The rotation is finished: Segment has the new External ID (read back) and the role accepts only it.".into(),
-            );
+            outcome
+                .notes
+                .insert(0, crate::model::rotation::FINISHED_WITH_SEGMENT.into());
             return Ok(outcome_output(&outcome, args.change.output, true));
         }
     }

@@ -210,10 +210,9 @@ impl Plain {
         let mut outcome =
             crate::model::outcome::Outcome::from_plan(&finished.plan, Some(&created.role_arn))
                 .at(&self.context());
-        outcome.notes.insert(
-            0,
-            "The rotation is finished: Segment has the new External ID (read back) and the role accepts only it.".into(),
-        );
+        outcome
+            .notes
+            .insert(0, crate::model::rotation::FINISHED_WITH_SEGMENT.into());
         self.outcome(&outcome);
         Ok(())
     }

@@ -309,6 +309,8 @@ pub struct RunState {
     pub repair_warning: Option<String>,
     /// The change applied, for Done (its plan holds a rotation's new ID).
     pub applied: Option<Box<crate::engine::update::Prepared>>,
+    /// This change is a rotation's phase 2, begun from Done once Segment held the new ID.
+    pub finishing_after_segment: bool,
 }
 
 /// Changing a setup this tool made (chosen on Welcome), across the steps.
@@ -335,6 +337,9 @@ pub struct SegmentState {
     pub target: crate::engine::segment_settings::Target,
     /// What stays to do by hand, kept while the write runs.
     pub left: Vec<String>,
+    /// Once written, Segment's setting holds these settings' external ID (kept while the write
+    /// runs): a rotation under way can finish.
+    pub holds_the_id: bool,
     /// The settings to write, as Done showed them when `w` was pressed.
     pub outcome: Option<Box<crate::model::outcome::Outcome>>,
 }

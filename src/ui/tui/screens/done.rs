@@ -56,6 +56,11 @@ pub fn outcome(app: &App) -> Option<Outcome> {
         if let Some(note) = crate::engine::update::rotation_note(&applied.plan, &finish) {
             outcome.next_steps.insert(0, note);
         }
+        if app.run.finishing_after_segment {
+            outcome
+                .notes
+                .insert(0, crate::model::rotation::FINISHED_WITH_SEGMENT.into());
+        }
         return Some(outcome);
     }
     let stack_set = app.method.choice == crate::ui::tui::state::MethodChoice::StackSet;

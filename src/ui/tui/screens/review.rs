@@ -224,6 +224,7 @@ fn confirm(app: &mut App) -> Vec<Cmd> {
     app.run.resources.clear();
     app.run.notes.clear();
     app.run.role_arn = None;
+    app.run.finishing_after_segment = false;
     app.run.work = Work::Running;
     go(app, Step::Progress);
     if let Some(saved) = app.change.setup.clone() {

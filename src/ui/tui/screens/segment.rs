@@ -174,7 +174,18 @@ pub fn on_key(app: &mut App, key: KeyEvent) -> Vec<Cmd> {
             KeyCode::Esc => close(app),
             _ => Vec::new(),
         },
+        (SegmentPhase::Preview(prepared), KeyCode::Char('f'))
+            if prepared.steps.is_empty() && can_finish(app, prepared.segment_holds_the_id()) =>
+        {
+            finish_rotation(app)
+        }
+        (SegmentPhase::Written { .. }, KeyCode::Char('f'))
+            if can_finish(app, app.segment.holds_the_id) =>
+        {
+            finish_rotation(app)
+        }
         (SegmentPhase::Preview(prepared), KeyCode::Char('y')) if !prepared.steps.is_empty() => {
+            app.segment.holds_the_id = prepared.segment_holds_the_id();
             app.segment.left = prepared.left.clone();
             app.segment.phase = SegmentPhase::Writing;
             vec![Cmd::SegmentWrite(prepared)]
@@ -185,6 +196,42 @@ pub fn on_key(app: &mut App, key: KeyEvent) -> Vec<Cmd> {
         }
         _ => Vec::new(),
     }
+}
+
+/// The change on Done began a rotation, and Segment's setting holds its new ID (`holds`).
+fn can_finish(app: &App, holds: bool) -> bool {
+    holds
+        && app.change.asked.is_some()
+        && app
+            .run
+            .applied
+            .as_ref()
+            .is_some_and(|a| !a.plan.next_external_ids.is_empty())
+}
+
+/// `f`: phase 2 of the rotation, worked out and previewed on Progress, applied with Enter as
+/// any change is.
+fn finish_rotation(app: &mut App) -> Vec<Cmd> {
+    let (Some(applied), Some(asked)) = (app.run.applied.take(), app.change.asked.take()) else {
+        return Vec::new();
+    };
+    close(app);
+    let after = applied.records.after.clone();
+    let finishing = Box::new(asked.finishing(&after));
+    app.change.setup = Some(after);
+    app.change.asked = Some(finishing.clone());
+    app.external.id_change = crate::engine::update::IdChange::Finish;
+    app.run.resources.clear();
+    app.run.notes.clear();
+    app.run.role_arn = None;
+    app.run.finishing_after_segment = true;
+    app.run.work = crate::ui::tui::state::Work::Running;
+    app.run.notes.push(
+        "Segment holds the new external ID (read back): finishing the rotation, phase 2 of 2"
+            .into(),
+    );
+    crate::ui::tui::actions::go(app, crate::ui::tui::state::Step::Progress);
+    vec![Cmd::PrepareUpdate(finishing)]
 }
 
 fn close(app: &mut App) -> Vec<Cmd> {
@@ -201,6 +248,12 @@ pub fn keys(app: &App) -> super::Keys {
         SegmentPhase::Preview(prepared) if !prepared.steps.is_empty() => {
             vec![("y", "write it"), ("n/Esc", "close, nothing written")]
         }
+        SegmentPhase::Preview(prepared) if can_finish(app, prepared.segment_holds_the_id()) => {
+            vec![("f", "finish the rotation"), ("Enter/Esc", "close")]
+        }
+        SegmentPhase::Written { .. } if can_finish(app, app.segment.holds_the_id) => {
+            vec![("f", "finish the rotation"), ("Enter/Esc", "close")]
+        }
         SegmentPhase::Connecting | SegmentPhase::Preparing | SegmentPhase::Writing => {
             vec![("Ctrl-C", "quit")]
         }
@@ -212,6 +265,44 @@ pub fn keys(app: &App) -> super::Keys {
 pub fn typing(app: &App) -> bool {
     app.segment.phase == SegmentPhase::Token
 }
+
+/// The preview: what is already so, what each write changes, what is left.
+fn preview_lines(
+    app: &App,
+    prepared: &crate::engine::segment_settings::Prepared,
+) -> Vec<Line<'static>> {
+    let mut lines = Vec::new();
+    for line in &prepared.already {
+        lines.push(Line::from(format!("✓ Already so: {line}")));
+    }
+    if prepared.steps.is_empty() {
+        lines.push(Line::from(
+            "✓ Nothing to write: Segment holds these settings.",
+        ));
+    } else {
+        lines.push(Line::styled("This writes into Segment:", bold()));
+        for line in preview(prepared) {
+            lines.push(Line::from(format!("  {line}")));
+        }
+    }
+    for line in &prepared.left {
+        lines.push(Line::styled(format!("Left to you: {line}"), dim()));
+    }
+    if prepared.steps.is_empty() && can_finish(app, prepared.segment_holds_the_id()) {
+        lines.push(Line::styled(FINISH_OFFER, bold()));
+    }
+    lines.push(Line::styled(
+        if prepared.steps.is_empty() {
+            "Enter closes"
+        } else {
+            "y writes it · n or Esc closes, nothing written"
+        },
+        bold(),
+    ));
+    lines
+}
+
+const FINISH_OFFER: &str = "f finishes the rotation now, phase 2 of 2: Segment has the new ID, so the role can stop accepting the old one (previewed first)";
 
 /// The popup's lines.
 pub fn lines(app: &App) -> Vec<Line<'static>> {
@@ -270,32 +361,7 @@ pub fn lines(app: &App) -> Vec<Line<'static>> {
             }
             lines.push(Line::styled("↑↓ pick · Enter choose · Esc closes", dim()));
         }
-        SegmentPhase::Preview(prepared) => {
-            for line in &prepared.already {
-                lines.push(Line::from(format!("✓ Already so: {line}")));
-            }
-            if prepared.steps.is_empty() {
-                lines.push(Line::from(
-                    "✓ Nothing to write: Segment holds these settings.",
-                ));
-            } else {
-                lines.push(Line::styled("This writes into Segment:", bold()));
-                for line in preview(prepared) {
-                    lines.push(Line::from(format!("  {line}")));
-                }
-            }
-            for line in &prepared.left {
-                lines.push(Line::styled(format!("Left to you: {line}"), dim()));
-            }
-            lines.push(Line::styled(
-                if prepared.steps.is_empty() {
-                    "Enter closes"
-                } else {
-                    "y writes it · n or Esc closes, nothing written"
-                },
-                bold(),
-            ));
-        }
+        SegmentPhase::Preview(prepared) => lines.extend(preview_lines(app, prepared)),
         SegmentPhase::Written {
             lines: written,
             left,
@@ -305,6 +371,9 @@ pub fn lines(app: &App) -> Vec<Line<'static>> {
             }
             for line in left {
                 lines.push(Line::styled(format!("Left to you: {line}"), dim()));
+            }
+            if can_finish(app, app.segment.holds_the_id) {
+                lines.push(Line::styled(FINISH_OFFER, bold()));
             }
             lines.push(Line::styled("Enter closes", dim()));
         }
