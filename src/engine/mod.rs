@@ -14,6 +14,7 @@
 //! questions, errors), `unbroken` the calls an interrupt must not cut apart.
 
 mod account;
+pub mod audit;
 mod change_set;
 mod create;
 mod delete;

@@ -508,57 +508,69 @@ pub async fn delete(
     Ok(())
 }
 
-/// How many member accounts are checked at once: each check is a handful of IAM reads.
-const ACCOUNTS_AT_ONCE: usize = 4;
+/// How many member accounts are checked at once by default. AWS publishes no request rate for
+/// STS or IAM; each check is about five calls (AssumeRole, GetRole, the inline and attached
+/// policies), so 16 accounts in flight is some 80 calls a second at AWS's 100 ms round trips,
+/// and the SDK's adaptive retry slows the client down when AWS throttles anyway.
+pub const ACCOUNTS_AT_ONCE: u16 = 16;
+
+/// What [`verify_accounts`] checks in each account, and how many at once.
+pub struct AcrossAccounts<'a> {
+    /// The role each account is entered through.
+    pub through: &'a str,
+    pub role_name: &'a str,
+    pub integration: &'a Integration,
+    pub external_ids: &'a [String],
+    pub rotating: bool,
+    /// The preset's policy for an account (it may name the account).
+    pub permission_for: &'a (dyn Fn(&str) -> Option<(String, Value)> + Sync),
+    /// Accounts in flight at once (at least one).
+    pub at_once: usize,
+}
+
+/// The role in one account's IAM, judged as `verify` judges it.
+async fn judge_in(
+    roles: &dyn Roles,
+    across: &AcrossAccounts<'_>,
+    permission: Option<(&str, &Value)>,
+) -> Result<crate::model::verify::Verification, EngineError> {
+    crate::engine::verify_role(
+        roles,
+        across.role_name,
+        across.integration,
+        across.external_ids,
+        across.rotating,
+        permission,
+    )
+    .await
+}
 
 /// Verifies the role in each account: entered through role `through` there (the caller's own
 /// account with its own credentials, given as `home`), then judged as `verify` judges one role.
 /// An account that can't be entered or read is a row that says why, never an error for all.
-/// `permission_for` gives the preset's policy for an account (it may name the account).
-#[allow(clippy::too_many_arguments)]
+/// Accounts are checked `at_once` at a time, each one's credentials dropped as soon as it is
+/// judged; `done` is told how many are finished after each, and the rows come back in the order
+/// the accounts were given.
 pub async fn verify_accounts(
     members: &dyn Members,
     home: Option<(&str, &dyn Roles)>,
     accounts: &[String],
-    through: &str,
-    role_name: &str,
-    integration: &Integration,
-    external_ids: &[String],
-    rotating: bool,
-    permission_for: &(dyn Fn(&str) -> Option<(String, Value)> + Sync),
+    across: &AcrossAccounts<'_>,
+    done: &(dyn Fn(usize) + Sync),
 ) -> Vec<AccountCheck> {
     let check = |account: String| async move {
-        let role_arn = stackset::role_arn(&account, role_name);
-        let permission = permission_for(&account);
+        let role_arn = stackset::role_arn(&account, across.role_name);
+        let permission = (across.permission_for)(&account);
         let permission = permission.as_ref().map(|(name, doc)| (name.as_str(), doc));
         let judged = match home {
-            Some((own, roles)) if own == account => {
-                crate::engine::verify_role(
-                    roles,
-                    role_name,
-                    integration,
-                    external_ids,
-                    rotating,
-                    permission,
-                )
-                .await
-            }
-            _ => match members.enter(&account, through).await {
-                Ok(roles) => {
-                    crate::engine::verify_role(
-                        roles.as_ref(),
-                        role_name,
-                        integration,
-                        external_ids,
-                        rotating,
-                        permission,
-                    )
-                    .await
-                }
+            Some((own, roles)) if own == account => judge_in(roles, across, permission).await,
+            _ => match members.enter(&account, across.through).await {
+                // The member account's client (and its credentials) end with this block.
+                Ok(roles) => judge_in(roles.as_ref(), across, permission).await,
                 Err(error) => {
                     let verdict = Verdict::NotChecked(format!(
                         "can't enter it through {}: {error}",
-                        stackset::role_arn(&account, through)
+                        stackset::role_arn(&account, across.through)
                     ));
                     return AccountCheck {
                         account,
@@ -579,8 +591,19 @@ pub async fn verify_accounts(
             verdict,
         }
     };
-    futures_util::stream::iter(accounts.iter().cloned().map(check))
-        .buffered(ACCOUNTS_AT_ONCE)
-        .collect()
-        .await
+    let check = &check;
+    let finished = std::sync::atomic::AtomicUsize::new(0);
+    let finished = &finished;
+    let mut rows: Vec<(usize, AccountCheck)> =
+        futures_util::stream::iter(accounts.iter().cloned().enumerate())
+            .map(|(index, account)| async move {
+                let row = check(account).await;
+                done(finished.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1);
+                (index, row)
+            })
+            .buffer_unordered(across.at_once.max(1))
+            .collect()
+            .await;
+    rows.sort_by_key(|(index, _)| *index);
+    rows.into_iter().map(|(_, row)| row).collect()
 }

@@ -64,6 +64,18 @@ pub struct RoleInfo {
     pub tags: Vec<(String, String)>,
     /// The ARN of the role's permissions boundary, if it has one.
     pub permissions_boundary: Option<String>,
+    /// When the role was last assumed, and in which region (`RoleLastUsed`; IAM tracks about
+    /// 400 days): `None` when IAM has no record of a use.
+    pub last_used: Option<LastUsed>,
+}
+
+/// IAM's `RoleLastUsed`: the date (ISO 8601, UTC) and the region of the last use.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LastUsed {
+    pub date: String,
+    /// Epoch seconds of `date`, to say how long ago.
+    pub epoch: i64,
+    pub region: Option<String>,
 }
 
 /// A role as ListRoles shows it.

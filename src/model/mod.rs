@@ -3,6 +3,7 @@
 //!
 //! May import: nothing of this crate outside `model`. No I/O, no terminal, no AWS (a record reads the clock for its time).
 
+pub mod audit;
 pub mod aws_types;
 pub mod catalog;
 pub mod external_id;

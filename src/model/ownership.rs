@@ -310,6 +310,7 @@ mod tests {
             trust_policy: trust,
             tags,
             permissions_boundary: None,
+            last_used: None,
         };
         let segment =
             crate::model::policy::trust_policy("arn:aws:iam::458175278816:root", &["x".repeat(40)]);

@@ -298,7 +298,7 @@ fn plain_mode_elsewhere_finds_a_setup_in_aws_and_changes_it() {
     }
     let mut terminal = Terminal::spawn(command);
     let listed = format!(") stack {stack} (lambda-destination, region us-east-1, found in AWS)");
-    terminal.wait_raw(b"change one of these (its number)?");
+    terminal.wait_raw(b"roles Segment can assume (audit)?");
     let text = String::from_utf8_lossy(&terminal.raw).into_owned();
     let number = text
         .lines()

@@ -3,6 +3,7 @@
 #![allow(clippy::too_many_lines)]
 
 mod architecture;
+mod audit;
 mod aws_cli;
 mod cli;
 mod day2;

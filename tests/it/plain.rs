@@ -495,3 +495,31 @@ fn the_demo_writes_the_settings_into_its_simulated_workspace() {
     );
     assert!(!text.contains("Left to you: connect function"), "{text}");
 }
+
+/// "audit" answered at the first question: the account's roles read, those Segment can assume
+/// judged, nothing changed; the exit code says whether one is NOT OK.
+#[test]
+fn plain_mode_audits_the_account_when_asked() {
+    let output = answer(&["--demo"], "audit\n", false);
+    let text = stdout(&output);
+    assert_plain(&output);
+    assert!(
+        text.contains("check this account for roles Segment can assume (audit)? [y] audit"),
+        "{text}"
+    );
+    assert!(
+        text.contains("Looking for roles Segment can assume in account 000000000000"),
+        "{text}"
+    );
+    let summary = text
+        .lines()
+        .find(|l| l.contains("role(s) Segment can assume, of"))
+        .unwrap_or_else(|| panic!("no summary:\n{text}"));
+    let fine = summary.ends_with("; 0 NOT OK");
+    assert_eq!(
+        output.status.code(),
+        Some(if fine { 0 } else { 4 }),
+        "{text}"
+    );
+    assert!(!text.contains("[2/8]"), "the setup doesn't go on:\n{text}");
+}

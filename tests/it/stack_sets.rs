@@ -689,18 +689,28 @@ async fn verify_across_accounts_gives_each_account_its_row() {
         .integration("lambda-destination")
         .expect("in the catalog");
     let policy = Some((plan.policy_name.clone(), plan.permission_policy.clone()));
+    let ids = ["wXZ2sd8N3mJ".to_string()];
+    let across = stack_sets::AcrossAccounts {
+        through: stackset::MEMBER_ACCESS_ROLE,
+        role_name: "segment-lambda",
+        integration,
+        external_ids: &ids,
+        rotating: false,
+        permission_for: &|_| policy.clone(),
+        at_once: 2,
+    };
+    let counted = std::sync::Mutex::new(Vec::new());
     let checks = stack_sets::verify_accounts(
         &members,
         Some((FAKE_ACCOUNT, &home)),
         &accounts,
-        stackset::MEMBER_ACCESS_ROLE,
-        "segment-lambda",
-        integration,
-        &["wXZ2sd8N3mJ".to_string()],
-        false,
-        &|_| policy.clone(),
+        &across,
+        &|done| counted.lock().expect("count").push(done),
     )
     .await;
+    let mut counted = counted.into_inner().expect("count");
+    counted.sort_unstable();
+    assert_eq!(counted, [1, 2, 3, 4, 5], "each account counted once");
     let words: Vec<&str> = checks.iter().map(|c| c.word()).collect();
     assert_eq!(words, ["OK", "OK", "NOT OK", "NOT CHECKED", "NO ROLE"]);
     assert_eq!(

@@ -1827,3 +1827,45 @@ async fn done_writes_the_settings_into_segment_after_a_preview() {
     d.key(KeyCode::Enter).await;
     assert!(!d.app.segment.is_open());
 }
+
+/// Welcome's `a`: every role of the account read, the one a function's principal can assume
+/// with no external ID shown NOT OK with its repair command; nothing changed; Esc closes.
+#[tokio::test(start_paused = true)]
+async fn welcome_audits_the_account_for_roles_segment_can_assume() {
+    let mut d = Driver::new(Script::success(4.0), true).await;
+    d.roles.insert(
+        "old-function-role",
+        serde_json::json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
+            "Principal": {"AWS": "arn:aws:iam::458175278816:root"}, "Action": "sts:AssumeRole"}]}),
+        Vec::new(),
+    );
+    d.roles.insert(
+        "ec2-role",
+        serde_json::json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
+            "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"}]}),
+        Vec::new(),
+    );
+    let before = d.roles.snapshot("old-function-role");
+    assert!(d.screen().contains("a audit"), "{}", d.screen());
+    d.key(KeyCode::Char('a')).await;
+    let screen = d.screen();
+    insta::assert_snapshot!("1_welcome_audit", screen);
+    assert!(
+        screen.contains("1 role(s) Segment can assume, of 2 looked at; 1 NOT OK"),
+        "{screen}"
+    );
+    assert!(
+        screen.contains("NOT OK  000000000000 old-function-role"),
+        "{screen}"
+    );
+    assert!(screen.contains("no external ID"), "{screen}");
+    assert!(!screen.contains("ec2-role"), "{screen}");
+    assert_eq!(
+        d.roles.snapshot("old-function-role"),
+        before,
+        "nothing changed"
+    );
+    d.key(KeyCode::Esc).await;
+    assert!(!d.app.audit.is_open());
+    assert_eq!(d.app.step, Step::Welcome);
+}

@@ -12,6 +12,8 @@ use std::sync::Mutex;
 pub struct FakeMembers {
     accounts: Mutex<BTreeMap<String, MemoryRoles>>,
     closed: Mutex<Vec<String>>,
+    /// Entering an account, and every IAM call in it, waits this long (a benchmark's AWS).
+    delay: Mutex<std::time::Duration>,
 }
 
 impl FakeMembers {
@@ -21,6 +23,11 @@ impl FakeMembers {
             .entry(id.to_string())
             .or_default()
             .clone()
+    }
+
+    /// Every call waits `by` first: sts:AssumeRole here, and IAM in each account entered.
+    pub fn delay_calls(&self, by: std::time::Duration) {
+        *lock(&self.delay) = by;
     }
 
     /// Assuming a role in this account is refused, as when the caller isn't trusted there.
@@ -37,6 +44,10 @@ impl crate::aws::Members for FakeMembers {
         through: &str,
     ) -> Result<Box<dyn crate::aws::Roles>, AwsError> {
         let arn = crate::model::stackset::role_arn(account, through);
+        let delay = *lock(&self.delay);
+        if !delay.is_zero() {
+            tokio::time::sleep(delay).await;
+        }
         if lock(&self.closed).iter().any(|a| a == account) {
             return Err(AwsError::AccessDenied {
                 action: "sts:AssumeRole".into(),
@@ -45,6 +56,8 @@ impl crate::aws::Members for FakeMembers {
                 ),
             });
         }
-        Ok(Box::new(self.account(account)))
+        let roles = self.account(account);
+        roles.delay_calls(delay);
+        Ok(Box::new(roles))
     }
 }

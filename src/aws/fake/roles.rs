@@ -38,9 +38,33 @@ pub struct MemoryRoles {
     /// Changing calls left before every call fails as a lost connection: a process killed at
     /// that point, as far as AWS can tell.
     lives: std::sync::Arc<Mutex<Option<u64>>>,
+    /// Every call waits this long first: AWS's round trip, for a benchmark.
+    delay: std::sync::Arc<Mutex<std::time::Duration>>,
 }
 
 impl MemoryRoles {
+    /// Every call from now on waits `by` before it answers (clones share it).
+    pub fn delay_calls(&self, by: std::time::Duration) {
+        *lock(&self.delay) = by;
+    }
+
+    async fn wait(&self) {
+        let by = *lock(&self.delay);
+        if !by.is_zero() {
+            tokio::time::sleep(by).await;
+        }
+    }
+
+    /// IAM's record of a role's last use, as GetRole answers it.
+    pub fn set_last_used(&self, role: &str, used: crate::model::aws_types::LastUsed) {
+        if let Some(info) = lock(&self.roles)
+            .get_mut(role)
+            .and_then(|r| r.info.as_mut())
+        {
+            info.last_used = Some(used);
+        }
+    }
+
     /// Adds a role as if it had been made earlier (by hand, or by another tool).
     pub fn insert(&self, name: &str, trust_policy: Value, tags: Vec<(String, String)>) {
         let info = RoleInfo {
@@ -49,6 +73,7 @@ impl MemoryRoles {
             trust_policy,
             tags,
             permissions_boundary: None,
+            last_used: None,
         };
         lock(&self.roles).insert(
             name.to_string(),
@@ -155,6 +180,7 @@ pub(super) fn no_such_role(action: &str, role: &str) -> AwsError {
 #[async_trait::async_trait]
 impl Roles for MemoryRoles {
     async fn get_role(&self, name: &str) -> Result<Option<RoleInfo>, AwsError> {
+        self.wait().await;
         self.check("iam:GetRole")?;
         let roles = lock(&self.roles);
         Ok(roles
@@ -164,6 +190,7 @@ impl Roles for MemoryRoles {
     }
 
     async fn create_role(&self, request: &RoleCreate) -> Result<String, AwsError> {
+        self.wait().await;
         self.check("iam:CreateRole")?;
         let mut roles = lock(&self.roles);
         if roles.keys().any(|k| k.eq_ignore_ascii_case(&request.name)) {
@@ -183,6 +210,7 @@ impl Roles for MemoryRoles {
             trust_policy: serde_json::from_str(&request.trust_policy).unwrap_or(Value::Null),
             tags: request.tags.clone(),
             permissions_boundary: None,
+            last_used: None,
         };
         roles.insert(
             request.name.clone(),
@@ -200,6 +228,7 @@ impl Roles for MemoryRoles {
         policy_name: &str,
         document: &str,
     ) -> Result<(), AwsError> {
+        self.wait().await;
         self.check("iam:PutRolePolicy")?;
         let mut roles = lock(&self.roles);
         let entry = roles
@@ -213,6 +242,7 @@ impl Roles for MemoryRoles {
     }
 
     async fn role_policy_names(&self, role: &str) -> Result<Vec<String>, AwsError> {
+        self.wait().await;
         self.check("iam:ListRolePolicies")?;
         let roles = lock(&self.roles);
         let entry = roles
@@ -222,6 +252,7 @@ impl Roles for MemoryRoles {
     }
 
     async fn get_role_policy(&self, role: &str, policy_name: &str) -> Result<Value, AwsError> {
+        self.wait().await;
         self.check("iam:GetRolePolicy")?;
         let roles = lock(&self.roles);
         roles
@@ -231,6 +262,7 @@ impl Roles for MemoryRoles {
     }
 
     async fn update_trust_policy(&self, role: &str, document: &str) -> Result<(), AwsError> {
+        self.wait().await;
         self.check("iam:UpdateAssumeRolePolicy")?;
         let mut roles = lock(&self.roles);
         let info = roles
@@ -242,6 +274,7 @@ impl Roles for MemoryRoles {
     }
 
     async fn delete_role_policy(&self, role: &str, policy_name: &str) -> Result<(), AwsError> {
+        self.wait().await;
         self.check("iam:DeleteRolePolicy")?;
         let mut roles = lock(&self.roles);
         roles.get_mut(role).map(|r| r.policies.remove(policy_name));
@@ -249,6 +282,7 @@ impl Roles for MemoryRoles {
     }
 
     async fn delete_role(&self, role: &str) -> Result<(), AwsError> {
+        self.wait().await;
         self.check("iam:DeleteRole")?;
         let mut roles = lock(&self.roles);
         match roles.get(role) {
@@ -266,6 +300,7 @@ impl Roles for MemoryRoles {
     }
 
     async fn attached_policies(&self, role: &str) -> Result<Vec<(String, String)>, AwsError> {
+        self.wait().await;
         self.check("iam:ListAttachedRolePolicies")?;
         let roles = lock(&self.roles);
         let entry = roles
@@ -284,6 +319,7 @@ impl Roles for MemoryRoles {
     }
 
     async fn managed_policy_document(&self, arn: &str) -> Result<Value, AwsError> {
+        self.wait().await;
         self.check("iam:GetPolicyVersion")?;
         lock(&self.roles)
             .values()
@@ -296,6 +332,7 @@ impl Roles for MemoryRoles {
     }
 
     async fn instance_profiles(&self, role: &str) -> Result<Vec<String>, AwsError> {
+        self.wait().await;
         self.check("iam:ListInstanceProfilesForRole")?;
         Ok(lock(&self.roles)
             .get(role)
@@ -304,6 +341,7 @@ impl Roles for MemoryRoles {
     }
 
     async fn list_roles(&self) -> Result<Vec<RoleListing>, AwsError> {
+        self.wait().await;
         self.check("iam:ListRoles")?;
         Ok(lock(&self.roles)
             .values()

@@ -32,6 +32,16 @@ impl Roles for Sdk {
                 .permissions_boundary()
                 .and_then(|b| b.permissions_boundary_arn())
                 .map(str::to_string),
+            last_used: role.role_last_used().and_then(|used| {
+                let date = used.last_used_date()?;
+                Some(crate::model::aws_types::LastUsed {
+                    date: date
+                        .fmt(aws_smithy_types::date_time::Format::DateTime)
+                        .unwrap_or_default(),
+                    epoch: date.secs(),
+                    region: used.region().map(str::to_string),
+                })
+            }),
         }))
     }
 

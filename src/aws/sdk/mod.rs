@@ -1,7 +1,8 @@
 //! The traits on the AWS SDK for Rust. Credentials come from the standard chain (environment,
 //! profiles, SSO, container and instance roles); `AWS_PROFILE`, `AWS_REGION` and
 //! `AWS_ENDPOINT_URL` are honoured by the SDK's own configuration loader. Throttling, 5xx answers
-//! and dropped connections are retried by the SDK's standard retry strategy, bounded.
+//! and dropped connections are retried by the SDK's adaptive retry strategy, bounded: it also
+//! slows a client's requests down once AWS throttles them (many accounts checked at once).
 
 mod cloudformation;
 mod errors;
@@ -25,7 +26,7 @@ pub const MAX_ATTEMPTS: u32 = 5;
 pub async fn load_config(profile: Option<&str>, region: Option<&str>) -> SdkConfig {
     let mut loader = aws_config::defaults(BehaviorVersion::latest())
         .http_client(https_client())
-        .retry_config(RetryConfig::standard().with_max_attempts(MAX_ATTEMPTS))
+        .retry_config(RetryConfig::adaptive().with_max_attempts(MAX_ATTEMPTS))
         .timeout_config(
             TimeoutConfig::builder()
                 .connect_timeout(Duration::from_secs(5))
@@ -115,6 +116,11 @@ pub struct Sdk {
 }
 
 impl Sdk {
+    /// The pickers' lister (and the organization's accounts) with the same configuration.
+    pub fn resources(&self) -> SdkResources {
+        SdkResources::new(&self.config)
+    }
+
     pub fn new(config: &SdkConfig) -> Self {
         Sdk {
             config: config.clone(),

@@ -107,6 +107,13 @@ pub fn accepted_external_ids(document: &Value, subject: &Subject) -> Vec<String>
         .collect()
 }
 
+/// Whether Segment's principal can assume the role at all, as the evaluator answers it: with
+/// some external ID (any it chooses) or none, allowed or maybe. What `audit` asks first.
+pub fn segment_can_assume(document: &Value, subject: &Subject) -> bool {
+    iam_eval::evaluate(document, &segment_request(subject, KeyValue::Any)).decision
+        != Decision::Denied
+}
+
 /// Every ID any statement lists in an exact-match `sts:ExternalId` condition, once each: what a
 /// face masks in presenter mode when it shows the document.
 pub fn every_listed_id(document: &Value) -> Vec<String> {

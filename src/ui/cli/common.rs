@@ -237,6 +237,20 @@ impl SetupArgs {
     }
 }
 
+/// A count, a bar and the time left on stderr while work over many items runs: drawn only on a
+/// terminal (nothing when stderr is piped or redirected), cleared when the work ends.
+pub(super) fn progress_bar(length: u64, what: &str) -> indicatif::ProgressBar {
+    let bar = indicatif::ProgressBar::with_draw_target(
+        Some(length),
+        indicatif::ProgressDrawTarget::stderr(),
+    );
+    let template = format!("{{pos}}/{{len}} {what} {{wide_bar}} {{eta}} left");
+    if let Ok(style) = indicatif::ProgressStyle::with_template(&template) {
+        bar.set_style(style.progress_chars("=> "));
+    }
+    bar
+}
+
 pub(super) fn pretty_json(value: &serde_json::Value) -> String {
     let mut text = serde_json::to_string_pretty(value).unwrap_or_default();
     text.push('\n');

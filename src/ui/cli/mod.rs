@@ -1,10 +1,11 @@
 //! The non-interactive face: the command line (its top-level options and commands here), one
 //! file per command beside its arguments (`plan`, `create`, `watch`, `verify`, `delete`,
-//! `update`, `retry`, `write-settings`), as cargo has its commands, and what they share in `common`. Progress and
+//! `update`, `retry`, `write-settings`, `audit`), as cargo has its commands, and what they share in `common`. Progress and
 //! questions go to stderr, results to stdout, so `... --output json | jq` works.
 
 use clap::{Args, Parser, Subcommand};
 
+mod audit;
 mod common;
 mod create;
 mod delete;
@@ -16,6 +17,7 @@ mod verify;
 mod watch;
 mod write_settings;
 
+pub use audit::AuditArgs;
 pub use common::{
     AwsArgs, ChangeArgs, Failure, Format, MoreInputArgs, SetupArgs, exit, outcome_output,
     outcome_text,
@@ -177,6 +179,15 @@ pub enum Command {
       --stack-name segment-destination-function-k3x9qa \\
       --function \"Send events to S3\" --source Website")]
     WriteSettings(WriteSettingsArgs),
+    /// Find every IAM role a Segment principal can assume, here, in the accounts given or in
+    /// the whole organization, each judged without knowing your external ID, with its last use
+    #[command(after_help = "Examples:
+  # This account:
+  segment-aws-setup audit
+
+  # Every account of the organization, as CSV:
+  segment-aws-setup audit --organization --output csv > segment-roles.csv")]
+    Audit(AuditArgs),
 }
 
 /// Runs a command; returns what to print on stdout, or the failure.
@@ -190,6 +201,7 @@ pub async fn run(command: Command) -> Result<String, Failure> {
         Command::Delete(args) => delete::delete(&args).await,
         Command::Update(args) => update::update(&args).await,
         Command::WriteSettings(args) => write_settings::write_settings(&args).await,
+        Command::Audit(args) => audit::audit(&args).await,
     }
 }
 

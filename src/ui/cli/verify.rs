@@ -75,6 +75,12 @@ pub struct VerifyArgs {
     #[arg(long, value_name = "NAME", conflicts_with = "fix")]
     pub stack_set: Option<String>,
 
+    /// With --accounts or --stack-set: how many accounts are checked at once (1 to 64)
+    #[arg(long, value_name = "N", default_value_t = crate::engine::stack_sets::ACCOUNTS_AT_ONCE,
+        value_parser = clap::value_parser!(u16).range(1..=64),
+        env = "SEGMENT_AWS_SETUP_CONCURRENCY")]
+    pub concurrency: u16,
+
     /// With --accounts or --stack-set: the role each account is entered through, which your
     /// credentials may assume (AWS Organizations makes this one in the accounts it creates)
     #[arg(long, value_name = "NAME", default_value = stackset::MEMBER_ACCESS_ROLE)]
@@ -333,18 +339,25 @@ async fn verify_accounts(
         accounts.len(),
         args.member_role
     ));
+    let across = stack_sets::AcrossAccounts {
+        through: &args.member_role,
+        role_name: &args.role,
+        integration,
+        external_ids: &ids.ids,
+        rotating: ids.rotating(),
+        permission_for: &|account: &str| policies.get(account).cloned().flatten(),
+        at_once: usize::from(args.concurrency),
+    };
+    let bar = super::common::progress_bar(accounts.len() as u64, "accounts");
     let checks = stack_sets::verify_accounts(
         &session.sdk,
         Some((session.caller.account.as_str(), &session.sdk)),
         &accounts,
-        &args.member_role,
-        &args.role,
-        integration,
-        &ids.ids,
-        ids.rotating(),
-        &|account: &str| policies.get(account).cloned().flatten(),
+        &across,
+        &|done| bar.set_position(done as u64),
     )
     .await;
+    bar.finish_and_clear();
     let output = match args.change.output {
         Format::Csv => stackset::checks_csv(&checks),
         Format::Json => pretty_json(&serde_json::json!({

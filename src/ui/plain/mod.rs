@@ -11,6 +11,7 @@
 //! and repairing, `change` changing a setup, `resume` an interrupted one, `segment` the settings
 //! written into Segment through its Public API.
 
+mod audit;
 mod change;
 mod create;
 mod questions;

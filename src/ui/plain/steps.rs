@@ -106,21 +106,28 @@ impl Plain {
                     self.say(&format!("  {}) {}", index + 1, setup.describe()));
                 }
                 let count = changeable.len();
+                // Some(None): a new setup; Some(Some(n)): change one; None: no.
                 let pick = self.ask(
-                    "Continue with a new setup (y), or change one of these (its number)?",
+                    "Continue with a new setup (y), change one of these (its number), or check this account for roles Segment can assume (audit)?",
                     Some("y"),
                     move |answer| match answer.to_ascii_lowercase().as_str() {
-                        "y" | "yes" | "new" => Ok(Some(None)),
+                        "y" | "yes" | "new" => Ok(Some(Some(None))),
                         "n" | "no" => Ok(None),
+                        "audit" | "a" => Ok(Some(None)),
                         other => match other.parse::<usize>() {
-                            Ok(n) if (1..=count).contains(&n) => Ok(Some(Some(n - 1))),
-                            _ => Err(format!("answer y, n, or a number from 1 to {count}")),
+                            Ok(n) if (1..=count).contains(&n) => Ok(Some(Some(Some(n - 1)))),
+                            _ => Err(format!(
+                                "answer y, n, audit, or a number from 1 to {count}"
+                            )),
                         },
                     },
                 )?;
                 match pick {
-                    Some(Some(index)) => return self.update(changeable[index].setup.clone()).await,
-                    Some(None) => asked = true,
+                    Some(Some(Some(index))) => {
+                        return self.update(changeable[index].setup.clone()).await;
+                    }
+                    Some(Some(None)) => asked = true,
+                    Some(None) => return self.audit().await,
                     None => return Err(declined()),
                 }
             }
@@ -132,7 +139,20 @@ impl Plain {
             self.say("policies and AWS CLI commands to hand an administrator.");
             self.yes_no("Continue in plan-only mode", true)?
         } else {
-            self.yes_no("Continue", true)?
+            let answer = self.ask(
+                "Continue (y), or check this account for roles Segment can assume (audit)?",
+                Some("y"),
+                |answer| match answer.to_ascii_lowercase().as_str() {
+                    "y" | "yes" => Ok(Some(true)),
+                    "n" | "no" => Ok(Some(false)),
+                    "audit" | "a" => Ok(None),
+                    _ => Err("answer y, n, or audit".into()),
+                },
+            )?;
+            match answer {
+                Some(go_on) => go_on,
+                None => return self.audit().await,
+            }
         };
         if !go_on {
             return Err(declined());

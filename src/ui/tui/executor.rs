@@ -476,6 +476,24 @@ impl Executor {
             Cmd::SegmentConnect { token, demo } => send(Msg::SegmentConnected(
                 self.segment_connect(token, demo).await,
             )),
+            Cmd::Audit => {
+                let Some(c) = self.connection() else {
+                    return send(Msg::Audited(Err("not connected to AWS".into())));
+                };
+                let result = match c.identity.caller().await {
+                    Ok(caller) => {
+                        let now = std::time::SystemTime::now()
+                            .duration_since(std::time::UNIX_EPOCH)
+                            .map_or(0, |d| d.as_secs() as i64);
+                        engine::audit::audit_roles(c.roles.as_ref(), &caller.account, now)
+                            .await
+                            .map(Box::new)
+                            .map_err(|e| engine::explain(&e, None))
+                    }
+                    Err(error) => Err(error.to_string()),
+                };
+                send(Msg::Audited(result));
+            }
             Cmd::SegmentSources { integration } => {
                 let result = match (
                     self.segment_connection(),

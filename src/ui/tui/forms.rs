@@ -378,3 +378,25 @@ impl SegmentState {
         )
     }
 }
+
+/// Welcome's "check this account for roles Segment can assume" (`a`), a popup over Welcome.
+#[derive(Debug, Default)]
+pub struct AuditState {
+    pub phase: AuditPhase,
+    pub scroll: u16,
+}
+
+#[derive(Debug, Default, Clone, PartialEq)]
+pub enum AuditPhase {
+    #[default]
+    Closed,
+    Running,
+    Done(Box<crate::engine::audit::AccountAudit>),
+    Failed(String),
+}
+
+impl AuditState {
+    pub fn is_open(&self) -> bool {
+        self.phase != AuditPhase::Closed
+    }
+}

@@ -15,9 +15,9 @@ use tui_input::Input;
 
 // The per-screen groups and their types, where the screens have always found them.
 pub use super::forms::{
-    ChangeState, ExternalIdState, Failure, IdentityState, Listing, MethodChoice, MethodFocus,
-    MethodState, PermissionFocus, PermissionsState, ResourceRow, RoleCheck, RolesState, RunState,
-    SegmentPhase, SegmentState, WelcomeFocus, WelcomeState, Work,
+    AuditPhase, AuditState, ChangeState, ExternalIdState, Failure, IdentityState, Listing,
+    MethodChoice, MethodFocus, MethodState, PermissionFocus, PermissionsState, ResourceRow,
+    RoleCheck, RolesState, RunState, SegmentPhase, SegmentState, WelcomeFocus, WelcomeState, Work,
 };
 
 pub const MIN_WIDTH: u16 = 80;
@@ -123,6 +123,8 @@ pub struct App {
     pub change: ChangeState,
     /// Done's "write these settings into Segment".
     pub segment: SegmentState,
+    /// Welcome's audit of the account.
+    pub audit: AuditState,
 }
 
 /// What happened: a key, a resize, the clock, or a command's answer.
@@ -176,6 +178,8 @@ pub enum Msg {
     ShowDone,
     /// The Public API token was checked: its workspace.
     SegmentConnected(Result<crate::model::segment::Workspace, String>),
+    /// Every role of the account Segment can assume, judged.
+    Audited(Result<Box<crate::engine::audit::AccountAudit>, String>),
     /// The workspace's sources, for an integration whose role may trust their IDs too.
     SegmentSources(Result<Vec<crate::model::segment::Source>, String>),
     SegmentPrepared(
@@ -259,6 +263,8 @@ pub enum Cmd {
         token: Option<crate::segment::http::Token>,
         demo: bool,
     },
+    /// Audits the connected account for roles Segment can assume.
+    Audit,
     /// Reads the IDs Segment offers for this integration's external ID (the sources').
     SegmentSources {
         integration: String,
@@ -320,6 +326,7 @@ impl App {
             run: RunState::default(),
             change: ChangeState::default(),
             segment: SegmentState::default(),
+            audit: AuditState::default(),
         }
     }
 
@@ -371,6 +378,7 @@ impl App {
     pub fn is_working(&self) -> bool {
         self.run.work == Work::Running
             || self.segment.is_working()
+            || self.audit.phase == AuditPhase::Running
             || matches!(self.welcome.identity, IdentityState::Loading)
             || (self.step == Step::Permissions
                 && self

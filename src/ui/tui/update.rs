@@ -121,6 +121,7 @@ fn update_for(app: &mut App, msg: Msg) -> Vec<Cmd> {
         | Msg::IdsDiffer(_)
         | Msg::Repaired(_)
         | Msg::StackDeleted(_)) => screens::progress::on_message(app, msg),
+        msg @ Msg::Audited(_) => screens::audit::on_message(app, msg),
         msg @ (Msg::SegmentConnected(_)
         | Msg::SegmentSources(_)
         | Msg::SegmentPrepared(_)
@@ -287,6 +288,9 @@ fn on_key(app: &mut App, key: KeyEvent) -> Vec<Cmd> {
     }
     if app.step == Step::Done && app.segment.is_open() {
         return screens::segment::on_key(app, key);
+    }
+    if app.step == Step::Welcome && app.audit.is_open() {
+        return screens::audit::on_key(app, key);
     }
     match app.step {
         Step::Welcome => screens::welcome::on_key(app, key),

@@ -75,6 +75,13 @@ pub fn draw(app: &App, frame: &mut Frame) {
             " Quit? ",
             screens::screen_lines(app, quit_lines(app)),
         );
+    } else if app.step == Step::Welcome && app.audit.is_open() {
+        popup(
+            frame,
+            area,
+            " Roles Segment can assume ",
+            screens::screen_lines(app, screens::audit::lines(app)),
+        );
     } else if app.step == Step::Done && app.segment.is_open() {
         popup(
             frame,

@@ -1,5 +1,6 @@
 //! One file per screen: each draws itself and handles its keys. Shared pieces live here.
 
+pub mod audit;
 pub mod done;
 pub mod external_id;
 pub mod integration;

@@ -12,6 +12,9 @@ use ratatui::prelude::*;
 use tui_input::Input;
 
 pub fn keys(app: &App) -> Keys {
+    if app.audit.is_open() {
+        return super::audit::keys(app);
+    }
     if app.welcome.update_pick.is_some() {
         return vec![("↑↓", "choose"), ("Enter", "change it"), ("Esc", "close")];
     }
@@ -31,6 +34,9 @@ pub fn keys(app: &App) -> Keys {
         }
         if !app.changeable().is_empty() {
             keys.push(("u", "change a setup"));
+        }
+        if super::audit::offered(app) {
+            keys.push(("a", "audit"));
         }
     }
     keys.push(help_key(typing));
@@ -184,6 +190,11 @@ pub fn on_key(app: &mut App, key: KeyEvent) -> Vec<Cmd> {
         return Vec::new();
     }
     match key.code {
+        KeyCode::Char('a')
+            if app.welcome.focus == WelcomeFocus::Continue && super::audit::offered(app) =>
+        {
+            super::audit::open(app)
+        }
         KeyCode::Char('u')
             if app.welcome.focus == WelcomeFocus::Continue && !app.changeable().is_empty() =>
         {
