@@ -1,7 +1,9 @@
 //! The many-accounts benchmark that `scripts/bench` runs: `verify --accounts` over 1,000 member
 //! accounts on the fakes, every AWS call (AssumeRole, then each IAM read) delayed 100 ms as a
 //! real region's round trip, through the engine every face uses, on tokio's real clock. Prints,
-//! as JSON, the wall time, the peak memory of the process (`VmHWM`) and the rows' verdicts.
+//! as JSON, the wall time, the peak memory of the process (`VmHWM`), what the run added to the
+//! memory the fake's 1,000 accounts already hold, and the rows' verdicts.
+//! Then `audit` of one account holding as many roles Segment can assume, the same delay.
 //! `ACCOUNTS_BENCH_ACCOUNTS` and `ACCOUNTS_BENCH_AT_ONCE` change the count and the concurrency.
 
 use segment_aws_setup::aws::fake::{FakeMembers, MemoryRoles};
@@ -10,10 +12,10 @@ use segment_aws_setup::model::catalog::Catalog;
 use segment_aws_setup::model::plan::{Plan, PlanRequest};
 use std::time::{Duration, Instant};
 
-/// Peak resident memory of this process, from /proc (Linux), in KiB.
-fn peak_kib() -> Option<u64> {
+/// A memory figure of this process from /proc (Linux), in KiB: `VmHWM` (the peak) or `VmRSS`.
+fn memory_kib(field: &str) -> Option<u64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let line = status.lines().find(|l| l.starts_with(field))?;
     line.split_whitespace().nth(1)?.parse().ok()
 }
 
@@ -22,6 +24,34 @@ fn number(variable: &str, default: usize) -> usize {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(default)
+}
+
+/// `audit` of one account holding `count` roles a function's principal can assume (every IAM
+/// call delayed 100 ms): how long, and how many roles it judged.
+async fn audit_one_account(count: usize, at_once: usize) -> Result<(f64, usize), String> {
+    let roles = MemoryRoles::default();
+    let principal = &Catalog::builtin()
+        .integration("destination-function")
+        .ok_or("no destination-function")?
+        .principal;
+    for i in 0..count {
+        let trust = segment_aws_setup::model::policy::trust_policy(
+            principal,
+            &[format!("an-external-id-of-forty-characters-{i:05}")],
+        );
+        roles.insert(&format!("segment-fn-{i:05}"), trust, Vec::new());
+    }
+    roles.delay_calls(Duration::from_millis(100));
+    let started = Instant::now();
+    let audited = segment_aws_setup::engine::audit::audit_roles(
+        &roles,
+        "200000000000",
+        1_795_000_000,
+        at_once,
+    )
+    .await
+    .map_err(|e| e.to_string())?;
+    Ok((started.elapsed().as_secs_f64(), audited.roles.len()))
 }
 
 #[tokio::main]
@@ -56,6 +86,8 @@ async fn main() -> Result<(), String> {
         );
     }
     members.delay_calls(Duration::from_millis(100));
+    // The fake's own IAM of every account is in memory too: measured before the run.
+    let fake_kib = memory_kib("VmRSS:");
     let integration = Catalog::builtin()
         .integration("lambda-destination")
         .ok_or("no lambda-destination")?;
@@ -79,13 +111,20 @@ async fn main() -> Result<(), String> {
             "{ok} of {count} accounts OK; first other: {first:?}"
         ));
     }
+    // Memory read before the audit's own fake account is made.
+    let peak = memory_kib("VmHWM:");
+    let (audit_seconds, audited) = audit_one_account(count, at_once).await?;
     println!(
         "{}",
         serde_json::json!({
             "accounts": count,
             "atOnce": at_once,
             "seconds": seconds,
-            "peakMiB": peak_kib().map(|k| k as f64 / 1024.0),
+            "auditRoles": audited,
+            "auditSeconds": audit_seconds,
+            "peakMiB": peak.map(|k| k as f64 / 1024.0),
+            // What the run added to the fake's accounts: the tool's own share.
+            "runMiB": peak.zip(fake_kib).map(|(peak, fake)| peak.saturating_sub(fake) as f64 / 1024.0),
             "ok": ok,
         })
     );

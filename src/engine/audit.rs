@@ -26,40 +26,36 @@ impl AccountAudit {
     }
 }
 
-/// Audits the roles of one account (`roles` is its IAM), `now` in epoch seconds.
+/// Audits the roles of one account (`roles` is its IAM), `now` in epoch seconds; the roles
+/// Segment can assume are read `at_once` at a time, the rows in ListRoles' order.
 pub async fn audit_roles(
     roles: &dyn Roles,
     account: &str,
     now: i64,
+    at_once: usize,
 ) -> Result<AccountAudit, EngineError> {
     let listing = roles.list_roles().await?;
     let looked_at = listing.len();
+    let candidates: Vec<_> = listing
+        .into_iter()
+        .filter_map(|role| {
+            let integrations = audit::assumable_by(&role.trust_policy, &role.arn, now);
+            (!integrations.is_empty()).then_some((role, integrations))
+        })
+        .collect();
+    // The futures made first, so the stream holds no closure (a spawned task must be Send for
+    // every lifetime, which a closure over these references can't promise).
+    let reads: Vec<_> = candidates
+        .into_iter()
+        .map(|(role, integrations)| judge_one(roles, account, now, role, integrations))
+        .collect();
+    let judged: Vec<Result<Option<AuditedRole>, EngineError>> = futures_util::stream::iter(reads)
+        .buffered(at_once.max(1))
+        .collect()
+        .await;
     let mut audited = Vec::new();
-    for role in listing {
-        let integrations = audit::assumable_by(&role.trust_policy, &role.arn, now);
-        if integrations.is_empty() {
-            continue;
-        }
-        // ListRoles leaves RoleLastUsed out: GetRole has it.
-        let Some(info) = roles.get_role(&role.name).await? else {
-            continue;
-        };
-        let mut permissions = Vec::new();
-        for name in roles.role_policy_names(&role.name).await? {
-            let document = roles.get_role_policy(&role.name, &name).await?;
-            permissions.push((name, document));
-        }
-        for (name, arn) in roles.attached_policies(&role.name).await? {
-            let document = roles.managed_policy_document(&arn).await?;
-            permissions.push((name, document));
-        }
-        audited.push(audit::judge_role(
-            account,
-            &info,
-            &integrations,
-            &permissions,
-            now,
-        ));
+    for row in judged {
+        audited.extend(row?);
     }
     Ok(AccountAudit {
         account: account.to_string(),
@@ -67,6 +63,37 @@ pub async fn audit_roles(
         roles: audited,
         failed: None,
     })
+}
+
+/// One role Segment can assume, read (its last use, its policies) and judged; `None` when it
+/// went between ListRoles and GetRole.
+async fn judge_one(
+    roles: &dyn Roles,
+    account: &str,
+    now: i64,
+    role: crate::aws::RoleListing,
+    integrations: Vec<&'static crate::model::catalog::Integration>,
+) -> Result<Option<AuditedRole>, EngineError> {
+    // ListRoles leaves RoleLastUsed out: GetRole has it.
+    let Some(info) = roles.get_role(&role.name).await? else {
+        return Ok(None);
+    };
+    let mut permissions = Vec::new();
+    for name in roles.role_policy_names(&role.name).await? {
+        let document = roles.get_role_policy(&role.name, &name).await?;
+        permissions.push((name, document));
+    }
+    for (name, arn) in roles.attached_policies(&role.name).await? {
+        let document = roles.managed_policy_document(&arn).await?;
+        permissions.push((name, document));
+    }
+    Ok(Some(audit::judge_role(
+        account,
+        &info,
+        &integrations,
+        &permissions,
+        now,
+    )))
 }
 
 /// Audits each account, `at_once` at a time: the caller's own (`home`) with its credentials,
@@ -83,9 +110,11 @@ pub async fn audit_accounts(
 ) -> Vec<AccountAudit> {
     let one = |account: String| async move {
         let result = match home {
-            Some((own, roles)) if own == account => audit_roles(roles, &account, now).await,
+            Some((own, roles)) if own == account => {
+                audit_roles(roles, &account, now, at_once).await
+            }
             _ => match members.enter(&account, through).await {
-                Ok(roles) => audit_roles(roles.as_ref(), &account, now).await,
+                Ok(roles) => audit_roles(roles.as_ref(), &account, now, at_once).await,
                 Err(error) => Err(EngineError::Declined(format!(
                     "can't enter it through {}: {error}",
                     crate::model::stackset::role_arn(&account, through)

@@ -281,6 +281,9 @@ pub async fn watch(
     let mut operation_done = operation.is_none();
     let mut poll: u64 = 0;
     let mut offline = false;
+    // Pages the last listing took: the wait between polls grows with them (500 instances are
+    // five calls a poll), so the calls a minute stay within the budget at any size.
+    let mut pages: u32 = 1;
     loop {
         let listed = stack_sets.list_instances(name).await;
         let rows = match listed {
@@ -303,6 +306,9 @@ pub async fn watch(
             Err(error) => return Err(error.into()),
         };
         if let Some(rows) = rows {
+            pages = u32::try_from(rows.len().div_ceil(stackset::INSTANCES_PER_PAGE))
+                .unwrap_or(u32::MAX)
+                .max(1);
             for row in &rows {
                 let key = (row.account.clone(), row.region.clone());
                 if seen.get(&key) != Some(row) {
@@ -345,7 +351,7 @@ pub async fn watch(
         if seen.values().all(|r| !r.pending()) && !operation_done {
             poll = poll.next_multiple_of(4);
         }
-        tokio::time::sleep(options.interval).await;
+        tokio::time::sleep(options.interval.saturating_mul(pages)).await;
     }
 }
 
@@ -581,7 +587,7 @@ pub async fn verify_accounts(
             },
         };
         let verdict = match judged {
-            Ok(verification) => Verdict::Judged(Box::new(verification)),
+            Ok(verification) => Verdict::Judged(Box::new(verification.without_traces())),
             Err(EngineError::RoleNotFound { .. }) => Verdict::NoRole,
             Err(error) => Verdict::NotChecked(error.to_string()),
         };

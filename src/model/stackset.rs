@@ -6,6 +6,10 @@ use crate::model::validate::{self, Invalid};
 use serde_json::{Value, json};
 use std::sync::LazyLock;
 
+/// Instances in one page of ListStackInstances (its largest MaxResults): a watch of N instances
+/// costs N / 100 calls a poll, and waits as many intervals, so the calls a minute stay the same.
+pub const INSTANCES_PER_PAGE: usize = 100;
+
 /// Where the stack set's instances go.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Targets {

@@ -370,6 +370,13 @@ impl crate::aws::StackSets for ScriptedStackSets {
         let set = sets
             .get_mut(stack_set)
             .ok_or_else(|| missing_stack_set(stack_set))?;
+        // AWS answers ListStackInstances a page of 100 at a time: each further page is a call.
+        let pages = set
+            .instances
+            .len()
+            .div_ceil(crate::model::stackset::INSTANCES_PER_PAGE) as u64;
+        self.calls
+            .fetch_add(pages.saturating_sub(1), Ordering::SeqCst);
         let now = Instant::now();
         for ((account, _), instance) in &set.instances {
             self.sync_member_role(account, instance, now);

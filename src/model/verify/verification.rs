@@ -64,6 +64,16 @@ impl Fix {
 }
 
 impl Verification {
+    /// Without the evaluator's traces (what a repair reads): a row of `verify --accounts` keeps
+    /// only what it shows, so a thousand accounts stay small.
+    pub fn without_traces(mut self) -> Verification {
+        for probe in &mut self.judgement.probes {
+            probe.request = None;
+            probe.evaluation = None;
+        }
+        self
+    }
+
     pub fn is_right(&self) -> bool {
         self.judgement.holds() && self.permissions.is_right()
     }

@@ -20,9 +20,14 @@ impl Plain {
         let now = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| d.as_secs() as i64);
-        let audited = crate::engine::audit::audit_roles(connection.roles.as_ref(), &account, now)
-            .await
-            .map_err(|e| crate::ui::words::engine_failure_in(e, &self.context()))?;
+        let audited = crate::engine::audit::audit_roles(
+            connection.roles.as_ref(),
+            &account,
+            now,
+            usize::from(crate::engine::stack_sets::ACCOUNTS_AT_ONCE),
+        )
+        .await
+        .map_err(|e| crate::ui::words::engine_failure_in(e, &self.context()))?;
         for line in crate::model::audit::audit_text(&audited.roles, audited.looked_at).lines() {
             self.say(line);
         }

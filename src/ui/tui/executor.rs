@@ -485,10 +485,15 @@ impl Executor {
                         let now = std::time::SystemTime::now()
                             .duration_since(std::time::UNIX_EPOCH)
                             .map_or(0, |d| d.as_secs() as i64);
-                        engine::audit::audit_roles(c.roles.as_ref(), &caller.account, now)
-                            .await
-                            .map(Box::new)
-                            .map_err(|e| engine::explain(&e, None))
+                        engine::audit::audit_roles(
+                            c.roles.as_ref(),
+                            &caller.account,
+                            now,
+                            usize::from(engine::stack_sets::ACCOUNTS_AT_ONCE),
+                        )
+                        .await
+                        .map(Box::new)
+                        .map_err(|e| engine::explain(&e, None))
                     }
                     Err(error) => Err(error.to_string()),
                 };
