@@ -176,6 +176,36 @@ async fn the_watch_keeps_to_its_calls_a_minute() {
     );
 }
 
+/// 500 accounts: ListStackInstances is five pages a poll, and the watch waits five intervals
+/// between polls, so the calls a minute are what 20 accounts cost, within the budget of 90.
+#[tokio::test(start_paused = true)]
+async fn the_watch_of_500_accounts_keeps_to_the_same_budget() {
+    let sets = ScriptedStackSets::new(Duration::from_secs(120), Duration::ZERO);
+    let roles = administered();
+    let many: Vec<String> = (0..500)
+        .map(|i| format!("{:012}", 400_000_000_000u64 + i))
+        .collect();
+    let start = tokio::time::Instant::now();
+    let rows = stack_sets::create(
+        &sets,
+        &roles,
+        &plan("segment-lambda"),
+        &request("many", Targets::Accounts(many)),
+        true,
+        &options(),
+        &mut |_| {},
+    )
+    .await
+    .expect("watched");
+    assert_eq!(rows.len(), 500);
+    let minutes = start.elapsed().as_secs_f64() / 60.0;
+    let per_minute = sets.calls.load(Ordering::SeqCst) as f64 / minutes;
+    assert!(
+        per_minute <= 90.0 && per_minute >= 30.0,
+        "{per_minute:.1} calls a minute"
+    );
+}
+
 /// Self-managed without AWS's administration role: refused before anything is made, with how to
 /// make the roles.
 #[tokio::test(start_paused = true)]
