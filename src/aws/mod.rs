@@ -279,4 +279,7 @@ pub trait StackSets: Send + Sync {
 pub trait Members: Send + Sync {
     /// IAM in `account`, with the credentials of role `through` there (sts:AssumeRole).
     async fn enter(&self, account: &str, through: &str) -> Result<Box<dyn Roles>, AwsError>;
+    /// The accounts under these organizational units (or the root), their children's too:
+    /// each account's ID and status (`ACTIVE`, `SUSPENDED`, `PENDING_CLOSURE`), once each.
+    async fn accounts_under(&self, units: &[String]) -> Result<Vec<(String, String)>, AwsError>;
 }

@@ -534,6 +534,31 @@ pub struct AcrossAccounts<'a> {
     pub at_once: usize,
 }
 
+/// The accounts under organizational units (or the root), for a verify across them: the active
+/// ones to check, and a row for each one that can't be (suspended, or being closed).
+pub async fn accounts_of_units(
+    members: &dyn Members,
+    units: &[String],
+    role_name: &str,
+) -> Result<(Vec<String>, Vec<AccountCheck>), EngineError> {
+    let mut active = Vec::new();
+    let mut not_checked = Vec::new();
+    for (account, status) in members.accounts_under(units).await? {
+        if status == "ACTIVE" {
+            active.push(account);
+        } else {
+            not_checked.push(AccountCheck {
+                role_arn: stackset::role_arn(&account, role_name),
+                verdict: Verdict::NotChecked(format!(
+                    "the account is {status} in the organization: not entered"
+                )),
+                account,
+            });
+        }
+    }
+    Ok((active, not_checked))
+}
+
 /// The role in one account's IAM, judged as `verify` judges it.
 async fn judge_in(
     roles: &dyn Roles,

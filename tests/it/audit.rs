@@ -335,3 +335,42 @@ fn the_binary_audits_accounts_on_moto() {
     );
     let _ = std::fs::remove_dir_all(&state);
 }
+
+/// verify --org-units: the accounts under the units and their children, once each; a suspended
+/// one is a row of its own, not entered; an unknown unit is AWS's refusal.
+#[tokio::test]
+async fn the_accounts_of_organizational_units_are_found_and_a_suspended_one_is_a_row() {
+    let members = FakeMembers::default();
+    members.org_unit(
+        "ou-ab12-prod0001",
+        &[("111111111111", "ACTIVE")],
+        &["ou-ab12-euro0001"],
+    );
+    members.org_unit(
+        "ou-ab12-euro0001",
+        &[("222222222222", "ACTIVE"), ("333333333333", "SUSPENDED")],
+        &[],
+    );
+    let (active, skipped) = stack_sets::accounts_of_units(
+        &members,
+        &[
+            "ou-ab12-prod0001".to_string(),
+            "ou-ab12-euro0001".to_string(),
+        ],
+        "segment-lambda",
+    )
+    .await
+    .expect("listed");
+    assert_eq!(active, ["111111111111", "222222222222"]);
+    assert_eq!(skipped.len(), 1);
+    assert_eq!(skipped[0].account, "333333333333");
+    assert_eq!(skipped[0].word(), "NOT CHECKED");
+    assert!(
+        skipped[0].reason().contains("SUSPENDED"),
+        "{}",
+        skipped[0].reason()
+    );
+    let unknown =
+        stack_sets::accounts_of_units(&members, &["ou-ab12-gone0001".to_string()], "r").await;
+    assert!(unknown.is_err());
+}

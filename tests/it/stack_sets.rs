@@ -201,7 +201,7 @@ async fn the_watch_of_500_accounts_keeps_to_the_same_budget() {
     let minutes = start.elapsed().as_secs_f64() / 60.0;
     let per_minute = sets.calls.load(Ordering::SeqCst) as f64 / minutes;
     assert!(
-        per_minute <= 90.0 && per_minute >= 30.0,
+        (30.0..=90.0).contains(&per_minute),
         "{per_minute:.1} calls a minute"
     );
 }
@@ -434,6 +434,30 @@ fn moto_deploys_to_the_accounts_of_an_organizational_unit() {
                 .send()
                 .await
                 .expect("moved");
+        }
+        // What verify --org-units covers: the unit's accounts, and from the root every one.
+        {
+            use segment_aws_setup::aws::Members;
+            let mut under_unit: Vec<String> = sdk
+                .accounts_under(std::slice::from_ref(&unit))
+                .await
+                .expect("listed")
+                .into_iter()
+                .map(|(account, _)| account)
+                .collect();
+            under_unit.sort();
+            let mut expected = made[..2].to_vec();
+            expected.sort();
+            assert_eq!(under_unit, expected);
+            let under_root = sdk
+                .accounts_under(std::slice::from_ref(&root))
+                .await
+                .expect("listed");
+            assert!(
+                made.iter()
+                    .all(|m| under_root.iter().any(|(a, s)| a == m && s == "ACTIVE")),
+                "{under_root:?}"
+            );
         }
         let request = StackSetRequest {
             name: name.clone(),

@@ -59,4 +59,49 @@ impl crate::aws::Members for Sdk {
             .build();
         Ok(Box::new(Sdk::new(&config)))
     }
+
+    async fn accounts_under(&self, units: &[String]) -> Result<Vec<(String, String)>, AwsError> {
+        use aws_sdk_organizations::operation::list_accounts_for_parent::ListAccountsForParentOutput as Accounts;
+        use aws_sdk_organizations::operation::list_organizational_units_for_parent::ListOrganizationalUnitsForParentOutput as Units;
+        let organizations = aws_sdk_organizations::Client::new(&self.config);
+        let mut parents: std::collections::VecDeque<String> = units.iter().cloned().collect();
+        let mut seen_units: Vec<String> = Vec::new();
+        let mut accounts: Vec<(String, String)> = Vec::new();
+        while let Some(parent) = parents.pop_front() {
+            if seen_units.contains(&parent) {
+                continue;
+            }
+            seen_units.push(parent.clone());
+            let pages: Vec<Accounts> = organizations
+                .list_accounts_for_parent()
+                .parent_id(&parent)
+                .into_paginator()
+                .send()
+                .try_collect()
+                .await
+                .map_err(|e| classify("organizations:ListAccountsForParent", e))?;
+            for account in pages.iter().flat_map(|page| page.accounts()) {
+                if let Some(id) = account.id()
+                    && !accounts.iter().any(|(a, _)| a == id)
+                {
+                    let status = account.status().map_or("ACTIVE", |s| s.as_str());
+                    accounts.push((id.to_string(), status.to_string()));
+                }
+            }
+            let pages: Vec<Units> = organizations
+                .list_organizational_units_for_parent()
+                .parent_id(&parent)
+                .into_paginator()
+                .send()
+                .try_collect()
+                .await
+                .map_err(|e| classify("organizations:ListOrganizationalUnitsForParent", e))?;
+            for unit in pages.iter().flat_map(|page| page.organizational_units()) {
+                if let Some(id) = unit.id() {
+                    parents.push_back(id.to_string());
+                }
+            }
+        }
+        Ok(accounts)
+    }
 }

@@ -75,7 +75,17 @@ pub struct VerifyArgs {
     #[arg(long, value_name = "NAME", conflicts_with = "fix")]
     pub stack_set: Option<String>,
 
-    /// With --accounts or --stack-set: how many accounts are checked at once (1 to 64)
+    /// Verify the role in every account under these organizational units (or the root, r-...),
+    /// theirs children's too, as --accounts; a suspended account is a row, not entered
+    #[arg(
+        long,
+        value_name = "OU,...",
+        value_delimiter = ',',
+        conflicts_with_all = ["fix", "stack_set", "accounts"]
+    )]
+    pub org_units: Vec<String>,
+
+    /// With --accounts, --stack-set or --org-units: how many accounts are checked at once (1 to 64)
     #[arg(long, value_name = "N", default_value_t = crate::engine::stack_sets::ACCOUNTS_AT_ONCE,
         value_parser = clap::value_parser!(u16).range(1..=64),
         env = "SEGMENT_AWS_SETUP_CONCURRENCY")]
@@ -97,7 +107,8 @@ pub struct VerifyArgs {
     reason = "a long sequence, to be split by step"
 )]
 pub(crate) async fn verify(args: &VerifyArgs) -> Result<String, Failure> {
-    let across = !args.accounts.is_empty() || args.stack_set.is_some();
+    let across =
+        !args.accounts.is_empty() || args.stack_set.is_some() || !args.org_units.is_empty();
     if !across {
         no_csv(args.change.output)?;
     }
@@ -115,6 +126,9 @@ pub(crate) async fn verify(args: &VerifyArgs) -> Result<String, Failure> {
                 "with --accounts or --stack-set give the role's name: an ARN names one account",
             )
             .into());
+        }
+        for unit in &args.org_units {
+            stackset::org_unit_id(unit).map_err(InputError::at("--org-units"))?;
         }
         if !args.accounts.is_empty() {
             stackset::targets(&args.accounts, &[], false).map_err(InputError::at("--accounts"))?;
@@ -304,6 +318,8 @@ async fn verify_accounts(
     ids: &KnownIds,
     build_plan: &dyn Fn(Option<String>) -> Result<Option<Plan>, Failure>,
 ) -> Result<String, Failure> {
+    // Accounts of the units that can't be entered (suspended): rows of their own.
+    let mut not_entered = Vec::new();
     let accounts = match &args.stack_set {
         Some(name) => {
             let mut accounts: Vec<String> = session
@@ -323,6 +339,23 @@ async fn verify_accounts(
                 });
             }
             accounts
+        }
+        None if !args.org_units.is_empty() => {
+            let (active, skipped) =
+                stack_sets::accounts_of_units(&session.sdk, &args.org_units, &args.role)
+                    .await
+                    .map_err(|e| session.failure(e))?;
+            if active.is_empty() && skipped.is_empty() {
+                return Err(Failure {
+                    code: exit::BAD_INPUT,
+                    message: format!(
+                        "no account under {}: nothing to verify",
+                        args.org_units.join(", ")
+                    ),
+                });
+            }
+            not_entered = skipped;
+            active
         }
         None => args.accounts.clone(),
     };
@@ -358,6 +391,8 @@ async fn verify_accounts(
     )
     .await;
     bar.finish_and_clear();
+    let mut checks = checks;
+    checks.extend(not_entered);
     let output = match args.change.output {
         Format::Csv => stackset::checks_csv(&checks),
         Format::Json => pretty_json(&serde_json::json!({
@@ -509,6 +544,33 @@ fn verify_output(verification: &Verification, outcome: &Outcome, format: Format)
 mod tests {
     use super::*;
     use crate::ui::cli::Command;
+
+    #[test]
+    fn organizational_units_are_one_way_to_name_the_accounts() {
+        let base = [
+            "verify",
+            "--integration",
+            "lambda-destination",
+            "--role",
+            "r",
+        ];
+        let with = |more: &[&str]| parse(&[&base[..], more].concat());
+        match with(&[
+            "--org-units",
+            "ou-ab12-cd345678,r-ab12",
+            "--concurrency",
+            "32",
+        ]) {
+            Ok(Command::Verify(args)) => {
+                assert_eq!(args.org_units, ["ou-ab12-cd345678", "r-ab12"]);
+                assert_eq!(args.concurrency, 32);
+            }
+            other => panic!("not verify: {other:?}"),
+        }
+        assert!(with(&["--org-units", "r-ab12", "--accounts", "111111111111"]).is_err());
+        assert!(with(&["--org-units", "r-ab12", "--fix"]).is_err());
+        assert!(with(&["--accounts", "111111111111", "--concurrency", "65"]).is_err());
+    }
 
     #[test]
     fn an_external_id_and_a_workspace_id_conflict() {
