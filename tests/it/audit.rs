@@ -374,3 +374,56 @@ async fn the_accounts_of_organizational_units_are_found_and_a_suspended_one_is_a
         stack_sets::accounts_of_units(&members, &["ou-ab12-gone0001".to_string()], "r").await;
     assert!(unknown.is_err());
 }
+
+/// An SCP that denies IAM reads in one account, and a role missing in another: each a row, and
+/// the accounts after them are still verified.
+#[tokio::test]
+async fn a_denied_read_and_a_missing_role_are_rows_and_the_rest_carries_on() {
+    let plan = Plan::build(
+        Catalog::builtin(),
+        &PlanRequest {
+            integration: "lambda-destination".into(),
+            workspace_ids: vec!["wXZ2sd8N3mJ".into()],
+            lambda_arns: vec![crate::support::LAMBDA_A.into()],
+            role_name: Some("segment-lambda".into()),
+            ..PlanRequest::default()
+        },
+    )
+    .expect("plan");
+    let members = FakeMembers::default();
+    let accounts: Vec<String> = ["510000000001", "510000000002", "510000000003"]
+        .map(String::from)
+        .to_vec();
+    for account in [&accounts[0], &accounts[2]] {
+        let roles = members.account(account);
+        roles.insert("segment-lambda", plan.trust_policy.clone(), Vec::new());
+        roles.put_inline(
+            "segment-lambda",
+            &plan.policy_name,
+            plan.permission_policy.clone(),
+        );
+    }
+    // The SCP: IAM refuses the read in the first account.
+    members.account(&accounts[0]).refuse("iam:GetRole");
+    let policy = Some((plan.policy_name.clone(), plan.permission_policy.clone()));
+    let permission = |_: &str| policy.clone();
+    let across = AcrossAccounts {
+        through: "OrganizationAccountAccessRole",
+        role_name: "segment-lambda",
+        integration: Catalog::builtin()
+            .integration("lambda-destination")
+            .expect("known"),
+        external_ids: &plan.external_ids,
+        rotating: false,
+        permission_for: &permission,
+        at_once: 3,
+    };
+    let checks = stack_sets::verify_accounts(&members, None, &accounts, &across, &|_| {}).await;
+    let words: Vec<&str> = checks.iter().map(|c| c.word()).collect();
+    assert_eq!(words, ["NOT CHECKED", "NO ROLE", "OK"]);
+    assert!(
+        checks[0].reason().contains("GetRole"),
+        "{}",
+        checks[0].reason()
+    );
+}
