@@ -696,3 +696,90 @@ fn every_flag_is_documented() {
         missing.join(", ")
     );
 }
+
+/// The completion scripts come from the clap definitions: bash's loads and completes the
+/// command, the others name every command too.
+#[test]
+fn completions_load_in_bash_and_name_every_command() {
+    use clap::CommandFactory;
+    let names: Vec<String> = segment_aws_setup::ui::cli::Cli::command()
+        .get_subcommands()
+        .map(|c| c.get_name().to_string())
+        .collect();
+    for shell in ["bash", "zsh", "fish", "powershell"] {
+        let output = crate::support::binary(&["completions", shell], &[]);
+        assert!(
+            output.status.success(),
+            "{shell}: {}",
+            crate::support::stderr(&output)
+        );
+        let script = crate::support::stdout(&output);
+        for name in &names {
+            assert!(script.contains(name.as_str()), "{shell} lacks {name}");
+        }
+        if shell == "bash" {
+            let file = crate::support::temp_dir("completions").join("segment-aws-setup.bash");
+            std::fs::write(&file, &script).expect("written");
+            let loaded = std::process::Command::new("bash")
+                .arg("-c")
+                .arg(format!(
+                    "source {} && complete -p segment-aws-setup",
+                    file.display()
+                ))
+                .output()
+                .expect("bash is needed for this test (install it)");
+            assert!(
+                loaded.status.success(),
+                "{}",
+                String::from_utf8_lossy(&loaded.stderr)
+            );
+            assert!(
+                String::from_utf8_lossy(&loaded.stdout).contains("segment-aws-setup"),
+                "not registered"
+            );
+        }
+    }
+}
+
+/// The manual page renders with man -l, naming every command; --out writes a page per command.
+#[test]
+fn the_manual_page_renders_with_man() {
+    let render = |page: &std::path::Path| {
+        let rendered = std::process::Command::new("man")
+            .arg("-l")
+            .arg(page)
+            .env("MANPAGER", "cat")
+            .env("MANWIDTH", "80")
+            .output()
+            .expect("man (Debian's man-db) is needed for this test: apt-get install man-db");
+        assert!(
+            rendered.status.success(),
+            "{}",
+            String::from_utf8_lossy(&rendered.stderr)
+        );
+        String::from_utf8_lossy(&rendered.stdout).to_string()
+    };
+    let output = crate::support::binary(&["man"], &[]);
+    assert!(
+        output.status.success(),
+        "{}",
+        crate::support::stderr(&output)
+    );
+    let dir = crate::support::temp_dir("man");
+    let page = dir.join("segment-aws-setup.1");
+    std::fs::write(&page, crate::support::stdout(&output)).expect("written");
+    let text = render(&page);
+    for command in ["audit", "write-settings", "completions", "verify"] {
+        assert!(text.contains(command), "{command} not in the page:\n{text}");
+    }
+    let pages = dir.join("pages");
+    let written = crate::support::binary(&["man", "--out", &pages.display().to_string()], &[]);
+    assert!(
+        written.status.success(),
+        "{}",
+        crate::support::stderr(&written)
+    );
+    let audit = render(&pages.join("segment-aws-setup-audit.1"));
+    assert!(audit.contains("--organization"), "{audit}");
+    assert!(pages.join("segment-aws-setup-write-settings.1").exists());
+}

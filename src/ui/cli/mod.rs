@@ -1,12 +1,13 @@
 //! The non-interactive face: the command line (its top-level options and commands here), one
 //! file per command beside its arguments (`plan`, `create`, `watch`, `verify`, `delete`,
-//! `update`, `retry`, `write-settings`, `audit`), as cargo has its commands, and what they share in `common`. Progress and
+//! `update`, `retry`, `write-settings`, `audit`, `completions` and `man`), as cargo has its commands, and what they share in `common`. Progress and
 //! questions go to stderr, results to stdout, so `... --output json | jq` works.
 
 use clap::{Args, Parser, Subcommand};
 
 mod audit;
 mod common;
+mod completions;
 mod create;
 mod delete;
 mod plan;
@@ -22,6 +23,7 @@ pub use common::{
     AwsArgs, ChangeArgs, Failure, Format, MoreInputArgs, SetupArgs, exit, outcome_output,
     outcome_text,
 };
+pub use completions::{CompletionsArgs, ManArgs};
 pub use create::CreateArgs;
 pub use delete::DeleteArgs;
 pub use plan::{PlanArgs, plan_text};
@@ -188,6 +190,20 @@ pub enum Command {
   # Every account of the organization, as CSV:
   segment-aws-setup audit --organization --output csv > segment-roles.csv")]
     Audit(AuditArgs),
+    /// Print the shell completion script for bash, zsh, fish or PowerShell
+    #[command(after_help = "Install:
+  segment-aws-setup completions bash \\
+      > ~/.local/share/bash-completion/completions/segment-aws-setup
+  segment-aws-setup completions zsh > ~/.zfunc/_segment-aws-setup
+      # with fpath+=(~/.zfunc) in ~/.zshrc
+  segment-aws-setup completions fish \\
+      > ~/.config/fish/completions/segment-aws-setup.fish")]
+    Completions(CompletionsArgs),
+    /// Print the manual page (roff), or write a page per command with --out
+    #[command(after_help = "Install:
+  segment-aws-setup man --out ~/.local/share/man/man1
+  man segment-aws-setup; man segment-aws-setup-audit")]
+    Man(ManArgs),
 }
 
 /// Runs a command; returns what to print on stdout, or the failure.
@@ -202,6 +218,10 @@ pub async fn run(command: Command) -> Result<String, Failure> {
         Command::Update(args) => update::update(&args).await,
         Command::WriteSettings(args) => write_settings::write_settings(&args).await,
         Command::Audit(args) => audit::audit(&args).await,
+        Command::Completions(args) => {
+            completions::completions(&args, <Cli as clap::CommandFactory>::command())
+        }
+        Command::Man(args) => completions::man(&args, <Cli as clap::CommandFactory>::command()),
     }
 }
 
