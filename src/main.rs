@@ -7,6 +7,34 @@ use std::process::ExitCode;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    // The debug log, before any call: on stderr, or for the wizard (it owns the screen) a file.
+    let log_file = if cli.debug.debug {
+        let wizard_owns_the_screen = cli.command.is_none()
+            && !cli.wizard.plain
+            && std::io::IsTerminal::is_terminal(&std::io::stdin())
+            && std::io::IsTerminal::is_terminal(&std::io::stdout());
+        let sink = match (&cli.debug.debug_file, wizard_owns_the_screen) {
+            (Some(file), _) => Some(ui::debug_log::Sink::File(file.clone())),
+            (None, true) => ui::debug_log::wizard_file().map(ui::debug_log::Sink::File),
+            (None, false) => Some(ui::debug_log::Sink::Stderr),
+        };
+        match sink.map(ui::debug_log::start) {
+            Some(Ok(file)) => file,
+            Some(Err(message)) => {
+                let _ = writeln!(std::io::stderr(), "error: {message}");
+                return ExitCode::from(words::exit::BAD_INPUT);
+            }
+            None => {
+                let _ = writeln!(
+                    std::io::stderr(),
+                    "error: no state directory for the debug log: give --debug-file"
+                );
+                return ExitCode::from(words::exit::BAD_INPUT);
+            }
+        }
+    } else {
+        None
+    };
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -17,7 +45,11 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match runtime.block_on(ui::run(cli)) {
+    let result = runtime.block_on(ui::run(cli));
+    if let Some(file) = log_file {
+        let _ = writeln!(std::io::stderr(), "The debug log is in {}", file.display());
+    }
+    match result {
         Ok(output) => {
             let mut stdout = std::io::stdout().lock();
             // A closed pipe (`... | head`) is not an error worth a message.

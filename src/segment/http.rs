@@ -124,8 +124,33 @@ impl HttpApi {
                 .to_bytes();
             Ok::<_, SegmentError>((status, body))
         };
-        let (status, body) = tokio::time::timeout(CALL_TIMEOUT, answer)
-            .await
+        let sent = std::time::Instant::now();
+        let answered = tokio::time::timeout(CALL_TIMEOUT, answer).await;
+        // The debug log: the call and its answer's status, never a body or the token. The path
+        // holds IDs of functions and destinations (no secret); the query, a page cursor.
+        let path_only = path.split('?').next().unwrap_or(path);
+        let ms = sent.elapsed().as_millis() as u64;
+        match &answered {
+            Ok(Ok((status, _))) => tracing::debug!(
+                target: crate::model::segment::CALL_LOG_TARGET,
+                api = "Segment Public API",
+                method = %method,
+                path = %path_only,
+                status = *status,
+                ms,
+                "Segment call"
+            ),
+            _ => tracing::debug!(
+                target: crate::model::segment::CALL_LOG_TARGET,
+                api = "Segment Public API",
+                method = %method,
+                path = %path_only,
+                status = "no answer",
+                ms,
+                "Segment call"
+            ),
+        }
+        let (status, body) = answered
             .map_err(|_| network(format!("no answer in {} s", CALL_TIMEOUT.as_secs())))??;
         if (200..300).contains(&status) {
             let value: Value =

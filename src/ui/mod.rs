@@ -6,6 +6,7 @@
 //! this file, which picks one, names them all.
 
 pub mod cli;
+pub mod debug_log;
 pub mod plain;
 pub mod tui;
 pub mod words;

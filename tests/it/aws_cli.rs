@@ -1812,3 +1812,93 @@ async fn more_integrations_are_created_and_verified_through_the_binary() {
         stdout(&made)
     );
 }
+
+/// `--debug` on moto: a create and a verify log every AWS call (service, operation, region,
+/// status, request ID, milliseconds), on stderr or in a 0600 file, and none of the secrets: the
+/// external ID, the credentials, a policy's body.
+#[tokio::test]
+async fn the_debug_log_names_every_call_and_no_secret() {
+    let aws = Aws::new();
+    let role = unique("debug-log");
+    let made = aws.run(&[
+        "create",
+        "--integration",
+        "destination-function",
+        "--method",
+        "iam",
+        "--role-name",
+        &role,
+        "--bucket",
+        "b-debug",
+        "--bucket-region",
+        "us-east-1",
+        "--yes",
+        "--output",
+        "json",
+        "--debug",
+    ]);
+    assert!(made.status.success(), "{}", stderr(&made));
+    let id = json_out(&made)["settings"]["iamRoleExternalId"]
+        .as_str()
+        .expect("ID")
+        .to_string();
+    let log = stderr(&made);
+    for call in [
+        "service=STS operation=GetCallerIdentity region=us-east-1 status=200",
+        "service=IAM operation=CreateRole region=us-east-1 status=200",
+        "service=IAM operation=PutRolePolicy region=us-east-1 status=200",
+    ] {
+        assert!(log.contains(call), "{call} not in:\n{log}");
+    }
+    let line = log
+        .lines()
+        .find(|l| l.contains("operation=CreateRole"))
+        .expect("the line");
+    assert!(
+        line.contains("request_id=") && !line.contains("request_id=-") && line.contains(" ms="),
+        "{line}"
+    );
+    let file = crate::support::temp_dir("debug-log").join("calls.log");
+    let verified = aws.run(&[
+        "verify",
+        "--integration",
+        "destination-function",
+        "--role",
+        &role,
+        "--debug",
+        "--debug-file",
+        &file.display().to_string(),
+    ]);
+    assert!(verified.status.success(), "{}", stderr(&verified));
+    let written = std::fs::read_to_string(&file).expect("the log file");
+    assert!(written.contains("operation=GetRole "), "{written}");
+    assert!(
+        !stderr(&verified).contains("operation="),
+        "with a file, nothing on stderr"
+    );
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&file).expect("meta").permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600);
+    }
+    for text in [&log, &written] {
+        for secret in [
+            id.as_str(),
+            "testing",
+            "sts:ExternalId",
+            "Statement",
+            "Authorization",
+        ] {
+            assert!(!text.contains(secret), "{secret} is in the log:\n{text}");
+        }
+    }
+    let without = aws.run(&[
+        "verify",
+        "--integration",
+        "destination-function",
+        "--role",
+        &role,
+    ]);
+    assert!(!stderr(&without).contains("operation="), "off unless asked");
+}

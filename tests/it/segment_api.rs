@@ -391,11 +391,18 @@ fn the_binary_makes_the_role_then_writes_its_settings_into_segment() {
             "--yes",
             "--output",
             "json",
+            "--debug",
         ],
         &segment,
     );
     let (out, err) = (stdout(&written), stderr(&written));
     assert!(written.status.success(), "{err}");
+    // The debug log names each Segment call, never the token or a body.
+    assert!(
+        err.contains("method=PATCH path=/destinations/dstL1 status=200"),
+        "{err}"
+    );
+    assert!(!err.contains("roleAddress\":"), "a body in the log: {err}");
     assert!(err.contains("Segment workspace Acme"), "{err}");
     assert!(
         err.contains("Role Address (roleAddress): (empty) →"),

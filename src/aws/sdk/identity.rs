@@ -63,7 +63,7 @@ impl crate::aws::Members for Sdk {
     async fn accounts_under(&self, units: &[String]) -> Result<Vec<(String, String)>, AwsError> {
         use aws_sdk_organizations::operation::list_accounts_for_parent::ListAccountsForParentOutput as Accounts;
         use aws_sdk_organizations::operation::list_organizational_units_for_parent::ListOrganizationalUnitsForParentOutput as Units;
-        let organizations = aws_sdk_organizations::Client::new(&self.config);
+        let organizations = super::call_log::client!(aws_sdk_organizations, &self.config);
         let mut parents: std::collections::VecDeque<String> = units.iter().cloned().collect();
         let mut seen_units: Vec<String> = Vec::new();
         let mut accounts: Vec<(String, String)> = Vec::new();

@@ -4,6 +4,7 @@
 //! and dropped connections are retried by the SDK's adaptive retry strategy, bounded: it also
 //! slows a client's requests down once AWS throttles them (many accounts checked at once).
 
+pub mod call_log;
 mod cloudformation;
 mod errors;
 mod iam;
@@ -124,9 +125,9 @@ impl Sdk {
     pub fn new(config: &SdkConfig) -> Self {
         Sdk {
             config: config.clone(),
-            sts: aws_sdk_sts::Client::new(config),
-            cloudformation: aws_sdk_cloudformation::Client::new(config),
-            iam: aws_sdk_iam::Client::new(config),
+            sts: call_log::client!(aws_sdk_sts, config),
+            cloudformation: call_log::client!(aws_sdk_cloudformation, config),
+            iam: call_log::client!(aws_sdk_iam, config),
         }
     }
 }

@@ -34,6 +34,7 @@ impl SdkResources {
         // the path there, not in the host name.
         let config = aws_sdk_s3::config::Builder::from(&self.config)
             .force_path_style(self.config.endpoint_url().is_some())
+            .interceptor(super::call_log::CallLog)
             .build();
         aws_sdk_s3::Client::from_conf(config)
     }
@@ -85,7 +86,7 @@ impl SdkResources {
     }
 
     async fn functions(&self, region: &str) -> Result<Vec<Resource>, AwsError> {
-        let lambda = aws_sdk_lambda::Client::new(&self.in_region(region));
+        let lambda = super::call_log::client!(aws_sdk_lambda, &self.in_region(region));
         let functions: Vec<_> = lambda
             .list_functions()
             .into_paginator()
@@ -107,7 +108,7 @@ impl SdkResources {
     }
 
     async fn streams(&self, region: &str, account: &str) -> Result<Vec<Resource>, AwsError> {
-        let kinesis = aws_sdk_kinesis::Client::new(&self.in_region(region));
+        let kinesis = super::call_log::client!(aws_sdk_kinesis, &self.in_region(region));
         let pages: Vec<_> = kinesis
             .list_streams()
             .into_paginator()
@@ -143,7 +144,7 @@ impl SdkResources {
         region: &str,
         account: &str,
     ) -> Result<Vec<Resource>, AwsError> {
-        let firehose = aws_sdk_firehose::Client::new(&self.in_region(region));
+        let firehose = super::call_log::client!(aws_sdk_firehose, &self.in_region(region));
         let mut names = Vec::new();
         // ListDeliveryStreams has no paginator in the SDK: it pages by the last name seen.
         loop {
@@ -172,7 +173,7 @@ impl SdkResources {
     }
 
     async fn kms_keys(&self, region: &str) -> Result<Vec<Resource>, AwsError> {
-        let kms = aws_sdk_kms::Client::new(&self.in_region(region));
+        let kms = super::call_log::client!(aws_sdk_kms, &self.in_region(region));
         let keys: Vec<_> = kms
             .list_keys()
             .into_paginator()
@@ -239,7 +240,7 @@ impl SdkResources {
     /// The organization's units, the root first and each unit with its path, then its active
     /// accounts, each with its name.
     async fn org_targets(&self) -> Result<Vec<Resource>, AwsError> {
-        let organizations = aws_sdk_organizations::Client::new(&self.config);
+        let organizations = super::call_log::client!(aws_sdk_organizations, &self.config);
         let pages: Vec<aws_sdk_organizations::operation::list_roots::ListRootsOutput> =
             organizations
                 .list_roots()

@@ -13,6 +13,9 @@ use serde_json::{Map, Value};
 /// The character Segment masks secret values with when it returns them (`••••••4eed`).
 pub const MASK: char = '\u{2022}';
 
+/// The debug log's target for Segment's calls (the AWS calls have their own).
+pub const CALL_LOG_TARGET: &str = "segment_aws_setup::calls";
+
 /// The environment variable a Public API token is read from (never a flag: argv is visible).
 pub const TOKEN_VARIABLE: &str = "SEGMENT_PUBLIC_API_TOKEN";
 

@@ -54,6 +54,28 @@ pub struct Cli {
     pub command: Option<Command>,
     #[command(flatten)]
     pub wizard: WizardArgs,
+    #[command(flatten)]
+    pub debug: DebugArgs,
+}
+
+/// The debug log, for every command and the wizard.
+#[derive(Args, Debug, Clone)]
+pub struct DebugArgs {
+    /// Log every AWS call (service, operation, region, status, request ID, milliseconds) and
+    /// every Segment API call on stderr (the wizard: in a file); no bodies, IDs or credentials
+    #[arg(long, global = true, env = "SEGMENT_AWS_SETUP_DEBUG",
+        value_parser = clap::builder::BoolishValueParser::new())]
+    pub debug: bool,
+
+    /// With --debug: write the log to this file (made mode 0600) instead; the wizard's default
+    /// is debug.log in the state directory
+    #[arg(
+        long,
+        global = true,
+        value_name = "FILE",
+        env = "SEGMENT_AWS_SETUP_DEBUG_FILE"
+    )]
+    pub debug_file: Option<std::path::PathBuf>,
 }
 
 /// The wizard's options (no command).
