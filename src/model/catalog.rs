@@ -247,6 +247,17 @@ pub struct Preset {
     /// Empty for the custom policy, whose statements come from the user's file.
     #[serde(default)]
     pub statements: Vec<StatementSpec>,
+    /// checkov's Terraform checks this preset's documented policy fails on purpose, each with
+    /// why (written into `plan --format terraform` as checkov's inline skips).
+    #[serde(default)]
+    pub checkov_skips: Vec<CheckovSkip>,
+}
+
+/// A checkov check skipped, and why, in the words written beside the skip.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct CheckovSkip {
+    pub check: String,
+    pub why: String,
 }
 
 impl Preset {

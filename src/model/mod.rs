@@ -21,6 +21,7 @@ pub mod segment;
 pub mod stackset;
 pub mod steps;
 pub mod template;
+pub mod terraform;
 pub mod text;
 pub mod validate;
 pub mod verify;

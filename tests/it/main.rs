@@ -23,6 +23,7 @@ mod segment_standin;
 mod stack_sets;
 mod support;
 mod templates;
+mod terraform;
 mod trust_corpus;
 mod wizard;
 mod wizard_hands;

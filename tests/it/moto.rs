@@ -109,6 +109,22 @@ fn moto_server_executable() -> Result<PathBuf, String> {
     Ok(executable)
 }
 
+/// A tool of `tests/requirements.txt` (cfn-lint, checkov) from the same virtualenv moto comes
+/// from, installed on first use as moto is.
+pub fn python_tool(name: &str) -> Result<PathBuf, String> {
+    let moto_server = moto_server_executable()?;
+    let tool = moto_server.with_file_name(name);
+    if tool.is_file() {
+        Ok(tool)
+    } else {
+        Err(format!(
+            "{} is not beside {}: install tests/requirements.txt into that environment (pip install -r tests/requirements.txt), or unset MOTO_SERVER to let the tests install it under target/",
+            name,
+            moto_server.display()
+        ))
+    }
+}
+
 fn free_port() -> Result<u16, String> {
     TcpListener::bind("127.0.0.1:0")
         .and_then(|listener| listener.local_addr())

@@ -14,19 +14,53 @@ pub struct PlanArgs {
     #[arg(long, value_name = "DIR")]
     pub out: Option<std::path::PathBuf>,
 
-    /// Output: text for people, json for scripts
-    #[arg(long, value_enum, default_value_t = Format::Text, env = "SEGMENT_AWS_SETUP_FORMAT")]
-    pub format: Format,
+    /// Output: text for people, json for scripts, terraform for a Terraform configuration (the
+    /// external IDs a sensitive variable; with --out, main.tf and segment.tfvars are written too)
+    #[arg(long, value_enum, default_value_t = PlanFormat::Text, env = "SEGMENT_AWS_SETUP_FORMAT")]
+    pub format: PlanFormat,
+}
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
+pub enum PlanFormat {
+    Text,
+    Json,
+    Terraform,
 }
 
 pub(crate) fn plan(args: &PlanArgs) -> Result<String, Failure> {
-    no_csv(args.format)?;
     let plan = Plan::build(Catalog::builtin(), &args.setup.offline_request("plan")?)?;
     if let Some(dir) = &args.out {
-        write_documents(&plan, dir).map_err(|error| Failure {
+        let out_failure = |error: std::io::Error| Failure {
             code: exit::BAD_INPUT,
             message: format!("--out {}: {error}", dir.display()),
-        })?;
+        };
+        write_documents(&plan, dir).map_err(out_failure)?;
+        if args.format == PlanFormat::Terraform {
+            let terraform = [
+                (
+                    "main.tf",
+                    crate::model::terraform::configuration(&plan),
+                    false,
+                ),
+                (
+                    "segment.tfvars",
+                    crate::model::terraform::variables(&plan),
+                    true,
+                ),
+            ];
+            for (name, text, private) in terraform {
+                crate::engine::saving::write_file_no_follow(
+                    &dir.join(name),
+                    text.as_bytes(),
+                    private,
+                )
+                .map_err(out_failure)?;
+            }
+            say(&format!(
+                "Wrote main.tf and segment.tfvars (the external IDs: mode 0600, keep it out of version control) to {}",
+                dir.display()
+            ));
+        }
         say(&format!(
             "Wrote {} to {} (the files holding the external ID are mode 0600)",
             plan.documents()
@@ -38,8 +72,9 @@ pub(crate) fn plan(args: &PlanArgs) -> Result<String, Failure> {
         ));
     }
     Ok(match args.format {
-        Format::Text | Format::Csv => plan_text(&plan),
-        Format::Json => pretty_json(&plan_json(&plan)),
+        PlanFormat::Text => plan_text(&plan),
+        PlanFormat::Json => pretty_json(&plan_json(&plan)),
+        PlanFormat::Terraform => crate::model::terraform::configuration(&plan),
     })
 }
 
