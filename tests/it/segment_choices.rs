@@ -113,7 +113,10 @@ async fn a_destination_function_offers_its_instances_the_sources_and_definitions
         .expect("prepared");
     assert!(prepared.steps.is_empty(), "{:?}", prepared.steps);
     assert!(
-        prepared.left.iter().any(|l| l.contains("connect function")),
+        prepared
+            .left
+            .iter()
+            .any(|l| l.contains("connect function") && l.contains("write again and pick")),
         "{:?}",
         prepared.left
     );

@@ -420,6 +420,12 @@ async fn prepare_function(
                 });
             } else if target.ask && !target.definitions_only {
                 return Err(function_instance_choice(api, &function, &sources, prepared).await?);
+            } else if target.definitions_only {
+                // Chosen in the wizard or plain mode: said in their words, not the flags'.
+                prepared.left.push(format!(
+                    "connect function {} to a source in Segment, then fill in the values above (or write again and pick its instance)",
+                    function.display_name
+                ));
             } else {
                 prepared.left.push(format!(
                     "connect function {} to a source (name it, or an instance, to have the values written too), then fill in the values above",
