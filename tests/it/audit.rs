@@ -24,6 +24,21 @@ fn trusting(principal: Value, condition: Option<Value>) -> Value {
     json!({"Version": "2012-10-17", "Statement": [statement]})
 }
 
+/// The Lambda destination's plan every member account's role is made from.
+fn lambda_plan() -> Plan {
+    Plan::build(
+        Catalog::builtin(),
+        &PlanRequest {
+            integration: "lambda-destination".into(),
+            workspace_ids: vec!["wXZ2sd8N3mJ".into()],
+            lambda_arns: vec![crate::support::LAMBDA_A.into()],
+            role_name: Some("segment-lambda".into()),
+            ..PlanRequest::default()
+        },
+    )
+    .expect("plan")
+}
+
 fn function_principal() -> String {
     Catalog::builtin()
         .integration("destination-function")
@@ -172,17 +187,7 @@ async fn the_roles_segment_can_assume_are_found_and_judged_and_the_rest_left_out
 /// eight, not forty in a row and not all at once.
 #[tokio::test(start_paused = true)]
 async fn accounts_are_verified_concurrently_within_the_bound() {
-    let plan = Plan::build(
-        Catalog::builtin(),
-        &PlanRequest {
-            integration: "lambda-destination".into(),
-            workspace_ids: vec!["wXZ2sd8N3mJ".into()],
-            lambda_arns: vec![crate::support::LAMBDA_A.into()],
-            role_name: Some("segment-lambda".into()),
-            ..PlanRequest::default()
-        },
-    )
-    .expect("plan");
+    let plan = lambda_plan();
     let members = FakeMembers::default();
     let accounts: Vec<String> = (0..40)
         .map(|i| format!("{:012}", 300_000_000_000u64 + i))
@@ -379,17 +384,7 @@ async fn the_accounts_of_organizational_units_are_found_and_a_suspended_one_is_a
 /// the accounts after them are still verified.
 #[tokio::test]
 async fn a_denied_read_and_a_missing_role_are_rows_and_the_rest_carries_on() {
-    let plan = Plan::build(
-        Catalog::builtin(),
-        &PlanRequest {
-            integration: "lambda-destination".into(),
-            workspace_ids: vec!["wXZ2sd8N3mJ".into()],
-            lambda_arns: vec![crate::support::LAMBDA_A.into()],
-            role_name: Some("segment-lambda".into()),
-            ..PlanRequest::default()
-        },
-    )
-    .expect("plan");
+    let plan = lambda_plan();
     let members = FakeMembers::default();
     let accounts: Vec<String> = ["510000000001", "510000000002", "510000000003"]
         .map(String::from)

@@ -62,7 +62,6 @@ impl crate::aws::Members for Sdk {
 
     async fn accounts_under(&self, units: &[String]) -> Result<Vec<(String, String)>, AwsError> {
         use aws_sdk_organizations::operation::list_accounts_for_parent::ListAccountsForParentOutput as Accounts;
-        use aws_sdk_organizations::operation::list_organizational_units_for_parent::ListOrganizationalUnitsForParentOutput as Units;
         let organizations = super::call_log::client!(aws_sdk_organizations, &self.config);
         let mut parents: std::collections::VecDeque<String> = units.iter().cloned().collect();
         let mut seen_units: Vec<String> = Vec::new();
@@ -88,18 +87,8 @@ impl crate::aws::Members for Sdk {
                     accounts.push((id.to_string(), status.to_string()));
                 }
             }
-            let pages: Vec<Units> = organizations
-                .list_organizational_units_for_parent()
-                .parent_id(&parent)
-                .into_paginator()
-                .send()
-                .try_collect()
-                .await
-                .map_err(|e| classify("organizations:ListOrganizationalUnitsForParent", e))?;
-            for unit in pages.iter().flat_map(|page| page.organizational_units()) {
-                if let Some(id) = unit.id() {
-                    parents.push_back(id.to_string());
-                }
+            for (id, _) in super::resources::child_units(&organizations, &parent).await? {
+                parents.push_back(id);
             }
         }
         Ok(accounts)

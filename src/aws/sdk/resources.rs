@@ -236,6 +236,31 @@ fn partition(region: &str) -> &'static str {
 /// At most this many organizational units are read from the tree (a picker, not an inventory).
 const MAX_UNITS: usize = 500;
 
+/// The organizational units directly under a parent (a root or a unit), every page: each one's
+/// ID and name (its ID when it has none).
+pub(super) async fn child_units(
+    organizations: &aws_sdk_organizations::Client,
+    parent: &str,
+) -> Result<Vec<(String, String)>, AwsError> {
+    use aws_sdk_organizations::operation::list_organizational_units_for_parent::ListOrganizationalUnitsForParentOutput as Units;
+    let pages: Vec<Units> = organizations
+        .list_organizational_units_for_parent()
+        .parent_id(parent)
+        .into_paginator()
+        .send()
+        .try_collect()
+        .await
+        .map_err(|e| classify("organizations:ListOrganizationalUnitsForParent", e))?;
+    Ok(pages
+        .iter()
+        .flat_map(|page| page.organizational_units())
+        .filter_map(|unit| {
+            let id = unit.id()?;
+            Some((id.to_string(), unit.name().unwrap_or(id).to_string()))
+        })
+        .collect())
+}
+
 impl SdkResources {
     /// The organization's units, the root first and each unit with its path, then its active
     /// accounts, each with its name.
@@ -266,20 +291,8 @@ impl SdkResources {
             if units.len() >= MAX_UNITS {
                 break;
             }
-            use aws_sdk_organizations::operation::list_organizational_units_for_parent::ListOrganizationalUnitsForParentOutput as Units;
-            let pages: Vec<Units> = organizations
-                .list_organizational_units_for_parent()
-                .parent_id(&parent)
-                .into_paginator()
-                .send()
-                .try_collect()
-                .await
-                .map_err(|e| classify("organizations:ListOrganizationalUnitsForParent", e))?;
-            for child in pages.iter().flat_map(|page| page.organizational_units()) {
-                if let Some(id) = child.id() {
-                    let name = child.name().unwrap_or(id);
-                    parents.push_back((id.to_string(), format!("{path} / {name}")));
-                }
+            for (id, name) in child_units(&organizations, &parent).await? {
+                parents.push_back((id, format!("{path} / {name}")));
             }
         }
         let pages: Vec<aws_sdk_organizations::operation::list_accounts::ListAccountsOutput> =

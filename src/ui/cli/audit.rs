@@ -45,12 +45,6 @@ pub struct AuditArgs {
     pub output: Format,
 }
 
-fn now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs() as i64)
-}
-
 pub(crate) async fn audit(args: &AuditArgs) -> Result<String, Failure> {
     if !args.accounts.is_empty() {
         stackset::targets(&args.accounts, &[], false).map_err(InputError::at("--accounts"))?;
@@ -85,7 +79,7 @@ pub(crate) async fn audit(args: &AuditArgs) -> Result<String, Failure> {
         &accounts,
         &args.member_role,
         usize::from(args.concurrency),
-        now(),
+        crate::engine::now(),
         &|done| bar.set_position(done as u64),
     )
     .await;

@@ -17,9 +17,7 @@ impl Plain {
         self.say(&format!(
             "Looking for roles Segment can assume in account {account} (every role is read; nothing is changed)"
         ));
-        let now = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_secs() as i64);
+        let now = crate::engine::now();
         let audited = crate::engine::audit::audit_roles(
             connection.roles.as_ref(),
             &account,

@@ -482,9 +482,7 @@ impl Executor {
                 };
                 let result = match c.identity.caller().await {
                     Ok(caller) => {
-                        let now = std::time::SystemTime::now()
-                            .duration_since(std::time::UNIX_EPOCH)
-                            .map_or(0, |d| d.as_secs() as i64);
+                        let now = engine::now();
                         engine::audit::audit_roles(
                             c.roles.as_ref(),
                             &caller.account,
