@@ -6,6 +6,7 @@
 pub mod audit;
 pub mod aws_types;
 pub mod catalog;
+pub mod cloudformation_yaml;
 pub mod external_id;
 pub mod field;
 pub mod iam_eval;

@@ -6,6 +6,7 @@ mod architecture;
 mod audit;
 mod aws_cli;
 mod cli;
+mod cloudformation_yaml;
 mod day2;
 mod e2e;
 mod engine_fake;

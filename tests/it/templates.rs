@@ -1,6 +1,6 @@
 //! Each template from `assets/`, deployed through the SDK's CreateStack against moto, reaches
 //! CREATE_COMPLETE, and its `RoleArn` output names a role whose trust and inline policies equal
-//! the plan's.
+//! the plan's; and the same for each as `plan --format cloudformation-yaml` writes it.
 
 use crate::moto::moto;
 use aws_sdk_cloudformation::types::{Capability, Parameter, StackStatus, Tag};
@@ -22,10 +22,29 @@ fn decode(document: &str) -> Value {
 /// Moto's account: policies that name the account (or the role) are planned for it.
 const ACCOUNT: &str = "123456789012";
 
+/// How the template is sent to CloudFormation.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Body {
+    Json,
+    Yaml,
+}
+
 /// Deploys the planned template with its parameters and checks the role it made.
-async fn deploy_and_check(mut request: PlanRequest) {
+async fn deploy_and_check(request: PlanRequest) {
+    deploy_and_check_as(request, Body::Json).await;
+}
+
+async fn deploy_and_check_as(mut request: PlanRequest, body: Body) {
     request.account = Some(ACCOUNT.into());
-    let plan = plan(request.clone());
+    let mut plan = plan(request.clone());
+    let template_body = match body {
+        Body::Json => plan.template.to_string(),
+        Body::Yaml => {
+            // Another stack of the same name's length (moto names the role after it).
+            plan.stack_name = plan.stack_name.replacen("segment-", "yamlseg-", 1);
+            segment_aws_setup::model::cloudformation_yaml::template_yaml(&plan.template)
+        }
+    };
     let config = moto().sdk_config().await;
     let cloudformation = aws_sdk_cloudformation::Client::new(&config);
     let iam = aws_sdk_iam::Client::new(&config);
@@ -42,7 +61,7 @@ async fn deploy_and_check(mut request: PlanRequest) {
     cloudformation
         .create_stack()
         .stack_name(&plan.stack_name)
-        .template_body(plan.template.to_string())
+        .template_body(template_body)
         .set_parameters(Some(parameters))
         .capabilities(Capability::CapabilityIam)
         .tags(
@@ -55,7 +74,7 @@ async fn deploy_and_check(mut request: PlanRequest) {
         .await
         .unwrap_or_else(|e| {
             panic!(
-                "CreateStack of {} ({}): {e}",
+                "CreateStack of {} ({}, {body:?}): {e}",
                 plan.template_name, plan.preset_id
             )
         });
@@ -144,13 +163,14 @@ async fn every_integration_and_preset_deploys_with_the_plans_policies() {
     for integration in Catalog::builtin().integrations() {
         for offer in &integration.presets {
             for with_optional in [false, true] {
-                deploy_and_check(crate::support::sample_request(
-                    integration,
-                    &offer.preset,
-                    with_optional,
-                ))
-                .await;
-                deployed += 1;
+                for body in [Body::Json, Body::Yaml] {
+                    deploy_and_check_as(
+                        crate::support::sample_request(integration, &offer.preset, with_optional),
+                        body,
+                    )
+                    .await;
+                    deployed += 1;
+                }
             }
         }
     }

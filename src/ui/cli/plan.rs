@@ -15,7 +15,8 @@ pub struct PlanArgs {
     pub out: Option<std::path::PathBuf>,
 
     /// Output: text for people, json for scripts, terraform for a Terraform configuration (the
-    /// external IDs a sensitive variable; with --out, main.tf and segment.tfvars are written too)
+    /// external IDs a sensitive variable; with --out, main.tf and segment.tfvars are written too),
+    /// cloudformation-yaml for the template as YAML (with --out, template.yaml too)
     #[arg(long, value_enum, default_value_t = PlanFormat::Text, env = "SEGMENT_AWS_SETUP_FORMAT")]
     pub format: PlanFormat,
 }
@@ -25,7 +26,11 @@ pub enum PlanFormat {
     Text,
     Json,
     Terraform,
+    CloudformationYaml,
 }
+
+/// What `--out` names the YAML template (beside template.json).
+pub const TEMPLATE_YAML_FILE: &str = "template.yaml";
 
 pub(crate) fn plan(args: &PlanArgs) -> Result<String, Failure> {
     let plan = Plan::build(Catalog::builtin(), &args.setup.offline_request("plan")?)?;
@@ -35,6 +40,15 @@ pub(crate) fn plan(args: &PlanArgs) -> Result<String, Failure> {
             message: format!("--out {}: {error}", dir.display()),
         };
         write_documents(&plan, dir).map_err(out_failure)?;
+        if args.format == PlanFormat::CloudformationYaml {
+            crate::engine::saving::write_file_no_follow(
+                &dir.join(TEMPLATE_YAML_FILE),
+                crate::model::cloudformation_yaml::template_yaml(&plan.template).as_bytes(),
+                false,
+            )
+            .map_err(out_failure)?;
+            say(&format!("Wrote {TEMPLATE_YAML_FILE} to {}", dir.display()));
+        }
         if args.format == PlanFormat::Terraform {
             let terraform = [
                 (
@@ -75,6 +89,9 @@ pub(crate) fn plan(args: &PlanArgs) -> Result<String, Failure> {
         PlanFormat::Text => plan_text(&plan),
         PlanFormat::Json => pretty_json(&plan_json(&plan)),
         PlanFormat::Terraform => crate::model::terraform::configuration(&plan),
+        PlanFormat::CloudformationYaml => {
+            crate::model::cloudformation_yaml::template_yaml(&plan.template)
+        }
     })
 }
 
