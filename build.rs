@@ -1,5 +1,5 @@
-//! Embeds every CloudFormation template in `assets/templates/` and every code snippet in
-//! `assets/snippets/` so that adding an integration is a data change: a new file is picked up
+//! Embeds every CloudFormation template in `assets/templates/`, every code snippet in
+//! `assets/snippets/` and every starter function in `assets/starter/` so that adding an integration is a data change: a new file is picked up
 //! without touching Rust code.
 use std::{env, fmt::Write as _, fs, path::PathBuf};
 
@@ -41,4 +41,7 @@ fn main() {
     let mut snippets = String::new();
     embed(&manifest, "snippets", ".js", "SNIPPETS", &mut snippets);
     fs::write(out.join("snippets.rs"), snippets).expect("OUT_DIR is writable");
+    let mut starters = String::new();
+    embed(&manifest, "starter", ".py", "STARTERS", &mut starters);
+    fs::write(out.join("starters.rs"), starters).expect("OUT_DIR is writable");
 }

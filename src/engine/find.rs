@@ -209,6 +209,7 @@ pub(super) fn found_setup(
         retiring_external_ids: Vec::new(),
         inputs: Default::default(),
         role_path: None,
+        starter_function: None,
     }
 }
 

@@ -494,6 +494,7 @@ mod tests {
             retiring_external_ids: vec![],
             inputs: Default::default(),
             role_path: None,
+            starter_function: None,
         };
         let mut unfinished = setup("half-made", "us-west-2", Method::Iam);
         unfinished.finished = false;

@@ -328,6 +328,9 @@ pub struct PresetOffer {
     /// The code that uses the role (a file in `assets/snippets/`), for functions.
     #[serde(default)]
     pub snippet: Option<String>,
+    /// A function this preset can make when the customer has none (`--starter-function`).
+    #[serde(default)]
+    pub starter_function: Option<crate::model::starter::StarterSpec>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -412,6 +415,10 @@ pub enum CatalogError {
         integration: String,
         snippet: String,
     },
+    #[error(
+        "integration {integration} names starter function code {code}, which is not in assets/starter"
+    )]
+    UnknownStarter { integration: String, code: String },
     #[error("integration id {0} appears twice")]
     DuplicateIntegration(String),
 }
@@ -441,6 +448,14 @@ impl Catalog {
                 }
             }
             for offer in &integration.presets {
+                if let Some(starter) = &offer.starter_function
+                    && crate::model::starter::code_source(&starter.code).is_none()
+                {
+                    return Err(CatalogError::UnknownStarter {
+                        integration: integration.id.clone(),
+                        code: starter.code.clone(),
+                    });
+                }
                 if let Some(snippet) = &offer.snippet
                     && snippet_source(snippet).is_none()
                 {

@@ -20,6 +20,7 @@ pub mod record;
 pub mod rotation;
 pub mod segment;
 pub mod stackset;
+pub mod starter;
 pub mod steps;
 pub mod template;
 pub mod terraform;

@@ -59,6 +59,46 @@ pub struct Outcome {
     pub code: Option<String>,
     /// The command that checks the role later (never with the external ID in it).
     pub check_later: Option<String>,
+    /// The starter function made with the role, when one was.
+    pub starter: Option<StarterShown>,
+}
+
+/// A starter function as the outcome shows it: where it is and its code.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StarterShown {
+    pub name: String,
+    pub arn: String,
+    pub runtime: String,
+    pub code: String,
+    /// The environment variables to fill in (Personalize's).
+    pub environment: Vec<String>,
+}
+
+impl StarterShown {
+    pub fn of(starter: &crate::model::starter::Starter) -> StarterShown {
+        StarterShown {
+            name: starter.name.clone(),
+            arn: starter.arn(),
+            runtime: starter.spec.runtime.clone(),
+            code: starter.code.clone(),
+            environment: starter.spec.environment.clone(),
+        }
+    }
+
+    /// What the outcome says to do with it, first among the steps in AWS.
+    fn steps(&self) -> Vec<String> {
+        let mut steps = vec![format!(
+            "The starter function {} ({}) is made: it logs each event Segment sends to CloudWatch Logs (/aws/lambda/{}) and returns. Replace its code with your own in the Lambda console, keeping each call under Segment's 5 seconds",
+            self.name, self.runtime, self.name
+        )];
+        if !self.environment.is_empty() {
+            steps.push(format!(
+                "Fill in the starter function's environment variables (Lambda console > Configuration > Environment variables): {}",
+                self.environment.join(", ")
+            ));
+        }
+        steps
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -127,14 +167,39 @@ impl Outcome {
             &plan.external_ids,
             role_arn,
         )
+        .with_starter(plan.starter.as_ref().map(StarterShown::of))
+    }
+
+    /// The outcome with the starter function made beside the role: its steps come first among
+    /// those in AWS, and the page's own step to build a function is done.
+    fn with_starter(mut self, starter: Option<StarterShown>) -> Outcome {
+        if let Some(shown) = &starter {
+            let mut steps = shown.steps();
+            steps.extend(self.aws_steps);
+            self.aws_steps = steps;
+        }
+        self.starter = starter;
+        self
     }
 
     /// The outcome of a saved setup (a resume), once its role exists.
     pub fn from_saved(saved: &SavedSetup, role_arn: &str) -> Outcome {
         let integration = Catalog::builtin().integration(&saved.integration);
-        let snippet = integration
-            .and_then(|i| saved.preset.as_deref().and_then(|p| i.offer(p)))
-            .and_then(|offer| offer.snippet.clone());
+        let offer = integration.and_then(|i| saved.preset.as_deref().and_then(|p| i.offer(p)));
+        let snippet = offer.and_then(|offer| offer.snippet.clone());
+        let starter = offer
+            .and_then(|offer| offer.starter_function.clone())
+            .zip(saved.starter_function.clone())
+            .and_then(|(spec, name)| {
+                let code = crate::model::starter::code_source(&spec.code)?;
+                Some(crate::model::starter::Starter {
+                    name,
+                    region: saved.region.clone().unwrap_or_default(),
+                    account: saved.account.clone(),
+                    spec,
+                    code: code.to_string(),
+                })
+            });
         Outcome::build(
             integration,
             &saved.integration,
@@ -144,6 +209,7 @@ impl Outcome {
             &saved.external_ids,
             Some(role_arn),
         )
+        .with_starter(starter.as_ref().map(StarterShown::of))
     }
 
     /// The outcome of an existing role that `verify` checked: the settings the integration (and
@@ -270,6 +336,7 @@ impl Outcome {
             notes,
             code: snippet.and_then(|name| fill_snippet(name, lambda_arns)),
             check_later: role_arn.map(|arn| verify_hint(id, arn)),
+            starter: None,
         }
     }
 
@@ -335,6 +402,13 @@ impl Outcome {
             "notes": self.notes,
             "code": self.code,
             "checkLater": self.check_later,
+            "starterFunction": self.starter.as_ref().map(|s| json!({
+                "name": s.name,
+                "arn": s.arn,
+                "runtime": s.runtime,
+                "code": s.code,
+                "environment": s.environment,
+            })),
         })
     }
 
@@ -400,6 +474,20 @@ impl Outcome {
                 "Code that uses the role in your function (JavaScript):",
             ));
             lines.extend(code.lines().map(|l| match l {
+                "" => line(LineKind::Code, ""),
+                l => line(LineKind::Code, format!("  {l}")),
+            }));
+        }
+        if let Some(starter) = &self.starter {
+            lines.push(line(LineKind::Blank, ""));
+            lines.push(line(
+                LineKind::Heading,
+                format!(
+                    "The starter function {} ({}), index.py:",
+                    starter.name, starter.runtime
+                ),
+            ));
+            lines.extend(starter.code.lines().map(|l| match l {
                 "" => line(LineKind::Code, ""),
                 l => line(LineKind::Code, format!("  {l}")),
             }));

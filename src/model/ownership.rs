@@ -20,7 +20,9 @@ pub const CREATED_BY_TAG: (&str, &str) = ("created-by", "segment-aws-setup");
 pub const INTEGRATION_TAG: &str = "segment-integration";
 
 /// The resource types this tool's templates make; anything else in a stack is someone else's.
-pub const OUR_TYPES: [&str; 2] = [ROLE_TYPE, POLICY_TYPE];
+pub const OUR_TYPES: [&str; 3] = [ROLE_TYPE, POLICY_TYPE, FUNCTION_TYPE];
+/// A starter function (`model::starter`), made in the stack beside the role when asked for.
+pub const FUNCTION_TYPE: &str = "AWS::Lambda::Function";
 
 /// It carries the `created-by` tag (a hint: see the module's doc).
 pub fn tagged(tags: &[(String, String)]) -> bool {
@@ -95,7 +97,22 @@ fn template_differs(template: &Value, integration: &Integration) -> Option<Strin
     };
     let want = template_resources(&ours);
     let have = template_resources(template);
-    if have != want {
+    // A starter function's two resources, where the integration offers one, and then only
+    // with its role trusting Lambda alone.
+    let mut with_starter = want.clone();
+    with_starter.extend(
+        crate::model::starter::stack_resources()
+            .map(|(logical, kind)| (logical.to_string(), kind.to_string())),
+    );
+    let offers_starter = integration
+        .presets
+        .iter()
+        .any(|offer| offer.starter_function.is_some());
+    let starter_right = offers_starter
+        && have == with_starter
+        && template["Resources"][crate::model::starter::EXECUTION_ROLE_ID]["Properties"]["AssumeRolePolicyDocument"]
+            == crate::model::starter::Starter::trust_policy();
+    if have != want && !starter_right {
         return Some(format!(
             "it holds {}, where this tool's {} template holds {}",
             held(&have),
@@ -266,6 +283,44 @@ mod tests {
                 physical_id: None,
             })
             .collect()
+    }
+
+    #[test]
+    fn a_starter_function_is_ours_only_where_offered_and_with_its_role_trusting_lambda() {
+        let lambda_tags = vec![
+            (CREATED_BY_TAG.0.into(), CREATED_BY_TAG.1.into()),
+            (INTEGRATION_TAG.into(), "lambda-destination".into()),
+        ];
+        let starter = crate::model::starter::Starter {
+            name: "s-starter".into(),
+            region: "us-west-2".into(),
+            account: "123456789012".into(),
+            spec: crate::model::starter::StarterSpec {
+                code: "lambda-destination.py".into(),
+                runtime: "python3.13".into(),
+                actions: Vec::new(),
+                environment: Vec::new(),
+            },
+            code: String::new(),
+        };
+        let mut with = crate::model::template::load("lambda-destination.json").expect("embedded");
+        starter.add_to(&mut with);
+        assert!(stack_is_ours(&lambda_tags, &with, &resources(&with)).is_ok());
+
+        let mut hijacked = with.clone();
+        hijacked["Resources"][crate::model::starter::EXECUTION_ROLE_ID]["Properties"]["AssumeRolePolicyDocument"]
+            ["Statement"][0]["Principal"] = json!({"AWS": "arn:aws:iam::999999999999:root"});
+        assert!(stack_is_ours(&lambda_tags, &hijacked, &resources(&hijacked)).is_err());
+
+        // Kinesis offers none: the same resources beside its role are not its.
+        let kinesis_tags = vec![
+            (CREATED_BY_TAG.0.into(), CREATED_BY_TAG.1.into()),
+            (INTEGRATION_TAG.into(), "kinesis-destination".into()),
+        ];
+        let mut kinesis =
+            crate::model::template::load("kinesis-destination.json").expect("embedded");
+        starter.add_to(&mut kinesis);
+        assert!(stack_is_ours(&kinesis_tags, &kinesis, &resources(&kinesis)).is_err());
     }
 
     #[test]

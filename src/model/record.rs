@@ -68,6 +68,10 @@ pub struct SavedSetup {
     /// The role's path (the direct IAM method), which its ARN and so its policy may name.
     #[serde(default)]
     pub role_path: Option<String>,
+    /// The starter function made with the role, by name (its execution role is
+    /// `<name>-role` on the IAM path): deleted with the setup.
+    #[serde(default)]
+    pub starter_function: Option<String>,
 }
 
 /// Seconds since the epoch.
@@ -112,6 +116,7 @@ impl SavedSetup {
             inputs: plan.all_inputs().clone(),
             role_path: (method == Method::Iam && plan.role_path != "/")
                 .then(|| plan.role_path.clone()),
+            starter_function: plan.starter.as_ref().map(|s| s.name.clone()),
         }
     }
 
@@ -176,7 +181,18 @@ impl SavedSetup {
             source_ids: Vec::new(),
             bucket: one(Input::Bucket),
             bucket_region: one(Input::BucketRegion),
-            lambda_arns: inputs.get(&Input::LambdaArns).cloned().unwrap_or_default(),
+            // A starter function's ARN is the plan's own again (first), not an input.
+            lambda_arns: inputs
+                .get(&Input::LambdaArns)
+                .into_iter()
+                .flatten()
+                .filter(|arn| {
+                    self.starter_function
+                        .as_ref()
+                        .is_none_or(|name| !arn.ends_with(&format!(":function:{name}")))
+                })
+                .cloned()
+                .collect(),
             policy_file: if custom {
                 self.permission_policy
                     .as_ref()
@@ -205,6 +221,8 @@ impl SavedSetup {
                 .collect(),
             account: Some(self.account.clone()),
             role_path: self.role_path.clone(),
+            starter_function: self.starter_function.is_some(),
+            region: self.region.clone(),
         }
     }
 

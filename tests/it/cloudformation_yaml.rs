@@ -25,6 +25,17 @@ fn every_template() -> Vec<(String, Value)> {
             }
         }
     }
+    // And the two that can make a starter function, with one.
+    for integration in ["lambda-destination", "personalize-destination"] {
+        let integration = Catalog::builtin().integration(integration).expect("known");
+        let mut request = crate::support::sample_request(integration, "lambda-invoke", false);
+        request.starter_function = true;
+        request.region = Some("us-west-2".into());
+        request.account = Some("123456789012".into());
+        let plan = Plan::build(Catalog::builtin(), &request).expect("valid");
+        assert!(plan.starter.is_some());
+        templates.push((format!("{}-starter", integration.id), plan.template));
+    }
     templates
 }
 

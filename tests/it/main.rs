@@ -22,6 +22,7 @@ mod segment_catalog;
 mod segment_choices;
 mod segment_standin;
 mod stack_sets;
+mod starter;
 mod support;
 mod templates;
 mod terraform;

@@ -72,6 +72,21 @@ pub async fn read(
     })
 }
 
+/// Whether the setup holds a starter function: its stack does, or its record says so.
+async fn has_starter(stacks: &dyn Stacks, asked: &Asked) -> Result<bool, EngineError> {
+    Ok(match asked.method {
+        Method::Cloudformation => stacks
+            .stack_resources(&asked.name)
+            .await?
+            .iter()
+            .any(|r| r.logical_id == crate::model::starter::FUNCTION_ID),
+        Method::Iam => asked
+            .record
+            .as_ref()
+            .is_some_and(|r| r.starter_function.is_some()),
+    })
+}
+
 pub(super) fn same_integration(
     made_for: &Integration,
     asked: &Integration,
@@ -311,6 +326,11 @@ pub async fn prepare(
     let mut truth = reconcile(asked.record.as_ref(), &current.accepted, secret);
     let mut id_change = asked.id_change.clone();
     let mut request = asked.request.clone();
+    // A starter function made with the setup stays: the changed plan makes it again, the same.
+    if has_starter(stacks, &asked).await? {
+        request.starter_function = true;
+        request.region = request.region.or_else(|| asked.region.clone());
+    }
     if !asked.given.is_empty() {
         let rotating = matches!(id_change, IdChange::Rotate(_) | IdChange::Finish);
         if rotating && !asked.given.iter().all(|id| accepted_now.contains(id)) {

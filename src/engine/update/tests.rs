@@ -31,6 +31,7 @@ fn record(current: &[&str], pending: &[&str], retiring: &[&str]) -> SavedSetup {
         retiring_external_ids: strings(retiring),
         inputs: Default::default(),
         role_path: None,
+        starter_function: None,
     }
 }
 

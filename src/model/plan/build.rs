@@ -52,6 +52,8 @@ pub struct Plan {
     pub(super) setting_specs: Vec<crate::model::catalog::SettingSpec>,
     /// The code that uses the role (a file in `assets/snippets/`).
     pub snippet: Option<String>,
+    /// The function made with the role for Segment to invoke, when asked for.
+    pub starter: Option<crate::model::starter::Starter>,
 }
 
 /// The default stack name: readable and unique, such as `segment-destination-function-k3x9qa`.
@@ -84,6 +86,12 @@ impl Plan {
         let preset = catalog
             .preset(&offer.preset)
             .ok_or_else(|| InputError::new("--integration", "its preset is not defined"))?;
+        let stack_name = request
+            .stack_name
+            .clone()
+            .unwrap_or_else(|| default_stack_name(&integration.id));
+        validate::stack_name(&stack_name).map_err(InputError::at("--stack-name"))?;
+        let starter = starter_function(offer, request, &stack_name)?;
         let mut inputs = BTreeMap::new();
         for input in preset.optional_inputs.iter().copied() {
             let values = request.values(input);
@@ -96,6 +104,17 @@ impl Plan {
         }
         for &input in &preset.inputs {
             let values = request.values(input);
+            // The starter function's ARN comes first (the Lambda setting names it); its account
+            // may still be the placeholder, so it is not held to the ARN check.
+            if let Some(starter) = starter.as_ref().filter(|_| input == Input::LambdaArns) {
+                for value in &values {
+                    check_input(input, value)?;
+                }
+                let mut all = vec![starter.arn()];
+                all.extend(values);
+                inputs.insert(input, all);
+                continue;
+            }
             if values.is_empty() {
                 let others: Vec<String> = preset
                     .inputs
@@ -186,6 +205,18 @@ impl Plan {
             };
         // An integration whose functions must be in given regions (Amazon Personalize:
         // us-west-2) says so for each function elsewhere.
+        if let Some(starter) = &starter
+            && !integration.resource_regions.is_empty()
+            && !integration.resource_regions.contains(&starter.region)
+        {
+            warnings.push(format!(
+                "{} needs its Lambda function in {}, where Segment's Lambdas can reach it; the starter function would be made in {} (pass --region {})",
+                integration.title,
+                integration.resource_regions.join(" or "),
+                starter.region,
+                integration.resource_regions[0]
+            ));
+        }
         if !integration.resource_regions.is_empty() {
             for arn in &request.lambda_arns {
                 if let Ok(region) = validate::lambda_arn(arn)
@@ -205,12 +236,6 @@ impl Plan {
                 "the permission policy names {ACCOUNT_PLACEHOLDER}: your AWS account's ID goes there (create and the wizard fill it in; the template uses the stack's own account)"
             ));
         }
-        let stack_name = request
-            .stack_name
-            .clone()
-            .unwrap_or_else(|| default_stack_name(&integration.id));
-        validate::stack_name(&stack_name).map_err(InputError::at("--stack-name"))?;
-
         let source = template::load(&integration.template).ok_or_else(|| {
             InputError::new(
                 "--integration",
@@ -231,6 +256,9 @@ impl Plan {
             .is_none()
             .then_some(&permission_policy);
         let mut rendered = template::render(&source, literal_trust, literal_permission);
+        if let Some(starter) = &starter {
+            starter.add_to(&mut rendered);
+        }
         // The template says what this role may do: the preset actually used.
         rendered["Description"] = json!(format!(
             "IAM role that Segment's {} assumes ({}) with an external ID, allowed to: {} ({}). Made by segment-aws-setup; usable by hand.",
@@ -297,6 +325,7 @@ impl Plan {
             account: request.account.clone(),
             setting_specs: integration.settings_with(offer).cloned().collect(),
             snippet: offer.snippet.clone(),
+            starter,
         })
     }
 
@@ -338,6 +367,45 @@ impl Plan {
             .and_then(|values| values.first())
             .map(String::as_str)
     }
+}
+
+/// The starter function a request asks for, checked: only a preset that offers one, in a
+/// region.
+fn starter_function(
+    offer: &crate::model::catalog::PresetOffer,
+    request: &PlanRequest,
+    stack_name: &str,
+) -> Result<Option<crate::model::starter::Starter>, InputError> {
+    use crate::model::starter::{Starter, code_source};
+    if !request.starter_function {
+        return Ok(None);
+    }
+    let spec = offer.starter_function.clone().ok_or_else(|| {
+        InputError::new(
+            "--starter-function",
+            "only the Amazon Lambda and Amazon Personalize destinations invoke a function this tool can make",
+        )
+    })?;
+    // Like the account, the region may be known only once connected.
+    let region = match &request.region {
+        Some(region) => {
+            validate::region(region).map_err(InputError::at("--region"))?;
+            region.clone()
+        }
+        None => REGION_PLACEHOLDER.to_string(),
+    };
+    let code = code_source(&spec.code)
+        .ok_or_else(|| InputError::new("--starter-function", "its code is missing"))?;
+    Ok(Some(Starter {
+        name: Starter::name_for(stack_name),
+        region,
+        account: request
+            .account
+            .clone()
+            .unwrap_or_else(|| ACCOUNT_PLACEHOLDER.to_string()),
+        spec,
+        code: code.to_string(),
+    }))
 }
 
 impl PlanRequest {

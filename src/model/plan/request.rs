@@ -53,10 +53,17 @@ pub struct PlanRequest {
     /// A rotation under way: the new external ID, accepted beside the current ones until
     /// Segment has it (integrations whose ID is generated).
     pub next_external_ids: Vec<String>,
+    /// Make a starter function for Segment to invoke (the Lambda and Personalize destinations),
+    /// its ARN first among the Lambda ARNs.
+    pub starter_function: bool,
+    /// The region the setup is made in: where a starter function goes.
+    pub region: Option<String>,
 }
 
 /// What stands for the account ID in a plan made without credentials.
 pub const ACCOUNT_PLACEHOLDER: &str = "ACCOUNT_ID";
+/// What stands for the region in a plan made without one (a starter function's ARN names it).
+pub const REGION_PLACEHOLDER: &str = "REGION";
 
 impl PlanRequest {
     pub(super) fn provided(&self, input: Input) -> bool {

@@ -89,6 +89,11 @@ pub struct SetupArgs {
     #[arg(long, env = "SEGMENT_AWS_SETUP_BUCKET_REGION", value_name = "R")]
     pub bucket_region: Option<String>,
 
+    /// Amazon Lambda, Personalize: also make a starter function for Segment to invoke (Python,
+    /// logs each event; its own execution role writes only its log group), in the stack's region
+    #[arg(long, env = "SEGMENT_AWS_SETUP_STARTER_FUNCTION")]
+    pub starter_function: bool,
+
     /// Permissions: let the role invoke this Lambda function (full ARN). Repeat for several
     #[arg(
         long = "lambda-arn",
@@ -232,6 +237,7 @@ impl SetupArgs {
             role_name: self.role_name.clone(),
             stack_name: self.stack_name.clone(),
             other_inputs: self.more.inputs(),
+            starter_function: self.starter_function,
             ..PlanRequest::default()
         })
     }

@@ -48,6 +48,20 @@ pub(crate) async fn create(args: &CreateArgs) -> Result<String, Failure> {
     for warning in &plan.warnings {
         say(&format!("warning: {warning}"));
     }
+    if plan.starter.is_some() && args.method == Method::Iam {
+        return Err(InputError::new(
+            "--starter-function",
+            "the starter function is made in the CloudFormation stack beside the role: use --method cloudformation (the default)",
+        )
+        .into());
+    }
+    if plan.starter.is_some() && args.many.wanted() {
+        return Err(InputError::new(
+            "--starter-function",
+            "a StackSet makes the role in many accounts; make the function in the account that runs it (create it there without --accounts)",
+        )
+        .into());
+    }
     if args.many.wanted() {
         let run = super::stack_set::ManyRun {
             many: &args.many,
@@ -62,6 +76,7 @@ pub(crate) async fn create(args: &CreateArgs) -> Result<String, Failure> {
     say_state_problems(&store);
     // The account is known now: policies that name it (or the role) are built for it.
     request.account = Some(session.caller.account.clone());
+    request.region = session.region.clone();
     request.role_path = Some(args.role_path.clone());
 
     // A re-run resumes: the unfinished setup saved for this account (same integration, method and

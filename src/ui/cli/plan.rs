@@ -14,6 +14,10 @@ pub struct PlanArgs {
     #[arg(long, value_name = "DIR")]
     pub out: Option<std::path::PathBuf>,
 
+    /// With --starter-function: the region the function is made in, which its ARN names
+    #[arg(long, value_name = "REGION", env = "AWS_REGION")]
+    pub region: Option<String>,
+
     /// Output: text for people, json for scripts, terraform for a Terraform configuration (the
     /// external IDs a sensitive variable; with --out, main.tf and segment.tfvars are written too),
     /// cloudformation-yaml for the template as YAML (with --out, template.yaml too)
@@ -33,7 +37,11 @@ pub enum PlanFormat {
 pub const TEMPLATE_YAML_FILE: &str = "template.yaml";
 
 pub(crate) fn plan(args: &PlanArgs) -> Result<String, Failure> {
-    let plan = Plan::build(Catalog::builtin(), &args.setup.offline_request("plan")?)?;
+    let request = PlanRequest {
+        region: args.region.clone(),
+        ..args.setup.offline_request("plan")?
+    };
+    let plan = Plan::build(Catalog::builtin(), &request)?;
     if let Some(dir) = &args.out {
         let out_failure = |error: std::io::Error| Failure {
             code: exit::BAD_INPUT,

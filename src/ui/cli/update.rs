@@ -60,6 +60,13 @@ pub(crate) async fn update(args: &UpdateArgs) -> Result<String, Failure> {
     no_csv(args.change.output)?;
     let store = state_store()?;
     let request = args.setup.offline_request("update")?;
+    if request.starter_function {
+        return Err(InputError::new(
+            "--starter-function",
+            "update keeps the starter function a setup was made with (and makes none): create makes one",
+        )
+        .into());
+    }
     let catalog = Catalog::builtin();
     let integration = catalog.integration(&request.integration).ok_or_else(|| {
         Failure::from(InputError::new(

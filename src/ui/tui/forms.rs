@@ -263,6 +263,8 @@ pub struct PermissionsState {
     pub pick_region: BTreeMap<ResourceKind, usize>,
     /// The broad custom permission policy the user accepted with `y` on Review.
     pub broad_accepted: Option<Value>,
+    /// Make a starter function for Segment to invoke (the Lambda field's choice).
+    pub starter_function: bool,
 }
 
 /// Method: how the role is made, its names, and the existing role being checked.

@@ -225,6 +225,8 @@ impl App {
             account: self.caller().map(|c| c.account.clone()),
             role_path: None,
             next_external_ids: Vec::new(),
+            starter_function: self.permissions.starter_function,
+            region: self.default_region(),
         }
     }
 
