@@ -1,9 +1,10 @@
-# A starter function for Segment's Amazon Personalize destination, made by segment-aws-setup.
-# Segment invokes it once per event and waits at most 5 seconds. It logs the event and, once
-# you fill in personalize_tracking_id (your Event Tracker's tracking ID), sends track events
-# to Personalize with PutEvents. personalize_campaign_arn and connections_source_api_key are
-# read for the recommendations step of Segment's page (GetRecommendations, then identify
-# calls to your Segment source), which you add where the comment says.
+# Starter function for Segment's Amazon Personalize destination
+# (made by segment-aws-setup). Segment invokes it once per event
+# and waits at most 5 seconds. It logs the event and, once you set
+# personalize_tracking_id (your Event Tracker's tracking ID),
+# sends track events to Personalize with PutEvents. The page's
+# recommendations step reads personalize_campaign_arn and
+# connections_source_api_key: add it where the comment says.
 import json
 import logging
 import os
@@ -13,24 +14,28 @@ logger.setLevel(logging.INFO)
 
 
 def handler(event, context):
-    kind = event.get("type", "unknown") if isinstance(event, dict) else "unknown"
-    logger.info("segment %s event: %s", kind, json.dumps(event, sort_keys=True))
+    if not isinstance(event, dict):
+        event = {}
+    kind = event.get("type", "unknown")
+    text = json.dumps(event, sort_keys=True)
+    logger.info("segment %s event: %s", kind, text)
     tracking_id = os.environ.get("personalize_tracking_id", "")
-    if kind == "track" and tracking_id:
-        import boto3  # in Lambda's Python runtime; imported here so a local run needs none
+    if kind != "track" or not tracking_id:
+        # Recommendations (GetRecommendations) go here.
+        return {"received": kind, "sentToPersonalize": False}
+    import boto3  # in Lambda's runtime; a local run needs none
 
-        boto3.client("personalize-events").put_events(
-            trackingId=tracking_id,
-            userId=str(event.get("userId") or event.get("anonymousId") or ""),
-            sessionId=str(event.get("anonymousId") or event.get("userId") or ""),
-            eventList=[
-                {
-                    "eventType": str(event.get("event", "track")),
-                    "sentAt": event.get("timestamp"),
-                    "properties": json.dumps(event.get("properties") or {}),
-                }
-            ],
-        )
-        return {"received": kind, "sentToPersonalize": True}
-    # Recommendations: personalize_campaign_arn and connections_source_api_key go here.
-    return {"received": kind, "sentToPersonalize": False}
+    user = str(event.get("userId") or event.get("anonymousId") or "")
+    boto3.client("personalize-events").put_events(
+        trackingId=tracking_id,
+        userId=user,
+        sessionId=str(event.get("anonymousId") or user),
+        eventList=[
+            {
+                "eventType": str(event.get("event", "track")),
+                "sentAt": event.get("timestamp"),
+                "properties": json.dumps(event.get("properties") or {}),
+            }
+        ],
+    )
+    return {"received": kind, "sentToPersonalize": True}

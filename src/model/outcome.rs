@@ -524,7 +524,8 @@ mod tests {
     /// it may wrap there, or what a user selects with the mouse is broken code.
     #[test]
     fn no_snippet_line_wraps_at_80_columns() {
-        for (name, source) in crate::model::catalog::SNIPPETS {
+        let starters = crate::model::starter::STARTERS.iter();
+        for (name, source) in crate::model::catalog::SNIPPETS.iter().chain(starters) {
             for line in source.lines() {
                 assert!(line.chars().count() <= 74, "{name}: {line}");
             }

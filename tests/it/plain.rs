@@ -142,7 +142,8 @@ async fn the_lambda_destination_through_iam_with_the_plain_flag() {
     let role = unique("plain-lambda");
     let arn = "arn:aws:lambda:us-west-2:123456789012:function:events";
     // Choices by a part of their name: "lambda" for lambda-destination, "iam" for the method.
-    let answers = format!("y\nlambda\nwXZ2sd8N3mJ\nsrcPlain123\n{arn}\niam\n{role}\ny\n");
+    // The empty answer after the source ID: no starter function.
+    let answers = format!("y\nlambda\nwXZ2sd8N3mJ\nsrcPlain123\n\n{arn}\niam\n{role}\ny\n");
     let output = answer(&["--plain"], &answers, true);
     assert!(
         output.status.success(),
@@ -183,6 +184,52 @@ async fn the_lambda_destination_through_iam_with_the_plain_flag() {
         trust["Statement"][0]["Condition"]["StringEquals"]["sts:ExternalId"],
         serde_json::json!(["wXZ2sd8N3mJ", "srcPlain123"]),
         "the source ID is trusted too"
+    );
+}
+
+/// No function yet: plain mode asks, makes the starter function in the stack (no method asked),
+/// and ends with its code.
+#[tokio::test]
+async fn plain_mode_makes_a_starter_function_when_asked() {
+    let stack = unique("plain-starter");
+    let answers = format!("y\nlambda\nwsPlainStarter1\n\ny\n{stack}\ny\n");
+    let output = answer(&["--plain"], &answers, true);
+    assert!(
+        output.status.success(),
+        "{}\n{}",
+        stdout(&output),
+        stderr(&output)
+    );
+    assert_plain(&output);
+    let text = stdout(&output);
+    assert!(
+        text.contains("No Lambda function yet? Make a starter function"),
+        "{text}"
+    );
+    assert!(
+        text.contains("The starter function is made in a CloudFormation stack beside the role"),
+        "{text}"
+    );
+    let function = format!("{stack}-starter");
+    assert_eq!(
+        value_after(&text, "Lambda (function) · required"),
+        format!("arn:aws:lambda:us-east-1:123456789012:function:{function}")
+    );
+    assert!(
+        text.contains(&format!(
+            "The starter function {function} (python3.13), index.py:"
+        )) && text.contains("def handler(event, context):"),
+        "its code at the end:\n{text}"
+    );
+    let lambda = aws_sdk_lambda::Client::new(&moto().sdk_config().await);
+    assert!(
+        lambda
+            .get_function()
+            .function_name(&function)
+            .send()
+            .await
+            .is_ok(),
+        "made in the stack"
     );
 }
 
@@ -438,7 +485,7 @@ fn plain_mode_picks_from_numbered_lists_in_the_demo_account() {
 
     let output = answer(
         &["--demo"],
-        "y\nlambda\nw0rkspace1\n\n@us-west-2\n1, segment-event-handler\n1\n\nn\n",
+        "y\nlambda\nw0rkspace1\n\n\n@us-west-2\n1, segment-event-handler\n1\n\nn\n",
         false,
     );
     let text = stdout(&output);

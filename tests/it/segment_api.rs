@@ -788,7 +788,8 @@ async fn plain_mode_reads_the_workspace_id_and_writes_the_settings() {
     let role = unique("plain-seg");
     let arn = crate::support::LAMBDA_A;
     // The workspace ID taken as Segment gives it, and the second source's ID by its row.
-    let answers = format!("y\nlambda\n\n2\n{arn}\niam\n{role}\ny\ny\ny\n");
+    // The empty answer after the source row: no starter function.
+    let answers = format!("y\nlambda\n\n2\n\n{arn}\niam\n{role}\ny\ny\ny\n");
     let home = temp_dir("plain-seg-home");
     let output = tokio::task::block_in_place(|| {
         let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_segment-aws-setup"))

@@ -1869,3 +1869,61 @@ async fn welcome_audits_the_account_for_roles_segment_can_assume() {
     assert!(!d.app.audit.is_open());
     assert_eq!(d.app.step, Step::Welcome);
 }
+
+/// The Lambda destination with no function yet: Ctrl-N on the Lambda field makes a starter
+/// function in the stack; Review says so, and Done's outcome holds its code.
+#[tokio::test(start_paused = true)]
+async fn a_starter_function_is_chosen_under_the_lambda_field_and_made_in_the_stack() {
+    let mut d = Driver::new(Script::success(5.0), true).await;
+    d.keys(&[KeyCode::Enter, KeyCode::Down, KeyCode::Down, KeyCode::Enter])
+        .await;
+    assert_eq!(d.app.integration().id, "lambda-destination");
+    d.type_text("wsStarterWizard1").await;
+    d.keys(&[KeyCode::Enter, KeyCode::Tab]).await;
+    assert!(
+        d.screen().contains("Ctrl-N makes a starter function"),
+        "{}",
+        d.screen()
+    );
+    d.key_with(KeyCode::Char('n'), KeyModifiers::CONTROL).await;
+    insta::assert_snapshot!("4_permissions_starter_function", d.screen());
+    d.key(KeyCode::Enter).await;
+    assert_eq!(d.app.step, Step::Method, "{:?}", d.app.plan().err());
+    d.app.method.stack_name = Input::new("segment-lambda-destination-st4rt1".into());
+    d.app.method.role_name = Input::new("segment-lambda-destination-st4rt1".into());
+    // Only the stack makes it: the IAM path is refused on Method.
+    d.key(KeyCode::Down).await;
+    d.key(KeyCode::Enter).await;
+    assert_eq!(
+        d.app.step,
+        Step::Method,
+        "IAM with a starter stays on Method"
+    );
+    insta::assert_snapshot!("5_method_starter_function_iam", d.screen());
+    d.keys(&[KeyCode::Esc, KeyCode::Up]).await;
+    d.key(KeyCode::Enter).await;
+    assert_eq!(d.app.step, Step::Review, "{}", d.screen());
+    insta::assert_snapshot!("6_review_starter_function", d.screen());
+    d.key(KeyCode::Enter).await;
+    assert_eq!(d.app.step, Step::Done, "{:?}", d.app.run.work);
+    let template = d
+        .stacks
+        .stack_template("segment-lambda-destination-st4rt1")
+        .await
+        .expect("the stack's template");
+    assert_eq!(
+        template["Resources"]["StarterFunction"]["Properties"]["FunctionName"],
+        "segment-lambda-destination-st4rt1-starter"
+    );
+    let outcome = segment_aws_setup::ui::tui::screens::done::outcome(&d.app).expect("an outcome");
+    let starter = outcome.starter.as_ref().expect("the starter function");
+    assert!(starter.code.contains("def handler"));
+    assert_eq!(
+        outcome.groups[0]
+            .settings
+            .iter()
+            .find(|s| s.key == "function")
+            .and_then(|s| s.value.clone()),
+        Some(starter.arn.clone())
+    );
+}

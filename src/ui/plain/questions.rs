@@ -77,6 +77,46 @@ impl Plain {
 
     /// Step 4. The request's inputs, when it has some (a setup being changed), are the defaults,
     /// and so is `preset`.
+    /// The Lambda functions the role may invoke, picked or typed (`current` the default).
+    async fn ask_lambda_arns(
+        &mut self,
+        integration: &Integration,
+        current: &str,
+    ) -> Result<Vec<String>, Failure> {
+        Ok(self
+            .ask_picked(
+                PresetInput::LambdaArns,
+                "Lambda function ARN(s), separated by commas",
+                Some(current).filter(|a| !a.is_empty()),
+                false,
+                integration,
+                None,
+            )
+            .await?
+            .values)
+    }
+
+    /// A new setup of an integration whose preset can make a starter function: asked whether to
+    /// make one (no by default). A change of a setup (`preset_given`) keeps what it has.
+    fn offer_starter(
+        &mut self,
+        integration: &Integration,
+        chosen: usize,
+        preset_given: bool,
+    ) -> Result<bool, Failure> {
+        let offered = integration
+            .presets
+            .get(chosen)
+            .is_some_and(|offer| offer.starter_function.is_some());
+        if !offered || preset_given || self.connection.is_none() {
+            return Ok(false);
+        }
+        self.yes_no(
+            "No Lambda function yet? Make a starter function in the stack beside the role (Python: logs each event; its own role writes only its logs)",
+            false,
+        )
+    }
+
     pub(super) async fn permissions_step(
         &mut self,
         integration: &Integration,
@@ -96,6 +136,7 @@ impl Plain {
             .iter()
             .position(|o| Some(o.preset.as_str()) == preset)
             .unwrap_or(0);
+        let preset_given = preset.is_some();
         let chosen = self.choose(crate::model::steps::PERMISSIONS_QUESTION, &choices, default)?;
         let Some(preset) = integration
             .presets
@@ -142,20 +183,16 @@ impl Plain {
                             validate::region(a).map(|_| a.to_string()).map_err(said)
                         })?);
                 }
+                PresetInput::LambdaArns
+                    if self.offer_starter(integration, chosen, preset_given)? =>
+                {
+                    request.starter_function = true;
+                    request.region = Some(region.clone());
+                    request.lambda_arns = Vec::new();
+                }
                 PresetInput::LambdaArns => {
-                    request.lambda_arns = self
-                        .ask_picked(
-                            PresetInput::LambdaArns,
-                            "Lambda function ARN(s), separated by commas",
-                            Some(&lambda_arns)
-                                .filter(|a| !a.is_empty())
-                                .map(String::as_str),
-                            false,
-                            integration,
-                            None,
-                        )
-                        .await?
-                        .values;
+                    request.starter_function = false;
+                    request.lambda_arns = self.ask_lambda_arns(integration, &lambda_arns).await?;
                 }
                 PresetInput::PolicyFile => {
                     request.policy_file =

@@ -225,7 +225,11 @@ impl App {
             account: self.caller().map(|c| c.account.clone()),
             role_path: None,
             next_external_ids: Vec::new(),
-            starter_function: self.permissions.starter_function,
+            starter_function: self.permissions.starter_function
+                && self
+                    .integration()
+                    .offer(self.preset_id())
+                    .is_some_and(|offer| offer.starter_function.is_some()),
             region: self.default_region(),
         }
     }

@@ -100,6 +100,11 @@ pub fn matching_roles(app: &App) -> Vec<(String, String)> {
 
 /// What is wrong with the name typed for the chosen method, if anything.
 pub fn problem(app: &App) -> Option<String> {
+    if app.permissions.starter_function && app.method.choice != MethodChoice::Cloudformation {
+        return Some(
+            "the starter function is made in the CloudFormation stack beside the role: choose CloudFormation, or go back to Permissions and leave it out (Ctrl-N)".into(),
+        );
+    }
     let check = match app.method.choice {
         MethodChoice::Cloudformation => validate::stack_name(app.method.stack_name.value().trim()),
         MethodChoice::Iam => validate::role_name(app.method.role_name.value().trim()),

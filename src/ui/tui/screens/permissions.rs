@@ -47,6 +47,8 @@ pub fn keys(app: &App) -> super::Keys {
         if let Some((_, _, true)) = picking {
             keys.push(("Ctrl-R", "region"));
         }
+        // Ctrl-N (a starter function) is named on the line under the Lambda field: the footer
+        // has no room left at 80 columns.
         keys.push(("Tab", "next field"));
         let takes = picking.is_some_and(|(which, _, _)| {
             crate::ui::tui::picker::enter_takes(app, which, input_ref(app, which).value()).is_some()
@@ -71,6 +73,18 @@ fn inputs(app: &App) -> Vec<PresetInput> {
         .preset(app.preset_id())
         .map(|p| p.all_inputs().collect())
         .unwrap_or_default()
+}
+
+/// The preset can make a starter function (the Lambda and Personalize destinations).
+fn offers_starter(app: &App) -> bool {
+    app.integration()
+        .offer(app.preset_id())
+        .is_some_and(|offer| offer.starter_function.is_some())
+}
+
+/// The starter function is asked for and offered.
+fn starter_on(app: &App) -> bool {
+    app.permissions.starter_function && offers_starter(app)
 }
 
 fn optional(app: &App, which: PresetInput) -> bool {
@@ -116,6 +130,8 @@ fn field_problem(app: &App, which: PresetInput) -> Option<String> {
     let value = input_ref(app, which).value().trim();
     let result = match which {
         _ if value.is_empty() && optional(app, which) => Ok(()),
+        // The starter function is the one Segment invokes; others are optional beside it.
+        PresetInput::LambdaArns if value.is_empty() && starter_on(app) => Ok(()),
         PresetInput::BucketRegion if value.is_empty() && app.default_bucket_region().is_some() => {
             Ok(())
         }
@@ -222,6 +238,13 @@ pub fn view(app: &App, frame: &mut Frame, area: Rect) {
                 }
             }
         }
+        // Offered while the field is empty (no function yet), and shown once chosen.
+        if which == PresetInput::LambdaArns
+            && offers_starter(app)
+            && (starter_on(app) || input_ref(app, which).value().trim().is_empty())
+        {
+            lines.push(starter_line(app));
+        }
         if focused {
             lines.extend(crate::ui::tui::picker::view(
                 app,
@@ -250,6 +273,27 @@ pub fn view(app: &App, frame: &mut Frame, area: Rect) {
         )),
     }
     frame.render_widget(paragraph(app, lines), area);
+}
+
+/// Under the Lambda field: whether a starter function is made, and the key that says so.
+fn starter_line(app: &App) -> Line<'static> {
+    let region = app.default_region().unwrap_or_else(|| "this region".into());
+    if starter_on(app) {
+        let name = app
+            .plan()
+            .ok()
+            .and_then(|plan| plan.starter.map(|s| s.name))
+            .unwrap_or_else(|| "a starter function".into());
+        Line::from(vec![
+            Span::styled("  [x] ", bold()),
+            Span::raw(format!("makes {name} (Ctrl-N undoes)")),
+        ])
+    } else {
+        Line::styled(
+            format!("  [ ] no function yet? Ctrl-N makes a starter function in {region}"),
+            dim(),
+        )
+    }
 }
 
 /// Picks from the focused field's list: ↑↓ move, Enter takes a row, Ctrl-R lists another
@@ -338,6 +382,13 @@ pub fn on_key(app: &mut App, key: KeyEvent) -> Vec<Cmd> {
         return Vec::new();
     }
     match key.code {
+        KeyCode::Char('n')
+            if key.modifiers.contains(KeyModifiers::CONTROL)
+                && focused_input(app, &fields) == Some(PresetInput::LambdaArns)
+                && offers_starter(app) =>
+        {
+            app.permissions.starter_function = !app.permissions.starter_function;
+        }
         KeyCode::Esc if app.permissions.focus.is_field() => {
             app.permissions.focus = PermissionFocus::Presets
         }

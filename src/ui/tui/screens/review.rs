@@ -66,10 +66,20 @@ pub fn lines<'a>(app: &App) -> Vec<Line<'a>> {
             saved.what()
         ),
         (None, method) => match method {
-            MethodChoice::Cloudformation => format!(
-                "Creates CloudFormation stack {} (CAPABILITY_IAM) holding an IAM role and its inline policy \"{}\".",
-                plan.stack_name, plan.policy_name
-            ),
+            MethodChoice::Cloudformation => match &plan.starter {
+                None => format!(
+                    "Creates CloudFormation stack {} (CAPABILITY_IAM) holding an IAM role and its inline policy \"{}\".",
+                    plan.stack_name, plan.policy_name
+                ),
+                Some(starter) => format!(
+                    "Creates CloudFormation stack {} (CAPABILITY_IAM) holding an IAM role and its inline policy \"{}\", and the starter function {} ({}, in {}) with its own execution role, which may only write the function's logs.",
+                    plan.stack_name,
+                    plan.policy_name,
+                    starter.name,
+                    starter.spec.runtime,
+                    starter.region
+                ),
+            },
             MethodChoice::Iam => format!(
                 "Creates IAM role {} and puts its inline policy \"{}\" (a failure half-way is cleaned up).",
                 plan.role_name, plan.policy_name
