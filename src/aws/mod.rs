@@ -25,6 +25,8 @@ pub struct Connection {
     pub resources: Arc<dyn Resources>,
     /// StackSets, for the same role in many accounts.
     pub stack_sets: Arc<dyn StackSets>,
+    /// Lambda functions: a starter function made on the IAM path.
+    pub functions: Arc<dyn Functions>,
     pub region: String,
     /// The profile it was made with, if one was named: printed commands carry it.
     pub profile: Option<String>,
@@ -68,8 +70,10 @@ impl AwsError {
     }
 
     pub fn is_not_found(&self) -> bool {
-        matches!(self.code(), Some("NoSuchEntity"))
-            || matches!(self, AwsError::Service { code, message, .. }
+        matches!(
+            self.code(),
+            Some("NoSuchEntity" | "ResourceNotFoundException")
+        ) || matches!(self, AwsError::Service { code, message, .. }
                 if code == "ValidationError" && message.contains("does not exist"))
     }
 
@@ -97,6 +101,32 @@ pub struct RoleCreate {
     pub description: String,
     pub trust_policy: String,
     pub tags: Vec<(String, String)>,
+}
+
+/// A Lambda function to make: the starter function, on the IAM path (a stack makes its own).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FunctionCreate {
+    pub name: String,
+    pub description: String,
+    pub runtime: String,
+    pub handler: String,
+    pub role_arn: String,
+    /// The deployment package: a zip of the code.
+    pub code_zip: Vec<u8>,
+    pub timeout_seconds: i32,
+    pub memory_mb: i32,
+    pub environment: Vec<(String, String)>,
+    pub tags: Vec<(String, String)>,
+}
+
+/// Lambda functions, as far as a starter function needs them.
+#[async_trait::async_trait]
+pub trait Functions: Send + Sync {
+    /// Returns the function's ARN.
+    async fn create_function(&self, request: &FunctionCreate) -> Result<String, AwsError>;
+    /// The function's tags, or `None` when no function of that name exists.
+    async fn function_tags(&self, name: &str) -> Result<Option<Vec<(String, String)>>, AwsError>;
+    async fn delete_function(&self, name: &str) -> Result<(), AwsError>;
 }
 
 #[async_trait::async_trait]

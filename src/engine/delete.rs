@@ -6,7 +6,7 @@ use super::lookup::*;
 use super::report::*;
 use super::watch::*;
 
-use crate::aws::{RoleInfo, Roles, Stacks};
+use crate::aws::{Functions, RoleInfo, Roles, Stacks};
 
 /// Deletes a stack this tool created and watches it go.
 pub async fn delete_stack(
@@ -66,6 +66,7 @@ pub async fn preview_delete_stack(
 pub async fn preview_delete_role(
     stacks: &dyn Stacks,
     roles: &dyn Roles,
+    functions: &dyn Functions,
     role: &str,
 ) -> Result<Vec<String>, EngineError> {
     let info = deletable_role(stacks, roles, role_name_of(role)).await?;
@@ -77,6 +78,9 @@ pub async fn preview_delete_role(
             .into_iter()
             .map(|p| format!("its inline policy {p}")),
     );
+    if let Some(starter) = super::starter::starter_of(&info) {
+        items.extend(super::starter::starter_parts(roles, functions, &starter).await?);
+    }
     Ok(items)
 }
 
@@ -86,10 +90,18 @@ pub async fn preview_delete_role(
 pub async fn delete_role(
     stacks: &dyn Stacks,
     roles: &dyn Roles,
+    functions: &dyn Functions,
     role: &str,
     report: &mut (dyn FnMut(Progress) + Send),
 ) -> Result<(), EngineError> {
     let info = deletable_role(stacks, roles, role_name_of(role)).await?;
+    // Its starter function first: once the role is gone, nothing would name it.
+    if let Some(starter) = super::starter::starter_of(&info) {
+        report(Progress::Note(format!(
+            "Deleting the starter function {starter} and its execution role"
+        )));
+        super::starter::remove_starter(roles, functions, &starter).await?;
+    }
     report(Progress::Note(format!(
         "Deleting role {} and its inline policies",
         info.name

@@ -6,7 +6,7 @@ use super::report::*;
 use super::unbroken::*;
 use super::verify::*;
 
-use crate::aws::{RoleCreate, RoleInfo, Roles};
+use crate::aws::{Functions, RoleCreate, RoleInfo, Roles};
 use crate::model::plan::Plan;
 use crate::model::verify::{self};
 
@@ -19,6 +19,7 @@ use crate::model::ownership::CREATED_BY_TAG;
 /// refused; any other role of that name is refused.
 pub async fn create_with_iam(
     roles: &dyn Roles,
+    functions: &dyn Functions,
     plan: &Plan,
     path: &str,
     resuming: bool,
@@ -26,7 +27,7 @@ pub async fn create_with_iam(
 ) -> Result<Created, EngineError> {
     let name = &plan.role_name;
     if let Some(existing) = roles.get_role(name).await? {
-        return finish_half_made(roles, plan, existing, resuming, report).await;
+        return finish_half_made(roles, functions, plan, existing, resuming, report).await;
     }
     let mut tags = vec![(CREATED_BY_TAG.0.to_string(), CREATED_BY_TAG.1.to_string())];
     tags.extend(
@@ -49,13 +50,16 @@ pub async fn create_with_iam(
         Ok(arn) => arn,
         Err(error) if error.is_already_exists() => {
             return match roles.get_role(name).await? {
-                Some(existing) => finish_half_made(roles, plan, existing, resuming, report).await,
+                Some(existing) => {
+                    finish_half_made(roles, functions, plan, existing, resuming, report).await
+                }
                 None => Err(EngineError::RoleExists { role: name.clone() }),
             };
         }
         Err(error) => return Err(error.into()),
     };
     attach_or_clean_up(roles, plan, name, report).await?;
+    starter_or_clean_up(roles, functions, plan, name, report).await?;
     report(Progress::Note(format!("Role {name} is ready")));
     Ok(Created {
         role_arn,
@@ -93,10 +97,39 @@ pub(super) async fn attach_or_clean_up(
     Ok(())
 }
 
+/// The plan's starter function, after the role: when it can't be made (its own parts already
+/// removed), the role goes too.
+async fn starter_or_clean_up(
+    roles: &dyn Roles,
+    functions: &dyn Functions,
+    plan: &Plan,
+    name: &str,
+    report: &mut (dyn FnMut(Progress) + Send),
+) -> Result<(), EngineError> {
+    let Some(starter) = &plan.starter else {
+        return Ok(());
+    };
+    if let Err(error) = super::starter::make_starter(roles, functions, starter, report).await {
+        report(Progress::Note(format!(
+            "Deleting role {name} too, so nothing is left half made"
+        )));
+        return Err(match remove_role(roles, name).await {
+            Ok(()) => error.into(),
+            Err(cleanup) => EngineError::CleanupFailed {
+                role: name.to_string(),
+                original: Box::new(error),
+                cleanup: Box::new(cleanup),
+            },
+        });
+    }
+    Ok(())
+}
+
 /// A role of the plan's name already exists: finished when it is this setup's own, left half
 /// made by an earlier run; refused otherwise.
 pub(super) async fn finish_half_made(
     roles: &dyn Roles,
+    functions: &dyn Functions,
     plan: &Plan,
     existing: RoleInfo,
     resuming: bool,
@@ -125,6 +158,7 @@ pub(super) async fn finish_half_made(
     if !present {
         attach_or_clean_up(roles, plan, &name, report).await?;
     }
+    starter_or_clean_up(roles, functions, plan, &name, report).await?;
     report(Progress::Note(format!("Role {name} is ready")));
     Ok(Created {
         role_arn: existing.arn,

@@ -28,6 +28,7 @@ pub mod resume;
 pub mod saving;
 pub mod segment_settings;
 pub mod stack_sets;
+pub mod starter;
 mod unbroken;
 pub mod update;
 mod verify;

@@ -160,6 +160,7 @@ pub async fn leftover(stacks: &dyn Stacks, roles: &dyn Roles, saved: &SavedSetup
 pub async fn create(
     stacks: &dyn Stacks,
     roles: &dyn Roles,
+    functions: &dyn crate::aws::Functions,
     store: Option<&StateStore>,
     plan: &Plan,
     saved: &SavedSetup,
@@ -176,7 +177,9 @@ pub async fn create(
         Method::Cloudformation => {
             engine::create_with_cloudformation(stacks, roles, plan, options, confirm, report).await
         }
-        Method::Iam => engine::create_with_iam(roles, plan, role_path, resuming, report).await,
+        Method::Iam => {
+            engine::create_with_iam(roles, functions, plan, role_path, resuming, report).await
+        }
     };
     if let Some(store) = store {
         match &result {

@@ -21,6 +21,9 @@ pub const EXECUTION_POLICY_NAME: &str = "starter-function-logs";
 /// under that name too.
 pub const HANDLER: &str = "index.handler";
 pub const CODE_FILE: &str = "index.py";
+/// The tag on the Segment role (the IAM path) that names its starter function, so a delete
+/// without a record finds it.
+pub const STARTER_TAG: &str = "segment-starter-function";
 /// Seconds: Segment waits 5 for each call.
 pub const TIMEOUT_SECONDS: i32 = 3;
 pub const MEMORY_MB: i32 = 128;

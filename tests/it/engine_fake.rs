@@ -3,7 +3,7 @@
 //! half-way. Tokio's clock is paused, so a 20-second stack runs in no time.
 
 use segment_aws_setup::aws::fake::{
-    FAKE_ACCOUNT, FakeIdentity, MemoryRoles, Script, ScriptedStacks,
+    FAKE_ACCOUNT, FakeIdentity, MemoryFunctions, MemoryRoles, Script, ScriptedStacks,
 };
 use segment_aws_setup::aws::{AwsError, Roles, Stacks};
 use segment_aws_setup::engine::{self, Created, EngineError, Progress, Question, WatchOptions};
@@ -482,9 +482,16 @@ async fn a_refused_put_role_policy_leaves_no_half_made_role() {
     roles.refuse("iam:PutRolePolicy");
     let plan = plan("destination-function");
     let mut notes = Vec::new();
-    let error = engine::create_with_iam(&roles, &plan, "/", false, &mut |p| notes.push(p))
-        .await
-        .expect_err("refused");
+    let error = engine::create_with_iam(
+        &roles,
+        &MemoryFunctions::default(),
+        &plan,
+        "/",
+        false,
+        &mut |p| notes.push(p),
+    )
+    .await
+    .expect_err("refused");
     assert!(
         matches!(&error, EngineError::Aws(AwsError::AccessDenied { action, .. }) if action == "iam:PutRolePolicy"),
         "{error:?}"
@@ -506,9 +513,16 @@ async fn a_clean_up_that_fails_says_so() {
     roles.refuse("iam:PutRolePolicy");
     roles.refuse("iam:DeleteRole");
     let plan = plan("source-function");
-    let error = engine::create_with_iam(&roles, &plan, "/", false, &mut |_| {})
-        .await
-        .expect_err("refused");
+    let error = engine::create_with_iam(
+        &roles,
+        &MemoryFunctions::default(),
+        &plan,
+        "/",
+        false,
+        &mut |_| {},
+    )
+    .await
+    .expect_err("refused");
     let EngineError::CleanupFailed { role, .. } = &error else {
         panic!("{error:?}")
     };
@@ -520,14 +534,28 @@ async fn a_clean_up_that_fails_says_so() {
 async fn an_existing_role_is_not_touched_whatever_its_case() {
     let roles = MemoryRoles::default();
     let plan = plan("lambda-destination");
-    engine::create_with_iam(&roles, &plan, "/", false, &mut |_| {})
-        .await
-        .expect("created");
+    engine::create_with_iam(
+        &roles,
+        &MemoryFunctions::default(),
+        &plan,
+        "/",
+        false,
+        &mut |_| {},
+    )
+    .await
+    .expect("created");
     let mut shouting = plan.clone();
     shouting.role_name = plan.role_name.to_uppercase();
-    let error = engine::create_with_iam(&roles, &shouting, "/", false, &mut |_| {})
-        .await
-        .expect_err("exists");
+    let error = engine::create_with_iam(
+        &roles,
+        &MemoryFunctions::default(),
+        &shouting,
+        "/",
+        false,
+        &mut |_| {},
+    )
+    .await
+    .expect_err("exists");
     assert!(matches!(error, EngineError::RoleExists { .. }), "{error:?}");
     assert_eq!(roles.role_names(), std::slice::from_ref(&plan.role_name));
 }
@@ -605,9 +633,16 @@ async fn delete_role_removes_only_roles_this_tool_made() {
     let stacks = ScriptedStacks::new(Script::success(1.0));
     let roles = MemoryRoles::default();
     let plan = plan("destination-function");
-    engine::create_with_iam(&roles, &plan, "/", false, &mut |_| {})
-        .await
-        .expect("created");
+    engine::create_with_iam(
+        &roles,
+        &MemoryFunctions::default(),
+        &plan,
+        "/",
+        false,
+        &mut |_| {},
+    )
+    .await
+    .expect("created");
     let handmade = segment_aws_setup::aws::RoleCreate {
         name: "handmade".into(),
         path: "/".into(),
@@ -616,14 +651,27 @@ async fn delete_role_removes_only_roles_this_tool_made() {
         tags: vec![],
     };
     roles.create_role(&handmade).await.expect("created");
-    let refused = engine::delete_role(&stacks, &roles, "handmade", &mut |_| {}).await;
+    let refused = engine::delete_role(
+        &stacks,
+        &roles,
+        &MemoryFunctions::default(),
+        "handmade",
+        &mut |_| {},
+    )
+    .await;
     assert!(
         matches!(refused, Err(EngineError::NotOurs { .. })),
         "{refused:?}"
     );
-    engine::delete_role(&stacks, &roles, &plan.role_name, &mut |_| {})
-        .await
-        .expect("deleted");
+    engine::delete_role(
+        &stacks,
+        &roles,
+        &MemoryFunctions::default(),
+        &plan.role_name,
+        &mut |_| {},
+    )
+    .await
+    .expect("deleted");
     assert_eq!(roles.role_names(), ["handmade"]);
 }
 
@@ -632,9 +680,16 @@ async fn delete_role_finds_what_is_in_the_way_first_and_changes_nothing() {
     let stacks = ScriptedStacks::new(Script::success(1.0));
     let roles = MemoryRoles::default();
     let plan = plan("destination-function");
-    engine::create_with_iam(&roles, &plan, "/", false, &mut |_| {})
-        .await
-        .expect("created");
+    engine::create_with_iam(
+        &roles,
+        &MemoryFunctions::default(),
+        &plan,
+        "/",
+        false,
+        &mut |_| {},
+    )
+    .await
+    .expect("created");
     roles.attach(
         &plan.role_name,
         "arn:aws:iam::aws:policy/ReadOnlyAccess",
@@ -642,9 +697,15 @@ async fn delete_role_finds_what_is_in_the_way_first_and_changes_nothing() {
     );
     roles.add_to_instance_profile(&plan.role_name, "ec2-profile");
     roles.set_boundary(&plan.role_name, "arn:aws:iam::000000000000:policy/boundary");
-    let refused = engine::delete_role(&stacks, &roles, &plan.role_name, &mut |_| {})
-        .await
-        .expect_err("in use");
+    let refused = engine::delete_role(
+        &stacks,
+        &roles,
+        &MemoryFunctions::default(),
+        &plan.role_name,
+        &mut |_| {},
+    )
+    .await
+    .expect_err("in use");
     let text = refused.to_string();
     for named in [
         "managed policy ReadOnlyAccess",
@@ -674,9 +735,15 @@ async fn a_stacks_role_is_never_deleted_directly_and_a_foreign_rolled_back_stack
     )
     .await
     .expect("created");
-    let refused = engine::delete_role(&stacks, &roles, &created.role_arn, &mut |_| {})
-        .await
-        .expect_err("the stack's");
+    let refused = engine::delete_role(
+        &stacks,
+        &roles,
+        &MemoryFunctions::default(),
+        &created.role_arn,
+        &mut |_| {},
+    )
+    .await
+    .expect_err("the stack's");
     assert!(
         matches!(&refused, EngineError::StackOwned { stack, .. } if *stack == plan.stack_name),
         "{refused:?}"
@@ -855,9 +922,16 @@ async fn an_update_through_iam_shows_the_documents_diff_and_writes_only_what_cha
     let roles = MemoryRoles::default();
     let stacks = ScriptedStacks::new(Script::success(1.0));
     let first = plan("destination-function");
-    engine::create_with_iam(&roles, &first, "/", false, &mut |_| {})
-        .await
-        .expect("created");
+    engine::create_with_iam(
+        &roles,
+        &MemoryFunctions::default(),
+        &first,
+        "/",
+        false,
+        &mut |_| {},
+    )
+    .await
+    .expect("created");
     let request = PlanRequest {
         integration: "destination-function".into(),
         external_ids: first.external_ids.clone(),
@@ -987,9 +1061,16 @@ async fn setups_made_elsewhere_are_found_with_the_ids_their_roles_require() {
     // Found: a role made through IAM. Not found: one that trusts Segment without the tag.
     let mut direct = plan("source-function");
     direct.role_name = "segment-source-direct".into();
-    engine::create_with_iam(&roles, &direct, "/", false, &mut |_| {})
-        .await
-        .expect("created");
+    engine::create_with_iam(
+        &roles,
+        &MemoryFunctions::default(),
+        &direct,
+        "/",
+        false,
+        &mut |_| {},
+    )
+    .await
+    .expect("created");
     roles.insert(
         "by-hand",
         policy::trust_policy("arn:aws:iam::300240842537:root", &direct.external_ids),
@@ -1072,6 +1153,7 @@ async fn a_role_named_as_a_stacks_is_not_deleted_directly_unless_made_through_ia
     let refused = engine::delete_role(
         &stacks,
         &roles,
+        &MemoryFunctions::default(),
         "events-eu-FunctionRole-1JA5DI73RY06",
         &mut |_| {},
     )
@@ -1087,9 +1169,15 @@ async fn a_role_named_as_a_stacks_is_not_deleted_directly_unless_made_through_ia
         trust,
         vec![ours, ("created-with".into(), "iam".into())],
     );
-    engine::delete_role(&stacks, &roles, "my-FunctionRole-name", &mut |_| {})
-        .await
-        .expect("deleted");
+    engine::delete_role(
+        &stacks,
+        &roles,
+        &MemoryFunctions::default(),
+        "my-FunctionRole-name",
+        &mut |_| {},
+    )
+    .await
+    .expect("deleted");
     assert_eq!(roles.role_names(), ["events-eu-FunctionRole-1JA5DI73RY06"]);
 }
 
@@ -1352,4 +1440,124 @@ async fn verify_and_repair_asks_before_it_changes_and_reads_the_role_again() {
         trust_now().await,
         policy::trust_policy(&plan.principal, &plan.external_ids)
     );
+}
+
+/// The Lambda destination with a starter function, on the IAM path.
+fn starter_plan() -> Plan {
+    Plan::build(
+        Catalog::builtin(),
+        &PlanRequest {
+            integration: "lambda-destination".into(),
+            workspace_ids: vec!["wXZ2sd8N3mJ".into()],
+            starter_function: true,
+            region: Some("us-east-1".into()),
+            account: Some(segment_aws_setup::aws::fake::FAKE_ACCOUNT.into()),
+            stack_name: Some("segment-lambda-destination-iam001".into()),
+            ..PlanRequest::default()
+        },
+    )
+    .expect("valid")
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_iam_path_makes_the_starter_function_waiting_for_its_new_role() {
+    let roles = MemoryRoles::default();
+    let functions = MemoryFunctions::default();
+    // Lambda doesn't see a new role at once: twice "can't be assumed", then it is made.
+    functions.role_not_ready_for(2);
+    let plan = starter_plan();
+    let starter = plan.starter.clone().expect("a starter");
+    let created = engine::create_with_iam(&roles, &functions, &plan, "/", false, &mut |_| {})
+        .await
+        .expect("created");
+    assert_eq!(
+        functions.create_calls(),
+        3,
+        "asked again until the role is seen"
+    );
+    let made = functions.get(&starter.name).expect("the function");
+    assert_eq!(made.handler, "index.handler");
+    let execution = roles
+        .get_role(&starter.role_name())
+        .await
+        .expect("read")
+        .expect("its role");
+    assert_eq!(made.role_arn, execution.arn);
+    assert_eq!(
+        roles
+            .get_role_policy(&starter.role_name(), "starter-function-logs")
+            .await
+            .expect("its policy"),
+        starter.execution_policy()
+    );
+    let segment_role = roles
+        .get_role(&plan.role_name)
+        .await
+        .expect("read")
+        .expect("the Segment role");
+    assert!(
+        segment_role
+            .tags
+            .contains(&("segment-starter-function".into(), starter.name.clone())),
+        "the role names its starter function: {:?}",
+        segment_role.tags
+    );
+
+    // Deleting the setup takes the function and its role with it.
+    let stacks = ScriptedStacks::new(Script::success(1.0));
+    let preview = engine::preview_delete_role(&stacks, &roles, &functions, &created.role_arn)
+        .await
+        .expect("a preview");
+    assert!(
+        preview.iter().any(|p| p.contains(&starter.name)),
+        "{preview:?}"
+    );
+    engine::delete_role(&stacks, &roles, &functions, &created.role_arn, &mut |_| {})
+        .await
+        .expect("deleted");
+    assert!(functions.names().is_empty());
+    assert!(roles.role_names().is_empty(), "{:?}", roles.role_names());
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_starter_function_that_fails_half_way_leaves_nothing() {
+    let roles = MemoryRoles::default();
+    let functions = MemoryFunctions::default();
+    functions.refuse_create();
+    let plan = starter_plan();
+    let mut notes = Vec::new();
+    let error = engine::create_with_iam(&roles, &functions, &plan, "/", false, &mut |p| {
+        notes.push(p)
+    })
+    .await
+    .expect_err("refused");
+    assert!(
+        matches!(&error, EngineError::Aws(AwsError::AccessDenied { action, .. }) if action == "lambda:CreateFunction"),
+        "{error:?}"
+    );
+    assert!(
+        roles.role_names().is_empty(),
+        "neither the execution role nor the Segment role is left: {:?}",
+        roles.role_names()
+    );
+    assert!(functions.names().is_empty());
+    assert!(
+        notes.iter().any(
+            |p| matches!(p, Progress::Note(n) if n.contains("removing") && n.contains("starter"))
+        ),
+        "{notes:?}"
+    );
+
+    // Lambda never seeing the role: asked a bounded number of times, then the same clean-up.
+    let functions = MemoryFunctions::default();
+    functions.role_not_ready_for(100);
+    engine::create_with_iam(&roles, &functions, &plan, "/", false, &mut |_| {})
+        .await
+        .expect_err("given up");
+    assert!(
+        functions.create_calls() <= 7,
+        "{}",
+        functions.create_calls()
+    );
+    assert!(roles.role_names().is_empty());
 }

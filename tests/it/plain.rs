@@ -187,12 +187,13 @@ async fn the_lambda_destination_through_iam_with_the_plain_flag() {
     );
 }
 
-/// No function yet: plain mode asks, makes the starter function in the stack (no method asked),
-/// and ends with its code.
+/// No function yet: plain mode asks, offers the two methods that make a new role, makes the
+/// starter function in the stack, and ends with its code.
 #[tokio::test]
 async fn plain_mode_makes_a_starter_function_when_asked() {
     let stack = unique("plain-starter");
-    let answers = format!("y\nlambda\nwsPlainStarter1\n\ny\n{stack}\ny\n");
+    // Yes to the starter function, then method 1 of the two that make one (a stack).
+    let answers = format!("y\nlambda\nwsPlainStarter1\n\ny\n1\n{stack}\ny\n");
     let output = answer(&["--plain"], &answers, true);
     assert!(
         output.status.success(),
@@ -207,8 +208,8 @@ async fn plain_mode_makes_a_starter_function_when_asked() {
         "{text}"
     );
     assert!(
-        text.contains("The starter function is made in a CloudFormation stack beside the role"),
-        "{text}"
+        !text.contains("An existing role"),
+        "only the methods that make a new role are offered: {text}"
     );
     let function = format!("{stack}-starter");
     assert_eq!(

@@ -43,6 +43,7 @@ async fn made(
     segment_aws_setup::engine::resume::create(
         stacks,
         roles,
+        &segment_aws_setup::aws::fake::MemoryFunctions::default(),
         Some(store),
         &plan,
         &saved,
@@ -500,6 +501,9 @@ async fn plain_mode_finishes_a_rotation_begun_on_another_machine() {
                 identity: std::sync::Arc::new(FakeIdentity),
                 stacks,
                 roles,
+                functions: std::sync::Arc::new(
+                    segment_aws_setup::aws::fake::MemoryFunctions::default(),
+                ),
                 resources: std::sync::Arc::new(FakeResources::default()),
                 stack_sets: std::sync::Arc::new(ScriptedStackSets::new(
                     std::time::Duration::from_secs(1),

@@ -224,6 +224,89 @@ async fn a_stack_makes_the_starter_function_and_deleting_it_removes_it() {
     assert_eq!(trust_policy(&execution_role).await, None, "and its role");
 }
 
+#[tokio::test]
+async fn the_iam_path_makes_the_starter_function_and_delete_removes_it() {
+    let aws = Aws::new();
+    let role = unique("starter-iam");
+    let stack = unique("starter-name");
+    let output = aws.run(&[
+        "create",
+        "--integration",
+        "personalize-destination",
+        "--workspace-id",
+        "wsStarterIam1",
+        "--starter-function",
+        "--method",
+        "iam",
+        "--role-name",
+        &role,
+        "--stack-name",
+        &stack,
+        "--yes",
+        "--output",
+        "json",
+    ]);
+    let outcome = json_out(&output);
+    let function = format!("{stack}-starter");
+    let made = lambda()
+        .await
+        .get_function()
+        .function_name(&function)
+        .send()
+        .await
+        .expect("the function exists");
+    let configuration = made.configuration().expect("configuration");
+    assert_eq!(configuration.handler(), Some(starter::HANDLER));
+    let variables = configuration
+        .environment()
+        .and_then(|e| e.variables())
+        .expect("its environment");
+    for name in [
+        "personalize_tracking_id",
+        "personalize_campaign_arn",
+        "connections_source_api_key",
+    ] {
+        assert_eq!(variables.get(name).map(String::as_str), Some(""), "{name}");
+    }
+    let execution_role = format!("{function}-role");
+    assert_eq!(
+        role_name(configuration.role().expect("a role")),
+        execution_role
+    );
+    let logs = inline_policy(&execution_role, starter::EXECUTION_POLICY_NAME)
+        .await
+        .expect("its policy");
+    assert_eq!(
+        logs["Statement"][2]["Action"],
+        json!(["personalize:GetRecommendations", "personalize:PutEvents"]),
+        "{logs}"
+    );
+    assert_eq!(
+        outcome["settings"]["function"],
+        format!("arn:aws:lambda:us-east-1:123456789012:function:{function}").as_str()
+    );
+
+    let deleted = aws.run(&["delete", "--role-name", &role, "--yes"]);
+    assert!(deleted.status.success(), "{}", stderr(&deleted));
+    assert!(
+        stderr(&deleted).contains(&format!("the starter function {function}")),
+        "the preview names it: {}",
+        stderr(&deleted)
+    );
+    assert!(
+        lambda()
+            .await
+            .get_function()
+            .function_name(&function)
+            .send()
+            .await
+            .is_err(),
+        "the function is gone"
+    );
+    assert_eq!(trust_policy(&execution_role).await, None, "its role too");
+    assert_eq!(trust_policy(&role).await, None, "and the Segment role");
+}
+
 #[test]
 fn only_the_integrations_that_invoke_a_function_make_one() {
     let output = crate::support::binary(
@@ -249,15 +332,9 @@ fn only_the_integrations_that_invoke_a_function_make_one() {
     );
     assert!(stdout(&output).is_empty());
 
-    // Refused before any call: the IAM path, and a StackSet.
-    for (extra, why) in [
-        (&["--method", "iam"][..], "use --method cloudformation"),
-        (
-            &["--accounts", "111111111111"][..],
-            "a StackSet makes the role in many accounts",
-        ),
-    ] {
-        let mut args = vec![
+    // Refused before any call: a StackSet.
+    let output = crate::support::binary(
+        &[
             "create",
             "--integration",
             "lambda-destination",
@@ -265,10 +342,15 @@ fn only_the_integrations_that_invoke_a_function_make_one() {
             "wsStarterTwo",
             "--starter-function",
             "--yes",
-        ];
-        args.extend_from_slice(extra);
-        let output = crate::support::binary(&args, &[("AWS_REGION", "us-west-2".into())]);
-        assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
-        assert!(stderr(&output).contains(why), "{}", stderr(&output));
-    }
+            "--accounts",
+            "111111111111",
+        ],
+        &[("AWS_REGION", "us-west-2".into())],
+    );
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("a StackSet makes the role in many accounts"),
+        "{}",
+        stderr(&output)
+    );
 }

@@ -37,6 +37,8 @@ struct Driver {
     resources: Arc<FakeResources>,
     /// StackSets: instances take 10 s, one starting every second.
     stack_sets: Arc<ScriptedStackSets>,
+    /// Lambda, for a starter function on the IAM path.
+    functions: Arc<segment_aws_setup::aws::fake::MemoryFunctions>,
     clipboard: RecordingClipboard,
     state: std::path::PathBuf,
     /// Every command `update` asked for, in order.
@@ -53,15 +55,17 @@ impl Driver {
             std::time::Duration::from_secs(10),
             std::time::Duration::from_secs(1),
         ));
-        let (s, r, p, k) = (
+        let functions = Arc::new(segment_aws_setup::aws::fake::MemoryFunctions::default());
+        let (s, r, p, k, f) = (
             stacks.clone(),
             roles.clone(),
             resources.clone(),
             stack_sets.clone(),
+            functions.clone(),
         );
         let connect: Connect = Arc::new(move |_profile, _region| {
-            let (stacks, roles, resources, stack_sets) =
-                (s.clone(), r.clone(), p.clone(), k.clone());
+            let (stacks, roles, resources, stack_sets, functions) =
+                (s.clone(), r.clone(), p.clone(), k.clone(), f.clone());
             Box::pin(async move {
                 if credentials {
                     Ok(Connection {
@@ -70,6 +74,7 @@ impl Driver {
                         roles,
                         resources,
                         stack_sets,
+                        functions,
                         region: "us-east-1".into(),
                         profile: None,
                     })
@@ -88,6 +93,7 @@ impl Driver {
             roles,
             resources,
             stack_sets,
+            functions,
             clipboard: RecordingClipboard::default(),
             state,
             commands: Vec::new(),
@@ -1473,6 +1479,7 @@ async fn made_function_role(d: &Driver, role: &str) {
     segment_aws_setup::engine::resume::create(
         d.stacks.as_ref(),
         d.roles.as_ref(),
+        d.functions.as_ref(),
         Some(&StateStore::at(d.state.clone())),
         &plan,
         &saved,
@@ -1725,6 +1732,7 @@ async fn quitting_at_a_previewed_change_deletes_its_change_set() {
     segment_aws_setup::engine::resume::create(
         d.stacks.as_ref(),
         d.roles.as_ref(),
+        d.functions.as_ref(),
         Some(&StateStore::at(d.state.clone())),
         &first,
         &saved,
@@ -1891,16 +1899,16 @@ async fn a_starter_function_is_chosen_under_the_lambda_field_and_made_in_the_sta
     assert_eq!(d.app.step, Step::Method, "{:?}", d.app.plan().err());
     d.app.method.stack_name = Input::new("segment-lambda-destination-st4rt1".into());
     d.app.method.role_name = Input::new("segment-lambda-destination-st4rt1".into());
-    // Only the stack makes it: the IAM path is refused on Method.
-    d.key(KeyCode::Down).await;
+    // A new role makes it, in a stack or through IAM: an existing role is refused on Method.
+    d.keys(&[KeyCode::Down, KeyCode::Down]).await;
     d.key(KeyCode::Enter).await;
     assert_eq!(
         d.app.step,
         Step::Method,
-        "IAM with a starter stays on Method"
+        "an existing role with a starter stays"
     );
-    insta::assert_snapshot!("5_method_starter_function_iam", d.screen());
-    d.keys(&[KeyCode::Esc, KeyCode::Up]).await;
+    insta::assert_snapshot!("5_method_starter_function_existing", d.screen());
+    d.keys(&[KeyCode::Esc, KeyCode::Up, KeyCode::Up]).await;
     d.key(KeyCode::Enter).await;
     assert_eq!(d.app.step, Step::Review, "{}", d.screen());
     insta::assert_snapshot!("6_review_starter_function", d.screen());

@@ -46,7 +46,10 @@ pub fn demo_connect() -> crate::aws::Connect {
         std::sync::Arc::new(FakeResources::demo());
     let stack_sets: std::sync::Arc<dyn crate::aws::StackSets> =
         std::sync::Arc::new(demo_organization());
+    let functions: std::sync::Arc<dyn crate::aws::Functions> =
+        std::sync::Arc::new(super::functions::MemoryFunctions::default());
     std::sync::Arc::new(move |profile, _region| {
+        let functions = functions.clone();
         let (stacks, roles, resources, stack_sets) = (
             stacks.clone(),
             roles.clone(),
@@ -60,6 +63,7 @@ pub fn demo_connect() -> crate::aws::Connect {
                 roles,
                 resources,
                 stack_sets,
+                functions: functions.clone(),
                 region: "us-east-1".into(),
                 profile,
             })

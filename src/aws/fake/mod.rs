@@ -5,11 +5,12 @@
 //!
 //! A file per fake: `script` (what a stack goes through, and the shared lock), `stacks`
 //! (CloudFormation stacks and change sets), `template` (the template references a fake stack
-//! resolves), `roles` (the caller and an in-memory IAM), `resources` (what pickers list),
+//! resolves), `roles` (the caller and an in-memory IAM), `functions` (Lambda, for a starter function), `resources` (what pickers list),
 //! `stack_sets` (StackSets and their instances), `members` (entering member accounts), `demo` (the
 //! demo account).
 
 mod demo;
+mod functions;
 mod members;
 mod resources;
 mod roles;
@@ -19,6 +20,7 @@ mod stacks;
 mod template;
 
 pub use demo::*;
+pub use functions::*;
 pub use members::*;
 pub use resources::*;
 pub use roles::*;

@@ -9,6 +9,7 @@ mod cloudformation;
 mod errors;
 mod iam;
 mod identity;
+mod lambda;
 pub mod resources;
 mod stack_sets;
 
@@ -98,6 +99,7 @@ pub fn connect() -> super::Connect {
                 identity: sdk.clone(),
                 stacks: sdk.clone(),
                 stack_sets: sdk.clone(),
+                functions: sdk.clone(),
                 roles: sdk,
                 resources: std::sync::Arc::new(resources::SdkResources::new(&config)),
                 region,
@@ -114,6 +116,7 @@ pub struct Sdk {
     sts: aws_sdk_sts::Client,
     cloudformation: aws_sdk_cloudformation::Client,
     iam: aws_sdk_iam::Client,
+    lambda: aws_sdk_lambda::Client,
 }
 
 impl Sdk {
@@ -128,6 +131,7 @@ impl Sdk {
             sts: call_log::client!(aws_sdk_sts, config),
             cloudformation: call_log::client!(aws_sdk_cloudformation, config),
             iam: call_log::client!(aws_sdk_iam, config),
+            lambda: call_log::client!(aws_sdk_lambda, config),
         }
     }
 }

@@ -313,6 +313,12 @@ impl Plan {
                     CREATED_WITH_IAM_TAG.0.to_string(),
                     CREATED_WITH_IAM_TAG.1.to_string(),
                 )))
+                .chain(starter.as_ref().map(|s| {
+                    (
+                        crate::model::starter::STARTER_TAG.to_string(),
+                        s.name.clone(),
+                    )
+                }))
                 .collect(),
             broad_grants,
             warnings,

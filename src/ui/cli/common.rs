@@ -90,7 +90,7 @@ pub struct SetupArgs {
     pub bucket_region: Option<String>,
 
     /// Amazon Lambda, Personalize: also make a starter function for Segment to invoke (Python,
-    /// logs each event; its own execution role writes only its log group), in the stack's region
+    /// logs each event; its own execution role writes only its log group), in the setup's region
     #[arg(long, env = "SEGMENT_AWS_SETUP_STARTER_FUNCTION")]
     pub starter_function: bool,
 

@@ -48,13 +48,6 @@ pub(crate) async fn create(args: &CreateArgs) -> Result<String, Failure> {
     for warning in &plan.warnings {
         say(&format!("warning: {warning}"));
     }
-    if plan.starter.is_some() && args.method == Method::Iam {
-        return Err(InputError::new(
-            "--starter-function",
-            "the starter function is made in the CloudFormation stack beside the role: use --method cloudformation (the default)",
-        )
-        .into());
-    }
     if plan.starter.is_some() && args.many.wanted() {
         return Err(InputError::new(
             "--starter-function",
@@ -150,6 +143,7 @@ pub(crate) async fn create(args: &CreateArgs) -> Result<String, Failure> {
     let mut confirm = move |question: &Question| ask(yes, &question.text());
     let mut report = progress_printer();
     let work = crate::engine::resume::create(
+        &session.sdk,
         &session.sdk,
         &session.sdk,
         Some(&store),

@@ -90,7 +90,9 @@ pub(crate) async fn delete(args: &DeleteArgs) -> Result<String, Failure> {
     }
     let items = match kind {
         "stack" => engine::preview_delete_stack(&session.sdk, &name).await,
-        "role" => engine::preview_delete_role(&session.sdk, &session.sdk, &name).await,
+        "role" => {
+            engine::preview_delete_role(&session.sdk, &session.sdk, &session.sdk, &name).await
+        }
         _ => crate::engine::stack_sets::preview_delete(&session.sdk, &name).await,
     }
     .map_err(failure)?;
@@ -125,7 +127,7 @@ pub(crate) async fn delete(args: &DeleteArgs) -> Result<String, Failure> {
                 .map_err(failure)?;
         }
         "role" => {
-            engine::delete_role(&session.sdk, &session.sdk, &name, &mut report)
+            engine::delete_role(&session.sdk, &session.sdk, &session.sdk, &name, &mut report)
                 .await
                 .map_err(failure)?;
         }

@@ -127,6 +127,7 @@ impl Plain {
             let result = crate::engine::resume::create(
                 connection.stacks.as_ref(),
                 connection.roles.as_ref(),
+                connection.functions.as_ref(),
                 self.store.as_ref(),
                 plan,
                 &saved,

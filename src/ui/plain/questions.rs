@@ -112,7 +112,7 @@ impl Plain {
             return Ok(false);
         }
         self.yes_no(
-            "No Lambda function yet? Make a starter function in the stack beside the role (Python: logs each event; its own role writes only its logs)",
+            "No Lambda function yet? Make a starter function beside the role (Python: logs each event; its own role writes only its logs)",
             false,
         )
     }

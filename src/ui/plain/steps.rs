@@ -216,8 +216,8 @@ impl Plain {
             self.say("Plan only: nothing will be created, so no method is needed.");
             0
         } else if plan.starter.is_some() {
-            self.say("The starter function is made in a CloudFormation stack beside the role: method 1, CloudFormation.");
-            0
+            // A starter function comes with a new role in this account: a stack or IAM.
+            self.choose(crate::model::steps::METHOD_QUESTION, &methods[..2], 0)?
         } else {
             self.choose(crate::model::steps::METHOD_QUESTION, &methods, 0)?
         };

@@ -227,6 +227,7 @@ impl Executor {
                 let result = crate::engine::resume::create(
                     c.stacks.as_ref(),
                     c.roles.as_ref(),
+                    c.functions.as_ref(),
                     self.store.as_deref(),
                     &plan,
                     &saved,

@@ -100,9 +100,14 @@ pub fn matching_roles(app: &App) -> Vec<(String, String)> {
 
 /// What is wrong with the name typed for the chosen method, if anything.
 pub fn problem(app: &App) -> Option<String> {
-    if app.permissions.starter_function && app.method.choice != MethodChoice::Cloudformation {
+    if app.permissions.starter_function
+        && matches!(
+            app.method.choice,
+            MethodChoice::Existing | MethodChoice::StackSet
+        )
+    {
         return Some(
-            "the starter function is made in the CloudFormation stack beside the role: choose CloudFormation, or go back to Permissions and leave it out (Ctrl-N)".into(),
+            "a starter function is made with a new role in this account: choose CloudFormation or IAM, or go back to Permissions and leave it out (Ctrl-N)".into(),
         );
     }
     let check = match app.method.choice {

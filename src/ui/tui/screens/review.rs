@@ -80,10 +80,21 @@ pub fn lines<'a>(app: &App) -> Vec<Line<'a>> {
                     starter.region
                 ),
             },
-            MethodChoice::Iam => format!(
-                "Creates IAM role {} and puts its inline policy \"{}\" (a failure half-way is cleaned up).",
-                plan.role_name, plan.policy_name
-            ),
+            MethodChoice::Iam => match &plan.starter {
+                None => format!(
+                    "Creates IAM role {} and puts its inline policy \"{}\" (a failure half-way is cleaned up).",
+                    plan.role_name, plan.policy_name
+                ),
+                Some(starter) => format!(
+                    "Creates IAM role {} and puts its inline policy \"{}\", then the starter function {} ({}, in {}) with its execution role {}, which may only write the function's logs (a failure half-way is cleaned up, all of it).",
+                    plan.role_name,
+                    plan.policy_name,
+                    starter.name,
+                    starter.spec.runtime,
+                    starter.region,
+                    starter.role_name()
+                ),
+            },
             MethodChoice::Existing => format!(
                 "Reads role {} and checks it; any repair is shown and applied only when you confirm.",
                 app.method.existing_role.value().trim()
