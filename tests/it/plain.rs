@@ -234,6 +234,31 @@ async fn plain_mode_makes_a_starter_function_when_asked() {
     );
 }
 
+/// The demo account makes a starter function too, with nothing leaving the machine.
+#[test]
+fn the_demo_account_makes_a_starter_function() {
+    let output = answer(
+        &["--demo"],
+        "y\nlambda\nw0rkspace1\n\ny\n1\n\ny\nn\n",
+        false,
+    );
+    assert!(
+        output.status.success(),
+        "{}\n{}",
+        stdout(&output),
+        stderr(&output)
+    );
+    let text = stdout(&output);
+    let function = value_after(&text, "Lambda (function) · required");
+    assert!(
+        function.starts_with(
+            "arn:aws:lambda:us-east-1:000000000000:function:segment-lambda-destination-"
+        ) && function.ends_with("-starter"),
+        "{text}"
+    );
+    assert!(text.contains("def handler(event, context):"), "{text}");
+}
+
 #[test]
 fn without_credentials_plan_only_prints_the_commands_and_changes_nothing() {
     // `?` explains the step, then the same question is asked again.
