@@ -167,7 +167,7 @@ pub async fn remove_starter(
             _ => {}
         }
     }
-    let role_name = format!("{name}-role");
+    let role_name = starter::execution_role_name(name);
     if let Some(role) = roles.get_role(&role_name).await?
         && tagged(&role.tags)
         && role.trust_policy == Starter::trust_policy()
@@ -192,7 +192,7 @@ pub async fn starter_parts(
     {
         parts.push(format!("the starter function {name}"));
     }
-    let role_name = format!("{name}-role");
+    let role_name = starter::execution_role_name(name);
     if roles
         .get_role(&role_name)
         .await?

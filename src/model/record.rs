@@ -222,6 +222,7 @@ impl SavedSetup {
             account: Some(self.account.clone()),
             role_path: self.role_path.clone(),
             starter_function: self.starter_function.is_some(),
+            starter_name: self.starter_function.clone(),
             region: self.region.clone(),
         }
     }

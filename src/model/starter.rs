@@ -85,7 +85,7 @@ impl Starter {
 
     /// The execution role's name on the IAM path (a stack names its own).
     pub fn role_name(&self) -> String {
-        format!("{}-role", self.name)
+        execution_role_name(&self.name)
     }
 
     pub fn log_group(&self) -> String {
@@ -208,6 +208,14 @@ impl Starter {
             );
         }
     }
+}
+
+/// The execution role of the starter function `function` on the IAM path: `<function>-role`,
+/// cut to IAM's 64 characters.
+pub fn execution_role_name(function: &str) -> String {
+    const SUFFIX: &str = "-role";
+    let base: String = function.chars().take(64 - SUFFIX.len()).collect();
+    format!("{base}{SUFFIX}")
 }
 
 /// The logical ID and type of each resource a starter function adds to a stack.

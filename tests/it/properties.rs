@@ -304,6 +304,36 @@ proptest! {
         }
     }
 
+    /// Any stack name gives a starter function a valid Lambda name (64 at most) and ARN, and its
+    /// execution role a valid role name; its policy names only its own log group.
+    #[test]
+    fn a_starter_function_is_named_validly_after_any_stack(
+        stack in "[A-Za-z][A-Za-z0-9-]{0,127}",
+        account in "[0-9]{12}",
+    ) {
+        let name = segment_aws_setup::model::starter::Starter::name_for(&stack);
+        prop_assert!(name.len() <= 64, "{}", name);
+        let spec = segment_aws_setup::model::starter::StarterSpec {
+            code: "lambda-destination.py".into(),
+            runtime: "python3.13".into(),
+            actions: Vec::new(),
+            environment: Vec::new(),
+        };
+        let starter = segment_aws_setup::model::starter::Starter {
+            name: name.clone(),
+            region: "us-west-2".into(),
+            account,
+            spec,
+            code: String::new(),
+        };
+        prop_assert!(validate::lambda_arn(&starter.arn()).is_ok(), "{}", starter.arn());
+        prop_assert!(validate::role_name(&starter.role_name()).is_ok(), "{}", starter.role_name());
+        for statement in starter.execution_policy()["Statement"].as_array().into_iter().flatten() {
+            let resource = statement["Resource"].as_str().unwrap_or_default();
+            prop_assert!(resource.contains(&format!("log-group:/aws/lambda/{name}")), "{}", resource);
+        }
+    }
+
     #[test]
     fn valid_names_pass_their_validators(
         role in "[A-Za-z0-9_+=,.@-]{1,64}",

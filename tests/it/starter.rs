@@ -286,6 +286,42 @@ async fn the_iam_path_makes_the_starter_function_and_delete_removes_it() {
         format!("arn:aws:lambda:us-east-1:123456789012:function:{function}").as_str()
     );
 
+    // A change keeps Segment's permission on it: with the record, and found in AWS by the role's
+    // tag once the record is gone.
+    let invoke = || async {
+        inline_policy(&role, "segment-permissions")
+            .await
+            .expect("the Segment role's policy")
+    };
+    let starter_arn = format!("arn:aws:lambda:us-east-1:123456789012:function:{function}");
+    for record in [true, false] {
+        if !record {
+            for file in aws.saved_files() {
+                std::fs::remove_file(file).expect("removed");
+            }
+        }
+        let updated = aws.run(&[
+            "update",
+            "--integration",
+            "personalize-destination",
+            "--method",
+            "iam",
+            "--role-name",
+            &role,
+            "--workspace-id",
+            "wsStarterIam1",
+            "--lambda-arn",
+            "arn:aws:lambda:us-east-1:123456789012:function:another",
+            "--yes",
+        ]);
+        assert!(updated.status.success(), "{}", stderr(&updated));
+        let policy = invoke().await;
+        assert!(
+            policy.to_string().contains(&starter_arn),
+            "record {record}: {policy}"
+        );
+    }
+
     let deleted = aws.run(&["delete", "--role-name", &role, "--yes"]);
     assert!(deleted.status.success(), "{}", stderr(&deleted));
     assert!(
@@ -330,6 +366,23 @@ fn only_the_integrations_that_invoke_a_function_make_one() {
         "{}",
         stderr(&output)
     );
+    assert!(stdout(&output).is_empty());
+
+    // The Terraform configuration doesn't hold a function: refused rather than half of it.
+    let output = crate::support::binary(
+        &[
+            "plan",
+            "--integration",
+            "lambda-destination",
+            "--workspace-id",
+            "wsStarterTwo",
+            "--starter-function",
+            "--format",
+            "terraform",
+        ],
+        &[],
+    );
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
     assert!(stdout(&output).is_empty());
 
     // Refused before any call: a StackSet.

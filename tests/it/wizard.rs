@@ -1926,6 +1926,22 @@ async fn a_starter_function_is_chosen_under_the_lambda_field_and_made_in_the_sta
     let outcome = segment_aws_setup::ui::tui::screens::done::outcome(&d.app).expect("an outcome");
     let starter = outcome.starter.as_ref().expect("the starter function");
     assert!(starter.code.contains("def handler"));
+    // What Done draws: the function's code under its heading.
+    let drawn: Vec<String> =
+        segment_aws_setup::ui::tui::screens::done::outcome_lines(&d.app, &outcome)
+            .into_iter()
+            .map(|l| l.text)
+            .collect();
+    let heading = drawn
+        .iter()
+        .position(|l| l.starts_with(&format!("The starter function {}", starter.name)))
+        .expect("its heading on Done");
+    assert!(
+        drawn[heading..]
+            .iter()
+            .any(|l| l.contains("def handler(event, context):")),
+        "{drawn:?}"
+    );
     assert_eq!(
         outcome.groups[0]
             .settings

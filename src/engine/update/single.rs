@@ -72,18 +72,28 @@ pub async fn read(
     })
 }
 
-/// Whether the setup holds a starter function: its stack does, or its record says so.
-async fn has_starter(stacks: &dyn Stacks, asked: &Asked) -> Result<bool, EngineError> {
+/// The starter function the setup holds, by name: its stack's function, or (IAM) the one its
+/// record or its role's tag names (a setup found in AWS has no record).
+async fn starter_kept(
+    stacks: &dyn Stacks,
+    role: &RoleInfo,
+    asked: &Asked,
+) -> Result<Option<String>, EngineError> {
     Ok(match asked.method {
         Method::Cloudformation => stacks
             .stack_resources(&asked.name)
             .await?
-            .iter()
-            .any(|r| r.logical_id == crate::model::starter::FUNCTION_ID),
+            .into_iter()
+            .find(|r| r.logical_id == crate::model::starter::FUNCTION_ID)
+            .map(|r| {
+                r.physical_id
+                    .unwrap_or_else(|| crate::model::starter::Starter::name_for(&asked.name))
+            }),
         Method::Iam => asked
             .record
             .as_ref()
-            .is_some_and(|r| r.starter_function.is_some()),
+            .and_then(|r| r.starter_function.clone())
+            .or_else(|| crate::engine::starter::starter_of(role)),
     })
 }
 
@@ -327,8 +337,9 @@ pub async fn prepare(
     let mut id_change = asked.id_change.clone();
     let mut request = asked.request.clone();
     // A starter function made with the setup stays: the changed plan makes it again, the same.
-    if has_starter(stacks, &asked).await? {
+    if let Some(name) = starter_kept(stacks, &current.role, &asked).await? {
         request.starter_function = true;
+        request.starter_name = Some(name);
         request.region = request.region.or_else(|| asked.region.clone());
     }
     if !asked.given.is_empty() {

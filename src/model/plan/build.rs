@@ -402,8 +402,24 @@ fn starter_function(
     };
     let code = code_source(&spec.code)
         .ok_or_else(|| InputError::new("--starter-function", "its code is missing"))?;
+    let name = match &request.starter_name {
+        Some(name) => {
+            let fits = (1..=64).contains(&name.len())
+                && name
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+            if !fits {
+                return Err(InputError::new(
+                    "--starter-function",
+                    "a Lambda function's name is 1 to 64 letters, digits, hyphens and underscores",
+                ));
+            }
+            name.clone()
+        }
+        None => Starter::name_for(stack_name),
+    };
     Ok(Some(Starter {
-        name: Starter::name_for(stack_name),
+        name,
         region,
         account: request
             .account

@@ -58,6 +58,9 @@ pub struct PlanRequest {
     pub starter_function: bool,
     /// The region the setup is made in: where a starter function goes.
     pub region: Option<String>,
+    /// A starter function's name when the setup has one already (a change keeps it); otherwise
+    /// it is named after the stack.
+    pub starter_name: Option<String>,
 }
 
 /// What stands for the account ID in a plan made without credentials.

@@ -42,6 +42,13 @@ pub(crate) fn plan(args: &PlanArgs) -> Result<String, Failure> {
         ..args.setup.offline_request("plan")?
     };
     let plan = Plan::build(Catalog::builtin(), &request)?;
+    if plan.starter.is_some() && args.format == PlanFormat::Terraform {
+        return Err(InputError::new(
+            "--starter-function",
+            "the Terraform configuration holds the role and its policy only: leave --starter-function out (the CloudFormation template, JSON or YAML, holds the function too)",
+        )
+        .into());
+    }
     if let Some(dir) = &args.out {
         let out_failure = |error: std::io::Error| Failure {
             code: exit::BAD_INPUT,

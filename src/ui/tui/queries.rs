@@ -231,6 +231,7 @@ impl App {
                     .offer(self.preset_id())
                     .is_some_and(|offer| offer.starter_function.is_some()),
             region: self.default_region(),
+            starter_name: None,
         }
     }
 
