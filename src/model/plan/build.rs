@@ -217,6 +217,14 @@ impl Plan {
                 integration.resource_regions[0]
             ));
         }
+        if starter
+            .as_ref()
+            .is_some_and(|s| s.region == REGION_PLACEHOLDER)
+        {
+            warnings.push(format!(
+                "the starter function's ARN names {REGION_PLACEHOLDER}: the region it is made in goes there (pass --region or set AWS_REGION; create and the wizard use the setup's region)"
+            ));
+        }
         if !integration.resource_regions.is_empty() {
             for arn in &request.lambda_arns {
                 if let Ok(region) = validate::lambda_arn(arn)

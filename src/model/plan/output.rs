@@ -26,10 +26,14 @@ impl Plan {
                     SettingValue::LambdaFunction => {
                         self.input(Input::LambdaArns).map(str::to_string)
                     }
-                    SettingValue::LambdaRegion => self
-                        .input(Input::LambdaArns)
-                        .and_then(|arn| validate::lambda_arn(arn).ok())
-                        .map(str::to_string),
+                    // A starter function's ARN may still name the placeholders: its region is known.
+                    SettingValue::LambdaRegion => match &self.starter {
+                        Some(starter) => Some(starter.region.clone()),
+                        None => self
+                            .input(Input::LambdaArns)
+                            .and_then(|arn| validate::lambda_arn(arn).ok())
+                            .map(str::to_string),
+                    },
                     SettingValue::BucketWithPrefix => self.input(Input::Bucket).map(|bucket| {
                         match self.input(Input::PathPrefix).map(|p| p.trim_matches('/')) {
                             Some(prefix) if !prefix.is_empty() => format!("{bucket}/{prefix}"),

@@ -308,3 +308,45 @@ fn a_refusal_names_fields_as_each_face_does() {
     assert!(said.ends_with("use a policy file"), "{said}");
     assert!(!said.contains("--") && !said.contains('⟦'), "{said}");
 }
+
+#[test]
+fn a_starter_function_comes_first_named_after_the_stack_in_the_setups_region() {
+    let mut request = request("lambda-destination");
+    request.workspace_ids = vec!["wsStarter".into()];
+    request.starter_function = true;
+    request.stack_name = Some("segment-lambda-destination-abc123".into());
+    let offline = Plan::build(Catalog::builtin(), &request).expect("valid without a region");
+    let setting = |plan: &Plan, key: &str| {
+        plan.settings(None)
+            .into_iter()
+            .find(|s| s.key == key)
+            .and_then(|s| s.value)
+    };
+    assert_eq!(
+        setting(&offline, "region").as_deref(),
+        Some(REGION_PLACEHOLDER)
+    );
+    assert!(
+        offline
+            .warnings
+            .iter()
+            .any(|w| w.contains(REGION_PLACEHOLDER))
+    );
+
+    request.region = Some("us-west-2".into());
+    request.account = Some("123456789012".into());
+    request.lambda_arns = vec!["arn:aws:lambda:us-west-2:123456789012:function:mine".into()];
+    let plan = Plan::build(Catalog::builtin(), &request).expect("valid");
+    let arn =
+        "arn:aws:lambda:us-west-2:123456789012:function:segment-lambda-destination-abc123-starter";
+    assert_eq!(setting(&plan, "function").as_deref(), Some(arn));
+    assert_eq!(setting(&plan, "region").as_deref(), Some("us-west-2"));
+    assert_eq!(
+        plan.parameters["LambdaARN"], arn,
+        "the stack's Segment role may invoke it"
+    );
+    assert!(plan.warnings.is_empty(), "{:?}", plan.warnings);
+
+    request.starter_name = Some("not a name".into());
+    assert!(Plan::build(Catalog::builtin(), &request).is_err());
+}
