@@ -82,6 +82,11 @@ async fn a_stack_makes_the_starter_function_and_deleting_it_removes_it() {
         "json",
     ]);
     let outcome = json_out(&output);
+    assert!(
+        !stderr(&output).contains("warning:"),
+        "no warning about stand-ins create fills in: {}",
+        stderr(&output)
+    );
     let function = format!("{stack}-starter");
     let arn = format!("arn:aws:lambda:us-east-1:123456789012:function:{function}");
     assert_eq!(outcome["settings"]["function"], arn.as_str(), "{outcome}");

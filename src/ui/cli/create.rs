@@ -45,7 +45,17 @@ pub(crate) async fn create(args: &CreateArgs) -> Result<String, Failure> {
     validate::role_path(&args.role_path).map_err(InputError::at("--role-path"))?;
     require_a_way_to_ask(args.change.yes)?;
     accept_broad_policy(&plan, args.change.yes, args.allow_broad_policy)?;
-    for warning in &plan.warnings {
+    // The account and region are filled in once connected: warnings about their stand-ins don't
+    // apply to what create makes.
+    let placeholders = [
+        crate::model::plan::ACCOUNT_PLACEHOLDER,
+        crate::model::plan::REGION_PLACEHOLDER,
+    ];
+    for warning in plan
+        .warnings
+        .iter()
+        .filter(|w| !placeholders.iter().any(|p| w.contains(p)))
+    {
         say(&format!("warning: {warning}"));
     }
     if plan.starter.is_some() && args.many.wanted() {
