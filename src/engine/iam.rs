@@ -85,16 +85,21 @@ pub(super) async fn attach_or_clean_up(
         report(Progress::Note(format!(
             "Attaching the policy failed; deleting role {name} so nothing is left half made"
         )));
-        return Err(match remove_role(roles, name).await {
-            Ok(()) => error.into(),
-            Err(cleanup) => EngineError::CleanupFailed {
-                role: name.to_string(),
-                original: Box::new(error),
-                cleanup: Box::new(cleanup),
-            },
-        });
+        return Err(without_role(roles, name, error).await);
     }
     Ok(())
+}
+
+/// `error` once the half-made role `name` is deleted again, or both errors when that fails too.
+async fn without_role(roles: &dyn Roles, name: &str, error: crate::aws::AwsError) -> EngineError {
+    match remove_role(roles, name).await {
+        Ok(()) => error.into(),
+        Err(cleanup) => EngineError::CleanupFailed {
+            role: name.to_string(),
+            original: Box::new(error),
+            cleanup: Box::new(cleanup),
+        },
+    }
 }
 
 /// The plan's starter function, after the role: when it can't be made (its own parts already
@@ -113,14 +118,7 @@ async fn starter_or_clean_up(
         report(Progress::Note(format!(
             "Deleting role {name} too, so nothing is left half made"
         )));
-        return Err(match remove_role(roles, name).await {
-            Ok(()) => error.into(),
-            Err(cleanup) => EngineError::CleanupFailed {
-                role: name.to_string(),
-                original: Box::new(error),
-                cleanup: Box::new(cleanup),
-            },
-        });
+        return Err(without_role(roles, name, error).await);
     }
     Ok(())
 }

@@ -13,6 +13,16 @@ async fn lambda() -> aws_sdk_lambda::Client {
     aws_sdk_lambda::Client::new(&moto().sdk_config().await)
 }
 
+async fn function_exists(name: &str) -> bool {
+    lambda()
+        .await
+        .get_function()
+        .function_name(name)
+        .send()
+        .await
+        .is_ok()
+}
+
 /// Runs a starter's handler on one event with Python and gives back what it returned and logged.
 fn run_handler(code: &str, event: &Value) -> (Value, String) {
     let dir = crate::support::temp_dir("starter-handler");
@@ -159,13 +169,7 @@ async fn a_stack_makes_the_starter_function_and_deleting_it_removes_it() {
         stderr(&verified)
     );
     assert!(
-        lambda()
-            .await
-            .get_function()
-            .function_name(&function)
-            .send()
-            .await
-            .is_ok(),
+        function_exists(&function).await,
         "verify leaves the function alone"
     );
 
@@ -204,26 +208,14 @@ async fn a_stack_makes_the_starter_function_and_deleting_it_removes_it() {
         "the changed stack still holds the function"
     );
     assert!(
-        lambda()
-            .await
-            .get_function()
-            .function_name(&function)
-            .send()
-            .await
-            .is_ok(),
+        function_exists(&function).await,
         "update leaves the function in place"
     );
 
     let deleted = aws.run(&["delete", "--stack-name", &stack, "--yes"]);
     assert!(deleted.status.success(), "{}", stderr(&deleted));
     assert!(
-        lambda()
-            .await
-            .get_function()
-            .function_name(&function)
-            .send()
-            .await
-            .is_err(),
+        !function_exists(&function).await,
         "the function went with the stack"
     );
     assert_eq!(trust_policy(&execution_role).await, None, "and its role");
@@ -334,16 +326,7 @@ async fn the_iam_path_makes_the_starter_function_and_delete_removes_it() {
         "the preview names it: {}",
         stderr(&deleted)
     );
-    assert!(
-        lambda()
-            .await
-            .get_function()
-            .function_name(&function)
-            .send()
-            .await
-            .is_err(),
-        "the function is gone"
-    );
+    assert!(!function_exists(&function).await, "the function is gone");
     assert_eq!(trust_policy(&execution_role).await, None, "its role too");
     assert_eq!(trust_policy(&role).await, None, "and the Segment role");
 }
