@@ -1561,3 +1561,86 @@ async fn a_starter_function_that_fails_half_way_leaves_nothing() {
     );
     assert!(roles.role_names().is_empty());
 }
+
+/// Killed after the execution role was made (as AWS sees a kill: every later call fails), then
+/// run again resuming: the run finishes what is missing and reuses what the first one made.
+#[tokio::test(start_paused = true)]
+async fn a_run_killed_half_way_through_the_starter_function_is_finished_when_resumed() {
+    let roles = MemoryRoles::default();
+    let functions = MemoryFunctions::default();
+    let plan = starter_plan();
+    let starter = plan.starter.clone().expect("a starter");
+    // CreateRole, PutRolePolicy, the execution role's CreateRole: then the process is gone.
+    roles.die_after(Some(3));
+    engine::create_with_iam(&roles, &functions, &plan, "/", false, &mut |_| {})
+        .await
+        .expect_err("killed");
+    roles.die_after(None);
+    assert!(
+        roles.role_names().contains(&starter.role_name()),
+        "the kill left the execution role: {:?}",
+        roles.role_names()
+    );
+    assert!(functions.names().is_empty());
+    engine::create_with_iam(&roles, &functions, &plan, "/", true, &mut |_| {})
+        .await
+        .expect("finished");
+    assert_eq!(functions.names(), vec![starter.name.clone()]);
+    assert_eq!(
+        roles
+            .get_role_policy(&starter.role_name(), "starter-function-logs")
+            .await
+            .expect("its policy"),
+        starter.execution_policy()
+    );
+    assert_eq!(roles.role_names().len(), 2, "{:?}", roles.role_names());
+}
+
+/// A role of ours whose tag names someone else's function (an attacker's tag, or a name taken):
+/// deleting the role leaves that function and a role of that name alone.
+#[tokio::test]
+async fn delete_leaves_a_function_it_did_not_make_whatever_the_tag_says() {
+    use segment_aws_setup::aws::{FunctionCreate, Functions};
+    let roles = MemoryRoles::default();
+    let functions = MemoryFunctions::default();
+    let plan = plan("lambda-destination");
+    let created = engine::create_with_iam(&roles, &functions, &plan, "/", false, &mut |_| {})
+        .await
+        .expect("created");
+    // Someone else's function and role, and the tag pointing at them.
+    functions
+        .create_function(&FunctionCreate {
+            name: "payments".into(),
+            description: String::new(),
+            runtime: "python3.13".into(),
+            handler: "index.handler".into(),
+            role_arn: "arn:aws:iam::000000000000:role/payments-role".into(),
+            code_zip: Vec::new(),
+            timeout_seconds: 3,
+            memory_mb: 128,
+            environment: Vec::new(),
+            tags: Vec::new(),
+        })
+        .await
+        .expect("theirs");
+    roles.insert(
+        "payments-role",
+        segment_aws_setup::model::starter::Starter::trust_policy(),
+        Vec::new(),
+    );
+    let mut tagged = roles
+        .get_role(&plan.role_name)
+        .await
+        .expect("read")
+        .expect("ours");
+    tagged
+        .tags
+        .push(("segment-starter-function".into(), "payments".into()));
+    roles.insert(&plan.role_name, tagged.trust_policy.clone(), tagged.tags);
+    let stacks = ScriptedStacks::new(Script::success(1.0));
+    engine::delete_role(&stacks, &roles, &functions, &created.role_arn, &mut |_| {})
+        .await
+        .expect("our role deleted");
+    assert_eq!(functions.names(), vec!["payments".to_string()]);
+    assert_eq!(roles.role_names(), vec!["payments-role".to_string()]);
+}
